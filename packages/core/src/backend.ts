@@ -1,0 +1,58 @@
+/**
+ * DeviceBackend: the seam between the command queue and a device.
+ *
+ * The queue speaks to a device the way mlx5 speaks to a PCI function: it
+ * owns a command-queue page of 32 entries (`mlx5_cmd_layout`, 64 bytes each)
+ * and mailbox blocks in memory the device can reach (`dma`), hands an entry
+ * to the device by ringing its doorbell (`post`), and learns of completions
+ * through a completion vector (a bit per slot, as the command EQ delivers
+ * them). Health is read from the health buffer in the initialization
+ * segment, never through a command, so it still answers after firmware
+ * stops.
+ *
+ * Implementations: `SimDevice` (in-process firmware model, the default) and,
+ * later, a Linux fwctl backend that turns an entry into `FWCTL_RPC` on
+ * `/dev/fwctl/fwctlN` (the kernel then runs its own queue).
+ *
+ * Owns: nothing of the driver's. Never: calls into a driver except through
+ * the completion callback it was given.
+ */
+import type { DmaSpace } from './dma.js';
+
+/** DeviceIdentity: what identifies a PCI function and its firmware. */
+export interface DeviceIdentity {
+  /** PCI address, e.g. `0000:08:00.0`. */
+  readonly bdf: string;
+  readonly vendorId: number;
+  readonly deviceId: number;
+  /** Firmware version `xx.yy.zzzz`. */
+  readonly fwVersion: string;
+  /** Parameter-set identification of the board. */
+  readonly psid: string;
+  readonly serial: string;
+}
+
+/** CompletionHandler: called with a bit vector of the slots firmware handed back. */
+export type CompletionHandler = (slotVector: number) => void;
+
+/** DeviceBackend: a device as the command queue and the health poller see it. */
+export interface DeviceBackend {
+  readonly identity: DeviceIdentity;
+  /** Host memory the device can reach: mailbox blocks, umem pages. */
+  readonly dma: DmaSpace;
+  /**
+   * attachQueue: give the device the command-queue page (32 * 64 bytes) and
+   * the completion handler. Replaces any earlier queue (after a reset).
+   */
+  attachQueue(page: Buffer, onCompletion: CompletionHandler): void;
+  /** detachQueue: the device forgets the queue; no completion is delivered afterwards. */
+  detachQueue(): void;
+  /** post: ring the doorbell of `slot`; the device now owns that entry. */
+  post(slot: number): void;
+  /** readHealth: a fresh copy of the health buffer (`HealthBuffer` layout). */
+  readHealth(): Buffer;
+  /** reset: function-level reset; firmware returns to its pre-ENABLE_HCA state, objects gone. */
+  reset(): Promise<void>;
+  /** close: release the device; no call is valid afterwards. */
+  close(): void;
+}

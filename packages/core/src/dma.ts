@@ -1,0 +1,83 @@
+/**
+ * DmaSpace: the host memory a device may reach, addressed by bus address.
+ *
+ * Firmware never sees a JavaScript object: it sees 64-bit bus addresses in
+ * command entries, mailbox `next` pointers and MTT lists, exactly as a PCI
+ * device sees IOVAs. The driver maps a buffer (like `dma_map_single` or a
+ * pinned umem) and gets an address; the device resolves addresses back to
+ * bytes. An address that is not mapped resolves to nothing, which the
+ * firmware reports as a bad pointer instead of crashing.
+ *
+ * Mappings are made of 4 KiB pages. A mapping's first address is page
+ * aligned and the buffer's bytes follow it contiguously, so a range inside
+ * one mapping resolves to one view of the caller's buffer (no copy).
+ *
+ * Owns: the address allocator and the page table. Never: the buffers' life
+ * (the caller unmaps before it lets a buffer go).
+ */
+
+/** PAGE_SIZE: the device page size (log_pg_sz 12). */
+export const PAGE_SIZE = 4096;
+const PAGE_SHIFT = 12;
+
+interface Mapping {
+  readonly buf: Buffer;
+  readonly first: number;
+  readonly pages: number;
+}
+
+/** DmaSpace: address allocator and page table of one device. */
+export class DmaSpace {
+  /** page number -> mapping; every page of a mapping has an entry. */
+  private readonly pages = new Map<number, Mapping>();
+  private nextPage = 0x100; // start above zero so a zero pointer is never valid
+  private mapped = 0;
+
+  /** map: make `buf` reachable by the device; returns its bus address. Undo with `unmap`. */
+  map(buf: Buffer): bigint {
+    const n = Math.max(1, Math.ceil(buf.length / PAGE_SIZE));
+    const m: Mapping = { buf, first: this.nextPage, pages: n };
+    for (let i = 0; i < n; i++) this.pages.set(m.first + i, m);
+    // Leave a one-page hole after each mapping so an overrun never lands in a neighbour.
+    this.nextPage += n + 1;
+    this.mapped++;
+    return BigInt(m.first) << BigInt(PAGE_SHIFT);
+  }
+
+  /** unmap: forget the mapping that starts at `addr`; false when there is none. */
+  unmap(addr: bigint): boolean {
+    const page = Number(addr >> BigInt(PAGE_SHIFT));
+    const m = this.pages.get(page);
+    if (!m || m.first !== page || Number(addr & BigInt(PAGE_SIZE - 1)) !== 0) return false;
+    for (let i = 0; i < m.pages; i++) this.pages.delete(m.first + i);
+    this.mapped--;
+    return true;
+  }
+
+  /**
+   * resolve: the `len` bytes at `addr` as a view of the mapped buffer, or
+   * undefined when any of them is outside one mapping.
+   */
+  resolve(addr: bigint, len: number): Buffer | undefined {
+    if (addr < 0n || len < 0) return undefined;
+    const page = Number(addr >> BigInt(PAGE_SHIFT));
+    const m = this.pages.get(page);
+    if (!m) return undefined;
+    const start = (page - m.first) * PAGE_SIZE + Number(addr & BigInt(PAGE_SIZE - 1));
+    if (start + len > m.buf.length) return undefined;
+    return m.buf.subarray(start, start + len);
+  }
+
+  /** pageAddresses: the bus address of every page of the mapping at `addr` (an MTT list). */
+  pageAddresses(addr: bigint): bigint[] {
+    const page = Number(addr >> BigInt(PAGE_SHIFT));
+    const m = this.pages.get(page);
+    if (!m || m.first !== page) return [];
+    return Array.from({ length: m.pages }, (_, i) => BigInt(m.first + i) << BigInt(PAGE_SHIFT));
+  }
+
+  /** mappings: how many mappings are live (tests assert it returns to baseline). */
+  get mappings(): number {
+    return this.mapped;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * AuxError: the one error class of core and the aux packages.
+ *
+ * Every failure that a caller can act on carries an errno name (`code`) as
+ * Linux would return it, and a message that says what to do. Firmware status
+ * is not an error here: a raw command that reached firmware and failed is
+ * data in its outbox (see `CommandQueue.cmdDo`).
+ */
+
+/** Errno names used across auxctl, with their Linux numbers. */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  EIO: 5,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOTTY: 25,
+  ENOSPC: 28,
+  EMSGSIZE: 90,
+  EOPNOTSUPP: 95,
+  ETIMEDOUT: 110,
+  ECANCELED: 125,
+  EREMOTEIO: 121,
+} as const;
+
+/** ErrnoName: one of the errno names in {@link Errno}. */
+export type ErrnoName = keyof typeof Errno;
+
+/** AuxError: an error with an errno `code` and optional structured detail. */
+export class AuxError<D extends object = Record<string, unknown>> extends Error {
+  override readonly name = 'AuxError';
+  readonly code: ErrnoName;
+  readonly detail: D | undefined;
+
+  constructor(code: ErrnoName, message: string, detail?: D, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.detail = detail;
+  }
+
+  /** errno: the Linux errno number of `code`. */
+  get errno(): number {
+    return Errno[this.code];
+  }
+}
+
+/** isAuxError: true when `e` is an AuxError, optionally with the given code. */
+export function isAuxError(e: unknown, code?: ErrnoName): e is AuxError {
+  return e instanceof AuxError && (code === undefined || e.code === code);
+}
