@@ -51,6 +51,8 @@ export interface DeviceBackend {
   post(slot: number): void;
   /** readHealth: a fresh copy of the health buffer (`HealthBuffer` layout). */
   readHealth(): Buffer;
+  /** readHealthCounter: the initialization segment's health counter; frozen once firmware stops. */
+  readHealthCounter(): number;
   /** reset: function-level reset; firmware returns to its pre-ENABLE_HCA state, objects gone. */
   reset(): Promise<void>;
   /** close: release the device; no call is valid afterwards. */

@@ -1,0 +1,106 @@
+/**
+ * Bench harness: timing loops, a results table and the JSON result files.
+ *
+ * Every figure a suite reports is paired with a baseline measured in the
+ * same process and run, and the headline numbers are ratios, so a slower
+ * or busier machine moves both sides together. Loops are bounded both in
+ * iterations and in time.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Rate: operations per second measured by `measureRate`. */
+export interface Rate {
+  readonly opsPerSec: number;
+  readonly ops: number;
+  readonly ms: number;
+}
+
+/**
+ * measureRate: run `batch` (which performs `perBatch` operations) repeatedly
+ * for about `ms` milliseconds (after a warm-up of a quarter of that), at most
+ * `maxBatches` times; returns the steady-state rate.
+ */
+export async function measureRate(
+  batch: () => unknown,
+  opts: { perBatch?: number; ms?: number; maxBatches?: number } = {},
+): Promise<Rate> {
+  const perBatch = opts.perBatch ?? 1;
+  const ms = opts.ms ?? 1_000;
+  const maxBatches = opts.maxBatches ?? 10_000_000;
+  const run = async (budgetMs: number) => {
+    const start = process.hrtime.bigint();
+    const end = start + BigInt(Math.round(budgetMs * 1e6));
+    let n = 0;
+    let now = start;
+    while (n < maxBatches && now < end) {
+      await batch();
+      n++;
+      if ((n & 7) === 0 || n < 8) now = process.hrtime.bigint();
+    }
+    const took = Number(process.hrtime.bigint() - start) / 1e6;
+    return { ops: n * perBatch, ms: took };
+  };
+  await run(ms / 4);
+  const r = await run(ms);
+  return { ops: r.ops, ms: r.ms, opsPerSec: (r.ops / r.ms) * 1000 };
+}
+
+/** timeOnce: wall time of one call of `fn`, in ms (best of `repeat`). */
+export async function timeBest(fn: () => Promise<unknown> | unknown, repeat = 3): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return best;
+}
+
+/** ratio: a / b rounded to 3 decimals. */
+export function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 1000) / 1000;
+}
+
+/** round: a figure rounded to `digits` decimals for the report. */
+export function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Row: one line of a suite's printed table. */
+export interface Row {
+  readonly what: string;
+  readonly value: string;
+  readonly baseline?: string;
+  readonly ratio?: number;
+  readonly goal?: string;
+}
+
+/** printTable: the suite's rows as aligned text. */
+export function printTable(title: string, rows: readonly Row[]): void {
+  console.log(`\n${title}`);
+  const w = Math.max(...rows.map((r) => r.what.length));
+  for (const r of rows) {
+    const parts = [r.what.padEnd(w), r.value.padStart(16)];
+    if (r.baseline) parts.push(`baseline ${r.baseline}`.padEnd(28));
+    if (r.ratio !== undefined) parts.push(`ratio ${r.ratio.toFixed(3)}`);
+    if (r.goal) parts.push(`(goal ${r.goal})`);
+    console.log(`  ${parts.join('  ')}`);
+  }
+}
+
+/** writeResults: `bench/results/<name>.json` with the figures and run facts. */
+export function writeResults(name: string, figures: Record<string, number | string>): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const file = join(here, '..', 'results', `${name}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  const doc = {
+    ...figures,
+    node: process.version,
+    measured_at: new Date().toISOString(),
+  };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return file;
+}
