@@ -103,9 +103,9 @@ describe('defineLayout', () => {
         (raw, addr) => {
           const b = Hdr.alloc();
           const want = ints.map((f, i) => (raw[i]! % 2 ** f.bits) >>> 0);
-          ints.forEach((f, i) => Hdr.set(b, f.name as never, want[i]!));
+          for (const [i, f] of ints.entries()) Hdr.set(b, f.name as never, want[i]!);
           Hdr.set64(b, 'addr', addr);
-          ints.forEach((f, i) => expect(Hdr.get(b, f.name as never)).toBe(want[i]));
+          for (const [i, f] of ints.entries()) expect(Hdr.get(b, f.name as never)).toBe(want[i]);
           expect(Hdr.get64(b, 'addr')).toBe(addr);
         },
       ),
