@@ -27,12 +27,26 @@
  *   CmdHdrIn.get(buf, 'opcode'); // 0x100
  */
 
+/**
+ * LayoutLike: what a field needs of a nested layout. Declared structurally
+ * because `Layout<F>` is invariant in `F` (its accessors take `keyof F`), so
+ * a `Layout<{ a: 8 }>` is not a `Layout<Fields>`.
+ */
+export interface LayoutLike {
+  readonly name: string;
+  readonly bits: number;
+  readonly bytes: number;
+  decode(buf: Buffer, base?: number): object;
+  write(buf: Buffer, values: never, base?: number): void;
+  reservedNonZero(buf: Buffer, base?: number): string | undefined;
+}
+
 /** FieldSpec: the declaration of one field. */
 export type FieldSpec =
   | number
   | { readonly bytes: number }
-  | { readonly struct: Layout<Fields> }
-  | { readonly array: number | Layout<Fields>; readonly count: number };
+  | { readonly struct: LayoutLike }
+  | { readonly array: number | LayoutLike; readonly count: number };
 
 /** Fields: an ordered record of field declarations. */
 export type Fields = Readonly<Record<string, FieldSpec>>;
@@ -44,10 +58,10 @@ export type ValueOf<S> = S extends 64
     ? number
     : S extends { bytes: number }
       ? Buffer
-      : S extends { struct: Layout<infer F> }
-        ? Decoded<F>
-        : S extends { array: Layout<infer F> }
-          ? Decoded<F>[]
+      : S extends { struct: { decode(buf: Buffer, base?: number): infer D } }
+        ? D
+        : S extends { array: { decode(buf: Buffer, base?: number): infer D } }
+          ? D[]
           : S extends { array: number }
             ? number[]
             : never;
@@ -78,14 +92,14 @@ export interface FieldInfo {
   readonly reserved: boolean;
   /** Element width in bits for uint arrays; the element layout for struct fields/arrays. */
   readonly elementBits?: number;
-  readonly layout?: Layout<Fields>;
+  readonly layout?: LayoutLike;
   readonly count?: number;
 }
 
 const RESERVED_RE = /^reserved_at_([0-9a-f]+)$/;
 
 /** Layout: a declared structure with typed accessors. */
-export class Layout<F extends Fields> {
+export class Layout<F extends Fields> implements LayoutLike {
   readonly name: string;
   /** Size in bits and in bytes. */
   readonly bits: number;
