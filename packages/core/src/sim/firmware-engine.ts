@@ -26,4 +26,18 @@ export interface FirmwareEngine {
   healthCounter(): number;
   /** reset: back to the pre-ENABLE_HCA state; every object freed; a halted engine runs again. */
   reset(): void;
+  /**
+   * injectFatal: (fault injection, optional) assert with health syndrome
+   * `synd`: record it in the health buffer, stop the health counter and
+   * halt. Reached through `SimDevice.faults.fatal()`.
+   */
+  injectFatal?(synd: number): void;
+  /**
+   * forceStatus: (fault injection, optional) the next `count` commands of
+   * `opcode` fail with `status` / `syndrome` without running. Reached
+   * through `SimDevice.faults.forceStatus()`.
+   */
+  forceStatus?(opcode: number, status: number, syndrome: number, count: number): void;
+  /** clearFaults: (optional) forget pending forced statuses (a fatal error stays until reset). */
+  clearFaults?(): void;
 }

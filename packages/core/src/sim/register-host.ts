@@ -43,6 +43,8 @@ export interface RegisterHost {
   crdumpSize(): number;
   /** How many fatal errors the firmware has seen; a new crash gives a new dump. */
   crashCount(): number;
+  /** Firmware clock (ms) at the last crash, or at firmware start before any: the dump's timestamp. */
+  crashTime(): number;
   /**
    * writeMkey: copy `data` into the memory `mkey` describes, at byte
    * `offset` from its start, on behalf of `uid` (which must own the mkey).

@@ -16,6 +16,7 @@
  * | cmd  | 0x01000006  | BAD_SYS_STATE  | command not valid in the HCA's current state |
  * | cmd  | 0x01000007  | INT_ERR        | simulator bug (handler threw unexpectedly) |
  * | cmd  | 0x01000008  | forced         | status/syndrome forced by fault injection |
+ * | cmd  | 0x01000009  | INT_ERR        | firmware halted by a fatal error (until reset) |
  * | uid  | 0x02000001  | BAD_PARAM      | the uid lacks a capability the command needs |
  * | uid  | 0x02000002  | BAD_PARAM      | the uid does not exist |
  * | uid  | 0x02000003  | BAD_RES_STATE  | the uid still owns objects |
@@ -27,10 +28,14 @@
  * | mem  | 0x04000001  | BAD_PARAM      | umem/MTT page address not mapped for DMA |
  * | mem  | 0x04000002  | BAD_PARAM      | access outside the umem / mkey range |
  * | mem  | 0x04000003  | BAD_PARAM      | umem size or page offset invalid |
+ * | mem  | 0x04000004  | BAD_PARAM      | mkey lacks the access right (local write) the device needs |
  * | reg  | 0x05000001  | BAD_PARAM      | unknown register id |
  * | reg  | 0x05000002  | BAD_PARAM      | register does not support this access (read / write) |
  * | reg  | 0x05000003  | BAD_PARAM      | register field invalid (port, group, segment, type) |
  * | reg  | 0x05000004  | BAD_PARAM      | dump continuation (cookie / seq_num) does not match |
+ * | reg  | 0x05000005  | BAD_INP_LEN    | register data in the inbox shorter than the register's layout |
+ * | reg  | 0x05000006  | BAD_OUTP_LEN   | outbox too small for the register's reply |
+ * | reg  | 0x05000007  | BAD_RES_STATE  | trace control written by a uid that does not own the tracer |
  * | diag | 0x06000001  | BAD_PARAM      | unknown diagnostic counter id |
  * | diag | 0x06000002  | BAD_RES_STATE  | diagnostic counters not enabled |
  */
@@ -43,6 +48,7 @@ export const Syndrome = {
   BAD_HCA_STATE: 0x0100_0006,
   INTERNAL: 0x0100_0007,
   FORCED: 0x0100_0008,
+  FW_HALTED: 0x0100_0009,
   UID_LACKS_CAP: 0x0200_0001,
   UID_UNKNOWN: 0x0200_0002,
   UID_HAS_OBJECTS: 0x0200_0003,
@@ -54,10 +60,14 @@ export const Syndrome = {
   MEM_NOT_MAPPED: 0x0400_0001,
   MEM_OUT_OF_RANGE: 0x0400_0002,
   MEM_BAD_SIZE: 0x0400_0003,
+  MEM_ACCESS_DENIED: 0x0400_0004,
   REG_UNKNOWN: 0x0500_0001,
   REG_BAD_ACCESS: 0x0500_0002,
   REG_BAD_FIELD: 0x0500_0003,
   REG_BAD_CONTINUATION: 0x0500_0004,
+  REG_SHORT_DATA: 0x0500_0005,
+  REG_SHORT_OUTBOX: 0x0500_0006,
+  REG_NOT_OWNER: 0x0500_0007,
   DIAG_UNKNOWN_COUNTER: 0x0600_0001,
   DIAG_NOT_ENABLED: 0x0600_0002,
 } as const;
