@@ -53,6 +53,12 @@ export interface DeviceBackend {
   readHealth(): Buffer;
   /** readHealthCounter: the initialization segment's health counter; frozen once firmware stops. */
   readHealthCounter(): number;
+  /**
+   * readCrdump: (optional) the firmware core dump read through the
+   * vendor-specific PCI capability (crspace), which needs no firmware and so
+   * works after a fatal error; undefined when the device cannot.
+   */
+  readCrdump?(): Buffer | undefined;
   /** reset: function-level reset; firmware returns to its pre-ENABLE_HCA state, objects gone. */
   reset(): Promise<void>;
   /** close: release the device; no call is valid afterwards. */

@@ -59,11 +59,17 @@ export class DmaSpace {
    * undefined when any of them is outside one mapping.
    */
   resolve(addr: bigint, len: number): Buffer | undefined {
-    if (addr < 0n || len < 0) return undefined;
-    const page = Number(addr >> BigInt(PAGE_SHIFT));
+    if (addr < 0n || addr > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    return this.resolveAt(Number(addr), len);
+  }
+
+  /** resolveAt: `resolve` for an address held as a number (the hot path: mailbox blocks). */
+  resolveAt(addr: number, len: number): Buffer | undefined {
+    if (!Number.isSafeInteger(addr) || addr < 0 || len < 0) return undefined;
+    const page = Math.floor(addr / PAGE_SIZE);
     const m = this.pages.get(page);
     if (!m) return undefined;
-    const start = (page - m.first) * PAGE_SIZE + Number(addr & BigInt(PAGE_SIZE - 1));
+    const start = (page - m.first) * PAGE_SIZE + (addr % PAGE_SIZE);
     if (start + len > m.buf.length) return undefined;
     return m.buf.subarray(start, start + len);
   }

@@ -14,17 +14,21 @@ export const Errno = {
   EIO: 5,
   EAGAIN: 11,
   ENOMEM: 12,
+  EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
   ENODEV: 19,
   EINVAL: 22,
   ENOTTY: 25,
   ENOSPC: 28,
+  ENOMSG: 42,
+  EBADR: 53,
   EMSGSIZE: 90,
   EOPNOTSUPP: 95,
   ETIMEDOUT: 110,
   ECANCELED: 125,
   EREMOTEIO: 121,
+  EHWPOISON: 133,
 } as const;
 
 /** ErrnoName: one of the errno names in {@link Errno}. */

@@ -1,1 +1,94 @@
+/**
+ * @auxctl/core: the device backend and its simulator, the firmware command
+ * queue, the auxiliary bus and the core device that publishes aux devices.
+ */
+export * from './backend.js';
+export * from './bus/index.js';
+export type { CmdStatusDetail, CmdTransportDetail } from './cmdq/command-errors.js';
+export {
+  type CmdOptions,
+  CommandQueue,
+  type CommandQueueOptions,
+  type CommandQueueStats,
+  DEFAULT_CMD_TIMEOUT_MS,
+} from './cmdq/command-queue.js';
+export type { CmdOpStats } from './cmdq/command-stats.js';
+export { dmaBlockMemory, MailboxChain } from './cmdq/mailbox-chain.js';
+export { MailboxPool } from './cmdq/mailbox-pool.js';
+export {
+  AUX_MODNAME,
+  type AuxDeviceSpec,
+  MLX5_AUX_DEVICES,
+  PORT_TYPE,
+} from './device/aux-table.js';
+export {
+  CoreDevice,
+  type CoreDeviceOptions,
+  type CoreHealth,
+  type CoreHealthOptions,
+} from './device/core-device.js';
+export type { CoreEvent, CoreState } from './device/core-events.js';
+export { CoreHandle } from './device/core-handle.js';
+export {
+  type BootProfile,
+  type BootResult,
+  bootFirmware,
+  HostPages,
+  shutdownFirmware,
+} from './device/firmware-boot.js';
+export * from './device/firmware-commands.js';
+export { coreDeviceIds, IdAllocator } from './device/id-allocator.js';
+export { DmaSpace, PAGE_SIZE } from './dma.js';
 export * from './errors.js';
+export { EventChannel, type Listener } from './event-channel.js';
+export {
+  HealthPoller,
+  type HealthPollerOptions,
+  type HealthSample,
+  readHealthSample,
+} from './health/health-poller.js';
+export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
+export * from './ifc/access-reg.js';
+export * from './ifc/adapter.js';
+export * from './ifc/diag.js';
+export * from './ifc/hca-cap.js';
+export * from './ifc/header.js';
+export * from './ifc/health.js';
+export * from './ifc/init.js';
+export * from './ifc/issi.js';
+export * from './ifc/mkey.js';
+export * from './ifc/opcodes.js';
+export * from './ifc/pd.js';
+export * from './ifc/registers/core-dump.js';
+export * from './ifc/registers/mtrc.js';
+export * from './ifc/registers/ppcnt.js';
+export * from './ifc/registers/resource-dump.js';
+export * from './ifc/registers/resource-dump-stream.js';
+export * from './ifc/status.js';
+export * from './ifc/uctx.js';
+export * from './ifc/umem.js';
+export * from './layout/layout.js';
+export { type Logger, RateLimitedLog, silentLogger } from './log.js';
+export {
+  createSimDevice,
+  type SimFunction,
+  type SimFunctionOptions,
+  simIdentity,
+} from './sim/create-sim-device.js';
+export { FaultInjector } from './sim/fault-injector.js';
+export { Firmware } from './sim/firmware.js';
+export type { FirmwareEngine } from './sim/firmware-engine.js';
+export {
+  DEFAULT_CRDUMP_SIZE,
+  DEFAULT_IDENTITY,
+  type FirmwareOptions,
+  MAX_CRDUMP_SIZE,
+} from './sim/firmware-options.js';
+export { FwError } from './sim/fw-error.js';
+export {
+  LATENCY_PROFILES,
+  type LatencyModel,
+  SimDevice,
+  type SimDeviceOptions,
+} from './sim/sim-device.js';
+export { Syndrome } from './sim/syndromes.js';

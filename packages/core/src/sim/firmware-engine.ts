@@ -28,16 +28,19 @@ export interface FirmwareEngine {
   reset(): void;
   /**
    * injectFatal: (fault injection, optional) assert with health syndrome
-   * `synd`: record it in the health buffer, stop the health counter and
-   * halt. Reached through `SimDevice.faults.fatal()`.
+   * `synd` (and `extSynd`): record it in the health buffer, stop the health
+   * counter and halt. Reached through `SimDevice.faults.fatal()`.
    */
-  injectFatal?(synd: number): void;
+  injectFatal?(synd: number, extSynd?: number): void;
   /**
    * forceStatus: (fault injection, optional) the next `count` commands of
-   * `opcode` fail with `status` / `syndrome` without running. Reached
+   * `opcode` (Infinity: all, until cleared) fail with `status` / `syndrome`
+   * without running. Reached
    * through `SimDevice.faults.forceStatus()`.
    */
   forceStatus?(opcode: number, status: number, syndrome: number, count: number): void;
   /** clearFaults: (optional) forget pending forced statuses (a fatal error stays until reset). */
   clearFaults?(): void;
+  /** readCrdump: (optional) the core dump as the crspace gateway reads it; works while halted. */
+  readCrdump?(): Buffer;
 }

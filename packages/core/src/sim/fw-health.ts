@@ -103,6 +103,8 @@ export class FwHealth {
         assert_var: [...c.asserts],
         assert_exit_ptr: (c.asserts[0]! ^ 0x00c0_ffee) >>> 0,
         assert_callra: (c.asserts[1]! ^ 0x0bad_cafe) >>> 0,
+        // A fatal assert needs the driver's recovery flow (reset), which rfr says.
+        rfr: 1,
         severity: 2,
         synd: c.synd,
         ext_synd: c.extSynd,

@@ -1,0 +1,130 @@
+/**
+ * core suite: the command queue against a direct call of the firmware
+ * handler, and mailbox chain throughput.
+ *
+ * - NOP and QUERY_HCA_CAP (4 KiB outbox, 9 mailbox blocks) through
+ *   `cmdExec` with 1 and 31 commands in flight, each next to
+ *   `Firmware.execute()` called directly on the same inbox: the queue's
+ *   cost (entry, mailboxes, signatures, doorbell, completion, promise).
+ * - MailboxChain encode + decode of a maximal (262,160-byte) command, next
+ *   to two plain Buffer copies of the same bytes.
+ */
+import {
+  AuxiliaryBus,
+  buildInbox,
+  CapType,
+  CoreDevice,
+  createSimDevice,
+  DmaSpace,
+  dmaBlockMemory,
+  hcaCapOpMod,
+  IdAllocator,
+  MAX_CMD_BYTES,
+  MailboxChain,
+  MailboxPool,
+  NopIn,
+  NopOut,
+  Op,
+  QueryHcaCapIn,
+  QueryHcaCapOut,
+} from '@auxctl/core';
+import { measureRate, printTable, ratio, round, writeResults } from './harness.js';
+
+async function inFlight(n: number, run: () => Promise<unknown>, perWorker: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let i = 0; i < perWorker; i++) await run();
+    }),
+  );
+}
+
+/** runCore: measure and write bench/results/core.json. */
+export async function runCore(ms: number): Promise<Record<string, number>> {
+  const sim = createSimDevice();
+  const core = await CoreDevice.probe({
+    backend: sim,
+    bus: new AuxiliaryBus(),
+    ids: new IdAllocator(),
+    health: { poll: false },
+  });
+  const q = core.queue;
+  const fw = sim.engine;
+  const nopIn = buildInbox(NopIn, Op.NOP);
+  const capIn = buildInbox(QueryHcaCapIn, Op.QUERY_HCA_CAP, {
+    op_mod: hcaCapOpMod(CapType.GENERAL, true),
+  });
+  const cases = [
+    { key: 'nop', inbox: nopIn, outLen: NopOut.bytes },
+    { key: 'hca_cap', inbox: capIn, outLen: QueryHcaCapOut.bytes },
+  ];
+  const out: Record<string, number> = {};
+  const rows = [];
+  for (const c of cases) {
+    const direct = await measureRate(() => fw.execute(c.inbox, c.outLen), { perBatch: 1, ms });
+    const one = await measureRate(() => q.cmdExec(c.inbox, c.outLen), { ms });
+    const per = 8;
+    const many = await measureRate(() => inFlight(31, () => q.cmdExec(c.inbox, c.outLen), per), {
+      perBatch: 31 * per,
+      ms,
+    });
+    out[`${c.key}_direct_per_s`] = Math.round(direct.opsPerSec);
+    out[`cmdexec_${c.key}_1_per_s`] = Math.round(one.opsPerSec);
+    out[`cmdexec_${c.key}_31_per_s`] = Math.round(many.opsPerSec);
+    out[`cmdexec_${c.key}_1_vs_direct_ratio`] = ratio(one.opsPerSec, direct.opsPerSec);
+    out[`cmdexec_${c.key}_vs_direct_ratio`] = ratio(many.opsPerSec, direct.opsPerSec);
+    const base = `${Math.round(direct.opsPerSec).toLocaleString('en')}/s direct`;
+    rows.push(
+      {
+        what: `${c.key} cmdExec, 1 in flight`,
+        value: `${Math.round(one.opsPerSec).toLocaleString('en')}/s`,
+        baseline: base,
+        ratio: ratio(one.opsPerSec, direct.opsPerSec),
+      },
+      {
+        what: `${c.key} cmdExec, 31 in flight`,
+        value: `${Math.round(many.opsPerSec).toLocaleString('en')}/s`,
+        baseline: base,
+        ratio: ratio(many.opsPerSec, direct.opsPerSec),
+        goal: '>= 0.5',
+      },
+    );
+  }
+  await core.close();
+  sim.close();
+
+  const dma = new DmaSpace();
+  const pool = new MailboxPool(dma);
+  const mem = dmaBlockMemory(dma);
+  const msg = Buffer.alloc(MAX_CMD_BYTES, 0xa5);
+  const sink = Buffer.alloc(MAX_CMD_BYTES);
+  const chain = await measureRate(
+    () => {
+      const head = MailboxChain.encode(pool, msg, 7);
+      const fault = MailboxChain.decodeInto(mem, head!.addr, msg.length, 7, sink, 'in');
+      if (fault) throw new Error('mailbox chain failed to verify');
+      pool.give(head);
+    },
+    { ms },
+  );
+  const copies = await measureRate(
+    () => {
+      msg.copy(sink);
+      sink.copy(msg);
+    },
+    { ms },
+  );
+  pool.close();
+  const mbps = (chain.opsPerSec * MAX_CMD_BYTES) / 1e6;
+  const copyMbps = (copies.opsPerSec * MAX_CMD_BYTES) / 1e6;
+  out.mailbox_mb_per_s = round(mbps);
+  out.mailbox_vs_two_copies_ratio = ratio(mbps, copyMbps);
+  rows.push({
+    what: 'mailbox encode+decode 262,160 B',
+    value: `${round(mbps)} MB/s`,
+    baseline: `${round(copyMbps)} MB/s 2x copy`,
+    ratio: ratio(mbps, copyMbps),
+  });
+  printTable('core: command queue vs direct firmware call; mailbox chain', rows);
+  writeResults('core', out);
+  return out;
+}

@@ -1,0 +1,503 @@
+/**
+ * CoreDevice: the core driver of one PCI function (mlx5_core's `mlx5_core_dev`).
+ *
+ * PURPOSE
+ * Owns one device backend and its command queue, boots the firmware, and
+ * publishes one auxiliary device per protocol the function supports
+ * (`mlx5_core.eth.N`, `mlx5_core.rdma.N`, `mlx5_core.ctl.N`, all with this
+ * device's id N) so that separate packages can drive it. It watches health,
+ * keeps the `fw` and `fw_fatal` reporters, reloads, recovers, and announces
+ * all of it on `events`.
+ *
+ * LIFESPAN
+ *   1. `CoreDevice.probe(opts)`: id allocated, queue attached, firmware
+ *      booted, health polling started, aux devices published. On failure
+ *      everything taken is given back and the error is rethrown.
+ *   2. `rescan()`: publish aux devices the function now supports, delete the
+ *      ones it no longer does.
+ *   3. `reload()`: DRIVER_REINIT. Aux devices are detached (suspended when
+ *      their driver can, else deleted), firmware torn down and booted again,
+ *      and aux devices attached again (resumed or re-added).
+ *   4. A fatal error (health poller) puts the queue in internal error and
+ *      reports to `fw_fatal`, whose dump is the crdump and whose recovery is
+ *      a reset of the function followed by the reload sequence.
+ *   5. `close()`: aux devices deleted, firmware torn down, queue closed, id
+ *      freed. The backend stays the caller's.
+ * Lifecycle operations (reload, rescan, recovery, close) run one at a time.
+ *
+ * Owns: the queue, the pages lent to firmware, the aux devices it publishes
+ * and their handles, the health poller and reporters. Never: calls a driver
+ * except through the bus, or reaches into a driver's state.
+ */
+import type { DeviceBackend, DeviceIdentity } from '../backend.js';
+import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
+import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
+import { CommandQueue } from '../cmdq/command-queue.js';
+import { AuxError } from '../errors.js';
+import { EventChannel } from '../event-channel.js';
+import {
+  HealthPoller,
+  type HealthPollerOptions,
+  type HealthSample,
+  readHealthSample,
+} from '../health/health-poller.js';
+import { HealthReporter } from '../health/health-reporter.js';
+import { healthSyndromeText } from '../ifc/health.js';
+import { type Logger, silentLogger } from '../log.js';
+import { AUX_MODNAME, type AuxDeviceSpec, MLX5_AUX_DEVICES } from './aux-table.js';
+import type { CoreEvent, CoreState } from './core-events.js';
+import { CoreHandle } from './core-handle.js';
+import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './firmware-boot.js';
+import type { GeneralCaps } from './firmware-commands.js';
+import { coreDeviceIds, type IdAllocator } from './id-allocator.js';
+
+/** CoreHealthOptions: health polling and reporter behaviour. */
+export interface CoreHealthOptions extends HealthPollerOptions {
+  /** Poll on a timer (default true); tests may poll by hand with `health.poller.poll()`. */
+  readonly poll?: boolean;
+  /** Minimum time between automatic recoveries (ms); default 60 s. */
+  readonly gracePeriodMs?: number;
+  /** Recover automatically after a fatal error; default true. */
+  readonly autoRecover?: boolean;
+  readonly now?: () => number;
+}
+
+/** CoreDeviceOptions: how to probe a core device. */
+export interface CoreDeviceOptions {
+  readonly backend: DeviceBackend;
+  readonly bus: AuxiliaryBus;
+  readonly logger?: Logger;
+  /** Where the id comes from; default the process-wide `coreDeviceIds`. */
+  readonly ids?: IdAllocator;
+  /** Default per-command timeout (ms); default 60 s. */
+  readonly cmdTimeoutMs?: number;
+  readonly profile?: BootProfile;
+  /** The aux devices to publish; default mlx5's eth / rdma / ctl. */
+  readonly auxTable?: readonly AuxDeviceSpec[];
+  /** The device the aux devices hang below; default this device's PCI address. */
+  readonly parent?: AuxiliaryDevice | string;
+  readonly health?: CoreHealthOptions;
+}
+
+interface PublishedAux {
+  readonly spec: AuxDeviceSpec;
+  readonly adev: AuxiliaryDevice<CoreHandle>;
+  readonly handle: CoreHandle;
+  suspended: boolean;
+}
+
+/** CoreHealth: the poller and the two reporters. */
+export interface CoreHealth {
+  readonly poller: HealthPoller;
+  readonly fw: HealthReporter<HealthSample>;
+  readonly fwFatal: HealthReporter<Buffer>;
+}
+
+/** CoreDevice: see the module header. */
+export class CoreDevice {
+  readonly id: number;
+  /** The device's name: its PCI address. */
+  readonly name: string;
+  readonly backend: DeviceBackend;
+  readonly queue: CommandQueue;
+  readonly events: EventChannel<CoreEvent>;
+  readonly health: CoreHealth;
+
+  private st: CoreState = 'down';
+  private bootCaps: GeneralCaps | undefined;
+  private bootMaxCaps: GeneralCaps | undefined;
+  private readonly taints = new Set<string>();
+  private readonly aux = new Map<string, PublishedAux>();
+  private readonly pages: HostPages;
+  private readonly bus: AuxiliaryBus;
+  private readonly log: Logger;
+  private readonly ids: IdAllocator;
+  private readonly auxTable: readonly AuxDeviceSpec[];
+  private readonly parent: AuxiliaryDevice | string;
+  private readonly profile: BootProfile;
+  private readonly pollTimer: boolean;
+  private lastFatal: HealthSample | undefined;
+  private serial: Promise<unknown> = Promise.resolve();
+
+  private constructor(opts: CoreDeviceOptions, id: number) {
+    this.id = id;
+    this.backend = opts.backend;
+    this.name = opts.backend.identity.bdf;
+    this.bus = opts.bus;
+    this.ids = opts.ids ?? coreDeviceIds;
+    this.auxTable = opts.auxTable ?? MLX5_AUX_DEVICES;
+    this.parent = opts.parent ?? this.name;
+    this.profile = opts.profile ?? {};
+    this.log = (opts.logger ?? silentLogger).child({ device: this.name, core: id });
+    this.events = new EventChannel<CoreEvent>((err) =>
+      this.log.error({ err }, 'core event listener threw'),
+    );
+    this.queue = new CommandQueue(opts.backend, {
+      logger: this.log,
+      ...(opts.cmdTimeoutMs !== undefined && { timeoutMs: opts.cmdTimeoutMs }),
+    });
+    this.pages = new HostPages(opts.backend.dma);
+    const h = opts.health ?? {};
+    this.pollTimer = h.poll ?? true;
+    const reporterOpts = {
+      gracePeriodMs: h.gracePeriodMs ?? 60_000,
+      ...(h.now && { now: h.now }),
+    };
+    this.health = {
+      poller: new HealthPoller(
+        opts.backend,
+        {
+          onFatal: (reason, sample) => this.onFatal(reason, sample),
+          onSyndrome: (sample) => this.onSyndrome(sample),
+        },
+        h,
+      ),
+      fw: new HealthReporter<HealthSample>(
+        'fw',
+        {
+          diagnose: () => {
+            const s = readHealthSample(this.backend);
+            return { syndrome: s.synd, extSyndrome: s.extSynd, description: this.describeSynd(s) };
+          },
+          dump: async () => readHealthSample(this.backend),
+        },
+        reporterOpts,
+      ),
+      fwFatal: new HealthReporter<Buffer>(
+        'fw_fatal',
+        {
+          diagnose: () => ({
+            coreState: this.st,
+            lastFatal: this.lastFatal && {
+              syndrome: this.lastFatal.synd,
+              extSyndrome: this.lastFatal.extSynd,
+              description: this.describeSynd(this.lastFatal),
+            },
+          }),
+          dump: async () => {
+            const crdump = this.backend.readCrdump?.();
+            if (!crdump) throw new AuxError('EOPNOTSUPP', 'the backend cannot read a crdump');
+            return crdump;
+          },
+          recover: () => this.recover(),
+        },
+        { ...reporterOpts, autoRecover: h.autoRecover ?? true },
+      ),
+    };
+  }
+
+  /**
+   * probe: create a core device, boot its firmware and publish its aux
+   * devices. On failure nothing is left behind (id freed, queue closed,
+   * pages unmapped) and the error is rethrown.
+   */
+  static async probe(opts: CoreDeviceOptions): Promise<CoreDevice> {
+    const ids = opts.ids ?? coreDeviceIds;
+    const id = ids.alloc();
+    let dev: CoreDevice;
+    try {
+      dev = new CoreDevice(opts, id);
+    } catch (err) {
+      ids.free(id);
+      throw err;
+    }
+    try {
+      await dev.load();
+    } catch (err) {
+      dev.log.error({ err }, 'probe failed');
+      await dev.close();
+      throw err;
+    }
+    return dev;
+  }
+
+  get state(): CoreState {
+    return this.st;
+  }
+
+  get identity(): DeviceIdentity {
+    return this.backend.identity;
+  }
+
+  /** caps / maxCaps: general capabilities from the last boot (ENODEV before one). */
+  get caps(): GeneralCaps {
+    if (!this.bootCaps) throw new AuxError('ENODEV', `${this.name} has not booted`);
+    return this.bootCaps;
+  }
+
+  get maxCaps(): GeneralCaps {
+    if (!this.bootMaxCaps) throw new AuxError('ENODEV', `${this.name} has not booted`);
+    return this.bootMaxCaps;
+  }
+
+  /** tainted: why the device is tainted (e.g. a debug-write RPC ran), in order. */
+  get tainted(): readonly string[] {
+    return [...this.taints];
+  }
+
+  /** taint: record `reason` once; announces and logs it the first time (returns true then). */
+  taint(reason: string): boolean {
+    if (this.taints.has(reason)) return false;
+    this.taints.add(reason);
+    this.log.warn({ reason }, 'device tainted');
+    this.events.publish({ type: 'taint', core: this.name, reason });
+    return true;
+  }
+
+  /** auxDevices: the aux devices this core device has published, in table order. */
+  auxDevices(): AuxiliaryDevice<CoreHandle>[] {
+    return this.auxTable.flatMap((s) => {
+      const p = this.aux.get(s.name);
+      return p ? [p.adev] : [];
+    });
+  }
+
+  /**
+   * rescan: delete (in reverse order) aux devices the function no longer
+   * supports and add (in order) supported ones that are missing. A failing
+   * add is logged and the loop goes on.
+   */
+  rescan(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.st !== 'up')
+        throw new AuxError('EBUSY', `${this.name} is ${this.st}; rescan needs up`);
+      await this.attachAux();
+    });
+  }
+
+  /**
+   * reload: DRIVER_REINIT (see LIFESPAN 3). EBUSY unless the device is up.
+   * On failure the device is left down with its aux devices removed; close
+   * it, or reset the backend and probe again.
+   */
+  reload(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.st !== 'up')
+        throw new AuxError('EBUSY', `${this.name} is ${this.st}; reload needs up`);
+      await this.reinit('user', async () => {
+        await shutdownFirmware(this.queue, this.pages);
+      });
+    });
+  }
+
+  /**
+   * recover: reset the function and bring it back (fw_fatal's recovery; also
+   * callable by an operator). Commands in flight are aborted first.
+   */
+  recover(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.st === 'closed') throw new AuxError('ENODEV', `${this.name} is closed`);
+      if (!this.queue.internalError) this.queue.enterInternalError();
+      await this.reinit('recovery', async () => {
+        await this.backend.reset();
+        this.pages.releaseAll();
+        this.queue.leaveInternalError();
+      });
+    });
+  }
+
+  /** close: delete aux devices, tear firmware down (best effort), close the queue, free the id. */
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.st === 'closed') return;
+      this.health.poller.stop();
+      for (const p of [...this.aux.values()].reverse()) await this.removeAux(p);
+      if (this.st !== 'down' || this.bootCaps === undefined) {
+        // Also after a failed probe: a half-booted function must come down.
+        try {
+          await shutdownFirmware(this.queue, this.pages, {
+            initialized: this.bootCaps !== undefined,
+          });
+        } catch (err) {
+          this.log.warn({ err }, 'firmware teardown failed during close');
+        }
+      }
+      this.pages.releaseAll();
+      this.queue.close();
+      this.ids.free(this.id);
+      this.setState('closed');
+    });
+  }
+
+  private async load(): Promise<void> {
+    this.setState('loading');
+    await this.boot();
+    await this.attachAux();
+  }
+
+  private async boot(): Promise<void> {
+    const r = await bootFirmware(this.queue, this.pages, this.profile);
+    this.bootCaps = r.caps;
+    this.bootMaxCaps = r.maxCaps;
+    this.log.info(
+      { issi: r.issi, pages: r.pages, fw: this.identity.fwVersion },
+      'firmware initialized',
+    );
+    this.setState('up');
+    this.health.poller.rearm();
+    if (this.pollTimer) this.health.poller.start();
+  }
+
+  private async reinit(cause: 'user' | 'recovery', bringDown: () => Promise<void>): Promise<void> {
+    this.events.publish({ type: 'reload', core: this.name, phase: 'start', cause });
+    this.setState(cause === 'user' ? 'reloading' : 'recovering');
+    this.health.poller.stop();
+    try {
+      await this.detachAux();
+      await bringDown();
+      await this.boot();
+      await this.attachAux();
+      this.events.publish({ type: 'reload', core: this.name, phase: 'done', cause });
+    } catch (err) {
+      this.log.error({ err, cause }, 'reload failed');
+      for (const p of [...this.aux.values()].reverse()) await this.removeAux(p);
+      if (this.st !== 'internal_error') this.setState('down');
+      this.events.publish({
+        type: 'reload',
+        core: this.name,
+        phase: 'failed',
+        cause,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  }
+
+  /** detachAux: suspend aux devices whose driver can, delete the rest (reverse order). */
+  private async detachAux(): Promise<void> {
+    for (const p of [...this.aux.values()].reverse()) {
+      if (this.bus.canSuspend(p.adev) && (await this.bus.suspend(p.adev))) {
+        p.suspended = true;
+      } else {
+        await this.removeAux(p);
+      }
+    }
+  }
+
+  /** attachAux: reconcile published aux devices with what the function supports. */
+  private async attachAux(): Promise<void> {
+    const caps = this.caps;
+    for (const spec of [...this.auxTable].reverse()) {
+      const p = this.aux.get(spec.name);
+      if (p && !spec.supported(caps)) await this.removeAux(p);
+    }
+    for (const spec of this.auxTable) {
+      if (!spec.supported(caps)) continue;
+      const p = this.aux.get(spec.name);
+      try {
+        if (!p) await this.addAux(spec);
+        else if (p.suspended) await this.resumeAux(p);
+      } catch (err) {
+        this.log.error({ err, aux: spec.name }, 'adding aux device failed');
+      }
+    }
+  }
+
+  private async resumeAux(p: PublishedAux): Promise<void> {
+    if (await this.bus.resume(p.adev)) {
+      p.suspended = false;
+      return;
+    }
+    // A driver that cannot come back gets a fresh device instead.
+    await this.removeAux(p);
+    await this.addAux(p.spec);
+  }
+
+  private async addAux(spec: AuxDeviceSpec): Promise<void> {
+    const devName = `${AUX_MODNAME}.${spec.name}.${this.id}`;
+    const handle = new CoreHandle(this, devName);
+    const adev = this.bus.init<CoreHandle>({
+      modname: AUX_MODNAME,
+      name: spec.name,
+      id: this.id,
+      parent: this.parent,
+      shared: handle,
+      release: () => handle.revoke(),
+    });
+    try {
+      await this.bus.add(adev);
+    } catch (err) {
+      this.bus.uninit(adev);
+      throw err;
+    }
+    this.aux.set(spec.name, { spec, adev, handle, suspended: false });
+    this.events.publish({ type: 'aux-added', core: this.name, device: devName });
+  }
+
+  private async removeAux(p: PublishedAux): Promise<void> {
+    this.aux.delete(p.spec.name);
+    try {
+      await this.bus.delete(p.adev);
+    } finally {
+      // Revoke now, not at release: a driver may hold a reference past delete.
+      p.handle.revoke();
+      this.bus.uninit(p.adev);
+    }
+    this.events.publish({ type: 'aux-removed', core: this.name, device: p.adev.devName });
+  }
+
+  private onFatal(reason: 'syndrome' | 'counter', sample: HealthSample): void {
+    if (this.st === 'closed' || this.st === 'down') return;
+    this.lastFatal = sample;
+    const description =
+      reason === 'counter'
+        ? 'health counter stopped; firmware is not responding'
+        : this.describeSynd(sample);
+    this.log.error(
+      { synd: sample.synd, extSynd: sample.extSynd, misses: sample.misses, reason },
+      `fatal firmware error: ${description}`,
+    );
+    this.queue.enterInternalError();
+    this.setState('internal_error');
+    this.events.publish({
+      type: 'health',
+      core: this.name,
+      reporter: 'fw_fatal',
+      syndrome: sample.synd,
+      extSyndrome: sample.extSynd,
+      description,
+    });
+    void this.health.fwFatal.report(description).then((outcome) => {
+      if (outcome.reason === 'recover-failed') {
+        this.log.error({ err: outcome.error }, 'recovery failed; device stays in error');
+      } else if (!outcome.recovered) {
+        this.log.warn({ reason: outcome.reason }, 'no automatic recovery');
+      }
+    });
+  }
+
+  private onSyndrome(sample: HealthSample): void {
+    const description = this.describeSynd(sample);
+    this.log.warn(
+      { synd: sample.synd, extSynd: sample.extSynd },
+      `firmware syndrome: ${description}`,
+    );
+    this.events.publish({
+      type: 'health',
+      core: this.name,
+      reporter: 'fw',
+      syndrome: sample.synd,
+      extSyndrome: sample.extSynd,
+      description,
+    });
+    void this.health.fw.report(description);
+  }
+
+  private describeSynd(s: HealthSample): string {
+    return s.synd === 0 ? 'healthy' : healthSyndromeText(s.synd);
+  }
+
+  private setState(next: CoreState): void {
+    const previous = this.st;
+    if (previous === next) return;
+    this.st = next;
+    this.events.publish({ type: 'state', core: this.name, state: next, previous });
+  }
+
+  /** exclusive: run lifecycle operations one at a time, in call order. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => {});
+    return run;
+  }
+}

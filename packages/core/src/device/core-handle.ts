@@ -1,0 +1,119 @@
+/**
+ * CoreHandle: the per-driver API a core device lends through each of its
+ * auxiliary devices (`adev.shared`).
+ *
+ * This is the split "by software API" of the auxiliary-bus design: a driver
+ * reaches the device only through its handle (send commands, read caps and
+ * identity, map memory for the device, follow events, taint). The handle is
+ * revoked when its aux device is deleted: from then on every call fails with
+ * ENODEV and the driver's event subscriptions are dropped, so a driver that
+ * kept a reference too long gets an answer, never a device it no longer owns.
+ * Commands already in flight at revocation complete normally.
+ *
+ * Owns: the driver's event subscriptions. Never: the queue or the device.
+ */
+import type { DeviceIdentity } from '../backend.js';
+import type { CmdOptions } from '../cmdq/command-queue.js';
+import type { DmaSpace } from '../dma.js';
+import { AuxError } from '../errors.js';
+import type { Listener } from '../event-channel.js';
+import type { CoreDevice } from './core-device.js';
+import type { CoreEvent, CoreState } from './core-events.js';
+import type { CommandExecutor, GeneralCaps } from './firmware-commands.js';
+
+/** CoreHandle: see the module header. */
+export class CoreHandle implements CommandExecutor {
+  private revoked = false;
+  private readonly subscriptions = new Set<() => void>();
+
+  constructor(
+    private readonly core: CoreDevice,
+    /** The aux device this handle was lent through. */
+    readonly auxDevice: string,
+  ) {}
+
+  /** coreName / coreId: the core device this handle reaches. */
+  get coreName(): string {
+    return this.core.name;
+  }
+
+  get coreId(): number {
+    return this.core.id;
+  }
+
+  get identity(): DeviceIdentity {
+    return this.live().identity;
+  }
+
+  /** caps / maxCaps: general capabilities (current and maximum) as of the last boot. */
+  get caps(): GeneralCaps {
+    return this.live().caps;
+  }
+
+  get maxCaps(): GeneralCaps {
+    return this.live().maxCaps;
+  }
+
+  get state(): CoreState {
+    return this.live().state;
+  }
+
+  /** dma: the device's DMA space, to map buffers firmware must reach (umem). */
+  get dma(): DmaSpace {
+    return this.live().backend.dma;
+  }
+
+  /** active: false once revoked. */
+  get active(): boolean {
+    return !this.revoked;
+  }
+
+  /** cmdExec: run a command; throws the status's errno (see CommandQueue.cmdExec). */
+  cmdExec(inbox: Buffer, outLen: number, opts?: CmdOptions): Promise<Buffer> {
+    if (this.revoked) return Promise.reject(this.gone());
+    return this.core.queue.cmdExec(inbox, outLen, opts);
+  }
+
+  /** cmdDo: run a command; a firmware failure rejects EREMOTEIO with the outbox. */
+  cmdDo(inbox: Buffer, outLen: number, opts?: CmdOptions): Promise<Buffer> {
+    if (this.revoked) return Promise.reject(this.gone());
+    return this.core.queue.cmdDo(inbox, outLen, opts);
+  }
+
+  /** subscribe: follow the core device's events until unsubscribed or revoked. */
+  subscribe(fn: Listener<CoreEvent>): () => void {
+    this.live();
+    const off = this.core.events.subscribe(fn);
+    const entry = () => {
+      off();
+      this.subscriptions.delete(entry);
+    };
+    this.subscriptions.add(entry);
+    return entry;
+  }
+
+  /** taint: mark the device tainted for `reason` (once per reason); true the first time. */
+  taint(reason: string): boolean {
+    return this.live().taint(reason);
+  }
+
+  /** tainted: the reasons the device is tainted for. */
+  get tainted(): readonly string[] {
+    return this.live().tainted;
+  }
+
+  /** revoke: called by the core device when the aux device is deleted. */
+  revoke(): void {
+    this.revoked = true;
+    for (const off of [...this.subscriptions]) off();
+  }
+
+  private live(): CoreDevice {
+    if (this.revoked) throw this.gone();
+    return this.core;
+  }
+
+  private gone(): AuxError {
+    return new AuxError('ENODEV', `${this.auxDevice} was removed; reopen the device`);
+  }
+}
