@@ -13,12 +13,7 @@
  * Owns: the checksum rules. Never: decides what a bad signature means (the
  * caller turns it into a delivery status or an errno).
  */
-import {
-  CMD_ENTRY_BYTES,
-  CmdLayout,
-  CmdProtBlock,
-  MAILBOX_BLOCK_BYTES,
-} from '../ifc/cmd-layout.js';
+import { CMD_ENTRY_BYTES, CmdLayout, CmdProtBlock } from '../ifc/cmd-layout.js';
 
 const ENTRY_SIG = CmdLayout.byteOffset('sig');
 const CTRL_START = CmdProtBlock.byteOffset('reserved_at_1000');
