@@ -19,13 +19,14 @@ function run(cmd, args) {
   }
 }
 
+// `npm install` rather than `npm ci`: both install exactly the locked tree, but
+// `npm ci` refuses a lock that lacks optional platform packages the registry
+// does not serve (e.g. another OS's Biome or turbo binary), which npm then
+// leaves out of the lock.
 const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(installed)) {
-  console.error('setup: installing dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
-} else if (statSync(lock).mtimeMs > statSync(installed).mtimeMs) {
-  console.error('setup: package-lock.json changed; updating dependencies (npm install)');
+if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtimeMs) {
+  console.error('setup: installing dependencies (npm install from package-lock.json)');
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
