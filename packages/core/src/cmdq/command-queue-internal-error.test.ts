@@ -9,6 +9,7 @@ import type { CmdStatusDetail } from './command-errors.js';
 import { CommandQueue } from './command-queue.js';
 import { makeInbox } from './test-support/inbox.js';
 import { RecordingBackend } from './test-support/recording-backend.js';
+import { settled } from './test-support/settled.js';
 import { StubEngine } from './test-support/stub-engine.js';
 
 const open: CommandQueue[] = [];
@@ -22,15 +23,6 @@ function setup() {
   const q = new CommandQueue(backend, { logger });
   open.push(q);
   return { engine, device, backend, q, lines };
-}
-
-function settled<T>(p: Promise<T>) {
-  const s: { done: boolean; value?: T; error?: AuxError } = { done: false };
-  p.then(
-    (value) => Object.assign(s, { done: true, value }),
-    (error: AuxError) => Object.assign(s, { done: true, error }),
-  );
-  return s;
 }
 
 function expectAborted(err: AuxError | undefined, code: string, opcode: number) {

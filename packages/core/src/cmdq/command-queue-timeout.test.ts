@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CompletionHandler } from '../backend.js';
-import type { AuxError } from '../errors.js';
 import { CMD_ENTRY_BYTES, CmdLayout, MAX_REG_CMDS } from '../ifc/cmd-layout.js';
 import { Op } from '../ifc/opcodes.js';
 import { SimDevice } from '../sim/sim-device.js';
 import { CommandQueue, type CommandQueueOptions, DEFAULT_CMD_TIMEOUT_MS } from './command-queue.js';
 import { makeInbox } from './test-support/inbox.js';
+import { settled } from './test-support/settled.js';
 import { StubEngine } from './test-support/stub-engine.js';
 
 const open: CommandQueue[] = [];
@@ -25,16 +25,6 @@ function setup(opts: CommandQueueOptions = {}) {
   const q = new CommandQueue(device, opts);
   open.push(q);
   return { engine, device, q, page: () => page, ring: (v: number) => handler(v) };
-}
-
-/** settled: observe a promise without awaiting it (fake timers drive time). */
-function settled<T>(p: Promise<T>) {
-  const s: { done: boolean; value?: T; error?: AuxError } = { done: false };
-  p.then(
-    (value) => Object.assign(s, { done: true, value }),
-    (error: AuxError) => Object.assign(s, { done: true, error }),
-  );
-  return s;
 }
 
 beforeEach(() => {

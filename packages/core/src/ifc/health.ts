@@ -5,6 +5,7 @@
  * health counter; both stay readable after firmware stops answering
  * commands, which is how a fatal error is noticed at all.
  */
+import { AuxError } from '../errors.js';
 import { defineLayout } from '../layout/layout.js';
 
 /** HealthBuffer: 64 bytes, big-endian. `synd` != 0 means firmware asserted. */
@@ -62,4 +63,14 @@ const syndromeText: Record<number, string> = {
 /** healthSyndromeText: a human description of a health syndrome. */
 export function healthSyndromeText(synd: number): string {
   return syndromeText[synd] ?? `unrecognized error 0x${synd.toString(16)}`;
+}
+
+/** checkHealthSyndrome: EINVAL unless `synd` is 1..255 and `extSynd` 0..0xffff. */
+export function checkHealthSyndrome(synd: number, extSynd: number): void {
+  if (!Number.isInteger(synd) || synd < 1 || synd > 0xff) {
+    throw new AuxError('EINVAL', 'a health syndrome is 1..255 (see ifc/health.ts HealthSyndrome)');
+  }
+  if (!Number.isInteger(extSynd) || extSynd < 0 || extSynd > 0xffff) {
+    throw new AuxError('EINVAL', 'an extended health syndrome is 0..0xffff');
+  }
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommandQueue } from '../cmdq/command-queue.js';
 import { makeInbox } from '../cmdq/test-support/inbox.js';
+import { settled } from '../cmdq/test-support/settled.js';
 import { StubEngine } from '../cmdq/test-support/stub-engine.js';
 import { AuxError } from '../errors.js';
 import { HealthBuffer, HealthSyndrome } from '../ifc/health.js';
@@ -20,15 +21,6 @@ function setup() {
   const q = new CommandQueue(device);
   open.push(q);
   return { engine, device, q, faults: device.faults };
-}
-
-function settled<T>(p: Promise<T>) {
-  const s: { done: boolean; value?: T; error?: AuxError } = { done: false };
-  p.then(
-    (value) => Object.assign(s, { done: true, value }),
-    (error: AuxError) => Object.assign(s, { done: true, error }),
-  );
-  return s;
 }
 
 beforeEach(() => {

@@ -23,7 +23,7 @@
  * device asks `delayMs` / `takeLost` / `takeCorrupt` per command).
  */
 import { AuxError } from '../errors.js';
-import { HealthSyndrome } from '../ifc/health.js';
+import { checkHealthSyndrome, HealthSyndrome } from '../ifc/health.js';
 import { Op, type OpcodeName, opcodeName } from '../ifc/opcodes.js';
 import type { FirmwareEngine } from './firmware-engine.js';
 import { Syndrome } from './syndromes.js';
@@ -77,15 +77,7 @@ export class FaultInjector {
 
   /** fatal: firmware asserts with health syndrome `synd` (+ `extSynd`) and stops answering. */
   fatal(synd: number = HealthSyndrome.FW_INTERNAL_ERR, extSynd = 0): void {
-    if (!Number.isInteger(synd) || synd < 1 || synd > 0xff) {
-      throw new AuxError(
-        'EINVAL',
-        'a health syndrome is 1..255 (see ifc/health.ts HealthSyndrome)',
-      );
-    }
-    if (!Number.isInteger(extSynd) || extSynd < 0 || extSynd > 0xffff) {
-      throw new AuxError('EINVAL', 'an extended health syndrome is 0..0xffff');
-    }
+    checkHealthSyndrome(synd, extSynd);
     if (!this.engine.injectFatal) {
       throw new AuxError('EOPNOTSUPP', 'this firmware engine cannot inject a fatal error');
     }

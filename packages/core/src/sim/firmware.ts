@@ -35,7 +35,7 @@ import type { DeviceIdentity } from '../backend.js';
 import type { DmaSpace } from '../dma.js';
 import { AuxError } from '../errors.js';
 import { CMD_HDR_BYTES, CmdHdrIn, CmdHdrOut, MAX_CMD_BYTES } from '../ifc/header.js';
-import { HealthSyndrome } from '../ifc/health.js';
+import { checkHealthSyndrome, HealthSyndrome } from '../ifc/health.js';
 import { mkeyIndex } from '../ifc/mkey.js';
 import { opcodeName } from '../ifc/opcodes.js';
 import { CmdStatus } from '../ifc/status.js';
@@ -196,15 +196,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
    * INT_ERR / FW_HALTED until reset. A second fatal while halted is ignored.
    */
   injectFatal(synd: number = HealthSyndrome.FW_INTERNAL_ERR, extSynd = 0): void {
-    if (!Number.isInteger(synd) || synd < 1 || synd > 0xff) {
-      throw new AuxError(
-        'EINVAL',
-        'a health syndrome is 1..255 (see ifc/health.ts HealthSyndrome)',
-      );
-    }
-    if (!Number.isInteger(extSynd) || extSynd < 0 || extSynd > 0xffff) {
-      throw new AuxError('EINVAL', 'an extended health syndrome is 0..0xffff');
-    }
+    checkHealthSyndrome(synd, extSynd);
     if (this.health.halted) return;
     this.crashes++;
     this.crashedAt = this.now();
