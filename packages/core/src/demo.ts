@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     });
 
   console.log('\ncommand statistics');
-  for (const s of cores[0]!.queue.stats().ops) {
+  for (const s of [...cores[0]!.queue.stats().ops].sort((a, b) => a.opcode - b.opcode)) {
     console.log(
       `  ${s.name.padEnd(26)} n ${String(s.n).padStart(3)}  failed ${s.failed}  avg ${Math.round(s.average / 1000)} µs`,
     );
