@@ -21,14 +21,14 @@ export {
   MLX5_AUX_DEVICES,
   PORT_TYPE,
 } from './device/aux-table.js';
-export {
-  CoreDevice,
-  type CoreDeviceOptions,
-  type CoreHealth,
-  type CoreHealthOptions,
-} from './device/core-device.js';
+export { CoreDevice, type CoreDeviceOptions } from './device/core-device.js';
 export type { CoreEvent, CoreState } from './device/core-events.js';
 export { CoreHandle } from './device/core-handle.js';
+export {
+  type CoreHealth,
+  type CoreHealthOptions,
+  describeSyndrome,
+} from './device/core-health.js';
 export {
   type BootProfile,
   type BootResult,

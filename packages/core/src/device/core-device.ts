@@ -35,32 +35,21 @@ import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import { CommandQueue } from '../cmdq/command-queue.js';
 import { AuxError } from '../errors.js';
 import { EventChannel } from '../event-channel.js';
-import {
-  HealthPoller,
-  type HealthPollerOptions,
-  type HealthSample,
-  readHealthSample,
-} from '../health/health-poller.js';
-import { HealthReporter } from '../health/health-reporter.js';
-import { healthSyndromeText } from '../ifc/health.js';
+import type { HealthSample } from '../health/health-poller.js';
 import { type Logger, silentLogger } from '../log.js';
-import { AUX_MODNAME, type AuxDeviceSpec, MLX5_AUX_DEVICES } from './aux-table.js';
+import { AuxPublisher } from './aux-publisher.js';
+import { type AuxDeviceSpec, MLX5_AUX_DEVICES } from './aux-table.js';
 import type { CoreEvent, CoreState } from './core-events.js';
 import { CoreHandle } from './core-handle.js';
+import {
+  type CoreHealth,
+  type CoreHealthOptions,
+  createCoreHealth,
+  describeSyndrome,
+} from './core-health.js';
 import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './firmware-boot.js';
 import type { GeneralCaps } from './firmware-commands.js';
 import { coreDeviceIds, type IdAllocator } from './id-allocator.js';
-
-/** CoreHealthOptions: health polling and reporter behaviour. */
-export interface CoreHealthOptions extends HealthPollerOptions {
-  /** Poll on a timer (default true); tests may poll by hand with `health.poller.poll()`. */
-  readonly poll?: boolean;
-  /** Minimum time between automatic recoveries (ms); default 60 s. */
-  readonly gracePeriodMs?: number;
-  /** Recover automatically after a fatal error; default true. */
-  readonly autoRecover?: boolean;
-  readonly now?: () => number;
-}
 
 /** CoreDeviceOptions: how to probe a core device. */
 export interface CoreDeviceOptions {
@@ -79,20 +68,6 @@ export interface CoreDeviceOptions {
   readonly health?: CoreHealthOptions;
 }
 
-interface PublishedAux {
-  readonly spec: AuxDeviceSpec;
-  readonly adev: AuxiliaryDevice<CoreHandle>;
-  readonly handle: CoreHandle;
-  suspended: boolean;
-}
-
-/** CoreHealth: the poller and the two reporters. */
-export interface CoreHealth {
-  readonly poller: HealthPoller;
-  readonly fw: HealthReporter<HealthSample>;
-  readonly fwFatal: HealthReporter<Buffer>;
-}
-
 /** CoreDevice: see the module header. */
 export class CoreDevice {
   readonly id: number;
@@ -107,13 +82,10 @@ export class CoreDevice {
   private bootCaps: GeneralCaps | undefined;
   private bootMaxCaps: GeneralCaps | undefined;
   private readonly taints = new Set<string>();
-  private readonly aux = new Map<string, PublishedAux>();
+  private readonly aux: AuxPublisher;
   private readonly pages: HostPages;
-  private readonly bus: AuxiliaryBus;
   private readonly log: Logger;
   private readonly ids: IdAllocator;
-  private readonly auxTable: readonly AuxDeviceSpec[];
-  private readonly parent: AuxiliaryDevice | string;
   private readonly profile: BootProfile;
   private readonly pollTimer: boolean;
   private lastFatal: HealthSample | undefined;
@@ -123,10 +95,7 @@ export class CoreDevice {
     this.id = id;
     this.backend = opts.backend;
     this.name = opts.backend.identity.bdf;
-    this.bus = opts.bus;
     this.ids = opts.ids ?? coreDeviceIds;
-    this.auxTable = opts.auxTable ?? MLX5_AUX_DEVICES;
-    this.parent = opts.parent ?? this.name;
     this.profile = opts.profile ?? {};
     this.log = (opts.logger ?? silentLogger).child({ device: this.name, core: id });
     this.events = new EventChannel<CoreEvent>((err) =>
@@ -137,53 +106,30 @@ export class CoreDevice {
       ...(opts.cmdTimeoutMs !== undefined && { timeoutMs: opts.cmdTimeoutMs }),
     });
     this.pages = new HostPages(opts.backend.dma);
+    this.aux = new AuxPublisher({
+      bus: opts.bus,
+      table: opts.auxTable ?? MLX5_AUX_DEVICES,
+      id,
+      parent: opts.parent ?? this.name,
+      handle: (devName) => new CoreHandle(this, devName),
+      announce: (type, device) => this.events.publish({ type, core: this.name, device }),
+      log: this.log,
+    });
     const h = opts.health ?? {};
     this.pollTimer = h.poll ?? true;
-    const reporterOpts = {
-      gracePeriodMs: h.gracePeriodMs ?? 60_000,
-      ...(h.now && { now: h.now }),
-    };
-    this.health = {
-      poller: new HealthPoller(
-        opts.backend,
-        {
-          onFatal: (reason, sample) => this.onFatal(reason, sample),
-          onSyndrome: (sample) => this.onSyndrome(sample),
+    this.health = createCoreHealth(opts.backend, h, {
+      onFatal: (reason, sample) => this.onFatal(reason, sample),
+      onSyndrome: (sample) => this.onSyndrome(sample),
+      fatalDiagnose: () => ({
+        coreState: this.st,
+        lastFatal: this.lastFatal && {
+          syndrome: this.lastFatal.synd,
+          extSyndrome: this.lastFatal.extSynd,
+          description: describeSyndrome(this.lastFatal),
         },
-        h,
-      ),
-      fw: new HealthReporter<HealthSample>(
-        'fw',
-        {
-          diagnose: () => {
-            const s = readHealthSample(this.backend);
-            return { syndrome: s.synd, extSyndrome: s.extSynd, description: this.describeSynd(s) };
-          },
-          dump: async () => readHealthSample(this.backend),
-        },
-        reporterOpts,
-      ),
-      fwFatal: new HealthReporter<Buffer>(
-        'fw_fatal',
-        {
-          diagnose: () => ({
-            coreState: this.st,
-            lastFatal: this.lastFatal && {
-              syndrome: this.lastFatal.synd,
-              extSyndrome: this.lastFatal.extSynd,
-              description: this.describeSynd(this.lastFatal),
-            },
-          }),
-          dump: async () => {
-            const crdump = this.backend.readCrdump?.();
-            if (!crdump) throw new AuxError('EOPNOTSUPP', 'the backend cannot read a crdump');
-            return crdump;
-          },
-          recover: () => this.recover(),
-        },
-        { ...reporterOpts, autoRecover: h.autoRecover ?? true },
-      ),
-    };
+      }),
+      recover: () => this.recover(),
+    });
   }
 
   /**
@@ -246,10 +192,7 @@ export class CoreDevice {
 
   /** auxDevices: the aux devices this core device has published, in table order. */
   auxDevices(): AuxiliaryDevice<CoreHandle>[] {
-    return this.auxTable.flatMap((s) => {
-      const p = this.aux.get(s.name);
-      return p ? [p.adev] : [];
-    });
+    return this.aux.devices();
   }
 
   /**
@@ -261,7 +204,7 @@ export class CoreDevice {
     return this.exclusive(async () => {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; rescan needs up`);
-      await this.attachAux();
+      await this.aux.attach(this.caps);
     });
   }
 
@@ -301,7 +244,7 @@ export class CoreDevice {
     return this.exclusive(async () => {
       if (this.st === 'closed') return;
       this.health.poller.stop();
-      for (const p of [...this.aux.values()].reverse()) await this.removeAux(p);
+      await this.aux.removeAll();
       if (this.st !== 'down' || this.bootCaps === undefined) {
         // Also after a failed probe: a half-booted function must come down.
         try {
@@ -322,7 +265,7 @@ export class CoreDevice {
   private async load(): Promise<void> {
     this.setState('loading');
     await this.boot();
-    await this.attachAux();
+    await this.aux.attach(this.caps);
   }
 
   private async boot(): Promise<void> {
@@ -343,14 +286,14 @@ export class CoreDevice {
     this.setState(cause === 'user' ? 'reloading' : 'recovering');
     this.health.poller.stop();
     try {
-      await this.detachAux();
+      await this.aux.detach();
       await bringDown();
       await this.boot();
-      await this.attachAux();
+      await this.aux.attach(this.caps);
       this.events.publish({ type: 'reload', core: this.name, phase: 'done', cause });
     } catch (err) {
       this.log.error({ err, cause }, 'reload failed');
-      for (const p of [...this.aux.values()].reverse()) await this.removeAux(p);
+      await this.aux.removeAll();
       if (this.st !== 'internal_error') this.setState('down');
       this.events.publish({
         type: 'reload',
@@ -363,86 +306,13 @@ export class CoreDevice {
     }
   }
 
-  /** detachAux: suspend aux devices whose driver can, delete the rest (reverse order). */
-  private async detachAux(): Promise<void> {
-    for (const p of [...this.aux.values()].reverse()) {
-      if (this.bus.canSuspend(p.adev) && (await this.bus.suspend(p.adev))) {
-        p.suspended = true;
-      } else {
-        await this.removeAux(p);
-      }
-    }
-  }
-
-  /** attachAux: reconcile published aux devices with what the function supports. */
-  private async attachAux(): Promise<void> {
-    const caps = this.caps;
-    for (const spec of [...this.auxTable].reverse()) {
-      const p = this.aux.get(spec.name);
-      if (p && !spec.supported(caps)) await this.removeAux(p);
-    }
-    for (const spec of this.auxTable) {
-      if (!spec.supported(caps)) continue;
-      const p = this.aux.get(spec.name);
-      try {
-        if (!p) await this.addAux(spec);
-        else if (p.suspended) await this.resumeAux(p);
-      } catch (err) {
-        this.log.error({ err, aux: spec.name }, 'adding aux device failed');
-      }
-    }
-  }
-
-  private async resumeAux(p: PublishedAux): Promise<void> {
-    if (await this.bus.resume(p.adev)) {
-      p.suspended = false;
-      return;
-    }
-    // A driver that cannot come back gets a fresh device instead.
-    await this.removeAux(p);
-    await this.addAux(p.spec);
-  }
-
-  private async addAux(spec: AuxDeviceSpec): Promise<void> {
-    const devName = `${AUX_MODNAME}.${spec.name}.${this.id}`;
-    const handle = new CoreHandle(this, devName);
-    const adev = this.bus.init<CoreHandle>({
-      modname: AUX_MODNAME,
-      name: spec.name,
-      id: this.id,
-      parent: this.parent,
-      shared: handle,
-      release: () => handle.revoke(),
-    });
-    try {
-      await this.bus.add(adev);
-    } catch (err) {
-      this.bus.uninit(adev);
-      throw err;
-    }
-    this.aux.set(spec.name, { spec, adev, handle, suspended: false });
-    this.events.publish({ type: 'aux-added', core: this.name, device: devName });
-  }
-
-  private async removeAux(p: PublishedAux): Promise<void> {
-    this.aux.delete(p.spec.name);
-    try {
-      await this.bus.delete(p.adev);
-    } finally {
-      // Revoke now, not at release: a driver may hold a reference past delete.
-      p.handle.revoke();
-      this.bus.uninit(p.adev);
-    }
-    this.events.publish({ type: 'aux-removed', core: this.name, device: p.adev.devName });
-  }
-
   private onFatal(reason: 'syndrome' | 'counter', sample: HealthSample): void {
     if (this.st === 'closed' || this.st === 'down') return;
     this.lastFatal = sample;
     const description =
       reason === 'counter'
         ? 'health counter stopped; firmware is not responding'
-        : this.describeSynd(sample);
+        : describeSyndrome(sample);
     this.log.error(
       { synd: sample.synd, extSynd: sample.extSynd, misses: sample.misses, reason },
       `fatal firmware error: ${description}`,
@@ -467,7 +337,7 @@ export class CoreDevice {
   }
 
   private onSyndrome(sample: HealthSample): void {
-    const description = this.describeSynd(sample);
+    const description = describeSyndrome(sample);
     this.log.warn(
       { synd: sample.synd, extSynd: sample.extSynd },
       `firmware syndrome: ${description}`,
@@ -481,10 +351,6 @@ export class CoreDevice {
       description,
     });
     void this.health.fw.report(description);
-  }
-
-  private describeSynd(s: HealthSample): string {
-    return s.synd === 0 ? 'healthy' : healthSyndromeText(s.synd);
   }
 
   private setState(next: CoreState): void {
