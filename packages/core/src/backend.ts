@@ -41,6 +41,12 @@ export interface DeviceBackend {
   /** Host memory the device can reach: mailbox blocks, umem pages. */
   readonly dma: DmaSpace;
   /**
+   * checksum: whether the device verifies mailbox block signatures (mlx5's
+   * `cmdif_checksum`); the queue signs and verifies blocks exactly then.
+   * Absent = false, the way Linux runs mlx5 (`checksum_disabled`).
+   */
+  readonly checksum?: boolean;
+  /**
    * attachQueue: give the device the command-queue page (32 * 64 bytes) and
    * the completion handler. Replaces any earlier queue (after a reset).
    */

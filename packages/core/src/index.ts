@@ -14,7 +14,7 @@ export {
 } from './cmdq/command-queue.js';
 export type { CmdOpStats } from './cmdq/command-stats.js';
 export { dmaBlockMemory, MailboxChain } from './cmdq/mailbox-chain.js';
-export { MailboxPool } from './cmdq/mailbox-pool.js';
+export { BLOCKS_PER_CHUNK, MailboxPool } from './cmdq/mailbox-pool.js';
 export {
   AUX_MODNAME,
   type AuxDeviceSpec,

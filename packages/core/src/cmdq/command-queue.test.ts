@@ -22,9 +22,10 @@ import { StubEngine } from './test-support/stub-engine.js';
 
 const open: CommandQueue[] = [];
 
+/** setup: a stub-engine device with mailbox checksums on, so signatures are exercised. */
 function setup(opts: CommandQueueOptions = {}) {
   const engine = new StubEngine();
-  const device = new SimDevice(engine);
+  const device = new SimDevice(engine, { checksum: true });
   const backend = new RecordingBackend(device);
   const baseline = device.dma.mappings;
   const q = new CommandQueue(backend, opts);
@@ -251,7 +252,7 @@ describe('results', () => {
 
   it('a completion the driver cannot verify (entry or outbox block) fails with EHWPOISON', async () => {
     const engine = new StubEngine();
-    const device = new SimDevice(engine);
+    const device = new SimDevice(engine, { checksum: true });
     let scribble: (e: CommandEntries, slot: number) => void = () => {};
     const attach = device.attachQueue.bind(device);
     // Corrupt the completion between the device writing it and the driver reading it.

@@ -137,6 +137,9 @@ export class CommandQueue {
   private late = 0;
 
   /** Attaches a fresh queue page to `backend`; throws EINVAL for a bad `timeoutMs`. */
+  /** Sign and verify mailbox blocks: what the device's `checksum` says. */
+  private readonly checksum: boolean;
+
   constructor(
     private readonly backend: DeviceBackend,
     options: CommandQueueOptions = {},
@@ -152,6 +155,7 @@ export class CommandQueue {
     this.timer = new DeadlineTimer(this.now, () => this.sweep());
     this.entries = new CommandEntries(Buffer.alloc(CMD_QUEUE_BYTES));
     this.pool = new MailboxPool(backend.dma);
+    this.checksum = backend.checksum === true;
     backend.attachQueue(this.entries.page, this.onCompletion);
   }
 
@@ -294,8 +298,8 @@ export class CommandQueue {
     this.slots.occupy(cmd, slot);
     const token = this.slots.nextToken();
     cmd.token = token;
-    cmd.inChain = encode(this.pool, cmd.inbox, token);
-    cmd.outChain = prepare(this.pool, cmd.outLen, token);
+    cmd.inChain = encode(this.pool, cmd.inbox, token, this.checksum);
+    cmd.outChain = prepare(this.pool, cmd.outLen, token, this.checksum);
     this.entries.writeRequest(
       slot,
       cmd.inbox,
@@ -371,7 +375,7 @@ export class CommandQueue {
     const out = Buffer.allocUnsafe(cmd.outLen);
     e.readInlineOut(slot, out);
     const fault = cmd.outChain
-      ? decodeInto(this.pool, cmd.outChain.addr, cmd.outLen, cmd.token, out, 'out')
+      ? decodeInto(this.pool, cmd.outChain.addr, cmd.outLen, cmd.token, out, 'out', this.checksum)
       : undefined;
     this.giveChains(cmd);
     if (fault) {

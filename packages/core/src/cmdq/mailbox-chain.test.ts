@@ -112,6 +112,20 @@ describe('MailboxChain fault detection', () => {
     expect(f).toEqual(new ChainFault(DeliveryStatus.SIGNAT_ERR, 2));
   });
 
+  it('with checksums off nothing is signed: a flipped bit passes, a foreign token still fails', () => {
+    const { pool, device } = setup();
+    const msg = message(len, 3);
+    const head = encode(pool, msg, 5, false)!;
+    nth(head, 2).buf[100]! ^= 0x04;
+    const got = decode(device, head.addr, len, 5, 'in', false) as Buffer;
+    expect(got.subarray(16).equals(msg.subarray(16))).toBe(false);
+    expect(got[16 + 2 * 512 + 100]).toBe(msg[16 + 2 * 512 + 100]! ^ 0x04);
+    nth(head, 1).buf[TOKEN] = 6;
+    expect(decode(device, head.addr, len, 5, 'in', false)).toEqual(
+      new ChainFault(DeliveryStatus.TOK_ERR, 1),
+    );
+  });
+
   it('a foreign token (re-signed) is TOK_ERR', () => {
     const f = corrupted((h) => {
       const b = nth(h, 1).buf;

@@ -22,6 +22,13 @@
  * entry's), BAD_BLK_NUM (block out of sequence), IN_PTR_ALIGN / OUT_PTR_ALIGN
  * (a pointer is zero, misaligned or not mapped).
  *
+ * CHECKSUMS
+ * Block signatures are optional, as in mlx5: Linux runs with mailbox
+ * checksums off (`checksum_disabled`) and firmware checks them only when
+ * its `cmdif_checksum` capability says so. With `checksum` false nothing is
+ * signed or verified and only pointers, tokens and block numbers are
+ * checked; the entry itself is always signed (signature.ts).
+ *
  * Owns: the chain format. Never: allocates bus memory itself (MailboxPool)
  * or decides what a fault means to a caller.
  */
@@ -69,13 +76,15 @@ export function blocksFor(length: number): number {
  * blocks taken from `pool`, signed with `token`. Returns the first block
  * (its `addr` goes into `in_ptr`), undefined when everything fits inline.
  * The caller gives the chain back to the pool when the command is done.
+ * `checksum` false leaves the signatures out (see CHECKSUMS above).
  */
 export function encode(
   pool: MailboxPool,
   message: Buffer,
   token: number,
+  checksum = true,
 ): MailboxBlock | undefined {
-  return build(pool, blocksFor(message.length), token, message);
+  return build(pool, blocksFor(message.length), token, message, checksum);
 }
 
 /** prepare: an output chain for a `length`-byte outbox: linked, numbered, tokened and signed. */
@@ -83,8 +92,9 @@ export function prepare(
   pool: MailboxPool,
   length: number,
   token: number,
+  checksum = true,
 ): MailboxBlock | undefined {
-  return build(pool, blocksFor(length), token, undefined);
+  return build(pool, blocksFor(length), token, undefined, checksum);
 }
 
 function build(
@@ -92,13 +102,14 @@ function build(
   n: number,
   token: number,
   message: Buffer | undefined,
+  checksum: boolean,
 ): MailboxBlock | undefined {
   if (n === 0) return undefined;
   if (n > MAX_MAILBOXES) {
     throw new RangeError(`a command message has at most ${MAX_CMD_BYTES} bytes`);
   }
   // An output chain has no data yet: only its control bytes are signed.
-  const sign = message ? signBlock : signBlockControl;
+  const sign = !checksum ? unsigned : message ? signBlock : signBlockControl;
   const head = pool.take();
   let b = head;
   for (let i = 0; ; i++) {
@@ -142,12 +153,14 @@ export function decodeInto(
   token: number,
   into: Buffer,
   dir: ChainDirection,
+  checksum = true,
 ): ChainFault | undefined {
   const n = blocksFor(length);
+  const intact = checksum ? blockIntact : unchecked;
   let addr = first;
   for (let i = 0; i < n; i++) {
     const buf = mem.resolve(addr);
-    const fault = check(buf, addr, i, token, dir);
+    const fault = check(buf, addr, i, token, dir, intact);
     if (fault) return fault;
     const at = CMD_HDR_BYTES + i * MAILBOX_DATA_BYTES;
     buf!.copy(into, at, 0, Math.min(MAILBOX_DATA_BYTES, length - at));
@@ -163,9 +176,10 @@ export function decode(
   length: number,
   token: number,
   dir: ChainDirection,
+  checksum = true,
 ): Buffer | ChainFault {
   const out = Buffer.alloc(length);
-  return decodeInto(mem, first, length, token, out, dir) ?? out;
+  return decodeInto(mem, first, length, token, out, dir, checksum) ?? out;
 }
 
 /**
@@ -178,13 +192,15 @@ export function collect(
   length: number,
   token: number,
   dir: ChainDirection,
+  checksum = true,
 ): Buffer[] | ChainFault {
   const n = blocksFor(length);
   const blocks: Buffer[] = new Array(n);
+  const intact = checksum ? controlIntact : unchecked;
   let addr = first;
   for (let i = 0; i < n; i++) {
     const buf = mem.resolve(addr);
-    const fault = check(buf, addr, i, token, dir, controlIntact);
+    const fault = check(buf, addr, i, token, dir, intact);
     if (fault) return fault;
     blocks[i] = buf!;
     addr = nextOf(buf!);
@@ -196,14 +212,14 @@ export function collect(
  * fill: write `message` (its bytes past the inline 16) into blocks from
  * `collect`, zero-filling past its end, and re-sign each block.
  */
-export function fill(blocks: readonly Buffer[], message: Buffer): void {
+export function fill(blocks: readonly Buffer[], message: Buffer, checksum = true): void {
   for (let i = 0; i < blocks.length; i++) {
     const buf = blocks[i]!;
     const from = CMD_HDR_BYTES + i * MAILBOX_DATA_BYTES;
     const end = Math.min(from + MAILBOX_DATA_BYTES, message.length);
     const copied = from < end ? message.copy(buf, 0, from, end) : 0;
     if (copied < MAILBOX_DATA_BYTES) buf.fill(0, copied, MAILBOX_DATA_BYTES);
-    signBlock(buf);
+    if (checksum) signBlock(buf);
   }
 }
 
@@ -213,7 +229,7 @@ function check(
   i: number,
   token: number,
   dir: ChainDirection,
-  intact: (block: Buffer) => boolean = blockIntact,
+  intact: (block: Buffer) => boolean,
 ): ChainFault | undefined {
   if (!buf || addr === 0 || addr % MAILBOX_ALIGN !== 0 || buf.length < MAILBOX_BLOCK_BYTES) {
     return new ChainFault(
@@ -225,6 +241,13 @@ function check(
   if (buf[TOKEN] !== token) return new ChainFault(DeliveryStatus.TOK_ERR, i);
   if (buf.readUInt32BE(BLOCK_NUM) !== i) return new ChainFault(DeliveryStatus.BAD_BLK_NUM, i);
   return undefined;
+}
+
+/** unsigned / unchecked: the block signature rules when checksums are off. */
+function unsigned(): void {}
+
+function unchecked(): boolean {
+  return true;
 }
 
 function nextOf(buf: Buffer): number {

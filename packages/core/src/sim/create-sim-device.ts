@@ -23,12 +23,13 @@ export type SimFunction = SimDevice & { readonly engine: Firmware };
 export function createSimDevice(opts: SimFunctionOptions = {}): SimFunction {
   const dma = new DmaSpace();
   const identity: DeviceIdentity = { ...DEFAULT_IDENTITY, ...opts.identity };
-  const { latency, now, logger, ...fw } = opts;
+  const { latency, now, logger, checksum, ...fw } = opts;
   const firmware = new Firmware({ ...fw, ...(logger && { logger }), dma, identity });
   return new SimDevice(firmware, {
     dma,
     identity,
     ...(latency !== undefined && { latency }),
+    ...(checksum !== undefined && { checksum }),
     ...(now && { now }),
     ...(logger && { logger }),
   }) as SimFunction;

@@ -17,7 +17,8 @@ const open: CommandQueue[] = [];
 
 function setup() {
   const engine = new StubEngine();
-  const device = new SimDevice(engine);
+  // Checksums on: a corrupted mailbox is detected (SIGNAT_ERR) only then.
+  const device = new SimDevice(engine, { checksum: true });
   const q = new CommandQueue(device);
   open.push(q);
   return { engine, device, q, faults: device.faults };
@@ -60,6 +61,22 @@ describe('FaultInjector transport faults', () => {
     expect(device.counters().lost).toBe(2);
     expect(engine.calls).toHaveLength(1);
     expect(faults.armed).toBe(false);
+  });
+
+  it('corruptMailbox with checksums off (as mlx5 runs): a chained inbox reaches firmware corrupted', async () => {
+    const engine = new StubEngine();
+    const device = new SimDevice(engine);
+    const q = new CommandQueue(device);
+    open.push(q);
+    device.faults.corruptMailbox(Op.ACCESS_REG);
+    // Undetectable without signatures: the command runs on the damaged bytes.
+    await expect(q.cmdExec(makeInbox(Op.ACCESS_REG, { length: 2000 }), 16)).resolves.toBeInstanceOf(
+      Buffer,
+    );
+    expect(engine.calls.map((c) => c.opcode)).toEqual([Op.ACCESS_REG]);
+    // The entry is always signed, so an inline-only inbox is still caught.
+    device.faults.corruptMailbox(Op.ACCESS_REG);
+    await expect(q.cmdExec(makeInbox(Op.ACCESS_REG), 16)).rejects.toMatchObject({ code: 'EBADR' });
   });
 
   it('corruptMailbox: inline and chained inboxes arrive corrupted (SIGNAT_ERR) and never run', async () => {

@@ -10,8 +10,11 @@
  *   accepted and never completed (the driver times out); here and below
  *   n may be Infinity (every such command until cleared);
  * - `corruptMailbox(opcode, n)`: the next n commands of `opcode` have
- *   their inbox corrupted in transit (firmware answers delivery status
- *   SIGNAT_ERR and does not run them).
+ *   their inbox corrupted in transit. An inline-only inbox fails the entry
+ *   signature; a chained one is caught only when the device checks mailbox
+ *   checksums (`SimDevice` option `checksum`): then firmware answers
+ *   delivery status SIGNAT_ERR and does not run it, else it runs on the
+ *   damaged bytes, as hardware with checksums off would.
  * Firmware faults are passed through to the engine, which implements them
  * (optional `FirmwareEngine` members; EOPNOTSUPP when the engine lacks one):
  * - `fatal(synd, extSynd)`: firmware asserts and halts (health shows it);
@@ -69,7 +72,7 @@ export class FaultInjector {
     this.update();
   }
 
-  /** corruptMailbox: the next `count` commands of `opcode` arrive corrupted (SIGNAT_ERR). */
+  /** corruptMailbox: the next `count` commands of `opcode` arrive corrupted (see the header). */
   corruptMailbox(opcode: OpcodeRef, count = 1): void {
     this.corrupt.set(resolveOpcode(opcode), checkCount(count));
     this.update();

@@ -82,7 +82,7 @@ describe('SimDevice transport', () => {
   });
 
   it('gathers the inbox chain and scatters the outbox chain', async () => {
-    const { device, pool, vectors, write } = rig();
+    const { device, pool, vectors, write } = rig({ checksum: true });
     const inbox = makeInbox(Op.ACCESS_REG, { length: 3000 });
     const { outChain, tok } = write(5, inbox, 4000);
     device.post(5);

@@ -61,6 +61,11 @@ export interface SimDeviceOptions {
   readonly identity?: Partial<DeviceIdentity>;
   /** The DMA space the engine resolves addresses in; default a new one (see `createSimDevice`). */
   readonly dma?: DmaSpace;
+  /**
+   * Verify mailbox block signatures (`cmdif_checksum`); default false, as
+   * mlx5 runs. Corrupted mailboxes are detected (SIGNAT_ERR) only when on.
+   */
+  readonly checksum?: boolean;
   readonly latency?: keyof typeof LATENCY_PROFILES | LatencyModel;
   /** Monotonic clock in ms (performance.now); tests may inject one. */
   readonly now?: () => number;
@@ -109,6 +114,7 @@ export class SimDevice implements DeviceBackend {
   readonly identity: DeviceIdentity;
   readonly dma: DmaSpace;
   readonly faults: FaultInjector;
+  readonly checksum: boolean;
   private readonly mem: BlockMemory;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -133,6 +139,7 @@ export class SimDevice implements DeviceBackend {
   ) {
     this.identity = Object.freeze({ ...DEFAULT_IDENTITY, ...options.identity });
     this.dma = options.dma ?? new DmaSpace();
+    this.checksum = options.checksum ?? false;
     if (!BDF_RE.test(this.identity.bdf)) {
       throw new AuxError(
         'EINVAL',
@@ -254,11 +261,11 @@ export class SimDevice implements DeviceBackend {
     e.readInlineIn(slot, inbox);
     if (inLen > CMD_HDR_BYTES) {
       const mem = corrupt ? corrupting(this.mem) : this.mem;
-      const fault = decodeInto(mem, e.inPtr(slot), inLen, w.token, inbox, 'in');
+      const fault = decodeInto(mem, e.inPtr(slot), inLen, w.token, inbox, 'in', this.checksum);
       if (fault) return fault.status;
     }
     if (outLen > CMD_HDR_BYTES) {
-      const blocks = collect(this.mem, e.outPtr(slot), outLen, w.token, 'out');
+      const blocks = collect(this.mem, e.outPtr(slot), outLen, w.token, 'out', this.checksum);
       if (blocks instanceof ChainFault) return blocks.status;
       w.outBlocks = blocks;
     }
@@ -302,7 +309,7 @@ export class SimDevice implements DeviceBackend {
         this.count.halted++;
         return false;
       }
-      if (out && w.outBlocks) fill(w.outBlocks, out);
+      if (out && w.outBlocks) fill(w.outBlocks, out, this.checksum);
     } else {
       this.count.transportErrors++;
     }

@@ -33,6 +33,10 @@ export class RecordingBackend implements DeviceBackend {
     return this.inner.dma;
   }
 
+  get checksum(): boolean {
+    return this.inner.checksum === true;
+  }
+
   attachQueue(page: Buffer, onCompletion: CompletionHandler): void {
     this.attaches++;
     this.entries = new CommandEntries(page);
