@@ -4,12 +4,14 @@
  * bench/results/<suite>.json. BENCH_MS sets the measuring time per figure.
  */
 import { runCore } from './core.js';
+import { runCtl } from './ctl.js';
 
 const ms = Number(process.env.BENCH_MS ?? 1500);
 
 async function main(): Promise<void> {
   console.log(`auxctl bench (node ${process.version}, ${ms} ms per figure)`);
   await runCore(ms);
+  await runCtl(ms);
 }
 
 main().catch((err: unknown) => {

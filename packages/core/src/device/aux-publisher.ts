@@ -124,7 +124,9 @@ export class AuxPublisher {
   private async remove(p: PublishedAux): Promise<void> {
     this.published.delete(p.spec.name);
     try {
-      await this.o.bus.delete(p.adev);
+      // Someone with the bus may have deleted it already (sysfs-style); the
+      // publisher still owns the init reference and the handle.
+      if (p.adev.state === 'added') await this.o.bus.delete(p.adev);
     } finally {
       // Revoke now, not at release: a driver may hold a reference past delete.
       p.handle.revoke();

@@ -255,6 +255,19 @@ describe('CoreDevice', () => {
     expect(sim.engine.state).toBe('initialized');
   });
 
+  it('closes cleanly after someone else deleted one of its aux devices', async () => {
+    const { bus, core, sim, ids } = await rig();
+    const baseline = sim.dma.mappings;
+    const ctl = core.auxDevices().find((a) => a.name === 'ctl')!;
+    await bus.delete(ctl);
+    await core.close();
+    expect(core.state).toBe('closed');
+    expect(bus.listDevices({ all: true })).toEqual([]);
+    expect(ids.inUse).toBe(0);
+    expect(sim.engine.state).toBe('disabled');
+    expect(sim.dma.mappings).toBeLessThanOrEqual(baseline);
+  });
+
   it('taints once per reason and announces it', async () => {
     const { core } = await rig();
     const events = collect(core);

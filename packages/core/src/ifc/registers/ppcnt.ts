@@ -260,3 +260,14 @@ export function readGroupCounters(
   }
   return out;
 }
+
+/** PPCNT_GROUP_LAYOUTS: the counter groups modelled here, by `grp` (firmware answers them, tools decode them). */
+export const PPCNT_GROUP_LAYOUTS: ReadonlyMap<number, CounterGroupLayout> = new Map<
+  number,
+  CounterGroupLayout
+>([
+  [PpcntGroup.IEEE_802_3, Eth8023Counters],
+  [PpcntGroup.RFC_2863, Eth2863Counters],
+  [PpcntGroup.PHYSICAL_LAYER, PhysLayerCounters],
+  [PpcntGroup.PHYSICAL_LAYER_STATISTICAL, PhysLayerStatisticalCounters],
+]);

@@ -17,12 +17,8 @@
 import { RegisterId } from '../../ifc/access-reg.js';
 import {
   type CounterGroupLayout,
-  Eth2863Counters,
-  Eth8023Counters,
   groupCounters,
-  PhysLayerCounters,
-  PhysLayerStatisticalCounters,
-  PpcntGroup,
+  PPCNT_GROUP_LAYOUTS,
   PpcntReg,
   writeGroupCounters,
 } from '../../ifc/registers/ppcnt.js';
@@ -33,15 +29,7 @@ import { Syndrome } from '../syndromes.js';
 import type { RegisterHandler, RegisterRequest } from './register-handler.js';
 
 /** PPCNT_GROUPS: the counter groups this firmware answers, by `grp`. */
-export const PPCNT_GROUPS: ReadonlyMap<number, CounterGroupLayout> = new Map<
-  number,
-  CounterGroupLayout
->([
-  [PpcntGroup.IEEE_802_3, Eth8023Counters],
-  [PpcntGroup.RFC_2863, Eth2863Counters],
-  [PpcntGroup.PHYSICAL_LAYER, PhysLayerCounters],
-  [PpcntGroup.PHYSICAL_LAYER_STATISTICAL, PhysLayerStatisticalCounters],
-]);
+export const PPCNT_GROUPS: ReadonlyMap<number, CounterGroupLayout> = PPCNT_GROUP_LAYOUTS;
 
 /** PpcntRegister: the PPCNT handler. */
 export class PpcntRegister implements RegisterHandler {

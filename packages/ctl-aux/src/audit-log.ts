@@ -1,0 +1,105 @@
+/**
+ * AuditLog: one structured line per firmware command sent on behalf of a
+ * ctl context, and per context opened or closed.
+ *
+ * The lines go to a dedicated pino logger the embedder passes in (an audit
+ * stream kept apart from the operational log), with stable field names:
+ *
+ * | field        | meaning                                                  |
+ * |--------------|----------------------------------------------------------|
+ * | event        | `ctl.rpc`, `ctl.open`, `ctl.close`                        |
+ * | principal    | who asked (from the credentials)                          |
+ * | device       | the ctl device, e.g. `mlx5ctl-mlx5_core.ctl.0`            |
+ * | uid          | the context's firmware uid (0 before it has one)          |
+ * | origin       | `rpc` (the caller's RPC) or `driver` (umem registration, close) |
+ * | opcode, opcode_name, op_mod | the command (when the inbox had a header) |
+ * | scope        | the requested scope's name                                |
+ * | result       | `ok`, `fw_error` (firmware status in the outbox) or the errno |
+ * | status, status_name, syndrome | the firmware's answer, when there is one |
+ * | in_len, out_len | lengths asked for                                      |
+ * | latency_us   | time from send to answer                                  |
+ *
+ * `AuditLog.bind` makes a context's stream: a child logger carrying the
+ * principal, device and uid, so each line only formats what changes.
+ * RPCs refused before reaching firmware are logged at `warn` (they are the
+ * lines an auditor looks for), everything else at `info`.
+ *
+ * Owns: the line format. Never: decides what is allowed.
+ */
+import { type Logger, opcodeName, statusName } from '@auxctl/core';
+import { scopeName } from './scope.js';
+
+/** AuditSubject: who and where, fixed for a context. */
+export interface AuditSubject {
+  readonly principal: string;
+  readonly device: string;
+  readonly uid: number;
+}
+
+/** AuditCommand: one command and how it ended. */
+export interface AuditCommand {
+  readonly origin: 'rpc' | 'driver';
+  readonly opcode?: number;
+  readonly opMod?: number;
+  readonly scope?: unknown;
+  readonly inLen?: number;
+  readonly outLen?: unknown;
+  /** The outbox's status and syndrome, when firmware (or the driver for it) answered. */
+  readonly status?: number;
+  readonly syndrome?: number;
+  /** The errno when the command did not produce an outbox (refused, no device, timeout). */
+  readonly errno?: string;
+  /** True when the driver refused the RPC before sending it. */
+  readonly refused?: boolean;
+  readonly latencyUs?: number;
+}
+
+/** AuditLog: see the module header. */
+export class AuditLog {
+  constructor(private readonly log: Logger) {}
+
+  /** bind: the audit stream of one context (its principal, device and uid on every line). */
+  bind(who: AuditSubject): ContextAudit {
+    return new ContextAudit(
+      this.log.child({ principal: who.principal, device: who.device, uid: who.uid }),
+    );
+  }
+}
+
+/** ContextAudit: the audit lines of one context. */
+export class ContextAudit {
+  constructor(private readonly log: Logger) {}
+
+  /** command: one line for one command. */
+  command(c: AuditCommand): void {
+    const refused = c.refused === true;
+    const level = refused ? 'warn' : 'info';
+    if (!this.log.isLevelEnabled(level)) return;
+    const hasOp = c.opcode !== undefined;
+    const hasStatus = c.status !== undefined;
+    // One object literal of a fixed shape (undefined fields are left out of the line).
+    this.log[level](
+      {
+        event: 'ctl.rpc',
+        origin: c.origin,
+        result: c.errno ?? (c.status === 0 ? 'ok' : 'fw_error'),
+        opcode: c.opcode,
+        opcode_name: hasOp ? opcodeName(c.opcode!) : undefined,
+        op_mod: c.opMod,
+        scope: c.scope === undefined ? undefined : scopeName(c.scope),
+        status: c.status,
+        status_name: hasStatus ? statusName(c.status!) : undefined,
+        syndrome: hasStatus ? c.syndrome : undefined,
+        in_len: c.inLen,
+        out_len: c.outLen,
+        latency_us: c.latencyUs,
+      },
+      refused ? 'ctl rpc refused' : 'ctl rpc',
+    );
+  }
+
+  /** session: a context opened or closed (with its capabilities or the close reason). */
+  session(event: 'ctl.open' | 'ctl.close', fields: Record<string, unknown> = {}): void {
+    this.log.info({ event, ...fields });
+  }
+}
