@@ -28,6 +28,7 @@ export const Errno = {
   ETIMEDOUT: 110,
   ECANCELED: 125,
   EREMOTEIO: 121,
+  EKEYREJECTED: 129,
   EHWPOISON: 133,
 } as const;
 

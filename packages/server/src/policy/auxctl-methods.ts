@@ -1,0 +1,21 @@
+/**
+ * AUXCTL_METHODS: the gRPC methods of auxctl.v1 that the policy governs.
+ *
+ * The parser checks every method pattern against this list so that a typo
+ * ("CtlServise/*") is refused at load time instead of silently never
+ * matching — a deny rule that matches nothing is a hole. Names are written
+ * without the leading `/` of a gRPC path.
+ *
+ * Owns: the list. Never: anything about how the methods are served.
+ */
+
+/** AUXCTL_METHODS: `package.Service/Method` for every policy-checked RPC. */
+export const AUXCTL_METHODS: readonly string[] = [
+  'auxctl.v1.DeviceService/ListDevices',
+  'auxctl.v1.DeviceService/WatchDevices',
+  'auxctl.v1.DeviceService/GetHealth',
+  'auxctl.v1.CtlService/Session',
+  'auxctl.v1.CtlService/Exec',
+  'auxctl.v1.CtlService/Coredump',
+  'auxctl.v1.CtlService/ResourceDump',
+];
