@@ -268,6 +268,23 @@ describe('CoreDevice', () => {
     expect(sim.dma.mappings).toBeLessThanOrEqual(baseline);
   });
 
+  it('a reload that fails half way leaves the function disabled and its pages back', async () => {
+    const { core, sim, bus } = await rig();
+    const baseline = sim.dma.mappings;
+    const events = collect(core);
+    sim.faults.forceStatus('INIT_HCA', 0x4, 0x1234);
+    await expect(core.reload()).rejects.toMatchObject({ code: 'EIO' });
+    expect(core.state).toBe('down');
+    expect(sim.engine.state).toBe('disabled');
+    expect(bus.listDevices()).toEqual([]);
+    expect(sim.dma.mappings).toBeLessThan(baseline);
+    expect(events.find((e) => e.type === 'reload' && e.phase === 'failed')).toBeDefined();
+    // A reset brings it back.
+    await core.recover();
+    expect([core.state, sim.engine.state]).toEqual(['up', 'initialized']);
+    expect(bus.listDevices()).toHaveLength(3);
+  });
+
   it('taints once per reason and announces it', async () => {
     const { core } = await rig();
     const events = collect(core);

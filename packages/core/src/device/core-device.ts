@@ -294,6 +294,10 @@ export class CoreDevice {
     } catch (err) {
       this.log.error({ err, cause }, 'reload failed');
       await this.aux.removeAll();
+      // Bring a half-booted function down now, so `down` means down.
+      await shutdownFirmware(this.queue, this.pages).catch((e: unknown) =>
+        this.log.debug({ err: e }, 'teardown after a failed reload'),
+      );
       if (this.st !== 'internal_error') this.setState('down');
       this.events.publish({
         type: 'reload',
