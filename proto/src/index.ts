@@ -5,6 +5,8 @@
  * ts-proto from auxctl/v1/*.proto (never edit src/gen by hand), plus the
  * mapping between the wire RpcScope and Linux fwctl scope values.
  */
+
+export * from './client-config.js';
 export * from './gen/auxctl/v1/ctl_service.js';
 export * from './gen/auxctl/v1/device.js';
 export * from './gen/auxctl/v1/device_service.js';

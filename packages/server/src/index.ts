@@ -2,7 +2,17 @@
  * @auxctl/server: auxctld — authenticated, authorized gRPC access to ctl
  * devices, with a bounded dump store and per-principal limits.
  */
+
+export {
+  AuxctlServer,
+  type AuxctlServerOptions,
+  DEFAULT_LISTEN,
+  type ServerLimits,
+} from './auxctl-server.js';
+export { defaultPolicyDocument, ensureDefaultPolicy } from './default-policy.js';
+export { DeviceFleet, type DeviceFleetOptions } from './devices/device-fleet.js';
 export * from './dump-store/index.js';
+export { ERRNO_STATUS, type GrpcFailure, grpcFailureOf } from './grpc/grpc-status.js';
 export * from './limits/index.js';
 export * from './policy/index.js';
 export * from './security/index.js';

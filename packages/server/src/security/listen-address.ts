@@ -28,7 +28,7 @@ export function parseListenAddress(address: string): ListenAddress {
   const bad = (why: string): never => {
     throw new AuxError(
       'EINVAL',
-      `listen address ${JSON.stringify(String(address).slice(0, 100))}: ${why}; use host:port such as 127.0.0.1:7443 or [::1]:7443`,
+      `listen address ${JSON.stringify(String(address).slice(0, 100))}: ${why}; use host:port such as 127.0.0.1:9339 or [::1]:9339`,
     );
   };
   if (typeof address !== 'string' || address.length === 0 || address.length > 300) {

@@ -58,7 +58,7 @@ export interface StatePaths {
 
 /** EnsureStateOptions: what the state must provide. Every field has a default. */
 export interface EnsureStateOptions {
-  /** clientAddress: the address client.json points the CLI at (default 127.0.0.1:7443). */
+  /** clientAddress: the address client.json points the CLI at (default 127.0.0.1:9339, auxctld's default listen address). */
   clientAddress?: string;
   /** serverNames: DNS names / IPs the server certificate must carry besides localhost, 127.0.0.1, ::1. */
   serverNames?: readonly string[];
@@ -97,7 +97,7 @@ export interface StateReport {
 }
 
 /** DEFAULT_CLIENT_ADDRESS: where client.json points when not told otherwise. */
-export const DEFAULT_CLIENT_ADDRESS = '127.0.0.1:7443';
+export const DEFAULT_CLIENT_ADDRESS = '127.0.0.1:9339';
 /** DEFAULT_ADMIN_PRINCIPAL: the URI SAN of the admin client certificate. */
 export const DEFAULT_ADMIN_PRINCIPAL = 'spiffe://auxctl/admin';
 

@@ -1,0 +1,185 @@
+/**
+ * AuxctlClient: the typed, promise-based client of one auxctld.
+ *
+ * Owns one grpc-js channel shared by the DeviceService and CtlService
+ * clients, per-call deadlines for unary calls, and the translation of every
+ * failure into AuxctlError (gRPC code name + details). Streams are exposed
+ * in their natural shapes: WatchDevices as an async iterable (breaking out
+ * of the loop cancels the call), Session via session.ts, dumps via
+ * dump-download.ts. It must never retry a call on its own (an Exec is not
+ * idempotent) and never outlive close(): every call after it fails.
+ */
+
+import {
+  CtlServiceClient,
+  type Device,
+  DeviceServiceClient,
+  type ExecResponse,
+  type GetHealthResponse,
+  type HealthReporterName,
+  type ListDevicesResponse,
+  type RpcScope,
+  type WatchDevicesRequest,
+  type WatchDevicesResponse,
+} from '@auxctl/proto';
+import {
+  type CallOptions,
+  Channel,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
+import { AuxctlError, toAuxctlError } from './auxctl-error.js';
+import type { Env } from './client-config.js';
+import {
+  type ChannelTarget,
+  type ConnectionOptions,
+  channelTarget,
+  loadConnectionSettings,
+} from './connection.js';
+import {
+  type DownloadOptions,
+  type DownloadResult,
+  type DumpSource,
+  downloadDump,
+} from './dump-download.js';
+import { openSession, type Session, type SessionOptions } from './session.js';
+
+/** AuxctlClientOptions: per-client behaviour. */
+export interface AuxctlClientOptions {
+  /** deadlineMs: deadline of each unary call (default 30 s); streams have none. */
+  deadlineMs?: number;
+}
+
+/** DEFAULT_DEADLINE_MS: the unary deadline when none is given. */
+export const DEFAULT_DEADLINE_MS = 30_000;
+
+type Callback<R> = (error: ServiceError | null, response: R) => void;
+
+/** AuxctlClient: see the module comment. */
+export class AuxctlClient {
+  readonly address: string;
+  /** ctl / devices: the generated clients, for calls this class does not wrap. */
+  readonly ctl: CtlServiceClient;
+  readonly devices: DeviceServiceClient;
+  readonly #channel: Channel;
+  readonly #deadlineMs: number;
+  #closed = false;
+
+  constructor(target: ChannelTarget, options: AuxctlClientOptions = {}) {
+    this.address = target.address;
+    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.#channel = new Channel(target.address, target.credentials, target.options);
+    const clientOptions = { channelOverride: this.#channel };
+    this.ctl = new CtlServiceClient(target.address, target.credentials, clientOptions);
+    this.devices = new DeviceServiceClient(target.address, target.credentials, clientOptions);
+  }
+
+  /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
+  static async connect(
+    connection: ConnectionOptions = {},
+    options: AuxctlClientOptions = {},
+    env: Env = process.env,
+  ): Promise<AuxctlClient> {
+    const settings = await loadConnectionSettings(connection, env);
+    return new AuxctlClient(await channelTarget(settings), options);
+  }
+
+  #unary<R>(
+    what: string,
+    start: (md: Metadata, opts: Partial<CallOptions>, cb: Callback<R>) => ClientUnaryCall,
+  ): Promise<R> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(
+          new AuxctlError('UNAVAILABLE', 'the client was closed; connect again', { context: what }),
+        );
+        return;
+      }
+      try {
+        start(new Metadata(), { deadline: Date.now() + this.#deadlineMs }, (error, response) => {
+          if (error) reject(toAuxctlError(error, `${what} on ${this.address}`));
+          else resolve(response);
+        });
+      } catch (e) {
+        reject(toAuxctlError(e, `${what} on ${this.address}`));
+      }
+    });
+  }
+
+  /** listDevices: every device the caller may see, or only the named ones (NOT_FOUND for an unknown name). */
+  async listDevices(names: readonly string[] = []): Promise<Device[]> {
+    const res = await this.#unary<ListDevicesResponse>('ListDevices', (md, o, cb) =>
+      this.devices.listDevices({ devices: [...names] }, md, o, cb),
+    );
+    return res.devices;
+  }
+
+  /** getHealth: the device's reporters (all, or the named ones) with diagnose output. */
+  getHealth(
+    device: string,
+    reporters: readonly HealthReporterName[] = [],
+  ): Promise<GetHealthResponse> {
+    return this.#unary('GetHealth', (md, o, cb) =>
+      this.devices.getHealth({ device, reporters: [...reporters] }, md, o, cb),
+    );
+  }
+
+  /** exec: one firmware RPC in a context of its own; resolves with the outbox (firmware status inside). */
+  async exec(device: string, scope: RpcScope, inbox: Buffer, outLen: number): Promise<Buffer> {
+    const res = await this.#unary<ExecResponse>('Exec', (md, o, cb) =>
+      this.ctl.exec({ device, scope, inbox, outLen }, md, o, cb),
+    );
+    return res.outbox;
+  }
+
+  /**
+   * watchDevices: device events until the caller stops iterating (or
+   * `signal` aborts, which ends the iteration quietly). A server error ends
+   * it with an AuxctlError.
+   */
+  async *watchDevices(
+    request: Partial<WatchDevicesRequest> = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<WatchDevicesResponse, void, undefined> {
+    const call: ClientReadableStream<WatchDevicesResponse> = this.devices.watchDevices({
+      devices: [],
+      sendSnapshot: false,
+      resumeAfter: 0,
+      ...request,
+    });
+    call.on('error', () => {}); // surfaced by the iterator below
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const event of call) yield event as WatchDevicesResponse;
+    } catch (e) {
+      const cancelled = (e as { code?: number }).code === status.CANCELLED;
+      if (!(cancelled && signal?.aborted))
+        throw toAuxctlError(e, `WatchDevices on ${this.address}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
+  /** openSession: a pipelined session on `device` at `scope` (see session.ts); close it when done. */
+  openSession(device: string, scope: RpcScope, options?: SessionOptions): Promise<Session> {
+    return openSession(this.ctl, device, scope, options);
+  }
+
+  /** downloadDump: save a coredump / resource dump to a file (see dump-download.ts). */
+  downloadDump(source: DumpSource, options: DownloadOptions): Promise<DownloadResult> {
+    return downloadDump(this.ctl, source, options);
+  }
+
+  /** close: close the channel; calls in progress fail with CANCELLED or UNAVAILABLE. */
+  close(): void {
+    this.#closed = true;
+    this.ctl.close();
+    this.devices.close();
+    this.#channel.close();
+  }
+}

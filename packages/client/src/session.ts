@@ -1,0 +1,227 @@
+/**
+ * Session: one CtlService.Session stream seen as a context with pipelined,
+ * promise-returning firmware RPCs.
+ *
+ * Owns request ids (1, 2, 3, ... per session), matching answers to callers
+ * by id (the server answers in completion order), and the local queue that
+ * keeps at most `max_in_flight` RPCs (the server's number, or a smaller
+ * local one) on the wire: the rest wait here, so the stream never carries
+ * more than the server runs and a burst of calls costs queue entries, not
+ * HTTP/2 buffers. Writes also honour the stream's own backpressure.
+ *
+ * Lifecycle: openSession() sends `open` and resolves with the server's
+ * `info` -> rpc() any number of times -> close() (sends what is queued,
+ * half-closes, waits for the server to finish the outstanding RPCs and end
+ * the stream) or cancel() (at once; outstanding RPCs fail with CANCELLED).
+ * When the stream ends or fails for any reason, every RPC not yet answered
+ * is rejected; nothing is left pending. It must never reuse a request id
+ * within a session, and never let an answer resolve the wrong caller.
+ */
+
+import type {
+  CtlServiceClient,
+  RpcScope,
+  SessionInfo,
+  SessionRequest,
+  SessionResponse,
+} from '@auxctl/proto';
+import type { CallOptions, ClientDuplexStream } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { AuxctlError, toAuxctlError } from './auxctl-error.js';
+
+/** SessionOptions: local limits and call options. */
+export interface SessionOptions {
+  /** maxInFlight: a local cap below the server's `max_in_flight` (never above it). */
+  maxInFlight?: number;
+  /** callOptions: grpc-js call options (deadline, ...) for the whole stream. */
+  callOptions?: Partial<CallOptions>;
+}
+
+/** Session: an open context. */
+export interface Session {
+  /** info: the context as the server opened it. */
+  readonly info: SessionInfo;
+  /** rpc: run one firmware command; resolves with its outbox (firmware status is in it). */
+  rpc(inbox: Buffer, outLen: number): Promise<Buffer>;
+  /** close: send what is queued, end our side, wait for the server to end the stream. */
+  close(): Promise<void>;
+  /** cancel: drop the stream now; unanswered RPCs fail with CANCELLED. */
+  cancel(): void;
+}
+
+interface Waiter {
+  resolve(outbox: Buffer): void;
+  reject(e: AuxctlError): void;
+}
+
+interface Queued extends Waiter {
+  inbox: Buffer;
+  outLen: number;
+}
+
+type Stream = ClientDuplexStream<SessionRequest, SessionResponse>;
+
+class PipelinedSession implements Session {
+  readonly info: SessionInfo;
+  readonly #call: Stream;
+  readonly #limit: number;
+  readonly #queue: Queued[] = [];
+  readonly #pending = new Map<number, Waiter>();
+  #nextId = 1;
+  #blocked = false;
+  #closing = false;
+  #finished: AuxctlError | null | undefined;
+  readonly #done: Promise<AuxctlError | null>;
+  #markDone: (e: AuxctlError | null) => void = () => {};
+
+  constructor(call: Stream, info: SessionInfo, localLimit: number | undefined) {
+    this.#call = call;
+    this.info = info;
+    const server = Math.max(1, info.maxInFlight);
+    this.#limit = localLimit === undefined ? server : Math.max(1, Math.min(server, localLimit));
+    this.#done = new Promise((resolve) => {
+      this.#markDone = resolve;
+    });
+    call.on('data', (m: SessionResponse) => this.#onAnswer(m));
+    call.on('drain', () => {
+      this.#blocked = false;
+      this.#pump();
+    });
+  }
+
+  /** finish: the stream is over (error = why, null = cleanly); fail everything unanswered. */
+  finish(error: AuxctlError | null): void {
+    if (this.#finished !== undefined) return;
+    this.#finished = error;
+    const reason =
+      error ??
+      new AuxctlError(
+        'ECONNRESET',
+        'the server ended the session before answering; open a new session and retry',
+      );
+    for (const w of this.#pending.values()) w.reject(reason);
+    for (const q of this.#queue) q.reject(reason);
+    this.#pending.clear();
+    this.#queue.length = 0;
+    this.#markDone(error);
+  }
+
+  rpc(inbox: Buffer, outLen: number): Promise<Buffer> {
+    if (this.#finished !== undefined || this.#closing) {
+      const why = this.#finished ? `: ${this.#finished.message}` : '';
+      return Promise.reject(
+        new AuxctlError('EPIPE', `the session is closed${why}; open a new one`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ inbox, outLen, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#maybeEnd();
+    const error = await this.#done;
+    if (error !== null && error.code !== 'CANCELLED') throw error;
+  }
+
+  cancel(): void {
+    if (this.#finished !== undefined) return;
+    this.#call.cancel();
+    this.finish(
+      new AuxctlError('CANCELLED', 'the session was cancelled', { grpcCode: grpcStatus.CANCELLED }),
+    );
+  }
+
+  #pump(): void {
+    while (!this.#blocked && this.#pending.size < this.#limit && this.#queue.length > 0) {
+      const q = this.#queue.shift() as Queued;
+      const requestId = this.#nextId++;
+      this.#pending.set(requestId, q);
+      const more = this.#call.write({
+        kind: { $case: 'rpc', rpc: { requestId, inbox: q.inbox, outLen: q.outLen } },
+      });
+      if (!more) this.#blocked = true;
+    }
+    this.#maybeEnd();
+  }
+
+  /** maybeEnd: half-close once close() was asked for and nothing is left to send. */
+  #maybeEnd(): void {
+    if (this.#closing && this.#queue.length === 0 && this.#finished === undefined) {
+      this.#call.end();
+    }
+  }
+
+  #onAnswer(m: SessionResponse): void {
+    const kind = m.kind;
+    if (kind === undefined || kind.$case === 'info') {
+      this.#protocolError(`unexpected ${kind?.$case ?? 'empty'} message in an open session`);
+      return;
+    }
+    const id = kind.$case === 'result' ? kind.result.requestId : kind.error.requestId;
+    const waiter = this.#pending.get(id);
+    if (waiter === undefined) {
+      this.#protocolError(`answer for request id ${id}, which is not outstanding`);
+      return;
+    }
+    this.#pending.delete(id);
+    if (kind.$case === 'result') waiter.resolve(kind.result.outbox);
+    else
+      waiter.reject(new AuxctlError(kind.error.code || 'EIO', kind.error.message || 'no message'));
+    this.#pump();
+  }
+
+  #protocolError(what: string): void {
+    this.#call.cancel();
+    this.finish(new AuxctlError('EPROTO', `${what}; the server broke the session protocol`));
+  }
+}
+
+/**
+ * openSession: open a context on `device` at `scope`. Resolves once the
+ * server's `info` arrives; rejects with the stream's status (e.g.
+ * PERMISSION_DENIED) if the server refuses. Close the session when done.
+ */
+export function openSession(
+  ctl: CtlServiceClient,
+  device: string,
+  scope: RpcScope,
+  options: SessionOptions = {},
+): Promise<Session> {
+  const call = ctl.session(options.callOptions ?? {});
+  return new Promise((resolve, reject) => {
+    let session: PipelinedSession | undefined;
+    let early: AuxctlError | undefined;
+    const fail = (e: AuxctlError): void => {
+      if (session !== undefined) session.finish(e);
+      else if (early === undefined) {
+        early = e;
+        reject(e);
+      }
+    };
+    call.on('error', (e: unknown) => fail(toAuxctlError(e, `session on ${device}`)));
+    call.on('status', (s: { code: number; details: string }) => {
+      if (s.code === grpcStatus.OK) {
+        if (session !== undefined) session.finish(null);
+        else fail(new AuxctlError('EPROTO', 'the server ended the session without info'));
+      } else fail(toAuxctlError(s, `session on ${device}`));
+    });
+    call.once('data', (m: SessionResponse) => {
+      if (m.kind?.$case !== 'info') {
+        call.cancel();
+        fail(
+          new AuxctlError(
+            'EPROTO',
+            `the server's first session message was ${m.kind?.$case ?? 'empty'}, not info`,
+          ),
+        );
+        return;
+      }
+      session = new PipelinedSession(call, m.kind.info, options.maxInFlight);
+      resolve(session);
+    });
+    call.write({ kind: { $case: 'open', open: { device, scope } } });
+  });
+}

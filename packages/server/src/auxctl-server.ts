@@ -1,0 +1,260 @@
+/**
+ * AuxctlServer: auxctld — the gRPC server in front of a DeviceFleet, with
+ * authentication, authorization, limits, logging, grpc.health.v1 and
+ * server reflection.
+ *
+ * Owns the order of the middleware (logging, authentication, rate limit,
+ * authorization — chosen here and nowhere else), the transport mode
+ * (mutual TLS by default; TLS with optional client certificates when
+ * bearer tokens are configured; plaintext only when asked for and only on
+ * loopback) and the one shutdown path: stop accepting, drain for a bounded
+ * time, cancel what is left, then close the devices. It must never serve
+ * plaintext on a non-loopback address and never leave a device, context,
+ * watcher or timer behind after `stop()`.
+ */
+import { join } from 'node:path';
+import { type CoreHealthOptions, type Logger, silentLogger } from '@auxctl/core';
+import { CtlServiceService, DeviceServiceService } from '@auxctl/proto';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ensureDefaultPolicy } from './default-policy.js';
+import { DeviceEventLog } from './devices/device-event-log.js';
+import { DeviceFleet } from './devices/device-fleet.js';
+import { composeMiddleware } from './grpc/call-context.js';
+import { authentication, authorization, callLogging, rateLimit } from './grpc/call-middleware.js';
+import type { CallChain } from './grpc/handler-adapters.js';
+import { addReflection } from './grpc/server-reflection.js';
+import { ConcurrencyLimiter, RateLimiter } from './limits/index.js';
+import { type PolicyReloadResult, PolicyStore } from './policy/index.js';
+import {
+  assertLoopback,
+  type BearerConfig,
+  BearerVerifier,
+  DEFAULT_ADMIN_PRINCIPAL,
+  ensureState,
+  mtlsServerCredentials,
+  optionalClientCertServerCredentials,
+  parseListenAddress,
+  type StateReport,
+} from './security/index.js';
+import { ctlServiceImpl } from './services/ctl-service.js';
+import { deviceServiceImpl } from './services/device-service.js';
+
+/** ServerLimits: per-principal and per-session bounds. */
+export interface ServerLimits {
+  /** Calls per second per principal (default 200) and burst (default 400). */
+  readonly ratePerSec?: number;
+  readonly rateBurst?: number;
+  /** Open sessions per principal (default 16) and in total (default 256). */
+  readonly sessionsPerPrincipal?: number;
+  readonly sessionsTotal?: number;
+  /** RPCs running at once per session (default 16). */
+  readonly maxInFlight?: number;
+  /** Largest request message in bytes (default 1 MiB; the largest command is 256 KiB + 16). */
+  readonly maxMessageBytes?: number;
+}
+
+/** AuxctlServerOptions: see the module header; only `stateDir` is required. */
+export interface AuxctlServerOptions {
+  readonly stateDir: string;
+  /** Number of simulated devices (default 2). */
+  readonly devices?: number;
+  /** host:port (default 127.0.0.1:9339; port 0 picks a free one). */
+  readonly listen?: string;
+  /** Policy file (default `<stateDir>/policy.json`, created on first start: admin only). */
+  readonly policyPath?: string;
+  /** Plaintext; refused unless `listen` is loopback. */
+  readonly insecure?: boolean;
+  /** Accept bearer tokens (TLS with an optional client certificate). */
+  readonly bearer?: BearerConfig;
+  /** Principal of credential-less calls on a plaintext server (default "anonymous"). */
+  readonly anonymousPrincipal?: string;
+  readonly logger?: Logger;
+  readonly auditLogger?: Logger;
+  readonly limits?: ServerLimits;
+  readonly health?: CoreHealthOptions;
+  /** How long stop() lets calls finish before cancelling them (default 5000 ms). */
+  readonly drainTimeoutMs?: number;
+}
+
+/** DEFAULT_LISTEN: where auxctld listens unless told otherwise. */
+export const DEFAULT_LISTEN = '127.0.0.1:9339';
+
+/** AuxctlServer: see the module header. */
+export class AuxctlServer {
+  private server: Server | undefined;
+  private fleetRef: DeviceFleet | undefined;
+  private events: DeviceEventLog | undefined;
+  private policy: PolicyStore | undefined;
+  private healthImpl: HealthImplementation | undefined;
+  private stateReport: StateReport | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: AuxctlServerOptions) {
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  /** fleet: the devices (after start). */
+  get fleet(): DeviceFleet {
+    if (!this.fleetRef) throw new Error('AuxctlServer: start() first');
+    return this.fleetRef;
+  }
+
+  /** state: what ensureState found and created (after start). */
+  get state(): StateReport | undefined {
+    return this.stateReport;
+  }
+
+  /**
+   * start: check the listen address, prepare the state directory and
+   * policy, probe the devices and bind. Resolves the bound address
+   * (`host:port`). On failure everything started so far is stopped.
+   */
+  async start(): Promise<string> {
+    if (this.server) throw new Error('AuxctlServer: already started');
+    const o = this.opts;
+    const listen = o.listen ?? DEFAULT_LISTEN;
+    const parsed = o.insecure ? assertLoopback(listen) : parseListenAddress(listen);
+    try {
+      return await this.startOn(listen, parsed.host);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async startOn(listen: string, host: string): Promise<string> {
+    const o = this.opts;
+    const audit = o.auditLogger ?? this.log;
+    // client.json is written once, on first start; point it at a fixed listen port when there is one.
+    const fixedPort = parseListenAddress(listen).port ? { clientAddress: listen } : {};
+    const state = await ensureState(o.stateDir, { logger: this.log, ...fixedPort });
+    this.stateReport = state;
+    const policyPath = o.policyPath ?? join(state.paths.dir, 'policy.json');
+    if (
+      o.policyPath === undefined &&
+      (await ensureDefaultPolicy(
+        policyPath,
+        state.clientConfig.principal ?? DEFAULT_ADMIN_PRINCIPAL,
+      ))
+    ) {
+      this.log.info({ path: policyPath }, 'created default policy (admin only)');
+    }
+    this.policy = await PolicyStore.open({ path: policyPath, logger: this.log });
+    this.fleetRef = await DeviceFleet.create({
+      devices: o.devices ?? 2,
+      logger: this.log,
+      auditLogger: audit,
+      ...(o.health && { health: o.health }),
+    });
+    this.events = new DeviceEventLog(this.fleetRef.cores());
+
+    const l = o.limits ?? {};
+    const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;
+    const mws = [
+      callLogging(),
+      authentication({
+        ...(bearer && { bearer }),
+        ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal ?? 'anonymous' }),
+      }),
+      rateLimit(
+        new RateLimiter({
+          ratePerSec: l.ratePerSec ?? 200,
+          burst: l.rateBurst ?? 400,
+          name: 'call rate',
+        }),
+      ),
+      authorization(this.policy, audit),
+    ];
+    const chain: CallChain = (ctx, handler) => composeMiddleware(mws, handler)(ctx);
+    const env = { chain, log: this.log };
+
+    const maxMsg = l.maxMessageBytes ?? 1 << 20;
+    const server = new Server({
+      'grpc.max_receive_message_length': maxMsg,
+      'grpc.max_send_message_length': 4 << 20,
+    });
+    this.server = server;
+    server.addService(DeviceServiceService, deviceServiceImpl(env, this.fleetRef, this.events));
+    server.addService(
+      CtlServiceService,
+      ctlServiceImpl(env, {
+        fleet: this.fleetRef,
+        sessions: new ConcurrencyLimiter({
+          perKey: l.sessionsPerPrincipal ?? 16,
+          global: l.sessionsTotal ?? 256,
+          name: 'sessions',
+        }),
+        session: { maxInFlight: l.maxInFlight ?? 16 },
+      }),
+    );
+    this.healthImpl = new HealthImplementation({
+      '': 'SERVING',
+      'auxctl.v1.CtlService': 'SERVING',
+      'auxctl.v1.DeviceService': 'SERVING',
+    });
+    this.healthImpl.addToServer(server);
+    const noReflection = addReflection(server);
+    if (noReflection) this.log.warn({ reason: noReflection }, 'server reflection disabled');
+
+    const creds = await this.credentials(state);
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.log.info({ address, insecure: o.insecure === true }, 'listening');
+    return address;
+  }
+
+  private async credentials(state: StateReport): Promise<ServerCredentials> {
+    if (this.opts.insecure) return ServerCredentials.createInsecure();
+    const { readFile } = await import('node:fs/promises');
+    const p = state.paths;
+    const [caPem, certPem, keyPem] = await Promise.all([
+      readFile(p.caCert),
+      readFile(p.serverCert),
+      readFile(p.serverKey),
+    ]);
+    const m = { caPem, certPem, keyPem };
+    return this.opts.bearer ? optionalClientCertServerCredentials(m) : mtlsServerCredentials(m);
+  }
+
+  /** reloadPolicy: re-read the policy file now (SIGHUP). */
+  reloadPolicy(): Promise<PolicyReloadResult> {
+    if (!this.policy) throw new Error('AuxctlServer: start() first');
+    return this.policy.reload();
+  }
+
+  /**
+   * stop: stop accepting calls, let running ones finish for up to
+   * `drainTimeoutMs`, cancel the rest, then close the devices (which closes
+   * every ctl context). Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    const server = this.server;
+    if (server) {
+      this.healthImpl?.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.log.warn('drain timed out; cancelling the remaining calls');
+          server.forceShutdown();
+          resolve();
+        }, this.opts.drainTimeoutMs ?? 5000);
+        timer.unref();
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.events?.close();
+    this.policy?.close();
+    await this.fleetRef?.close();
+  }
+}

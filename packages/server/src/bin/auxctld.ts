@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * auxctld: the daemon's command line. Starts an AuxctlServer, prints where
+ * it listens (one JSON log line `{"msg":"listening","address":...}` on
+ * stdout) and how to connect, drains on SIGTERM/SIGINT and re-reads the
+ * policy on SIGHUP.
+ *
+ * Owns argument parsing and process signals only; everything else is the
+ * server's. It must never print a key or a token.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { AuxctlServer, DEFAULT_LISTEN } from '../auxctl-server.js';
+import { defaultStateDir } from '../security/index.js';
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError('must be an integer 1..64');
+  }
+  return n;
+}
+
+const program = new Command('auxctld')
+  .description('auxctl daemon: scoped, audited firmware RPCs over authenticated gRPC')
+  .option('--devices <n>', 'number of simulated devices', count, 2)
+  .option('--listen <host:port>', 'listen address', DEFAULT_LISTEN)
+  .option('--state-dir <dir>', 'state directory (CA, certificates, policy)', defaultStateDir())
+  .option('--policy <file>', 'policy file (default: <state-dir>/policy.json, admin only)')
+  .option('--insecure', 'plaintext gRPC; loopback addresses only')
+  .option('--audit-log <file>', 'write audit lines to this file (default: the main log)')
+  .option('--drain-timeout <ms>', 'graceful drain bound on SIGTERM', (v) => Number(v), 5000)
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{
+    devices: number;
+    listen: string;
+    stateDir: string;
+    policy?: string;
+    insecure?: boolean;
+    auditLog?: string;
+    drainTimeout: number;
+  }>();
+  const logger = pino({ base: { service: 'auxctld' } });
+  const auditLogger = o.auditLog
+    ? pino(
+        { base: { stream: 'audit' } },
+        pino.destination({ dest: o.auditLog, append: true, mkdir: true }),
+      )
+    : logger.child({ stream: 'audit' });
+  const server = new AuxctlServer({
+    stateDir: o.stateDir,
+    devices: o.devices,
+    listen: o.listen,
+    ...(o.policy !== undefined && { policyPath: o.policy }),
+    insecure: o.insecure === true,
+    logger,
+    auditLogger,
+    drainTimeoutMs: o.drainTimeout,
+  });
+  let address: string;
+  try {
+    address = await server.start();
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    process.exitCode = 1;
+    return;
+  }
+  const state = server.state;
+  if (state) {
+    logger.info(
+      {
+        address,
+        clientConfig: state.paths.clientConfig,
+        firstStart: state.firstStart,
+        // What @auxctl/client's AuxctlClient.connect() reads (env, then client.json).
+        hint: o.insecure
+          ? `AUXCTL_HOST=${address} (plaintext: connect with insecure: true)`
+          : `AUXCTL_STATE_DIR=${state.paths.dir} AUXCTL_HOST=${address}`,
+      },
+      'connect with',
+    );
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    server.stop().then(
+      () => logger.info('stopped'),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    server.reloadPolicy().then(
+      (r) => logger.info({ ok: r.ok, generation: r.generation }, 'policy reloaded'),
+      (err: unknown) => logger.error({ err }, 'policy reload failed'),
+    );
+  });
+}
+
+void main();

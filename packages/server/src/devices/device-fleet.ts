@@ -1,0 +1,143 @@
+/**
+ * DeviceFleet: the devices one auxctld owns — an auxiliary bus, the ctl
+ * driver bound on it, and N simulated functions each probed by a core
+ * device.
+ *
+ * Owns the mapping between the API's device names (the core device's PCI
+ * address, e.g. `0000:08:00.0`) and ctl device names
+ * (`mlx5ctl-mlx5_core.ctl.N`), and the one release path (`close()`: cores,
+ * whose removal closes every ctl context, then the simulators). It must
+ * never reach a device except through the bus, the registry and the core.
+ */
+import {
+  AUX_MODNAME,
+  AuxError,
+  AuxiliaryBus,
+  CoreDevice,
+  type CoreHealthOptions,
+  createSimDevice,
+  IdAllocator,
+  type Logger,
+  type SimFunction,
+  silentLogger,
+  simIdentity,
+} from '@auxctl/core';
+import {
+  type CtlContext,
+  type CtlCredentials,
+  CtlRegistry,
+  createCtlDriver,
+  ctlDeviceName,
+} from '@auxctl/ctl-aux';
+
+/** DeviceFleetOptions: how many simulated devices and how they report. */
+export interface DeviceFleetOptions {
+  /** Number of simulated devices, 1..64 (default 2). */
+  readonly devices?: number;
+  readonly logger?: Logger;
+  /** Receives the ctl driver's audit lines. */
+  readonly auditLogger?: Logger;
+  /** Health polling of each core (tests turn the timer off). */
+  readonly health?: CoreHealthOptions;
+}
+
+/** DeviceFleet: see the module header. */
+export class DeviceFleet {
+  private closed = false;
+
+  private constructor(
+    readonly bus: AuxiliaryBus,
+    readonly registry: CtlRegistry,
+    private readonly members: ReadonlyArray<{ core: CoreDevice; sim: SimFunction }>,
+  ) {}
+
+  /** create: probe every device; on failure everything probed so far is closed. */
+  static async create(opts: DeviceFleetOptions = {}): Promise<DeviceFleet> {
+    const n = opts.devices ?? 2;
+    if (!Number.isInteger(n) || n < 1 || n > 64) {
+      throw new AuxError('EINVAL', `devices must be an integer 1..64, not ${n}`);
+    }
+    const logger = opts.logger ?? silentLogger;
+    const bus = new AuxiliaryBus();
+    const registry = new CtlRegistry();
+    await bus.registerDriver(
+      createCtlDriver({ registry, audit: opts.auditLogger ?? silentLogger, logger }),
+    );
+    // Ids are per fleet: two servers in one process each have their own mlx5_core.ctl.0.
+    const ids = new IdAllocator();
+    const members: { core: CoreDevice; sim: SimFunction }[] = [];
+    const fleet = new DeviceFleet(bus, registry, members);
+    try {
+      for (let i = 0; i < n; i++) {
+        const sim = createSimDevice({ identity: simIdentity(i) });
+        try {
+          const core = await CoreDevice.probe({
+            backend: sim,
+            bus,
+            ids,
+            logger,
+            ...(opts.health && { health: opts.health }),
+          });
+          members.push({ core, sim });
+        } catch (err) {
+          sim.close();
+          throw err;
+        }
+      }
+    } catch (err) {
+      await fleet.close();
+      throw err;
+    }
+    return fleet;
+  }
+
+  /** cores: the core devices, ordered by id. */
+  cores(): CoreDevice[] {
+    return this.members.map((m) => m.core).sort((a, b) => a.id - b.id);
+  }
+
+  /** core: the core device named `name` (PCI address); ENOENT for an unknown name. */
+  core(name: string): CoreDevice {
+    const m = this.members.find((x) => x.core.name === name);
+    if (!m) {
+      throw new AuxError(
+        'ENOENT',
+        `no device ${JSON.stringify(name.slice(0, 64))}; list devices to see their PCI addresses`,
+      );
+    }
+    return m.core;
+  }
+
+  /** sim: the simulated function behind device `name` (tests inspect its firmware). */
+  sim(name: string): SimFunction {
+    const m = this.members.find((x) => x.core.name === name);
+    if (!m) throw new AuxError('ENOENT', `no device ${name}`);
+    return m.sim;
+  }
+
+  /** ctlNameOf: the ctl device name of core device `name`. */
+  ctlNameOf(name: string): string {
+    return ctlDeviceName(`${AUX_MODNAME}.ctl.${this.core(name).id}`);
+  }
+
+  /** open: a ctl context on device `name`; ENOENT unknown, ENODEV without a bound ctl device. */
+  open(name: string, credentials: CtlCredentials): Promise<CtlContext> {
+    const ctl = this.ctlNameOf(name);
+    if (!this.registry.get(ctl)) {
+      return Promise.reject(
+        new AuxError('ENODEV', `device ${name} has no ctl device bound now; retry after a reload`),
+      );
+    }
+    return this.registry.open(ctl, credentials);
+  }
+
+  /** close: close every core (its ctl contexts close with it), then the simulators. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { core, sim } of [...this.members].reverse()) {
+      await core.close();
+      sim.close();
+    }
+  }
+}

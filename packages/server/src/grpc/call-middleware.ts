@@ -1,0 +1,146 @@
+/**
+ * CallMiddleware: the middleware every auxctld call passes through —
+ * logging, authentication, rate limiting and authorization, each small and
+ * separate (see call-context.ts for the shape).
+ *
+ * Owns who the caller is, whether it may go on, and the one log line per
+ * call. It must never decide what a handler does with an authorized call,
+ * and never log a token, a payload or (for expected errors) a stack.
+ */
+import { performance } from 'node:perf_hooks';
+import { AuxError, type Logger } from '@auxctl/core';
+import { status } from '@grpc/grpc-js';
+import type { RateLimiter } from '../limits/index.js';
+import type { PolicyDecision, PolicyRequest } from '../policy/index.js';
+import { type BearerVerifier, principalOfCall } from '../security/index.js';
+import type { CallContext, CallTarget, Middleware } from './call-context.js';
+import { grpcFailureOf } from './grpc-status.js';
+
+/**
+ * callLogging: one line per call (`method`, `principal`, `code`,
+ * `latencyMs`); unexpected errors are logged with their stack here, since
+ * the client only reads "internal error".
+ */
+export function callLogging(): Middleware {
+  return async (ctx, next) => {
+    const start = performance.now();
+    let principal: string | undefined;
+    const line = (code: string, extra: Record<string, unknown> = {}) => ({
+      method: ctx.method,
+      principal,
+      peer: ctx.call.getPeer(),
+      code,
+      latencyMs: Math.round((performance.now() - start) * 1000) / 1000,
+      ...extra,
+    });
+    try {
+      await next(ctx);
+      principal = lastPrincipal.get(ctx.signal);
+      ctx.log.info(line(ctx.signal.aborted ? 'CANCELLED' : 'OK'), 'call');
+    } catch (err) {
+      principal = lastPrincipal.get(ctx.signal);
+      const f = grpcFailureOf(err);
+      if (f.unexpected) {
+        ctx.log.error(line(status[f.code] ?? String(f.code), { err }), 'call failed unexpectedly');
+      } else {
+        ctx.log.info(line(status[f.code] ?? String(f.code), { errno: f.errno }), 'call');
+      }
+      throw err;
+    }
+  };
+}
+
+// The principal of a call as authentication found it, keyed by the call's
+// signal (one per call), so the outer logging middleware can name it.
+const lastPrincipal = new WeakMap<AbortSignal, string>();
+
+/** AuthenticationOptions: how callers prove who they are. */
+export interface AuthenticationOptions {
+  /** Verify `authorization: Bearer` tokens; a verified client certificate still counts. */
+  readonly bearer?: BearerVerifier;
+  /** Principal of calls that carry no credentials on a plaintext (loopback) server. */
+  readonly anonymousPrincipal?: string;
+}
+
+/**
+ * authentication: the principal from a bearer token (when configured and
+ * sent), else from the verified client certificate (URI SAN, else CN), else
+ * the anonymous principal (plaintext only); otherwise EKEYREJECTED.
+ */
+export function authentication(opts: AuthenticationOptions): Middleware {
+  return async (ctx, next) => {
+    let principal: string | undefined;
+    const header = ctx.call.metadata.get('authorization')[0];
+    if (opts.bearer && header !== undefined) {
+      principal = (await opts.bearer.verifyBearer(String(header))).principal;
+    } else {
+      principal = principalOfCall(ctx.call) ?? opts.anonymousPrincipal;
+    }
+    if (principal === undefined) {
+      throw new AuxError(
+        'EKEYREJECTED',
+        opts.bearer
+          ? 'no credentials: send "authorization: Bearer <token>" or a client certificate from this server\'s CA'
+          : "no verified client certificate; use the certificate issued by this server's CA",
+      );
+    }
+    lastPrincipal.set(ctx.signal, principal);
+    return next({ ...ctx, principal });
+  };
+}
+
+/** rateLimit: one token per call from the principal's bucket; EBUSY when empty. */
+export function rateLimit(limiter: RateLimiter): Middleware {
+  return async (ctx, next) => {
+    limiter.takeOrThrow(principalOf(ctx));
+    return next(ctx);
+  };
+}
+
+/** PolicyEvaluator: the part of PolicyStore authorization uses. */
+export interface PolicyEvaluator {
+  evaluate(req: PolicyRequest): PolicyDecision;
+}
+
+/**
+ * authorization: gives the handler `decide` and `authorize` for this call's
+ * principal and method. Handlers authorize once they know the device and
+ * scope (a Session learns them from its first message). Every denial is an
+ * audit line; so is every grant of a device-scoped call.
+ */
+export function authorization(policy: PolicyEvaluator, audit: Logger): Middleware {
+  return async (ctx, next) => {
+    const principal = principalOf(ctx);
+    const decide = (t: CallTarget): PolicyDecision =>
+      policy.evaluate({ principal, method: ctx.method, device: t.device, scope: t.scope });
+    const authorize = (t: CallTarget): PolicyDecision => {
+      const d = decide(t);
+      const entry = {
+        event: 'authz',
+        principal,
+        method: ctx.method,
+        device: t.device,
+        scope: t.scope,
+        allowed: d.allowed,
+        rule: d.reason,
+      };
+      if (!d.allowed) {
+        audit.warn(entry, 'denied');
+        throw new AuxError(
+          'EPERM',
+          `${principal} may not call ${ctx.method} on ${t.device ?? 'this host'}${t.scope ? ` at scope ${t.scope}` : ''} (${d.reason}); ask the operator for a policy rule`,
+        );
+      }
+      if (t.device !== undefined) audit.info(entry, 'allowed');
+      return d;
+    };
+    return next({ ...ctx, decide, authorize });
+  };
+}
+
+function principalOf(ctx: CallContext): string {
+  if (ctx.principal === undefined) {
+    throw new AuxError('EKEYREJECTED', 'call reached a check before authentication');
+  }
+  return ctx.principal;
+}

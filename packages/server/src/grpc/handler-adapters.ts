@@ -1,0 +1,116 @@
+/**
+ * HandlerAdapters: turn async handlers into grpc-js handlers that run the
+ * middleware chain.
+ *
+ * Owns the per-call context (its AbortSignal follows grpc-js cancellation,
+ * which also fires when the client's deadline passes) and the one way a
+ * failure reaches the client: a status from grpcFailureOf. It must never
+ * send an error's stack or cause, and never write after a call ended.
+ */
+import type { Logger } from '@auxctl/core';
+import type {
+  handleBidiStreamingCall,
+  handleServerStreamingCall,
+  handleUnaryCall,
+  ServerDuplexStream,
+  ServerWritableStream,
+  ServiceError,
+} from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
+import type { CallContext, CallNext, ServerCallLike } from './call-context.js';
+import { grpcFailureOf } from './grpc-status.js';
+
+/** CallChain: the composed middleware, with the handler as its last step. */
+export type CallChain = (ctx: CallContext, handler: CallNext) => Promise<void>;
+
+/** AdapterEnv: what every adapted handler shares. */
+export interface AdapterEnv {
+  readonly chain: CallChain;
+  readonly log: Logger;
+}
+
+interface Cancellable {
+  on(event: 'cancelled', fn: () => void): unknown;
+  readonly cancelled: boolean;
+}
+
+function contextOf(
+  env: AdapterEnv,
+  method: string,
+  call: ServerCallLike & Cancellable,
+): CallContext {
+  const abort = new AbortController();
+  if (call.cancelled) abort.abort();
+  else call.on('cancelled', () => abort.abort());
+  return { method, call, signal: abort.signal, log: env.log };
+}
+
+function serviceError(err: unknown): Partial<ServiceError> {
+  const f = grpcFailureOf(err);
+  return { code: f.code, details: f.details, metadata: new Metadata() };
+}
+
+/** unary: a handler that resolves the response. */
+export function unary<Req, Res>(
+  env: AdapterEnv,
+  method: string,
+  fn: (req: Req, ctx: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    let res: Res | undefined;
+    env
+      .chain(contextOf(env, method, call), async (ctx) => {
+        res = await fn(call.request, ctx);
+      })
+      .then(
+        () => callback(null, res),
+        (err: unknown) => callback(serviceError(err)),
+      );
+  };
+}
+
+/** streamFailure: report a failed stream once, unless the client already went away. */
+function endStream(
+  call: (ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) & {
+    readonly cancelled: boolean;
+  },
+  done: Promise<void>,
+): void {
+  done.then(
+    () => {
+      if (!call.cancelled && !call.writableEnded) call.end();
+    },
+    (err: unknown) => {
+      // grpc-js sends a stream's status from an 'error' event; destroy() would send none.
+      if (!call.cancelled && !call.writableEnded) call.emit('error', serviceError(err));
+    },
+  );
+}
+
+/** serverStream: a handler that writes responses and resolves when done. */
+export function serverStream<Req, Res>(
+  env: AdapterEnv,
+  method: string,
+  fn: (call: ServerWritableStream<Req, Res>, ctx: CallContext) => Promise<void>,
+): handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    endStream(
+      call as ServerWritableStream<unknown, unknown>,
+      env.chain(contextOf(env, method, call), (ctx) => fn(call, ctx)),
+    );
+  };
+}
+
+/** bidiStream: a handler that reads and writes and resolves when done. */
+export function bidiStream<Req, Res>(
+  env: AdapterEnv,
+  method: string,
+  fn: (call: ServerDuplexStream<Req, Res>, ctx: CallContext) => Promise<void>,
+): handleBidiStreamingCall<Req, Res> {
+  return (call) => {
+    endStream(
+      call as ServerDuplexStream<unknown, unknown>,
+      env.chain(contextOf(env, method, call), (ctx) => fn(call, ctx)),
+    );
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * CtlAccess: how a CtlService call turns a device and a wire scope into an
+ * authorized ctl context.
+ *
+ * Owns the wire scope check (UNSPECIFIED or unknown -> EINVAL), the policy
+ * check at that scope, and the privileges a context gets: sys_admin
+ * (TOOLS_RESOURCES, which dumps and diagnostics need) for every authorized
+ * caller, and sys_rawio only at DEBUG_WRITE_FULL, the one scope ctl-aux
+ * gates on it. The policy, not the credential, is what limits a caller.
+ * It must never open a context before the policy allowed it.
+ */
+import { AuxError } from '@auxctl/core';
+import type { CtlContext, RpcScopeValue } from '@auxctl/ctl-aux';
+import { fwctlScopeOf, type RpcScope } from '@auxctl/proto';
+import type { DeviceFleet } from '../devices/device-fleet.js';
+import type { CallContext } from '../grpc/call-context.js';
+import { POLICY_SCOPES } from '../policy/index.js';
+
+/** AuthorizedContext: an open ctl context and the fwctl scope it was authorized for. */
+export interface AuthorizedContext {
+  readonly ctx: CtlContext;
+  readonly scope: RpcScopeValue;
+}
+
+/** openAuthorized: check, authorize and open; throws EINVAL, EPERM, ENOENT, ENODEV. */
+export async function openAuthorized(
+  fleet: DeviceFleet,
+  call: CallContext,
+  device: string,
+  wireScope: RpcScope,
+): Promise<AuthorizedContext> {
+  const fwctl = fwctlScopeOf(wireScope);
+  if (fwctl === undefined) {
+    throw new AuxError(
+      'EINVAL',
+      'scope is missing or unknown; pass one of CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL',
+    );
+  }
+  fleet.core(device);
+  const scopeName = POLICY_SCOPES[fwctl];
+  if (!call.authorize || call.principal === undefined) {
+    throw new AuxError('EPERM', 'call is not authorized');
+  }
+  call.authorize({ device, ...(scopeName && { scope: scopeName }) });
+  const ctx = await fleet.open(device, {
+    principal: call.principal,
+    caps: { sys_admin: true, sys_rawio: fwctl === 3 },
+  });
+  return { ctx, scope: fwctl as RpcScopeValue };
+}

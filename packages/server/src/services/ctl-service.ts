@@ -1,0 +1,76 @@
+/**
+ * CtlService: Exec and Session over a DeviceFleet; Coredump and
+ * ResourceDump answer UNIMPLEMENTED in this server version.
+ *
+ * Owns the per-principal session cap and Exec's open -> rpc -> close. It
+ * must never return with a context left open, on success or failure.
+ */
+import { AuxError } from '@auxctl/core';
+import type {
+  CoredumpRequest,
+  CoredumpResponse,
+  CtlServiceServer,
+  ExecRequest,
+  ExecResponse,
+  ResourceDumpRequest,
+  ResourceDumpResponse,
+  SessionRequest,
+  SessionResponse,
+} from '@auxctl/proto';
+import type { DeviceFleet } from '../devices/device-fleet.js';
+import { type AdapterEnv, bidiStream, serverStream, unary } from '../grpc/handler-adapters.js';
+import type { ConcurrencyLimiter } from '../limits/index.js';
+import { openAuthorized } from './ctl-access.js';
+import { runSession, type SessionLimits } from './ctl-session.js';
+
+const SERVICE = 'auxctl.v1.CtlService';
+
+/** CtlServiceDeps: what the handlers use. */
+export interface CtlServiceDeps {
+  readonly fleet: DeviceFleet;
+  /** Sessions per principal (and in total). */
+  readonly sessions: ConcurrencyLimiter;
+  readonly session: SessionLimits;
+}
+
+/** ctlServiceImpl: the CtlService handlers. */
+export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServiceServer {
+  const { fleet } = deps;
+  return {
+    exec: unary<ExecRequest, ExecResponse>(env, `${SERVICE}/Exec`, async (req, cctx) => {
+      const { ctx, scope } = await openAuthorized(fleet, cctx, req.device, req.scope);
+      try {
+        if (cctx.signal.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
+        return { outbox: await ctx.rpc({ scope, inbox: req.inbox, outLen: req.outLen }) };
+      } finally {
+        await ctx.close();
+      }
+    }),
+    session: bidiStream<SessionRequest, SessionResponse>(
+      env,
+      `${SERVICE}/Session`,
+      async (call, cctx) => {
+        const release = deps.sessions.acquire(cctx.principal ?? '');
+        try {
+          await runSession(call, cctx, fleet, deps.session, cctx.log);
+        } finally {
+          release();
+        }
+      },
+    ),
+    coredump: serverStream<CoredumpRequest, CoredumpResponse>(
+      env,
+      `${SERVICE}/Coredump`,
+      async () => {
+        throw new AuxError('EOPNOTSUPP', 'Coredump is not served by this auxctld version');
+      },
+    ),
+    resourceDump: serverStream<ResourceDumpRequest, ResourceDumpResponse>(
+      env,
+      `${SERVICE}/ResourceDump`,
+      async () => {
+        throw new AuxError('EOPNOTSUPP', 'ResourceDump is not served by this auxctld version');
+      },
+    ),
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * DeviceService: ListDevices, GetHealth and WatchDevices over a
+ * DeviceFleet.
+ *
+ * Owns which devices a caller sees (the policy decides per device; a name
+ * asked for explicitly and denied is PERMISSION_DENIED, an unknown one
+ * NOT_FOUND) and the flow control of WatchDevices: when the transport
+ * refuses a write, events for that client are dropped and counted until it
+ * drains, then one `events_lost` says what was missed. It must never buffer
+ * events per client beyond what grpc-js already accepted, and never change
+ * a device.
+ */
+import { AuxError } from '@auxctl/core';
+import {
+  type DeviceServiceServer,
+  EventsLostReason,
+  type GetHealthRequest,
+  type GetHealthResponse,
+  HealthReporterName,
+  type ListDevicesRequest,
+  type ListDevicesResponse,
+  ReloadCause,
+  ReloadPhase,
+  type WatchDevicesRequest,
+  type WatchDevicesResponse,
+} from '@auxctl/proto';
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import type { DeviceEventLog, LoggedEvent } from '../devices/device-event-log.js';
+import type { DeviceFleet } from '../devices/device-fleet.js';
+import { DEVICE_STATES, deviceSnapshot, healthReports } from '../devices/device-snapshot.js';
+import type { CallContext } from '../grpc/call-context.js';
+import { type AdapterEnv, serverStream, unary } from '../grpc/handler-adapters.js';
+
+const SERVICE = 'auxctl.v1.DeviceService';
+
+/** visibleDevices: the names asked for (all when empty) that the caller may see. */
+function visibleDevices(fleet: DeviceFleet, ctx: CallContext, asked: readonly string[]): string[] {
+  const { decide, authorize } = ctx;
+  if (!decide || !authorize) throw new AuxError('EPERM', 'call is not authorized');
+  if (asked.length > 0) {
+    for (const name of asked) {
+      fleet.core(name);
+      authorize({ device: name });
+    }
+    return [...new Set(asked)];
+  }
+  return fleet
+    .cores()
+    .map((c) => c.name)
+    .filter((name) => decide({ device: name }).allowed);
+}
+
+/** deviceServiceImpl: the DeviceService handlers. */
+export function deviceServiceImpl(
+  env: AdapterEnv,
+  fleet: DeviceFleet,
+  events: DeviceEventLog,
+): DeviceServiceServer {
+  return {
+    listDevices: unary<ListDevicesRequest, ListDevicesResponse>(
+      env,
+      `${SERVICE}/ListDevices`,
+      async (req, ctx) => {
+        const names = new Set(visibleDevices(fleet, ctx, req.devices));
+        return {
+          devices: fleet
+            .cores()
+            .filter((c) => names.has(c.name))
+            .map((c) => deviceSnapshot(c, fleet.bus)),
+        };
+      },
+    ),
+    getHealth: unary<GetHealthRequest, GetHealthResponse>(
+      env,
+      `${SERVICE}/GetHealth`,
+      async (req, ctx) => {
+        const core = fleet.core(req.device);
+        ctx.authorize?.({ device: req.device });
+        return { device: req.device, reporters: healthReports(core, req.reporters) };
+      },
+    ),
+    watchDevices: serverStream<WatchDevicesRequest, WatchDevicesResponse>(
+      env,
+      `${SERVICE}/WatchDevices`,
+      (call, ctx) => watch(call, ctx, fleet, events),
+    ),
+  };
+}
+
+async function watch(
+  call: ServerWritableStream<WatchDevicesRequest, WatchDevicesResponse>,
+  ctx: CallContext,
+  fleet: DeviceFleet,
+  log: DeviceEventLog,
+): Promise<void> {
+  const req = call.request;
+  const selected = new Set(visibleDevices(fleet, ctx, req.devices));
+  const all = req.devices.length === 0;
+  let blocked = false;
+  let lost = 0;
+  let firstLost = 0;
+
+  // send: write unless the transport pushed back; while it does, count instead.
+  const send = (msg: WatchDevicesResponse): void => {
+    if (ctx.signal.aborted) return;
+    if (blocked) {
+      if (lost === 0) firstLost = msg.sequence;
+      lost += 1;
+      return;
+    }
+    if (!call.write(msg)) {
+      blocked = true;
+      call.once('drain', () => {
+        blocked = false;
+        if (lost > 0) {
+          const count = lost;
+          lost = 0;
+          send(
+            eventsLost(
+              log.nextSequence(),
+              EventsLostReason.EVENTS_LOST_REASON_SLOW_CONSUMER,
+              firstLost,
+              count,
+            ),
+          );
+        }
+      });
+    }
+  };
+  const wanted = (e: LoggedEvent): boolean =>
+    selected.has(e.event.core) || (all && ctx.decide?.({ device: e.event.core }).allowed === true);
+
+  // Subscribe before replaying so nothing falls between history and live events.
+  const pending: LoggedEvent[] = [];
+  let live = false;
+  const unlisten = log.listen((e) => {
+    if (!wanted(e)) return;
+    if (live) send(toResponse(e));
+    else pending.push(e);
+  });
+  try {
+    if (req.resumeAfter > 0) {
+      const { events, expired, firstExpired } = log.since(req.resumeAfter);
+      if (expired > 0) {
+        send(
+          eventsLost(
+            log.nextSequence(),
+            EventsLostReason.EVENTS_LOST_REASON_HISTORY_EXPIRED,
+            firstExpired,
+            expired,
+          ),
+        );
+      }
+      for (const e of events) if (wanted(e) && !pending.includes(e)) send(toResponse(e));
+    }
+    if (req.sendSnapshot) {
+      for (const core of fleet.cores()) {
+        if (!selected.has(core.name)) continue;
+        send({
+          sequence: log.nextSequence(),
+          time: new Date(),
+          device: core.name,
+          event: { $case: 'snapshot', snapshot: deviceSnapshot(core, fleet.bus) },
+        });
+      }
+    }
+    for (const e of pending.splice(0)) send(toResponse(e));
+    live = true;
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    unlisten();
+  }
+}
+
+function eventsLost(
+  sequence: number,
+  reason: EventsLostReason,
+  firstSequence: number,
+  count: number,
+): WatchDevicesResponse {
+  return {
+    sequence,
+    time: new Date(),
+    device: '',
+    event: { $case: 'eventsLost', eventsLost: { reason, firstSequence, count } },
+  };
+}
+
+const PHASES = {
+  start: ReloadPhase.RELOAD_PHASE_START,
+  done: ReloadPhase.RELOAD_PHASE_DONE,
+  failed: ReloadPhase.RELOAD_PHASE_FAILED,
+} as const;
+
+/** toResponse: a logged core event as a WatchDevices message. */
+export function toResponse(l: LoggedEvent): WatchDevicesResponse {
+  const base = { sequence: l.sequence, time: l.time, device: l.event.core };
+  const e = l.event;
+  switch (e.type) {
+    case 'aux-added':
+      return {
+        ...base,
+        event: {
+          $case: 'auxDeviceAdded',
+          auxDeviceAdded: { auxDevice: { name: e.device, driver: '', suspended: false } },
+        },
+      };
+    case 'aux-removed':
+      return {
+        ...base,
+        event: { $case: 'auxDeviceRemoved', auxDeviceRemoved: { name: e.device } },
+      };
+    case 'state':
+      return {
+        ...base,
+        event: {
+          $case: 'stateChanged',
+          stateChanged: { state: DEVICE_STATES[e.state], previous: DEVICE_STATES[e.previous] },
+        },
+      };
+    case 'health':
+      return {
+        ...base,
+        event: {
+          $case: 'health',
+          health: {
+            reporter:
+              e.reporter === 'fw'
+                ? HealthReporterName.HEALTH_REPORTER_NAME_FW
+                : HealthReporterName.HEALTH_REPORTER_NAME_FW_FATAL,
+            syndrome: e.syndrome,
+            extSyndrome: e.extSyndrome,
+            description: e.description,
+          },
+        },
+      };
+    case 'reload':
+      return {
+        ...base,
+        event: {
+          $case: 'reload',
+          reload: {
+            phase: PHASES[e.phase],
+            cause:
+              e.cause === 'user'
+                ? ReloadCause.RELOAD_CAUSE_USER
+                : ReloadCause.RELOAD_CAUSE_RECOVERY,
+            error: e.error ?? '',
+          },
+        },
+      };
+    case 'taint':
+      return { ...base, event: { $case: 'taint', taint: { reason: e.reason } } };
+  }
+}
