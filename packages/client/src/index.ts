@@ -8,6 +8,9 @@
 export { CLIENT_CONFIG_VERSION, type ClientConfig } from '@auxctl/proto';
 export { AuxctlClient, type AuxctlClientOptions, DEFAULT_DEADLINE_MS } from './auxctl-client.js';
 export { AuxctlError, grpcCodeName, isAuxctlError, toAuxctlError } from './auxctl-error.js';
+export type { CliIo } from './cli/cli-io.js';
+export { main as auxctlMain } from './cli/cli-program.js';
+export { ExitCode, type ExitCodeValue } from './cli/exit-codes.js';
 export {
   defaultClientConfigPath,
   type Env,

@@ -20,6 +20,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import { ensureDefaultPolicy } from './default-policy.js';
 import { DeviceEventLog } from './devices/device-event-log.js';
 import { DeviceFleet } from './devices/device-fleet.js';
+import { DumpStore } from './dump-store/index.js';
+import { DumpService } from './dumps/index.js';
 import { composeMiddleware } from './grpc/call-context.js';
 import { authentication, authorization, callLogging, rateLimit } from './grpc/call-middleware.js';
 import type { CallChain } from './grpc/handler-adapters.js';
@@ -54,6 +56,17 @@ export interface ServerLimits {
   readonly maxMessageBytes?: number;
 }
 
+/** DumpLimits: the dump store's bounds and how many dump calls run at once. */
+export interface DumpLimits {
+  /** Bytes the dump store keeps (default 256 MiB). */
+  readonly storeBytes?: number;
+  /** How long a stored dump can be resumed, in ms (default 10 min). */
+  readonly maxAgeMs?: number;
+  /** Dump calls running at once in total (default 4) and per principal (default 2). */
+  readonly concurrent?: number;
+  readonly concurrentPerPrincipal?: number;
+}
+
 /** AuxctlServerOptions: see the module header; only `stateDir` is required. */
 export interface AuxctlServerOptions {
   readonly stateDir: string;
@@ -72,10 +85,17 @@ export interface AuxctlServerOptions {
   readonly logger?: Logger;
   readonly auditLogger?: Logger;
   readonly limits?: ServerLimits;
+  readonly dumps?: DumpLimits;
+  /** Core dump size of the simulated devices (default: the simulator's). */
+  readonly crdumpSize?: number;
   readonly health?: CoreHealthOptions;
   /** How long stop() lets calls finish before cancelling them (default 5000 ms). */
   readonly drainTimeoutMs?: number;
 }
+
+/** DEFAULT_DUMP_STORE_BYTES / DEFAULT_DUMP_MAX_AGE_MS: the dump store's default bounds. */
+export const DEFAULT_DUMP_STORE_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_DUMP_MAX_AGE_MS = 10 * 60 * 1000;
 
 /** DEFAULT_LISTEN: where auxctld listens unless told otherwise. */
 export const DEFAULT_LISTEN = '127.0.0.1:9339';
@@ -84,6 +104,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:9339';
 export class AuxctlServer {
   private server: Server | undefined;
   private fleetRef: DeviceFleet | undefined;
+  private dumpService: DumpService | undefined;
   private events: DeviceEventLog | undefined;
   private policy: PolicyStore | undefined;
   private healthImpl: HealthImplementation | undefined;
@@ -99,6 +120,12 @@ export class AuxctlServer {
   get fleet(): DeviceFleet {
     if (!this.fleetRef) throw new Error('AuxctlServer: start() first');
     return this.fleetRef;
+  }
+
+  /** dumps: the dump service and its store (after start). */
+  get dumps(): DumpService {
+    if (!this.dumpService) throw new Error('AuxctlServer: start() first');
+    return this.dumpService;
   }
 
   /** state: what ensureState found and created (after start). */
@@ -147,6 +174,7 @@ export class AuxctlServer {
       logger: this.log,
       auditLogger: audit,
       ...(o.health && { health: o.health }),
+      ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
     });
     this.events = new DeviceEventLog(this.fleetRef.cores());
 
@@ -169,6 +197,21 @@ export class AuxctlServer {
     ];
     const chain: CallChain = (ctx, handler) => composeMiddleware(mws, handler)(ctx);
     const env = { chain, log: this.log };
+    const d = o.dumps ?? {};
+    this.dumpService = new DumpService({
+      fleet: this.fleetRef,
+      store: new DumpStore({
+        maxBytes: d.storeBytes ?? DEFAULT_DUMP_STORE_BYTES,
+        maxAgeMs: d.maxAgeMs ?? DEFAULT_DUMP_MAX_AGE_MS,
+        logger: this.log,
+      }),
+      limiter: new ConcurrencyLimiter({
+        perKey: d.concurrentPerPrincipal ?? 2,
+        global: d.concurrent ?? 4,
+        name: 'concurrent dumps',
+      }),
+      logger: this.log,
+    });
 
     const maxMsg = l.maxMessageBytes ?? 1 << 20;
     const server = new Server({
@@ -187,6 +230,7 @@ export class AuxctlServer {
           name: 'sessions',
         }),
         session: { maxInFlight: l.maxInFlight ?? 16 },
+        dumps: this.dumpService,
       }),
     );
     this.healthImpl = new HealthImplementation({

@@ -21,6 +21,15 @@ function count(value: string): number {
   return n;
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+const MiB = 1024 * 1024;
+
 const program = new Command('auxctld')
   .description('auxctl daemon: scoped, audited firmware RPCs over authenticated gRPC')
   .option('--devices <n>', 'number of simulated devices', count, 2)
@@ -30,6 +39,15 @@ const program = new Command('auxctld')
   .option('--insecure', 'plaintext gRPC; loopback addresses only')
   .option('--audit-log <file>', 'write audit lines to this file (default: the main log)')
   .option('--drain-timeout <ms>', 'graceful drain bound on SIGTERM', (v) => Number(v), 5000)
+  .option(
+    '--dump-store-mib <n>',
+    'MiB of captured dumps kept for download and resume',
+    positiveInt,
+    256,
+  )
+  .option('--dump-max-age <s>', 'seconds a captured dump stays resumable', positiveInt, 600)
+  .option('--dumps <n>', 'dump calls running at once in total', positiveInt, 4)
+  .option('--dumps-per-principal <n>', 'dump calls running at once per principal', positiveInt, 2)
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -42,6 +60,10 @@ async function main(): Promise<void> {
     insecure?: boolean;
     auditLog?: string;
     drainTimeout: number;
+    dumpStoreMib: number;
+    dumpMaxAge: number;
+    dumps: number;
+    dumpsPerPrincipal: number;
   }>();
   const logger = pino({ base: { service: 'auxctld' } });
   const auditLogger = o.auditLog
@@ -59,6 +81,12 @@ async function main(): Promise<void> {
     logger,
     auditLogger,
     drainTimeoutMs: o.drainTimeout,
+    dumps: {
+      storeBytes: o.dumpStoreMib * MiB,
+      maxAgeMs: o.dumpMaxAge * 1000,
+      concurrent: o.dumps,
+      concurrentPerPrincipal: o.dumpsPerPrincipal,
+    },
   });
   let address: string;
   try {
@@ -75,10 +103,10 @@ async function main(): Promise<void> {
         address,
         clientConfig: state.paths.clientConfig,
         firstStart: state.firstStart,
-        // What @auxctl/client's AuxctlClient.connect() reads (env, then client.json).
+        // The auxctl CLI (and AuxctlClient.connect()) read client.json from AUXCTL_STATE_DIR.
         hint: o.insecure
-          ? `AUXCTL_HOST=${address} (plaintext: connect with insecure: true)`
-          : `AUXCTL_STATE_DIR=${state.paths.dir} AUXCTL_HOST=${address}`,
+          ? `npx auxctl --insecure --host ${address} devices`
+          : `AUXCTL_STATE_DIR=${state.paths.dir} npx auxctl --host ${address} devices`,
       },
       'connect with',
     );

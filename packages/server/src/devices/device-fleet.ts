@@ -39,6 +39,8 @@ export interface DeviceFleetOptions {
   readonly auditLogger?: Logger;
   /** Health polling of each core (tests turn the timer off). */
   readonly health?: CoreHealthOptions;
+  /** Core dump size of every simulated device (default: the simulator's, 831304 bytes). */
+  readonly crdumpSize?: number;
 }
 
 /** DeviceFleet: see the module header. */
@@ -69,7 +71,10 @@ export class DeviceFleet {
     const fleet = new DeviceFleet(bus, registry, members);
     try {
       for (let i = 0; i < n; i++) {
-        const sim = createSimDevice({ identity: simIdentity(i) });
+        const sim = createSimDevice({
+          identity: simIdentity(i),
+          ...(opts.crdumpSize !== undefined && { crdumpSize: opts.crdumpSize }),
+        });
         try {
           const core = await CoreDevice.probe({
             backend: sim,

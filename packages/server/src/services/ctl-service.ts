@@ -1,6 +1,7 @@
 /**
  * CtlService: Exec and Session over a DeviceFleet; Coredump and
- * ResourceDump answer UNIMPLEMENTED in this server version.
+ * ResourceDump through the DumpService (capture into the dump store, then
+ * stream with backpressure, or resume).
  *
  * Owns the per-principal session cap and Exec's open -> rpc -> close. It
  * must never return with a context left open, on success or failure.
@@ -18,6 +19,7 @@ import type {
   SessionResponse,
 } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
+import type { DumpService } from '../dumps/index.js';
 import { type AdapterEnv, bidiStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import { openAuthorized } from './ctl-access.js';
@@ -31,6 +33,8 @@ export interface CtlServiceDeps {
   /** Sessions per principal (and in total). */
   readonly sessions: ConcurrencyLimiter;
   readonly session: SessionLimits;
+  /** Coredump and ResourceDump. */
+  readonly dumps: DumpService;
 }
 
 /** ctlServiceImpl: the CtlService handlers. */
@@ -61,16 +65,12 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
     coredump: serverStream<CoredumpRequest, CoredumpResponse>(
       env,
       `${SERVICE}/Coredump`,
-      async () => {
-        throw new AuxError('EOPNOTSUPP', 'Coredump is not served by this auxctld version');
-      },
+      (call, cctx) => deps.dumps.coredump(call, cctx, call.request),
     ),
     resourceDump: serverStream<ResourceDumpRequest, ResourceDumpResponse>(
       env,
       `${SERVICE}/ResourceDump`,
-      async () => {
-        throw new AuxError('EOPNOTSUPP', 'ResourceDump is not served by this auxctld version');
-      },
+      (call, cctx) => deps.dumps.resourceDump(call, cctx, call.request),
     ),
   };
 }

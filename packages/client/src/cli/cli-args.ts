@@ -1,0 +1,132 @@
+/**
+ * CliArgs: parsers and validators of `auxctl` arguments — hex payloads,
+ * scopes, lengths, dump modes, counts, host lists and hosts files.
+ *
+ * Each parser takes the raw string and returns a typed value or throws
+ * commander's InvalidArgumentError, whose message says what is accepted (so
+ * a bad argument is a usage error, exit 1, before anything is sent). It must
+ * never accept a value the server would have to refuse for its shape.
+ */
+import { DumpMode, RpcScope } from '@auxctl/proto';
+import { InvalidArgumentError } from 'commander';
+
+/** MIN_CMD_BYTES / MAX_CMD_BYTES: inbox and outbox bounds of one firmware RPC (16 + 512 * 512). */
+export const MIN_CMD_BYTES = 16;
+export const MAX_CMD_BYTES = 16 + 512 * 512;
+
+/**
+ * parseHex: bytes from hex digits; an optional `0x` prefix, and spaces,
+ * colons, underscores and dashes between digits, are allowed (so a
+ * hexdump can be pasted). Needs an even number of digits.
+ */
+export function parseHex(text: string): Buffer {
+  const body = text.trim().replace(/^0x/i, '');
+  const digits = body.replace(/[\s:_-]/g, '');
+  if (!/^[0-9a-fA-F]*$/.test(digits)) {
+    throw new InvalidArgumentError('expected hex digits (0-9, a-f), optionally 0x-prefixed');
+  }
+  if (digits.length % 2 !== 0) {
+    throw new InvalidArgumentError(`expected whole bytes, got ${digits.length} hex digits`);
+  }
+  return Buffer.from(digits, 'hex');
+}
+
+/** parseInbox: a hex inbox of 16 to 262144 bytes. */
+export function parseInbox(text: string): Buffer {
+  const bytes = parseHex(text);
+  if (bytes.length < MIN_CMD_BYTES || bytes.length > MAX_CMD_BYTES) {
+    throw new InvalidArgumentError(
+      `an inbox is ${MIN_CMD_BYTES} to ${MAX_CMD_BYTES} bytes (16-byte header first), got ${bytes.length}`,
+    );
+  }
+  return bytes;
+}
+
+const SCOPES: ReadonlyMap<string, RpcScope> = new Map([
+  ['configuration', RpcScope.RPC_SCOPE_CONFIGURATION],
+  ['debug_read_only', RpcScope.RPC_SCOPE_DEBUG_READ_ONLY],
+  ['debug_write', RpcScope.RPC_SCOPE_DEBUG_WRITE],
+  ['debug_write_full', RpcScope.RPC_SCOPE_DEBUG_WRITE_FULL],
+]);
+
+/** SCOPE_NAMES: the spellings `--scope` documents. */
+export const SCOPE_NAMES: readonly string[] = [...SCOPES.keys()];
+
+/**
+ * parseScope: an RpcScope from its fwctl name in any case, with `-` or `_`
+ * (`configuration`, `debug-read-only`, `DEBUG_WRITE`, `rpc_scope_...`).
+ */
+export function parseScope(text: string): RpcScope {
+  const key = text
+    .trim()
+    .toLowerCase()
+    .replace(/-/g, '_')
+    .replace(/^rpc_scope_/, '');
+  const scope = SCOPES.get(key);
+  if (scope === undefined) {
+    throw new InvalidArgumentError(`expected one of ${SCOPE_NAMES.join(', ')}`);
+  }
+  return scope;
+}
+
+/** parseIntInRange: a decimal (or 0x hex) integer in [min, max]. */
+export function parseIntInRange(text: string, min: number, max: number): number {
+  const t = text.trim();
+  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** parseOutLen: outbox bytes, 16 to 262144. */
+export function parseOutLen(text: string): number {
+  return parseIntInRange(text, MIN_CMD_BYTES, MAX_CMD_BYTES);
+}
+
+/** parseConcurrency: fan-out workers, 1 to 1024. */
+export function parseConcurrency(text: string): number {
+  return parseIntInRange(text, 1, 1024);
+}
+
+/** parseDumpMode: `umem`, `inline` or `auto` (the server's choice). */
+export function parseDumpMode(text: string): DumpMode {
+  switch (text.trim().toLowerCase()) {
+    case 'umem':
+      return DumpMode.DUMP_MODE_UMEM;
+    case 'inline':
+      return DumpMode.DUMP_MODE_INLINE;
+    case 'auto':
+      return DumpMode.DUMP_MODE_UNSPECIFIED;
+    default:
+      throw new InvalidArgumentError('expected umem, inline or auto');
+  }
+}
+
+/** validHost: a host entry has no whitespace, commas or `#`, and is not empty. */
+function checkHost(host: string, where: string): string {
+  if (host.length === 0 || /[\s,#]/.test(host)) {
+    throw new InvalidArgumentError(`bad host "${host}" ${where}; use host or host:port`);
+  }
+  return host;
+}
+
+/** parseHostList: `a,b:7443,c` -> hosts in order, duplicates dropped; empty items refused. */
+export function parseHostList(text: string): string[] {
+  const hosts = text.split(',').map((h) => checkHost(h.trim(), 'in --hosts'));
+  return [...new Set(hosts)];
+}
+
+/**
+ * parseHostsFile: one host per line; blank lines and `#` comments (whole
+ * line or trailing) are ignored; duplicates dropped. Throws for a line
+ * with more than one word.
+ */
+export function parseHostsFile(text: string): string[] {
+  const hosts: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line !== '') hosts.push(checkHost(line, `on line ${i + 1} of the hosts file`));
+  });
+  return [...new Set(hosts)];
+}

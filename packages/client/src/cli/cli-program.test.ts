@@ -1,0 +1,105 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from './cli-program.js';
+import { ExitCode } from './exit-codes.js';
+import { memoryIo } from './test-support/memory-io.js';
+
+describe('auxctl main: arguments', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-'));
+    // An empty state dir: no client.json, so nothing leaks in from the real home.
+    env = { AUXCTL_STATE_DIR: dir };
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--help exits 0 and documents every command and exit code', async () => {
+    const io = memoryIo(env);
+    expect(await main(['--help'], io)).toBe(ExitCode.OK);
+    for (const word of [
+      'devices',
+      'health',
+      'info',
+      'cap',
+      'rpc',
+      'coredump',
+      'watch',
+      '6  fan-out',
+    ]) {
+      expect(io.out).toContain(word);
+    }
+  });
+
+  it('no arguments, unknown commands, missing or bad arguments are usage errors (1)', async () => {
+    const cases = [
+      [],
+      ['frobnicate'],
+      ['health'],
+      ['rpc', 'dev', '--scope', 'configuration', '--in', '00'.repeat(16)],
+      ['rpc', 'dev', '--scope', 'root', '--in', '00'.repeat(16), '--out-len', '16'],
+      ['rpc', 'dev', '--scope', 'configuration', '--in', 'xyz', '--out-len', '16'],
+      ['rpc', 'dev', '--scope', 'configuration', '--in', '00'.repeat(16), '--out-len', '8'],
+      ['cap', 'dev', '--mode', 'min'],
+      ['coredump', 'dev'],
+      ['--concurrency', '0', 'devices'],
+      ['--hosts', 'a,,b', 'devices'],
+    ];
+    for (const argv of cases) {
+      const io = memoryIo(env);
+      expect(await main(argv, io), argv.join(' ')).toBe(ExitCode.USAGE);
+      expect(io.err.length, argv.join(' ')).toBeGreaterThan(0);
+    }
+  });
+
+  it('--host with --hosts, watch with --hosts, and an empty hosts file are usage errors', async () => {
+    const hostsFile = join(dir, 'hosts');
+    await writeFile(hostsFile, '# nobody\n\n');
+    const cases = [
+      ['--host', 'a', '--hosts', 'b', 'devices'],
+      ['--hosts', 'a,b', 'watch'],
+      ['--hosts-file', hostsFile, 'devices'],
+      ['--hosts-file', join(dir, 'missing'), 'devices'],
+    ];
+    for (const argv of cases) {
+      const io = memoryIo(env);
+      expect(await main(argv, io), argv.join(' ')).toBe(ExitCode.USAGE);
+      expect(io.out).toBe('');
+    }
+  });
+
+  it('no connection settings anywhere is a connection error (2) that says where to give them', async () => {
+    const io = memoryIo(env);
+    expect(await main(['devices'], io)).toBe(ExitCode.CONNECTION);
+    expect(io.err).toMatch(/AUXCTL_HOST/);
+  });
+
+  it('global flags are read after the command too', async () => {
+    const io = memoryIo(env);
+    expect(await main(['devices', '--hosts', 'a,,b'], io)).toBe(ExitCode.USAGE);
+  });
+
+  it('fan-out over unreachable hosts: every host reported, exit 6, JSON per host', async () => {
+    const io = memoryIo(env);
+    const hosts = '127.0.0.1:1,127.0.0.1:2';
+    expect(await main(['--insecure', '--hosts', hosts, '--json', 'devices'], io)).toBe(
+      ExitCode.PARTIAL,
+    );
+    const doc = JSON.parse(io.out) as {
+      hosts: { host: string; ok: boolean; error: { exitCode: number } }[];
+    };
+    expect(doc.hosts.map((h) => [h.host, h.ok, h.error.exitCode])).toEqual([
+      ['127.0.0.1:1', false, ExitCode.CONNECTION],
+      ['127.0.0.1:2', false, ExitCode.CONNECTION],
+    ]);
+
+    const text = memoryIo(env);
+    expect(await main(['--insecure', '--hosts', hosts, 'devices'], text)).toBe(ExitCode.PARTIAL);
+    expect(text.out).toMatch(/== 127\.0\.0\.1:1 ==/);
+    expect(text.out).toMatch(/HOST\s+OK\s+ERROR\n127\.0\.0\.1:1\s+no\s+UNAVAILABLE \(exit 2\)/);
+  });
+});

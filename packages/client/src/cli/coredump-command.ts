@@ -1,0 +1,102 @@
+/**
+ * `auxctl coredump DEV -o FILE [--resume] [--mode umem|inline|auto]`: pull
+ * the firmware core dump into FILE, SHA-256 verified; the library keeps
+ * the bytes in FILE.part until the hash matched, so FILE never holds a
+ * partial dump and an interrupted pull continues with `--resume`.
+ *
+ * A progress bar (cli-progress) is drawn on the progress stream only for
+ * one host, without --json, when stdout is a terminal. With fan-out each
+ * host's dump goes to DIR/<host>/NAME for `-o DIR/NAME` (the host with
+ * characters other than letters, digits, `.`, `_`, `-` replaced by `_`).
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DumpHeader, DumpMode } from '@auxctl/proto';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { DumpProgress } from '../dump-download.js';
+import { parseDumpMode } from './cli-args.js';
+import type { CliIo } from './cli-io.js';
+import type { CommandContext } from './command-context.js';
+
+interface CoredumpOptions {
+  output: string;
+  resume?: boolean;
+  mode: DumpMode;
+}
+
+/** hostDirName: a host as one safe path segment (`10.0.0.1:9339` -> `10.0.0.1_9339`). */
+export function hostDirName(host: string): string {
+  const safe = host.replace(/[^A-Za-z0-9._-]/g, '_');
+  return safe === '.' || safe === '..' ? safe.replace(/\./g, '_') : safe;
+}
+
+/** dumpPathFor: FILE for one host; DIR/<host>/NAME with fan-out. */
+export function dumpPathFor(file: string, host: string | undefined): string {
+  return host === undefined ? file : join(dirname(file), hostDirName(host), basename(file));
+}
+
+/** progressEnabled: draw a bar only for one host, without --json, on a terminal. */
+export function progressEnabled(io: CliIo, json: boolean, fanOut: boolean): boolean {
+  return !json && !fanOut && io.isTTY && io.progressStream !== undefined;
+}
+
+/** progressBar: an onProgress callback drawing a bar, and how to stop it. */
+function progressBar(io: CliIo): { onProgress(p: DumpProgress): void; stop(): void } {
+  const bar = new SingleBar({
+    stream: io.progressStream,
+    format: 'coredump [{bar}] {percentage}% {value}/{total} bytes',
+    hideCursor: true,
+  });
+  let started = false;
+  return {
+    onProgress(p) {
+      if (!started) {
+        bar.start(p.total, p.done);
+        started = true;
+      } else bar.update(p.done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** registerCoredump: add `coredump` to `program`. */
+export function registerCoredump(program: Command, ctx: CommandContext): void {
+  program
+    .command('coredump')
+    .description('save the firmware core dump to a file (SHA-256 verified, resumable)')
+    .argument('<device>', 'device (PCI address)')
+    .requiredOption('-o, --output <file>', 'where to save it (DIR/<host>/NAME with fan-out)')
+    .option('--resume', 'continue FILE.part from an earlier, interrupted pull')
+    .option('--mode <mode>', 'umem, inline or auto', parseDumpMode, DumpMode.DUMP_MODE_UNSPECIFIED)
+    .action(async (device: string, opts: CoredumpOptions, cmd: Command) => {
+      const json = ctx.globals(cmd).json === true;
+      await ctx.runOnHosts(cmd, async (client, target) => {
+        const file = dumpPathFor(opts.output, target.fanOut ? target.host : undefined);
+        if (target.fanOut) await mkdir(dirname(file), { recursive: true });
+        const bar = progressEnabled(ctx.io, json, target.fanOut) ? progressBar(ctx.io) : undefined;
+        try {
+          const r = await client.downloadDump(
+            { kind: 'coredump', request: { device, mode: opts.mode } },
+            { file, resume: opts.resume === true, ...(bar && { onProgress: bar.onProgress }) },
+          );
+          const h = r.header;
+          return {
+            json: {
+              file: r.file,
+              sha256: r.sha256,
+              resumedFrom: r.resumedFrom,
+              header: DumpHeader.toJSON(h),
+            },
+            text:
+              `saved ${r.file}: ${h.size} bytes from ${h.device} (fw ${h.fwVersion}), dump ${h.dumpId}\n` +
+              `sha256 ${r.sha256}${r.resumedFrom > 0 ? ` (resumed at byte ${r.resumedFrom})` : ''}\n`,
+          };
+        } finally {
+          bar?.stop();
+        }
+      });
+    });
+}

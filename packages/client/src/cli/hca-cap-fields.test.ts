@@ -1,0 +1,61 @@
+import { InvalidArgumentError } from 'commander';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeGeneralCaps,
+  GENERAL_CAP_FIELDS,
+  HCA_CAP_UNION_BYTES,
+  parseCapId,
+  parseCapMode,
+  queryHcaCapInbox,
+} from './hca-cap-fields.js';
+import { CmdIn, readField, writeField } from './prm-fields.js';
+
+describe('QUERY_HCA_CAP', () => {
+  it('op_mod is cap_type << 1 | current', () => {
+    fc.assert(
+      fc.property(fc.nat(0x7fff), fc.constantFrom('cur' as const, 'max' as const), (t, mode) => {
+        const inbox = queryHcaCapInbox(t, mode);
+        expect(inbox.length).toBe(16);
+        expect(readField(inbox, CmdIn.opcode)).toBe(0x100);
+        expect(readField(inbox, CmdIn.op_mod)).toBe((t << 1) | (mode === 'cur' ? 1 : 0));
+      }),
+    );
+  });
+
+  it('the decoded fields do not overlap and fit the capability', () => {
+    const sorted = [...GENERAL_CAP_FIELDS].sort((a, b) => a.bitOffset - b.bitOffset);
+    sorted.forEach((f, i) => {
+      const next = sorted[i + 1];
+      if (next) expect(f.bitOffset + f.bits).toBeLessThanOrEqual(next.bitOffset);
+      expect(f.bitOffset + f.bits).toBeLessThanOrEqual(HCA_CAP_UNION_BYTES * 8);
+    });
+  });
+
+  it('decodes what was written at each field, independently of the others', () => {
+    const cap = Buffer.alloc(HCA_CAP_UNION_BYTES);
+    GENERAL_CAP_FIELDS.forEach((f, i) => {
+      writeField(cap, f, i + 1);
+    });
+    const decoded = decodeGeneralCaps(cap);
+    GENERAL_CAP_FIELDS.forEach((f, i) => {
+      const mask = f.bits === 32 ? 0xffffffff : 2 ** f.bits - 1;
+      expect(decoded[f.name]).toBe((i + 1) & mask);
+    });
+    // log_max_qp lives in the low 5 bits of dword 4 (mlx5_ifc offset 0x9b).
+    const one = Buffer.alloc(HCA_CAP_UNION_BYTES);
+    one.writeUInt32BE(18, 0x10);
+    expect(decodeGeneralCaps(one).log_max_qp).toBe(18);
+  });
+
+  it('parses cap ids and modes', () => {
+    expect(parseCapId('general')).toBe(0);
+    expect(parseCapId('DEBUG')).toBe(0xd);
+    expect(parseCapId('0x4')).toBe(4);
+    expect(parseCapId('13')).toBe(13);
+    for (const bad of ['gen', '-1', '0x8000', ''])
+      expect(() => parseCapId(bad)).toThrow(InvalidArgumentError);
+    expect(parseCapMode('MAX')).toBe('max');
+    expect(() => parseCapMode('min')).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Dump capture: one firmware dump (coredump or resource dump) taken through
+ * a ctl context of its own, opened with sys_admin (TOOLS_RESOURCES) and
+ * closed whatever happens.
+ *
+ * A capture stops early when the call is cancelled or the device is lost:
+ * closing the context makes its in-flight command fail, and closing
+ * destroys what the dump created (PD, umem, mkey), so the firmware's object
+ * counts return to where they were. A failure while the device is not up
+ * (fatal error, recovery, removal) is ENODEV whatever the command reported.
+ *
+ * Owns the context's lifetime and the segment lookup by name. Never: keeps
+ * a context or dump bytes after returning, or opens a context for a caller
+ * the policy has not allowed (the caller authorizes first).
+ */
+import { AuxError, type CoreDevice, isAuxError, SegmentType } from '@auxctl/core';
+import {
+  type CtlContext,
+  coredump,
+  INLINE_PIECE_MAX,
+  resourceDump,
+  resourceDumpMenu,
+} from '@auxctl/ctl-aux';
+import type { DeviceFleet } from '../devices/device-fleet.js';
+import type { CaptureMode } from './dump-frames.js';
+
+/** CapturedDump: the bytes of one capture and how it was taken. */
+export interface CapturedDump {
+  readonly data: Buffer;
+  readonly mode: CaptureMode;
+}
+
+/** CaptureTarget: where and for whom to capture. */
+export interface CaptureTarget {
+  readonly fleet: DeviceFleet;
+  readonly device: string;
+  readonly principal: string;
+  /** Aborted when the call is cancelled (reason: an AuxError, else ECANCELED). */
+  readonly signal: AbortSignal;
+}
+
+/** abortErrorOf: the AuxError a call ends with once `signal` fired. */
+export function abortErrorOf(signal: AbortSignal): AuxError {
+  const reason: unknown = signal.reason;
+  return reason instanceof AuxError ? reason : new AuxError('ECANCELED', 'the call was cancelled');
+}
+
+function unusable(core: CoreDevice): AuxError | undefined {
+  if (core.state === 'up') return undefined;
+  return new AuxError(
+    'ENODEV',
+    `device ${core.name} is ${core.state}; retry the dump after it is up again`,
+  );
+}
+
+/** captureWith: run `take` on a fresh sys_admin context of `t.device`; see the module header. */
+export async function captureWith(
+  t: CaptureTarget,
+  take: (ctx: CtlContext) => Promise<CapturedDump>,
+): Promise<CapturedDump> {
+  const core = t.fleet.core(t.device);
+  const down = unusable(core);
+  if (down) throw down;
+  if (t.signal.aborted) throw abortErrorOf(t.signal);
+  const ctx = await t.fleet.open(t.device, {
+    principal: t.principal,
+    caps: { sys_admin: true },
+  });
+  const stop = (): void => {
+    void ctx.close();
+  };
+  t.signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await take(ctx);
+  } catch (err) {
+    if (t.signal.aborted) throw abortErrorOf(t.signal);
+    const lost = unusable(core);
+    if (lost && !isAuxError(err, 'ENODEV')) throw lost;
+    throw err;
+  } finally {
+    t.signal.removeEventListener('abort', stop);
+    await ctx.close();
+  }
+}
+
+/**
+ * takeCoredump: the device's crdump, in `mode`. Inline reads take the
+ * largest piece a command carries, so a dump costs a few commands, not
+ * thousands of register-sized ones.
+ */
+export function takeCoredump(mode: CaptureMode): (ctx: CtlContext) => Promise<CapturedDump> {
+  return async (ctx) => {
+    const r = await coredump(ctx, {
+      mode,
+      ...(mode === 'inline' && { pieceBytes: INLINE_PIECE_MAX }),
+    });
+    return { data: r.data, mode: r.mode };
+  };
+}
+
+/** SegmentChoice: which resource dump segment, as the request names it. */
+export type SegmentChoice =
+  | { readonly $case: 'segmentName'; readonly segmentName: string }
+  | { readonly $case: 'segmentType'; readonly segmentType: number }
+  | undefined;
+
+/** ResourceDumpTarget: what to dump; counts of 0 mean every object. */
+export interface ResourceDumpTarget {
+  readonly segment: SegmentChoice;
+  readonly index1: number;
+  readonly index2: number;
+  readonly numOfObj1: number;
+  readonly numOfObj2: number;
+}
+
+function checkField(name: string, v: number, max: number): void {
+  if (!Number.isSafeInteger(v) || v < 0 || v > max) {
+    throw new AuxError('EINVAL', `${name} must be 0..${max}, got ${v}`);
+  }
+}
+
+/** checkResourceDumpTarget: EINVAL for fields the RESOURCE_DUMP register cannot carry. */
+export function checkResourceDumpTarget(t: ResourceDumpTarget): void {
+  if (t.segment?.$case === 'segmentType') checkField('segment_type', t.segment.segmentType, 0xffff);
+  if (t.segment?.$case === 'segmentName' && t.segment.segmentName.length === 0) {
+    throw new AuxError('EINVAL', 'segment_name is empty; name a segment from the menu dump');
+  }
+  checkField('index1', t.index1, 0xffff_ffff);
+  checkField('index2', t.index2, 0xffff_ffff);
+  checkField('num_of_obj1', t.numOfObj1, 0xffff);
+  checkField('num_of_obj2', t.numOfObj2, 0xffff);
+}
+
+/** segmentTypeOf: the segment type the request names; a name is looked up in the device's menu. */
+async function segmentTypeOf(
+  ctx: CtlContext,
+  segment: SegmentChoice,
+  mode: CaptureMode,
+): Promise<number> {
+  if (segment === undefined) return SegmentType.MENU;
+  if (segment.$case === 'segmentType') return segment.segmentType;
+  const menu = await resourceDumpMenu(ctx, mode);
+  const want = segment.segmentName.toUpperCase();
+  const hit = menu.find((e) => e.segmentName.toUpperCase() === want);
+  if (!hit) {
+    const names = menu.map((e) => e.segmentName).join(', ');
+    throw new AuxError(
+      'EINVAL',
+      `the device offers no segment named ${JSON.stringify(segment.segmentName.slice(0, 64))}; its menu has ${names}`,
+    );
+  }
+  return hit.segmentType;
+}
+
+/** takeResourceDump: one resource dump stream of `t`, in `mode`. */
+export function takeResourceDump(
+  t: ResourceDumpTarget,
+  mode: CaptureMode,
+): (ctx: CtlContext) => Promise<CapturedDump> {
+  return async (ctx) => {
+    const segmentType = await segmentTypeOf(ctx, t.segment, mode);
+    const r = await resourceDump(ctx, {
+      segmentType,
+      index1: t.index1,
+      index2: t.index2,
+      numOfObj1: t.numOfObj1,
+      numOfObj2: t.numOfObj2,
+      mode,
+    });
+    return { data: r.stream, mode };
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Dump frames: the wire form of a stored dump stream (DumpHeader, DumpChunk,
+ * DumpTrailer) and the DumpMode <-> capture mode mapping.
+ *
+ * Owns the translation from store entries to frames. Never: reads dump
+ * bytes other than the chunk it is given, or decides what to capture.
+ */
+import { AuxError } from '@auxctl/core';
+import { type DumpHeader, DumpMode, type DumpTrailer } from '@auxctl/proto';
+import type { DumpChunk, DumpEntry } from '../dump-store/index.js';
+
+/** CaptureMode: how a dump was taken from the firmware. */
+export type CaptureMode = 'umem' | 'inline';
+
+/** DumpFrame: one frame of a Coredump or ResourceDump stream (both have this shape). */
+export type DumpFrame =
+  | { $case: 'header'; header: DumpHeader }
+  | { $case: 'chunk'; chunk: { offset: number; data: Buffer } }
+  | { $case: 'trailer'; trailer: DumpTrailer };
+
+/** captureModeOf: the wire mode as a capture mode (UNSPECIFIED: umem); EINVAL for unknown values. */
+export function captureModeOf(mode: DumpMode): CaptureMode {
+  switch (mode) {
+    case DumpMode.DUMP_MODE_UNSPECIFIED:
+    case DumpMode.DUMP_MODE_UMEM:
+      return 'umem';
+    case DumpMode.DUMP_MODE_INLINE:
+      return 'inline';
+    default:
+      throw new AuxError(
+        'EINVAL',
+        `dump mode ${String(mode)} is unknown; use DUMP_MODE_UMEM, DUMP_MODE_INLINE or leave it unset`,
+      );
+  }
+}
+
+/** wireModeOf: the DumpMode a header reports for `mode`. */
+export function wireModeOf(mode: CaptureMode): DumpMode {
+  return mode === 'umem' ? DumpMode.DUMP_MODE_UMEM : DumpMode.DUMP_MODE_INLINE;
+}
+
+/** headerFrame: the header of a stream of `entry` from `offset` in chunks of `chunkSize`. */
+export function headerFrame(
+  entry: DumpEntry,
+  mode: CaptureMode,
+  offset: number,
+  chunkSize: number,
+): DumpFrame {
+  return {
+    $case: 'header',
+    header: {
+      dumpId: entry.id,
+      size: entry.size,
+      device: entry.device,
+      fwVersion: entry.fwVersion,
+      createdAt: new Date(entry.createdAt),
+      chunkSize,
+      offset,
+      mode: wireModeOf(mode),
+    },
+  };
+}
+
+/** chunkFrame: one data frame (the data stays a view into the store). */
+export function chunkFrame(chunk: DumpChunk): DumpFrame {
+  return { $case: 'chunk', chunk: { offset: chunk.offset, data: chunk.data } };
+}
+
+/** trailerFrame: the SHA-256 of the whole dump, as bytes. */
+export function trailerFrame(entry: DumpEntry): DumpFrame {
+  return { $case: 'trailer', trailer: { sha256: Buffer.from(entry.sha256, 'hex') } };
+}

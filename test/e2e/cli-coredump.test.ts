@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auxctlMain, ExitCode } from '@auxctl/client';
+import {
+  type CoredumpRequest,
+  type CoredumpResponse,
+  CtlServiceService,
+  DumpMode,
+} from '@auxctl/proto';
+import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from './cli-fixtures.js';
+
+// A small CtlService that serves Coredump only (plaintext on loopback, so
+// the CLI runs with --insecure): the CLI command is checked against the
+// wire framing of DESIGN §5 independently of how a server captures dumps.
+const DUMP = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7 + 3) & 0xff));
+const CHUNK = 65_536;
+
+interface FakeServer {
+  address: string;
+  requests: CoredumpRequest[];
+  stop(): void;
+}
+
+async function startFake(sha = createHash('sha256').update(DUMP).digest()): Promise<FakeServer> {
+  const requests: CoredumpRequest[] = [];
+  const server = new Server();
+  server.addService(CtlServiceService, {
+    coredump(call: ServerWritableStream<CoredumpRequest, CoredumpResponse>) {
+      requests.push(call.request);
+      const from = call.request.resume?.offset ?? 0;
+      const header = {
+        dumpId: 'dump-1',
+        size: DUMP.length,
+        device: call.request.device,
+        fwVersion: '22.41.1000',
+        createdAt: new Date(0),
+        chunkSize: CHUNK,
+        offset: from,
+        mode: DumpMode.DUMP_MODE_UMEM,
+      };
+      call.write({ frame: { $case: 'header', header } });
+      for (let at = from; at < DUMP.length; at += CHUNK) {
+        const data = DUMP.subarray(at, at + CHUNK);
+        call.write({ frame: { $case: 'chunk', chunk: { offset: at, data } } });
+      }
+      call.write({ frame: { $case: 'trailer', trailer: { sha256: sha } } });
+      call.end();
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    );
+  });
+  return { address: `127.0.0.1:${port}`, requests, stop: () => server.forceShutdown() };
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+describe('auxctl coredump against a Coredump stream', () => {
+  let dir: string;
+  const fakes: FakeServer[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-dump-'));
+    fakes.push(await startFake(), await startFake(), await startFake(Buffer.alloc(32)));
+  });
+  afterAll(async () => {
+    for (const f of fakes) f.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('saves the verified dump under the final name and reports its SHA-256', async () => {
+    const [good] = fakes as [FakeServer];
+    const file = join(dir, 'core.bin');
+    const io = memoryIo({});
+    const argv = ['--insecure', '--host', good.address, '--json', 'coredump', '0000:08:00.0'];
+    expect(await auxctlMain([...argv, '-o', file, '--mode', 'inline'], io)).toBe(ExitCode.OK);
+    expect((await readFile(file)).equals(DUMP)).toBe(true);
+    expect(await exists(`${file}.part`)).toBe(false);
+    const doc = JSON.parse(io.out) as { sha256: string; header: { dumpId: string; size: number } };
+    expect(doc.sha256).toBe(createHash('sha256').update(DUMP).digest('hex'));
+    expect(doc.header).toMatchObject({ dumpId: 'dump-1', size: DUMP.length });
+    expect(good.requests.at(-1)).toMatchObject({
+      device: '0000:08:00.0',
+      mode: DumpMode.DUMP_MODE_INLINE,
+    });
+  });
+
+  it('a SHA-256 mismatch exits 5 and never leaves a file under the final name', async () => {
+    const bad = fakes[2] as FakeServer;
+    const file = join(dir, 'bad.bin');
+    const io = memoryIo({});
+    const code = await auxctlMain(
+      ['--insecure', '--host', bad.address, 'coredump', 'd', '-o', file],
+      io,
+    );
+    expect(code).toBe(ExitCode.REMOTE);
+    expect(io.err).toMatch(/SHA-256|sha256|hash/i);
+    expect(await exists(file)).toBe(false);
+  });
+
+  it('fan-out writes DIR/<host>/FILE for every host with a per-host summary', async () => {
+    const good = fakes.slice(0, 2);
+    const io = memoryIo({});
+    const hosts = good.map((f) => f.address).join(',');
+    const out = join(dir, 'fleet', 'core.bin');
+    const code = await auxctlMain(['--insecure', '--hosts', hosts, 'coredump', 'd', '-o', out], io);
+    expect(code).toBe(ExitCode.OK);
+    for (const f of good) {
+      const path = join(dir, 'fleet', f.address.replace(':', '_'), 'core.bin');
+      expect((await readFile(path)).equals(DUMP)).toBe(true);
+      expect(io.out).toMatch(new RegExp(`${f.address.replace(/\./g, '\\.')}\\s+yes\\s+-`));
+    }
+  });
+});

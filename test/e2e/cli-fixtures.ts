@@ -1,0 +1,90 @@
+/**
+ * CliFixtures: what the `auxctl` end-to-end tests share — a real
+ * AuxctlServer (mutual TLS, 127.0.0.1:0, its own temp state directory and
+ * optional policy), an in-memory CliIo, and the argv that points the CLI
+ * at a server through its client.json. Each fixture's close() removes
+ * everything it created.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '@auxctl/client';
+import { AuxctlServer, type PolicyDocument } from '@auxctl/server';
+
+/** RunningServer: started auxctld instance(s) sharing one state directory, and how to stop them. */
+export interface RunningServer {
+  /** address: the first instance; addresses: all of them. */
+  address: string;
+  addresses: string[];
+  stateDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * startAuxctld: `count` real servers (default 1) with `policy` (default: the
+ * admin-only policy of a first start). They share one state directory — one
+ * CA, one admin certificate — so one client identity reaches all of them,
+ * as a fleet provisioned from one CA would be. Started one after another so
+ * only the first creates the state.
+ */
+export async function startAuxctld(policy?: PolicyDocument, count = 1): Promise<RunningServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-e2e-'));
+  const stateDir = join(dir, 'state');
+  let policyPath: string | undefined;
+  if (policy) {
+    policyPath = join(dir, 'policy.json');
+    await writeFile(policyPath, JSON.stringify(policy));
+  }
+  const servers: AuxctlServer[] = [];
+  const addresses: string[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = new AuxctlServer({
+        stateDir,
+        listen: '127.0.0.1:0',
+        health: { poll: false },
+        drainTimeoutMs: 1000,
+        ...(policyPath && { policyPath }),
+      });
+      servers.push(server);
+      addresses.push(await server.start());
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { address: addresses[0] as string, addresses, stateDir, close };
+}
+
+/** MemoryIo: a CliIo collecting output. */
+export interface MemoryIo extends CliIo {
+  out: string;
+  err: string;
+}
+
+/** memoryIo: a non-terminal io; `onOut` sees each stdout write (e.g. to stop a watch). */
+export function memoryIo(
+  env: Record<string, string>,
+  signal?: AbortSignal,
+  onOut?: (text: string) => void,
+): MemoryIo {
+  const io: MemoryIo = {
+    out: '',
+    err: '',
+    stdout: (s) => {
+      io.out += s;
+      onOut?.(io.out);
+    },
+    stderr: (s) => {
+      io.err += s;
+    },
+    env,
+    isTTY: false,
+    ...(signal && { signal }),
+  };
+  return io;
+}

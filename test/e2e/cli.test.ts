@@ -1,0 +1,229 @@
+import { auxctlMain, ExitCode } from '@auxctl/client';
+import type { PolicyDocument } from '@auxctl/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo, type RunningServer, startAuxctld } from './cli-fixtures.js';
+
+const ADMIN = 'spiffe://auxctl/admin';
+const NOP_INBOX = '080d0000000000000000000000000000';
+
+/** run: auxctl in-process against `s`, with the certificates from its client.json. */
+async function run(s: RunningServer, argv: string[]) {
+  const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir });
+  const code = await auxctlMain(['--host', s.address, ...argv], io);
+  return { code, out: io.out, err: io.err };
+}
+
+describe('auxctl against a real auxctld over mutual TLS', () => {
+  let s: RunningServer;
+  let dev: string;
+
+  beforeAll(async () => {
+    s = await startAuxctld();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('devices --json lists the devices; the table shows state, fw and bound aux drivers', async () => {
+    const r = await run(s, ['devices', '--json']);
+    expect(r.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(r.out) as {
+      devices: { name: string; state: string; auxDevices: { name: string; driver?: string }[] }[];
+    };
+    expect(doc.devices.length).toBe(2);
+    expect(doc.devices.every((d) => d.state === 'DEVICE_STATE_UP')).toBe(true);
+    dev = doc.devices[0]?.name as string;
+    const table = await run(s, ['devices']);
+    expect(table.code).toBe(ExitCode.OK);
+    const lines = table.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^DEVICE\s+STATE\s+FW\s+AUX DEVICES\s+TAINT$/);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain(dev);
+    expect(lines[1]).toMatch(/\bup\b/);
+    expect(lines[1]).toMatch(/mlx5_core\.ctl\.\d+=\S+/);
+  });
+
+  it('health DEV reads the reporters; an unknown device is not found (4)', async () => {
+    const r = await run(s, ['health', dev, '--json']);
+    expect(r.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(r.out) as { device: string; reporters: unknown[] };
+    expect(doc.device).toBe(dev);
+    expect(doc.reporters.length).toBeGreaterThan(0);
+    const text = await run(s, ['health', dev]);
+    expect(text.out).toMatch(/reporter fw: healthy/);
+    const missing = await run(s, ['health', '0000:ff:00.0']);
+    expect(missing.code).toBe(ExitCode.NOT_FOUND);
+    expect(missing.err).toMatch(/NOT_FOUND/);
+  });
+
+  it('info DEV opens a session and prints its context', async () => {
+    const r = await run(s, ['info', dev, '--json']);
+    expect(r.code).toBe(ExitCode.OK);
+    const info = JSON.parse(r.out) as { device: string; uid: number; maxInFlight: number };
+    expect(info.device).toBe(dev);
+    expect(info.uid).toBeGreaterThan(0);
+    expect(info.maxInFlight).toBe(16);
+    const text = await run(s, ['info', dev]);
+    expect(text.out).toMatch(/\nuid\s+[1-9]\d*\n/); // each session is a new context (new uid)
+    expect(text.out).toMatch(/taint\s+-/);
+  });
+
+  it('cap decodes the general capability, current and max', async () => {
+    const cur = await run(s, ['cap', dev, '--json']);
+    expect(cur.code).toBe(ExitCode.OK);
+    const c = JSON.parse(cur.out) as {
+      capType: string;
+      mode: string;
+      fields: Record<string, number>;
+    };
+    const max = JSON.parse((await run(s, ['cap', dev, '--mode', 'max', '--json'])).out) as typeof c;
+    expect(c.capType).toBe('general');
+    expect(max.mode).toBe('max');
+    // Values of the simulated ConnectX-6 Dx-like PF; current never exceeds max.
+    expect(max.fields.log_max_qp).toBe(18);
+    expect(c.fields.log_max_qp).toBeLessThanOrEqual(18);
+    expect(max.fields.device_frequency_mhz).toBe(156);
+    expect(c.fields.num_ports).toBe(1);
+    expect(c.fields.log_pg_sz).toBe(12);
+    const raw = JSON.parse((await run(s, ['cap', dev, '--id', 'debug', '--raw', '--json'])).out);
+    expect(raw.raw).toMatch(/^[0-9a-f]{8192}$/);
+  });
+
+  it('rpc runs a raw NOP and prints status, syndrome and outbox', async () => {
+    const args = ['rpc', dev, '--scope', 'debug_read_only', '--in', NOP_INBOX, '--out-len', '16'];
+    const r = await run(s, [...args, '--json']);
+    expect(r.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(r.out) as { status: number; statusName: string; outbox: string };
+    expect(doc).toMatchObject({ status: 0, statusName: 'OK', syndrome: 0 });
+    expect(doc.outbox).toMatch(/^[0-9a-f]{32}$/);
+    const text = await run(s, args);
+    expect(text.out).toMatch(/^status OK \(0x0\) syndrome 0x00000000\n00000 {2}/);
+  });
+
+  it('an opcode above the session scope is refused as permission denied (3)', async () => {
+    // NOP is DEBUG_READ_ONLY; at CONFIGURATION the device refuses it (EPERM).
+    const r = await run(s, [
+      'rpc',
+      dev,
+      '--scope',
+      'configuration',
+      '--in',
+      NOP_INBOX,
+      '--out-len',
+      '16',
+    ]);
+    expect(r.code).toBe(ExitCode.PERMISSION);
+  });
+
+  it('watch --snapshot --json streams one JSON object per line until interrupted (0)', async () => {
+    const stop = new AbortController();
+    const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir }, stop.signal, (out) => {
+      if (out.split('\n').length > 2) stop.abort();
+    });
+    const code = await auxctlMain(['--host', s.address, '--json', 'watch', '--snapshot'], io);
+    expect(code).toBe(ExitCode.OK);
+    const events = io.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events[0]).toMatchObject({ device: dev });
+    expect(events[0].snapshot.name).toBe(dev);
+  });
+});
+
+describe('auxctl with a policy that denies', () => {
+  let s: RunningServer;
+  beforeAll(async () => {
+    const policy: PolicyDocument = {
+      version: 1,
+      deny: [{ principals: [ADMIN], methods: ['auxctl.v1.CtlService/*'], devices: ['*'] }],
+      allow: [{ principals: [ADMIN], methods: ['*'], devices: ['*'] }],
+    };
+    s = await startAuxctld(policy);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('CtlService calls exit 3; DeviceService calls still work', async () => {
+    const devices = await run(s, ['devices', '--json']);
+    expect(devices.code).toBe(ExitCode.OK);
+    const dev = (JSON.parse(devices.out) as { devices: { name: string }[] }).devices[0]
+      ?.name as string;
+    const rpc = await run(s, [
+      'rpc',
+      dev,
+      '--scope',
+      'debug_read_only',
+      '--in',
+      NOP_INBOX,
+      '--out-len',
+      '16',
+    ]);
+    expect(rpc.code).toBe(ExitCode.PERMISSION);
+    expect(rpc.err).toMatch(/PERMISSION_DENIED/);
+    expect((await run(s, ['info', dev])).code).toBe(ExitCode.PERMISSION);
+    expect((await run(s, ['cap', dev])).code).toBe(ExitCode.PERMISSION);
+  });
+});
+
+describe('auxctl --hosts over three servers', () => {
+  let fleet: RunningServer;
+  beforeAll(async () => {
+    fleet = await startAuxctld(undefined, 3);
+  });
+  afterAll(async () => {
+    await fleet?.close();
+  });
+
+  it('runs a command on every host and prints a per-host summary, all ok', async () => {
+    const env = { AUXCTL_STATE_DIR: fleet.stateDir };
+    const hosts = fleet.addresses.join(',');
+    const io = memoryIo(env);
+    expect(await auxctlMain(['--hosts', hosts, '--concurrency', '2', 'devices'], io)).toBe(
+      ExitCode.OK,
+    );
+    const summary = io.out.slice(io.out.lastIndexOf('HOST'));
+    expect(summary.trimEnd().split('\n').slice(1)).toEqual(
+      fleet.addresses.map((a) =>
+        expect.stringMatching(new RegExp(`^${a.replace(/\./g, '\\.')}\\s+yes\\s+-$`)),
+      ),
+    );
+    for (const a of fleet.addresses) expect(io.out).toContain(`== ${a} ==\nDEVICE`);
+
+    const json = memoryIo(env);
+    expect(
+      await auxctlMain(
+        [
+          '--hosts',
+          hosts,
+          '--json',
+          'rpc',
+          '0000:08:00.0',
+          '--scope',
+          'debug_read_only',
+          '--in',
+          NOP_INBOX,
+          '--out-len',
+          '16',
+        ],
+        json,
+      ),
+    ).toBe(ExitCode.OK);
+    const doc = JSON.parse(json.out) as {
+      hosts: { host: string; ok: boolean; result: { statusName: string } }[];
+    };
+    expect(doc.hosts.map((h) => [h.host, h.ok, h.result.statusName])).toEqual(
+      fleet.addresses.map((a) => [a, true, 'OK']),
+    );
+  });
+
+  it('a host that is down makes the fan-out partial (6) and is named in the summary', async () => {
+    const io = memoryIo({ AUXCTL_STATE_DIR: fleet.stateDir });
+    const hosts = [...fleet.addresses, '127.0.0.1:1'].join(',');
+    expect(await auxctlMain(['--hosts', hosts, '--json', 'devices'], io)).toBe(ExitCode.PARTIAL);
+    const doc = JSON.parse(io.out) as { hosts: { host: string; ok: boolean }[] };
+    expect(doc.hosts.map((h) => h.ok)).toEqual([true, true, true, false]);
+  });
+});
