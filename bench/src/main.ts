@@ -5,6 +5,7 @@
  */
 import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
+import { runRemote } from './remote.js';
 
 const ms = Number(process.env.BENCH_MS ?? 1500);
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   console.log(`auxctl bench (node ${process.version}, ${ms} ms per figure)`);
   await runCore(ms);
   await runCtl(ms);
+  await runRemote(ms);
 }
 
 main().catch((err: unknown) => {

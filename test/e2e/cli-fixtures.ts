@@ -16,6 +16,8 @@ export interface RunningServer {
   /** address: the first instance; addresses: all of them. */
   address: string;
   addresses: string[];
+  /** servers: the instances, in the order of `addresses` (for checks against their state). */
+  servers: AuxctlServer[];
   stateDir: string;
   close(): Promise<void>;
 }
@@ -57,7 +59,7 @@ export async function startAuxctld(policy?: PolicyDocument, count = 1): Promise<
     await close();
     throw e;
   }
-  return { address: addresses[0] as string, addresses, stateDir, close };
+  return { address: addresses[0] as string, addresses, servers, stateDir, close };
 }
 
 /** MemoryIo: a CliIo collecting output. */

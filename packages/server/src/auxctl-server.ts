@@ -27,6 +27,7 @@ import { authentication, authorization, callLogging, rateLimit } from './grpc/ca
 import type { CallChain } from './grpc/handler-adapters.js';
 import { addReflection } from './grpc/server-reflection.js';
 import { ConcurrencyLimiter, RateLimiter } from './limits/index.js';
+import { type MetricsHttp, rpcMetrics, ServerMetrics, serveMetrics } from './metrics/index.js';
 import { type PolicyReloadResult, PolicyStore } from './policy/index.js';
 import {
   assertLoopback,
@@ -91,6 +92,12 @@ export interface AuxctlServerOptions {
   readonly health?: CoreHealthOptions;
   /** How long stop() lets calls finish before cancelling them (default 5000 ms). */
   readonly drainTimeoutMs?: number;
+  /**
+   * host:port of a plain-HTTP `GET /metrics` endpoint (Prometheus text
+   * format; default: none). It has no authentication or TLS: use a
+   * loopback address, or one only the scraper can reach.
+   */
+  readonly metricsListen?: string;
 }
 
 /** DEFAULT_DUMP_STORE_BYTES / DEFAULT_DUMP_MAX_AGE_MS: the dump store's default bounds. */
@@ -110,10 +117,24 @@ export class AuxctlServer {
   private healthImpl: HealthImplementation | undefined;
   private stateReport: StateReport | undefined;
   private stopping: Promise<void> | undefined;
+  private sessions: ConcurrencyLimiter | undefined;
+  private metricsHttp: MetricsHttp | undefined;
   private readonly log: Logger;
+  /** metrics: this server's Prometheus metrics (its own registry; usable before start). */
+  readonly metrics: ServerMetrics;
 
   constructor(private readonly opts: AuxctlServerOptions) {
     this.log = opts.logger ?? silentLogger;
+    this.metrics = new ServerMetrics({
+      sessionsActive: () => this.sessions?.inUse() ?? 0,
+      dumpsActive: () => this.dumpService?.inUse ?? 0,
+      dumpStoreBytes: () => this.dumpService?.store.stats().bytes ?? 0,
+    });
+  }
+
+  /** metricsAddress: where `GET /metrics` is served (`host:port`), when metricsListen was given. */
+  get metricsAddress(): string | undefined {
+    return this.metricsHttp?.address;
   }
 
   /** fleet: the devices (after start). */
@@ -143,6 +164,7 @@ export class AuxctlServer {
     const o = this.opts;
     const listen = o.listen ?? DEFAULT_LISTEN;
     const parsed = o.insecure ? assertLoopback(listen) : parseListenAddress(listen);
+    if (o.metricsListen !== undefined) parseListenAddress(o.metricsListen);
     try {
       return await this.startOn(listen, parsed.host);
     } catch (err) {
@@ -181,6 +203,7 @@ export class AuxctlServer {
     const l = o.limits ?? {};
     const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;
     const mws = [
+      rpcMetrics(this.metrics),
       callLogging(),
       authentication({
         ...(bearer && { bearer }),
@@ -211,6 +234,12 @@ export class AuxctlServer {
         name: 'concurrent dumps',
       }),
       logger: this.log,
+      metrics: this.metrics,
+    });
+    this.sessions = new ConcurrencyLimiter({
+      perKey: l.sessionsPerPrincipal ?? 16,
+      global: l.sessionsTotal ?? 256,
+      name: 'sessions',
     });
 
     const maxMsg = l.maxMessageBytes ?? 1 << 20;
@@ -224,13 +253,10 @@ export class AuxctlServer {
       CtlServiceService,
       ctlServiceImpl(env, {
         fleet: this.fleetRef,
-        sessions: new ConcurrencyLimiter({
-          perKey: l.sessionsPerPrincipal ?? 16,
-          global: l.sessionsTotal ?? 256,
-          name: 'sessions',
-        }),
+        sessions: this.sessions,
         session: { maxInFlight: l.maxInFlight ?? 16 },
         dumps: this.dumpService,
+        fw: this.metrics,
       }),
     );
     this.healthImpl = new HealthImplementation({
@@ -247,6 +273,10 @@ export class AuxctlServer {
       server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    if (o.metricsListen !== undefined) {
+      this.metricsHttp = await serveMetrics(o.metricsListen, this.metrics.registry, this.log);
+      this.log.info({ address: this.metricsHttp.address }, 'serving metrics');
+    }
     this.log.info({ address, insecure: o.insecure === true }, 'listening');
     return address;
   }
@@ -297,6 +327,8 @@ export class AuxctlServer {
         });
       });
     }
+    // Scrapes stay possible while calls drain; the endpoint goes before the devices.
+    await this.metricsHttp?.close();
     this.events?.close();
     this.policy?.close();
     await this.fleetRef?.close();

@@ -18,5 +18,6 @@ export * from './dump-store/index.js';
 export * from './dumps/index.js';
 export { ERRNO_STATUS, type GrpcFailure, grpcFailureOf } from './grpc/grpc-status.js';
 export * from './limits/index.js';
+export * from './metrics/index.js';
 export * from './policy/index.js';
 export * from './security/index.js';

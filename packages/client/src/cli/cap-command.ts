@@ -1,22 +1,7 @@
-/**
- * `auxctl cap DEV [--id general] [--mode cur|max] [--raw]`: QUERY_HCA_CAP
- * through Exec at CONFIGURATION scope; the general capability is decoded
- * to a few named fields (hca-cap-fields.ts), any capability can be shown
- * raw. A firmware status other than OK is a REMOTE failure.
- */
-import { RpcScope } from '@auxctl/proto';
 import type { Command } from 'commander';
+import { queryCapability } from './cap-query.js';
 import type { CommandContext } from './command-context.js';
-import { CliError, ExitCode } from './exit-codes.js';
-import {
-  CAP_TYPES,
-  decodeGeneralCaps,
-  parseCapId,
-  parseCapMode,
-  QUERY_HCA_CAP_OUT_BYTES,
-  queryHcaCapInbox,
-} from './hca-cap-fields.js';
-import { CMD_HDR_BYTES, hex32, outboxStatus } from './prm-fields.js';
+import { CAP_TYPES, decodeGeneralCaps, parseCapId, parseCapMode } from './hca-cap-fields.js';
 
 interface CapOptions {
   id: number;
@@ -41,22 +26,7 @@ export function registerCap(program: Command, ctx: CommandContext): void {
     .option('--raw', 'also print the capability bytes as hex')
     .action(async (device: string, opts: CapOptions, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (client) => {
-        const inbox = queryHcaCapInbox(opts.id, opts.mode);
-        const outbox = await client.exec(
-          device,
-          RpcScope.RPC_SCOPE_CONFIGURATION,
-          inbox,
-          QUERY_HCA_CAP_OUT_BYTES,
-        );
-        const st = outboxStatus(outbox);
-        if (st.status !== 0) {
-          throw new CliError(
-            ExitCode.REMOTE,
-            'FW_STATUS',
-            `QUERY_HCA_CAP failed: status ${st.statusName}, syndrome ${hex32(st.syndrome)}; check --id`,
-          );
-        }
-        const capability = outbox.subarray(CMD_HDR_BYTES);
+        const capability = await queryCapability(client, device, opts.id, opts.mode, 'check --id');
         const fields = opts.id === 0 ? decodeGeneralCaps(capability) : {};
         const raw = capability.toString('hex');
         const lines = Object.entries(fields).map(([k, v]) => `${k.padEnd(22)}${v}`);

@@ -16,11 +16,14 @@ import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { registerCoredump } from './coredump-command.js';
 import { registerDevices } from './devices-command.js';
+import { registerDiagcnt } from './diagcnt-command.js';
 import { ExitCode, errorMessageOf } from './exit-codes.js';
 import { registerHealth } from './health-command.js';
 import { type GlobalOptions, runOnHosts } from './host-runner.js';
 import { registerInfo } from './info-command.js';
+import { registerReg } from './reg-command.js';
 import { registerRpc } from './rpc-command.js';
+import { registerRscdump } from './rscdump-command.js';
 import { registerWatch } from './watch-command.js';
 
 const EXIT_HELP = `
@@ -65,8 +68,11 @@ function buildProgram(io: CliIo, ctx: CommandContext): Command {
   registerHealth(program, ctx);
   registerInfo(program, ctx);
   registerCap(program, ctx);
+  registerReg(program, ctx);
   registerRpc(program, ctx);
   registerCoredump(program, ctx);
+  registerRscdump(program, ctx);
+  registerDiagcnt(program, ctx);
   registerWatch(program, ctx);
   program.commands.forEach((c) => {
     c.exitOverride().configureOutput({

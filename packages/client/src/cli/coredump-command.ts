@@ -8,6 +8,11 @@
  * one host, without --json, when stdout is a terminal. With fan-out each
  * host's dump goes to DIR/<host>/NAME for `-o DIR/NAME` (the host with
  * characters other than letters, digits, `.`, `_`, `-` replaced by `_`).
+ *
+ * An interrupt (the io's signal) stops the pull at the next frame: the
+ * bytes so far stay in FILE.part with the dump id beside it, and the
+ * command fails (REMOTE, code INTERRUPTED) saying to run it again with
+ * `--resume`.
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -15,9 +20,11 @@ import { DumpHeader, DumpMode } from '@auxctl/proto';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DumpProgress } from '../dump-download.js';
+import { dumpPartPaths } from '../dump-part-file.js';
 import { parseDumpMode } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
+import { CliError, ExitCode } from './exit-codes.js';
 
 interface CoredumpOptions {
   output: string;
@@ -77,11 +84,28 @@ export function registerCoredump(program: Command, ctx: CommandContext): void {
         const file = dumpPathFor(opts.output, target.fanOut ? target.host : undefined);
         if (target.fanOut) await mkdir(dirname(file), { recursive: true });
         const bar = progressEnabled(ctx.io, json, target.fanOut) ? progressBar(ctx.io) : undefined;
+        const signal = ctx.io.signal;
+        // The library reports every frame here; throwing ends the call and
+        // keeps FILE.part and its sidecar for --resume.
+        const onProgress = (p: DumpProgress): void => {
+          if (signal?.aborted) throw new Error('interrupted');
+          bar?.onProgress(p);
+        };
         try {
-          const r = await client.downloadDump(
-            { kind: 'coredump', request: { device, mode: opts.mode } },
-            { file, resume: opts.resume === true, ...(bar && { onProgress: bar.onProgress }) },
-          );
+          const r = await client
+            .downloadDump(
+              { kind: 'coredump', request: { device, mode: opts.mode } },
+              { file, resume: opts.resume === true, onProgress },
+            )
+            .catch((e: unknown) => {
+              if (!signal?.aborted) throw e;
+              throw new CliError(
+                ExitCode.REMOTE,
+                'INTERRUPTED',
+                `interrupted; the bytes so far are in ${dumpPartPaths(file).part}, run again with --resume to finish`,
+                e,
+              );
+            });
           const h = r.header;
           return {
             json: {

@@ -48,6 +48,10 @@ const program = new Command('auxctld')
   .option('--dump-max-age <s>', 'seconds a captured dump stays resumable', positiveInt, 600)
   .option('--dumps <n>', 'dump calls running at once in total', positiveInt, 4)
   .option('--dumps-per-principal <n>', 'dump calls running at once per principal', positiveInt, 2)
+  .option(
+    '--metrics-listen <host:port>',
+    'serve Prometheus metrics at http://<host:port>/metrics (plain HTTP, no auth: use loopback)',
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     dumpMaxAge: number;
     dumps: number;
     dumpsPerPrincipal: number;
+    metricsListen?: string;
   }>();
   const logger = pino({ base: { service: 'auxctld' } });
   const auditLogger = o.auditLog
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
     logger,
     auditLogger,
     drainTimeoutMs: o.drainTimeout,
+    ...(o.metricsListen !== undefined && { metricsListen: o.metricsListen }),
     dumps: {
       storeBytes: o.dumpStoreMib * MiB,
       maxAgeMs: o.dumpMaxAge * 1000,

@@ -15,13 +15,14 @@
  */
 import { AuxError, type CoreDevice, isAuxError, SegmentType } from '@auxctl/core';
 import {
-  type CtlContext,
+  type CtlChannel,
   coredump,
   INLINE_PIECE_MAX,
   resourceDump,
   resourceDumpMenu,
 } from '@auxctl/ctl-aux';
 import type { DeviceFleet } from '../devices/device-fleet.js';
+import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
 import type { CaptureMode } from './dump-frames.js';
 
 /** CapturedDump: the bytes of one capture and how it was taken. */
@@ -37,6 +38,8 @@ export interface CaptureTarget {
   readonly principal: string;
   /** Aborted when the call is cancelled (reason: an AuxError, else ECANCELED). */
   readonly signal: AbortSignal;
+  /** Receives the capture's firmware RPCs (metrics). */
+  readonly fw?: FwCommandObserver;
 }
 
 /** abortErrorOf: the AuxError a call ends with once `signal` fired. */
@@ -56,7 +59,7 @@ function unusable(core: CoreDevice): AuxError | undefined {
 /** captureWith: run `take` on a fresh sys_admin context of `t.device`; see the module header. */
 export async function captureWith(
   t: CaptureTarget,
-  take: (ctx: CtlContext) => Promise<CapturedDump>,
+  take: (ch: CtlChannel) => Promise<CapturedDump>,
 ): Promise<CapturedDump> {
   const core = t.fleet.core(t.device);
   const down = unusable(core);
@@ -71,7 +74,7 @@ export async function captureWith(
   };
   t.signal.addEventListener('abort', stop, { once: true });
   try {
-    return await take(ctx);
+    return await take(meteredChannel(ctx, t.device, t.fw));
   } catch (err) {
     if (t.signal.aborted) throw abortErrorOf(t.signal);
     const lost = unusable(core);
@@ -88,7 +91,7 @@ export async function captureWith(
  * largest piece a command carries, so a dump costs a few commands, not
  * thousands of register-sized ones.
  */
-export function takeCoredump(mode: CaptureMode): (ctx: CtlContext) => Promise<CapturedDump> {
+export function takeCoredump(mode: CaptureMode): (ch: CtlChannel) => Promise<CapturedDump> {
   return async (ctx) => {
     const r = await coredump(ctx, {
       mode,
@@ -133,7 +136,7 @@ export function checkResourceDumpTarget(t: ResourceDumpTarget): void {
 
 /** segmentTypeOf: the segment type the request names; a name is looked up in the device's menu. */
 async function segmentTypeOf(
-  ctx: CtlContext,
+  ctx: CtlChannel,
   segment: SegmentChoice,
   mode: CaptureMode,
 ): Promise<number> {
@@ -156,7 +159,7 @@ async function segmentTypeOf(
 export function takeResourceDump(
   t: ResourceDumpTarget,
   mode: CaptureMode,
-): (ctx: CtlContext) => Promise<CapturedDump> {
+): (ch: CtlChannel) => Promise<CapturedDump> {
   return async (ctx) => {
     const segmentType = await segmentTypeOf(ctx, t.segment, mode);
     const r = await resourceDump(ctx, {

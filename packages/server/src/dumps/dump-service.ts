@@ -23,6 +23,7 @@ import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { DumpEntry, DumpKind, DumpStore } from '../dump-store/index.js';
 import type { CallContext } from '../grpc/call-context.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
+import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { watchDeviceLoss } from './device-loss.js';
 import {
   type CapturedDump,
@@ -42,6 +43,14 @@ export interface DumpServiceOptions {
   /** Concurrent dump calls per principal and in total. */
   readonly limiter: ConcurrencyLimiter;
   readonly logger?: Logger;
+  /** Receives capture RPCs and streamed bytes (metrics). */
+  readonly metrics?: DumpMetrics;
+}
+
+/** DumpMetrics: what the dump service reports. */
+export interface DumpMetrics extends FwCommandObserver {
+  /** `bytes` of dump data of `kind` written to a client. */
+  dumpBytes(kind: DumpKind, bytes: number): void;
 }
 
 type Capture = (t: CaptureTarget) => Promise<CapturedDump>;
@@ -67,6 +76,7 @@ export class DumpService {
   private readonly fleet: DeviceFleet;
   private readonly limiter: ConcurrencyLimiter;
   private readonly log: Logger;
+  private readonly metrics: DumpMetrics | undefined;
   private readonly modes = new WeakMap<DumpEntry, CaptureMode>();
 
   constructor(opts: DumpServiceOptions) {
@@ -74,6 +84,7 @@ export class DumpService {
     this.store = opts.store;
     this.limiter = opts.limiter;
     this.log = opts.logger ?? silentLogger;
+    this.metrics = opts.metrics;
   }
 
   /** inUse: dump calls running now (all principals). */
@@ -129,7 +140,14 @@ export class DumpService {
           ? plan.entry
           : await this.capture(plan.device, plan.capture, d.kind, principal, signal);
       const reader = this.store.read(entry.id, plan.offset, d.chunkSize || undefined);
-      await this.streams.stream(sink, reader, this.modes.get(entry) ?? 'umem', signal);
+      const m = this.metrics;
+      await this.streams.stream(
+        sink,
+        reader,
+        this.modes.get(entry) ?? 'umem',
+        signal,
+        m && ((bytes) => m.dumpBytes(d.kind, bytes)),
+      );
     } finally {
       loss.stop();
       release();
@@ -158,7 +176,13 @@ export class DumpService {
     principal: string,
     signal: AbortSignal,
   ): Promise<DumpEntry> {
-    const got = await capture({ fleet: this.fleet, device, principal, signal });
+    const got = await capture({
+      fleet: this.fleet,
+      device,
+      principal,
+      signal,
+      ...(this.metrics && { fw: this.metrics }),
+    });
     const entry = this.store.put({
       device,
       kind,

@@ -84,12 +84,14 @@ export class DumpStreamer {
   /**
    * stream: header, the reader's chunks, trailer. Rejects with the
    * signal's AuxError (ECANCELED, ENODEV) when it fires; closes `reader`.
+   * `onChunk` hears the data bytes of each chunk the sink accepted.
    */
   async stream(
     sink: FrameSink,
     reader: DumpReader,
     mode: CaptureMode,
     signal: AbortSignal,
+    onChunk?: (bytes: number) => void,
   ): Promise<void> {
     this.active++;
     try {
@@ -103,6 +105,7 @@ export class DumpStreamer {
         if (next.done) break;
         await this.send(sink, chunkFrame(next.value), signal);
         this.chunks++;
+        onChunk?.(next.value.data.length);
       }
       // The trailer needs no drain: the adapter's end() flushes what is queued.
       if (signal.aborted) throw abortErrorOf(signal);

@@ -24,5 +24,5 @@ export {
   trailerFrame,
   wireModeOf,
 } from './dump-frames.js';
-export { DumpService, type DumpServiceOptions } from './dump-service.js';
+export { type DumpMetrics, DumpService, type DumpServiceOptions } from './dump-service.js';
 export { DumpStreamer, type DumpStreamStats, type FrameSink } from './dump-streamer.js';

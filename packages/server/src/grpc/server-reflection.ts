@@ -1,6 +1,7 @@
 /**
  * ServerReflection: gRPC server reflection for the auxctl.v1 services, from
- * the .proto files @auxctl/proto ships.
+ * the .proto files @auxctl/proto ships, and for grpc.health.v1.Health, from
+ * the file grpc-health-check ships (when it is found).
  *
  * @grpc/proto-loader comes with @grpc/reflection (whose API takes its
  * PackageDefinition), so it is used from there rather than as a second
@@ -31,11 +32,30 @@ export function protoRoot(): string | undefined {
   return existsSync(join(root, FILES[0] as string)) ? root : undefined;
 }
 
+const HEALTH_FILE = 'health/v1/health.proto';
+
+/** healthProtoRoot: the directory holding grpc-health-check's `health/v1/health.proto`, or undefined. */
+export function healthProtoRoot(): string | undefined {
+  try {
+    // The package entry is build/src/index.js; its protos sit in proto/ at the package root.
+    let dir = dirname(fileURLToPath(import.meta.resolve('grpc-health-check')));
+    for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+      if (existsSync(join(dir, 'proto', HEALTH_FILE))) return join(dir, 'proto');
+    }
+  } catch {
+    // Not resolvable: reflection then lists the auxctl.v1 services only.
+  }
+  return undefined;
+}
+
 /** addReflection: serve reflection on `server`; returns why not when it cannot. */
 export function addReflection(server: Server): string | undefined {
   const root = protoRoot();
   if (root === undefined) return 'the auxctl.v1 .proto files were not found next to @auxctl/proto';
-  const pkg = loadSync(FILES, { includeDirs: [root], keepCase: false, longs: Number });
+  const health = healthProtoRoot();
+  const files = health ? [...FILES, HEALTH_FILE] : FILES;
+  const includeDirs = health ? [root, health] : [root];
+  const pkg = loadSync(files, { includeDirs, keepCase: false, longs: Number });
   new ReflectionService(pkg).addToServer(server);
   return undefined;
 }

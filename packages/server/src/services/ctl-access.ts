@@ -10,16 +10,19 @@
  * It must never open a context before the policy allowed it.
  */
 import { AuxError } from '@auxctl/core';
-import type { CtlContext, RpcScopeValue } from '@auxctl/ctl-aux';
+import type { CtlChannel, CtlContext, RpcScopeValue } from '@auxctl/ctl-aux';
 import { fwctlScopeOf, type RpcScope } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { CallContext } from '../grpc/call-context.js';
+import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
 import { POLICY_SCOPES } from '../policy/index.js';
 
 /** AuthorizedContext: an open ctl context and the fwctl scope it was authorized for. */
 export interface AuthorizedContext {
   readonly ctx: CtlContext;
   readonly scope: RpcScopeValue;
+  /** The context as a channel whose RPCs are reported to the metrics (when there are any). */
+  readonly channel: CtlChannel;
 }
 
 /** openAuthorized: check, authorize and open; throws EINVAL, EPERM, ENOENT, ENODEV. */
@@ -28,6 +31,7 @@ export async function openAuthorized(
   call: CallContext,
   device: string,
   wireScope: RpcScope,
+  fw?: FwCommandObserver,
 ): Promise<AuthorizedContext> {
   const fwctl = fwctlScopeOf(wireScope);
   if (fwctl === undefined) {
@@ -46,5 +50,5 @@ export async function openAuthorized(
     principal: call.principal,
     caps: { sys_admin: true, sys_rawio: fwctl === 3 },
   });
-  return { ctx, scope: fwctl as RpcScopeValue };
+  return { ctx, scope: fwctl as RpcScopeValue, channel: meteredChannel(ctx, device, fw) };
 }

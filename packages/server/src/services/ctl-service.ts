@@ -22,6 +22,7 @@ import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { DumpService } from '../dumps/index.js';
 import { type AdapterEnv, bidiStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
+import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { openAuthorized } from './ctl-access.js';
 import { runSession, type SessionLimits } from './ctl-session.js';
 
@@ -35,6 +36,8 @@ export interface CtlServiceDeps {
   readonly session: SessionLimits;
   /** Coredump and ResourceDump. */
   readonly dumps: DumpService;
+  /** Receives every firmware RPC of Exec and Session (metrics). */
+  readonly fw?: FwCommandObserver;
 }
 
 /** ctlServiceImpl: the CtlService handlers. */
@@ -42,10 +45,16 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
   const { fleet } = deps;
   return {
     exec: unary<ExecRequest, ExecResponse>(env, `${SERVICE}/Exec`, async (req, cctx) => {
-      const { ctx, scope } = await openAuthorized(fleet, cctx, req.device, req.scope);
+      const { ctx, scope, channel } = await openAuthorized(
+        fleet,
+        cctx,
+        req.device,
+        req.scope,
+        deps.fw,
+      );
       try {
         if (cctx.signal.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
-        return { outbox: await ctx.rpc({ scope, inbox: req.inbox, outLen: req.outLen }) };
+        return { outbox: await channel.rpc({ scope, inbox: req.inbox, outLen: req.outLen }) };
       } finally {
         await ctx.close();
       }
@@ -56,7 +65,7 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
       async (call, cctx) => {
         const release = deps.sessions.acquire(cctx.principal ?? '');
         try {
-          await runSession(call, cctx, fleet, deps.session, cctx.log);
+          await runSession(call, cctx, fleet, deps.session, cctx.log, deps.fw);
         } finally {
           release();
         }

@@ -16,6 +16,7 @@ import type { SessionRequest, SessionResponse } from '@auxctl/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { CallContext } from '../grpc/call-context.js';
+import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { type AuthorizedContext, openAuthorized } from './ctl-access.js';
 
 /** SessionLimits: per-session bounds. */
@@ -33,6 +34,7 @@ export function runSession(
   fleet: DeviceFleet,
   limits: SessionLimits,
   log: Logger,
+  fw?: FwCommandObserver,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let opened: AuthorizedContext | undefined;
@@ -76,7 +78,7 @@ export function runSession(
     const onOpen = (req: Extract<SessionRequest['kind'], { $case: 'open' }>['open']): void => {
       opening = true;
       flowControl();
-      openAuthorized(fleet, cctx, req.device, req.scope).then(
+      openAuthorized(fleet, cctx, req.device, req.scope, fw).then(
         (a) => {
           opening = false;
           opened = a;
@@ -124,7 +126,7 @@ export function runSession(
       }
       inFlight.add(id);
       flowControl();
-      a.ctx
+      a.channel
         .rpc({ scope: a.scope, inbox: rpc.inbox, outLen: rpc.outLen })
         .then(
           (outbox) => write({ kind: { $case: 'result', result: { requestId: id, outbox } } }),

@@ -1,0 +1,173 @@
+/**
+ * Dump figures of the remote suite: a 64 MiB coredump streamed by auxctld
+ * next to the same bytes in the same chunk size from a bare grpc-js server
+ * stream and from a raw node:tls socket, and the peak RSS growth of the
+ * client and of the server process during one download.
+ *
+ * The dump is captured once (its SHA-256 checked against the trailer);
+ * the timed downloads resume it by dump id from offset 0, so capture time
+ * is not in the figure. Every side consumes frames in memory (bytes
+ * counted, offsets checked), without hashing or disk, so the figure is the
+ * transport and the server's streaming path.
+ */
+import { createHash } from 'node:crypto';
+import type { AuxctlClient } from '@auxctl/client';
+import type { CoredumpResponse, DumpResume } from '@auxctl/proto';
+import { DEFAULT_CHUNK_SIZE } from '@auxctl/server';
+import { type Row, ratio, round, timeBest } from './harness.js';
+import { type BareClient, readTlsStream, streamRequest, type TlsMaterial } from './remote-bare.js';
+import { sampleRssDuring } from './remote-load.js';
+import type { ServerProcess } from './remote-process.js';
+
+/** DUMP_BYTES: the coredump size of the dump figures. */
+export const DUMP_BYTES = 64 * 1024 * 1024;
+const CHUNK = DEFAULT_CHUNK_SIZE;
+const MIB = 1024 * 1024;
+/** Deadline of one stream: a stuck transfer fails the run instead of hanging it. */
+const STREAM_DEADLINE_MS = 120_000;
+
+/** DumpTarget: where the dump figures run. */
+export interface DumpTarget {
+  client: AuxctlClient;
+  device: string;
+  auxctld: ServerProcess;
+  bare: BareClient;
+  tlsPort: number;
+  tls: TlsMaterial;
+  ms: number;
+}
+
+interface Pulled {
+  dumpId: string;
+  bytes: number;
+  sha256?: Buffer;
+}
+
+/** pullCoredump: one Coredump stream (fresh, or resumed), frames checked; hashes when asked. */
+async function pullCoredump(
+  t: DumpTarget,
+  resume: DumpResume | undefined,
+  hash: boolean,
+): Promise<Pulled> {
+  const call = t.client.ctl.coredump(
+    { device: t.device, mode: 0, chunkSize: CHUNK, resume },
+    { deadline: Date.now() + STREAM_DEADLINE_MS },
+  );
+  call.on('error', () => {}); // surfaced by the iterator
+  const h = hash ? createHash('sha256') : undefined;
+  let dumpId = '';
+  let size = -1;
+  let next = 0;
+  let trailer: Buffer | undefined;
+  for await (const f of call as AsyncIterable<CoredumpResponse>) {
+    const frame = f.frame;
+    if (frame?.$case === 'header') {
+      dumpId = frame.header.dumpId;
+      size = frame.header.size;
+    } else if (frame?.$case === 'chunk') {
+      if (frame.chunk.offset !== next)
+        throw new Error(`chunk at ${frame.chunk.offset}, not ${next}`);
+      next += frame.chunk.data.length;
+      h?.update(frame.chunk.data);
+    } else if (frame?.$case === 'trailer') {
+      trailer = frame.trailer.sha256;
+    }
+  }
+  if (trailer === undefined || next !== size) {
+    throw new Error(`coredump ended after ${next} of ${size} bytes without a trailer`);
+  }
+  if (h && !h.digest().equals(trailer)) throw new Error('coredump SHA-256 does not match');
+  return { dumpId, bytes: next, ...(h && { sha256: trailer }) };
+}
+
+function pullBare(bare: BareClient, total: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const call = bare.stream(streamRequest(total, CHUNK));
+    call.on('data', (b: Buffer) => {
+      got += b.length;
+    });
+    call.on('error', reject);
+    call.on('end', () => resolve(got));
+  });
+}
+
+async function expectBytes(p: Promise<number>, what: string): Promise<void> {
+  const n = await p;
+  if (n !== DUMP_BYTES) throw new Error(`${what} moved ${n} bytes, not ${DUMP_BYTES}`);
+}
+
+/** measureDump: the dump figures (see the module header); returns rows and result keys. */
+export async function measureDump(
+  t: DumpTarget,
+): Promise<{ rows: Row[]; out: Record<string, number> }> {
+  // Capture once, with the server's RSS sampled (the store keeps the whole dump by design).
+  let captured: Pulled | undefined;
+  const capture = await sampleRssDuring(async () => {
+    captured = await pullCoredump(t, undefined, true);
+  }, t.auxctld.rssBytes);
+  if (!captured || captured.bytes !== DUMP_BYTES) throw new Error('coredump has the wrong size');
+  const resume = { dumpId: captured.dumpId, offset: 0 };
+  const aux = async (): Promise<void> => {
+    const p = await pullCoredump(t, resume, false);
+    if (p.bytes !== DUMP_BYTES) throw new Error('resumed coredump has the wrong size');
+  };
+  const bare = () => expectBytes(pullBare(t.bare, DUMP_BYTES), 'bare stream');
+  const tls = () =>
+    expectBytes(readTlsStream(t.tlsPort, t.tls, DUMP_BYTES, CHUNK), 'raw TLS socket');
+
+  // Warm every path once, then best of a few (bounded: 2..5 runs each).
+  await aux();
+  await bare();
+  await tls();
+  const repeat = Math.max(2, Math.min(5, Math.round(t.ms / 400)));
+  const auxMs = await timeBest(aux, repeat);
+  const bareMs = await timeBest(bare, repeat);
+  const tlsMs = await timeBest(tls, repeat);
+  const rate = (ms: number) => DUMP_BYTES / MIB / (ms / 1000);
+
+  // RSS during one more resumed download (after the timed ones, so the sampler costs no figure).
+  global.gc?.();
+  const during = await sampleRssDuring(aux, t.auxctld.rssBytes);
+
+  const out: Record<string, number> = {
+    dump_bytes: DUMP_BYTES,
+    dump_chunk_bytes: CHUNK,
+    dump_stream_mib_per_s: round(rate(auxMs)),
+    dump_bare_grpc_mib_per_s: round(rate(bareMs)),
+    dump_tls_socket_mib_per_s: round(rate(tlsMs)),
+    dump_stream_vs_bare_ratio: ratio(rate(auxMs), rate(bareMs)),
+    dump_stream_vs_tls_socket_ratio: ratio(rate(auxMs), rate(tlsMs)),
+    dump_client_rss_growth_mib: round(during.client / MIB),
+    dump_server_rss_growth_mib: round(during.server / MIB),
+    dump_rss_samples: during.samples,
+    dump_server_rss_capture_growth_mib: round(capture.server / MIB),
+  };
+  const mibs = (x: number) => `${round(x)} MiB/s`;
+  const rows: Row[] = [
+    {
+      what: `coredump 64 MiB resumed stream, ${CHUNK / 1024} KiB chunks`,
+      value: mibs(rate(auxMs)),
+      baseline: `${mibs(rate(bareMs))} bare grpc`,
+      ratio: out.dump_stream_vs_bare_ratio,
+      goal: '>= 0.9',
+    },
+    {
+      what: 'coredump 64 MiB vs raw node:tls socket',
+      value: mibs(rate(auxMs)),
+      baseline: `${mibs(rate(tlsMs))} raw tls`,
+      ratio: out.dump_stream_vs_tls_socket_ratio,
+    },
+    {
+      what: 'coredump peak RSS growth, client',
+      value: `${out.dump_client_rss_growth_mib} MiB`,
+      goal: '<= 32 MiB',
+    },
+    {
+      what: 'coredump peak RSS growth, server process',
+      value: `${out.dump_server_rss_growth_mib} MiB`,
+      goal: '<= 80 MiB',
+    },
+  ];
+  return { rows, out };
+}

@@ -1,0 +1,79 @@
+/**
+ * Load shapes of the remote suite: N callers each running a fixed number of
+ * calls back to back, sequential latency samples bounded in count and
+ * time, percentiles, and an RSS sampler. Nothing here knows about auxctl.
+ */
+
+/** inFlight: `n` callers, each awaiting `perCaller` calls of `run` in turn. */
+export async function inFlight(
+  n: number,
+  run: () => Promise<unknown>,
+  perCaller: number,
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let i = 0; i < perCaller; i++) await run();
+    }),
+  );
+}
+
+/** sampleLatencies: call `fn` one at a time for about `ms` (at most `max` calls); each call's ms. */
+export async function sampleLatencies(
+  fn: () => Promise<unknown>,
+  ms: number,
+  max: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  const end = performance.now() + ms;
+  while (out.length < max) {
+    const t0 = performance.now();
+    await fn();
+    const t1 = performance.now();
+    out.push(t1 - t0);
+    if (t1 >= end) break;
+  }
+  return out;
+}
+
+/** percentile: the `p`-th percentile (0..100) of `xs` by nearest rank; NaN when empty. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[i] as number;
+}
+
+/** RssPeaks: growth of each sampled RSS over its value when sampling started, in bytes. */
+export interface RssPeaks {
+  readonly client: number;
+  readonly server: number;
+  readonly samples: number;
+}
+
+/**
+ * sampleRssDuring: read both RSS figures every `everyMs` while `work` runs
+ * (and once before and after); resolve the peak growth of each. The timer
+ * is cleared whatever `work` does.
+ */
+export async function sampleRssDuring(
+  work: () => Promise<unknown>,
+  server: () => number,
+  everyMs = 20,
+): Promise<RssPeaks> {
+  const base = { client: process.memoryUsage().rss, server: server() };
+  const peak = { ...base };
+  let samples = 0;
+  const sample = (): void => {
+    samples++;
+    peak.client = Math.max(peak.client, process.memoryUsage().rss);
+    peak.server = Math.max(peak.server, server());
+  };
+  const timer = setInterval(sample, everyMs);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+  return { client: peak.client - base.client, server: peak.server - base.server, samples };
+}

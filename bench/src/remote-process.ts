@@ -1,0 +1,99 @@
+/**
+ * ServerProcess: one remote-server.js child of the bench — spawn it, wait
+ * for its ready line (bounded), read its resident set size, stop it.
+ *
+ * The child's stdin is a pipe it watches, so it exits with the bench even
+ * if the bench dies before `stop()`. `stop()` sends SIGTERM, waits a
+ * bounded time, then SIGKILLs; it must never leave a child running.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RemoteServerConfig, RemoteServerReady } from './remote-server.js';
+
+const script = join(dirname(fileURLToPath(import.meta.url)), 'remote-server.js');
+
+/** ServerProcess: a started child and what it listens on. */
+export interface ServerProcess {
+  readonly ready: RemoteServerReady;
+  readonly pid: number;
+  /** rssBytes: the child's VmRSS from /proc (NaN where /proc is unavailable). */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+/** rssOfPid: VmRSS of `pid` in bytes, NaN when it cannot be read. */
+export function rssOfPid(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function exited(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** startServerProcess: spawn the child with `cfg`; rejects if it is not ready within `timeoutMs`. */
+export function startServerProcess(
+  cfg: RemoteServerConfig,
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [script, JSON.stringify(cfg)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    if (!(await exited(child, 5000))) {
+      child.kill('SIGKILL');
+      await exited(child, 5000);
+    }
+    child.stdin?.destroy();
+    child.stdout?.destroy();
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      void stop().finally(() => reject(new Error(`remote-server (${cfg.mode}): ${why}`)));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    child.once('exit', (code, signal) => fail(`exited early (${code ?? signal})`));
+    child.once('error', (e) => fail(e.message));
+    child.stdout?.setEncoding('utf8');
+    const onData = (s: string): void => {
+      out += s;
+      const nl = out.indexOf('\n');
+      if (nl < 0) {
+        if (out.length > 65_536) fail('no ready line');
+        return;
+      }
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.removeAllListeners('exit');
+      child.removeAllListeners('error');
+      child.on('error', () => {});
+      child.stdout?.resume();
+      const ready = JSON.parse(out.slice(0, nl)) as RemoteServerReady;
+      const pid = child.pid ?? ready.pid;
+      resolve({ ready, pid, rssBytes: () => rssOfPid(pid), stop });
+    };
+    child.stdout?.on('data', onData);
+  });
+}
+
+/** stopAll: stop every process, whatever fails. */
+export async function stopAll(ps: readonly ServerProcess[]): Promise<void> {
+  await Promise.allSettled(ps.map((p) => p.stop()));
+}

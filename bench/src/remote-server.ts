@@ -1,0 +1,92 @@
+/**
+ * The server process of the remote suite: `node remote-server.js '<json>'`
+ * starts either auxctld (`{"mode":"auxctld",...}`) or the bare baselines
+ * (`{"mode":"bare",...}`) on 127.0.0.1 with the certificates of an existing
+ * state directory, prints one JSON line with what it listens on, and runs
+ * until SIGTERM or until its stdin closes (so it never outlives the bench).
+ *
+ * It must never create or change the state directory's certificates (the
+ * bench prepares them once, so every process shares one CA).
+ */
+import { readFile } from 'node:fs/promises';
+import { AuxctlServer, mtlsServerCredentials, statePaths } from '@auxctl/server';
+import { startBareGrpc, startTlsSocket } from './remote-bare.js';
+
+/** RemoteServerConfig: what the bench asks this process to run. */
+export type RemoteServerConfig =
+  | { mode: 'auxctld'; stateDir: string; crdumpSize?: number; maxInFlight: number }
+  | { mode: 'bare'; stateDir: string };
+
+/** RemoteServerReady: the line printed once listening. */
+export interface RemoteServerReady {
+  address: string;
+  tlsPort?: number;
+  pid: number;
+}
+
+async function start(
+  cfg: RemoteServerConfig,
+): Promise<{ ready: RemoteServerReady; stop(): Promise<void> }> {
+  if (cfg.mode === 'auxctld') {
+    const server = new AuxctlServer({
+      stateDir: cfg.stateDir,
+      devices: 1,
+      listen: '127.0.0.1:0',
+      health: { poll: false },
+      drainTimeoutMs: 1000,
+      // Limits out of the way: the figures measure the path, not the policy's caps.
+      limits: {
+        ratePerSec: 1e9,
+        rateBurst: 1e9,
+        maxInFlight: cfg.maxInFlight,
+        sessionsPerPrincipal: 256,
+      },
+      ...(cfg.crdumpSize !== undefined && { crdumpSize: cfg.crdumpSize }),
+    });
+    const address = await server.start();
+    return { ready: { address, pid: process.pid }, stop: () => server.stop() };
+  }
+  const p = statePaths(cfg.stateDir);
+  const [ca, cert, key] = await Promise.all([
+    readFile(p.caCert),
+    readFile(p.serverCert),
+    readFile(p.serverKey),
+  ]);
+  const grpc = await startBareGrpc(
+    mtlsServerCredentials({ caPem: ca, certPem: cert, keyPem: key }),
+  );
+  const tls = await startTlsSocket({ ca, cert, key });
+  return {
+    ready: { address: `127.0.0.1:${grpc.port}`, tlsPort: tls.port, pid: process.pid },
+    stop: async () => {
+      grpc.server.forceShutdown();
+      await new Promise<void>((resolve) => tls.server.close(() => resolve()));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as RemoteServerConfig;
+  const running = await start(cfg);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    // Bounded: exit even if a connection keeps the server from closing.
+    setTimeout(() => process.exit(0), 3000).unref();
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+  process.stdout.write(`${JSON.stringify(running.ready)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`remote-server: ${String(err)}\n`);
+  process.exit(1);
+});

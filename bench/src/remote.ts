@@ -1,0 +1,253 @@
+/**
+ * remote suite: what auxctld and its client library cost over the network
+ * path, each figure next to a bare baseline over the same mutual TLS
+ * certificates with the same message sizes, in the same run.
+ *
+ * - Session RPCs/s (NOP, 16-byte inbox and outbox, 32 in flight) vs a bare
+ *   grpc-js bidi echo (identity serializers) with 32 in flight.
+ * - Exec p50 latency (sequential NOPs) vs a bare unary echo.
+ * - A 64 MiB coredump stream vs a bare server stream and a raw TLS socket,
+ *   and the client's and server's peak RSS growth (remote-dump.ts).
+ * - Exec RPCs/s over 8 auxctld processes through fanOut vs one process
+ *   (remote-fanout.ts).
+ *
+ * auxctld and the baselines run in child processes (remote-server.ts), so
+ * client and server each have their own event loop as in production and
+ * the server's RSS is its own. Everything started here is stopped and the
+ * temporary state directory removed, whatever fails.
+ */
+import type { AuxctlClient, Session } from '@auxctl/client';
+import { buildInbox, NopIn, Op } from '@auxctl/core';
+import {
+  ExecRequest,
+  ExecResponse,
+  RpcScope,
+  SessionRequest,
+  SessionResponse,
+} from '@auxctl/proto';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { measureRate, printTable, type Row, ratio, round, writeResults } from './harness.js';
+import { type BareClient, echoRequest, newBareClient } from './remote-bare.js';
+import { DUMP_BYTES, measureDump } from './remote-dump.js';
+import { measureFanOut } from './remote-fanout.js';
+import { inFlight, percentile, sampleLatencies } from './remote-load.js';
+import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
+import { type BenchState, prepareState } from './remote-state.js';
+
+const IN_FLIGHT = 32;
+const OUT_LEN = 16;
+const SCOPE = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
+/** At most this many sequential latency samples per side and round. */
+const MAX_SAMPLES = 50_000;
+
+/** chatBatch: `total` echoes on an open bidi stream, at most `window` outstanding. */
+function chatBatch(
+  call: ClientDuplexStream<Buffer, Buffer>,
+  req: Buffer,
+  total: number,
+  window: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let got = 0;
+    const cleanup = (): void => {
+      call.off('data', onData);
+      call.off('error', onError);
+    };
+    const onData = (): void => {
+      got++;
+      if (sent < total) {
+        sent++;
+        call.write(req);
+      }
+      if (got === total) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(e);
+    };
+    call.on('data', onData);
+    call.on('error', onError);
+    while (sent < Math.min(window, total)) {
+      sent++;
+      call.write(req);
+    }
+  });
+}
+
+function unaryEcho(bare: BareClient, req: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    bare.echo(req, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+interface Rig {
+  state: BenchState;
+  auxctld: ServerProcess;
+  bareProc: ServerProcess;
+  client: AuxctlClient;
+  bare: BareClient;
+  device: string;
+}
+
+async function measureRpc(
+  rig: Rig,
+  nop: Buffer,
+  ms: number,
+): Promise<{ rows: Row[]; out: Record<string, number> }> {
+  const { client, bare, device } = rig;
+  // Message sizes of the auxctl calls, so the bare side moves as many bytes.
+  const id = 1_000_000;
+  const outbox = Buffer.alloc(OUT_LEN);
+  const sReq = SessionRequest.encode({
+    kind: { $case: 'rpc', rpc: { requestId: id, inbox: nop, outLen: OUT_LEN } },
+  }).finish().length;
+  const sRes = SessionResponse.encode({
+    kind: { $case: 'result', result: { requestId: id, outbox } },
+  }).finish().length;
+  const eReq = ExecRequest.encode({ device, scope: SCOPE, inbox: nop, outLen: OUT_LEN }).finish()
+    .length;
+  const eRes = ExecResponse.encode({ outbox }).finish().length;
+
+  const session: Session = await client.openSession(device, SCOPE);
+  const chat = bare.chat();
+  chat.on('error', () => {});
+  try {
+    if (session.info.maxInFlight < IN_FLIGHT) {
+      throw new Error(
+        `auxctld runs ${session.info.maxInFlight} RPCs per session, not ${IN_FLIGHT}`,
+      );
+    }
+    const per = 8;
+    const total = IN_FLIGHT * per;
+    const chatReq = echoRequest(sReq, sRes);
+    const first = await session.rpc(nop, OUT_LEN);
+    if (first.length !== OUT_LEN || first.readUInt8(0) !== 0) throw new Error('NOP failed');
+    const bareRate = await measureRate(() => chatBatch(chat, chatReq, total, IN_FLIGHT), {
+      perBatch: total,
+      ms,
+    });
+    const sessRate = await measureRate(
+      () => inFlight(IN_FLIGHT, () => session.rpc(nop, OUT_LEN), per),
+      {
+        perBatch: total,
+        ms,
+      },
+    );
+
+    // Sequential latency, interleaved in rounds so drift hits both sides alike.
+    const echoReq = echoRequest(eReq, eRes);
+    const bareLat: number[] = [];
+    const execLat: number[] = [];
+    const exec = () => client.exec(device, SCOPE, nop, OUT_LEN);
+    await sampleLatencies(() => unaryEcho(bare, echoReq), ms / 8, 2_000);
+    await sampleLatencies(exec, ms / 8, 2_000);
+    for (let r = 0; r < 4; r++) {
+      bareLat.push(...(await sampleLatencies(() => unaryEcho(bare, echoReq), ms / 4, MAX_SAMPLES)));
+      execLat.push(...(await sampleLatencies(exec, ms / 4, MAX_SAMPLES)));
+    }
+    const bareP50 = percentile(bareLat, 50);
+    const execP50 = percentile(execLat, 50);
+    const out = {
+      session_rpc_32_per_s: Math.round(sessRate.opsPerSec),
+      bare_bidi_echo_32_per_s: Math.round(bareRate.opsPerSec),
+      session_rpc_vs_bare_ratio: ratio(sessRate.opsPerSec, bareRate.opsPerSec),
+      session_request_bytes: sReq,
+      session_response_bytes: sRes,
+      exec_p50_us: round(execP50 * 1000),
+      exec_p99_us: round(percentile(execLat, 99) * 1000),
+      bare_unary_p50_us: round(bareP50 * 1000),
+      exec_p50_vs_bare_ratio: ratio(execP50, bareP50),
+      exec_samples: execLat.length,
+    };
+    const rows: Row[] = [
+      {
+        what: `Session NOP, ${IN_FLIGHT} in flight`,
+        value: `${Math.round(sessRate.opsPerSec).toLocaleString('en')}/s`,
+        baseline: `${Math.round(bareRate.opsPerSec).toLocaleString('en')}/s bare bidi`,
+        ratio: out.session_rpc_vs_bare_ratio,
+        goal: '>= 0.8',
+      },
+      {
+        what: 'Exec NOP p50 latency, sequential',
+        value: `${out.exec_p50_us} µs`,
+        baseline: `${out.bare_unary_p50_us} µs bare unary`,
+        ratio: out.exec_p50_vs_bare_ratio,
+        goal: '<= 1.3',
+      },
+    ];
+    return { rows, out };
+  } finally {
+    chat.end();
+    await session.close().catch(() => session.cancel());
+  }
+}
+
+/** runRemote: measure and write bench/results/remote.json. */
+export async function runRemote(ms: number): Promise<Record<string, number>> {
+  const state = await prepareState();
+  const procs: ServerProcess[] = [];
+  const clients: { close(): void }[] = [];
+  const out: Record<string, number> = {};
+  const rows: Row[] = [];
+  const nop = buildInbox(NopIn, Op.NOP);
+  try {
+    const started = async (p: Promise<ServerProcess>): Promise<ServerProcess> => {
+      const proc = await p;
+      procs.push(proc);
+      return proc;
+    };
+    const [auxctld, bareProc] = await Promise.all([
+      started(
+        startServerProcess({
+          mode: 'auxctld',
+          stateDir: state.paths.dir,
+          crdumpSize: DUMP_BYTES,
+          maxInFlight: IN_FLIGHT,
+        }),
+      ),
+      started(startServerProcess({ mode: 'bare', stateDir: state.paths.dir })),
+    ]);
+    const client = await state.connect(auxctld.ready.address);
+    clients.push(client);
+    const bare = newBareClient(bareProc.ready.address, state.grpcCredentials(), state.grpcOptions);
+    clients.push(bare);
+    const device = (await client.listDevices())[0]?.name;
+    if (!device) throw new Error('auxctld lists no device');
+    const rig: Rig = { state, auxctld, bareProc, client, bare, device };
+
+    const rpc = await measureRpc(rig, nop, ms);
+    rows.push(...rpc.rows);
+    Object.assign(out, rpc.out);
+    const dump = await measureDump({
+      client,
+      device,
+      auxctld,
+      bare,
+      tlsPort: bareProc.ready.tlsPort ?? 0,
+      tls: state.admin,
+      ms,
+    });
+    rows.push(...dump.rows);
+    Object.assign(out, dump.out);
+    for (const c of clients.splice(0)) c.close();
+    await stopAll(procs.splice(0));
+
+    const fan = await measureFanOut(state, nop, ms);
+    rows.push(...fan.rows);
+    Object.assign(out, fan.out);
+  } finally {
+    for (const c of clients) c.close();
+    await stopAll(procs);
+    await state.dispose();
+  }
+  printTable(
+    'remote: auxctld over mTLS vs bare grpc-js / raw TLS (same certificates, sizes)',
+    rows,
+  );
+  writeResults('remote', out);
+  return out;
+}

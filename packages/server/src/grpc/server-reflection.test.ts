@@ -1,0 +1,76 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ClientDuplexStream, type GrpcObject, loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../test-support/server-harness.js';
+
+// @grpc/reflection ships the grpc.reflection.v1 .proto under build/proto (its entry is build/src/index.js).
+const REFLECTION_PROTO = join(
+  dirname(dirname(fileURLToPath(import.meta.resolve('@grpc/reflection')))),
+  'proto/grpc/reflection/v1/reflection.proto',
+);
+
+interface ReflectionResponse {
+  listServicesResponse?: { service: { name: string }[] };
+  fileDescriptorResponse?: { fileDescriptorProto: Buffer[] };
+  errorResponse?: { errorCode: number; errorMessage: string };
+}
+type ReflectionStream = ClientDuplexStream<Record<string, unknown>, ReflectionResponse>;
+type ReflectionClient = { serverReflectionInfo(): ReflectionStream; close(): void };
+type ReflectionCtor = new (address: string, creds: Harness['admin']) => ReflectionClient;
+
+function reflectionClient(h: Harness): ReflectionClient {
+  const pkg = loadSync(REFLECTION_PROTO, { keepCase: false, longs: Number, defaults: true });
+  const root = loadPackageDefinition(pkg) as GrpcObject;
+  const v1 = ((root.grpc as GrpcObject).reflection as GrpcObject).v1 as GrpcObject;
+  return new (v1.ServerReflection as unknown as ReflectionCtor)(h.address, h.admin);
+}
+
+/** ask: one request on a fresh reflection stream, its one answer. */
+function ask(c: ReflectionClient, req: Record<string, unknown>): Promise<ReflectionResponse> {
+  return new Promise((resolve, reject) => {
+    const s = c.serverReflectionInfo();
+    s.once('data', (m: ReflectionResponse) => {
+      resolve(m);
+      s.end();
+    });
+    s.on('error', reject);
+    s.write(req);
+  });
+}
+
+describe('server reflection over mTLS', () => {
+  let h: Harness;
+  let c: ReflectionClient;
+  beforeAll(async () => {
+    h = await startHarness();
+    c = reflectionClient(h);
+  });
+  afterAll(async () => {
+    c.close();
+    await h.close();
+  });
+
+  it('lists the auxctl.v1 services and grpc.health.v1.Health', async () => {
+    const res = await ask(c, { listServices: '*' });
+    const names = res.listServicesResponse?.service.map((s) => s.name) ?? [];
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'auxctl.v1.CtlService',
+        'auxctl.v1.DeviceService',
+        'grpc.health.v1.Health',
+      ]),
+    );
+  });
+
+  it('serves the file descriptor of a listed service and refuses an unknown symbol', async () => {
+    const res = await ask(c, { fileContainingSymbol: 'auxctl.v1.CtlService' });
+    const files = res.fileDescriptorResponse?.fileDescriptorProto ?? [];
+    expect(files.length).toBeGreaterThan(0);
+    expect(Buffer.concat(files).includes('CtlService')).toBe(true);
+    const missing = await ask(c, { fileContainingSymbol: 'auxctl.v1.NoSuchService' });
+    expect(missing.errorResponse?.errorCode).toBeGreaterThan(0);
+    expect(missing.fileDescriptorResponse).toBeUndefined();
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * ServerMetrics: the Prometheus metrics of one auxctld, in a registry of
+ * its own (never prom-client's global one, so several servers in one
+ * process keep apart).
+ *
+ * | metric                                | type      | labels                   |
+ * |---------------------------------------|-----------|--------------------------|
+ * | auxctl_rpc_total                      | counter   | method, code             |
+ * | auxctl_rpc_duration_seconds           | histogram | method                   |
+ * | auxctl_fw_commands_total              | counter   | device, opcode, status   |
+ * | auxctl_fw_command_duration_seconds    | histogram | opcode                   |
+ * | auxctl_dump_bytes_total               | counter   | kind                     |
+ * | auxctl_dumps_active                   | gauge     |                          |
+ * | auxctl_sessions_active                | gauge     |                          |
+ * | auxctl_dump_store_bytes               | gauge     |                          |
+ *
+ * Gauges are read from their sources when scraped, so they cannot drift
+ * from the state they describe. Owns the metric names, help and buckets.
+ * It must never take a label value from a caller unbounded: methods are
+ * the server's own, opcodes and statuses come through fw-command-labels,
+ * dump kinds from the store's fixed set.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FwCommand, FwCommandObserver } from './metered-channel.js';
+
+/** MetricsSources: where the gauges read their values at scrape time. */
+export interface MetricsSources {
+  /** Open CtlService sessions. */
+  sessionsActive(): number;
+  /** Dump calls running (capturing or streaming). */
+  dumpsActive(): number;
+  /** Bytes held by the dump store. */
+  dumpStoreBytes(): number;
+}
+
+// Firmware commands take microseconds to seconds (dumps through umem the longest).
+const FW_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+// Calls include whole sessions and dump streams, so the top buckets are long.
+const RPC_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120];
+
+/** ServerMetrics: see the module header. */
+export class ServerMetrics implements FwCommandObserver {
+  readonly registry = new Registry();
+  private readonly rpcTotal: Counter<'method' | 'code'>;
+  private readonly rpcSeconds: Histogram<'method'>;
+  private readonly fwTotal: Counter<'device' | 'opcode' | 'status'>;
+  private readonly fwSeconds: Histogram<'opcode'>;
+  private readonly dumpBytesTotal: Counter<'kind'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    this.rpcTotal = new Counter({
+      name: 'auxctl_rpc_total',
+      help: 'gRPC calls by method and status code',
+      labelNames: ['method', 'code'],
+      registers,
+    });
+    this.rpcSeconds = new Histogram({
+      name: 'auxctl_rpc_duration_seconds',
+      help: 'gRPC call duration by method (streams: until the call ends)',
+      labelNames: ['method'],
+      buckets: RPC_BUCKETS,
+      registers,
+    });
+    this.fwTotal = new Counter({
+      name: 'auxctl_fw_commands_total',
+      help: 'firmware RPCs through ctl contexts by device, opcode and firmware status (or errno)',
+      labelNames: ['device', 'opcode', 'status'],
+      registers,
+    });
+    this.fwSeconds = new Histogram({
+      name: 'auxctl_fw_command_duration_seconds',
+      help: 'firmware RPC duration by opcode',
+      labelNames: ['opcode'],
+      buckets: FW_BUCKETS,
+      registers,
+    });
+    this.dumpBytesTotal = new Counter({
+      name: 'auxctl_dump_bytes_total',
+      help: 'dump data bytes streamed to clients by dump kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    gauge(this.registry, 'auxctl_dumps_active', 'dump calls running now', sources.dumpsActive);
+    gauge(this.registry, 'auxctl_sessions_active', 'open ctl sessions', sources.sessionsActive);
+    gauge(
+      this.registry,
+      'auxctl_dump_store_bytes',
+      'bytes of captured dumps kept in the dump store',
+      sources.dumpStoreBytes,
+    );
+  }
+
+  /** rpc: one finished gRPC call; `code` is the grpc status name (OK, NOT_FOUND, ...). */
+  rpc(method: string, code: string, seconds: number): void {
+    this.rpcTotal.inc({ method, code });
+    this.rpcSeconds.observe({ method }, seconds);
+  }
+
+  /** fwCommand: one firmware RPC (see MeteredChannel). */
+  fwCommand(c: FwCommand): void {
+    this.fwTotal.inc({ device: c.device, opcode: c.opcode, status: c.status });
+    this.fwSeconds.observe({ opcode: c.opcode }, c.seconds);
+  }
+
+  /** dumpBytes: `bytes` of a `kind` dump written to a client. */
+  dumpBytes(kind: string, bytes: number): void {
+    this.dumpBytesTotal.inc({ kind }, bytes);
+  }
+
+  /** text: the registry in the Prometheus text format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}

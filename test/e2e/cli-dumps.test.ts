@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { auxctlMain, ExitCode } from '@auxctl/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MemoryIo, memoryIo, type RunningServer, startAuxctld } from './cli-fixtures.js';
+
+// The dump commands of auxctl against a real auxctld (mutual TLS, its
+// simulated devices): files, hashes, resume and register decoding are
+// checked against what the server itself holds.
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+/** interruptingTerminal: a terminal-like progress stream that fires `onDraw` at its first write. */
+function interruptingTerminal(onDraw: () => void): NodeJS.WritableStream {
+  let drawn = false;
+  const w = new Writable({
+    write(_chunk, _enc, cb) {
+      if (!drawn) {
+        drawn = true;
+        onDraw();
+      }
+      cb();
+    },
+  });
+  return Object.assign(w, { isTTY: true, columns: 80 });
+}
+
+describe('auxctl dump and register commands against a real auxctld', () => {
+  let s: RunningServer;
+  let dir: string;
+  let dev: string;
+
+  async function run(argv: string[], io: MemoryIo = memoryIo({ AUXCTL_STATE_DIR: s.stateDir })) {
+    const code = await auxctlMain(['--host', s.address, ...argv], io);
+    return { code, out: io.out, err: io.err };
+  }
+
+  /** storedDump: the bytes and SHA-256 the server's dump store holds for `dumpId`. */
+  async function storedDump(dumpId: string): Promise<{ data: Buffer; sha256: string }> {
+    const store = (s.servers[0] as (typeof s.servers)[0]).dumps.store;
+    const parts: Buffer[] = [];
+    for await (const c of store.read(dumpId)) parts.push(c.data);
+    return { data: Buffer.concat(parts), sha256: store.get(dumpId).sha256 };
+  }
+
+  beforeAll(async () => {
+    s = await startAuxctld();
+    dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-dumps-'));
+    const r = await run(['devices', '--json']);
+    dev = (JSON.parse(r.out) as { devices: { name: string }[] }).devices[0]?.name as string;
+  });
+  afterAll(async () => {
+    await s?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('coredump -o FILE: the file hashes to the trailer and to the dump the server keeps', async () => {
+    const file = join(dir, 'core.bin');
+    const r = await run(['--json', 'coredump', dev, '-o', file]);
+    expect(r.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(r.out) as { sha256: string; header: { dumpId: string; size: string } };
+    const data = await readFile(file);
+    expect(sha256(data)).toBe(doc.sha256);
+    expect(data.length).toBe(Number(doc.header.size));
+    const stored = await storedDump(doc.header.dumpId);
+    expect(stored.sha256).toBe(doc.sha256);
+    expect(stored.data.equals(data)).toBe(true);
+    expect(await exists(`${file}.part`)).toBe(false);
+  });
+
+  it('an interrupted coredump keeps FILE.part; --resume completes it with the right hash', async () => {
+    const file = join(dir, 'resumed.bin');
+    const controller = new AbortController();
+    const io: MemoryIo = {
+      ...memoryIo({ AUXCTL_STATE_DIR: s.stateDir }, controller.signal),
+      isTTY: true,
+      progressStream: interruptingTerminal(() => controller.abort()),
+    };
+    // memoryIo's writers close over the object they built; keep them pointing at `io`.
+    io.stdout = (t) => {
+      io.out += t;
+    };
+    io.stderr = (t) => {
+      io.err += t;
+    };
+    const cut = await run(['coredump', dev, '-o', file], io);
+    expect(cut.code).toBe(ExitCode.REMOTE);
+    expect(cut.err).toMatch(/--resume/);
+    expect(await exists(file)).toBe(false);
+    expect(await exists(`${file}.part`)).toBe(true);
+    const sidecar = JSON.parse(await readFile(`${file}.part.json`, 'utf8')) as {
+      dumpId: string;
+      size: number;
+    };
+    const kept = (await stat(`${file}.part`)).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(sidecar.size);
+
+    const resumed = await run(['--json', 'coredump', dev, '-o', file, '--resume']);
+    expect(resumed.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(resumed.out) as { sha256: string; resumedFrom: number };
+    expect(doc.resumedFrom).toBe(kept);
+    const data = await readFile(file);
+    const stored = await storedDump(sidecar.dumpId);
+    expect(sha256(data)).toBe(stored.sha256);
+    expect(doc.sha256).toBe(stored.sha256);
+    expect(await exists(`${file}.part`)).toBe(false);
+    expect(await exists(`${file}.part.json`)).toBe(false);
+  });
+
+  it('reg --id PPCNT --json returns the IEEE 802.3 counters as decimal strings', async () => {
+    const r = await run(['--json', 'reg', dev, '--id', 'PPCNT', '--port', '1']);
+    expect(r.code).toBe(ExitCode.OK);
+    const counters = JSON.parse(r.out) as Record<string, string>;
+    expect(Object.keys(counters)).toHaveLength(19);
+    expect(Object.keys(counters)[0]).toBe('a_frames_transmitted_ok');
+    expect(counters).toHaveProperty('a_pause_mac_ctrl_frames_transmitted');
+    for (const v of Object.values(counters)) expect(v).toMatch(/^\d+$/);
+    const text = await run(['reg', dev, '--id', 'ppcnt', '--group', 'rfc_2863']);
+    expect(text.code).toBe(ExitCode.OK);
+    expect(text.out).toMatch(/^if_in_octets\s+\d+$/m);
+  });
+
+  it('reg with an unknown register id is a usage error and sends nothing', async () => {
+    const r = await run(['reg', dev, '--id', 'PMAOS']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.err).toMatch(/unknown register/);
+  });
+
+  it('rscdump -o FILE saves the menu; the summary lists its segments', async () => {
+    const file = join(dir, 'menu.bin');
+    const r = await run(['--json', 'rscdump', dev, '-o', file]);
+    expect(r.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(r.out) as { sha256: string; header: { dumpId: string } };
+    const data = await readFile(file);
+    expect(sha256(data)).toBe(doc.sha256);
+    expect((await storedDump(doc.header.dumpId)).sha256).toBe(doc.sha256);
+
+    const summary = await run(['--json', 'rscdump', dev]);
+    expect(summary.code).toBe(ExitCode.OK);
+    const menu = JSON.parse(summary.out) as {
+      menu: { segmentName: string; segmentType: number }[];
+    };
+    expect(menu.menu).toContainEqual(
+      expect.objectContaining({ segmentName: 'FULL_QPC', segmentType: 0x1000 }),
+    );
+    const qpc = await run(['rscdump', dev, '--segment', 'FULL_QPC']);
+    expect(qpc.code).toBe(ExitCode.OK);
+    expect(qpc.out).toMatch(/^TYPE\s+SEGMENTS$/m);
+  });
+
+  it('diagcnt lists the counter ids of the debug capability', async () => {
+    const r = await run(['--json', 'diagcnt', dev]);
+    expect(r.code).toBe(ExitCode.OK);
+    const doc = JSON.parse(r.out) as { counters: { counterId: number; sync: boolean }[] };
+    const ids = doc.counters.map((c) => c.counterId);
+    expect(ids).toContain(0x0401);
+    expect(new Set(ids).size).toBe(ids.length);
+    const text = await run(['diagcnt', dev]);
+    expect(text.out).toMatch(/^0x0401\b/m);
+  });
+});
