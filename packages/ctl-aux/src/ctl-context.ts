@@ -188,33 +188,13 @@ export class CtlContext implements CtlChannel, AuditSubject {
       } catch (err) {
         const outbox = failedOutbox(err);
         if (!outbox) {
-          this.audit({
-            origin: 'rpc',
-            opcode: c.opcode,
-            opMod: c.opMod,
-            scope: c.scope,
-            inLen: c.inbox.length,
-            outLen: c.outLen,
-            errno: errnoOf(err),
-            latencyUs: elapsedUs(t0),
-          });
+          this.auditRpc(c, t0, undefined, err);
           throw err;
         }
         out = outbox;
       }
-      const status = out[0]!;
-      this.audit({
-        origin: 'rpc',
-        opcode: c.opcode,
-        opMod: c.opMod,
-        scope: c.scope,
-        inLen: c.inbox.length,
-        outLen: c.outLen,
-        status,
-        syndrome: out.readUInt32BE(4),
-        latencyUs: elapsedUs(t0),
-      });
-      if (status === 0) {
+      this.auditRpc(c, t0, out);
+      if (out[0] === 0) {
         const rule = scopeRule(c.opcode);
         if (rule?.tracks) this.ledger.note(rule, inbox, out);
       }
@@ -222,6 +202,22 @@ export class CtlContext implements CtlChannel, AuditSubject {
     } finally {
       this.settle();
     }
+  }
+
+  /** auditRpc: the audit line of a caller's RPC: its outbox's status, or the errno when there is none. */
+  private auditRpc(c: CheckedRpc, t0: number, out: Buffer | undefined, err?: unknown): void {
+    this.audit({
+      origin: 'rpc',
+      opcode: c.opcode,
+      opMod: c.opMod,
+      scope: c.scope,
+      inLen: c.inbox.length,
+      outLen: c.outLen,
+      status: out?.[0],
+      syndrome: out?.readUInt32BE(4),
+      errno: out ? undefined : errnoOf(err),
+      latencyUs: elapsedUs(t0),
+    });
   }
 
   /** driverSend: a command the driver sends as this context (uid stamped, audited, cmdExec). */

@@ -155,18 +155,10 @@ export function decodeInto(
   dir: ChainDirection,
   checksum = true,
 ): ChainFault | undefined {
-  const n = blocksFor(length);
-  const intact = checksum ? blockIntact : unchecked;
-  let addr = first;
-  for (let i = 0; i < n; i++) {
-    const buf = mem.resolve(addr);
-    const fault = check(buf, addr, i, token, dir, intact);
-    if (fault) return fault;
+  return walk(mem, first, length, token, dir, checksum ? blockIntact : unchecked, (buf, i) => {
     const at = CMD_HDR_BYTES + i * MAILBOX_DATA_BYTES;
-    buf!.copy(into, at, 0, Math.min(MAILBOX_DATA_BYTES, length - at));
-    addr = nextOf(buf!);
-  }
-  return undefined;
+    buf.copy(into, at, 0, Math.min(MAILBOX_DATA_BYTES, length - at));
+  });
 }
 
 /** decode: like decodeInto, into a new `length`-byte buffer (bytes 0..15 zero). */
@@ -194,18 +186,44 @@ export function collect(
   dir: ChainDirection,
   checksum = true,
 ): Buffer[] | ChainFault {
+  const blocks: Buffer[] = new Array(blocksFor(length));
+  const fault = walk(
+    mem,
+    first,
+    length,
+    token,
+    dir,
+    checksum ? controlIntact : unchecked,
+    (buf, i) => {
+      blocks[i] = buf;
+    },
+  );
+  return fault ?? blocks;
+}
+
+/**
+ * walk: follow the chain of a `length`-byte message from `first`, checking
+ * each block (pointer, `intact`, token, block number) before `visit` sees it.
+ */
+function walk(
+  mem: BlockMemory,
+  first: number,
+  length: number,
+  token: number,
+  dir: ChainDirection,
+  intact: (block: Buffer) => boolean,
+  visit: (block: Buffer, index: number) => void,
+): ChainFault | undefined {
   const n = blocksFor(length);
-  const blocks: Buffer[] = new Array(n);
-  const intact = checksum ? controlIntact : unchecked;
   let addr = first;
   for (let i = 0; i < n; i++) {
     const buf = mem.resolve(addr);
     const fault = check(buf, addr, i, token, dir, intact);
     if (fault) return fault;
-    blocks[i] = buf!;
+    visit(buf!, i);
     addr = nextOf(buf!);
   }
-  return blocks;
+  return undefined;
 }
 
 /**

@@ -56,8 +56,12 @@ export interface HealthPollerOptions {
   random?: () => number;
 }
 
-/** readHealthSample: decode the health buffer of `source` (without miss tracking). */
-export function readHealthSample(source: HealthSource, misses = 0): HealthSample {
+/** readHealthSample: decode the health buffer of `source`; `counter` when the caller already read it. */
+export function readHealthSample(
+  source: HealthSource,
+  misses = 0,
+  counter = source.readHealthCounter(),
+): HealthSample {
   const b = source.readHealth();
   const h = HealthBuffer.decode(b);
   return {
@@ -65,7 +69,7 @@ export function readHealthSample(source: HealthSource, misses = 0): HealthSample
     extSynd: h.ext_synd,
     rfr: h.rfr === 1,
     severity: h.severity,
-    counter: source.readHealthCounter(),
+    counter,
     misses,
     fwVer: h.fw_ver,
     time: h.time,
@@ -133,7 +137,7 @@ export class HealthPoller {
     if (this.lastCounter !== undefined && counter === this.lastCounter) this.misses++;
     else this.misses = 0;
     this.lastCounter = counter;
-    const s = readHealthSample(this.source, this.misses);
+    const s = readHealthSample(this.source, this.misses, counter);
     if (!this.fatalReported) {
       if (s.synd !== 0 && s.rfr) {
         this.fatalReported = true;

@@ -81,7 +81,7 @@ export class CoreDumpRegister implements RegisterHandler {
   readonly inBytes = CoreDumpReg.bytes;
   readonly outBytes = CoreDumpReg.bytes;
   private readonly captures = new Map<number, Capture>();
-  /** Crash count -> firmware time of its first capture; survives reset (a reset undoes no crash). */
+  /** The last capture's generation (the high half of its cookies). */
   private generation = 0;
 
   constructor(
