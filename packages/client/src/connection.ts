@@ -205,6 +205,19 @@ export async function loadConnectionSettings(
   return resolveConnectionSettings({ options, env, file, configPath });
 }
 
+/**
+ * CHANNEL_OPTIONS: the transport settings of every auxctl channel.
+ *
+ * The HTTP/2 receive window is 1 MiB instead of grpc-js' 64 KiB: a dump
+ * download is a server stream of 256 KiB frames, and with 64 KiB the server
+ * stops four times per frame to wait for a WINDOW_UPDATE, which on loopback
+ * cut throughput to about a third. The window bounds what the server may
+ * send ahead, so it is also the most a slow client is asked to hold.
+ */
+export const CHANNEL_OPTIONS: Readonly<ChannelOptions> = {
+  'grpc-node.flow_control_window': 1024 * 1024,
+};
+
 /** ChannelTarget: what a grpc-js client constructor needs. */
 export interface ChannelTarget {
   address: string;
@@ -231,7 +244,7 @@ async function readPem(path: string, what: string): Promise<Buffer> {
  * plaintext when `insecure`. Throws naming a PEM file that cannot be read.
  */
 export async function channelTarget(settings: ConnectionSettings): Promise<ChannelTarget> {
-  const options: ChannelOptions = {};
+  const options: ChannelOptions = { ...CHANNEL_OPTIONS };
   if (settings.insecure) {
     return { address: settings.address, credentials: credentials.createInsecure(), options };
   }

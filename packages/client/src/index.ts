@@ -18,6 +18,7 @@ export {
   readClientConfig,
 } from './client-config.js';
 export {
+  CHANNEL_OPTIONS,
   type ChannelTarget,
   type ConnectionOptions,
   type ConnectionSettings,

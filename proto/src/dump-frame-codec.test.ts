@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CtlServiceService,
+  coredumpFrameCodec,
+  resourceDumpFrameCodec,
+} from './dump-frame-codec.js';
+import {
+  CoredumpResponse,
+  CtlServiceService as GeneratedCtlService,
+  ResourceDumpResponse,
+} from './gen/auxctl/v1/ctl_service.js';
+import * as arb from './test-support/arbitraries.js';
+
+const generatedBytes = (m: CoredumpResponse): Buffer =>
+  Buffer.from(CoredumpResponse.encode(m).finish());
+
+/** Outcome of a decoder: the message, or that it threw. */
+function outcome<T>(decode: () => T): { ok: true; value: T } | { ok: false } {
+  try {
+    return { ok: true, value: decode() };
+  } catch {
+    return { ok: false };
+  }
+}
+
+describe('dump frame codec', () => {
+  it('encodes every frame byte for byte as the generated codec does', () => {
+    fc.assert(
+      fc.property(arb.coredumpResponse, (m) => {
+        expect(coredumpFrameCodec.encode(m).equals(generatedBytes(m))).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(arb.resourceDumpResponse, (m) => {
+        const want = Buffer.from(ResourceDumpResponse.encode(m).finish());
+        expect(resourceDumpFrameCodec.encode(m).equals(want)).toBe(true);
+      }),
+    );
+  });
+
+  it('encodes chunks at offsets up to 2^53 and of every size class identically', () => {
+    const sizes = fc.constantFrom(0, 1, 127, 128, 16_383, 16_384, 65_536, 262_144);
+    fc.assert(
+      fc.property(fc.maxSafeNat(), sizes, (offset, size) => {
+        const data = Buffer.alloc(size, offset & 0xff);
+        const m: CoredumpResponse = { frame: { $case: 'chunk', chunk: { offset, data } } };
+        expect(coredumpFrameCodec.encode(m).equals(generatedBytes(m))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decodes what the generated codec encodes to an equal message', () => {
+    fc.assert(
+      fc.property(arb.coredumpResponse, (m) => {
+        const bytes = generatedBytes(m);
+        expect(coredumpFrameCodec.decode(bytes)).toEqual(CoredumpResponse.decode(bytes));
+      }),
+    );
+  });
+
+  it('decodes a chunk as a view of the received message, without copying', () => {
+    const data = Buffer.from('dump bytes');
+    const bytes = generatedBytes({ frame: { $case: 'chunk', chunk: { offset: 7, data } } });
+    const got = coredumpFrameCodec.decode(bytes);
+    expect(got.frame?.$case).toBe('chunk');
+    if (got.frame?.$case !== 'chunk') return;
+    expect(got.frame.chunk.offset).toBe(7);
+    expect(got.frame.chunk.data.equals(data)).toBe(true);
+    expect(got.frame.chunk.data.buffer).toBe(bytes.buffer);
+  });
+
+  it('agrees with the generated decoder on arbitrary bytes: same message or both throw', () => {
+    // Chunk-like prefixes make the fast path's checks the ones under test.
+    const prefixed = fc
+      .tuple(fc.uint8Array({ maxLength: 40 }), fc.boolean())
+      .map(([tail, chunk]) => Buffer.from(chunk ? [0x12, ...tail] : tail));
+    fc.assert(
+      fc.property(prefixed, (bytes) => {
+        const fast = outcome(() => coredumpFrameCodec.decode(bytes));
+        const slow = outcome(() => CoredumpResponse.decode(bytes));
+        expect(fast.ok).toBe(slow.ok);
+        if (fast.ok && slow.ok) expect(fast.value).toEqual(slow.value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('replaces only the dump response codecs of the generated service definition', () => {
+    for (const [name, method] of Object.entries(CtlServiceService)) {
+      const generated = GeneratedCtlService[name as keyof typeof GeneratedCtlService];
+      expect(method.path).toBe(generated.path);
+      const replaced = name === 'coredump' || name === 'resourceDump';
+      expect(method.responseSerialize === generated.responseSerialize).toBe(!replaced);
+      expect(method.requestSerialize).toBe(generated.requestSerialize);
+    }
+  });
+});
