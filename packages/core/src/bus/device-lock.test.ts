@@ -92,4 +92,14 @@ describe('DeviceLock', () => {
     expect(await inside).toBe('detached ran');
     expect(await later).toBe('later ran');
   });
+
+  it('still detects a chain waiting for itself after every lock was released once', async () => {
+    const lock = new DeviceLock('dev');
+    // The store is switched off when the last hold ends, and on again by the next run().
+    for (let round = 0; round < 3; round++) {
+      const err = await lock.run(() => lock.run(() => 'never')).catch((e: unknown) => e);
+      expect(isAuxError(err, 'EBUSY')).toBe(true);
+      expect(lock.heldByCaller()).toBe(false);
+    }
+  });
 });

@@ -27,6 +27,19 @@ interface Hold {
 
 /** Every lock hold of the current async call chain, innermost last. */
 const holds = new AsyncLocalStorage<readonly Hold[]>();
+/** Holds taken and not yet released, across every chain and lock. */
+let live = 0;
+
+// While any AsyncLocalStorage is in use, Node 20 runs a hook on every promise
+// the process creates, which costs every async path (the command queue, gRPC
+// calls) a measurable share. So the store is used only while some lock is
+// held: when the last hold ends it is disabled, and the next run() enables it
+// again. A chain that outlives its hold sees no store then, which is what it
+// would see anyway: none of its holds is held any more.
+function released(): void {
+  live--;
+  if (live === 0) holds.disable();
+}
 
 /** DeviceLock: a FIFO async mutex that detects a chain waiting for itself. */
 export class DeviceLock {
@@ -68,10 +81,12 @@ export class DeviceLock {
     await prev;
     const hold: Hold = { lock: this, held: true };
     const chain = [...(holds.getStore() ?? []), hold];
+    live++;
     try {
       return await holds.run(chain, fn);
     } finally {
       hold.held = false;
+      released();
       this.pending--;
       release();
     }

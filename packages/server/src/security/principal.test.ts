@@ -197,4 +197,24 @@ describe('principalOfCall', () => {
       ),
     ).toBeUndefined();
   });
+
+  it('reads the certificate once per connection and keeps connections apart', () => {
+    let reads = 0;
+    const onSession = (session: object, uri: string) => ({
+      call: { nextCall: { stream: { session } } },
+      getAuthContext: () => {
+        reads++;
+        return { sslPeerCertificate: { subjectaltname: `URI:${uri}`, raw: Buffer.alloc(1) } };
+      },
+    });
+    const a = {};
+    const b = {};
+    expect(principalOfCall(onSession(a, 'spiffe://x/a') as never)).toBe('spiffe://x/a');
+    expect(principalOfCall(onSession(a, 'spiffe://x/ignored') as never)).toBe('spiffe://x/a');
+    expect(principalOfCall(onSession(b, 'spiffe://x/b') as never)).toBe('spiffe://x/b');
+    expect(reads).toBe(2);
+    // No session to be found: nothing is cached, every call reads.
+    expect(principalOfCall(call(() => ({})))).toBeUndefined();
+    expect(principalOfCall(call(() => ({})))).toBeUndefined();
+  });
 });

@@ -141,7 +141,35 @@ export function peerCertificateOfCall(call: AuthContextCall): PeerCertificate | 
   }
 }
 
-/** principalOfCall: the mTLS principal of a grpc-js server call, or undefined. */
+/**
+ * http2SessionOfCall: the HTTP/2 session (one per client connection) a
+ * grpc-js server call runs on, reached through grpc-js' call objects
+ * (1.14: `call.call[.nextCall ...].stream.session`); undefined when that
+ * shape is not there, and then nothing is cached.
+ */
+export function http2SessionOfCall(call: object): object | undefined {
+  let c: unknown = (call as { call?: unknown }).call;
+  for (let depth = 0; depth < 8 && c !== null && typeof c === 'object'; depth++) {
+    const session = (c as { stream?: { session?: unknown } }).stream?.session;
+    if (session !== null && typeof session === 'object') return session;
+    c = (c as { nextCall?: unknown }).nextCall;
+  }
+  return undefined;
+}
+
+// Reading the peer certificate makes Node convert it to an object with three
+// fingerprints on every call; it was the dearest step of a small call. The
+// certificate cannot change within a connection (Node's HTTP/2 disables TLS
+// renegotiation), so its principal is kept per session.
+const principalBySession = new WeakMap<object, string | undefined>();
+
+/** principalOfCall: the mTLS principal of a grpc-js server call, or undefined (cached per connection). */
 export function principalOfCall(call: AuthContextCall): string | undefined {
-  return principalOfPeer(peerCertificateOfCall(call));
+  const session = http2SessionOfCall(call);
+  if (session !== undefined && principalBySession.has(session)) {
+    return principalBySession.get(session);
+  }
+  const principal = principalOfPeer(peerCertificateOfCall(call));
+  if (session !== undefined) principalBySession.set(session, principal);
+  return principal;
 }

@@ -5,7 +5,7 @@ import { type ChannelCredentials, credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BearerVerifier, mintBearer } from './bearer.js';
 import { CertAuthority, type IssuedCertificate } from './cert-authority.js';
-import { principalOfCall } from './principal.js';
+import { http2SessionOfCall, principalOfCall } from './principal.js';
 import { ensureState } from './state-dir.js';
 import { callWhoAmI, type ProbeServer, startProbeServer } from './test-support/probe-service.js';
 import {
@@ -82,6 +82,31 @@ describe('mutual TLS', () => {
       ok: true,
       reply: { principal: 'spiffe://auxctl/admin' },
     });
+  });
+
+  it('finds the connection of a real call, and each connection keeps its own principal', async () => {
+    const seen: { session: object | undefined; principal: string | undefined }[] = [];
+    const probe = await startProbeServer(
+      mtlsServerCredentials({ caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem }),
+      async (call) => {
+        const principal = principalOfCall(call);
+        seen.push({ session: http2SessionOfCall(call), principal });
+        return principal;
+      },
+    );
+    try {
+      for (const c of [admin, cnOnly, admin, cnOnly]) await callWhoAmI(probe.port, tlsWith(c));
+    } finally {
+      probe.stop();
+    }
+    expect(seen.map((s) => s.principal)).toEqual([
+      'spiffe://auxctl/admin',
+      'bmc-07.rack3',
+      'spiffe://auxctl/admin',
+      'bmc-07.rack3',
+    ]);
+    for (const s of seen) expect(s.session).toBeTypeOf('object');
+    expect(seen[0]?.session === seen[1]?.session).toBe(false);
   });
 
   it('a certificate without URI SAN is known by its CN', async () => {
