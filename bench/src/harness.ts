@@ -58,6 +58,26 @@ export async function timeBest(fn: () => Promise<unknown> | unknown, repeat = 3)
   return best;
 }
 
+/**
+ * timeBestInterleaved: the best time (ms) of each function over `repeat`
+ * rounds, running them in turn within a round, so a slow spell of the
+ * machine hits every side alike instead of one side's whole series.
+ */
+export async function timeBestInterleaved(
+  fns: readonly (() => Promise<unknown> | unknown)[],
+  repeat = 3,
+): Promise<number[]> {
+  const best = fns.map(() => Number.POSITIVE_INFINITY);
+  for (let i = 0; i < repeat; i++) {
+    for (const [k, fn] of fns.entries()) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      best[k] = Math.min(best[k] as number, Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  return best;
+}
+
 /** ratio: a / b rounded to 3 decimals. */
 export function ratio(a: number, b: number): number {
   return Math.round((a / b) * 1000) / 1000;

@@ -1,7 +1,8 @@
 /**
  * npm run bench: every suite, one after another, in one process. Each
  * suite measures its own baselines in the same run and writes
- * bench/results/<suite>.json. BENCH_MS sets the measuring time per figure.
+ * bench/results/<suite>.json. BENCH_MS sets the measuring time per figure;
+ * `npm run bench -- remote ctl` runs only the named suites.
  */
 import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
@@ -9,11 +10,24 @@ import { runRemote } from './remote.js';
 
 const ms = Number(process.env.BENCH_MS ?? 1500);
 
+const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
+  core: runCore,
+  ctl: runCtl,
+  remote: runRemote,
+};
+
 async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in SUITES));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown suite ${unknown.join(', ')}; suites: ${Object.keys(SUITES).join(', ')}`,
+    );
+  }
   console.log(`auxctl bench (node ${process.version}, ${ms} ms per figure)`);
-  await runCore(ms);
-  await runCtl(ms);
-  await runRemote(ms);
+  for (const [name, run] of Object.entries(SUITES)) {
+    if (asked.length === 0 || asked.includes(name)) await run(ms);
+  }
 }
 
 main().catch((err: unknown) => {

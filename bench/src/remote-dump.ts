@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { AuxctlClient } from '@auxctl/client';
 import type { CoredumpResponse, DumpResume } from '@auxctl/proto';
 import { DEFAULT_CHUNK_SIZE } from '@auxctl/server';
-import { type Row, ratio, round, timeBest } from './harness.js';
+import { type Row, ratio, round, timeBestInterleaved } from './harness.js';
 import { type BareClient, readTlsStream, streamRequest, type TlsMaterial } from './remote-bare.js';
 import { sampleRssDuring } from './remote-load.js';
 import type { ServerProcess } from './remote-process.js';
@@ -116,14 +116,16 @@ export async function measureDump(
   const tls = () =>
     expectBytes(readTlsStream(t.tlsPort, t.tls, DUMP_BYTES, CHUNK), 'raw TLS socket');
 
-  // Warm every path once, then best of a few (bounded: 2..5 runs each).
+  // Warm every path once, then best of a few rounds, the three in turn (bounded: 3..6 rounds).
   await aux();
   await bare();
   await tls();
-  const repeat = Math.max(2, Math.min(5, Math.round(t.ms / 400)));
-  const auxMs = await timeBest(aux, repeat);
-  const bareMs = await timeBest(bare, repeat);
-  const tlsMs = await timeBest(tls, repeat);
+  const repeat = Math.max(3, Math.min(6, Math.round(t.ms / 300)));
+  const [auxMs, bareMs, tlsMs] = (await timeBestInterleaved([aux, bare, tls], repeat)) as [
+    number,
+    number,
+    number,
+  ];
   const rate = (ms: number) => DUMP_BYTES / MIB / (ms / 1000);
 
   // RSS during one more resumed download (after the timed ones, so the sampler costs no figure).

@@ -1,9 +1,11 @@
 /**
  * Fan-out figure of the remote suite: aggregate Exec RPCs/s to 8 auxctld
  * processes through the client library's `fanOut` (8 hosts at once, 4
- * Execs in flight on each) next to one process with the same total of 32
- * in flight. Both sides run in the same bench process against the same
- * kind of server; only the number of server processes differs.
+ * callers on each, each calling back to back for a fixed time) next to one
+ * process with the same 32 callers. Both sides run in the same bench
+ * process against the same kind of server; only the number of server
+ * processes differs. Callers never wait for each other, so the figure is
+ * throughput, not the pace of the slowest host.
  *
  * On a machine with fewer cores than processes the 8 servers (and the
  * client) share the cores, so the ratio shows scheduling cost as much as
@@ -11,14 +13,16 @@
  */
 import { type AuxctlClient, fanOut } from '@auxctl/client';
 import { RpcScope } from '@auxctl/proto';
-import { measureRate, type Row, ratio } from './harness.js';
-import { inFlight } from './remote-load.js';
+import { type Row, ratio } from './harness.js';
+import { callersFor } from './remote-load.js';
 import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
 import type { BenchState } from './remote-state.js';
 
 /** FANOUT_HOSTS / FANOUT_IN_FLIGHT: the shape of the figure. */
 export const FANOUT_HOSTS = 8;
 export const FANOUT_IN_FLIGHT = 32;
+/** Bound on the calls of one caller in one span (far above what a span allows). */
+const MAX_CALLS_PER_CALLER = 100_000;
 
 /** measureFanOut: start the servers, measure both sides, stop everything. */
 export async function measureFanOut(
@@ -48,23 +52,30 @@ export async function measureFanOut(
     const scope = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
     const exec = (i: number) => () => clients[i]!.exec(devices[i]!, scope, nop, 16);
     const hosts = clients.map((c) => c.address);
-    const per = 4;
     const perHost = FANOUT_IN_FLIGHT / FANOUT_HOSTS;
-    const total = FANOUT_IN_FLIGHT * per;
+    // Each side runs for ms / 2, twice, alternating, so drift hits both alike.
+    const span = ms / 2;
+    const rate = async (work: () => Promise<number>): Promise<{ ops: number; ms: number }> => {
+      const t0 = performance.now();
+      const ops = await work();
+      return { ops, ms: performance.now() - t0 };
+    };
     const single = () =>
-      measureRate(() => inFlight(FANOUT_IN_FLIGHT, exec(0), per), { perBatch: total, ms });
+      rate(() => callersFor(FANOUT_IN_FLIGHT, exec(0), span, MAX_CALLS_PER_CALLER));
     const spread = () =>
-      measureRate(
-        async () => {
-          const res = await fanOut(hosts, (_h, i) => inFlight(perHost, exec(i), per), {
-            concurrency: FANOUT_HOSTS,
-          });
-          const bad = res.find((r) => !r.ok);
-          if (bad && !bad.ok) throw bad.error;
-        },
-        { perBatch: total, ms },
-      );
-    // Alternate halves so drift on a busy machine hits both sides alike.
+      rate(async () => {
+        const res = await fanOut(
+          hosts,
+          (_h, i) => callersFor(perHost, exec(i), span, MAX_CALLS_PER_CALLER),
+          { concurrency: FANOUT_HOSTS },
+        );
+        let ops = 0;
+        for (const r of res) {
+          if (!r.ok) throw r.error;
+          ops += r.value;
+        }
+        return ops;
+      });
     const a1 = await single();
     const b1 = await spread();
     const a2 = await single();

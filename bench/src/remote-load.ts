@@ -17,6 +17,31 @@ export async function inFlight(
   );
 }
 
+/**
+ * callersFor: `n` callers, each calling `run` back to back until `ms` have
+ * passed (at most `maxPerCaller` calls each); resolves the calls completed.
+ * No caller waits for another, so a slow one does not stall the rest.
+ */
+export async function callersFor(
+  n: number,
+  run: () => Promise<unknown>,
+  ms: number,
+  maxPerCaller: number,
+): Promise<number> {
+  const end = performance.now() + ms;
+  const counts = await Promise.all(
+    Array.from({ length: n }, async () => {
+      let done = 0;
+      while (done < maxPerCaller && performance.now() < end) {
+        await run();
+        done++;
+      }
+      return done;
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 /** sampleLatencies: call `fn` one at a time for about `ms` (at most `max` calls); each call's ms. */
 export async function sampleLatencies(
   fn: () => Promise<unknown>,

@@ -10,7 +10,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuxctlClient } from '@auxctl/client';
+import { AuxctlClient, CHANNEL_OPTIONS } from '@auxctl/client';
 import {
   DEFAULT_ADMIN_PRINCIPAL,
   ensureDefaultPolicy,
@@ -30,7 +30,7 @@ export interface BenchState {
   readonly server: TlsMaterial;
   /** grpcCredentials: fresh mTLS channel credentials of the admin client. */
   grpcCredentials(): ChannelCredentials;
-  /** grpcOptions: the channel options of every bench client (server name as for AuxctlClient). */
+  /** grpcOptions: the channel options of every bench client (transport settings and server name as for AuxctlClient). */
   readonly grpcOptions: ChannelOptions;
   /** connect: an AuxctlClient for `address` with the admin certificate (no env, no client.json). */
   connect(address: string): Promise<AuxctlClient>;
@@ -61,6 +61,7 @@ export async function prepareState(): Promise<BenchState> {
       server,
       grpcCredentials: () => credentials.createSsl(admin.ca, admin.key, admin.cert),
       grpcOptions: {
+        ...CHANNEL_OPTIONS,
         'grpc.ssl_target_name_override': TLS_SERVER_NAME,
         'grpc.default_authority': TLS_SERVER_NAME,
       },

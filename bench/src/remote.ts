@@ -1,7 +1,7 @@
 /**
  * remote suite: what auxctld and its client library cost over the network
  * path, each figure next to a bare baseline over the same mutual TLS
- * certificates with the same message sizes, in the same run.
+ * certificates, channel settings and message sizes, in the same run.
  *
  * - Session RPCs/s (NOP, 16-byte inbox and outbox, 32 in flight) vs a bare
  *   grpc-js bidi echo (identity serializers) with 32 in flight.
