@@ -150,7 +150,8 @@ describe('AuxctlServer over mTLS', () => {
     );
     const c = h.devices(credentials.createSsl(ca));
     const err = await failure(unaryCall(c.listDevices.bind(c), { devices: [] }));
-    expect(err.code).toBe(status.UNAVAILABLE);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.details).toContain('no client certificate was presented');
   });
 
   it('refuses a certificate from another CA', async () => {
@@ -172,7 +173,37 @@ describe('AuxctlServer over mTLS', () => {
       credentials.createSsl(ca, Buffer.from(leaf.keyPem), Buffer.from(leaf.certPem)),
     );
     const err = await failure(unaryCall(c.listDevices.bind(c), { devices: [] }));
-    expect(err.code).toBe(status.UNAVAILABLE);
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.details).toContain('the client certificate was refused');
+    // The handshake went through, so the caller learns why: no call of either service runs.
+    const ctl = h.ctl(
+      credentials.createSsl(ca, Buffer.from(leaf.keyPem), Buffer.from(leaf.certPem)),
+    );
+    expect((await failure(exec(ctl, {}))).code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it('refuses an expired certificate of its own CA with UNAUTHENTICATED, naming the reason', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const paths = h.server.state?.paths;
+    if (!paths) throw new Error('server has no state');
+    const own = await CertAuthority.fromPem(
+      await readFile(paths.caCert, 'utf8'),
+      await readFile(paths.caKey, 'utf8'),
+    );
+    const now = Date.now();
+    const leaf = await own.issueClient({
+      notBefore: new Date(now - 3 * 86_400_000),
+      notAfter: new Date(now - 86_400_000),
+      commonName: 'expired',
+      uri: ADMIN,
+    });
+    const ca = await readFile(paths.caCert);
+    const c = h.devices(
+      credentials.createSsl(ca, Buffer.from(leaf.keyPem), Buffer.from(leaf.certPem)),
+    );
+    const err = await failure(unaryCall(c.listDevices.bind(c), { devices: [] }));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.details).toContain('CERT_HAS_EXPIRED');
   });
 
   it('denies a principal the policy denies, and a scope above its maxScope', async () => {

@@ -5,9 +5,9 @@
  *
  * Owns the order of the middleware (logging, authentication, rate limit,
  * authorization — chosen here and nowhere else), the transport mode
- * (mutual TLS by default; TLS with optional client certificates when
- * bearer tokens are configured; plaintext only when asked for and only on
- * loopback) and the one shutdown path: stop accepting, drain for a bounded
+ * (TLS that verifies the client certificate a caller presents, every
+ * call then authenticated by that certificate or, when configured, a bearer
+ * token; plaintext only when asked for and only on loopback) and the one shutdown path: stop accepting, drain for a bounded
  * time, cancel what is left, then close the devices. It must never serve
  * plaintext on a non-loopback address and never leave a device, context,
  * watcher or timer behind after `stop()`.
@@ -22,6 +22,7 @@ import { DeviceEventLog } from './devices/device-event-log.js';
 import { DeviceFleet } from './devices/device-fleet.js';
 import { DumpStore } from './dump-store/index.js';
 import { DumpService } from './dumps/index.js';
+import { authenticatedOnly, isReflection } from './grpc/authenticated-only.js';
 import { composeMiddleware } from './grpc/call-context.js';
 import { authentication, authorization, callLogging, rateLimit } from './grpc/call-middleware.js';
 import type { CallChain } from './grpc/handler-adapters.js';
@@ -35,7 +36,6 @@ import {
   BearerVerifier,
   DEFAULT_ADMIN_PRINCIPAL,
   ensureState,
-  mtlsServerCredentials,
   optionalClientCertServerCredentials,
   parseListenAddress,
   type StateReport,
@@ -202,13 +202,14 @@ export class AuxctlServer {
 
     const l = o.limits ?? {};
     const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;
+    const authn = {
+      ...(bearer && { bearer }),
+      ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal ?? 'anonymous' }),
+    };
     const mws = [
       rpcMetrics(this.metrics),
       callLogging(),
-      authentication({
-        ...(bearer && { bearer }),
-        ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal ?? 'anonymous' }),
-      }),
+      authentication(authn),
       rateLimit(
         new RateLimiter({
           ratePerSec: l.ratePerSec ?? 200,
@@ -246,6 +247,7 @@ export class AuxctlServer {
     const server = new Server({
       'grpc.max_receive_message_length': maxMsg,
       'grpc.max_send_message_length': 4 << 20,
+      interceptors: [authenticatedOnly(isReflection, authn)],
     });
     this.server = server;
     server.addService(DeviceServiceService, deviceServiceImpl(env, this.fleetRef, this.events));
@@ -290,8 +292,10 @@ export class AuxctlServer {
       readFile(p.serverCert),
       readFile(p.serverKey),
     ]);
-    const m = { caPem, certPem, keyPem };
-    return this.opts.bearer ? optionalClientCertServerCredentials(m) : mtlsServerCredentials(m);
+    // The handshake never fails for a missing, foreign or expired client
+    // certificate: the call then fails UNAUTHENTICATED saying which, which a
+    // caller can act on, where a refused handshake is only "unavailable".
+    return optionalClientCertServerCredentials({ caPem, certPem, keyPem });
   }
 
   /** reloadPolicy: re-read the policy file now (SIGHUP). */

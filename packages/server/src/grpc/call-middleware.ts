@@ -12,8 +12,8 @@ import { AuxError, type Logger } from '@auxctl/core';
 import { status } from '@grpc/grpc-js';
 import type { RateLimiter } from '../limits/index.js';
 import type { PolicyDecision, PolicyRequest } from '../policy/index.js';
-import { type BearerVerifier, principalOfCall } from '../security/index.js';
-import type { CallContext, CallTarget, Middleware } from './call-context.js';
+import { type BearerVerifier, principalOfCall, tlsRefusalOfCall } from '../security/index.js';
+import type { CallContext, CallTarget, Middleware, ServerCallLike } from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
 
 /**
@@ -63,27 +63,37 @@ export interface AuthenticationOptions {
 }
 
 /**
- * authentication: the principal from a bearer token (when configured and
- * sent), else from the verified client certificate (URI SAN, else CN), else
- * the anonymous principal (plaintext only); otherwise EKEYREJECTED.
+ * authenticateCall: the principal of a call — from a bearer token (when
+ * configured and sent), else from the verified client certificate (URI
+ * SAN, else CN), else the anonymous principal (plaintext only); otherwise
+ * EKEYREJECTED saying what was wrong with what the client presented.
  */
+export async function authenticateCall(
+  opts: AuthenticationOptions,
+  call: ServerCallLike,
+): Promise<string> {
+  const header = call.metadata.get('authorization')[0];
+  if (opts.bearer && header !== undefined) {
+    return (await opts.bearer.verifyBearer(String(header))).principal;
+  }
+  const principal = principalOfCall(call) ?? opts.anonymousPrincipal;
+  if (principal !== undefined) return principal;
+  const refusal = tlsRefusalOfCall(call);
+  const presented = refusal
+    ? `the client certificate was refused (${refusal})`
+    : 'no client certificate was presented';
+  throw new AuxError(
+    'EKEYREJECTED',
+    opts.bearer
+      ? `${presented}: send "authorization: Bearer <token>" or a valid certificate from this server's CA`
+      : `${presented}: use a valid certificate issued by this server's CA`,
+  );
+}
+
+/** authentication: authenticateCall as a middleware; the handler sees `principal`. */
 export function authentication(opts: AuthenticationOptions): Middleware {
   return async (ctx, next) => {
-    let principal: string | undefined;
-    const header = ctx.call.metadata.get('authorization')[0];
-    if (opts.bearer && header !== undefined) {
-      principal = (await opts.bearer.verifyBearer(String(header))).principal;
-    } else {
-      principal = principalOfCall(ctx.call) ?? opts.anonymousPrincipal;
-    }
-    if (principal === undefined) {
-      throw new AuxError(
-        'EKEYREJECTED',
-        opts.bearer
-          ? 'no credentials: send "authorization: Bearer <token>" or a client certificate from this server\'s CA'
-          : "no verified client certificate; use the certificate issued by this server's CA",
-      );
-    }
+    const principal = await authenticateCall(opts, ctx.call);
     lastPrincipal.set(ctx.signal, principal);
     return next({ ...ctx, principal });
   };

@@ -1,6 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClientDuplexStream, type GrpcObject, loadPackageDefinition } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ClientDuplexStream,
+  credentials,
+  type GrpcObject,
+  loadPackageDefinition,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../test-support/server-harness.js';
@@ -20,11 +29,11 @@ type ReflectionStream = ClientDuplexStream<Record<string, unknown>, ReflectionRe
 type ReflectionClient = { serverReflectionInfo(): ReflectionStream; close(): void };
 type ReflectionCtor = new (address: string, creds: Harness['admin']) => ReflectionClient;
 
-function reflectionClient(h: Harness): ReflectionClient {
+function reflectionClient(h: Harness, creds: ChannelCredentials = h.admin): ReflectionClient {
   const pkg = loadSync(REFLECTION_PROTO, { keepCase: false, longs: Number, defaults: true });
   const root = loadPackageDefinition(pkg) as GrpcObject;
   const v1 = ((root.grpc as GrpcObject).reflection as GrpcObject).v1 as GrpcObject;
-  return new (v1.ServerReflection as unknown as ReflectionCtor)(h.address, h.admin);
+  return new (v1.ServerReflection as unknown as ReflectionCtor)(h.address, creds);
 }
 
 /** ask: one request on a fresh reflection stream, its one answer. */
@@ -72,5 +81,20 @@ describe('server reflection over mTLS', () => {
     const missing = await ask(c, { fileContainingSymbol: 'auxctl.v1.NoSuchService' });
     expect(missing.errorResponse?.errorCode).toBeGreaterThan(0);
     expect(missing.fileDescriptorResponse).toBeUndefined();
+  });
+
+  it('answers a caller without a client certificate UNAUTHENTICATED, like every auxctl call', async () => {
+    const ca = await readFile(h.server.state?.paths.caCert ?? '');
+    const anonymous = reflectionClient(h, credentials.createSsl(ca));
+    try {
+      const err = await ask(anonymous, { listServices: '*' }).then(
+        () => undefined,
+        (e: ServiceError) => e,
+      );
+      expect(err?.code).toBe(status.UNAUTHENTICATED);
+      expect(err?.details).toContain('no client certificate');
+    } finally {
+      anonymous.close();
+    }
   });
 });

@@ -48,6 +48,7 @@ export {
   principalOfCall,
   principalOfPeer,
   type SubjectAltName,
+  tlsRefusalOfCall,
 } from './principal.js';
 export {
   DEFAULT_ADMIN_PRINCIPAL,

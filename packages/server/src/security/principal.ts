@@ -144,17 +144,37 @@ export function peerCertificateOfCall(call: AuthContextCall): PeerCertificate | 
 /**
  * http2SessionOfCall: the HTTP/2 session (one per client connection) a
  * grpc-js server call runs on, reached through grpc-js' call objects
- * (1.14: `call.call[.nextCall ...].stream.session`); undefined when that
+ * (1.14: `call[.call][.nextCall ...].stream.session`); undefined when that
  * shape is not there, and then nothing is cached.
  */
 export function http2SessionOfCall(call: object): object | undefined {
-  let c: unknown = (call as { call?: unknown }).call;
+  let c: unknown = call;
   for (let depth = 0; depth < 8 && c !== null && typeof c === 'object'; depth++) {
     const session = (c as { stream?: { session?: unknown } }).stream?.session;
     if (session !== null && typeof session === 'object') return session;
-    c = (c as { nextCall?: unknown }).nextCall;
+    const o = c as { call?: unknown; nextCall?: unknown };
+    c = o.call ?? o.nextCall;
   }
   return undefined;
+}
+
+/**
+ * tlsRefusalOfCall: why TLS did not verify the client's certificate on this
+ * call's connection (Node's `authorizationError`, e.g. `CERT_HAS_EXPIRED`),
+ * or undefined when it did, when the client presented none, or when the
+ * connection cannot be reached.
+ */
+export function tlsRefusalOfCall(call: object): string | undefined {
+  const socket = (http2SessionOfCall(call) as { socket?: unknown } | undefined)?.socket as
+    | { authorized?: boolean; authorizationError?: unknown; getPeerCertificate?: () => unknown }
+    | undefined;
+  if (socket === undefined || socket.authorized !== false) return undefined;
+  // Without a certificate Node still reports an error (no issuer to check); nothing was refused.
+  const cert = socket.getPeerCertificate?.() as { raw?: unknown } | undefined;
+  if (cert?.raw === undefined) return undefined;
+  const e = socket.authorizationError;
+  if (e instanceof Error) return (e as NodeJS.ErrnoException).code ?? e.message;
+  return typeof e === 'string' ? e : undefined;
 }
 
 // Reading the peer certificate makes Node convert it to an object with three

@@ -63,8 +63,10 @@ class ClientCertOptionalCredentials extends ServerCredentials {
 }
 
 /**
- * optionalClientCertServerCredentials: TLS for bearer-token mode; a client
- * certificate is requested, verified when present, and not required.
+ * optionalClientCertServerCredentials: auxctld's TLS; a client certificate
+ * is requested and verified when present, and not required by the
+ * handshake: authentication then refuses a call without a verified
+ * certificate (or a bearer token, when configured) as UNAUTHENTICATED.
  */
 export function optionalClientCertServerCredentials(m: ServerTlsMaterial): ServerCredentials {
   return new ClientCertOptionalCredentials(m);

@@ -1,0 +1,52 @@
+/**
+ * authenticatedOnly: a grpc-js server interceptor that puts calls of
+ * services auxctld does not implement itself (server reflection) behind the
+ * same authentication as its own, since they never pass the middleware
+ * chain. A call that fails it ends with UNAUTHENTICATED before the service
+ * sees it. grpc.health.v1 is left open on purpose: probes carry no
+ * identity, and it tells nothing but SERVING / NOT_SERVING.
+ *
+ * Owns: the gate. Never: authorization (reflection describes the API, which
+ * every authenticated caller may know), or methods outside `guarded`.
+ */
+import { Metadata, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
+import { type AuthenticationOptions, authenticateCall } from './call-middleware.js';
+import { grpcFailureOf } from './grpc-status.js';
+
+/** authenticatedOnly: see the module header; `guarded(path)` picks the methods (`/pkg.Service/Method`). */
+export function authenticatedOnly(
+  guarded: (path: string) => boolean,
+  opts: AuthenticationOptions,
+): ServerInterceptor {
+  return (method, call) => {
+    // Other methods keep the call as it is (grpc-js only uses its interface;
+    // its type insists on the wrapper class, which would cost every call).
+    if (!guarded(method.path)) return call as ServerInterceptingCall;
+    return new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, pass) {
+            const peer = {
+              call,
+              metadata,
+              getPeer: () => call.getPeer(),
+              getAuthContext: () => call.getAuthContext(),
+            };
+            authenticateCall(opts, peer).then(
+              () => pass(metadata),
+              (err: unknown) => {
+                const f = grpcFailureOf(err);
+                call.sendStatus({ code: f.code, details: f.details, metadata: new Metadata() });
+              },
+            );
+          },
+        });
+      },
+    });
+  };
+}
+
+/** isReflection: the server reflection methods (v1 and v1alpha). */
+export function isReflection(path: string): boolean {
+  return path.startsWith('/grpc.reflection.');
+}
