@@ -18,6 +18,7 @@
  * the completion callback it was given.
  */
 import type { DmaSpace } from './dma.js';
+import type { Doorbell, EventInterrupt } from './ifc/wqe.js';
 
 /** DeviceIdentity: what identifies a PCI function and its firmware. */
 export interface DeviceIdentity {
@@ -65,6 +66,20 @@ export interface DeviceBackend {
    * works after a fatal error; undefined when the device cannot.
    */
   readCrdump?(): Buffer | undefined;
+  /**
+   * ringDoorbell: (optional, the data path) write a doorbell to the UAR: a
+   * send queue's producer counter is ready in its doorbell record, or a CQ
+   * is armed, or an EQ's consumer index moved. Never throws for a doorbell
+   * naming an unknown queue (hardware ignores it).
+   */
+  ringDoorbell?(db: Doorbell): void;
+  /**
+   * attachEvents: (optional, the data path) the interrupt handler: the
+   * device calls it with an EQ number after writing EQEs to an armed EQ.
+   * Replaces any earlier handler; `detachEvents` removes it.
+   */
+  attachEvents?(onInterrupt: EventInterrupt): void;
+  detachEvents?(): void;
   /** reset: function-level reset; firmware returns to its pre-ENABLE_HCA state, objects gone. */
   reset(): Promise<void>;
   /** close: release the device; no call is valid afterwards. */

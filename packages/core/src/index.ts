@@ -16,6 +16,22 @@ export type { CmdOpStats } from './cmdq/command-stats.js';
 export { dmaBlockMemory, MailboxChain } from './cmdq/mailbox-chain.js';
 export { BLOCKS_PER_CHUNK, MailboxPool } from './cmdq/mailbox-pool.js';
 export {
+  CompletionQueue,
+  type CompletionQueueOptions,
+} from './datapath/completion-queue.js';
+export { type Cqe, cqeOwner, cqeReady, parseCqe } from './datapath/cqe.js';
+export type { DataPathHandle } from './datapath/data-path-handle.js';
+export {
+  ReceiveQueue,
+  type ReceiveQueueOptions,
+  SendQueue,
+  type SendQueueOptions,
+} from './datapath/eth-queues.js';
+export { QueueBuffer } from './datapath/queue-buffer.js';
+export { QueuePair, type QueuePairOptions } from './datapath/queue-pair.js';
+export { WorkQueue, type WorkQueueKind } from './datapath/work-queue.js';
+export * from './datapath/wqe-format.js';
+export {
   AUX_MODNAME,
   type AuxDeviceSpec,
   MLX5_AUX_DEVICES,
@@ -30,6 +46,11 @@ export {
   describeSyndrome,
 } from './device/core-health.js';
 export {
+  type CqCompletionHandler,
+  EventQueues,
+  type EventQueuesOptions,
+} from './device/event-queues.js';
+export {
   type BootProfile,
   type BootResult,
   bootFirmware,
@@ -38,6 +59,10 @@ export {
 } from './device/firmware-boot.js';
 export * from './device/firmware-commands.js';
 export { coreDeviceIds, IdAllocator } from './device/id-allocator.js';
+export * from './device/memory-commands.js';
+export * from './device/port-commands.js';
+export * from './device/qp-commands.js';
+export * from './device/queue-commands.js';
 export { DmaSpace, PAGE_SIZE } from './dma.js';
 export * from './errors.js';
 export { EventChannel, type Listener } from './event-channel.js';
@@ -50,7 +75,9 @@ export {
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
 export * from './ifc/access-reg.js';
 export * from './ifc/adapter.js';
+export * from './ifc/cq.js';
 export * from './ifc/diag.js';
+export * from './ifc/eq.js';
 export * from './ifc/hca-cap.js';
 export * from './ifc/header.js';
 export * from './ifc/health.js';
@@ -59,14 +86,20 @@ export * from './ifc/issi.js';
 export * from './ifc/mkey.js';
 export * from './ifc/opcodes.js';
 export * from './ifc/pd.js';
+export * from './ifc/qp.js';
 export * from './ifc/registers/core-dump.js';
 export * from './ifc/registers/mtrc.js';
+export * from './ifc/registers/port-regs.js';
 export * from './ifc/registers/ppcnt.js';
 export * from './ifc/registers/resource-dump.js';
 export * from './ifc/registers/resource-dump-stream.js';
 export * from './ifc/status.js';
+export * from './ifc/tir-tis.js';
 export * from './ifc/uctx.js';
 export * from './ifc/umem.js';
+export * from './ifc/vport.js';
+export * from './ifc/wq.js';
+export * from './ifc/wqe.js';
 export * from './layout/layout.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
 export {
@@ -75,6 +108,7 @@ export {
   type SimFunctionOptions,
   simIdentity,
 } from './sim/create-sim-device.js';
+export { SimPort } from './sim/datapath/sim-port.js';
 export { FaultInjector } from './sim/fault-injector.js';
 export { Firmware } from './sim/firmware.js';
 export type { FirmwareEngine } from './sim/firmware-engine.js';
@@ -91,4 +125,5 @@ export {
   SimDevice,
   type SimDeviceOptions,
 } from './sim/sim-device.js';
+export { SimWire, type SimWireOptions, type SimWireStats, type WireEnd } from './sim/sim-wire.js';
 export { Syndrome } from './sim/syndromes.js';

@@ -29,6 +29,32 @@ describe('SCOPE_TABLE', () => {
     for (const r of REJECTED_OPCODES) expect(opcodeInfo(r.opcode)?.name).toBe(r.name);
   });
 
+  it('classifies the data-path commands: queries at DEBUG_READ_ONLY, queue and vport changes rejected', () => {
+    for (const name of [
+      'QUERY_CQ',
+      'QUERY_SQ',
+      'QUERY_RQ',
+      'QUERY_QP',
+      'QUERY_VPORT_STATE',
+      'QUERY_NIC_VPORT_CONTEXT',
+      'QUERY_VPORT_COUNTER',
+    ]) {
+      const op = OPCODES.find((o) => o.name === name)!;
+      expect(requiredScope(op.opcode, 0), name).toBe(RpcScope.DEBUG_READ_ONLY);
+    }
+    const changes = OPCODES.filter(
+      (o) =>
+        /^(CREATE|DESTROY|MODIFY)_(EQ|CQ|SQ|RQ|QP|TIR|TIS|VPORT_STATE|NIC_VPORT_CONTEXT)$|_QP$/.test(
+          o.name,
+        ) && !o.name.startsWith('QUERY'),
+    );
+    expect(changes.length).toBeGreaterThanOrEqual(25);
+    for (const o of changes) {
+      expect(scopeRule(o.opcode), o.name).toBeUndefined();
+      expect(rejection(o.opcode)?.name).toBe(o.name);
+    }
+  });
+
   it('lists each opcode and name once, in opcode order, with names matching core where core knows them', () => {
     const ops = SCOPE_TABLE.map((r) => r.opcode);
     expect(new Set(ops).size).toBe(ops.length);

@@ -204,6 +204,8 @@ export const SCOPE_TABLE: readonly ScopeRule[] = rows.sort((a, b) => a.opcode - 
 
 const lifecycle = 'the core driver owns the function lifecycle (boot, pages, ISSI)';
 const queues = 'queues belong to the net and rdma drivers; a context could not free them at close';
+const vport =
+  'the vport (MAC, MTU, admin state) is configured by the core and net drivers; read it with QUERY_*';
 const uctx = 'the driver creates the context uctx at open and destroys it at close';
 const umem =
   'use umemReg/umemUnreg: the driver must own the DMA mapping an MTT list names, and a raw CREATE_UMEM could name pages mapped for someone else';
@@ -222,6 +224,25 @@ export const REJECTED_OPCODES: readonly RejectedOpcode[] = [
   { name: 'DESTROY_CQ', opcode: Op.DESTROY_CQ, reason: queues },
   { name: 'CREATE_QP', opcode: Op.CREATE_QP, reason: queues },
   { name: 'DESTROY_QP', opcode: Op.DESTROY_QP, reason: queues },
+  { name: 'RST2INIT_QP', opcode: 0x502, reason: queues },
+  { name: 'INIT2RTR_QP', opcode: 0x503, reason: queues },
+  { name: 'RTR2RTS_QP', opcode: 0x504, reason: queues },
+  { name: 'RTS2RTS_QP', opcode: 0x505, reason: queues },
+  { name: '2ERR_QP', opcode: 0x507, reason: queues },
+  { name: '2RST_QP', opcode: 0x50a, reason: queues },
+  { name: 'INIT2INIT_QP', opcode: 0x50e, reason: queues },
+  { name: 'MODIFY_VPORT_STATE', opcode: 0x751, reason: vport },
+  { name: 'MODIFY_NIC_VPORT_CONTEXT', opcode: 0x755, reason: vport },
+  { name: 'CREATE_TIR', opcode: 0x900, reason: queues },
+  { name: 'DESTROY_TIR', opcode: 0x902, reason: queues },
+  { name: 'CREATE_SQ', opcode: 0x904, reason: queues },
+  { name: 'MODIFY_SQ', opcode: 0x905, reason: queues },
+  { name: 'DESTROY_SQ', opcode: 0x906, reason: queues },
+  { name: 'CREATE_RQ', opcode: 0x908, reason: queues },
+  { name: 'MODIFY_RQ', opcode: 0x909, reason: queues },
+  { name: 'DESTROY_RQ', opcode: 0x90a, reason: queues },
+  { name: 'CREATE_TIS', opcode: 0x912, reason: queues },
+  { name: 'DESTROY_TIS', opcode: 0x914, reason: queues },
   { name: 'CREATE_UCTX', opcode: Op.CREATE_UCTX, reason: uctx },
   { name: 'DESTROY_UCTX', opcode: Op.DESTROY_UCTX, reason: uctx },
   { name: 'CREATE_UMEM', opcode: Op.CREATE_UMEM, reason: umem },

@@ -47,6 +47,7 @@ import {
   createCoreHealth,
   describeSyndrome,
 } from './core-health.js';
+import { EventQueues } from './event-queues.js';
 import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './firmware-boot.js';
 import type { GeneralCaps } from './firmware-commands.js';
 import { coreDeviceIds, type IdAllocator } from './id-allocator.js';
@@ -66,6 +67,8 @@ export interface CoreDeviceOptions {
   /** The device the aux devices hang below; default this device's PCI address. */
   readonly parent?: AuxiliaryDevice | string;
   readonly health?: CoreHealthOptions;
+  /** Completion vectors (completion EQs) to create when the backend has a data path; default 1. */
+  readonly compVectors?: number;
 }
 
 /** CoreDevice: see the module header. */
@@ -77,6 +80,8 @@ export class CoreDevice {
   readonly queue: CommandQueue;
   readonly events: EventChannel<CoreEvent>;
   readonly health: CoreHealth;
+  /** eqs: the event queues and the completion handler table (see event-queues.ts). */
+  readonly eqs: EventQueues;
 
   private st: CoreState = 'down';
   private bootCaps: GeneralCaps | undefined;
@@ -106,6 +111,16 @@ export class CoreDevice {
       ...(opts.cmdTimeoutMs !== undefined && { timeoutMs: opts.cmdTimeoutMs }),
     });
     this.pages = new HostPages(opts.backend.dma);
+    this.eqs = new EventQueues({
+      backend: opts.backend,
+      cmd: this.queue,
+      log: this.log,
+      ...(opts.compVectors !== undefined && { vectors: opts.compVectors }),
+      onPort: (port, state) => {
+        this.log.info({ port, state }, 'port link changed');
+        this.events.publish({ type: 'port', core: this.name, port, state });
+      },
+    });
     this.aux = new AuxPublisher({
       bus: opts.bus,
       table: opts.auxTable ?? MLX5_AUX_DEVICES,
@@ -218,6 +233,7 @@ export class CoreDevice {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; reload needs up`);
       await this.reinit('user', async () => {
+        await this.eqs.stop();
         await shutdownFirmware(this.queue, this.pages);
       });
     });
@@ -234,6 +250,7 @@ export class CoreDevice {
       await this.reinit('recovery', async () => {
         await this.backend.reset();
         this.pages.releaseAll();
+        this.eqs.release();
         this.queue.leaveInternalError();
       });
     });
@@ -245,6 +262,7 @@ export class CoreDevice {
       if (this.st === 'closed') return;
       this.health.poller.stop();
       await this.aux.removeAll();
+      await this.eqs.stop();
       if (this.st !== 'down' || this.bootCaps === undefined) {
         // Also after a failed probe: a half-booted function must come down.
         try {
@@ -298,6 +316,7 @@ export class CoreDevice {
       await shutdownFirmware(this.queue, this.pages).catch((e: unknown) =>
         this.log.debug({ err: e }, 'teardown after a failed reload'),
       );
+      this.eqs.release();
       if (this.st !== 'internal_error') this.setState('down');
       this.events.publish({
         type: 'reload',

@@ -39,4 +39,11 @@ export type CoreEvent =
       readonly cause: 'user' | 'recovery';
       readonly error?: string;
     }
-  | { readonly type: 'taint'; readonly core: string; readonly reason: string };
+  | { readonly type: 'taint'; readonly core: string; readonly reason: string }
+  /** A physical port's link changed (a PORT_CHANGE event from the device). */
+  | {
+      readonly type: 'port';
+      readonly core: string;
+      readonly port: number;
+      readonly state: 'up' | 'down';
+    };

@@ -10,6 +10,11 @@
  * kept a reference too long gets an answer, never a device it no longer owns.
  * Commands already in flight at revocation complete normally.
  *
+ * Data path: `compEqn(vector)` names the completion EQ a CQ reports to,
+ * `onCompletion(cqn, fn)` registers the CQ's completion handler (removed
+ * at revocation), `ringDoorbell(db)` writes the device's UAR. Port link
+ * changes arrive through `subscribe` as `port` events.
+ *
  * Owns: the driver's event subscriptions. Never: the queue or the device.
  */
 import type { DeviceIdentity } from '../backend.js';
@@ -17,14 +22,17 @@ import type { CmdOptions } from '../cmdq/command-queue.js';
 import type { DmaSpace } from '../dma.js';
 import { AuxError } from '../errors.js';
 import type { Listener } from '../event-channel.js';
+import type { Doorbell } from '../ifc/wqe.js';
 import type { CoreDevice } from './core-device.js';
 import type { CoreEvent, CoreState } from './core-events.js';
+import type { CqCompletionHandler } from './event-queues.js';
 import type { CommandExecutor, GeneralCaps } from './firmware-commands.js';
 
 /** CoreHandle: see the module header. */
 export class CoreHandle implements CommandExecutor {
   private revoked = false;
   private readonly subscriptions = new Set<() => void>();
+  private readonly completions = new Set<() => void>();
 
   constructor(
     private readonly core: CoreDevice,
@@ -102,10 +110,57 @@ export class CoreHandle implements CommandExecutor {
     return this.live().tainted;
   }
 
+  /**
+   * openDataPath: make sure the core's event queues exist (created on first
+   * use, shared by every driver of the device); port events flow from then
+   * on. EOPNOTSUPP without a data path, EBUSY unless the device is up.
+   */
+  async openDataPath(): Promise<void> {
+    const core = this.live();
+    if (core.state !== 'up')
+      throw new AuxError('EBUSY', `${core.name} is ${core.state}; wait for up`);
+    await core.eqs.start();
+  }
+
+  /** compEqn: the EQ number of completion vector `vector` (default 0), for a CQ's context. */
+  compEqn(vector = 0): number {
+    return this.live().eqs.compEqn(vector);
+  }
+
+  /** compVectors: how many completion vectors the core set up. */
+  get compVectors(): number {
+    return this.live().eqs.vectors;
+  }
+
+  /**
+   * onCompletion: call `fn(cqn)` when the device raises a completion event
+   * for `cqn` (after the CQ was armed). EEXIST when the CQ has a handler.
+   * Returns the remover; revocation removes it too.
+   */
+  onCompletion(cqn: number, fn: CqCompletionHandler): () => void {
+    const off = this.live().eqs.onCompletion(cqn, fn);
+    const entry = () => {
+      off();
+      this.completions.delete(entry);
+    };
+    this.completions.add(entry);
+    return entry;
+  }
+
+  /** ringDoorbell: write a data-path doorbell to the device (EOPNOTSUPP without a data path). */
+  ringDoorbell(db: Doorbell): void {
+    const backend = this.live().backend;
+    if (!backend.ringDoorbell) {
+      throw new AuxError('EOPNOTSUPP', 'the device has no data path');
+    }
+    backend.ringDoorbell(db);
+  }
+
   /** revoke: called by the core device when the aux device is deleted. */
   revoke(): void {
     this.revoked = true;
     for (const off of [...this.subscriptions]) off();
+    for (const off of [...this.completions]) off();
   }
 
   private live(): CoreDevice {

@@ -47,6 +47,8 @@ export const AccessRegOpMod = {
 /** RegisterId: ids of the registers the simulated firmware implements (MLX5_REG_*). */
 export const RegisterId = {
   CORE_DUMP: 0x402e,
+  PMTU: 0x5003,
+  PAOS: 0x5006,
   PPCNT: 0x5008,
   MTRC_CAP: 0x9040,
   MTRC_CONF: 0x9041,

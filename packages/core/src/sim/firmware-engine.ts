@@ -8,6 +8,7 @@
  * call of `execute` is therefore "the firmware handler without the queue",
  * the baseline the queue's cost is measured against.
  */
+import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
 
 /** FirmwareEngine: executes commands and keeps the health buffer. */
 export interface FirmwareEngine {
@@ -43,4 +44,9 @@ export interface FirmwareEngine {
   clearFaults?(): void;
   /** readCrdump: (optional) the core dump as the crspace gateway reads it; works while halted. */
   readCrdump?(): Buffer;
+  /** ringDoorbell: (optional, the data path) see DeviceBackend.ringDoorbell. */
+  ringDoorbell?(db: Doorbell): void;
+  /** attachEvents / detachEvents: (optional) the interrupt handler, see DeviceBackend. */
+  attachEvents?(onInterrupt: EventInterrupt): void;
+  detachEvents?(): void;
 }

@@ -40,9 +40,12 @@ import { mkeyIndex } from '../ifc/mkey.js';
 import { opcodeName } from '../ifc/opcodes.js';
 import { CmdStatus } from '../ifc/status.js';
 import { UCTX_CAP_ALL } from '../ifc/uctx.js';
+import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
 import type { Logger } from '../log.js';
 import type { FwContext, HcaState, UidAccess } from './commands/command.js';
 import { COMMAND_TABLE } from './commands/command-table.js';
+import { Datapath } from './datapath/datapath.js';
+import type { SimPort } from './datapath/sim-port.js';
 import { DIAG_COUNTERS, DIAG_LIMITS, DiagCounters } from './diag-counters.js';
 import type { FirmwareEngine } from './firmware-engine.js';
 import { type FirmwareOptions, type FwClock, resolveFirmwareOptions } from './firmware-options.js';
@@ -80,6 +83,8 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   private readonly forced = new Map<number, Forced>();
   private readonly hca: { state: HcaState; issi: number } = { state: 'disabled', issi: 0 };
   private readonly ctx: FwContext;
+  /** datapath: queues, ports and the vport (see datapath/datapath.ts). */
+  readonly datapath: Datapath;
   private commands = 0;
   private crashes = 0;
   private crashedAt: number;
@@ -106,6 +111,14 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.diag = new DiagCounters(this.caps.get('device_frequency_khz'), now);
     this.health = new FwHealth(o.identity.fwVersion, o.identity.deviceId, o.identity.serial, now);
     this.ports = Array.from({ length: o.ports }, () => new Map<string, bigint>());
+    this.datapath = new Datapath({
+      dma: this.dma,
+      objects: this.table,
+      log: this.log,
+      ports: o.ports,
+      halted: () => this.health.halted,
+      portCounters: (n) => this.portCounters(n),
+    });
     const self = this;
     this.ctx = {
       identity: this.identity,
@@ -123,7 +136,9 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       teardown: () => {
         this.table.clear();
         this.diag.stop();
+        this.datapath.reset();
       },
+      datapath: this.datapath,
     };
     this.registers = new RegisterFile(this);
   }
@@ -188,6 +203,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.hca.issi = 0;
     this.health.restart(now);
     this.registers.reset();
+    this.datapath.reset();
   }
 
   /**
@@ -201,6 +217,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.crashes++;
     this.crashedAt = this.now();
     this.health.fatal(synd, extSynd, this.crashes, this.now());
+    this.datapath.refreshLinks();
     this.log.warn({ synd, extSynd, crash: this.crashes }, 'firmware fatal error injected');
   }
 
@@ -229,7 +246,32 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.forced.clear();
   }
 
+  // ---- data path ------------------------------------------------------------
+
+  /** ringDoorbell: a data-path doorbell (see Datapath.ringDoorbell). */
+  ringDoorbell(db: Doorbell): void {
+    this.datapath.ringDoorbell(db);
+  }
+
+  attachEvents(onInterrupt: EventInterrupt): void {
+    this.datapath.attachEvents(onInterrupt);
+  }
+
+  detachEvents(): void {
+    this.datapath.detachEvents();
+  }
+
   // ---- RegisterHost ---------------------------------------------------------
+
+  /** port: physical port `n` (PAOS / PMTU). */
+  port(n: number): SimPort | undefined {
+    return this.datapath.port(n);
+  }
+
+  /** setPortAdmin: PAOS admin status; both ends of the link follow. */
+  setPortAdmin(port: SimPort, up: boolean): void {
+    this.datapath.setAdmin(port, up);
+  }
 
   /** uidCaps: uctx capability bits of `uid`; every bit for uid 0; undefined when unknown. */
   uidCaps(uid: number): number | undefined {

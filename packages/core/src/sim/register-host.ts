@@ -8,6 +8,7 @@
  * changed and tested apart.
  */
 import type { DeviceIdentity } from '../backend.js';
+import type { SimPort } from './datapath/sim-port.js';
 
 /** FwObjectType: kinds of objects in the firmware's object table. */
 export type FwObjectType =
@@ -62,4 +63,8 @@ export interface RegisterHost {
   portCounters(port: number): Map<string, bigint> | undefined;
   /** now: milliseconds, from the firmware's clock (tests may fake it). */
   now(): number;
+  /** port: (optional) physical port `n` (1-based) for PAOS / PMTU; undefined when absent. */
+  port?(n: number): SimPort | undefined;
+  /** setPortAdmin: (optional) PAOS admin status of a port; the link follows. */
+  setPortAdmin?(port: SimPort, up: boolean): void;
 }

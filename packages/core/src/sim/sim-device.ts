@@ -45,6 +45,7 @@ import { DmaSpace } from '../dma.js';
 import { AuxError } from '../errors.js';
 import { CMD_HDR_BYTES } from '../ifc/header.js';
 import { DeliveryStatus } from '../ifc/status.js';
+import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
 import { type Logger, silentLogger } from '../log.js';
 import {
   CompletionScheduler,
@@ -231,6 +232,22 @@ export class SimDevice implements DeviceBackend {
     return this.engine.readCrdump?.();
   }
 
+  /** ringDoorbell: hand a data-path doorbell to the engine (ignored when it has no data path). */
+  ringDoorbell(db: Doorbell): void {
+    this.alive();
+    this.engine.ringDoorbell?.(db);
+  }
+
+  /** attachEvents: the interrupt handler for the engine's EQs. */
+  attachEvents(onInterrupt: EventInterrupt): void {
+    this.alive();
+    this.engine.attachEvents?.(onInterrupt);
+  }
+
+  detachEvents(): void {
+    this.engine.detachEvents?.();
+  }
+
   /** reset: function-level reset: the engine restarts; commands in progress are forgotten. */
   async reset(): Promise<void> {
     this.alive();
@@ -241,6 +258,7 @@ export class SimDevice implements DeviceBackend {
   close(): void {
     if (this.isClosed) return;
     this.detachQueue();
+    this.detachEvents();
     this.isClosed = true;
   }
 

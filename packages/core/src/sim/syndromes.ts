@@ -38,6 +38,14 @@
  * | reg  | 0x05000007  | BAD_RES_STATE  | trace control written by a uid that does not own the tracer |
  * | diag | 0x06000001  | BAD_PARAM      | unknown diagnostic counter id |
  * | diag | 0x06000002  | BAD_RES_STATE  | diagnostic counters not enabled |
+ * | queue| 0x07000001  | BAD_QP_STATE   | QP transition not valid from the QP's current state |
+ * | queue| 0x07000002  | BAD_RES_STATE  | SQ/RQ modify: current state mismatch or transition not allowed |
+ * | queue| 0x07000003  | BAD_PARAM      | QP service type other than RC |
+ * | queue| 0x07000004  | BAD_PARAM      | ring size out of range (log size above log_max_*_sz, or 0 entries) |
+ * | queue| 0x07000005  | BAD_PARAM      | ring pages (pas) missing, not one contiguous DMA mapping, or doorbell record not mapped |
+ * | queue| 0x07000006  | BAD_PARAM      | CQE size, WQ type or TIR dispatch type not modelled |
+ * | queue| 0x07000007  | BAD_PARAM      | address path names a port the device does not have |
+ * | vport| 0x08000001  | BAD_PARAM      | other_vport / vport_number other than the function's own vport |
  */
 export const Syndrome = {
   UNKNOWN_OPCODE: 0x0100_0001,
@@ -70,4 +78,12 @@ export const Syndrome = {
   REG_NOT_OWNER: 0x0500_0007,
   DIAG_UNKNOWN_COUNTER: 0x0600_0001,
   DIAG_NOT_ENABLED: 0x0600_0002,
+  QP_BAD_STATE: 0x0700_0001,
+  QUEUE_BAD_STATE: 0x0700_0002,
+  QP_BAD_TYPE: 0x0700_0003,
+  RING_BAD_SIZE: 0x0700_0004,
+  RING_NOT_MAPPED: 0x0700_0005,
+  QUEUE_NOT_MODELLED: 0x0700_0006,
+  BAD_PORT: 0x0700_0007,
+  VPORT_OTHER: 0x0800_0001,
 } as const;

@@ -11,10 +11,13 @@
  * | kernel (uid 0) only        | ENABLE/DISABLE/INIT/TEARDOWN_HCA, SET_ISSI, SET_HCA_CAP, QUERY/MANAGE_PAGES, CREATE/DESTROY_UCTX |
  * | any live uid               | NOP, QUERY_ADAPTER, QUERY_ISSI, QUERY_HCA_CAP, QUERY_UCTX, ACCESS_REG (register caps checked by the register file), ALLOC/DEALLOC_PD, CREATE/QUERY/DESTROY_UMEM, CREATE/QUERY/DESTROY_MKEY (PA mode: uid 0), QUERY_DIAGNOSTIC_PARAMS |
  * | uid 0 or TOOLS_RESOURCES   | SET_DIAGNOSTIC_PARAMS, QUERY_DIAGNOSTIC_COUNTERS |
+ * | kernel (uid 0) only        | CREATE/DESTROY_EQ, MODIFY_VPORT_STATE, MODIFY_NIC_VPORT_CONTEXT |
+ * | any live uid               | CREATE/DESTROY/QUERY_CQ, CREATE/MODIFY/DESTROY/QUERY_RQ, CREATE/DESTROY_TIR/TIS, CREATE/DESTROY/QUERY_QP and its transitions, QUERY_VPORT_STATE, QUERY_NIC_VPORT_CONTEXT, QUERY_VPORT_COUNTER, MODIFY/DESTROY/QUERY_SQ |
+ * | uid 0 or RAW_TX            | CREATE_SQ |
  *
- * RAW_TX and INTERNAL_DEVICE_RESOURCES gate no command here: the first is
- * for raw-packet queues, the second for register-level access (resource
- * dump), which the register file enforces.
+ * RAW_TX gates CREATE_SQ (raw Ethernet frames); INTERNAL_DEVICE_RESOURCES
+ * gates register-level access (resource dump), which the register file
+ * enforces.
  *
  * Owns: the table. Never: dispatch (see firmware.ts).
  */
@@ -24,10 +27,15 @@ import { bootCommands } from './boot.js';
 import { capsCommands } from './caps.js';
 import type { CommandSpec } from './command.js';
 import { diagCommands } from './diag.js';
+import { eqCqCommands } from './eq-cq.js';
 import { mkeyCommands } from './mkey.js';
 import { pdCommands } from './pd.js';
+import { qpCommands } from './qp.js';
+import { sqRqCommands } from './sq-rq.js';
+import { tirTisCommands } from './tir-tis.js';
 import { uctxCommands } from './uctx.js';
 import { umemCommands } from './umem.js';
+import { vportCommands } from './vport.js';
 
 const rows: readonly CommandSpec[] = [
   ...bootCommands,
@@ -39,6 +47,11 @@ const rows: readonly CommandSpec[] = [
   ...pdCommands,
   ...mkeyCommands,
   ...diagCommands,
+  ...eqCqCommands,
+  ...sqRqCommands,
+  ...tirTisCommands,
+  ...qpCommands,
+  ...vportCommands,
 ];
 
 /** COMMAND_TABLE: see the module header. */

@@ -12,6 +12,7 @@
  */
 import type { DeviceIdentity } from '../../backend.js';
 import type { DmaSpace } from '../../dma.js';
+import type { Datapath } from '../datapath/datapath.js';
 import type { DiagCounters } from '../diag-counters.js';
 import type { HcaCaps } from '../hca-caps.js';
 import type { ObjectTable } from '../object-table.js';
@@ -61,6 +62,8 @@ export interface FwContext {
   accessRegister(uid: number, inbox: Buffer, outbox: Buffer): void;
   /** teardown: free every object and stop diagnostic sampling (TEARDOWN_HCA). */
   teardown(): void;
+  /** datapath: queues, ports and the vport. */
+  readonly datapath: Datapath;
 }
 
 /** CommandSpec: one row of the dispatch table. */

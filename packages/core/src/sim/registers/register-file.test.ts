@@ -40,6 +40,8 @@ describe('RegisterFile dispatch', () => {
     const regs = file.registers();
     expect(regs.map((r) => r.id)).toEqual([
       RegisterId.CORE_DUMP,
+      RegisterId.PMTU,
+      RegisterId.PAOS,
       RegisterId.PPCNT,
       RegisterId.MTRC_CAP,
       RegisterId.MTRC_CONF,

@@ -10,6 +10,8 @@
  * | id     | register      | access | uid != 0 needs  | module                   |
  * |--------|---------------|--------|-----------------|--------------------------|
  * | 0x402e | CORE_DUMP     | R / W  | TOOLS_RESOURCES | core-dump-register.ts    |
+ * | 0x5003 | PMTU          | R / W  | - (write: uid 0)| port-registers.ts        |
+ * | 0x5006 | PAOS          | R / W  | - (write: uid 0)| port-registers.ts        |
  * | 0x5008 | PPCNT         | R      | -               | ppcnt-register.ts        |
  * | 0x9040 | MTRC_CAP      | R / W  | TOOLS_RESOURCES | trace-registers.ts       |
  * | 0x9041 | MTRC_CONF     | R / W  | TOOLS_RESOURCES | trace-registers.ts       |
@@ -44,6 +46,7 @@ import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';
 import { CoreDumpRegister } from './core-dump-register.js';
+import { PaosRegister, PmtuRegister } from './port-registers.js';
 import { PpcntRegister } from './ppcnt-register.js';
 import type { RegisterHandler } from './register-handler.js';
 import { ResourceDumpRegister } from './resource-dump-register.js';
@@ -67,6 +70,8 @@ export class RegisterFile {
     const handlers: RegisterHandler[] = [
       new CoreDumpRegister(host, tools),
       new PpcntRegister(host),
+      new PaosRegister(host),
+      new PmtuRegister(host),
       ...createTraceRegisters(host, tools),
       new ResourceDumpRegister(host, tools),
     ];

@@ -1,0 +1,149 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DmaSpace } from '../dma.js';
+import { CQE_BYTES, CQE_INIT_OP_OWN, Cqe64, CqeOpcode, WqeOpcode } from '../ifc/wqe.js';
+import { silentLogger } from '../log.js';
+import { CompletionWriter } from '../sim/datapath/completion-writer.js';
+import type { CqData } from '../sim/datapath/queue-data.js';
+import { ObjectTable } from '../sim/object-table.js';
+import { cqeOwner, cqeReady, parseCqe } from './cqe.js';
+import {
+  readRecvWqe,
+  readSendWqe,
+  sendWqeBlocks,
+  writeRecvWqe,
+  writeSendWqe,
+} from './wqe-format.js';
+
+const sge = fc.record({
+  addr: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+  lkey: fc.integer({ min: 0, max: 0xffff_ffff }).filter((k) => k !== 0x100),
+  length: fc.integer({ min: 0, max: 0x7fff_ffff }),
+});
+
+describe('send and receive WQEs', () => {
+  it('read back what was written, at any ring position, wrapping at the ring end (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(WqeOpcode.SEND, WqeOpcode.RDMA_WRITE, WqeOpcode.RDMA_READ),
+        fc.array(sge, { maxLength: 6 }),
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xff_ffff }),
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        (opcode, sges, eth, hdr, index, qpn, signaled, raddr) => {
+          const ring = Buffer.alloc(8 * 64);
+          const w = {
+            opcode,
+            sges,
+            eth,
+            signaled,
+            ...(eth && { inlineHeader: Buffer.from(hdr) }),
+            ...(opcode !== WqeOpcode.SEND && { raddr, rkey: qpn }),
+          };
+          const blocks = writeSendWqe(ring, index, qpn, w);
+          expect(blocks).toBe(sendWqeBlocks(w));
+          const r = readSendWqe(ring, index, eth);
+          expect(r).toMatchObject({ opcode, wqeIndex: index, qpn, sges, signaled });
+          if (eth) expect(r.inlineHeader.equals(Buffer.from(hdr))).toBe(true);
+          if (opcode !== WqeOpcode.SEND) expect([r.raddr, r.rkey]).toEqual([raddr, qpn]);
+        },
+      ),
+    );
+  });
+
+  it('receive WQEs end early with INVALID_LKEY (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sge, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(64, 128),
+        (sges, stride) => {
+          const ring = Buffer.alloc(stride * 2, 0xee);
+          writeRecvWqe(ring, stride, stride, sges);
+          expect(readRecvWqe(ring, stride, stride)).toEqual(sges);
+        },
+      ),
+    );
+  });
+});
+
+describe('CQEs', () => {
+  it('the device writer and the driver parser agree, with the owner bit of each pass (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(
+          fc.record({
+            qpn: fc.integer({ min: 0, max: 0xff_ffff }),
+            wqeCounter: fc.integer({ min: 0, max: 0xffff }),
+            byteCnt: fc.integer({ min: 0, max: 0xffff_ffff }),
+            syndrome: fc.option(fc.integer({ min: 1, max: 0x22 }), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (logSize, list) => {
+          const dma = new DmaSpace();
+          const entries = 1 << logSize;
+          const buf = Buffer.alloc(entries * CQE_BYTES + 64);
+          for (let i = 0; i < entries; i++)
+            Cqe64.set(buf, 'op_own', CQE_INIT_OP_OWN, i * CQE_BYTES);
+          const addr = dma.map(buf);
+          const objects = new ObjectTable(() => 1 << 20);
+          objects.create('EQ', 0, {});
+          const data: CqData = {
+            ring: { addr, bytes: entries * CQE_BYTES, dbr: addr + BigInt(entries * CQE_BYTES) },
+            logSize,
+            eqn: 1,
+            pi: 0,
+            arm: 'none',
+            overruns: 0,
+          };
+          const cq = objects.create('CQ', 0, {}, [], data);
+          const w = new CompletionWriter(dma, objects, () => false, silentLogger);
+          let ci = 0;
+          for (const c of list) {
+            expect(cqeReady(buf, ci, logSize)).toBe(false);
+            const error = c.syndrome !== undefined;
+            const opcode = error ? CqeOpcode.REQ_ERR : CqeOpcode.REQ;
+            expect(w.complete(cq.id, { ...c, opcode, wqeOpcode: 0x0a })).toBe(true);
+            expect(cqeReady(buf, ci, logSize)).toBe(true);
+            const base = (ci & (entries - 1)) * CQE_BYTES;
+            expect(Cqe64.get(buf, 'op_own', base) & 1).toBe(cqeOwner(ci, logSize));
+            const p = parseCqe(buf, base);
+            expect(p).toMatchObject({ opcode, error, qpn: c.qpn, wqeCounter: c.wqeCounter });
+            if (error) expect(p.syndrome).toBe(c.syndrome);
+            else expect(p.byteCnt).toBe(c.byteCnt);
+            ci++;
+            buf.writeUInt32BE(ci, entries * CQE_BYTES);
+          }
+        },
+      ),
+    );
+  });
+
+  it('a full CQ drops the CQE and counts an overrun', () => {
+    const dma = new DmaSpace();
+    const buf = Buffer.alloc(2 * CQE_BYTES + 64);
+    const addr = dma.map(buf);
+    const objects = new ObjectTable(() => 8);
+    const data: CqData = {
+      ring: { addr, bytes: 128, dbr: addr + 128n },
+      logSize: 1,
+      eqn: 9,
+      pi: 0,
+      arm: 'none',
+      overruns: 0,
+    };
+    const cq = objects.create('CQ', 0, {}, [], data);
+    const w = new CompletionWriter(dma, objects, () => false, silentLogger);
+    const c = { opcode: CqeOpcode.REQ, qpn: 1, wqeCounter: 0, byteCnt: 1 };
+    expect([w.complete(cq.id, c), w.complete(cq.id, c), w.complete(cq.id, c)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(data.overruns).toBe(1);
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * EthTransport: the simulated device's Ethernet send and receive paths.
+ *
+ * ETHERNET SEND
+ * An SQ WQE is ctrl + eth segment (optional inline L2 header:
+ * `inline_hdr_sz` bytes from `inline_hdr_start` on) + data segments
+ * (lkey + virtual address, see key-access.ts). The frame leaves through
+ * the port of the SQ's TIS (`lag_tx_port_affinity`, 0 = port 1). A port
+ * that is down drops it (`if_out_discards`); the WQE still completes, as
+ * on hardware. A CQE is written when the WQE asks for one (CQ_UPDATE).
+ *
+ * ETHERNET RECEIVE (minimal steering)
+ * A frame from the wire is checked in this order, each failure counted on
+ * the port (PPCNT) and the frame dropped:
+ *   corrupted on the wire             a_frame_check_sequence_errors
+ *   longer than the port's MTU - 4    a_frame_too_long_errors
+ *   (then counted a_frames_received_ok / a_octets_received_ok)
+ *   vport admin DOWN, MAC not ours, no TIR, TIR's RQ not RDY, no RQ WQE
+ *   posted, RQ's CQ full, buffers too small   if_in_discards
+ * Steering: the frame goes to the function's first (lowest-numbered) TIR
+ * and its `inline_rqn`. Delivered frames count in the vport's
+ * received_eth_* counters. So for a wire from A to B:
+ *   posted on A = A.a_frames_transmitted_ok + A.if_out_discards
+ *   A.a_frames_transmitted_ok = B.a_frames_received_ok
+ *        + B.a_frame_check_sequence_errors + B.a_frame_too_long_errors
+ *   B.a_frames_received_ok = B.if_in_discards + B vport received packets
+ *
+ * Owns: the Ethernet semantics. Never: rings, keys, ports or counters
+ * (borrowed from the data path).
+ */
+import { VportState } from '../../ifc/vport.js';
+import { QueueState } from '../../ifc/wq.js';
+import {
+  CqeOpcode,
+  CqeSyndrome,
+  INVALID_LKEY,
+  WQE_CTRL_CQ_UPDATE,
+  WQE_SEG_BYTES,
+  WqeCtrlSeg,
+  WqeDataSeg,
+  WqeEthSeg,
+  WqeOpcode,
+} from '../../ifc/wqe.js';
+import type { FwObject } from '../object-table.js';
+import { bump } from './counter-store.js';
+import type { Datapath } from './datapath.js';
+import { gather, isKeyFault, keyViews } from './key-access.js';
+import { frameClass } from './nic-vport.js';
+import type { RqData, SqData, TirData, TisData } from './queue-data.js';
+
+const WQEBB = 64;
+
+/** EthTransport: see the module header. */
+export class EthTransport {
+  constructor(private readonly dp: Datapath) {}
+
+  /** transmit: send `frame` out of port `n`, counting it (see the module header). */
+  transmit(n: number, frame: Buffer): void {
+    const port = this.dp.port(n);
+    const c = this.dp.counters(n);
+    if (!port?.operUp || !port.wire) {
+      bump(c, 'if_out_discards');
+      return;
+    }
+    const cls = frameClass(frame);
+    bump(c, 'a_frames_transmitted_ok');
+    bump(c, 'a_octets_transmitted_ok', frame.length);
+    if (cls === 'broadcast') bump(c, 'a_broadcast_frames_xmitted_ok');
+    if (cls === 'multicast') bump(c, 'a_multicast_frames_xmitted_ok');
+    this.dp.vport.count(`transmitted_eth_${cls}`, frame.length);
+    port.wire.transmit(frame);
+  }
+
+  /** receive: a frame arrived on port `n` (see the module header). */
+  receive(n: number, frame: Buffer, intact: boolean): void {
+    if (this.dp.host.halted()) return;
+    const port = this.dp.port(n);
+    const c = this.dp.counters(n);
+    if (!port) return;
+    if (!intact) {
+      bump(c, 'a_frame_check_sequence_errors');
+      return;
+    }
+    if (frame.length + 4 > port.operMtu) {
+      bump(c, 'a_frame_too_long_errors');
+      return;
+    }
+    const cls = frameClass(frame);
+    bump(c, 'a_frames_received_ok');
+    bump(c, 'a_octets_received_ok', frame.length);
+    if (cls === 'broadcast') bump(c, 'a_broadcast_frames_received_ok');
+    if (cls === 'multicast') bump(c, 'a_multicast_frames_received_ok');
+    if (this.deliver(frame)) this.dp.vport.count(`received_eth_${cls}`, frame.length);
+    else bump(c, 'if_in_discards');
+  }
+
+  private deliver(frame: Buffer): boolean {
+    if (this.dp.vport.adminState === VportState.DOWN) return false;
+    if (frame.length >= 6 && !this.dp.vport.accepts(frame.subarray(0, 6))) return false;
+    const rq = this.steer();
+    if (!rq || Number(rq.context.state) !== QueueState.RDY) return false;
+    const d = rq.data;
+    const { dma } = this.dp.host;
+    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
+    const dbr = dma.resolve(d.ring.dbr, 8);
+    if (!ring || !dbr) return false;
+    const pc = dbr.readUInt32BE(0) & 0xffff;
+    if ((d.cc & 0xffff) === pc) return false;
+    if (!this.cqHasRoom(d.cqn)) return false;
+    const base = (d.cc & ((1 << d.logSize) - 1)) * d.stride;
+    const wqeCounter = d.cc & 0xffff;
+    const views: Buffer[] = [];
+    let room = 0;
+    let fault: number | undefined;
+    for (let at = base; at < base + d.stride; at += WQE_SEG_BYTES) {
+      const lkey = WqeDataSeg.get(ring, 'lkey', at);
+      if (lkey === INVALID_LKEY) break;
+      const len = WqeDataSeg.get(ring, 'byte_count', at) & 0x7fff_ffff;
+      if (len === 0) continue;
+      const addr = WqeDataSeg.get64(ring, 'addr', at);
+      const v = keyViews(dma, this.dp.host.objects, lkey, addr, len, 'lw', d.pd);
+      if (isKeyFault(v)) {
+        fault = v.syndrome;
+        break;
+      }
+      views.push(...v);
+      room += len;
+    }
+    d.cc++;
+    rq.context.hw_counter = d.cc & 0xffff_ffff;
+    if (fault === undefined && room < frame.length) fault = CqeSyndrome.LOCAL_LENGTH_ERR;
+    if (fault !== undefined) {
+      this.dp.cqes.complete(d.cqn, {
+        opcode: CqeOpcode.RESP_ERR,
+        qpn: rq.id,
+        wqeCounter,
+        byteCnt: 0,
+        syndrome: fault,
+      });
+      return false;
+    }
+    let left = frame.length;
+    for (const v of views) {
+      if (left === 0) break;
+      const n = Math.min(left, v.length);
+      frame.copy(v, 0, frame.length - left, frame.length - left + n);
+      left -= n;
+    }
+    this.dp.cqes.complete(d.cqn, {
+      opcode: CqeOpcode.RESP_SEND,
+      qpn: rq.id,
+      wqeCounter,
+      byteCnt: frame.length,
+    });
+    return true;
+  }
+
+  /** cqHasRoom: whether CQ `cqn` can take one more CQE. */
+  cqHasRoom(cqn: number): boolean {
+    const cq = this.dp.host.objects.get<{ ring: { dbr: bigint }; logSize: number; pi: number }>(
+      'CQ',
+      cqn,
+    );
+    if (!cq) return false;
+    const dbr = this.dp.host.dma.resolve(cq.data.ring.dbr, 8);
+    if (!dbr) return false;
+    const ci = dbr.readUInt32BE(0) & 0xff_ffff;
+    return ((cq.data.pi - ci) & 0xff_ffff) < 1 << cq.data.logSize;
+  }
+
+  /** steer: the RQ of the function's first TIR. */
+  private steer(): FwObject<RqData> | undefined {
+    let best: { id: number; rqn: number } | undefined;
+    for (const o of this.dp.host.objects.objects()) {
+      if (o.type === 'TIR' && (!best || o.id < best.id)) {
+        best = { id: o.id, rqn: (o.data as TirData).rqn };
+      }
+    }
+    return best ? this.dp.host.objects.get<RqData>('RQ', best.rqn) : undefined;
+  }
+
+  /** processSq: execute an SQ's WQEs up to its producer counter. */
+  processSq(sqn: number): void {
+    const sq = this.dp.host.objects.get<SqData>('SQ', sqn);
+    if (!sq || Number(sq.context.state) !== QueueState.RDY) return;
+    const d = sq.data;
+    const { dma } = this.dp.host;
+    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
+    const dbr = dma.resolve(d.ring.dbr, 8);
+    if (!ring || !dbr) return;
+    const pc = dbr.readUInt32BE(4) & 0xffff;
+    const tis = this.dp.host.objects.get<TisData>('TIS', d.tisn);
+    const portNum = tis?.data.port || 1;
+    const mask = (1 << d.logSize) - 1;
+    const seg = (base: number, k: number) => (base + k * WQE_SEG_BYTES) % d.ring.bytes;
+    while ((d.cc & 0xffff) !== pc) {
+      const base = (d.cc & mask) * WQEBB;
+      const opcode = WqeCtrlSeg.get(ring, 'opcode', base);
+      const ds = WqeCtrlSeg.get(ring, 'ds', base);
+      const wqeCounter = WqeCtrlSeg.get(ring, 'wqe_index', base);
+      const signaled = (WqeCtrlSeg.get(ring, 'fm_ce_se', base) & WQE_CTRL_CQ_UPDATE) !== 0;
+      const blocks = Math.max(1, Math.ceil(ds / 4));
+      d.cc += blocks;
+      sq.context.hw_counter = d.cc & 0xffff_ffff;
+      let bytes = 0;
+      if (opcode === WqeOpcode.SEND && ds >= 2) {
+        const frame = this.buildFrame(ring, base, ds, seg, d.pd);
+        if (typeof frame === 'number') {
+          this.sqError(sq.id, d, wqeCounter, opcode, frame);
+          sq.context.state = QueueState.ERR;
+          return;
+        }
+        bytes = frame.length;
+        this.transmit(portNum, frame);
+      } else if (opcode !== WqeOpcode.NOP) {
+        this.sqError(sq.id, d, wqeCounter, opcode, CqeSyndrome.LOCAL_QP_OP_ERR);
+        sq.context.state = QueueState.ERR;
+        return;
+      }
+      if (signaled) {
+        this.dp.cqes.complete(d.cqn, {
+          opcode: CqeOpcode.REQ,
+          qpn: sq.id,
+          wqeCounter,
+          byteCnt: bytes,
+        });
+      }
+    }
+  }
+
+  private sqError(sqn: number, d: SqData, wqeCounter: number, op: number, syndrome: number): void {
+    this.dp.cqes.complete(d.cqn, {
+      opcode: CqeOpcode.REQ_ERR,
+      qpn: sqn,
+      wqeCounter,
+      byteCnt: 0,
+      syndrome,
+      wqeOpcode: op,
+    });
+  }
+
+  /** buildFrame: the frame an Ethernet send WQE describes, or a CQE syndrome. */
+  private buildFrame(
+    ring: Buffer,
+    base: number,
+    ds: number,
+    seg: (base: number, k: number) => number,
+    pd: number,
+  ): Buffer | number {
+    const eth = seg(base, 1);
+    const hdr = WqeEthSeg.get(ring, 'inline_hdr_sz', eth);
+    const inlineSegs = hdr <= 2 ? 0 : Math.ceil((hdr - 2) / WQE_SEG_BYTES);
+    if (2 + inlineSegs > ds) return CqeSyndrome.LOCAL_LENGTH_ERR;
+    const parts: Buffer[] = [];
+    let total = hdr;
+    for (let k = 2 + inlineSegs; k < ds; k++) {
+      const at = seg(base, k);
+      const len = WqeDataSeg.get(ring, 'byte_count', at) & 0x7fff_ffff;
+      const lkey = WqeDataSeg.get(ring, 'lkey', at);
+      const addr = WqeDataSeg.get64(ring, 'addr', at);
+      const v = keyViews(this.dp.host.dma, this.dp.host.objects, lkey, addr, len, 'lr', pd);
+      if (isKeyFault(v)) return v.syndrome;
+      parts.push(...v);
+      total += len;
+    }
+    const frame = Buffer.allocUnsafe(total);
+    let pos = 0;
+    if (hdr > 0) {
+      const start = eth + WqeEthSeg.byteOffset('inline_hdr_start');
+      pos += ring.copy(frame, 0, start, start + Math.min(2, hdr));
+      for (let k = 0; k < inlineSegs; k++) {
+        const at = seg(base, 2 + k);
+        const n = Math.min(WQE_SEG_BYTES, hdr - pos);
+        pos += ring.copy(frame, pos, at, at + n);
+      }
+    }
+    gather(parts, frame, pos);
+    return frame;
+  }
+}
