@@ -7,6 +7,7 @@ import {
   CmdHdrIn,
   CmdHdrOut,
   CmdStatus,
+  DeallocPdIn,
   hcaCapOpMod,
   isAuxError,
   MAX_CMD_BYTES,
@@ -29,6 +30,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { CTL_TAINT } from './ctl-context.js';
 import { RpcScope } from './scope.js';
+import { allocPd, send } from './test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, ROOT, USER } from './test-support/rig.js';
 
 let rig: CtlRig;
@@ -319,6 +321,26 @@ describe('CtlContext.close', () => {
     await rejects(ctx.umemReg(Buffer.alloc(4096)), 'ENODEV');
     await rejects(ctx.umemUnreg(1), 'ENODEV');
     expect(rig.audit.filter((l) => l.event === 'ctl.close')).toHaveLength(1);
+  });
+
+  it('is pristine only while it holds nothing: no call in flight, umem or object', async () => {
+    rig = await ctlRig();
+    const ctx = await rig.open(ROOT);
+    expect(ctx.pristine).toBe(true);
+    const nop = ctx.rpc({ scope: 1, inbox: buildInbox(NopIn, Op.NOP), outLen: 16 });
+    expect(ctx.pristine).toBe(false);
+    await nop;
+    expect(ctx.pristine).toBe(true);
+    const pd = await allocPd(ctx);
+    expect(ctx.pristine).toBe(false);
+    await send(ctx, buildInbox(DeallocPdIn, Op.DEALLOC_PD, { pd }));
+    expect(ctx.pristine).toBe(true);
+    const umem = await ctx.umemReg(Buffer.alloc(4096));
+    expect(ctx.pristine).toBe(false);
+    await ctx.umemUnreg(umem);
+    expect(ctx.pristine).toBe(true);
+    await ctx.close();
+    expect(ctx.pristine).toBe(false);
   });
 
   it('waits for RPCs in flight before it releases the uid', async () => {

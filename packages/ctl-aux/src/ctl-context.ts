@@ -120,6 +120,20 @@ export class CtlContext implements CtlChannel, AuditSubject {
     return this.goneWhy !== undefined;
   }
 
+  /**
+   * pristine: open, with no call in flight, no umem and no firmware object
+   * of its own — nothing a fresh context would not have, so a server may
+   * hand it to the next caller of the same principal and privileges.
+   */
+  get pristine(): boolean {
+    return (
+      this.goneWhy === undefined &&
+      this.active === 0 &&
+      this.umems.count === 0 &&
+      this.ledger.size === 0
+    );
+  }
+
   /** info: uid and capabilities; ENODEV once closed. */
   info(): CtlInfo {
     this.ensureOpen();

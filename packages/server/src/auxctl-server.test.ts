@@ -1,4 +1,6 @@
 import {
+  AllocPdIn,
+  AllocPdOut,
   buildInbox,
   CapType,
   CmdHdrOut,
@@ -337,6 +339,35 @@ describe('AuxctlServer over mTLS', () => {
     expect(seen[0]).toBe('snapshot');
     expect(seen).toContain('taint');
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  });
+});
+
+describe('Exec keeps a pristine context for the next Exec', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ execContextIdleMs: 200 });
+  });
+  afterAll(() => h.close());
+
+  const uctxs = () => h.server.fleet.sim(DEV0).engine.objectCounts().UCTX ?? 0;
+
+  it('shares one context across consecutive Execs, closes one that made objects, and drops idle ones', async () => {
+    const c = h.ctl(h.admin);
+    const base = uctxs();
+    for (let i = 0; i < 5; i++) expect((await exec(c, {})).outbox[0]).toBe(0);
+    expect(uctxs()).toBe(base + 1);
+    // ALLOC_PD leaves a PD in the context: it is closed (PD and all) instead of kept.
+    const pd = await exec(c, {
+      inbox: buildInbox(AllocPdIn, Op.ALLOC_PD),
+      outLen: AllocPdOut.bytes,
+    });
+    expect(pd.outbox[0]).toBe(0);
+    expect(h.server.fleet.sim(DEV0).engine.objectCounts().PD).toBeUndefined();
+    expect(uctxs()).toBe(base);
+    await exec(c, {});
+    expect(uctxs()).toBe(base + 1);
+    for (let i = 0; i < 300 && uctxs() !== base; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(uctxs()).toBe(base);
   });
 });
 

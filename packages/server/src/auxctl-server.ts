@@ -42,6 +42,7 @@ import {
 } from './security/index.js';
 import { ctlServiceImpl } from './services/ctl-service.js';
 import { deviceServiceImpl } from './services/device-service.js';
+import { ExecContexts } from './services/exec-contexts.js';
 
 /** ServerLimits: per-principal and per-session bounds. */
 export interface ServerLimits {
@@ -93,6 +94,12 @@ export interface AuxctlServerOptions {
   /** How long stop() lets calls finish before cancelling them (default 5000 ms). */
   readonly drainTimeoutMs?: number;
   /**
+   * How long Exec keeps a pristine context for the next Exec of the same
+   * principal, device and privileges (default 2000 ms; 0 = open and close
+   * one per call). See services/exec-contexts.ts.
+   */
+  readonly execContextIdleMs?: number;
+  /**
    * host:port of a plain-HTTP `GET /metrics` endpoint (Prometheus text
    * format; default: none). It has no authentication or TLS: use a
    * loopback address, or one only the scraper can reach.
@@ -111,6 +118,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:9339';
 export class AuxctlServer {
   private server: Server | undefined;
   private fleetRef: DeviceFleet | undefined;
+  private execContexts: ExecContexts | undefined;
   private dumpService: DumpService | undefined;
   private events: DeviceEventLog | undefined;
   private policy: PolicyStore | undefined;
@@ -243,6 +251,9 @@ export class AuxctlServer {
       name: 'sessions',
     });
 
+    const execContexts = new ExecContexts({ idleMs: o.execContextIdleMs ?? 2000, perKey: 8 });
+    this.execContexts = execContexts;
+
     const maxMsg = l.maxMessageBytes ?? 1 << 20;
     const server = new Server({
       'grpc.max_receive_message_length': maxMsg,
@@ -259,6 +270,7 @@ export class AuxctlServer {
         session: { maxInFlight: l.maxInFlight ?? 16 },
         dumps: this.dumpService,
         fw: this.metrics,
+        execContexts,
       }),
     );
     this.healthImpl = new HealthImplementation({
@@ -332,6 +344,7 @@ export class AuxctlServer {
       });
     }
     // Scrapes stay possible while calls drain; the endpoint goes before the devices.
+    await this.execContexts?.close();
     await this.metricsHttp?.close();
     this.events?.close();
     this.policy?.close();

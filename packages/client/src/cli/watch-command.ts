@@ -7,7 +7,7 @@
  * Owns the one-line rendering of events. An interrupt is a clean end
  * (exit 0); a server error ends the stream with its exit code.
  */
-import { deviceStateToJSON, WatchDevicesResponse } from '@auxctl/proto';
+import { deviceStateToJSON, PortState, WatchDevicesResponse } from '@auxctl/proto';
 import type { Command } from 'commander';
 import { AuxctlClient } from '../auxctl-client.js';
 import { parseIntInRange } from './cli-args.js';
@@ -37,6 +37,9 @@ export function eventLine(e: WatchDevicesResponse): string {
         break;
       case 'taint':
         detail = ev.taint.reason;
+        break;
+      case 'port':
+        detail = `port ${ev.port.port} ${ev.port.state === PortState.PORT_STATE_UP ? 'up' : 'down'}`;
         break;
       default: {
         const payload = (WatchDevicesResponse.toJSON(e) as Record<string, unknown>)[ev.$case];

@@ -25,14 +25,20 @@ export interface AuthorizedContext {
   readonly channel: CtlChannel;
 }
 
-/** openAuthorized: check, authorize and open; throws EINVAL, EPERM, ENOENT, ENODEV. */
-export async function openAuthorized(
+/** CtlAuthorization: what the policy allowed a call: scope, principal and privileges. */
+export interface CtlAuthorization {
+  readonly scope: RpcScopeValue;
+  readonly principal: string;
+  readonly caps: { readonly sys_admin: true; readonly sys_rawio: boolean };
+}
+
+/** authorizeCtl: check the scope and device and ask the policy; throws EINVAL, EPERM, ENOENT. */
+export function authorizeCtl(
   fleet: DeviceFleet,
   call: CallContext,
   device: string,
   wireScope: RpcScope,
-  fw?: FwCommandObserver,
-): Promise<AuthorizedContext> {
+): CtlAuthorization {
   const fwctl = fwctlScopeOf(wireScope);
   if (fwctl === undefined) {
     throw new AuxError(
@@ -46,9 +52,22 @@ export async function openAuthorized(
     throw new AuxError('EPERM', 'call is not authorized');
   }
   call.authorize({ device, ...(scopeName && { scope: scopeName }) });
-  const ctx = await fleet.open(device, {
+  return {
+    scope: fwctl as RpcScopeValue,
     principal: call.principal,
     caps: { sys_admin: true, sys_rawio: fwctl === 3 },
-  });
-  return { ctx, scope: fwctl as RpcScopeValue, channel: meteredChannel(ctx, device, fw) };
+  };
+}
+
+/** openAuthorized: authorizeCtl, then open; throws EINVAL, EPERM, ENOENT, ENODEV. */
+export async function openAuthorized(
+  fleet: DeviceFleet,
+  call: CallContext,
+  device: string,
+  wireScope: RpcScope,
+  fw?: FwCommandObserver,
+): Promise<AuthorizedContext> {
+  const { scope, principal, caps } = authorizeCtl(fleet, call, device, wireScope);
+  const ctx = await fleet.open(device, { principal, caps });
+  return { ctx, scope, channel: meteredChannel(ctx, device, fw) };
 }

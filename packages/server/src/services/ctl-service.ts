@@ -3,8 +3,9 @@
  * ResourceDump through the DumpService (capture into the dump store, then
  * stream with backpressure, or resume).
  *
- * Owns the per-principal session cap and Exec's open -> rpc -> close. It
- * must never return with a context left open, on success or failure.
+ * Owns the per-principal session cap and Exec's open -> rpc -> close (the
+ * close may be deferred by ExecContexts). It must never leave a context
+ * open that nobody will close, on success or failure.
  */
 import { AuxError } from '@auxctl/core';
 import type {
@@ -22,9 +23,10 @@ import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { DumpService } from '../dumps/index.js';
 import { type AdapterEnv, bidiStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
-import type { FwCommandObserver } from '../metrics/metered-channel.js';
-import { openAuthorized } from './ctl-access.js';
+import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
+import { authorizeCtl } from './ctl-access.js';
 import { runSession, type SessionLimits } from './ctl-session.js';
+import type { ExecContexts } from './exec-contexts.js';
 
 const SERVICE = 'auxctl.v1.CtlService';
 
@@ -38,6 +40,8 @@ export interface CtlServiceDeps {
   readonly dumps: DumpService;
   /** Receives every firmware RPC of Exec and Session (metrics). */
   readonly fw?: FwCommandObserver;
+  /** The contexts Exec keeps between calls. */
+  readonly execContexts: ExecContexts;
 }
 
 /** ctlServiceImpl: the CtlService handlers. */
@@ -45,18 +49,21 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
   const { fleet } = deps;
   return {
     exec: unary<ExecRequest, ExecResponse>(env, `${SERVICE}/Exec`, async (req, cctx) => {
-      const { ctx, scope, channel } = await openAuthorized(
-        fleet,
-        cctx,
-        req.device,
-        req.scope,
-        deps.fw,
-      );
+      const { scope, principal, caps } = authorizeCtl(fleet, cctx, req.device, req.scope);
+      const key = { principal, device: req.device, rawio: caps.sys_rawio };
+      const ctx =
+        deps.execContexts.take(key) ?? (await fleet.open(req.device, { principal, caps }));
+      let answered = false;
       try {
         if (cctx.signal.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
-        return { outbox: await channel.rpc({ scope, inbox: req.inbox, outLen: req.outLen }) };
+        const channel = meteredChannel(ctx, req.device, deps.fw);
+        const outbox = await channel.rpc({ scope, inbox: req.inbox, outLen: req.outLen });
+        answered = true;
+        return { outbox };
       } finally {
-        await ctx.close();
+        // Kept for the next Exec only when the RPC went through and left nothing behind.
+        if (answered) await deps.execContexts.give(key, ctx);
+        else await ctx.close();
       }
     }),
     session: bidiStream<SessionRequest, SessionResponse>(

@@ -19,6 +19,7 @@ import {
   HealthReporterName,
   type ListDevicesRequest,
   type ListDevicesResponse,
+  PortState,
   ReloadCause,
   ReloadPhase,
   type WatchDevicesRequest,
@@ -254,5 +255,16 @@ export function toResponse(l: LoggedEvent): WatchDevicesResponse {
       };
     case 'taint':
       return { ...base, event: { $case: 'taint', taint: { reason: e.reason } } };
+    case 'port':
+      return {
+        ...base,
+        event: {
+          $case: 'port',
+          port: {
+            port: e.port,
+            state: e.state === 'up' ? PortState.PORT_STATE_UP : PortState.PORT_STATE_DOWN,
+          },
+        },
+      };
   }
 }

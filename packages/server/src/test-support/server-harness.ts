@@ -42,6 +42,8 @@ export async function startHarness(
     listen: '127.0.0.1:0',
     health: { poll: false },
     drainTimeoutMs: 1000,
+    // Exec opens and closes a context per call here, so object counts are exact at any moment.
+    execContextIdleMs: 0,
     ...opts,
     ...(policyPath && { policyPath }),
   });

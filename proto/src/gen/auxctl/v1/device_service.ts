@@ -29,6 +29,49 @@ import {
   HealthReporterReport,
 } from "./health.js";
 
+/** PortState is the operational state of a physical port's link. */
+export enum PortState {
+  /** PORT_STATE_UNSPECIFIED - Not reported. */
+  PORT_STATE_UNSPECIFIED = 0,
+  /** PORT_STATE_UP - The link is up. */
+  PORT_STATE_UP = 1,
+  /** PORT_STATE_DOWN - The link is down. */
+  PORT_STATE_DOWN = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function portStateFromJSON(object: any): PortState {
+  switch (object) {
+    case 0:
+    case "PORT_STATE_UNSPECIFIED":
+      return PortState.PORT_STATE_UNSPECIFIED;
+    case 1:
+    case "PORT_STATE_UP":
+      return PortState.PORT_STATE_UP;
+    case 2:
+    case "PORT_STATE_DOWN":
+      return PortState.PORT_STATE_DOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PortState.UNRECOGNIZED;
+  }
+}
+
+export function portStateToJSON(object: PortState): string {
+  switch (object) {
+    case PortState.PORT_STATE_UNSPECIFIED:
+      return "PORT_STATE_UNSPECIFIED";
+    case PortState.PORT_STATE_UP:
+      return "PORT_STATE_UP";
+    case PortState.PORT_STATE_DOWN:
+      return "PORT_STATE_DOWN";
+    case PortState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** ReloadPhase is where a reload is. */
 export enum ReloadPhase {
   /** RELOAD_PHASE_UNSPECIFIED - Not reported. */
@@ -249,7 +292,18 @@ export interface WatchDevicesResponse {
      * (or reconnect with `send_snapshot`).
      */
     { $case: "eventsLost"; eventsLost: EventsLost }
+    | //
+    /** A physical port's link went up or down. */
+    { $case: "port"; port: PortEvent }
     | undefined;
+}
+
+/** PortEvent is a link change of one physical port (a PORT_CHANGE event). */
+export interface PortEvent {
+  /** The local port number, from 1. */
+  port: number;
+  /** The link's new state. */
+  state: PortState;
 }
 
 /** AuxDeviceAdded says an aux device appeared. */
@@ -613,6 +667,9 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
       case "eventsLost":
         EventsLost.encode(message.event.eventsLost, writer.uint32(90).fork()).join();
         break;
+      case "port":
+        PortEvent.encode(message.event.port, writer.uint32(98).fork()).join();
+        break;
     }
     return writer;
   },
@@ -721,6 +778,14 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
             message.event = { $case: "eventsLost", eventsLost: EventsLost.decode(reader, reader.uint32()) };
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.event = { $case: "port", port: PortEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -762,6 +827,8 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
         ? { $case: "eventsLost", eventsLost: EventsLost.fromJSON(object.eventsLost) }
         : isSet(object.events_lost)
         ? { $case: "eventsLost", eventsLost: EventsLost.fromJSON(object.events_lost) }
+        : isSet(object.port)
+        ? { $case: "port", port: PortEvent.fromJSON(object.port) }
         : undefined,
     };
   },
@@ -793,6 +860,8 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
       obj.reload = ReloadEvent.toJSON(message.event.reload);
     } else if (message.event?.$case === "eventsLost") {
       obj.eventsLost = EventsLost.toJSON(message.event.eventsLost);
+    } else if (message.event?.$case === "port") {
+      obj.port = PortEvent.toJSON(message.event.port);
     }
     return obj;
   },
@@ -863,7 +932,98 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
         }
         break;
       }
+      case "port": {
+        if (object.event?.port !== undefined && object.event?.port !== null) {
+          message.event = { $case: "port", port: PortEvent.fromPartial(object.event.port) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBasePortEvent(): PortEvent {
+  return { port: 0, state: 0 };
+}
+
+export const PortEvent: MessageFns<PortEvent> = {
+  encode(message: PortEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.port !== 0) {
+      writer.uint32(8).uint32(message.port);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.port = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortEvent {
+    return {
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+      state: isSet(object.state) ? portStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: PortEvent): unknown {
+    const obj: any = {};
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    if (message.state !== 0) {
+      obj.state = portStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortEvent>, I>>(base?: I): PortEvent {
+    return PortEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortEvent>, I>>(object: I): PortEvent {
+    const message = createBasePortEvent();
+    message.port = object.port ?? 0;
+    message.state = object.state ?? 0;
     return message;
   },
 };

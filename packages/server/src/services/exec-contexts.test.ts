@@ -1,0 +1,129 @@
+import type { CtlContext } from '@auxctl/ctl-aux';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ExecContexts } from './exec-contexts.js';
+
+interface Fake {
+  ctx: CtlContext;
+  closes: number;
+  pristine: boolean;
+}
+
+function fake(): Fake {
+  const f: Fake = { closes: 0, pristine: true, ctx: undefined as unknown as CtlContext };
+  f.ctx = {
+    get pristine() {
+      return f.pristine && f.closes === 0;
+    },
+    close: async () => {
+      f.closes++;
+    },
+  } as unknown as CtlContext;
+  return f;
+}
+
+const A = { principal: 'spiffe://auxctl/a', device: '0000:08:00.0', rawio: false };
+const B = { ...A, principal: 'spiffe://auxctl/b' };
+
+describe('ExecContexts', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('hands a kept context back to the same principal, device and privileges only', async () => {
+    const pool = new ExecContexts({ idleMs: 1000, perKey: 4 });
+    const c = fake();
+    await pool.give(A, c.ctx);
+    expect(c.closes).toBe(0);
+    expect(pool.take(B)).toBeUndefined();
+    expect(pool.take({ ...A, rawio: true })).toBeUndefined();
+    expect(pool.take({ ...A, device: '0000:09:00.0' })).toBe(undefined);
+    expect(pool.take(A)).toBe(c.ctx);
+    expect(pool.take(A)).toBeUndefined();
+    await pool.close();
+  });
+
+  it('closes at once what is not pristine, what exceeds perKey, and everything when idleMs is 0', async () => {
+    const pool = new ExecContexts({ idleMs: 1000, perKey: 1 });
+    const dirty = fake();
+    dirty.pristine = false;
+    await pool.give(A, dirty.ctx);
+    expect(dirty.closes).toBe(1);
+    const first = fake();
+    const second = fake();
+    await pool.give(A, first.ctx);
+    await pool.give(A, second.ctx);
+    expect([first.closes, second.closes]).toEqual([0, 1]);
+    await pool.close();
+    expect(first.closes).toBe(1);
+    const off = new ExecContexts({ idleMs: 0, perKey: 8 });
+    const c = fake();
+    await off.give(A, c.ctx);
+    expect(c.closes).toBe(1);
+    expect(off.size).toBe(0);
+  });
+
+  it('skips a kept context that stopped being pristine (its device went away)', async () => {
+    const pool = new ExecContexts({ idleMs: 1000, perKey: 4 });
+    const gone = fake();
+    const live = fake();
+    await pool.give(A, live.ctx);
+    await pool.give(A, gone.ctx);
+    gone.pristine = false;
+    expect(pool.take(A)).toBe(live.ctx);
+    await pool.close();
+  });
+
+  it('closes contexts idle for idleMs, and none younger', async () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const pool = new ExecContexts({ idleMs: 1000, perKey: 4, now: () => now });
+    const old = fake();
+    await pool.give(A, old.ctx);
+    now = 600;
+    const young = fake();
+    await pool.give(B, young.ctx);
+    now = 1000;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(old.closes).toBe(1);
+    expect(young.closes).toBe(0);
+    now = 1600;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(young.closes).toBe(1);
+    expect(pool.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('after close() nothing is kept and every context was closed exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ who: fc.constantFrom(A, B), pristine: fc.boolean(), take: fc.boolean() }),
+        ),
+        fc.integer({ min: 0, max: 3 }),
+        async (steps, perKey) => {
+          const pool = new ExecContexts({ idleMs: 1000, perKey });
+          const all: Fake[] = [];
+          const taken = new Set<CtlContext>();
+          for (const s of steps) {
+            if (s.take) {
+              const c = pool.take(s.who);
+              if (c) taken.add(c);
+              continue;
+            }
+            const c = fake();
+            c.pristine = s.pristine;
+            all.push(c);
+            await pool.give(s.who, c.ctx);
+          }
+          await pool.close();
+          expect(pool.size).toBe(0);
+          for (const c of all) {
+            // A context taken back is the caller's again: the pool must not have closed it.
+            expect(c.closes).toBe(taken.has(c.ctx) ? 0 : 1);
+          }
+        },
+      ),
+    );
+  });
+});

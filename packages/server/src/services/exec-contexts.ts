@@ -1,0 +1,126 @@
+/**
+ * ExecContexts: the ctl contexts Exec runs in, kept open for a moment
+ * between calls.
+ *
+ * Exec is "open a context, one RPC, close": on a device that is three
+ * firmware commands (CREATE_UCTX, the caller's, DESTROY_UCTX) for one the
+ * caller wanted, and a poller running Exec in a loop pays for all three
+ * every time. So a context whose RPC left it pristine (no object, no umem,
+ * nothing in flight: see CtlContext.pristine) is kept for `idleMs` and
+ * handed to the next Exec of the same principal on the same device with
+ * the same privileges. Each RPC is still authorized and audited on its
+ * own; what a caller can observe is only that consecutive Execs may share
+ * a uid. A context that is not pristine, or one more than `perKey` idle
+ * ones, is closed at once, as before.
+ *
+ * Idle contexts are closed by one sweep timer (unref'd, so it never keeps
+ * a process alive), by `close()`, and by the ctl driver when their device
+ * goes (then they are skipped and dropped here). `idleMs` 0 turns keeping
+ * off.
+ *
+ * Owns: the idle contexts. Never: authorization, or a context in use.
+ */
+import type { CtlContext } from '@auxctl/ctl-aux';
+
+/** ExecContextsOptions: how long and how many contexts are kept. */
+export interface ExecContextsOptions {
+  /** Idle time after which a kept context is closed (0 = keep none). */
+  readonly idleMs: number;
+  /** Most idle contexts per principal, device and privileges. */
+  readonly perKey: number;
+  /** Clock in ms (tests). */
+  readonly now?: () => number;
+}
+
+/** ExecContextKey: whose contexts may be shared. */
+export interface ExecContextKey {
+  readonly principal: string;
+  readonly device: string;
+  readonly rawio: boolean;
+}
+
+interface Idle {
+  readonly ctx: CtlContext;
+  readonly since: number;
+}
+
+const keyOf = (k: ExecContextKey): string => `${k.principal}\u0000${k.device}\u0000${k.rawio}`;
+
+/** ExecContexts: see the module header. */
+export class ExecContexts {
+  private readonly idle = new Map<string, Idle[]>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: ExecContextsOptions) {
+    this.now = o.now ?? (() => performance.now());
+  }
+
+  /** size: idle contexts kept now. */
+  get size(): number {
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
+  }
+
+  /** take: a kept context of `key` that is still pristine, or undefined. */
+  take(key: ExecContextKey): CtlContext | undefined {
+    const k = keyOf(key);
+    const list = this.idle.get(k);
+    let found: CtlContext | undefined;
+    while (list && list.length > 0 && found === undefined) {
+      const e = list.pop() as Idle;
+      if (e.ctx.pristine) found = e.ctx;
+    }
+    if (list?.length === 0) this.idle.delete(k);
+    return found;
+  }
+
+  /** give: keep `ctx` for the next Exec of `key`, or close it (see the module header). */
+  async give(key: ExecContextKey, ctx: CtlContext): Promise<void> {
+    const k = keyOf(key);
+    const list = this.idle.get(k) ?? [];
+    if (this.stopped || this.o.idleMs <= 0 || !ctx.pristine || list.length >= this.o.perKey) {
+      await ctx.close();
+      return;
+    }
+    list.push({ ctx, since: this.now() });
+    this.idle.set(k, list);
+    this.arm();
+  }
+
+  /** close: close every kept context; later gives close at once. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const all = [...this.idle.values()].flat();
+    this.idle.clear();
+    await Promise.all(all.map((e) => e.ctx.close()));
+  }
+
+  /** sweep: close the contexts idle for idleMs or more (the timer calls it). */
+  async sweep(): Promise<void> {
+    const cutoff = this.now() - this.o.idleMs;
+    const expired: CtlContext[] = [];
+    for (const [k, list] of this.idle) {
+      const keep = list.filter((e) => e.since > cutoff && e.ctx.pristine);
+      for (const e of list) if (!keep.includes(e)) expired.push(e.ctx);
+      if (keep.length > 0) this.idle.set(k, keep);
+      else this.idle.delete(k);
+    }
+    await Promise.all(expired.map((c) => c.close()));
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sweep().then(() => {
+        if (this.idle.size > 0 && !this.stopped) this.arm();
+      });
+    }, this.o.idleMs);
+    this.timer.unref();
+  }
+}
