@@ -16,7 +16,7 @@ import {
   SessionRequest,
   SessionResponse,
 } from './gen/auxctl/v1/ctl_service.js';
-import { AuxDevice, Device, DeviceIdentity } from './gen/auxctl/v1/device.js';
+import { AuxDevice, Device, DeviceIdentity, PortFunction } from './gen/auxctl/v1/device.js';
 import {
   AuxDeviceAdded,
   AuxDeviceRemoved,
@@ -27,6 +27,8 @@ import {
   HealthEvent,
   ListDevicesRequest,
   ListDevicesResponse,
+  PortEvent,
+  PortFunctionEvent,
   ReloadEvent,
   TaintEvent,
   WatchDevicesRequest,
@@ -34,6 +36,19 @@ import {
 } from './gen/auxctl/v1/device_service.js';
 import { DumpChunk, DumpHeader, DumpResume, DumpTrailer } from './gen/auxctl/v1/dump.js';
 import { HealthReporterReport, HealthReporterStatus } from './gen/auxctl/v1/health.js';
+import {
+  ActivateRequest,
+  ActivateResponse,
+  AddRequest,
+  AddResponse,
+  DeactivateRequest,
+  DeactivateResponse,
+  DeleteRequest,
+  ListRequest,
+  ListResponse,
+  SetRequest,
+  SetResponse,
+} from './gen/auxctl/v1/port_function_service.js';
 import * as arb from './test-support/arbitraries.js';
 
 /** Codec: the part of a generated message object a round trip needs. */
@@ -72,6 +87,23 @@ describe('auxctl.v1 DeviceService messages round-trip', () => {
   roundTrips('EventsLost', EventsLost, arb.eventsLost);
   roundTrips('HealthReporterStatus', HealthReporterStatus, arb.healthReporterStatus);
   roundTrips('HealthReporterReport', HealthReporterReport, arb.healthReporterReport);
+});
+
+describe('auxctl.v1 PortFunctionService messages round-trip', () => {
+  roundTrips('PortFunction', PortFunction, arb.portFunction);
+  roundTrips('PortEvent', PortEvent, arb.portEvent);
+  roundTrips('PortFunctionEvent', PortFunctionEvent, arb.portFunctionEvent);
+  roundTrips('AddRequest', AddRequest, arb.addRequest);
+  roundTrips('AddResponse', AddResponse, arb.addResponse);
+  roundTrips('SetRequest', SetRequest, arb.setRequest);
+  roundTrips('SetResponse', SetResponse, arb.setResponse);
+  roundTrips('ActivateRequest', ActivateRequest, arb.activateRequest);
+  roundTrips('ActivateResponse', ActivateResponse, arb.activateResponse);
+  roundTrips('DeactivateRequest', DeactivateRequest, arb.deactivateRequest);
+  roundTrips('DeactivateResponse', DeactivateResponse, arb.deactivateResponse);
+  roundTrips('DeleteRequest', DeleteRequest, arb.deleteRequest);
+  roundTrips('ListRequest', ListRequest, arb.listRequest);
+  roundTrips('ListResponse', ListResponse, arb.listResponse);
 });
 
 describe('auxctl.v1 CtlService messages round-trip', () => {

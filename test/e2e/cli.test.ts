@@ -115,6 +115,27 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
     expect(r.code).toBe(ExitCode.PERMISSION);
   });
 
+  it('an rpc at DEBUG_WRITE taints the device, and `devices` shows it on that device only', async () => {
+    const other = JSON.parse((await run(s, ['devices', '--json'])).out).devices[1].name as string;
+    const r = await run(s, [
+      'rpc',
+      dev,
+      '--scope',
+      'debug_write',
+      '--in',
+      NOP_INBOX,
+      '--out-len',
+      '16',
+    ]);
+    expect(r.code).toBe(ExitCode.OK);
+    const rows = (await run(s, ['devices'])).out.trimEnd().split('\n');
+    const row = (name: string) => rows.find((l) => l.startsWith(name)) ?? '';
+    expect(row(dev)).toMatch(/debug.?write/i);
+    expect(row(other)).toMatch(/\s-$/);
+    const doc = JSON.parse((await run(s, ['devices', dev, '--json'])).out);
+    expect(doc.devices[0].taintReasons.length).toBeGreaterThan(0);
+  });
+
   it('watch --snapshot --json streams one JSON object per line until interrupted (0)', async () => {
     const stop = new AbortController();
     const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir }, stop.signal, (out) => {

@@ -1,8 +1,8 @@
 /**
  * AuxctlClient: the typed, promise-based client of one auxctld.
  *
- * Owns one grpc-js channel shared by the DeviceService and CtlService
- * clients, per-call deadlines for unary calls, and the translation of every
+ * Owns one grpc-js channel shared by the DeviceService, CtlService and
+ * PortFunctionService clients, per-call deadlines for unary calls, and the translation of every
  * failure into AuxctlError (gRPC code name + details). Streams are exposed
  * in their natural shapes: WatchDevices as an async iterable (breaking out
  * of the loop cancels the call), Session via session.ts, dumps via
@@ -18,6 +18,8 @@ import {
   type GetHealthResponse,
   type HealthReporterName,
   type ListDevicesResponse,
+  type PortFunction,
+  PortFunctionServiceClient,
   type RpcScope,
   type WatchDevicesRequest,
   type WatchDevicesResponse,
@@ -61,9 +63,10 @@ type Callback<R> = (error: ServiceError | null, response: R) => void;
 /** AuxctlClient: see the module comment. */
 export class AuxctlClient {
   readonly address: string;
-  /** ctl / devices: the generated clients, for calls this class does not wrap. */
+  /** ctl / devices / portFunctions: the generated clients, for calls this class does not wrap. */
   readonly ctl: CtlServiceClient;
   readonly devices: DeviceServiceClient;
+  readonly portFunctions: PortFunctionServiceClient;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
   #closed = false;
@@ -75,6 +78,11 @@ export class AuxctlClient {
     const clientOptions = { channelOverride: this.#channel };
     this.ctl = new CtlServiceClient(target.address, target.credentials, clientOptions);
     this.devices = new DeviceServiceClient(target.address, target.credentials, clientOptions);
+    this.portFunctions = new PortFunctionServiceClient(
+      target.address,
+      target.credentials,
+      clientOptions,
+    );
   }
 
   /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
@@ -125,6 +133,56 @@ export class AuxctlClient {
     return this.#unary('GetHealth', (md, o, cb) =>
       this.devices.getHealth({ device, reporters: [...reporters] }, md, o, cb),
     );
+  }
+
+  /** sfAdd: add an inactive sub-function port to a PF device. */
+  async sfAdd(device: string, pfnum: number, sfnum: number): Promise<PortFunction> {
+    const res = await this.#unary<{ portFunction?: PortFunction }>('Add', (md, o, cb) =>
+      this.portFunctions.add({ device, pfnum, sfnum }, md, o, cb),
+    );
+    return portFunctionOf(res, 'Add');
+  }
+
+  /** sfSet: configure an inactive port (unset fields keep their value). */
+  async sfSet(
+    device: string,
+    index: number,
+    set: { hwAddr?: string; roce?: boolean; maxUctx?: number },
+  ): Promise<PortFunction> {
+    const res = await this.#unary<{ portFunction?: PortFunction }>('Set', (md, o, cb) =>
+      this.portFunctions.set({ device, index, ...set }, md, o, cb),
+    );
+    return portFunctionOf(res, 'Set');
+  }
+
+  /** sfActivate / sfDeactivate: bring a port's function and device up, or down. */
+  async sfActivate(device: string, index: number): Promise<PortFunction> {
+    const res = await this.#unary<{ portFunction?: PortFunction }>('Activate', (md, o, cb) =>
+      this.portFunctions.activate({ device, index }, md, o, cb),
+    );
+    return portFunctionOf(res, 'Activate');
+  }
+
+  async sfDeactivate(device: string, index: number): Promise<PortFunction> {
+    const res = await this.#unary<{ portFunction?: PortFunction }>('Deactivate', (md, o, cb) =>
+      this.portFunctions.deactivate({ device, index }, md, o, cb),
+    );
+    return portFunctionOf(res, 'Deactivate');
+  }
+
+  /** sfDelete: remove a port (deactivated first when needed). */
+  async sfDelete(device: string, index: number): Promise<void> {
+    await this.#unary('Delete', (md, o, cb) =>
+      this.portFunctions.delete({ device, index }, md, o, cb),
+    );
+  }
+
+  /** sfList: the ports of a PF device. */
+  async sfList(device: string): Promise<PortFunction[]> {
+    const res = await this.#unary<{ portFunctions: PortFunction[] }>('List', (md, o, cb) =>
+      this.portFunctions.list({ device }, md, o, cb),
+    );
+    return res.portFunctions;
   }
 
   /** exec: one firmware RPC in a context of its own; resolves with the outbox (firmware status inside). */
@@ -180,6 +238,15 @@ export class AuxctlClient {
     this.#closed = true;
     this.ctl.close();
     this.devices.close();
+    this.portFunctions.close();
     this.#channel.close();
   }
+}
+
+/** portFunctionOf: the port of a PortFunctionService answer; a server that sent none is INTERNAL. */
+function portFunctionOf(res: { portFunction?: PortFunction }, what: string): PortFunction {
+  if (res.portFunction === undefined) {
+    throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
+  }
+  return res.portFunction;
 }

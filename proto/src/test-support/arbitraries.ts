@@ -27,6 +27,8 @@ import {
   type Device,
   type DeviceIdentity,
   DeviceState,
+  type PortFunction,
+  PortFunctionState,
 } from '../gen/auxctl/v1/device.js';
 import {
   type AuxDeviceAdded,
@@ -39,6 +41,9 @@ import {
   type HealthEvent,
   type ListDevicesRequest,
   type ListDevicesResponse,
+  type PortEvent,
+  type PortFunctionEvent,
+  PortState,
   ReloadCause,
   type ReloadEvent,
   ReloadPhase,
@@ -59,6 +64,19 @@ import {
   type HealthReporterStatus,
   ReporterState,
 } from '../gen/auxctl/v1/health.js';
+import type {
+  ActivateRequest,
+  ActivateResponse,
+  AddRequest,
+  AddResponse,
+  DeactivateRequest,
+  DeactivateResponse,
+  DeleteRequest,
+  ListRequest,
+  ListResponse,
+  SetRequest,
+  SetResponse,
+} from '../gen/auxctl/v1/port_function_service.js';
 import { RpcScope } from '../gen/auxctl/v1/scope.js';
 
 /** knownValues: the declared values of a generated numeric enum (not UNRECOGNIZED). */
@@ -137,6 +155,18 @@ export const healthReporterReport: fc.Arbitrary<HealthReporterReport> = fc.recor
   dumpReason: text,
 });
 
+export const portFunction: fc.Arbitrary<PortFunction> = fc.record({
+  index: u32,
+  pfnum: u32,
+  sfnum: u32,
+  hwAddr: text,
+  roce: fc.boolean(),
+  maxUctx: u32,
+  state: knownValues(PortFunctionState),
+  auxDevice: text,
+  device: text,
+});
+
 export const device: fc.Arbitrary<Device> = fc.record({
   name: text,
   id: u32,
@@ -145,6 +175,46 @@ export const device: fc.Arbitrary<Device> = fc.record({
   auxDevices: fc.array(auxDevice, { maxLength: 4 }),
   health: fc.array(healthReporterStatus, { maxLength: 3 }),
   taintReasons: fc.array(text, { maxLength: 3 }),
+  parent: text,
+  portFunctions: fc.array(portFunction, { maxLength: 3 }),
+});
+
+const portAt = { device: text, index: u32 };
+export const addRequest: fc.Arbitrary<AddRequest> = fc.record({
+  device: text,
+  pfnum: u32,
+  sfnum: u32,
+});
+export const addResponse: fc.Arbitrary<AddResponse> = fc.record({
+  portFunction: optional(portFunction),
+});
+export const setRequest: fc.Arbitrary<SetRequest> = fc.record(
+  { ...portAt, hwAddr: text, roce: fc.boolean(), maxUctx: u32 },
+  { requiredKeys: ['device', 'index'] },
+);
+export const setResponse: fc.Arbitrary<SetResponse> = fc.record({
+  portFunction: optional(portFunction),
+});
+export const activateRequest: fc.Arbitrary<ActivateRequest> = fc.record(portAt);
+export const activateResponse: fc.Arbitrary<ActivateResponse> = fc.record({
+  portFunction: optional(portFunction),
+});
+export const deactivateRequest: fc.Arbitrary<DeactivateRequest> = fc.record(portAt);
+export const deactivateResponse: fc.Arbitrary<DeactivateResponse> = fc.record({
+  portFunction: optional(portFunction),
+});
+export const deleteRequest: fc.Arbitrary<DeleteRequest> = fc.record(portAt);
+export const listRequest: fc.Arbitrary<ListRequest> = fc.record({ device: text });
+export const listResponse: fc.Arbitrary<ListResponse> = fc.record({
+  portFunctions: fc.array(portFunction, { maxLength: 3 }),
+});
+export const portEvent: fc.Arbitrary<PortEvent> = fc.record({
+  port: u32,
+  state: knownValues(PortState),
+});
+export const portFunctionEvent: fc.Arbitrary<PortFunctionEvent> = fc.record({
+  portFunction: optional(portFunction),
+  deleted: fc.boolean(),
 });
 
 export const listDevicesRequest: fc.Arbitrary<ListDevicesRequest> = fc.record({
@@ -201,6 +271,8 @@ export const watchDevicesResponse: fc.Arbitrary<WatchDevicesResponse> = fc.recor
     oneofCase('taint', taintEvent),
     oneofCase('reload', reloadEvent),
     oneofCase('eventsLost', eventsLost),
+    oneofCase('port', portEvent),
+    oneofCase('portFunction', portFunctionEvent),
   ),
 });
 

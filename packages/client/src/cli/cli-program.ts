@@ -24,6 +24,7 @@ import { registerInfo } from './info-command.js';
 import { registerReg } from './reg-command.js';
 import { registerRpc } from './rpc-command.js';
 import { registerRscdump } from './rscdump-command.js';
+import { registerSf } from './sf-command.js';
 import { registerWatch } from './watch-command.js';
 
 const EXIT_HELP = `
@@ -74,6 +75,7 @@ function buildProgram(io: CliIo, ctx: CommandContext): Command {
   registerRscdump(program, ctx);
   registerDiagcnt(program, ctx);
   registerWatch(program, ctx);
+  registerSf(program, ctx);
   program.commands.forEach((c) => {
     c.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s),

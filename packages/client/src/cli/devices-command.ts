@@ -6,6 +6,7 @@
 import { type Device, deviceStateToJSON, ListDevicesResponse } from '@auxctl/proto';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
+import { portStateName } from './sf-command.js';
 import { formatTable } from './text-table.js';
 
 /** stateName: `DEVICE_STATE_UP` -> `up`. */
@@ -29,16 +30,62 @@ export function devicesTable(devices: readonly Device[]): string {
   return formatTable(['DEVICE', 'STATE', 'FW', 'AUX DEVICES', 'TAINT'], rows);
 }
 
+/**
+ * devicesTree: PFs with their sub-function ports and the SFs' own devices
+ * under them, each device with its aux devices:
+ *
+ *   0000:08:00.0 up fw 22.41.1000
+ *   ├─ mlx5_core.eth.0 = mlx5_core.eth
+ *   └─ sf 1 (sfnum 88) attached 02:00:00:00:00:58
+ *      └─ 0000:08:00.0-sf88 up ...
+ */
+export function devicesTree(devices: readonly Device[]): string {
+  const byName = new Map(devices.map((d) => [d.name, d]));
+  const lines: string[] = [];
+  const emit = (d: Device, indent: string): void => {
+    const items: { text: string; child?: Device }[] = d.auxDevices.map((a) => ({
+      text: `${a.name} = ${a.driver || '(unbound)'}${a.suspended ? ' (suspended)' : ''}`,
+    }));
+    for (const p of d.portFunctions) {
+      const child = p.device ? byName.get(p.device) : undefined;
+      items.push({
+        text: `sf ${p.index} (pfnum ${p.pfnum} sfnum ${p.sfnum}) ${portStateName(p.state)}${p.hwAddr ? ` ${p.hwAddr}` : ''}`,
+        ...(child && { child }),
+      });
+    }
+    items.forEach((it, i) => {
+      const last = i === items.length - 1;
+      lines.push(`${indent}${last ? '└─ ' : '├─ '}${it.text}`);
+      if (it.child) {
+        const next = `${indent}${last ? '   ' : '│  '}`;
+        lines.push(`${next}└─ ${deviceLine(it.child)}`);
+        emit(it.child, `${next}   `);
+      }
+    });
+  };
+  const deviceLine = (d: Device): string =>
+    `${d.name} ${stateName(d.state)} fw ${d.identity?.fwVersion || '-'}${d.taintReasons.length > 0 ? ` tainted (${d.taintReasons.join('; ')})` : ''}`;
+  for (const d of devices.filter((x) => !x.parent || !byName.has(x.parent))) {
+    lines.push(deviceLine(d));
+    emit(d, '');
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
+
 /** registerDevices: add `devices` to `program`. */
 export function registerDevices(program: Command, ctx: CommandContext): void {
   program
     .command('devices')
     .description('list devices: state, firmware, aux devices and drivers, taint')
     .argument('[devices...]', 'only these devices (PCI addresses)')
-    .action(async (names: string[], _opts: unknown, cmd: Command) => {
+    .option('--tree', 'show PFs, their sub-functions and every aux device as a tree')
+    .action(async (names: string[], opts: { tree?: boolean }, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (client) => {
         const devices = await client.listDevices(names);
-        return { json: ListDevicesResponse.toJSON({ devices }), text: devicesTable(devices) };
+        return {
+          json: ListDevicesResponse.toJSON({ devices }),
+          text: opts.tree ? devicesTree(devices) : devicesTable(devices),
+        };
       });
     });
 }

@@ -58,6 +58,8 @@ export function deviceSnapshot(core: CoreDevice, bus: AuxiliaryBus): Device {
     }),
     health: reporters(core).map(([name, r]) => reporterStatus(name, r)),
     taintReasons: [...core.tainted],
+    parent: '',
+    portFunctions: [],
   };
 }
 

@@ -8,6 +8,56 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { HealthReporterStatus } from "./health.js";
 
+/** PortFunctionState is where a sub-function port is in its life. */
+export enum PortFunctionState {
+  /** PORT_FUNCTION_STATE_UNSPECIFIED - Not reported. */
+  PORT_FUNCTION_STATE_UNSPECIFIED = 0,
+  /** PORT_FUNCTION_STATE_INACTIVE - Added (and possibly configured) but not enabled in firmware. */
+  PORT_FUNCTION_STATE_INACTIVE = 1,
+  /** PORT_FUNCTION_STATE_ACTIVE - Enabled in firmware; its device is being brought up. */
+  PORT_FUNCTION_STATE_ACTIVE = 2,
+  /** PORT_FUNCTION_STATE_ATTACHED - Its device is up with its own eth, rdma and ctl aux devices. */
+  PORT_FUNCTION_STATE_ATTACHED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function portFunctionStateFromJSON(object: any): PortFunctionState {
+  switch (object) {
+    case 0:
+    case "PORT_FUNCTION_STATE_UNSPECIFIED":
+      return PortFunctionState.PORT_FUNCTION_STATE_UNSPECIFIED;
+    case 1:
+    case "PORT_FUNCTION_STATE_INACTIVE":
+      return PortFunctionState.PORT_FUNCTION_STATE_INACTIVE;
+    case 2:
+    case "PORT_FUNCTION_STATE_ACTIVE":
+      return PortFunctionState.PORT_FUNCTION_STATE_ACTIVE;
+    case 3:
+    case "PORT_FUNCTION_STATE_ATTACHED":
+      return PortFunctionState.PORT_FUNCTION_STATE_ATTACHED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PortFunctionState.UNRECOGNIZED;
+  }
+}
+
+export function portFunctionStateToJSON(object: PortFunctionState): string {
+  switch (object) {
+    case PortFunctionState.PORT_FUNCTION_STATE_UNSPECIFIED:
+      return "PORT_FUNCTION_STATE_UNSPECIFIED";
+    case PortFunctionState.PORT_FUNCTION_STATE_INACTIVE:
+      return "PORT_FUNCTION_STATE_INACTIVE";
+    case PortFunctionState.PORT_FUNCTION_STATE_ACTIVE:
+      return "PORT_FUNCTION_STATE_ACTIVE";
+    case PortFunctionState.PORT_FUNCTION_STATE_ATTACHED:
+      return "PORT_FUNCTION_STATE_ATTACHED";
+    case PortFunctionState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** DeviceState is the life of a core device. */
 export enum DeviceState {
   /** DEVICE_STATE_UNSPECIFIED - Not reported (a newer server state this client does not know). */
@@ -110,6 +160,32 @@ export interface Device {
   health: HealthReporterStatus[];
   /** Why the device is tainted (e.g. a DEBUG_WRITE RPC); empty when it is not. */
   taintReasons: string[];
+  /** For a sub-function's device, the name of its PF device; empty for a PF. */
+  parent: string;
+  /** The port functions (sub-functions) of a PF device, by index. */
+  portFunctions: PortFunction[];
+}
+
+/** PortFunction is one sub-function port of a PF (devlink port function). */
+export interface PortFunction {
+  /** The port index on its PF device. */
+  index: number;
+  /** The PF number the port was added with. */
+  pfnum: number;
+  /** The sub-function number the port was added with (unique on the device). */
+  sfnum: number;
+  /** The MAC address the function gets, `aa:bb:cc:dd:ee:ff`; empty when unset. */
+  hwAddr: string;
+  /** Whether the function may use RoCE. */
+  roce: boolean;
+  /** The most user contexts (uids) the function may create; 0 = its share. */
+  maxUctx: number;
+  /** Where the port is in its life. */
+  state: PortFunctionState;
+  /** The aux device the PF published for it (`mlx5_core.sf.N`); empty while inactive. */
+  auxDevice: string;
+  /** The name of the sub-function's own device once attached; empty before. */
+  device: string;
 }
 
 /** DeviceIdentity identifies a PCI function and its firmware. */
@@ -137,7 +213,17 @@ export interface AuxDevice {
 }
 
 function createBaseDevice(): Device {
-  return { name: "", id: 0, identity: undefined, state: 0, auxDevices: [], health: [], taintReasons: [] };
+  return {
+    name: "",
+    id: 0,
+    identity: undefined,
+    state: 0,
+    auxDevices: [],
+    health: [],
+    taintReasons: [],
+    parent: "",
+    portFunctions: [],
+  };
 }
 
 export const Device: MessageFns<Device> = {
@@ -162,6 +248,12 @@ export const Device: MessageFns<Device> = {
     }
     for (const v of message.taintReasons) {
       writer.uint32(58).string(v!);
+    }
+    if (message.parent !== "") {
+      writer.uint32(66).string(message.parent);
+    }
+    for (const v of message.portFunctions) {
+      PortFunction.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -235,6 +327,22 @@ export const Device: MessageFns<Device> = {
             message.taintReasons.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.parent = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.portFunctions.push(PortFunction.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -266,6 +374,12 @@ export const Device: MessageFns<Device> = {
         : globalThis.Array.isArray(object?.taint_reasons)
         ? object.taint_reasons.map((e: any) => globalThis.String(e))
         : [],
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : "",
+      portFunctions: globalThis.Array.isArray(object?.portFunctions)
+        ? object.portFunctions.map((e: any) => PortFunction.fromJSON(e))
+        : globalThis.Array.isArray(object?.port_functions)
+        ? object.port_functions.map((e: any) => PortFunction.fromJSON(e))
+        : [],
     };
   },
 
@@ -292,6 +406,12 @@ export const Device: MessageFns<Device> = {
     if (message.taintReasons?.length) {
       obj.taintReasons = message.taintReasons;
     }
+    if (message.parent !== "") {
+      obj.parent = message.parent;
+    }
+    if (message.portFunctions?.length) {
+      obj.portFunctions = message.portFunctions.map((e) => PortFunction.toJSON(e));
+    }
     return obj;
   },
 
@@ -309,6 +429,217 @@ export const Device: MessageFns<Device> = {
     message.auxDevices = object.auxDevices?.map((e) => AuxDevice.fromPartial(e)) || [];
     message.health = object.health?.map((e) => HealthReporterStatus.fromPartial(e)) || [];
     message.taintReasons = object.taintReasons?.map((e) => e) || [];
+    message.parent = object.parent ?? "";
+    message.portFunctions = object.portFunctions?.map((e) => PortFunction.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePortFunction(): PortFunction {
+  return { index: 0, pfnum: 0, sfnum: 0, hwAddr: "", roce: false, maxUctx: 0, state: 0, auxDevice: "", device: "" };
+}
+
+export const PortFunction: MessageFns<PortFunction> = {
+  encode(message: PortFunction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.pfnum !== 0) {
+      writer.uint32(16).uint32(message.pfnum);
+    }
+    if (message.sfnum !== 0) {
+      writer.uint32(24).uint32(message.sfnum);
+    }
+    if (message.hwAddr !== "") {
+      writer.uint32(34).string(message.hwAddr);
+    }
+    if (message.roce !== false) {
+      writer.uint32(40).bool(message.roce);
+    }
+    if (message.maxUctx !== 0) {
+      writer.uint32(48).uint32(message.maxUctx);
+    }
+    if (message.state !== 0) {
+      writer.uint32(56).int32(message.state);
+    }
+    if (message.auxDevice !== "") {
+      writer.uint32(66).string(message.auxDevice);
+    }
+    if (message.device !== "") {
+      writer.uint32(74).string(message.device);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortFunction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortFunction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pfnum = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sfnum = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hwAddr = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.roce = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maxUctx = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.auxDevice = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortFunction {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      pfnum: isSet(object.pfnum) ? globalThis.Number(object.pfnum) : 0,
+      sfnum: isSet(object.sfnum) ? globalThis.Number(object.sfnum) : 0,
+      hwAddr: isSet(object.hwAddr)
+        ? globalThis.String(object.hwAddr)
+        : isSet(object.hw_addr)
+        ? globalThis.String(object.hw_addr)
+        : "",
+      roce: isSet(object.roce) ? globalThis.Boolean(object.roce) : false,
+      maxUctx: isSet(object.maxUctx)
+        ? globalThis.Number(object.maxUctx)
+        : isSet(object.max_uctx)
+        ? globalThis.Number(object.max_uctx)
+        : 0,
+      state: isSet(object.state) ? portFunctionStateFromJSON(object.state) : 0,
+      auxDevice: isSet(object.auxDevice)
+        ? globalThis.String(object.auxDevice)
+        : isSet(object.aux_device)
+        ? globalThis.String(object.aux_device)
+        : "",
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+    };
+  },
+
+  toJSON(message: PortFunction): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.pfnum !== 0) {
+      obj.pfnum = Math.round(message.pfnum);
+    }
+    if (message.sfnum !== 0) {
+      obj.sfnum = Math.round(message.sfnum);
+    }
+    if (message.hwAddr !== "") {
+      obj.hwAddr = message.hwAddr;
+    }
+    if (message.roce !== false) {
+      obj.roce = message.roce;
+    }
+    if (message.maxUctx !== 0) {
+      obj.maxUctx = Math.round(message.maxUctx);
+    }
+    if (message.state !== 0) {
+      obj.state = portFunctionStateToJSON(message.state);
+    }
+    if (message.auxDevice !== "") {
+      obj.auxDevice = message.auxDevice;
+    }
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortFunction>, I>>(base?: I): PortFunction {
+    return PortFunction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortFunction>, I>>(object: I): PortFunction {
+    const message = createBasePortFunction();
+    message.index = object.index ?? 0;
+    message.pfnum = object.pfnum ?? 0;
+    message.sfnum = object.sfnum ?? 0;
+    message.hwAddr = object.hwAddr ?? "";
+    message.roce = object.roce ?? false;
+    message.maxUctx = object.maxUctx ?? 0;
+    message.state = object.state ?? 0;
+    message.auxDevice = object.auxDevice ?? "";
+    message.device = object.device ?? "";
     return message;
   },
 };

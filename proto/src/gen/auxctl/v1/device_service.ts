@@ -21,7 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
-import { AuxDevice, Device, DeviceState, deviceStateFromJSON, deviceStateToJSON } from "./device.js";
+import { AuxDevice, Device, DeviceState, deviceStateFromJSON, deviceStateToJSON, PortFunction } from "./device.js";
 import {
   HealthReporterName,
   healthReporterNameFromJSON,
@@ -295,7 +295,20 @@ export interface WatchDevicesResponse {
     | //
     /** A physical port's link went up or down. */
     { $case: "port"; port: PortEvent }
+    | //
+    /** A port function (sub-function) was added, changed state or was deleted. */
+    { $case: "portFunction"; portFunction: PortFunctionEvent }
     | undefined;
+}
+
+/** PortFunctionEvent is a change of one port function of the device. */
+export interface PortFunctionEvent {
+  /** The port as it is now (state INACTIVE after deactivation). */
+  portFunction?:
+    | PortFunction
+    | undefined;
+  /** True when the port was deleted (the port is then as it was last). */
+  deleted: boolean;
 }
 
 /** PortEvent is a link change of one physical port (a PORT_CHANGE event). */
@@ -670,6 +683,9 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
       case "port":
         PortEvent.encode(message.event.port, writer.uint32(98).fork()).join();
         break;
+      case "portFunction":
+        PortFunctionEvent.encode(message.event.portFunction, writer.uint32(106).fork()).join();
+        break;
     }
     return writer;
   },
@@ -786,6 +802,14 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
             message.event = { $case: "port", port: PortEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.event = { $case: "portFunction", portFunction: PortFunctionEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -829,6 +853,10 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
         ? { $case: "eventsLost", eventsLost: EventsLost.fromJSON(object.events_lost) }
         : isSet(object.port)
         ? { $case: "port", port: PortEvent.fromJSON(object.port) }
+        : isSet(object.portFunction)
+        ? { $case: "portFunction", portFunction: PortFunctionEvent.fromJSON(object.portFunction) }
+        : isSet(object.port_function)
+        ? { $case: "portFunction", portFunction: PortFunctionEvent.fromJSON(object.port_function) }
         : undefined,
     };
   },
@@ -862,6 +890,8 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
       obj.eventsLost = EventsLost.toJSON(message.event.eventsLost);
     } else if (message.event?.$case === "port") {
       obj.port = PortEvent.toJSON(message.event.port);
+    } else if (message.event?.$case === "portFunction") {
+      obj.portFunction = PortFunctionEvent.toJSON(message.event.portFunction);
     }
     return obj;
   },
@@ -938,7 +968,107 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
         }
         break;
       }
+      case "portFunction": {
+        if (object.event?.portFunction !== undefined && object.event?.portFunction !== null) {
+          message.event = {
+            $case: "portFunction",
+            portFunction: PortFunctionEvent.fromPartial(object.event.portFunction),
+          };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBasePortFunctionEvent(): PortFunctionEvent {
+  return { portFunction: undefined, deleted: false };
+}
+
+export const PortFunctionEvent: MessageFns<PortFunctionEvent> = {
+  encode(message: PortFunctionEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.portFunction !== undefined) {
+      PortFunction.encode(message.portFunction, writer.uint32(10).fork()).join();
+    }
+    if (message.deleted !== false) {
+      writer.uint32(16).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortFunctionEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortFunctionEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.portFunction = PortFunction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortFunctionEvent {
+    return {
+      portFunction: isSet(object.portFunction)
+        ? PortFunction.fromJSON(object.portFunction)
+        : isSet(object.port_function)
+        ? PortFunction.fromJSON(object.port_function)
+        : undefined,
+      deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+    };
+  },
+
+  toJSON(message: PortFunctionEvent): unknown {
+    const obj: any = {};
+    if (message.portFunction !== undefined) {
+      obj.portFunction = PortFunction.toJSON(message.portFunction);
+    }
+    if (message.deleted !== false) {
+      obj.deleted = message.deleted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortFunctionEvent>, I>>(base?: I): PortFunctionEvent {
+    return PortFunctionEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortFunctionEvent>, I>>(object: I): PortFunctionEvent {
+    const message = createBasePortFunctionEvent();
+    message.portFunction = (object.portFunction !== undefined && object.portFunction !== null)
+      ? PortFunction.fromPartial(object.portFunction)
+      : undefined;
+    message.deleted = object.deleted ?? false;
     return message;
   },
 };
