@@ -35,6 +35,7 @@ export function callLogging(): Middleware {
     });
     try {
       await next(ctx);
+      if (!ctx.log.isLevelEnabled('info')) return;
       principal = lastPrincipal.get(ctx.signal);
       ctx.log.info(line(ctx.signal.aborted ? 'CANCELLED' : 'OK'), 'call');
     } catch (err) {
@@ -141,7 +142,7 @@ export function authorization(policy: PolicyEvaluator, audit: Logger): Middlewar
           `${principal} may not call ${ctx.method} on ${t.device ?? 'this host'}${t.scope ? ` at scope ${t.scope}` : ''} (${d.reason}); ask the operator for a policy rule`,
         );
       }
-      if (t.device !== undefined) audit.info(entry, 'allowed');
+      if (t.device !== undefined && audit.isLevelEnabled('info')) audit.info(entry, 'allowed');
       return d;
     };
     return next({ ...ctx, decide, authorize });
