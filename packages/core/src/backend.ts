@@ -36,9 +36,39 @@ export interface DeviceIdentity {
 /** CompletionHandler: called with a bit vector of the slots firmware handed back. */
 export type CompletionHandler = (slotVector: number) => void;
 
+/** SubFunctionAttrs: what the eswitch manager decides for a sub-function before enabling it. */
+export interface SubFunctionAttrs {
+  readonly sfnum: number;
+  /** The function's MAC (6 bytes; all zero = none). */
+  readonly hwAddr: Buffer;
+  readonly roce: boolean;
+  /** The most user contexts (uids) the function may create; default its log_max_uctx. */
+  readonly maxUctx?: number;
+}
+
+/**
+ * SubFunctionHost: the sub-functions (SFs) a PF hosts, as its driver sees
+ * them: `alloc` reserves a function id for an sfnum (mlx5 ALLOC_SF), `enable`
+ * brings the function up and returns its own backend (its BAR: command-queue
+ * page, health buffer, doorbells, events; mlx5 ENABLE_HCA with function_id),
+ * `disable` resets it and closes that backend, `free` releases the id.
+ * Errors: AuxError EEXIST (sfnum in use), ENOSPC (max_num_sf reached),
+ * ENOENT (no such function), EBUSY (wrong state for the call).
+ */
+export interface SubFunctionHost {
+  /** maxFunctions: `max_num_sf`. */
+  readonly maxFunctions: number;
+  alloc(sfnum: number): number;
+  enable(functionId: number, attrs: SubFunctionAttrs): DeviceBackend;
+  disable(functionId: number): void;
+  free(functionId: number): void;
+}
+
 /** DeviceBackend: a device as the command queue and the health poller see it. */
 export interface DeviceBackend {
   readonly identity: DeviceIdentity;
+  /** subFunctions: (optional) the SFs this function can host; absent = none. */
+  readonly subFunctions?: SubFunctionHost;
   /** Host memory the device can reach: mailbox blocks, umem pages. */
   readonly dma: DmaSpace;
   /**

@@ -58,11 +58,32 @@ export {
   shutdownFirmware,
 } from './device/firmware-boot.js';
 export * from './device/firmware-commands.js';
-export { coreDeviceIds, IdAllocator } from './device/id-allocator.js';
+export { coreDeviceIds, IdAllocator, sfDeviceIds } from './device/id-allocator.js';
 export * from './device/memory-commands.js';
 export * from './device/port-commands.js';
+export {
+  type CheckedAttrs,
+  checkAddArgs,
+  checkAttrs,
+  formatHwAddr,
+  type PortFunctionAddArgs,
+  type PortFunctionAttrs,
+  parseHwAddr,
+} from './device/port-function-args.js';
+export {
+  type PortFunctionInfo,
+  type PortFunctionState,
+  PortFunctions,
+} from './device/port-functions.js';
 export * from './device/qp-commands.js';
 export * from './device/queue-commands.js';
+export { SfDevice, type SfDeviceInit } from './device/sf-device.js';
+export {
+  createSfDriver,
+  SF_DRIVER_NAME,
+  SF_MATCH_NAME,
+  type SfDriverOptions,
+} from './device/sf-driver.js';
 export { DmaSpace, PAGE_SIZE } from './dma.js';
 export * from './errors.js';
 export { EventChannel, type Listener } from './event-channel.js';
@@ -78,6 +99,7 @@ export * from './ifc/adapter.js';
 export * from './ifc/cq.js';
 export * from './ifc/diag.js';
 export * from './ifc/eq.js';
+export * from './ifc/esw-functions.js';
 export * from './ifc/hca-cap.js';
 export * from './ifc/header.js';
 export * from './ifc/health.js';
@@ -109,12 +131,14 @@ export {
   simIdentity,
 } from './sim/create-sim-device.js';
 export { SimPort } from './sim/datapath/sim-port.js';
+export { EmbeddedSwitch } from './sim/embedded-switch.js';
 export { FaultInjector } from './sim/fault-injector.js';
 export { Firmware } from './sim/firmware.js';
 export type { FirmwareEngine } from './sim/firmware-engine.js';
 export {
   DEFAULT_CRDUMP_SIZE,
   DEFAULT_IDENTITY,
+  DEFAULT_MAX_SFS,
   type FirmwareOptions,
   MAX_CRDUMP_SIZE,
 } from './sim/firmware-options.js';
@@ -126,4 +150,5 @@ export {
   type SimDeviceOptions,
 } from './sim/sim-device.js';
 export { SimWire, type SimWireOptions, type SimWireStats, type WireEnd } from './sim/sim-wire.js';
+export { type SfFunction, type SfTransport, SubFunctions } from './sim/sub-functions.js';
 export { Syndrome } from './sim/syndromes.js';

@@ -50,7 +50,8 @@ import {
 import { EventQueues } from './event-queues.js';
 import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './firmware-boot.js';
 import type { GeneralCaps } from './firmware-commands.js';
-import { coreDeviceIds, type IdAllocator } from './id-allocator.js';
+import { coreDeviceIds, type IdAllocator, sfDeviceIds } from './id-allocator.js';
+import { PortFunctions } from './port-functions.js';
 
 /** CoreDeviceOptions: how to probe a core device. */
 export interface CoreDeviceOptions {
@@ -69,6 +70,10 @@ export interface CoreDeviceOptions {
   readonly health?: CoreHealthOptions;
   /** Completion vectors (completion EQs) to create when the backend has a data path; default 1. */
   readonly compVectors?: number;
+  /** The device's name; default the backend's PCI address (a nested SF core: its aux device's name). */
+  readonly name?: string;
+  /** Where `mlx5_core.sf.N` ids come from; default the process-wide `sfDeviceIds`. */
+  readonly sfIds?: IdAllocator;
 }
 
 /** CoreDevice: see the module header. */
@@ -82,8 +87,12 @@ export class CoreDevice {
   readonly health: CoreHealth;
   /** eqs: the event queues and the completion handler table (see event-queues.ts). */
   readonly eqs: EventQueues;
+  /** portFunctions: the SF port functions this PF manages (see port-functions.ts). */
+  readonly portFunctions: PortFunctions;
 
   private st: CoreState = 'down';
+  /** Firmware initialized and answering (drivers may build queues); `up` also needs the aux devices attached. */
+  private booted = false;
   private bootCaps: GeneralCaps | undefined;
   private bootMaxCaps: GeneralCaps | undefined;
   private readonly taints = new Set<string>();
@@ -99,7 +108,7 @@ export class CoreDevice {
   private constructor(opts: CoreDeviceOptions, id: number) {
     this.id = id;
     this.backend = opts.backend;
-    this.name = opts.backend.identity.bdf;
+    this.name = opts.name ?? opts.backend.identity.bdf;
     this.ids = opts.ids ?? coreDeviceIds;
     this.profile = opts.profile ?? {};
     this.log = (opts.logger ?? silentLogger).child({ device: this.name, core: id });
@@ -128,6 +137,17 @@ export class CoreDevice {
       parent: opts.parent ?? this.name,
       handle: (devName) => new CoreHandle(this, devName),
       announce: (type, device) => this.events.publish({ type, core: this.name, device }),
+      log: this.log,
+    });
+    this.portFunctions = new PortFunctions({
+      host: opts.backend.subFunctions,
+      bus: opts.bus,
+      pfnum: Number.parseInt(opts.backend.identity.bdf.slice(-1), 10) || 0,
+      pf: this.name,
+      ids: opts.sfIds ?? sfDeviceIds,
+      state: () => this.st,
+      announce: (index, sfnum, state) =>
+        this.events.publish({ type: 'port-function', core: this.name, index, sfnum, state }),
       log: this.log,
     });
     const h = opts.health ?? {};
@@ -170,6 +190,16 @@ export class CoreDevice {
       throw err;
     }
     return dev;
+  }
+
+  /**
+   * firmwareUp: firmware is initialized and answering. True from the end of
+   * boot — while aux devices are still being attached or resumed, which may
+   * build queues — until teardown or a fatal error; `state` becomes `up`
+   * only once the aux devices are attached.
+   */
+  get firmwareUp(): boolean {
+    return this.booted;
   }
 
   get state(): CoreState {
@@ -232,6 +262,12 @@ export class CoreDevice {
     return this.exclusive(async () => {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; reload needs up`);
+      if (this.portFunctions.size > 0) {
+        throw new AuxError(
+          'EBUSY',
+          `${this.name} has ${this.portFunctions.size} SF port function(s); delete them before reload`,
+        );
+      }
       await this.reinit('user', async () => {
         await this.eqs.stop();
         await shutdownFirmware(this.queue, this.pages);
@@ -261,6 +297,9 @@ export class CoreDevice {
     return this.exclusive(async () => {
       if (this.st === 'closed') return;
       this.health.poller.stop();
+      // SFs first (children before parent); a PF that cannot answer takes them down hard.
+      if (this.st !== 'up') await this.portFunctions.takeDown();
+      await this.portFunctions.deleteAll();
       await this.aux.removeAll();
       await this.eqs.stop();
       if (this.st !== 'down' || this.bootCaps === undefined) {
@@ -276,6 +315,7 @@ export class CoreDevice {
       this.pages.releaseAll();
       this.queue.close();
       this.ids.free(this.id);
+      this.booted = false;
       this.setState('closed');
     });
   }
@@ -284,6 +324,7 @@ export class CoreDevice {
     this.setState('loading');
     await this.boot();
     await this.aux.attach(this.caps);
+    this.setState('up');
   }
 
   private async boot(): Promise<void> {
@@ -294,7 +335,7 @@ export class CoreDevice {
       { issi: r.issi, pages: r.pages, fw: this.identity.fwVersion },
       'firmware initialized',
     );
-    this.setState('up');
+    this.booted = true;
     this.health.poller.rearm();
     if (this.pollTimer) this.health.poller.start();
   }
@@ -304,10 +345,14 @@ export class CoreDevice {
     this.setState(cause === 'user' ? 'reloading' : 'recovering');
     this.health.poller.stop();
     try {
+      await this.portFunctions.takeDown();
       await this.aux.detach();
+      this.booted = false;
       await bringDown();
       await this.boot();
       await this.aux.attach(this.caps);
+      this.setState('up');
+      await this.portFunctions.restore();
       this.events.publish({ type: 'reload', core: this.name, phase: 'done', cause });
     } catch (err) {
       this.log.error({ err, cause }, 'reload failed');
@@ -317,6 +362,7 @@ export class CoreDevice {
         this.log.debug({ err: e }, 'teardown after a failed reload'),
       );
       this.eqs.release();
+      this.booted = false;
       if (this.st !== 'internal_error') this.setState('down');
       this.events.publish({
         type: 'reload',
@@ -341,7 +387,11 @@ export class CoreDevice {
       `fatal firmware error: ${description}`,
     );
     this.queue.enterInternalError();
+    this.booted = false;
     this.setState('internal_error');
+    void this.portFunctions
+      .takeDown()
+      .catch((err: unknown) => this.log.error({ err }, 'taking sub-functions down failed'));
     this.events.publish({
       type: 'health',
       core: this.name,

@@ -46,4 +46,12 @@ export type CoreEvent =
       readonly core: string;
       readonly port: number;
       readonly state: 'up' | 'down';
+    }
+  /** An SF port function of this PF changed (see port-functions.ts); `deleted` = gone. */
+  | {
+      readonly type: 'port-function';
+      readonly core: string;
+      readonly index: number;
+      readonly sfnum: number;
+      readonly state: 'inactive' | 'active' | 'attached' | 'deleted';
     };

@@ -113,12 +113,12 @@ export class CoreHandle implements CommandExecutor {
   /**
    * openDataPath: make sure the core's event queues exist (created on first
    * use, shared by every driver of the device); port events flow from then
-   * on. EOPNOTSUPP without a data path, EBUSY unless the device is up.
+   * on. EOPNOTSUPP without a data path, EBUSY unless the firmware is up
+   * (as it is while a driver is probed or resumed).
    */
   async openDataPath(): Promise<void> {
     const core = this.live();
-    if (core.state !== 'up')
-      throw new AuxError('EBUSY', `${core.name} is ${core.state}; wait for up`);
+    if (!core.firmwareUp) throw new AuxError('EBUSY', `${core.name} is ${core.state}; wait for up`);
     await core.eqs.start();
   }
 

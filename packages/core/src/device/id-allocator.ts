@@ -37,3 +37,6 @@ export class IdAllocator {
 
 /** coreDeviceIds: the process-wide allocator core devices use unless given another. */
 export const coreDeviceIds = new IdAllocator();
+
+/** sfDeviceIds: the process-wide allocator of `mlx5_core.sf.N` ids unless a PF is given another. */
+export const sfDeviceIds = new IdAllocator();

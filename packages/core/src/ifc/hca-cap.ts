@@ -110,10 +110,18 @@ export const CmdHcaCap = defineLayout('cmd_hca_cap', {
   reserved_at_4a0: 32,
   device_frequency_mhz: 32,
   device_frequency_khz: 32,
-  reserved_at_500: 0x180,
-  reserved_at_680: 32,
+  reserved_at_500: 0x140,
+  max_num_sf: 16,
+  reserved_at_650: 16,
+  reserved_at_660: 32,
+  sf: 1,
+  reserved_at_681: 2,
+  log_max_sf: 5,
+  reserved_at_688: 24,
   uctx_cap: 32,
-  reserved_at_6c0: 0x140,
+  reserved_at_6c0: 0x30,
+  sf_base_id: 16,
+  reserved_at_700: 0x100,
 });
 
 /**

@@ -25,6 +25,12 @@ export function createSimDevice(opts: SimFunctionOptions = {}): SimFunction {
   const identity: DeviceIdentity = { ...DEFAULT_IDENTITY, ...opts.identity };
   const { latency, now, logger, checksum, ...fw } = opts;
   const firmware = new Firmware({ ...fw, ...(logger && { logger }), dma, identity });
+  // Sub-functions' devices run on the PF's latency model and clock.
+  firmware.subFunctions.transport = {
+    ...(latency !== undefined && { latency }),
+    ...(checksum !== undefined && { checksum }),
+    ...(now && { now }),
+  };
   return new SimDevice(firmware, {
     dma,
     identity,

@@ -8,6 +8,7 @@
  * call of `execute` is therefore "the firmware handler without the queue",
  * the baseline the queue's cost is measured against.
  */
+import type { SubFunctionHost } from '../backend.js';
 import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
 
 /** FirmwareEngine: executes commands and keeps the health buffer. */
@@ -49,4 +50,6 @@ export interface FirmwareEngine {
   /** attachEvents / detachEvents: (optional) the interrupt handler, see DeviceBackend. */
   attachEvents?(onInterrupt: EventInterrupt): void;
   detachEvents?(): void;
+  /** subFunctions: (optional) the sub-functions this function hosts (see DeviceBackend). */
+  readonly subFunctions?: SubFunctionHost;
 }

@@ -12,6 +12,7 @@ import { AuxError } from '../errors.js';
 import { UCTX_CAP_ALL } from '../ifc/uctx.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { GeneralCapField } from './hca-caps.js';
+import type { FwObjectType } from './register-host.js';
 
 /** FwClock: the firmware's time source in milliseconds (tests pass a fake one). */
 export interface FwClock {
@@ -39,7 +40,17 @@ export interface FirmwareOptions {
   /** Core dump size in bytes, 1..64 MiB; default {@link DEFAULT_CRDUMP_SIZE}. */
   readonly crdumpSize?: number;
   readonly logger?: Logger;
+  /**
+   * Sub-functions this function can host (`max_num_sf`, 0..0xffff); default
+   * {@link DEFAULT_MAX_SFS}; 0 = no SF support (`sf` = 0). See sub-functions.ts.
+   */
+  readonly maxSfs?: number;
+  /** Live-object limits below what `log_max_*` allows (an SF's uctx share). */
+  readonly objectLimits?: Partial<Record<FwObjectType, number>>;
 }
+
+/** DEFAULT_MAX_SFS: sub-functions a simulated PF can host by default. */
+export const DEFAULT_MAX_SFS = 64;
 
 /** ResolvedFirmwareOptions: options with every default filled in. */
 export type ResolvedFirmwareOptions = Required<FirmwareOptions>;
@@ -74,7 +85,17 @@ export function resolveFirmwareOptions(o: FirmwareOptions): ResolvedFirmwareOpti
     caps: o.caps ?? {},
     crdumpSize: o.crdumpSize ?? DEFAULT_CRDUMP_SIZE,
     logger: o.logger ?? silentLogger,
+    maxSfs: o.maxSfs ?? DEFAULT_MAX_SFS,
+    objectLimits: o.objectLimits ?? {},
   };
+  if (!Number.isInteger(r.maxSfs) || r.maxSfs < 0 || r.maxSfs > 0xffff) {
+    throw new AuxError('EINVAL', `maxSfs must be 0..65535, got ${r.maxSfs}`);
+  }
+  for (const [type, n] of Object.entries(r.objectLimits)) {
+    if (!Number.isInteger(n) || (n as number) < 0) {
+      throw new AuxError('EINVAL', `objectLimits.${type} must be an integer >= 0`);
+    }
+  }
   if (!r.dma) throw new AuxError('EINVAL', 'firmware needs a DmaSpace (options.dma)');
   if (!Number.isInteger(r.ports) || r.ports < 1 || r.ports > MAX_PORTS) {
     throw new AuxError('EINVAL', `ports must be 1..${MAX_PORTS}, got ${r.ports}`);

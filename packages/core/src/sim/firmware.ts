@@ -28,6 +28,10 @@
  * gone, halt cleared; the crash count, forced statuses and port counters
  * (port-level, not function-level) survive.
  *
+ * Sub-functions: `subFunctions` (sub-functions.ts) holds the SFs this
+ * function hosts, each a Firmware of its own; a fatal error here halts
+ * them, a reset disables them.
+ *
  * Owns: all function state. Never: transport (queue entries, mailboxes,
  * latency), which belongs to SimDevice.
  */
@@ -58,6 +62,7 @@ import { PageLedger } from './page-ledger.js';
 import type { FwObjectView, RegisterHost } from './register-host.js';
 import { CrdumpImage } from './registers/crdump-image.js';
 import { RegisterFile } from './registers/register-file.js';
+import { SubFunctions } from './sub-functions.js';
 import { Syndrome } from './syndromes.js';
 
 interface Forced {
@@ -85,6 +90,8 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   private readonly ctx: FwContext;
   /** datapath: queues, ports and the vport (see datapath/datapath.ts). */
   readonly datapath: Datapath;
+  /** subFunctions: the SFs this function hosts (max_num_sf of them; none for an SF). */
+  readonly subFunctions: SubFunctions;
   private commands = 0;
   private crashes = 0;
   private crashedAt: number;
@@ -104,10 +111,12 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       roce: o.roce,
       uctxCap: o.uctxCap,
       ports: o.ports,
-      overrides: o.caps,
+      overrides: { ...sfCaps(o.maxSfs), ...o.caps },
       diag: { counterIds: DIAG_COUNTERS.map((c) => c.id), ...DIAG_LIMITS },
     });
-    this.table = new ObjectTable((type) => this.caps.limit(type));
+    this.table = new ObjectTable((type) =>
+      Math.min(this.caps.limit(type), o.objectLimits[type] ?? Number.POSITIVE_INFINITY),
+    );
     this.diag = new DiagCounters(this.caps.get('device_frequency_khz'), now);
     this.health = new FwHealth(o.identity.fwVersion, o.identity.deviceId, o.identity.serial, now);
     this.ports = Array.from({ length: o.ports }, () => new Map<string, bigint>());
@@ -118,6 +127,13 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       ports: o.ports,
       halted: () => this.health.halted,
       portCounters: (n) => this.portCounters(n),
+    });
+    this.subFunctions = new SubFunctions({
+      max: this.caps.get('max_num_sf', 'max'),
+      baseId: this.caps.get('sf_base_id', 'max'),
+      pf: this,
+      spawn: (overrides) => new Firmware({ ...options, ...overrides, identity: this.identity }),
+      log: this.log,
     });
     const self = this;
     this.ctx = {
@@ -139,6 +155,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
         this.datapath.reset();
       },
       datapath: this.datapath,
+      functions: this.subFunctions,
     };
     this.registers = new RegisterFile(this);
   }
@@ -204,6 +221,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.health.restart(now);
     this.registers.reset();
     this.datapath.reset();
+    this.subFunctions.reset();
   }
 
   /**
@@ -218,6 +236,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.crashedAt = this.now();
     this.health.fatal(synd, extSynd, this.crashes, this.now());
     this.datapath.refreshLinks();
+    this.subFunctions.fatal(synd, extSynd);
     this.log.warn({ synd, extSynd, crash: this.crashes }, 'firmware fatal error injected');
   }
 
@@ -346,6 +365,11 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     return this.clock.now();
   }
 
+  /** dmaSpace: the host memory this function reaches (shared with the SFs it hosts). */
+  get dmaSpace(): DmaSpace {
+    return this.dma;
+  }
+
   // ---- for tests and tools --------------------------------------------------
 
   /** state: the HCA lifecycle state. */
@@ -451,4 +475,14 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       );
     }
   }
+}
+
+/** sfCaps: the sub-function capabilities of a function that can host `max` SFs. */
+function sfCaps(max: number): Partial<Record<GeneralCapField, number>> {
+  return {
+    sf: max > 0 ? 1 : 0,
+    max_num_sf: max,
+    log_max_sf: max > 0 ? Math.ceil(Math.log2(max)) : 0,
+    sf_base_id: max > 0 ? 1 : 0,
+  };
 }

@@ -31,7 +31,12 @@
  */
 // The global `Buffer` is a lazy getter; the hot path takes it from the module.
 import { Buffer } from 'node:buffer';
-import type { CompletionHandler, DeviceBackend, DeviceIdentity } from '../backend.js';
+import type {
+  CompletionHandler,
+  DeviceBackend,
+  DeviceIdentity,
+  SubFunctionHost,
+} from '../backend.js';
 import { CommandEntries, isSlot } from '../cmdq/command-entries.js';
 import {
   type BlockMemory,
@@ -170,6 +175,11 @@ export class SimDevice implements DeviceBackend {
     this.log = options.logger ?? silentLogger;
     this.mem = dmaBlockMemory(this.dma);
     this.faults = new FaultInjector(engine);
+  }
+
+  /** subFunctions: the engine's sub-functions, when it hosts any. */
+  get subFunctions(): SubFunctionHost | undefined {
+    return this.engine.subFunctions;
   }
 
   /** counters: a snapshot of what the device has seen. */

@@ -14,6 +14,7 @@
  * | kernel (uid 0) only        | CREATE/DESTROY_EQ, MODIFY_VPORT_STATE, MODIFY_NIC_VPORT_CONTEXT |
  * | any live uid               | CREATE/DESTROY/QUERY_CQ, CREATE/MODIFY/DESTROY/QUERY_RQ, CREATE/DESTROY_TIR/TIS, CREATE/DESTROY/QUERY_QP and its transitions, QUERY_VPORT_STATE, QUERY_NIC_VPORT_CONTEXT, QUERY_VPORT_COUNTER, MODIFY/DESTROY/QUERY_SQ |
  * | uid 0 or RAW_TX            | CREATE_SQ |
+ * | any live uid               | QUERY_OTHER_HCA_CAP, QUERY_ESW_FUNCTIONS, QUERY_HCA_VPORT_CONTEXT (other functions: see esw-functions.ts) |
  *
  * RAW_TX gates CREATE_SQ (raw Ethernet frames); INTERNAL_DEVICE_RESOURCES
  * gates register-level access (resource dump), which the register file
@@ -28,6 +29,7 @@ import { capsCommands } from './caps.js';
 import type { CommandSpec } from './command.js';
 import { diagCommands } from './diag.js';
 import { eqCqCommands } from './eq-cq.js';
+import { eswFunctionCommands } from './esw-functions.js';
 import { mkeyCommands } from './mkey.js';
 import { pdCommands } from './pd.js';
 import { qpCommands } from './qp.js';
@@ -52,6 +54,7 @@ const rows: readonly CommandSpec[] = [
   ...tirTisCommands,
   ...qpCommands,
   ...vportCommands,
+  ...eswFunctionCommands,
 ];
 
 /** COMMAND_TABLE: see the module header. */

@@ -17,6 +17,7 @@ import type { DiagCounters } from '../diag-counters.js';
 import type { HcaCaps } from '../hca-caps.js';
 import type { ObjectTable } from '../object-table.js';
 import type { PageLedger } from '../page-ledger.js';
+import type { SubFunctions } from '../sub-functions.js';
 
 /**
  * HcaState: the function's lifecycle. `disabled` until ENABLE_HCA,
@@ -64,6 +65,8 @@ export interface FwContext {
   teardown(): void;
   /** datapath: queues, ports and the vport. */
   readonly datapath: Datapath;
+  /** functions: (optional) the sub-functions this function hosts. */
+  readonly functions?: SubFunctions;
 }
 
 /** CommandSpec: one row of the dispatch table. */

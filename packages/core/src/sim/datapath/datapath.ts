@@ -22,6 +22,7 @@ import type { Doorbell, EventInterrupt } from '../../ifc/wqe.js';
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../object-table.js';
 import { CompletionWriter } from './completion-writer.js';
+import type { EswitchHooks } from './eswitch-hooks.js';
 import { EthTransport } from './eth-transport.js';
 import { NicVport } from './nic-vport.js';
 import { RcTransport } from './rc-transport.js';
@@ -44,6 +45,8 @@ export class Datapath implements PortEndpoint {
   readonly cqes: CompletionWriter;
   readonly rc: RcTransport;
   readonly eth: EthTransport;
+  /** eswitch: the embedded switch this function is a member of (PFs hosting SFs, and SFs). */
+  eswitch: EswitchHooks | undefined;
   private pendingSq = new Set<number>();
   private pendingQp = new Set<number>();
   private scheduled = false;
@@ -111,6 +114,7 @@ export class Datapath implements PortEndpoint {
     port.operUp = up;
     const sub = up ? PortChangeSubtype.ACTIVE : PortChangeSubtype.DOWN;
     this.cqes.asyncEvent(EventType.PORT_CHANGE, sub, { port: n });
+    this.eswitch?.portChanged(n);
   }
 
   /** reset: function-level reset: pending work vanishes, ports and vport return to defaults. */
@@ -141,6 +145,7 @@ export class Datapath implements PortEndpoint {
 
   /** receive: a frame arrived on port `n` (PortEndpoint; see eth-transport.ts). */
   receive(n: number, frame: Buffer, intact: boolean): void {
+    if (this.eswitch?.ingress(n, frame, intact)) return;
     this.eth.receive(n, frame, intact);
   }
 

@@ -56,6 +56,11 @@ export class EthTransport {
 
   /** transmit: send `frame` out of port `n`, counting it (see the module header). */
   transmit(n: number, frame: Buffer): void {
+    // Embedded switch: a frame for a function on the same port never leaves it.
+    if (this.dp.eswitch?.transmit(this.dp, n, frame)) {
+      this.dp.vport.count(`transmitted_eth_${frameClass(frame)}`, frame.length);
+      return;
+    }
     const port = this.dp.port(n);
     const c = this.dp.counters(n);
     if (!port?.operUp || !port.wire) {

@@ -16,6 +16,8 @@ export interface VportCounter {
 /** NicVport: see the module header. */
 export class NicVport {
   mac: Buffer = Buffer.alloc(6);
+  /** factoryMac: the MAC a reset restores (an SF's `hw_addr`, set by its eswitch manager). */
+  factoryMac: Buffer = Buffer.alloc(6);
   mtu = 1500;
   /** MODIFY_VPORT_STATE admin state: DOWN, UP or FOLLOW (the uplink port). */
   adminState: number = VportState.FOLLOW;
@@ -41,7 +43,7 @@ export class NicVport {
 
   /** reset: defaults (function-level reset). */
   reset(): void {
-    this.mac = Buffer.alloc(6);
+    this.mac = Buffer.from(this.factoryMac);
     this.mtu = 1500;
     this.adminState = VportState.FOLLOW;
     this.counters.clear();

@@ -1,0 +1,217 @@
+import {
+  AuxiliaryBus,
+  buildInbox,
+  CmdHcaCap,
+  CmdStatus,
+  CoreDevice,
+  createSfDriver,
+  createSimDevice,
+  DeallocPdIn,
+  EswSfEntry,
+  EswSfState,
+  eswFunctionsOutBytes,
+  HcaVportContext,
+  IdAllocator,
+  macToEui64,
+  Op,
+  OtherHcaCap,
+  QueryEswFunctionsIn,
+  QueryEswFunctionsOut,
+  QueryHcaCapIn,
+  QueryHcaCapOut,
+  QueryHcaVportContextIn,
+  QueryHcaVportContextOut,
+  QueryOtherHcaCapIn,
+  QueryOtherHcaCapOut,
+  RSC_DUMP_ALL,
+  SegmentType,
+  Syndrome,
+} from '@auxctl/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCtlDriver } from './ctl-driver.js';
+import { CtlRegistry } from './ctl-registry.js';
+import { allocPd, createMkey, send } from './test-support/commands.js';
+import { ADMIN, captureLog, ROOT } from './test-support/rig.js';
+import { resourceDumpObjects } from './tools/resource-dump.js';
+
+const SF_MAC = Buffer.from('02000000005a', 'hex');
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A PF with two SFs, the SF driver and the ordinary ctl driver on one bus. */
+async function sfCtlRig() {
+  const bus = new AuxiliaryBus();
+  const ids = new IdAllocator();
+  const registry = new CtlRegistry();
+  await bus.registerDriver(createCtlDriver({ registry, audit: captureLog().log }));
+  await bus.registerDriver(createSfDriver({ ids, health: { poll: false } }));
+  const sim = createSimDevice({ crdumpSize: 8192 });
+  const core = await CoreDevice.probe({
+    backend: sim,
+    bus,
+    ids,
+    sfIds: new IdAllocator(),
+    health: { poll: false },
+  });
+  cleanups.push(async () => {
+    await core.close();
+    expect(sim.dma.mappings).toBe(0);
+    sim.close();
+  });
+  const pf = core.portFunctions;
+  const a = await pf.add({ pfnum: 0, sfnum: 10 });
+  await pf.set(a, { hwAddr: SF_MAC, maxUctx: 2 });
+  const b = await pf.add({ pfnum: 0, sfnum: 11 });
+  await pf.activate(a);
+  await pf.activate(b);
+  return { bus, registry, sim, core, a, b };
+}
+
+describe('ctl on sub-functions', () => {
+  it('binds the SF ctl aux devices with the ordinary ctl driver', async () => {
+    const { registry, a, b } = await sfCtlRig();
+    expect(registry.names()).toEqual([
+      'mlx5ctl-mlx5_core.ctl.0',
+      'mlx5ctl-mlx5_core.ctl.1',
+      'mlx5ctl-mlx5_core.ctl.2',
+    ]);
+    const ctx = await registry.open('mlx5ctl-mlx5_core.ctl.1', ROOT);
+    expect(ctx.uid).toBeGreaterThan(0);
+    // The SF's own general caps name its own function.
+    const q = await send(
+      ctx,
+      buildInbox(QueryHcaCapIn, Op.QUERY_HCA_CAP, { op_mod: 1 }),
+      QueryHcaCapOut.bytes,
+    );
+    expect(q.status).toBe(CmdStatus.OK);
+    expect(CmdHcaCap.get(QueryHcaCapOut.view(q.out, 'capability'), 'vhca_id')).toBe(a.functionId);
+    expect(a.functionId).not.toBe(b.functionId);
+  });
+
+  it("an SF context cannot see or touch the PF's or another SF's objects", async () => {
+    const { registry, sim, a, b } = await sfCtlRig();
+    const pfCtx = await registry.open('mlx5ctl-mlx5_core.ctl.0', ADMIN);
+    const sfA = await registry.open('mlx5ctl-mlx5_core.ctl.1', ADMIN);
+    const sfB = await registry.open('mlx5ctl-mlx5_core.ctl.2', ADMIN);
+    // uids are per function: the same number may live in each, never shared.
+    expect(sfA.uid).toBe(pfCtx.uid);
+    const pfUmem = await pfCtx.umemReg(Buffer.alloc(8192));
+    const pfPd = await allocPd(pfCtx);
+    await createMkey(pfCtx, pfPd, pfUmem, 4096);
+    await createMkey(pfCtx, pfPd, pfUmem, 8192);
+    const bPd = await allocPd(sfB);
+    const notFound = { status: CmdStatus.BAD_RES, syndrome: Syndrome.OBJ_NOT_FOUND };
+    expect(await send(sfA, buildInbox(DeallocPdIn, Op.DEALLOC_PD, { pd: pfPd }))).toMatchObject(
+      notFound,
+    );
+    expect(bPd).toBe(pfPd);
+    expect(sim.engine.objectCounts()).toMatchObject({ PD: 1, MKEY: 2 });
+    const sfFw = (fid: number) => sim.engine.subFunctions.get(fid)!.firmware!;
+    expect(sfFw(b.functionId).objectCounts()).toMatchObject({ PD: 1 });
+    // A's resource dump shows A's objects only.
+    const umemA = await sfA.umemReg(Buffer.alloc(4096));
+    const pdA = await allocPd(sfA);
+    const keyA = await createMkey(sfA, pdA, umemA, 4096);
+    const dumpA = await resourceDumpObjects(sfA, {
+      segmentType: SegmentType.MKEY_CONTEXT,
+      numOfObj1: RSC_DUMP_ALL,
+    });
+    expect(dumpA.objects.map((o) => [o.uid, o.id])).toEqual([[sfA.uid, keyA]]);
+    const dumpPf = await resourceDumpObjects(pfCtx, {
+      segmentType: SegmentType.MKEY_CONTEXT,
+      numOfObj1: RSC_DUMP_ALL,
+    });
+    expect(dumpPf.objects).toHaveLength(2);
+    await sfA.close();
+    expect(sfFw(a.functionId).objectCounts()).toEqual({});
+  });
+
+  it('sees SF capabilities from the PF only through the commands that name other functions', async () => {
+    const { registry, core, a, b } = await sfCtlRig();
+    const pfCtx = await registry.open('mlx5ctl-mlx5_core.ctl.0', ROOT);
+    const other = await send(
+      pfCtx,
+      buildInbox(QueryOtherHcaCapIn, Op.QUERY_OTHER_HCA_CAP, { function_id: a.functionId }),
+      QueryOtherHcaCapOut.bytes,
+    );
+    expect(other.status).toBe(CmdStatus.OK);
+    const cap = OtherHcaCap.decode(QueryOtherHcaCapOut.view(other.out, 'other_capability'));
+    expect(cap).toMatchObject({
+      roce: 1,
+      vhca_id: a.functionId,
+      log_max_qp: core.maxCaps.log_max_qp - 1,
+      max_uctx: 2,
+    });
+    // QUERY_HCA_CAP stays this function's own.
+    const viaHcaCap = await send(
+      pfCtx,
+      buildInbox(QueryHcaCapIn, Op.QUERY_HCA_CAP, {
+        op_mod: 1,
+        other_function: 1,
+        function_id: a.functionId,
+      }),
+      QueryHcaCapOut.bytes,
+    );
+    expect(viaHcaCap.status).toBe(CmdStatus.BAD_PARAM);
+
+    const esw = await send(
+      pfCtx,
+      buildInbox(QueryEswFunctionsIn, Op.QUERY_ESW_FUNCTIONS),
+      eswFunctionsOutBytes(core.portFunctions.maxFunctions),
+    );
+    expect(esw.status).toBe(CmdStatus.OK);
+    expect(esw.out.readBigUInt64BE(QueryEswFunctionsOut.bytes)).toBe(0b11n);
+    const entries =
+      QueryEswFunctionsOut.bytes + 8 * Math.ceil(core.portFunctions.maxFunctions / 64);
+    expect(EswSfEntry.decode(esw.out.subarray(entries))).toEqual({
+      state: EswSfState.ENABLED,
+      function_id: a.functionId,
+      sfnum: 10,
+    });
+
+    const vport = await send(
+      pfCtx,
+      buildInbox(QueryHcaVportContextIn, Op.QUERY_HCA_VPORT_CONTEXT, {
+        other_vport: 1,
+        vport_number: a.functionId,
+      }),
+      QueryHcaVportContextOut.bytes,
+    );
+    expect(vport.status).toBe(CmdStatus.OK);
+    const vctx = QueryHcaVportContextOut.view(vport.out, 'hca_vport_context');
+    expect(HcaVportContext.get64(vctx, 'port_guid')).toBe(macToEui64(SF_MAC));
+
+    // From an SF, no other function exists.
+    const sfCtx = await registry.open('mlx5ctl-mlx5_core.ctl.1', ROOT);
+    for (const fid of [0, a.functionId, b.functionId]) {
+      const r = await send(
+        sfCtx,
+        buildInbox(QueryOtherHcaCapIn, Op.QUERY_OTHER_HCA_CAP, { function_id: fid }),
+        QueryOtherHcaCapOut.bytes,
+      );
+      expect(r).toMatchObject({ status: CmdStatus.BAD_PARAM, syndrome: Syndrome.FUNCTION_UNKNOWN });
+    }
+    const r = await send(
+      sfCtx,
+      buildInbox(QueryHcaVportContextIn, Op.QUERY_HCA_VPORT_CONTEXT, {
+        other_vport: 1,
+        vport_number: b.functionId,
+      }),
+      QueryHcaVportContextOut.bytes,
+    );
+    expect(r).toMatchObject({ status: CmdStatus.BAD_PARAM, syndrome: Syndrome.VPORT_OTHER });
+  });
+
+  it("an SF's maxUctx bounds the contexts its ctl can open", async () => {
+    const { registry } = await sfCtlRig();
+    const name = 'mlx5ctl-mlx5_core.ctl.1';
+    const c1 = await registry.open(name, ADMIN);
+    const c2 = await registry.open(name, ADMIN);
+    await expect(registry.open(name, ADMIN)).rejects.toMatchObject({ code: 'ENOMEM' });
+    await c1.close();
+    const c3 = await registry.open(name, ADMIN);
+    expect(c3.uid).not.toBe(c2.uid);
+  });
+});
