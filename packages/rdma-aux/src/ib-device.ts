@@ -1,0 +1,131 @@
+/**
+ * IbDevice: the ib_device the driver registers for one bound
+ * `mlx5_core.rdma.N` aux device, named `mlx5_N` (N = the aux device id,
+ * as mlx5_ib names its devices). Callers open verbs contexts on it; when
+ * the aux device goes away the driver calls `detach()`, which closes every
+ * context (objects destroyed, uids released) while the core can still
+ * answer, and makes every later call fail with ENODEV.
+ *
+ * Owns: its open contexts. Never: the core handle's life (the core revokes
+ * it after the driver's remove has returned).
+ */
+import {
+  AuxError,
+  buildInbox,
+  CmdOut,
+  type CoreHandle,
+  CreateUctxIn,
+  CreateUctxOut,
+  DestroyUctxIn,
+  type DeviceIdentity,
+  type Logger,
+  Op,
+} from '@auxctl/core';
+import { IbContext } from './ib-context.js';
+
+/** IbDeviceInfo: a device as `RdmaRegistry.list()` shows it. */
+export interface IbDeviceInfo {
+  /** `mlx5_<N>`. */
+  readonly name: string;
+  readonly auxDevice: string;
+  /** The core device (its PCI address). */
+  readonly core: string;
+  readonly identity: DeviceIdentity;
+  readonly contexts: number;
+}
+
+/** ibDeviceName: the ib_device name for aux device id `id`. */
+export function ibDeviceName(id: number): string {
+  return `mlx5_${id}`;
+}
+
+/** IbDevice: see the module header. */
+export class IbDevice {
+  readonly auxDevice: string;
+  private readonly open_ = new Set<IbContext>();
+  private readonly opening = new Set<Promise<unknown>>();
+  private detaching: Promise<void> | undefined;
+
+  constructor(
+    private readonly handle: CoreHandle,
+    readonly name: string,
+    private readonly log: Logger,
+  ) {
+    this.auxDevice = handle.auxDevice;
+  }
+
+  /** live: false once the device is being detached. */
+  get live(): boolean {
+    return this.detaching === undefined;
+  }
+
+  /** contexts: how many contexts are open. */
+  get contexts(): number {
+    return this.open_.size;
+  }
+
+  /** info: the listing entry; ENODEV once detached. */
+  info(): IbDeviceInfo {
+    if (!this.live) throw this.gone();
+    return {
+      name: this.name,
+      auxDevice: this.auxDevice,
+      core: this.handle.coreName,
+      identity: this.handle.identity,
+      contexts: this.open_.size,
+    };
+  }
+
+  /**
+   * openContext: a verbs context with a fresh uid (CREATE_UCTX, no
+   * capability bits: verbs objects need none). ENODEV when the device is
+   * gone; CREATE_UCTX's errno when firmware refuses (ENOMEM: no uid left).
+   */
+  openContext(): Promise<IbContext> {
+    if (!this.live) return Promise.reject(this.gone());
+    const p = this.create();
+    this.opening.add(p);
+    const done = () => this.opening.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** detach: the driver's remove: refuse new work, wait for opens, close every context. Never rejects. */
+  detach(): Promise<void> {
+    this.detaching ??= (async () => {
+      await Promise.allSettled([...this.opening]);
+      await Promise.allSettled([...this.open_].map((c) => c.detach()));
+      this.log.info({ device: this.name }, 'ib device detached');
+    })();
+    return this.detaching;
+  }
+
+  private async create(): Promise<IbContext> {
+    const out = await this.handle.cmdExec(
+      buildInbox(CreateUctxIn, Op.CREATE_UCTX),
+      CreateUctxOut.bytes,
+    );
+    const uid = CreateUctxOut.get(out, 'uid');
+    if (!this.live) {
+      // Removal began while the uctx was being made: give it back at once.
+      await this.handle
+        .cmdExec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid }), CmdOut.bytes)
+        .catch(() => {});
+      throw this.gone();
+    }
+    const ctx = new IbContext({
+      handle: this.handle,
+      device: this.name,
+      uid,
+      log: this.log.child({ uid }),
+      onClosed: (c) => this.open_.delete(c),
+    });
+    this.open_.add(ctx);
+    this.log.debug({ device: this.name, uid }, 'verbs context opened');
+    return ctx;
+  }
+
+  private gone(): AuxError {
+    return new AuxError('ENODEV', `${this.name} was removed; list devices and open another`);
+  }
+}
