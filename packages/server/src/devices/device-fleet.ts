@@ -1,7 +1,7 @@
 /**
- * DeviceFleet: the devices one auxctld owns — an auxiliary bus, the ctl
- * driver bound on it, and N simulated functions each probed by a core
- * device.
+ * DeviceFleet: the devices one auxctld owns — an auxiliary bus, the ctl,
+ * netdev and RDMA drivers bound on it, and N simulated functions each
+ * probed by a core device.
  *
  * Owns the mapping between the API's device names (the core device's PCI
  * address, e.g. `0000:08:00.0`) and ctl device names
@@ -29,6 +29,8 @@ import {
   createCtlDriver,
   ctlDeviceName,
 } from '@auxctl/ctl-aux';
+import { createNetDriver } from '@auxctl/net-aux';
+import { createRdmaDriver } from '@auxctl/rdma-aux';
 
 /** DeviceFleetOptions: how many simulated devices and how they report. */
 export interface DeviceFleetOptions {
@@ -65,6 +67,12 @@ export class DeviceFleet {
     await bus.registerDriver(
       createCtlDriver({ registry, audit: opts.auditLogger ?? silentLogger, logger }),
     );
+    // The netdev and RDMA drivers bind the other aux devices, as on a host: a
+    // device's snapshot shows all three bound, and ctl sees their objects.
+    const net = createNetDriver({ logger });
+    const rdma = createRdmaDriver({ logger });
+    await bus.registerDriver(net);
+    await bus.registerDriver(rdma);
     // Ids are per fleet: two servers in one process each have their own mlx5_core.ctl.0.
     const ids = new IdAllocator();
     const members: { core: CoreDevice; sim: SimFunction }[] = [];

@@ -386,7 +386,10 @@ describe('dumps and fatal firmware errors', () => {
 
   async function fatalAndRecover(): Promise<void> {
     const core = h.server.fleet.core(DEV0);
-    h.server.fleet.sim(DEV0).faults.fatal();
+    const faults = h.server.fleet.sim(DEV0).faults;
+    faults.fatal();
+    // Injected delays end with the crash, so the drivers' resume (register writes) is not held up.
+    faults.clear();
     core.health.poller.poll();
     await until(() => core.state === 'up', 'the device to recover');
   }
@@ -400,7 +403,6 @@ describe('dumps and fatal firmware errors', () => {
       return h.server.dumps.inUse === 1 && c.doorbells > c.completed;
     }, 'the capture to be in flight');
     await fatalAndRecover();
-    sim.faults.clear();
     const d = await done;
     expect(d.error?.code).toBe(status.UNAVAILABLE);
     expect(d.header).toBeUndefined();

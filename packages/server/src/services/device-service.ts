@@ -19,6 +19,8 @@ import {
   HealthReporterName,
   type ListDevicesRequest,
   type ListDevicesResponse,
+  PortFunction,
+  PortFunctionState,
   PortState,
   ReloadCause,
   ReloadPhase,
@@ -190,6 +192,13 @@ function eventsLost(
   };
 }
 
+/** PORT_FUNCTION_STATES: core's port function states on the wire. */
+export const PORT_FUNCTION_STATES = {
+  inactive: PortFunctionState.PORT_FUNCTION_STATE_INACTIVE,
+  active: PortFunctionState.PORT_FUNCTION_STATE_ACTIVE,
+  attached: PortFunctionState.PORT_FUNCTION_STATE_ATTACHED,
+} as const;
+
 const PHASES = {
   start: ReloadPhase.RELOAD_PHASE_START,
   done: ReloadPhase.RELOAD_PHASE_DONE,
@@ -255,6 +264,21 @@ export function toResponse(l: LoggedEvent): WatchDevicesResponse {
       };
     case 'taint':
       return { ...base, event: { $case: 'taint', taint: { reason: e.reason } } };
+    case 'port-function':
+      return {
+        ...base,
+        event: {
+          $case: 'portFunction',
+          portFunction: {
+            portFunction: PortFunction.fromPartial({
+              index: e.index,
+              sfnum: e.sfnum,
+              state: e.state === 'deleted' ? undefined : PORT_FUNCTION_STATES[e.state],
+            }),
+            deleted: e.state === 'deleted',
+          },
+        },
+      };
     case 'port':
       return {
         ...base,
