@@ -6,7 +6,9 @@
  */
 import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
+import { runDatapath } from './datapath.js';
 import { runRemote } from './remote.js';
+import { runSf } from './sf.js';
 
 const ms = Number(process.env.BENCH_MS ?? 1500);
 
@@ -14,6 +16,8 @@ const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
   core: runCore,
   ctl: runCtl,
   remote: runRemote,
+  datapath: runDatapath,
+  sf: runSf,
 };
 
 async function main(): Promise<void> {
