@@ -11,7 +11,13 @@ import {
   QueryHcaCapOut,
 } from '@auxctl/core';
 import {
+  type ActivateRequest,
+  type ActivateResponse,
+  type AddRequest,
+  type AddResponse,
   type CtlServiceClient,
+  type DeleteRequest,
+  type DeleteResponse,
   type DeviceServiceClient,
   type ExecRequest,
   type ExecResponse,
@@ -19,9 +25,14 @@ import {
   type GetHealthResponse,
   type ListDevicesRequest,
   type ListDevicesResponse,
+  type ListRequest,
+  type ListResponse,
+  PortFunctionServiceClient,
+  portFunctionStateToJSON,
   RpcScope,
   type SessionRequest,
   type SessionResponse,
+  type WatchDevicesResponse,
 } from '@auxctl/proto';
 import { type ClientDuplexStream, credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -339,6 +350,66 @@ describe('AuxctlServer over mTLS', () => {
     expect(seen[0]).toBe('snapshot');
     expect(seen).toContain('taint');
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  });
+});
+
+describe('PortFunctionService', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('adds, activates and deletes an SF; WatchDevices reports each step and ListDevices the tree', async () => {
+    const pfc = new PortFunctionServiceClient(h.address, h.admin);
+    const watch = h
+      .devices(h.admin)
+      .watchDevices({ devices: [DEV0], sendSnapshot: false, resumeAfter: 0 });
+    watch.on('error', () => {});
+    const states: string[] = [];
+    const deleted = new Promise<void>((resolve) => {
+      watch.on('data', (m: WatchDevicesResponse) => {
+        if (m.event?.$case !== 'portFunction') return;
+        const e = m.event.portFunction;
+        states.push(e.deleted ? 'deleted' : portFunctionStateToJSON(e.portFunction?.state ?? 0));
+        if (e.deleted) resolve();
+      });
+    });
+    try {
+      const added = await unaryCall<AddRequest, AddResponse>(pfc.add.bind(pfc), {
+        device: DEV0,
+        pfnum: 0,
+        sfnum: 7,
+      });
+      const index = added.portFunction?.index ?? -1;
+      const act = await unaryCall<ActivateRequest, ActivateResponse>(pfc.activate.bind(pfc), {
+        device: DEV0,
+        index,
+      });
+      const sf = act.portFunction?.device ?? '';
+      const listed = await list(h.devices(h.admin), []);
+      expect(listed.devices.find((d) => d.name === sf)?.parent).toBe(DEV0);
+      expect(listed.devices.find((d) => d.name === DEV0)?.portFunctions[0]?.sfnum).toBe(7);
+      await unaryCall<DeleteRequest, DeleteResponse>(pfc.delete.bind(pfc), { device: DEV0, index });
+      await deleted;
+      expect(states[0]).toBe('PORT_FUNCTION_STATE_INACTIVE');
+      expect(states).toContain('PORT_FUNCTION_STATE_ATTACHED');
+      expect(states.at(-1)).toBe('deleted');
+      const missing = await failure(
+        unaryCall<ActivateRequest, ActivateResponse>(pfc.activate.bind(pfc), {
+          device: DEV0,
+          index,
+        }),
+      );
+      expect(missing.code).toBe(status.NOT_FOUND);
+      const onSf = await failure(
+        unaryCall<ListRequest, ListResponse>(pfc.list.bind(pfc), { device: sf }),
+      );
+      expect(onSf.code).toBe(status.NOT_FOUND);
+    } finally {
+      watch.cancel();
+      pfc.close();
+    }
   });
 });
 

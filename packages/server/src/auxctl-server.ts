@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { type CoreHealthOptions, type Logger, silentLogger } from '@auxctl/core';
-import { CtlServiceService, DeviceServiceService } from '@auxctl/proto';
+import { CtlServiceService, DeviceServiceService, PortFunctionServiceService } from '@auxctl/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { ensureDefaultPolicy } from './default-policy.js';
@@ -43,6 +43,7 @@ import {
 import { ctlServiceImpl } from './services/ctl-service.js';
 import { deviceServiceImpl } from './services/device-service.js';
 import { ExecContexts } from './services/exec-contexts.js';
+import { portFunctionServiceImpl } from './services/port-function-service.js';
 
 /** ServerLimits: per-principal and per-session bounds. */
 export interface ServerLimits {
@@ -206,7 +207,8 @@ export class AuxctlServer {
       ...(o.health && { health: o.health }),
       ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
     });
-    this.events = new DeviceEventLog(this.fleetRef.cores());
+    const fleet = this.fleetRef;
+    this.events = new DeviceEventLog(() => fleet.cores());
 
     const l = o.limits ?? {};
     const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;
@@ -273,10 +275,15 @@ export class AuxctlServer {
         execContexts,
       }),
     );
+    server.addService(
+      PortFunctionServiceService,
+      portFunctionServiceImpl(env, this.fleetRef, audit),
+    );
     this.healthImpl = new HealthImplementation({
       '': 'SERVING',
       'auxctl.v1.CtlService': 'SERVING',
       'auxctl.v1.DeviceService': 'SERVING',
+      'auxctl.v1.PortFunctionService': 'SERVING',
     });
     this.healthImpl.addToServer(server);
     const noReflection = addReflection(server);

@@ -21,15 +21,33 @@ export class DeviceEventLog {
   private seq = 0;
   private readonly ring: LoggedEvent[] = [];
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
-  private readonly unsubscribe: (() => void)[] = [];
+  private readonly followed = new Map<CoreDevice, () => void>();
 
+  /**
+   * `cores` lists the devices to follow now; it is asked again after every
+   * port-function event, so a sub-function's device is followed from the
+   * moment its PF reports it attached until it closes.
+   */
   constructor(
-    cores: readonly CoreDevice[],
+    private readonly cores: () => readonly CoreDevice[],
     private readonly history = 1024,
     private readonly now: () => Date = () => new Date(),
   ) {
-    for (const core of cores) {
-      this.unsubscribe.push(core.events.subscribe((e) => this.append(e)));
+    this.followNew();
+  }
+
+  private followNew(): void {
+    for (const core of this.cores()) {
+      if (this.followed.has(core) || core.state === 'closed') continue;
+      const off = core.events.subscribe((e) => {
+        this.append(e);
+        if (e.type === 'port-function') this.followNew();
+        if (e.type === 'state' && e.state === 'closed') {
+          off();
+          this.followed.delete(core);
+        }
+      });
+      this.followed.set(core, off);
     }
   }
 
@@ -66,7 +84,8 @@ export class DeviceEventLog {
 
   /** close: stop listening to the cores and drop every listener. */
   close(): void {
-    for (const u of this.unsubscribe.splice(0)) u();
+    for (const off of this.followed.values()) off();
+    this.followed.clear();
     this.listeners.clear();
   }
 

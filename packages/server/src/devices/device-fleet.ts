@@ -15,6 +15,7 @@ import {
   AuxiliaryBus,
   CoreDevice,
   type CoreHealthOptions,
+  createSfDriver,
   createSimDevice,
   IdAllocator,
   type Logger,
@@ -75,6 +76,10 @@ export class DeviceFleet {
     await bus.registerDriver(rdma);
     // Ids are per fleet: two servers in one process each have their own mlx5_core.ctl.0.
     const ids = new IdAllocator();
+    // Activated sub-functions come up as nested core devices with ids from the same pool.
+    await bus.registerDriver(
+      createSfDriver({ ids, logger, ...(opts.health && { health: opts.health }) }),
+    );
     const members: { core: CoreDevice; sim: SimFunction }[] = [];
     const fleet = new DeviceFleet(bus, registry, members);
     try {
@@ -104,21 +109,45 @@ export class DeviceFleet {
     return fleet;
   }
 
-  /** cores: the core devices, ordered by id. */
+  /** cores: the PF core devices and the attached sub-functions' nested ones, ordered by id. */
   cores(): CoreDevice[] {
-    return this.members.map((m) => m.core).sort((a, b) => a.id - b.id);
+    const out: CoreDevice[] = [];
+    for (const { core } of this.members) {
+      out.push(core);
+      for (const p of core.portFunctions.list()) if (p.nestedCore) out.push(p.nestedCore);
+    }
+    return out.sort((a, b) => a.id - b.id);
   }
 
-  /** core: the core device named `name` (PCI address); ENOENT for an unknown name. */
+  /**
+   * core: the core device named `name` — a PF's PCI address, or an attached
+   * sub-function's `mlx5_core.sf.N`; ENOENT for an unknown name.
+   */
   core(name: string): CoreDevice {
-    const m = this.members.find((x) => x.core.name === name);
-    if (!m) {
+    const c = this.cores().find((x) => x.name === name);
+    if (!c) {
       throw new AuxError(
         'ENOENT',
-        `no device ${JSON.stringify(name.slice(0, 64))}; list devices to see their PCI addresses`,
+        `no device ${JSON.stringify(name.slice(0, 64))}; list devices to see their names`,
       );
     }
-    return m.core;
+    return c;
+  }
+
+  /** pf: the PF core device named `name`; ENOENT for an unknown one, EINVAL for a sub-function. */
+  pf(name: string): CoreDevice {
+    const m = this.members.find((x) => x.core.name === name);
+    if (m) return m.core;
+    this.core(name);
+    throw new AuxError('EINVAL', `${name} is a sub-function; port functions live on its PF`);
+  }
+
+  /** parentOf: the PF name of a sub-function's nested core device, or undefined for a PF. */
+  parentOf(core: CoreDevice): string | undefined {
+    for (const m of this.members) {
+      if (m.core.portFunctions.list().some((p) => p.nestedCore === core)) return m.core.name;
+    }
+    return undefined;
   }
 
   /** sim: the simulated function behind device `name` (tests inspect its firmware). */

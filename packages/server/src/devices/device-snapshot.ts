@@ -12,6 +12,7 @@ import {
   type CoreState,
   type HealthReporter,
   isAuxError,
+  type PortFunctionInfo,
 } from '@auxctl/core';
 import {
   type Device,
@@ -19,6 +20,8 @@ import {
   HealthReporterName,
   type HealthReporterReport,
   type HealthReporterStatus,
+  type PortFunction,
+  PortFunctionState,
   ReporterState,
 } from '@auxctl/proto';
 
@@ -33,8 +36,35 @@ export const DEVICE_STATES: Readonly<Record<CoreState, DeviceState>> = {
   closed: DeviceState.DEVICE_STATE_CLOSED,
 };
 
-/** deviceSnapshot: `core` now, with its aux devices and their bound drivers from `bus`. */
-export function deviceSnapshot(core: CoreDevice, bus: AuxiliaryBus): Device {
+/** portFunctionOf: a port function as the wire shows it. */
+export function portFunctionOf(p: PortFunctionInfo): PortFunction {
+  return {
+    index: p.index,
+    pfnum: p.pfnum,
+    sfnum: p.sfnum,
+    hwAddr: p.hwAddr,
+    roce: p.roce,
+    maxUctx: p.maxUctx ?? 0,
+    state: PORT_FUNCTION_STATES[p.state],
+    auxDevice: p.auxDevice ?? '',
+    device: p.nestedCore?.name ?? '',
+  };
+}
+
+/** PORT_FUNCTION_STATES: core port function state -> wire state. */
+export const PORT_FUNCTION_STATES: Readonly<Record<PortFunctionInfo['state'], PortFunctionState>> =
+  {
+    inactive: PortFunctionState.PORT_FUNCTION_STATE_INACTIVE,
+    active: PortFunctionState.PORT_FUNCTION_STATE_ACTIVE,
+    attached: PortFunctionState.PORT_FUNCTION_STATE_ATTACHED,
+  };
+
+/**
+ * deviceSnapshot: `core` now, with its aux devices and their bound drivers
+ * from `bus`, its port functions, and `parent` (the PF's name) when it is a
+ * sub-function's device.
+ */
+export function deviceSnapshot(core: CoreDevice, bus: AuxiliaryBus, parent = ''): Device {
   const onBus = new Map(bus.listDevices().map((d) => [d.device, d]));
   const id = core.identity;
   return {
@@ -58,8 +88,8 @@ export function deviceSnapshot(core: CoreDevice, bus: AuxiliaryBus): Device {
     }),
     health: reporters(core).map(([name, r]) => reporterStatus(name, r)),
     taintReasons: [...core.tainted],
-    parent: '',
-    portFunctions: [],
+    parent,
+    portFunctions: core.portFunctions.list().map(portFunctionOf),
   };
 }
 

@@ -17,6 +17,7 @@ export const ERRNO_STATUS: Readonly<Partial<Record<ErrnoName, status>>> = {
   EKEYREJECTED: status.UNAUTHENTICATED,
   ENODEV: status.UNAVAILABLE,
   ENOENT: status.NOT_FOUND,
+  EEXIST: status.ALREADY_EXISTS,
   EBUSY: status.RESOURCE_EXHAUSTED,
   ENOSPC: status.RESOURCE_EXHAUSTED,
   ENOMEM: status.RESOURCE_EXHAUSTED,

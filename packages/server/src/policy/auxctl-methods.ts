@@ -18,4 +18,10 @@ export const AUXCTL_METHODS: readonly string[] = [
   'auxctl.v1.CtlService/Exec',
   'auxctl.v1.CtlService/Coredump',
   'auxctl.v1.CtlService/ResourceDump',
+  'auxctl.v1.PortFunctionService/Add',
+  'auxctl.v1.PortFunctionService/Set',
+  'auxctl.v1.PortFunctionService/Activate',
+  'auxctl.v1.PortFunctionService/Deactivate',
+  'auxctl.v1.PortFunctionService/Delete',
+  'auxctl.v1.PortFunctionService/List',
 ];

@@ -20,7 +20,6 @@ import {
   type ListDevicesRequest,
   type ListDevicesResponse,
   PortFunction,
-  PortFunctionState,
   PortState,
   ReloadCause,
   ReloadPhase,
@@ -30,7 +29,12 @@ import {
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { DeviceEventLog, LoggedEvent } from '../devices/device-event-log.js';
 import type { DeviceFleet } from '../devices/device-fleet.js';
-import { DEVICE_STATES, deviceSnapshot, healthReports } from '../devices/device-snapshot.js';
+import {
+  DEVICE_STATES,
+  deviceSnapshot,
+  healthReports,
+  PORT_FUNCTION_STATES,
+} from '../devices/device-snapshot.js';
 import type { CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, serverStream, unary } from '../grpc/handler-adapters.js';
 
@@ -69,7 +73,7 @@ export function deviceServiceImpl(
           devices: fleet
             .cores()
             .filter((c) => names.has(c.name))
-            .map((c) => deviceSnapshot(c, fleet.bus)),
+            .map((c) => deviceSnapshot(c, fleet.bus, fleet.parentOf(c))),
         };
       },
     ),
@@ -163,7 +167,10 @@ async function watch(
           sequence: log.nextSequence(),
           time: new Date(),
           device: core.name,
-          event: { $case: 'snapshot', snapshot: deviceSnapshot(core, fleet.bus) },
+          event: {
+            $case: 'snapshot',
+            snapshot: deviceSnapshot(core, fleet.bus, fleet.parentOf(core)),
+          },
         });
       }
     }
@@ -191,13 +198,6 @@ function eventsLost(
     event: { $case: 'eventsLost', eventsLost: { reason, firstSequence, count } },
   };
 }
-
-/** PORT_FUNCTION_STATES: core's port function states on the wire. */
-export const PORT_FUNCTION_STATES = {
-  inactive: PortFunctionState.PORT_FUNCTION_STATE_INACTIVE,
-  active: PortFunctionState.PORT_FUNCTION_STATE_ACTIVE,
-  attached: PortFunctionState.PORT_FUNCTION_STATE_ATTACHED,
-} as const;
 
 const PHASES = {
   start: ReloadPhase.RELOAD_PHASE_START,

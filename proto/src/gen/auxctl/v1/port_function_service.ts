@@ -1123,7 +1123,10 @@ export const PortFunctionServiceService = {
     responseSerialize: (value: AddResponse): Buffer => Buffer.from(AddResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AddResponse => AddResponse.decode(value),
   },
-  /** Set configures an inactive port (an active one: FAILED_PRECONDITION). */
+  /**
+   * Set configures an inactive port (an active one: RESOURCE_EXHAUSTED, as
+   * the port is busy).
+   */
   set: {
     path: "/auxctl.v1.PortFunctionService/Set" as const,
     requestStream: false as const,
@@ -1181,7 +1184,10 @@ export interface PortFunctionServiceServer extends UntypedServiceImplementation 
    * beyond the device's maximum: RESOURCE_EXHAUSTED).
    */
   add: handleUnaryCall<AddRequest, AddResponse>;
-  /** Set configures an inactive port (an active one: FAILED_PRECONDITION). */
+  /**
+   * Set configures an inactive port (an active one: RESOURCE_EXHAUSTED, as
+   * the port is busy).
+   */
   set: handleUnaryCall<SetRequest, SetResponse>;
   /** Activate enables the function and brings its device up. */
   activate: handleUnaryCall<ActivateRequest, ActivateResponse>;
@@ -1210,7 +1216,10 @@ export interface PortFunctionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AddResponse) => void,
   ): ClientUnaryCall;
-  /** Set configures an inactive port (an active one: FAILED_PRECONDITION). */
+  /**
+   * Set configures an inactive port (an active one: RESOURCE_EXHAUSTED, as
+   * the port is busy).
+   */
   set(request: SetRequest, callback: (error: ServiceError | null, response: SetResponse) => void): ClientUnaryCall;
   set(
     request: SetRequest,

@@ -1,0 +1,116 @@
+/**
+ * PortFunctionService: the sub-function ports of a PF device over gRPC —
+ * devlink `port add pcisf` / `port function set` / `port function state` /
+ * `port del` / `port show` for remote operators.
+ *
+ * Every method is a configuration of the PF: the caller must be allowed the
+ * method on the PF device at the CONFIGURATION scope (the policy's check,
+ * audited by the authorization middleware); each change is audited again
+ * with its outcome. Errors are core's errnos (EEXIST -> ALREADY_EXISTS,
+ * ENOSPC and EBUSY -> RESOURCE_EXHAUSTED, ENOENT -> NOT_FOUND, EINVAL ->
+ * INVALID_ARGUMENT).
+ *
+ * Owns: the translation between the wire and core's PortFunctions. Never:
+ * port state of its own (core's PortFunctions is the truth).
+ */
+import type { Logger, PortFunctionInfo, PortFunctions } from '@auxctl/core';
+import type {
+  ActivateRequest,
+  ActivateResponse,
+  AddRequest,
+  AddResponse,
+  DeactivateRequest,
+  DeactivateResponse,
+  DeleteRequest,
+  DeleteResponse,
+  ListRequest,
+  ListResponse,
+  PortFunctionServiceServer,
+  SetRequest,
+  SetResponse,
+} from '@auxctl/proto';
+import type { DeviceFleet } from '../devices/device-fleet.js';
+import { portFunctionOf } from '../devices/device-snapshot.js';
+import type { CallContext } from '../grpc/call-context.js';
+import { grpcFailureOf } from '../grpc/grpc-status.js';
+import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
+
+const SERVICE = 'auxctl.v1.PortFunctionService';
+
+/** portFunctionServiceImpl: the PortFunctionService handlers. */
+export function portFunctionServiceImpl(
+  env: AdapterEnv,
+  fleet: DeviceFleet,
+  audit: Logger,
+): PortFunctionServiceServer {
+  /** The PF's port functions, once the policy allowed this call on the device. */
+  const portsOf = (ctx: CallContext, device: string): PortFunctions => {
+    const pf = fleet.pf(device);
+    if (!ctx.authorize) throw new Error('PortFunctionService: call reached a handler unauthorized');
+    ctx.authorize({ device, scope: 'CONFIGURATION' });
+    return pf.portFunctions;
+  };
+  /** change: run one port change and audit it with its outcome. */
+  const change = async <T>(
+    ctx: CallContext,
+    device: string,
+    action: string,
+    detail: Record<string, unknown>,
+    run: (ports: PortFunctions) => Promise<T>,
+  ): Promise<T> => {
+    const ports = portsOf(ctx, device);
+    const entry = { event: 'port-function', principal: ctx.principal, device, action, ...detail };
+    try {
+      const out = await run(ports);
+      audit.info({ ...entry, result: 'ok' }, 'port function changed');
+      return out;
+    } catch (err) {
+      audit.warn(
+        { ...entry, result: grpcFailureOf(err).errno ?? 'error' },
+        'port function change failed',
+      );
+      throw err;
+    }
+  };
+  const wire = (p: PortFunctionInfo) => ({ portFunction: portFunctionOf(p) });
+
+  return {
+    add: unary<AddRequest, AddResponse>(env, `${SERVICE}/Add`, (req, ctx) =>
+      change(ctx, req.device, 'add', { pfnum: req.pfnum, sfnum: req.sfnum }, async (ports) =>
+        wire(await ports.add({ pfnum: req.pfnum, sfnum: req.sfnum })),
+      ),
+    ),
+    set: unary<SetRequest, SetResponse>(env, `${SERVICE}/Set`, (req, ctx) => {
+      const attrs = {
+        ...(req.hwAddr !== undefined && { hwAddr: req.hwAddr }),
+        ...(req.roce !== undefined && { roce: req.roce }),
+        ...(req.maxUctx !== undefined && { maxUctx: req.maxUctx }),
+      };
+      return change(ctx, req.device, 'set', { index: req.index, ...attrs }, async (ports) =>
+        wire(await ports.set(req.index, attrs)),
+      );
+    }),
+    activate: unary<ActivateRequest, ActivateResponse>(env, `${SERVICE}/Activate`, (req, ctx) =>
+      change(ctx, req.device, 'activate', { index: req.index }, async (ports) =>
+        wire(await ports.activate(req.index)),
+      ),
+    ),
+    deactivate: unary<DeactivateRequest, DeactivateResponse>(
+      env,
+      `${SERVICE}/Deactivate`,
+      (req, ctx) =>
+        change(ctx, req.device, 'deactivate', { index: req.index }, async (ports) =>
+          wire(await ports.deactivate(req.index)),
+        ),
+    ),
+    delete: unary<DeleteRequest, DeleteResponse>(env, `${SERVICE}/Delete`, (req, ctx) =>
+      change(ctx, req.device, 'delete', { index: req.index }, async (ports) => {
+        await ports.delete(req.index);
+        return {};
+      }),
+    ),
+    list: unary<ListRequest, ListResponse>(env, `${SERVICE}/List`, async (req, ctx) => ({
+      portFunctions: portsOf(ctx, req.device).list().map(portFunctionOf),
+    })),
+  };
+}
