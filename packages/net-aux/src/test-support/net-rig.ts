@@ -27,6 +27,8 @@ export async function flush(rounds = 4): Promise<void> {
 /** NetRig: see the module header. */
 export interface NetRig {
   readonly bus: AuxiliaryBus;
+  /** Core ids of the rig (a sub-function's nested core must take its id from here). */
+  readonly ids: IdAllocator;
   readonly registry: NetRegistry;
   readonly sims: SimFunction[];
   readonly cores: CoreDevice[];
@@ -83,6 +85,7 @@ export async function netRig(
   }
   return {
     bus,
+    ids,
     registry,
     sims,
     cores,
