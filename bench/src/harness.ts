@@ -59,23 +59,36 @@ export async function timeBest(fn: () => Promise<unknown> | unknown, repeat = 3)
 }
 
 /**
- * timeBestInterleaved: the best time (ms) of each function over `repeat`
+ * timeInterleaved: the time (ms) of each function in each of `repeat`
  * rounds, running them in turn within a round, so a slow spell of the
- * machine hits every side alike instead of one side's whole series.
+ * machine hits every side of a round alike; the order rotates from round
+ * to round, so no side always runs first (or right after another's
+ * garbage). `times[round][k]` is function k's time in that round.
  */
-export async function timeBestInterleaved(
+export async function timeInterleaved(
   fns: readonly (() => Promise<unknown> | unknown)[],
   repeat = 3,
-): Promise<number[]> {
-  const best = fns.map(() => Number.POSITIVE_INFINITY);
+): Promise<number[][]> {
+  const times: number[][] = [];
   for (let i = 0; i < repeat; i++) {
-    for (const [k, fn] of fns.entries()) {
+    const row: number[] = fns.map(() => Number.NaN);
+    for (let j = 0; j < fns.length; j++) {
+      const k = (i + j) % fns.length;
       const t0 = process.hrtime.bigint();
-      await fn();
-      best[k] = Math.min(best[k] as number, Number(process.hrtime.bigint() - t0) / 1e6);
+      await (fns[k] as () => Promise<unknown> | unknown)();
+      row[k] = Number(process.hrtime.bigint() - t0) / 1e6;
     }
+    times.push(row);
   }
-  return best;
+  return times;
+}
+
+/** median: the middle value of `xs` (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** ratio: a / b rounded to 3 decimals. */

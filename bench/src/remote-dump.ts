@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { AuxctlClient } from '@auxctl/client';
 import type { CoredumpResponse, DumpResume } from '@auxctl/proto';
 import { DEFAULT_CHUNK_SIZE } from '@auxctl/server';
-import { type Row, ratio, round, timeBestInterleaved } from './harness.js';
+import { median, type Row, ratio, round, timeInterleaved } from './harness.js';
 import { type BareClient, readTlsStream, streamRequest, type TlsMaterial } from './remote-bare.js';
 import { sampleRssDuring } from './remote-load.js';
 import type { ServerProcess } from './remote-process.js';
@@ -116,19 +116,20 @@ export async function measureDump(
   const tls = () =>
     expectBytes(readTlsStream(t.tlsPort, t.tls, DUMP_BYTES, CHUNK), 'raw TLS socket');
 
-  // Warm every path once, then best of several rounds, the three in turn (bounded: 6..10
-  // rounds). On loopback a transfer runs in one of two speeds about 2x apart (how the
-  // processes share the cores), so too few rounds compare one side's slow mode with the
-  // other's fast one.
+  // Warm every path once, then rounds of the three in turn (bounded: 6..10 rounds). On
+  // loopback a transfer runs in one of two speeds about 2x apart (how the processes share
+  // the cores, which changes from one moment to the next), so the ratios are the median of
+  // the per-round ratios — each comparing transfers made back to back — and the MiB/s
+  // figures the best round of each side.
   await aux();
   await bare();
   await tls();
   const repeat = Math.max(6, Math.min(10, Math.round(t.ms / 200)));
-  const [auxMs, bareMs, tlsMs] = (await timeBestInterleaved([aux, bare, tls], repeat)) as [
-    number,
-    number,
-    number,
-  ];
+  const times = await timeInterleaved([aux, bare, tls], repeat);
+  const best = (k: number) => Math.min(...times.map((r) => r[k] as number));
+  const [auxMs, bareMs, tlsMs] = [best(0), best(1), best(2)];
+  const pairRatio = (k: number) =>
+    ratio(median(times.map((r) => (r[k] as number) / (r[0] as number))), 1);
   const rate = (ms: number) => DUMP_BYTES / MIB / (ms / 1000);
 
   // RSS during one more resumed download (after the timed ones, so the sampler costs no figure).
@@ -141,8 +142,9 @@ export async function measureDump(
     dump_stream_mib_per_s: round(rate(auxMs)),
     dump_bare_grpc_mib_per_s: round(rate(bareMs)),
     dump_tls_socket_mib_per_s: round(rate(tlsMs)),
-    dump_stream_vs_bare_ratio: ratio(rate(auxMs), rate(bareMs)),
-    dump_stream_vs_tls_socket_ratio: ratio(rate(auxMs), rate(tlsMs)),
+    dump_stream_vs_bare_ratio: pairRatio(1),
+    dump_stream_vs_tls_socket_ratio: pairRatio(2),
+    dump_rounds: repeat,
     dump_client_rss_growth_mib: round(during.client / MIB),
     dump_server_rss_growth_mib: round(during.server / MIB),
     dump_rss_samples: during.samples,
