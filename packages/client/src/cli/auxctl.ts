@@ -6,6 +6,20 @@
  */
 import { main } from './cli-program.js';
 
+// grpc-js always sends the target host as the TLS server name, and Node warns
+// (DEP0123) when that is an IP address — on every `auxctl --host 127.0.0.1:...`.
+// The server certificate is still checked against the address (auxctld's
+// carries its IPs as SANs); only the meaningless SNI is ignored. So this one
+// warning is dropped, and every other warning is emitted as before.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const code =
+    (typeof rest[0] === 'object' && rest[0] !== null && (rest[0] as { code?: string }).code) ||
+    (typeof rest[1] === 'string' ? rest[1] : undefined);
+  if (code === 'DEP0123') return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const controller = new AbortController();
 let interrupted = false;
 process.on('SIGINT', () => {
