@@ -109,6 +109,37 @@ describe('AuxctlClient unary calls', () => {
     });
   });
 
+  it('a call with no answer within the deadline is DEADLINE_EXCEEDED and is cancelled on the server', async () => {
+    let cancelled: () => void = () => {};
+    const sawCancel = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    running = await startTestServer([
+      {
+        definition: DeviceServiceService,
+        handlers: {
+          // Never answers; reports when the client gives up on the call.
+          listDevices(call: ServerUnaryCall<ListDevicesRequest, unknown>) {
+            call.on('cancelled', () => cancelled());
+          },
+        },
+      },
+    ]);
+    const quick = new AuxctlClient(
+      { address: running.address, credentials: credentials.createInsecure(), options: {} },
+      { deadlineMs: 150 },
+    );
+    try {
+      await expect(quick.listDevices()).rejects.toMatchObject({
+        code: 'DEADLINE_EXCEEDED',
+        grpcCode: status.DEADLINE_EXCEEDED,
+      });
+      await sawCancel;
+    } finally {
+      quick.close();
+    }
+  });
+
   it('a server that is gone is UNAVAILABLE, and a closed client says so', async () => {
     running = await startTestServer([
       { definition: DeviceServiceService, handlers: deviceHandlers },
