@@ -46,6 +46,17 @@ describe('DumpStore put/get', () => {
     expect(store.put({ ...dev, data }).id).not.toBe(e.id);
   });
 
+  it('keeps a handed-over buffer itself instead of a copy', async () => {
+    const store = new DumpStore({ maxBytes: 1024 * KiB, maxAgeMs: 60_000 });
+    const data = randomBytes(64 * KiB);
+    const e = store.put({ ...dev, data, handOver: true });
+    const [first] = await collect(store.read(e.id));
+    expect(first?.data.buffer).toBe(data.buffer);
+    const copied = store.put({ ...dev, data });
+    const [other] = await collect(store.read(copied.id));
+    expect(other?.data.buffer === data.buffer).toBe(false);
+  });
+
   it('refuses unknown ids, bad offsets and bad input', () => {
     const store = new DumpStore({ maxBytes: 1024, maxAgeMs: 1000 });
     const e = store.put({ ...dev, data: Buffer.alloc(10) });

@@ -70,7 +70,7 @@ export class DumpStore {
     this.log = opts.logger ?? silentLogger;
   }
 
-  /** put: store a copy of `p.data`; ENOSPC if larger than maxBytes, EBUSY if readers pin the room. */
+  /** put: store `p.data` (a copy unless handed over); ENOSPC if larger than maxBytes, EBUSY if readers pin the room. */
   put(p: DumpPut): DumpEntry {
     if (!(p.data instanceof Uint8Array)) throw new AuxError('EINVAL', 'dump data must be bytes');
     if (!DUMP_KINDS.includes(p.kind)) {
@@ -83,7 +83,10 @@ export class DumpStore {
       throw new AuxError('EINVAL', 'dump device and fwVersion must be strings');
     }
     this.makeRoom(p.data.length);
-    const copy = Buffer.from(p.data); // a copy: the caller's buffer (a umem) may be reused at once
+    // A copy unless handed over: the caller's buffer (a umem) may be reused at once.
+    const copy = p.handOver
+      ? Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)
+      : Buffer.from(p.data);
     let id = newDumpId();
     while (this.slots.has(id)) id = newDumpId();
     const createdAt = this.now();

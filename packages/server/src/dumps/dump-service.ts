@@ -188,6 +188,8 @@ export class DumpService {
       kind,
       fwVersion: this.fleet.core(device).identity.fwVersion,
       data: got.data,
+      // captureWith closed the capture's context (its umem with it): the buffer is ours alone.
+      handOver: true,
     });
     this.modes.set(entry, got.mode);
     this.log.info(
