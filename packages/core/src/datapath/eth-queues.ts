@@ -38,24 +38,91 @@ export interface SendQueueOptions {
   readonly uid?: number;
 }
 
-/** SendQueue: see the module header. */
-export class SendQueue {
-  private constructor(
+/** QueueCommands: the firmware commands of one kind of work queue. */
+interface QueueCommands {
+  readonly modify: (
+    h: DataPathHandle,
+    n: number,
+    from: number,
+    to: number,
+    uid: number,
+  ) => Promise<void>;
+  readonly destroy: (h: DataPathHandle, n: number, uid: number) => Promise<void>;
+}
+
+const SQ_COMMANDS: QueueCommands = { modify: modifySq, destroy: destroySq };
+const RQ_COMMANDS: QueueCommands = { modify: modifyRq, destroy: destroyRq };
+
+/**
+ * bringUp: create a queue over `mem` and move it RST -> RDY; on failure
+ * destroy what was made, unmap the ring and rethrow, so nothing is left.
+ */
+async function bringUp(
+  h: DataPathHandle,
+  mem: QueueBuffer,
+  uid: number,
+  cmds: QueueCommands,
+  create: () => Promise<number>,
+): Promise<number> {
+  let n: number | undefined;
+  try {
+    n = await create();
+    await cmds.modify(h, n, QueueState.RST, QueueState.RDY, uid);
+    return n;
+  } catch (err) {
+    if (n !== undefined) await cmds.destroy(h, n, uid).catch(() => {});
+    mem.release();
+    throw err;
+  }
+}
+
+/** EthWorkQueue: what an SQ and an RQ share — state changes, release and destroy. */
+abstract class EthWorkQueue {
+  protected constructor(
     private readonly h: DataPathHandle,
     private readonly mem: QueueBuffer,
-    readonly sqn: number,
+    protected readonly num: number,
     readonly wq: WorkQueue,
     private readonly uid: number,
     public state: number,
+    private readonly cmds: QueueCommands,
   ) {}
+
+  /** modify: move the queue from its current state to `to` (RST resets the ring counters). */
+  async modify(to: number): Promise<void> {
+    await this.cmds.modify(this.h, this.num, this.state, to, this.uid);
+    if (to === QueueState.RST || this.state === QueueState.RST) this.wq.reset();
+    this.state = to;
+  }
+
+  /** release: forget the queue without a command (the device was reset: it is gone) and unmap its memory. */
+  release(): void {
+    this.mem.release();
+  }
+
+  /** destroy: destroy the queue and unmap the ring (also when the command fails). */
+  async destroy(): Promise<void> {
+    try {
+      await this.cmds.destroy(this.h, this.num, this.uid);
+    } finally {
+      this.mem.release();
+    }
+  }
+}
+
+/** SendQueue: see the module header. */
+export class SendQueue extends EthWorkQueue {
+  /** sqn: the SQ's number. */
+  get sqn(): number {
+    return this.num;
+  }
 
   /** create: map the ring, CREATE_SQ, then RST -> RDY. Nothing is left on failure. */
   static async create(h: DataPathHandle, o: SendQueueOptions): Promise<SendQueue> {
     const mem = new QueueBuffer(h.dma, WorkQueue.sendRingBytes(o.logSize));
     const uid = o.uid ?? 0;
-    let sqn: number | undefined;
-    try {
-      sqn = await createSq(h, {
+    const sqn = await bringUp(h, mem, uid, SQ_COMMANDS, () =>
+      createSq(h, {
         cqn: o.cq.cqn,
         tisn: o.tisn,
         pd: o.pd,
@@ -63,13 +130,8 @@ export class SendQueue {
         pas: mem.pas,
         dbrAddr: mem.dbrAddr,
         uid,
-      });
-      await modifySq(h, sqn, QueueState.RST, QueueState.RDY, uid);
-    } catch (err) {
-      if (sqn !== undefined) await destroySq(h, sqn, uid).catch(() => {});
-      mem.release();
-      throw err;
-    }
+      }),
+    );
     const wq = new WorkQueue(
       'send',
       mem.ring,
@@ -80,7 +142,7 @@ export class SendQueue {
       (db) => h.ringDoorbell(db),
       'sq',
     );
-    return new SendQueue(h, mem, sqn, wq, uid, QueueState.RDY);
+    return new SendQueue(h, mem, sqn, wq, uid, QueueState.RDY, SQ_COMMANDS);
   }
 
   /** postFrame: post one frame gathered from `sges` (optionally with an inline L2 header); its WQE index. */
@@ -98,27 +160,6 @@ export class SendQueue {
   doorbell(): void {
     this.wq.doorbell();
   }
-
-  /** modify: MODIFY_SQ from the current state to `to` (RST resets the ring counters). */
-  async modify(to: number): Promise<void> {
-    await modifySq(this.h, this.sqn, this.state, to, this.uid);
-    if (to === QueueState.RST || this.state === QueueState.RST) this.wq.reset();
-    this.state = to;
-  }
-
-  /** release: forget the queue without a command (the device was reset: it is gone) and unmap its memory. */
-  release(): void {
-    this.mem.release();
-  }
-
-  /** destroy: DESTROY_SQ and unmap the ring (also when the command fails). */
-  async destroy(): Promise<void> {
-    try {
-      await destroySq(this.h, this.sqn, this.uid);
-    } finally {
-      this.mem.release();
-    }
-  }
 }
 
 /** ReceiveQueueOptions: an RQ of 2^logSize WQEs with up to `maxSge` SGEs each (default 1). */
@@ -131,15 +172,11 @@ export interface ReceiveQueueOptions {
 }
 
 /** ReceiveQueue: see the module header. */
-export class ReceiveQueue {
-  private constructor(
-    private readonly h: DataPathHandle,
-    private readonly mem: QueueBuffer,
-    readonly rqn: number,
-    readonly wq: WorkQueue,
-    private readonly uid: number,
-    public state: number,
-  ) {}
+export class ReceiveQueue extends EthWorkQueue {
+  /** rqn: the RQ's number. */
+  get rqn(): number {
+    return this.num;
+  }
 
   /** create: map the ring, CREATE_RQ, then RST -> RDY. Nothing is left on failure. */
   static async create(h: DataPathHandle, o: ReceiveQueueOptions): Promise<ReceiveQueue> {
@@ -147,9 +184,8 @@ export class ReceiveQueue {
     const stride = 1 << logStride;
     const mem = new QueueBuffer(h.dma, (1 << o.logSize) * stride);
     const uid = o.uid ?? 0;
-    let rqn: number | undefined;
-    try {
-      rqn = await createRq(h, {
+    const rqn = await bringUp(h, mem, uid, RQ_COMMANDS, () =>
+      createRq(h, {
         cqn: o.cq.cqn,
         pd: o.pd,
         logSize: o.logSize,
@@ -157,35 +193,9 @@ export class ReceiveQueue {
         pas: mem.pas,
         dbrAddr: mem.dbrAddr,
         uid,
-      });
-      await modifyRq(h, rqn, QueueState.RST, QueueState.RDY, uid);
-    } catch (err) {
-      if (rqn !== undefined) await destroyRq(h, rqn, uid).catch(() => {});
-      mem.release();
-      throw err;
-    }
+      }),
+    );
     const wq = new WorkQueue('recv', mem.ring, o.logSize, stride, mem.dbr, rqn, undefined);
-    return new ReceiveQueue(h, mem, rqn, wq, uid, QueueState.RDY);
-  }
-
-  /** modify: MODIFY_RQ from the current state to `to`. */
-  async modify(to: number): Promise<void> {
-    await modifyRq(this.h, this.rqn, this.state, to, this.uid);
-    if (to === QueueState.RST || this.state === QueueState.RST) this.wq.reset();
-    this.state = to;
-  }
-
-  /** release: forget the queue without a command (the device was reset: it is gone) and unmap its memory. */
-  release(): void {
-    this.mem.release();
-  }
-
-  /** destroy: DESTROY_RQ and unmap the ring (also when the command fails). */
-  async destroy(): Promise<void> {
-    try {
-      await destroyRq(this.h, this.rqn, this.uid);
-    } finally {
-      this.mem.release();
-    }
+    return new ReceiveQueue(h, mem, rqn, wq, uid, QueueState.RDY, RQ_COMMANDS);
   }
 }
