@@ -16,16 +16,9 @@
  * Frames of 64 and 1500 bytes. `netdev_frames_vs_direct_ratio` is the 1500 B
  * figure; the raw rates are reported next to it.
  */
-import {
-  AuxiliaryBus,
-  CoreDevice,
-  createSimDevice,
-  IdAllocator,
-  SimWire,
-  simIdentity,
-} from '@auxctl/core';
 import { createNetDriver, type NetDevice, NetRegistry } from '@auxctl/net-aux';
 import { measureRate, type Row, ratio } from './harness.js';
+import { wiredPair } from './wired-pair.js';
 
 const LOG_SQ = 8;
 const LOG_RQ = 9;
@@ -43,16 +36,8 @@ function frameOf(dst: Buffer, src: Buffer, len: number): Buffer {
 export async function measureNetdev(
   ms: number,
 ): Promise<{ rows: Row[]; out: Record<string, number> }> {
-  const bus = new AuxiliaryBus();
   const registry = new NetRegistry();
-  await bus.registerDriver(createNetDriver({ registry, logSqSize: LOG_SQ, logRqSize: LOG_RQ }));
-  const ids = new IdAllocator();
-  const sims = [0, 1].map((n) => createSimDevice({ identity: simIdentity(n) }));
-  const cores: CoreDevice[] = [];
-  for (const sim of sims) {
-    cores.push(await CoreDevice.probe({ backend: sim, bus, ids, health: { poll: false } }));
-  }
-  const wire = new SimWire({ device: sims[0]! }, { device: sims[1]! });
+  const rig = await wiredPair(createNetDriver({ registry, logSqSize: LOG_SQ, logRqSize: LOG_RQ }));
   const rows: Row[] = [];
   const out: Record<string, number> = {};
   try {
@@ -124,9 +109,7 @@ export async function measureNetdev(
     const s = await b.stats();
     out.netdev_rx_dropped = Number(s.rx_dropped ?? 0n);
   } finally {
-    wire.unplug();
-    for (const core of cores.reverse()) await core.close();
-    for (const sim of sims) sim.close();
+    await rig.close();
   }
   return { rows, out };
 }

@@ -8,16 +8,9 @@
  * path, the rings, the doorbell pass and the key checks cost over the copy
  * they end in).
  */
-import {
-  AuxiliaryBus,
-  CoreDevice,
-  createSimDevice,
-  IdAllocator,
-  SimWire,
-  simIdentity,
-} from '@auxctl/core';
 import { createRdmaDriver, type IbContext, pageBuffer } from '@auxctl/rdma-aux';
 import { measureRate, type Row, ratio, round } from './harness.js';
+import { wiredPair } from './wired-pair.js';
 
 const MIB = 1024 * 1024;
 
@@ -45,20 +38,9 @@ async function side(ctx: IbContext, bytes: number) {
 export async function measureRdmaWrite(
   ms: number,
 ): Promise<{ rows: Row[]; out: Record<string, number> }> {
-  const bus = new AuxiliaryBus();
   const driver = createRdmaDriver();
   const { registry } = driver;
-  await bus.registerDriver(driver);
-  const ids = new IdAllocator();
-  const sims = [
-    createSimDevice({ identity: simIdentity(0) }),
-    createSimDevice({ identity: simIdentity(1) }),
-  ];
-  const cores: CoreDevice[] = [];
-  for (const sim of sims) {
-    cores.push(await CoreDevice.probe({ backend: sim, bus, ids, health: { poll: false } }));
-  }
-  const wire = new SimWire({ device: sims[0]! }, { device: sims[1]! });
+  const rig = await wiredPair(driver);
   const rows: Row[] = [];
   const out: Record<string, number> = {};
   try {
@@ -118,9 +100,7 @@ export async function measureRdmaWrite(
       });
     }
   } finally {
-    wire.unplug();
-    for (const core of cores) await core.close();
-    for (const sim of sims) sim.close();
+    await rig.close();
   }
   return { rows, out };
 }

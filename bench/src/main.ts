@@ -2,7 +2,8 @@
  * npm run bench: every suite, one after another, in one process. Each
  * suite measures its own baselines in the same run and writes
  * bench/results/<suite>.json. BENCH_MS sets the measuring time per figure;
- * `npm run bench -- remote ctl` runs only the named suites.
+ * `npm run bench -w @auxctl/bench -- remote ctl` (after a build) runs only
+ * the named suites.
  */
 import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
