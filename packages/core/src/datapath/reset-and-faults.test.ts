@@ -97,6 +97,27 @@ describe('reset and fatal errors on the data path', () => {
     expect(cb.rxCqes.map((c) => c.byteCnt)).toEqual([64, 65, 66]);
   });
 
+  it('unplugging a wire with latency drops the frames still on it: none arrive later', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const r = await nodes(2);
+    cleanups.push(r.close);
+    const [a, b] = r.nodes as [Node, Node];
+    const w = new SimWire({ device: a.sim }, { device: b.sim }, { latencyUs: 500 });
+    const ca = await channel(a.h);
+    const cb = await channel(b.h);
+    cleanups.push(() => ca.close());
+    cleanups.push(() => cb.close());
+    cb.fill(4);
+    for (let i = 0; i < 3; i++) ca.send(frame(BCAST, 64 + i), i * 128);
+    await flush();
+    expect(w.stats()).toEqual({ transmitted: 3, lost: 0 });
+    w.unplug();
+    expect(w.stats()).toEqual({ transmitted: 3, lost: 3 });
+    vi.advanceTimersByTime(5);
+    await flush();
+    expect(cb.rxCqes).toHaveLength(0);
+  });
+
   it('a loopback wire on one port delivers a device its own frames', async () => {
     const r = await nodes(1);
     cleanups.push(r.close);

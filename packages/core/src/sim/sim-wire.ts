@@ -37,6 +37,12 @@ export interface WireEnd {
   readonly port?: number;
 }
 
+/** InFlight: frames on the wire towards one port, delivered together by `timer`. */
+interface InFlight {
+  readonly frames: Array<[Buffer, boolean]>;
+  readonly timer: NodeJS.Timeout;
+}
+
 /** SimWireOptions: the cable's behaviour. */
 export interface SimWireOptions {
   /** Probability 0..1 that a frame (or an RC attempt) is lost; default 0. */
@@ -62,7 +68,10 @@ export class SimWire {
   private readonly random: () => number;
   private isConnected = true;
   private plugged = true;
-  private readonly open = new Map<SimPort, Array<[Buffer, boolean]>>();
+  /** The batch still taking frames for each port (this turn of the event loop). */
+  private readonly open = new Map<SimPort, InFlight>();
+  /** Every batch still on the wire (unplug drops them). */
+  private readonly inFlight = new Set<InFlight>();
   private readonly count: SimWireStats = { transmitted: 0, lost: 0 };
 
   /** Throws AuxError EINVAL (bad option or port) or EBUSY (a port already has a wire). */
@@ -112,9 +121,22 @@ export class SimWire {
   unplug(): void {
     if (!this.plugged) return;
     this.plugged = false;
+    // Frames still travelling are lost with the cable; nothing reaches a port afterwards.
+    for (const b of this.inFlight) {
+      clearTimeout(b.timer);
+      this.count.lost += b.frames.length;
+    }
+    this.inFlight.clear();
+    this.open.clear();
     this.a.wire = undefined;
     this.b.wire = undefined;
     this.refresh();
+  }
+
+  private arrive(to: SimPort, b: InFlight): void {
+    this.inFlight.delete(b);
+    if (this.open.get(to) === b) this.open.delete(to);
+    for (const [f, ok] of b.frames) to.endpoint.receive(to.num, f, ok);
   }
 
   private side(self: SimPort, other: SimPort): WireAttachment {
@@ -134,20 +156,21 @@ export class SimWire {
       to.endpoint.receive(to.num, frame, !lost);
       return;
     }
+    // Frames sent in one turn of the event loop travel together, on one timer.
     let batch = this.open.get(to);
     if (!batch) {
-      const b: Array<[Buffer, boolean]> = [];
+      const b: InFlight = {
+        frames: [],
+        timer: setTimeout(() => this.arrive(to, b), this.latencyMs),
+      };
       batch = b;
       this.open.set(to, b);
+      this.inFlight.add(b);
       setImmediate(() => {
         if (this.open.get(to) === b) this.open.delete(to);
       });
-      setTimeout(() => {
-        if (this.open.get(to) === b) this.open.delete(to);
-        for (const [f, ok] of b) to.endpoint.receive(to.num, f, ok);
-      }, this.latencyMs);
     }
-    batch.push([frame, !lost]);
+    batch.frames.push([frame, !lost]);
   }
 
   private refresh(): void {
