@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { AuxctlClient } from '@auxctl/client';
 import type { CoredumpResponse, DumpResume } from '@auxctl/proto';
 import { DEFAULT_CHUNK_SIZE } from '@auxctl/server';
-import { median, type Row, ratio, round, timeInterleaved } from './harness.js';
+import { median, type Row, round, timeInterleaved } from './harness.js';
 import { type BareClient, readTlsStream, streamRequest, type TlsMaterial } from './remote-bare.js';
 import { sampleRssDuring } from './remote-load.js';
 import type { ServerProcess } from './remote-process.js';
@@ -129,7 +129,7 @@ export async function measureDump(
   const best = (k: number) => Math.min(...times.map((r) => r[k] as number));
   const [auxMs, bareMs, tlsMs] = [best(0), best(1), best(2)];
   const pairRatio = (k: number) =>
-    ratio(median(times.map((r) => (r[k] as number) / (r[0] as number))), 1);
+    round(median(times.map((r) => (r[k] as number) / (r[0] as number))), 3);
   const rate = (ms: number) => DUMP_BYTES / MIB / (ms / 1000);
 
   // RSS during one more resumed download (after the timed ones, so the sampler costs no figure).

@@ -23,15 +23,12 @@ import {
   AuxError,
   buildInbox,
   CmdOut,
-  CreateUmemIn,
   CreateUmemOut,
+  createUmemInbox,
   DestroyUmemIn,
   type DmaSpace,
-  MTT_BYTES,
   Op,
   PAGE_SIZE,
-  Umem,
-  writeMtt,
 } from '@auxctl/core';
 
 /** UMEM_MAX_BYTES: the largest single registration. */
@@ -64,20 +61,6 @@ export function checkUmemBuffer(buffer: unknown): Buffer {
     );
   }
   return buf;
-}
-
-/** createUmemInbox: CREATE_UMEM for whole 4 KiB pages at `pages` (bus addresses). */
-export function createUmemInbox(pages: readonly bigint[]): Buffer {
-  const inbox = buildInbox(CreateUmemIn, Op.CREATE_UMEM, {}, pages.length * MTT_BYTES);
-  Umem.write(
-    inbox,
-    { log_page_size: 0, page_offset: 0, num_of_mtt: BigInt(pages.length) },
-    CreateUmemIn.byteOffset('umem'),
-  );
-  pages.forEach((p, i) => {
-    writeMtt(inbox, CreateUmemIn.bytes + i * MTT_BYTES, p);
-  });
-  return inbox;
 }
 
 /** UmemRegistry: see the module header. */

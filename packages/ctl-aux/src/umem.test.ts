@@ -3,6 +3,7 @@ import {
   CmdStatus,
   CRDUMP_MAGIC,
   CreateUmemOut,
+  createUmemInbox,
   DestroyMkeyIn,
   isAuxError,
   Op,
@@ -15,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RpcScope } from './scope.js';
 import { allocPd, crdumpToMem, createMkey, send } from './test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, USER } from './test-support/rig.js';
-import { createUmemInbox, UMEM_MAX_BYTES } from './umem-registry.js';
+import { UMEM_MAX_BYTES } from './umem-registry.js';
 
 let rig: CtlRig;
 afterEach(async () => {

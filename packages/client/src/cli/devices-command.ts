@@ -42,6 +42,8 @@ export function devicesTable(devices: readonly Device[]): string {
 export function devicesTree(devices: readonly Device[]): string {
   const byName = new Map(devices.map((d) => [d.name, d]));
   const lines: string[] = [];
+  const deviceLine = (d: Device): string =>
+    `${d.name} ${stateName(d.state)} fw ${d.identity?.fwVersion || '-'}${d.taintReasons.length > 0 ? ` tainted (${d.taintReasons.join('; ')})` : ''}`;
   const emit = (d: Device, indent: string): void => {
     const items: { text: string; child?: Device }[] = d.auxDevices.map((a) => ({
       text: `${a.name} = ${a.driver || '(unbound)'}${a.suspended ? ' (suspended)' : ''}`,
@@ -63,8 +65,6 @@ export function devicesTree(devices: readonly Device[]): string {
       }
     });
   };
-  const deviceLine = (d: Device): string =>
-    `${d.name} ${stateName(d.state)} fw ${d.identity?.fwVersion || '-'}${d.taintReasons.length > 0 ? ` tainted (${d.taintReasons.join('; ')})` : ''}`;
   for (const d of devices.filter((x) => !x.parent || !byName.has(x.parent))) {
     lines.push(deviceLine(d));
     emit(d, '');

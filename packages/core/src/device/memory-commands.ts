@@ -94,12 +94,13 @@ export async function createUmem(
   if (pages.length === 0 || pages.length * PAGE_SIZE < p.size) {
     throw new AuxError('EINVAL', 'map the buffer with dma.map() and pass its address and length');
   }
-  const inbox = buildInbox(
-    CreateUmemIn,
-    Op.CREATE_UMEM,
-    { uid: p.uid ?? 0 },
-    pages.length * MTT_BYTES,
-  );
+  const out = await cmd.cmdExec(createUmemInbox(pages, p.uid), CreateUmemOut.bytes);
+  return CreateUmemOut.get(out, 'umem_id');
+}
+
+/** createUmemInbox: CREATE_UMEM of `uid` for whole 4 KiB pages at `pages` (bus addresses). */
+export function createUmemInbox(pages: readonly bigint[], uid = 0): Buffer {
+  const inbox = buildInbox(CreateUmemIn, Op.CREATE_UMEM, { uid }, pages.length * MTT_BYTES);
   Umem.write(
     inbox,
     { log_page_size: 0, page_offset: 0, num_of_mtt: BigInt(pages.length) },
@@ -108,8 +109,7 @@ export async function createUmem(
   pages.forEach((a, i) => {
     writeMtt(inbox, CreateUmemIn.bytes + i * MTT_BYTES, a);
   });
-  const out = await cmd.cmdExec(inbox, CreateUmemOut.bytes);
-  return CreateUmemOut.get(out, 'umem_id');
+  return inbox;
 }
 
 /** destroyUmem: DESTROY_UMEM. */

@@ -124,7 +124,7 @@ export class DeviceFleet {
    * sub-function's `mlx5_core.sf.N`; ENOENT for an unknown name.
    */
   core(name: string): CoreDevice {
-    const c = this.cores().find((x) => x.name === name);
+    const c = this.find(name);
     if (!c) {
       throw new AuxError(
         'ENOENT',
@@ -140,6 +140,17 @@ export class DeviceFleet {
     if (m) return m.core;
     this.core(name);
     throw new AuxError('EINVAL', `${name} is a sub-function; port functions live on its PF`);
+  }
+
+  /** find: a PF by name first (every Exec and Session looks one up), then an attached SF's device. */
+  private find(name: string): CoreDevice | undefined {
+    const pf = this.members.find((x) => x.core.name === name)?.core;
+    if (pf) return pf;
+    for (const { core } of this.members) {
+      const sf = core.portFunctions.list().find((p) => p.nestedCore?.name === name)?.nestedCore;
+      if (sf) return sf;
+    }
+    return undefined;
   }
 
   /** parentOf: the PF name of a sub-function's nested core device, or undefined for a PF. */
