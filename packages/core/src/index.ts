@@ -84,6 +84,7 @@ export {
   SF_MATCH_NAME,
   type SfDriverOptions,
 } from './device/sf-driver.js';
+export { type UserContext, UserContexts } from './device/user-contexts.js';
 export { DmaSpace, PAGE_SIZE } from './dma.js';
 export * from './errors.js';
 export { EventChannel, type Listener } from './event-channel.js';

@@ -11,16 +11,10 @@
  */
 import {
   AuxError,
-  buildInbox,
-  CmdOut,
   type CoreHandle,
-  CreateUctxIn,
-  CreateUctxOut,
-  DestroyUctxIn,
   type DeviceIdentity,
   type Logger,
-  Op,
-  Uctx,
+  UserContexts,
 } from '@auxctl/core';
 import type { AuditLog } from './audit-log.js';
 import { type CtlCredentials, checkCredentials, privilegeCaps } from './credentials.js';
@@ -56,9 +50,7 @@ export function ctlDeviceName(auxDevice: string): string {
 export class CtlDevice {
   readonly name: string;
   readonly auxDevice: string;
-  private readonly open_ = new Set<CtlContext>();
-  private readonly opening = new Set<Promise<unknown>>();
-  private detaching: Promise<void> | undefined;
+  private readonly contexts_: UserContexts<CtlContext>;
 
   constructor(
     private readonly handle: CoreHandle,
@@ -66,16 +58,17 @@ export class CtlDevice {
   ) {
     this.auxDevice = handle.auxDevice;
     this.name = ctlDeviceName(handle.auxDevice);
+    this.contexts_ = new UserContexts(handle, () => this.gone());
   }
 
   /** live: false once the device is being detached. */
   get live(): boolean {
-    return this.detaching === undefined;
+    return this.contexts_.live;
   }
 
   /** contexts: how many contexts are open. */
   get contexts(): number {
-    return this.open_.size;
+    return this.contexts_.size;
   }
 
   /** info: the listing entry; ENODEV once detached. */
@@ -87,7 +80,7 @@ export class CtlDevice {
       core: this.handle.coreName,
       identity: this.handle.identity,
       devUctxCap: this.handle.caps.uctx_cap,
-      contexts: this.open_.size,
+      contexts: this.contexts_.size,
       tainted: this.handle.tainted,
     };
   }
@@ -101,63 +94,43 @@ export class CtlDevice {
   open(credentials: CtlCredentials): Promise<CtlContext> {
     if (!this.live) return Promise.reject(this.gone());
     let creds: ReturnType<typeof checkCredentials>;
+    let devUctxCap: number;
     try {
       creds = checkCredentials(credentials);
+      devUctxCap = this.handle.caps.uctx_cap;
     } catch (err) {
       return Promise.reject(err);
     }
-    const p = this.create(creds);
-    this.opening.add(p);
-    const done = () => this.opening.delete(p);
-    p.then(done, done);
-    return p;
+    const ucap = privilegeCaps(creds.caps);
+    const uctxCap = (ucap & devUctxCap) >>> 0;
+    return this.contexts_.open(uctxCap, (uid) => {
+      const ctx = new CtlContext({
+        handle: this.handle,
+        device: this.name,
+        principal: creds.principal,
+        privileges: creds.caps,
+        uid,
+        uctxCap,
+        devUctxCap,
+        ucap,
+        audit: this.opts.audit,
+        log: this.opts.log,
+        umemBytesPerContext: this.opts.umemBytesPerContext,
+        onClosed: (c) => this.contexts_.closed(c),
+      });
+      ctx.auditSession('ctl.open', { ucap, uctx_cap: uctxCap, dev_uctx_cap: devUctxCap });
+      return ctx;
+    });
   }
 
   /**
    * detach: the driver's remove: refuse new work, wait for opens in
    * progress, close every context. Never rejects; idempotent.
    */
-  detach(): Promise<void> {
-    this.detaching ??= (async () => {
-      await Promise.allSettled([...this.opening]);
-      await Promise.allSettled([...this.open_].map((c) => c.detach()));
-      this.opts.log.info({ device: this.name }, 'ctl device detached');
-    })();
-    return this.detaching;
-  }
-
-  private async create(creds: ReturnType<typeof checkCredentials>): Promise<CtlContext> {
-    const devUctxCap = this.handle.caps.uctx_cap;
-    const ucap = privilegeCaps(creds.caps);
-    const uctxCap = (ucap & devUctxCap) >>> 0;
-    const inbox = buildInbox(CreateUctxIn, Op.CREATE_UCTX);
-    Uctx.set(inbox, 'cap', uctxCap, CreateUctxIn.byteOffset('uctx'));
-    const out = await this.handle.cmdExec(inbox, CreateUctxOut.bytes);
-    const uid = CreateUctxOut.get(out, 'uid');
-    if (!this.live) {
-      // Removal began while the uctx was being made: give it back at once.
-      await this.handle
-        .cmdExec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid }), CmdOut.bytes)
-        .catch(() => {});
-      throw this.gone();
-    }
-    const ctx = new CtlContext({
-      handle: this.handle,
-      device: this.name,
-      principal: creds.principal,
-      privileges: creds.caps,
-      uid,
-      uctxCap,
-      devUctxCap,
-      ucap,
-      audit: this.opts.audit,
-      log: this.opts.log,
-      umemBytesPerContext: this.opts.umemBytesPerContext,
-      onClosed: (c) => this.open_.delete(c),
-    });
-    this.open_.add(ctx);
-    ctx.auditSession('ctl.open', { ucap, uctx_cap: uctxCap, dev_uctx_cap: devUctxCap });
-    return ctx;
+  async detach(): Promise<void> {
+    const first = this.contexts_.live;
+    await this.contexts_.detach();
+    if (first) this.opts.log.info({ device: this.name }, 'ctl device detached');
   }
 
   private ensureLive(): void {

@@ -11,15 +11,10 @@
  */
 import {
   AuxError,
-  buildInbox,
-  CmdOut,
   type CoreHandle,
-  CreateUctxIn,
-  CreateUctxOut,
-  DestroyUctxIn,
   type DeviceIdentity,
   type Logger,
-  Op,
+  UserContexts,
 } from '@auxctl/core';
 import { IbContext } from './ib-context.js';
 
@@ -42,9 +37,7 @@ export function ibDeviceName(id: number): string {
 /** IbDevice: see the module header. */
 export class IbDevice {
   readonly auxDevice: string;
-  private readonly open_ = new Set<IbContext>();
-  private readonly opening = new Set<Promise<unknown>>();
-  private detaching: Promise<void> | undefined;
+  private readonly contexts_: UserContexts<IbContext>;
 
   constructor(
     private readonly handle: CoreHandle,
@@ -52,16 +45,17 @@ export class IbDevice {
     private readonly log: Logger,
   ) {
     this.auxDevice = handle.auxDevice;
+    this.contexts_ = new UserContexts(handle, () => this.gone());
   }
 
   /** live: false once the device is being detached. */
   get live(): boolean {
-    return this.detaching === undefined;
+    return this.contexts_.live;
   }
 
   /** contexts: how many contexts are open. */
   get contexts(): number {
-    return this.open_.size;
+    return this.contexts_.size;
   }
 
   /** info: the listing entry; ENODEV once detached. */
@@ -72,7 +66,7 @@ export class IbDevice {
       auxDevice: this.auxDevice,
       core: this.handle.coreName,
       identity: this.handle.identity,
-      contexts: this.open_.size,
+      contexts: this.contexts_.size,
     };
   }
 
@@ -82,47 +76,24 @@ export class IbDevice {
    * gone; CREATE_UCTX's errno when firmware refuses (ENOMEM: no uid left).
    */
   openContext(): Promise<IbContext> {
-    if (!this.live) return Promise.reject(this.gone());
-    const p = this.create();
-    this.opening.add(p);
-    const done = () => this.opening.delete(p);
-    p.then(done, done);
-    return p;
+    return this.contexts_.open(0, (uid) => {
+      const ctx = new IbContext({
+        handle: this.handle,
+        device: this.name,
+        uid,
+        log: this.log.child({ uid }),
+        onClosed: (c) => this.contexts_.closed(c),
+      });
+      this.log.debug({ device: this.name, uid }, 'verbs context opened');
+      return ctx;
+    });
   }
 
   /** detach: the driver's remove: refuse new work, wait for opens, close every context. Never rejects. */
-  detach(): Promise<void> {
-    this.detaching ??= (async () => {
-      await Promise.allSettled([...this.opening]);
-      await Promise.allSettled([...this.open_].map((c) => c.detach()));
-      this.log.info({ device: this.name }, 'ib device detached');
-    })();
-    return this.detaching;
-  }
-
-  private async create(): Promise<IbContext> {
-    const out = await this.handle.cmdExec(
-      buildInbox(CreateUctxIn, Op.CREATE_UCTX),
-      CreateUctxOut.bytes,
-    );
-    const uid = CreateUctxOut.get(out, 'uid');
-    if (!this.live) {
-      // Removal began while the uctx was being made: give it back at once.
-      await this.handle
-        .cmdExec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid }), CmdOut.bytes)
-        .catch(() => {});
-      throw this.gone();
-    }
-    const ctx = new IbContext({
-      handle: this.handle,
-      device: this.name,
-      uid,
-      log: this.log.child({ uid }),
-      onClosed: (c) => this.open_.delete(c),
-    });
-    this.open_.add(ctx);
-    this.log.debug({ device: this.name, uid }, 'verbs context opened');
-    return ctx;
+  async detach(): Promise<void> {
+    const first = this.contexts_.live;
+    await this.contexts_.detach();
+    if (first) this.log.info({ device: this.name }, 'ib device detached');
   }
 
   private gone(): AuxError {
