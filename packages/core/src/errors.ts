@@ -7,6 +7,8 @@
  * data in its outbox (see `CommandQueue.cmdDo`).
  */
 
+import { inspect } from 'node:util';
+
 /** Errno names used across auxctl, with their Linux numbers. */
 export const Errno = {
   EPERM: 1,
@@ -56,4 +58,27 @@ export class AuxError<D extends object = Record<string, unknown>> extends Error 
 /** isAuxError: true when `e` is an AuxError, optionally with the given code. */
 export function isAuxError(e: unknown, code?: ErrnoName): e is AuxError {
   return e instanceof AuxError && (code === undefined || e.code === code);
+}
+
+const MAX_PRINTABLE = 80;
+
+/**
+ * printable: a bounded, escaped rendering of untrusted input for an error
+ * message. Strings come back with control characters escaped, objects as
+ * `util.inspect` shows them. Unlike `String(v)` it never throws (a
+ * null-prototype object, `{ toString: 0 }`, a throwing custom inspect) and
+ * never floods a message.
+ */
+export function printable(v: unknown): string {
+  let s: string;
+  if (typeof v === 'string') s = JSON.stringify(v).slice(1, -1);
+  else if (v === null || (typeof v !== 'object' && typeof v !== 'function')) s = String(v);
+  else {
+    try {
+      s = inspect(v, { depth: 1, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 8 });
+    } catch {
+      s = `<${typeof v}>`;
+    }
+  }
+  return s.length > MAX_PRINTABLE ? `${s.slice(0, MAX_PRINTABLE - 3)}...` : s;
 }

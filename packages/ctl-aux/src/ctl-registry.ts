@@ -10,7 +10,7 @@
  *
  * Owns: the name -> device map. Never: creates or destroys devices.
  */
-import { AuxError, EventChannel } from '@auxctl/core';
+import { AuxError, EventChannel, printable } from '@auxctl/core';
 import type { CtlCredentials } from './credentials.js';
 import type { CtlContext } from './ctl-context.js';
 import type { CtlDevice, CtlDeviceInfo } from './ctl-device.js';
@@ -49,7 +49,10 @@ export class CtlRegistry {
     const dev = this.devices.get(name);
     if (!dev) {
       return Promise.reject(
-        new AuxError('ENODEV', `no ctl device ${String(name)}; list() shows the registered ones`),
+        new AuxError(
+          'ENODEV',
+          `no ctl device ${printable(name)}; list() shows the registered ones`,
+        ),
       );
     }
     return dev.open(credentials);

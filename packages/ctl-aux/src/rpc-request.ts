@@ -21,7 +21,14 @@
  *
  * Owns: the checks. Never: sends, stamps or logs anything.
  */
-import { AuxError, CMD_HDR_BYTES, CmdHdrIn, MAX_CMD_BYTES, opcodeName } from '@auxctl/core';
+import {
+  AuxError,
+  CMD_HDR_BYTES,
+  CmdHdrIn,
+  MAX_CMD_BYTES,
+  opcodeName,
+  printable,
+} from '@auxctl/core';
 import { reservedHeadField } from './command-heads.js';
 import { isRpcScope, RpcScope, type RpcScopeValue, scopeName } from './scope.js';
 import { rejection, requiredScope } from './scope-table.js';
@@ -100,7 +107,7 @@ export function checkRpcRequest(req: unknown, sysRawio: boolean): CheckedRpc {
   if (!isRpcScope(scope)) {
     throw refuse(
       'EOPNOTSUPP',
-      `scope ${String(scope)} is not a fwctl scope; use 0 (CONFIGURATION) .. 3 (DEBUG_WRITE_FULL)`,
+      `scope ${printable(scope)} is not a fwctl scope; use 0 (CONFIGURATION) .. 3 (DEBUG_WRITE_FULL)`,
       head(),
     );
   }

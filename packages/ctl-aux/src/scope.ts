@@ -13,6 +13,8 @@
  * Owns: the scope values and their names. Never: the opcode rules.
  */
 
+import { printable } from '@auxctl/core';
+
 /** RpcScope: the fwctl scope values. */
 export const RpcScope = {
   CONFIGURATION: 0,
@@ -38,7 +40,7 @@ export function isRpcScope(v: unknown): v is RpcScopeValue {
 
 /** scopeName: `DEBUG_READ_ONLY` for 1, `UNKNOWN_<v>` for anything else. */
 export function scopeName(v: unknown): string {
-  return (typeof v === 'number' && names.get(v)) || `UNKNOWN_${String(v)}`;
+  return (typeof v === 'number' && names.get(v)) || `UNKNOWN_${printable(v)}`;
 }
 
 /** TAINTING_SCOPE: the lowest scope whose RPCs taint the device. */

@@ -29,6 +29,7 @@ import {
   type DmaSpace,
   Op,
   PAGE_SIZE,
+  printable,
 } from '@auxctl/core';
 
 /** UMEM_MAX_BYTES: the largest single registration. */
@@ -122,7 +123,7 @@ export class UmemRegistry {
   async unregister(id: unknown, send: DriverSend): Promise<void> {
     const reg = typeof id === 'number' ? this.regs.get(id) : undefined;
     if (!reg || reg.releasing) {
-      throw new AuxError('ENOENT', `umem ${String(id)} is not registered by this context`);
+      throw new AuxError('ENOENT', `umem ${printable(id)} is not registered by this context`);
     }
     reg.releasing = true;
     try {

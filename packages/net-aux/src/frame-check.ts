@@ -7,7 +7,7 @@
  *
  * Owns: the arithmetic and the validation. Never: touches a device.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError, printable } from '@auxctl/core';
 
 /** ETH_HLEN / VLAN_HLEN / ETH_FCS_LEN: L2 header, one 802.1Q tag, frame check sequence. */
 export const ETH_HLEN = 14;
@@ -42,7 +42,7 @@ export function checkMtu(mtu: unknown, maxMtu: number): number {
   if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < MIN_MTU || mtu > maxMtu) {
     throw new AuxError(
       'EINVAL',
-      `MTU ${String(mtu)} is out of range; use an integer from ${MIN_MTU} to ${maxMtu}`,
+      `MTU ${printable(mtu)} is out of range; use an integer from ${MIN_MTU} to ${maxMtu}`,
     );
   }
   return mtu;
@@ -88,7 +88,7 @@ export function checkIfName(name: unknown): string {
   ) {
     throw new AuxError(
       'EINVAL',
-      `interface name ${JSON.stringify(String(name))} is invalid; use 1-15 characters without '/', ':' or spaces`,
+      `interface name "${printable(name)}" is invalid; use 1-15 characters without '/', ':' or spaces`,
     );
   }
   return name;

@@ -8,7 +8,7 @@
  * Owns: address arithmetic. Never: programs a device.
  */
 import { createHash } from 'node:crypto';
-import { AuxError, type DeviceIdentity } from '@auxctl/core';
+import { AuxError, type DeviceIdentity, printable } from '@auxctl/core';
 
 /** formatMac: `aa:bb:cc:dd:ee:ff`. */
 export function formatMac(mac: Buffer): string {
@@ -20,7 +20,7 @@ export function parseMac(text: unknown): Buffer {
   if (typeof text !== 'string' || !/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/u.test(text)) {
     throw new AuxError(
       'EINVAL',
-      `${JSON.stringify(String(text))} is not a MAC address; write six hex pairs like 02:00:00:00:00:01`,
+      `"${printable(text)}" is not a MAC address; write six hex pairs like 02:00:00:00:00:01`,
     );
   }
   return Buffer.from(text.replace(/[:-]/gu, ''), 'hex');

@@ -9,7 +9,7 @@
  *
  * Owns: the name -> netdev map. Never: creates or destroys netdevs.
  */
-import { AuxError, EventChannel } from '@auxctl/core';
+import { AuxError, EventChannel, printable } from '@auxctl/core';
 import type { NetDevice, NetDeviceInfo } from './net-device.js';
 
 /** NetRegistryEvent: an interface appeared or went away. */
@@ -43,7 +43,7 @@ export class NetRegistry {
     if (!dev) {
       throw new AuxError(
         'ENODEV',
-        `no interface ${String(name)}; names() lists the registered ones`,
+        `no interface ${printable(name)}; names() lists the registered ones`,
       );
     }
     return dev;

@@ -9,7 +9,7 @@
  *
  * Owns: the name -> device map. Never: creates or destroys devices.
  */
-import { AuxError, EventChannel } from '@auxctl/core';
+import { AuxError, EventChannel, printable } from '@auxctl/core';
 import type { IbContext } from './ib-context.js';
 import type { IbDevice, IbDeviceInfo } from './ib-device.js';
 
@@ -43,7 +43,7 @@ export class RdmaRegistry {
     const dev = this.devices.get(name);
     if (!dev) {
       return Promise.reject(
-        new AuxError('ENODEV', `no ib device ${String(name)}; list() shows the registered ones`),
+        new AuxError('ENODEV', `no ib device ${printable(name)}; list() shows the registered ones`),
       );
     }
     return dev.openContext();

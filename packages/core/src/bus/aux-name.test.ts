@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuxError } from '../errors.js';
+import { AuxError, printable } from '../errors.js';
 import {
   AUX_ID_MAX,
   AUX_NAME_PART_MAX,
@@ -12,7 +12,6 @@ import {
   parseDeviceName,
   parseMatchName,
   parseModalias,
-  printable,
 } from './aux-name.js';
 
 /** einval: run `fn`; pass when it returns or throws AuxError EINVAL, fail on anything else. */

@@ -12,7 +12,7 @@
  *
  * Owns: validation, formatting and parsing of names. Never: keeps state.
  */
-import { AuxError } from '../errors.js';
+import { AuxError, printable } from '../errors.js';
 
 /** MODALIAS_PREFIX: what every auxiliary modalias starts with. */
 export const MODALIAS_PREFIX = 'auxiliary:';
@@ -136,17 +136,4 @@ export function parseModalias(modalias: unknown): string {
   const match = modalias.slice(MODALIAS_PREFIX.length);
   parseMatchName(match);
   return match;
-}
-
-/**
- * printable: a bounded, escaped rendering of untrusted input for an error
- * message. Never throws (a value's own toString is never called).
- */
-export function printable(v: unknown): string {
-  if (typeof v !== 'string') {
-    const primitive = v === null || (typeof v !== 'object' && typeof v !== 'function');
-    return primitive && typeof v !== 'symbol' ? String(v) : `<${typeof v}>`;
-  }
-  const cut = v.length > 80 ? `${v.slice(0, 80)}...` : v;
-  return JSON.stringify(cut).slice(1, -1);
 }

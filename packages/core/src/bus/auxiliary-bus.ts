@@ -83,10 +83,9 @@
  * Never: looks inside `shared`, or calls a driver except through its
  * callbacks.
  */
-import { AuxError } from '../errors.js';
+import { AuxError, printable } from '../errors.js';
 import { EventChannel } from '../event-channel.js';
 import { type Logger, silentLogger } from '../log.js';
-import { printable } from './aux-name.js';
 import { type AuxDeviceInit, AuxiliaryDevice, devicePrivate } from './auxiliary-device.js';
 import { type AuxiliaryDriver, checkDriver, matchId, supportsSuspend } from './auxiliary-driver.js';
 import { type AuxDeviceInfo, type AuxDriverInfo, deviceInfo, driverInfo } from './bus-info.js';

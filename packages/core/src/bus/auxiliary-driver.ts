@@ -10,8 +10,8 @@
  * Owns: the driver shape, its validation and matching. Never: calls a
  * driver (the bus does, under the device lock).
  */
-import { AuxError } from '../errors.js';
-import { matchNameOf, parseMatchName, printable } from './aux-name.js';
+import { AuxError, printable } from '../errors.js';
+import { matchNameOf, parseMatchName } from './aux-name.js';
 import type { AuxiliaryDevice } from './auxiliary-device.js';
 
 /** AuxiliaryDeviceId: one idTable entry; `data` is handed back to probe. */

@@ -10,9 +10,8 @@
  * Owns: the probe / remove protocol and its log lines and uevents. Never:
  * decides which devices or drivers exist (the bus does).
  */
-import { AuxError, isAuxError } from '../errors.js';
+import { AuxError, isAuxError, printable } from '../errors.js';
 import type { Logger } from '../log.js';
-import { printable } from './aux-name.js';
 import { type AuxiliaryDevice, devicePrivate } from './auxiliary-device.js';
 import { type AuxiliaryDeviceId, type AuxiliaryDriver, matchId } from './auxiliary-driver.js';
 import type { UeventAction } from './uevent.js';

@@ -33,7 +33,7 @@ import type { DeviceBackend, DeviceIdentity } from '../backend.js';
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import { CommandQueue } from '../cmdq/command-queue.js';
-import { AuxError } from '../errors.js';
+import { AuxError, printable } from '../errors.js';
 import { EventChannel } from '../event-channel.js';
 import type { HealthSample } from '../health/health-poller.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -369,7 +369,7 @@ export class CoreDevice {
         core: this.name,
         phase: 'failed',
         cause,
-        error: err instanceof Error ? err.message : String(err),
+        error: err instanceof Error ? err.message : printable(err),
       });
       throw err;
     }

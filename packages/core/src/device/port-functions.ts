@@ -30,7 +30,7 @@
 import type { DeviceBackend, SubFunctionHost } from '../backend.js';
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
-import { AuxError } from '../errors.js';
+import { AuxError, printable } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CoreDevice } from './core-device.js';
 import type { CoreState } from './core-events.js';
@@ -319,7 +319,7 @@ export class PortFunctions {
   private need(port: number | PortFunctionInfo): Port {
     const index = typeof port === 'number' ? port : port?.index;
     const p = typeof index === 'number' ? this.ports.get(index) : undefined;
-    if (!p) throw new AuxError('ENOENT', `no port function with index ${String(index)}`);
+    if (!p) throw new AuxError('ENOENT', `no port function with index ${printable(index)}`);
     return p;
   }
 

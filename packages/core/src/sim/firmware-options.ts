@@ -8,7 +8,7 @@
  */
 import type { DeviceIdentity } from '../backend.js';
 import type { DmaSpace } from '../dma.js';
-import { AuxError } from '../errors.js';
+import { AuxError, printable } from '../errors.js';
 import { UCTX_CAP_ALL } from '../ifc/uctx.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { GeneralCapField } from './hca-caps.js';
@@ -101,7 +101,7 @@ export function resolveFirmwareOptions(o: FirmwareOptions): ResolvedFirmwareOpti
     throw new AuxError('EINVAL', `ports must be 1..${MAX_PORTS}, got ${r.ports}`);
   }
   if (r.portType !== 'eth' && r.portType !== 'ib') {
-    throw new AuxError('EINVAL', `portType must be 'eth' or 'ib', got ${String(r.portType)}`);
+    throw new AuxError('EINVAL', `portType must be 'eth' or 'ib', got ${printable(r.portType)}`);
   }
   if (!Number.isInteger(r.uctxCap) || r.uctxCap < 0 || r.uctxCap > 0xffff_ffff) {
     throw new AuxError('EINVAL', 'uctxCap is a 32-bit mask of UctxCap bits');

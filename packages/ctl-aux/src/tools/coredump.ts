@@ -33,6 +33,7 @@ import {
   CrdumpHeader,
   isAuxError,
   MAX_CMD_BYTES,
+  printable,
   RegisterId,
   Syndrome,
 } from '@auxctl/core';
@@ -177,7 +178,7 @@ async function coreDumpRead(ch: CtlChannel, fields: Partial<Reply>, room = 0): P
 
 function checkRange(what: string, v: number | undefined, max: number): void {
   if (v !== undefined && (!Number.isSafeInteger(v) || v < 1 || v > max)) {
-    throw new AuxError('EINVAL', `${what} must be 1..${max} bytes, got ${String(v)}`);
+    throw new AuxError('EINVAL', `${what} must be 1..${max} bytes, got ${printable(v)}`);
   }
 }
 

@@ -30,6 +30,7 @@ import {
   PPCNT_GROUP_LAYOUTS,
   PpcntGroup,
   PpcntReg,
+  printable,
   REGISTER_DATA_OFFSET,
   RegisterId,
   ResourceDumpReg,
@@ -93,7 +94,7 @@ function registerOf(name: RegisterName): { id: number; layout: Layout<Fields> } 
   if (!r) {
     throw new AuxError(
       'EINVAL',
-      `unknown register '${String(name)}'; known: ${Object.keys(REGISTERS).join(', ')}`,
+      `unknown register '${printable(name)}'; known: ${Object.keys(REGISTERS).join(', ')}`,
     );
   }
   return r as { id: number; layout: Layout<Fields> };

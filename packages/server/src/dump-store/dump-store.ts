@@ -16,7 +16,7 @@
  * than `maxBytes` of dumps.
  */
 import { createHash } from 'node:crypto';
-import { AuxError, type Logger, silentLogger } from '@auxctl/core';
+import { AuxError, type Logger, printable, silentLogger } from '@auxctl/core';
 import { clampChunkSize, createDumpReader, type DumpReader } from './dump-chunks.js';
 import { DUMP_KINDS, type DumpEntry, type DumpPut, newDumpId } from './dump-entry.js';
 import { planEviction, type StoredDump as Slot } from './eviction-plan.js';
@@ -76,7 +76,7 @@ export class DumpStore {
     if (!DUMP_KINDS.includes(p.kind)) {
       throw new AuxError(
         'EINVAL',
-        `dump kind ${String(p.kind)} is not one of ${DUMP_KINDS.join(', ')}`,
+        `dump kind ${printable(p.kind)} is not one of ${DUMP_KINDS.join(', ')}`,
       );
     }
     if (typeof p.device !== 'string' || typeof p.fwVersion !== 'string') {
@@ -181,8 +181,10 @@ export class DumpStore {
   private live(id: string): Slot {
     const slot = typeof id === 'string' ? this.slots.get(id) : undefined;
     if (!slot || this.now() >= slot.entry.expiresAt) {
-      const shown = JSON.stringify(String(id).slice(0, 64));
-      throw new AuxError('ENOENT', `dump ${shown} is unknown or expired; capture it again`);
+      throw new AuxError(
+        'ENOENT',
+        `dump "${printable(id)}" is unknown or expired; capture it again`,
+      );
     }
     return slot;
   }

@@ -5,7 +5,7 @@
  * Owns the translation from store entries to frames. Never: reads dump
  * bytes other than the chunk it is given, or decides what to capture.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError, printable } from '@auxctl/core';
 import { type DumpHeader, DumpMode, type DumpTrailer } from '@auxctl/proto';
 import type { DumpChunk, DumpEntry } from '../dump-store/index.js';
 
@@ -29,7 +29,7 @@ export function captureModeOf(mode: DumpMode): CaptureMode {
     default:
       throw new AuxError(
         'EINVAL',
-        `dump mode ${String(mode)} is unknown; use DUMP_MODE_UMEM, DUMP_MODE_INLINE or leave it unset`,
+        `dump mode ${printable(mode)} is unknown; use DUMP_MODE_UMEM, DUMP_MODE_INLINE or leave it unset`,
       );
   }
 }

@@ -10,7 +10,7 @@
  * Owns: turning untrusted JSON into a PolicyDocument. Never: returns a
  * document sharing objects with its input, or throws anything but EINVAL.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError, printable } from '@auxctl/core';
 import { AUXCTL_METHODS } from './auxctl-methods.js';
 import { GlobPattern, globProblem } from './glob-pattern.js';
 import {
@@ -158,7 +158,7 @@ export function parsePolicy(text: string, options: PolicyParseOptions = {}): Pol
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = err instanceof Error ? err.message : printable(err);
     throw new AuxError('EINVAL', `policy $: not valid JSON (${why})`, { path: '$' });
   }
   return validatePolicy(value, options);

@@ -18,7 +18,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { AuxError, isAuxError, type Logger, silentLogger } from '@auxctl/core';
+import { AuxError, isAuxError, type Logger, printable, silentLogger } from '@auxctl/core';
 import { Policy, type PolicyDecision, type PolicyRequest } from './policy.js';
 import { POLICY_LIMITS } from './policy-document.js';
 import type { PolicyParseOptions } from './policy-parser.js';
@@ -60,7 +60,7 @@ async function readPolicy(
   } catch (err) {
     if (isAuxError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : 'EIO';
-    const why = err instanceof Error ? err.message : String(err);
+    const why = err instanceof Error ? err.message : printable(err);
     throw new AuxError(code, `policy ${path} could not be read: ${why}`, undefined, { cause: err });
   }
   try {
@@ -145,7 +145,9 @@ export class PolicyStore {
       }
       result = { ok: true, changed, generation: this.gen };
     } catch (err) {
-      const error = isAuxError(err) ? err : new AuxError('EIO', `policy ${path}: ${String(err)}`);
+      const error = isAuxError(err)
+        ? err
+        : new AuxError('EIO', `policy ${path}: ${printable(err)}`);
       this.log.error(
         { path, generation: this.gen, code: error.code, err: error.message },
         'policy reload failed; keeping the last good policy',

@@ -10,7 +10,7 @@
  * and never throw anything but AuxError.
  */
 import { isIP } from 'node:net';
-import { AuxError } from '@auxctl/core';
+import { AuxError, printable } from '@auxctl/core';
 
 /** ListenAddress: a parsed listen address. `host` has no brackets; `port` is absent when not given. */
 export interface ListenAddress {
@@ -28,7 +28,7 @@ export function parseListenAddress(address: string): ListenAddress {
   const bad = (why: string): never => {
     throw new AuxError(
       'EINVAL',
-      `listen address ${JSON.stringify(String(address).slice(0, 100))}: ${why}; use host:port such as 127.0.0.1:9339 or [::1]:9339`,
+      `listen address "${printable(address)}": ${why}; use host:port such as 127.0.0.1:9339 or [::1]:9339`,
     );
   };
   if (typeof address !== 'string' || address.length === 0 || address.length > 300) {

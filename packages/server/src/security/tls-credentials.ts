@@ -10,7 +10,7 @@
  * on the client side, and never decide authorization.
  */
 import { readFile } from 'node:fs/promises';
-import { AuxError } from '@auxctl/core';
+import { AuxError, printable } from '@auxctl/core';
 import {
   type CallCredentials,
   type ChannelCredentials,
@@ -115,7 +115,7 @@ export function bearerCallCredentials(token: string | (() => string)): CallCrede
     try {
       value = typeof token === 'function' ? token() : token;
     } catch (e) {
-      callback(e instanceof Error ? e : new Error(String(e)));
+      callback(e instanceof Error ? e : new Error(printable(e)));
       return;
     }
     const md = new Metadata();
