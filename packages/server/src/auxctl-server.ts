@@ -25,7 +25,6 @@ import { DumpService } from './dumps/index.js';
 import { authenticatedOnly, isReflection } from './grpc/authenticated-only.js';
 import { composeMiddleware } from './grpc/call-context.js';
 import { authentication, authorization, callLogging, rateLimit } from './grpc/call-middleware.js';
-import type { CallChain } from './grpc/handler-adapters.js';
 import { addReflection } from './grpc/server-reflection.js';
 import { ConcurrencyLimiter, RateLimiter } from './limits/index.js';
 import { type MetricsHttp, rpcMetrics, ServerMetrics, serveMetrics } from './metrics/index.js';
@@ -229,8 +228,7 @@ export class AuxctlServer {
       ),
       authorization(this.policy, audit),
     ];
-    const chain: CallChain = (ctx, handler) => composeMiddleware(mws, handler)(ctx);
-    const env = { chain, log: this.log };
+    const env = { chain: composeMiddleware(mws), log: this.log };
     const d = o.dumps ?? {};
     this.dumpService = new DumpService({
       fleet: this.fleetRef,

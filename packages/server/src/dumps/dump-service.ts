@@ -133,7 +133,7 @@ export class DumpService {
     const principal = call.principal ?? '';
     const release = this.limiter.acquire(principal);
     const loss = watchDeviceLoss(this.fleet.core(plan.device));
-    const signal = AbortSignal.any([call.signal, loss.signal]);
+    const signal = AbortSignal.any([call.cancel.signal, loss.signal]);
     try {
       const entry =
         'entry' in plan

@@ -32,7 +32,8 @@ export function authenticatedOnly(
               getPeer: () => call.getPeer(),
               getAuthContext: () => call.getAuthContext(),
             };
-            authenticateCall(opts, peer).then(
+            // A promise either way: authenticateCall throws or returns a string for certificates.
+            new Promise<string>((resolve) => resolve(authenticateCall(opts, peer))).then(
               () => pass(metadata),
               (err: unknown) => {
                 const f = grpcFailureOf(err);

@@ -24,13 +24,23 @@ export interface ServerCallLike extends AuthContextCall {
   getPeer(): string;
 }
 
+/**
+ * CallCancellation: one call's cancellation. `aborted` is a plain read; the
+ * AbortSignal is made the first time `signal` is read, so a call that never
+ * waits on it (a unary call) never pays for one.
+ */
+export interface CallCancellation {
+  readonly aborted: boolean;
+  readonly signal: AbortSignal;
+}
+
 /** CallContext: one call as it passes through the middleware chain. */
 export interface CallContext {
   /** `auxctl.v1.CtlService/Exec` (no leading slash, the policy's form). */
   readonly method: string;
   readonly call: ServerCallLike;
-  /** Aborted when the client cancels or its deadline passes (grpc-js cancels the call). */
-  readonly signal: AbortSignal;
+  /** Whether the client cancelled the call or its deadline passed (grpc-js cancels the call). */
+  readonly cancel: CallCancellation;
   readonly log: Logger;
   /** Set by the authentication middleware. */
   readonly principal?: string;
@@ -43,10 +53,28 @@ export interface CallContext {
 /** CallNext: the rest of the chain. */
 export type CallNext = (ctx: CallContext) => Promise<void>;
 
-/** Middleware: wraps the rest of the chain. */
+/**
+ * Middleware: wraps the rest of the chain. A middleware that only checks
+ * may be a plain function that throws or returns `next(...)`: no promise of
+ * its own (composeMiddleware turns a synchronous throw into a rejection).
+ */
 export type Middleware = (ctx: CallContext, next: CallNext) => Promise<void>;
 
-/** composeMiddleware: `mws[0]` outermost, then the others in order, then `handler`. */
-export function composeMiddleware(mws: readonly Middleware[], handler: CallNext): CallNext {
-  return mws.reduceRight<CallNext>((next, mw) => (ctx) => mw(ctx, next), handler);
+/** CallChain: the composed middleware, with the handler as its last step. */
+export type CallChain = (ctx: CallContext, handler: CallNext) => Promise<void>;
+
+/** composeMiddleware: `mws[0]` outermost, then the others in order, then the handler. */
+export function composeMiddleware(mws: readonly Middleware[]): CallChain {
+  return (ctx, handler) => {
+    const step = (i: number, c: CallContext): Promise<void> => {
+      const mw = mws[i];
+      if (!mw) return handler(c);
+      try {
+        return mw(c, (n) => step(i + 1, n));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    return step(0, ctx);
+  };
 }

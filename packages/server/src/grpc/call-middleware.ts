@@ -13,7 +13,13 @@ import { status } from '@grpc/grpc-js';
 import type { RateLimiter } from '../limits/index.js';
 import type { PolicyDecision, PolicyRequest } from '../policy/index.js';
 import { type BearerVerifier, principalOfCall, tlsRefusalOfCall } from '../security/index.js';
-import type { CallContext, CallTarget, Middleware, ServerCallLike } from './call-context.js';
+import type {
+  CallContext,
+  CallNext,
+  CallTarget,
+  Middleware,
+  ServerCallLike,
+} from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
 
 /**
@@ -36,10 +42,10 @@ export function callLogging(): Middleware {
     try {
       await next(ctx);
       if (!ctx.log.isLevelEnabled('info')) return;
-      principal = lastPrincipal.get(ctx.signal);
-      ctx.log.info(line(ctx.signal.aborted ? 'CANCELLED' : 'OK'), 'call');
+      principal = lastPrincipal.get(ctx.call);
+      ctx.log.info(line(ctx.cancel.aborted ? 'CANCELLED' : 'OK'), 'call');
     } catch (err) {
-      principal = lastPrincipal.get(ctx.signal);
+      principal = lastPrincipal.get(ctx.call);
       const f = grpcFailureOf(err);
       if (f.unexpected) {
         ctx.log.error(line(status[f.code] ?? String(f.code), { err }), 'call failed unexpectedly');
@@ -51,9 +57,9 @@ export function callLogging(): Middleware {
   };
 }
 
-// The principal of a call as authentication found it, keyed by the call's
-// signal (one per call), so the outer logging middleware can name it.
-const lastPrincipal = new WeakMap<AbortSignal, string>();
+// The principal of a call as authentication found it, keyed by the grpc-js
+// call (one per call), so the outer logging middleware can name it.
+const lastPrincipal = new WeakMap<ServerCallLike, string>();
 
 /** AuthenticationOptions: how callers prove who they are. */
 export interface AuthenticationOptions {
@@ -65,17 +71,18 @@ export interface AuthenticationOptions {
 
 /**
  * authenticateCall: the principal of a call — from a bearer token (when
- * configured and sent), else from the verified client certificate (URI
- * SAN, else CN), else the anonymous principal (plaintext only); otherwise
- * EKEYREJECTED saying what was wrong with what the client presented.
+ * configured and sent; then a promise, as verifying it may fetch keys),
+ * else from the verified client certificate (URI SAN, else CN), else the
+ * anonymous principal (plaintext only); otherwise throws EKEYREJECTED
+ * saying what was wrong with what the client presented.
  */
-export async function authenticateCall(
+export function authenticateCall(
   opts: AuthenticationOptions,
   call: ServerCallLike,
-): Promise<string> {
+): string | Promise<string> {
   const header = call.metadata.get('authorization')[0];
   if (opts.bearer && header !== undefined) {
-    return (await opts.bearer.verifyBearer(String(header))).principal;
+    return opts.bearer.verifyBearer(String(header)).then((v) => v.principal);
   }
   const principal = principalOfCall(call) ?? opts.anonymousPrincipal;
   if (principal !== undefined) return principal;
@@ -93,16 +100,21 @@ export async function authenticateCall(
 
 /** authentication: authenticateCall as a middleware; the handler sees `principal`. */
 export function authentication(opts: AuthenticationOptions): Middleware {
-  return async (ctx, next) => {
-    const principal = await authenticateCall(opts, ctx.call);
-    lastPrincipal.set(ctx.signal, principal);
+  const withPrincipal = (ctx: CallContext, next: CallNext, principal: string): Promise<void> => {
+    lastPrincipal.set(ctx.call, principal);
     return next({ ...ctx, principal });
+  };
+  return (ctx, next) => {
+    const found = authenticateCall(opts, ctx.call);
+    return typeof found === 'string'
+      ? withPrincipal(ctx, next, found)
+      : found.then((principal) => withPrincipal(ctx, next, principal));
   };
 }
 
 /** rateLimit: one token per call from the principal's bucket; EBUSY when empty. */
 export function rateLimit(limiter: RateLimiter): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     limiter.takeOrThrow(principalOf(ctx));
     return next(ctx);
   };
@@ -120,7 +132,7 @@ export interface PolicyEvaluator {
  * audit line; so is every grant of a device-scoped call.
  */
 export function authorization(policy: PolicyEvaluator, audit: Logger): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const principal = principalOf(ctx);
     const decide = (t: CallTarget): PolicyDecision =>
       policy.evaluate({ principal, method: ctx.method, device: t.device, scope: t.scope });

@@ -71,12 +71,33 @@ describe('composeMiddleware', () => {
           trace.push(`<${name}`);
         }
       };
-    const run = composeMiddleware([mw('a'), mw('b')], async () => {
-      trace.push('handler');
-      throw new AuxError('EPERM', 'no');
-    });
-    const ctx = {} as Parameters<typeof run>[0];
-    await expect(run(ctx)).rejects.toMatchObject({ code: 'EPERM' });
+    const chain = composeMiddleware([mw('a'), mw('b')]);
+    const ctx = {} as Parameters<typeof chain>[0];
+    const run = () =>
+      chain(ctx, async () => {
+        trace.push('handler');
+        throw new AuxError('EPERM', 'no');
+      });
+    await expect(run()).rejects.toMatchObject({ code: 'EPERM' });
     expect(trace).toEqual(['>a', '>b', 'handler', '<b', '<a']);
+    trace.length = 0;
+    await expect(run()).rejects.toMatchObject({ code: 'EPERM' });
+    expect(trace).toEqual(['>a', '>b', 'handler', '<b', '<a']);
+  });
+
+  it('turns a synchronous throw of a plain middleware into a rejection', async () => {
+    const trace: string[] = [];
+    const check: Middleware = (ctx, next) => {
+      if (ctx.method === 'denied') throw new AuxError('EPERM', 'no');
+      return next(ctx);
+    };
+    const chain = composeMiddleware([check]);
+    const handler = async () => {
+      trace.push('handler');
+    };
+    const pending = chain({ method: 'denied' } as Parameters<typeof chain>[0], handler);
+    await expect(pending).rejects.toMatchObject({ code: 'EPERM' });
+    await chain({ method: 'ok' } as Parameters<typeof chain>[0], handler);
+    expect(trace).toEqual(['handler']);
   });
 });

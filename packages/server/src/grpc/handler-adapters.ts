@@ -17,11 +17,14 @@ import type {
   ServiceError,
 } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
-import type { CallContext, CallNext, ServerCallLike } from './call-context.js';
+import type {
+  CallCancellation,
+  CallChain,
+  CallContext,
+  CallNext,
+  ServerCallLike,
+} from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
-
-/** CallChain: the composed middleware, with the handler as its last step. */
-export type CallChain = (ctx: CallContext, handler: CallNext) => Promise<void>;
 
 /** AdapterEnv: what every adapted handler shares. */
 export interface AdapterEnv {
@@ -39,24 +42,53 @@ interface CancellableCall extends Cancellable {
 }
 
 /**
- * runChain: the middleware chain and handler for one call, with a context
- * whose signal aborts when the call is cancelled while they run. grpc-js
- * also reports 'cancelled' when a finished call's stream closes; the
- * listener is gone by then, so a call that ended normally never pays for
- * an abort (whose DOMException is the dearest part of a small call).
+ * Cancellation: a call's CallCancellation. Its AbortSignal is made on first
+ * use and follows grpc-js cancellation (which also fires when the client's
+ * deadline passes) until `release()`. grpc-js also reports 'cancelled' when
+ * a finished call's stream closes; the listener is gone by then, so a call
+ * that ended normally never pays for an abort (whose DOMException is the
+ * dearest part of a small call).
  */
+class Cancellation implements CallCancellation {
+  private abort: AbortController | undefined;
+  private listening = false;
+
+  constructor(private readonly call: CancellableCall) {}
+
+  get aborted(): boolean {
+    return this.call.cancelled;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.call.cancelled) this.abort.abort();
+      else {
+        this.call.on('cancelled', this.onCancel);
+        this.listening = true;
+      }
+    }
+    return this.abort.signal;
+  }
+
+  release(): void {
+    if (this.listening) this.call.off('cancelled', this.onCancel);
+    this.listening = false;
+  }
+
+  private readonly onCancel = (): void => this.abort?.abort();
+}
+
+/** runChain: the middleware chain and handler for one call. */
 function runChain(
   env: AdapterEnv,
   method: string,
   call: ServerCallLike & CancellableCall,
   handler: CallNext,
 ): Promise<void> {
-  const abort = new AbortController();
-  const onCancel = (): void => abort.abort();
-  if (call.cancelled) abort.abort();
-  else call.on('cancelled', onCancel);
-  const ctx: CallContext = { method, call, signal: abort.signal, log: env.log };
-  return env.chain(ctx, handler).finally(() => call.off('cancelled', onCancel));
+  const cancel = new Cancellation(call);
+  const ctx: CallContext = { method, call, cancel, log: env.log };
+  return env.chain(ctx, handler).finally(() => cancel.release());
 }
 
 function serviceError(err: unknown): Partial<ServiceError> {

@@ -24,6 +24,6 @@ export function rpcMetrics(metrics: ServerMetrics): Middleware {
       done(status[code] ?? 'UNKNOWN');
       throw err;
     }
-    done(ctx.signal.aborted ? 'CANCELLED' : 'OK');
+    done(ctx.cancel.aborted ? 'CANCELLED' : 'OK');
   };
 }

@@ -55,7 +55,7 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
         deps.execContexts.take(key) ?? (await fleet.open(req.device, { principal, caps }));
       let answered = false;
       try {
-        if (cctx.signal.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
+        if (cctx.cancel.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
         const channel = meteredChannel(ctx, req.device, deps.fw);
         const outbox = await channel.rpc({ scope, inbox: req.inbox, outLen: req.outLen });
         answered = true;

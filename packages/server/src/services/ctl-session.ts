@@ -51,7 +51,7 @@ export function runSession(
       else call.resume();
     };
     const write = (msg: SessionResponse): void => {
-      if (finished || cctx.signal.aborted) return;
+      if (finished || cctx.cancel.aborted) return;
       if (!call.write(msg)) {
         writeBlocked = true;
         flowControl();
@@ -82,7 +82,7 @@ export function runSession(
         (a) => {
           opening = false;
           opened = a;
-          if (finished || cctx.signal.aborted) {
+          if (finished || cctx.cancel.aborted) {
             // The stream went away while opening: the context must not outlive it.
             void a.ctx.close();
             return;
@@ -169,7 +169,7 @@ export function runSession(
       maybeDone();
     });
     call.on('error', () => finish());
-    if (cctx.signal.aborted) finish();
-    else cctx.signal.addEventListener('abort', () => finish(), { once: true });
+    if (cctx.cancel.aborted) finish();
+    else cctx.cancel.signal.addEventListener('abort', () => finish(), { once: true });
   });
 }

@@ -109,7 +109,7 @@ async function watch(
 
   // send: write unless the transport pushed back; while it does, count instead.
   const send = (msg: WatchDevicesResponse): void => {
-    if (ctx.signal.aborted) return;
+    if (ctx.cancel.aborted) return;
     if (blocked) {
       if (lost === 0) firstLost = msg.sequence;
       lost += 1;
@@ -177,8 +177,8 @@ async function watch(
     for (const e of pending.splice(0)) send(toResponse(e));
     live = true;
     await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (ctx.cancel.aborted) resolve();
+      else ctx.cancel.signal.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
     unlisten();
