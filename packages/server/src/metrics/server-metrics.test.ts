@@ -12,7 +12,7 @@ import { type ServiceError, status } from '@grpc/grpc-js';
 import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, unaryCall } from '../test-support/server-harness.js';
-import { ServerMetrics } from './server-metrics.js';
+import { RECORD_BATCH, ServerMetrics } from './server-metrics.js';
 import { parsePromText, type Sample, sampleValue } from './test-support/prom-text.js';
 
 const DEV0 = '0000:08:00.0';
@@ -213,5 +213,33 @@ describe('ServerMetrics registries', () => {
     expect(sampleValue(sa, 'auxctl_sessions_active')).toBe(3);
     expect(sampleValue(sb, 'auxctl_sessions_active')).toBe(0);
     expect(register.getSingleMetric('auxctl_rpc_total')).toBeUndefined();
+  });
+
+  it('shows every recorded call and firmware command at each scrape, whatever the batch holds', async () => {
+    const m = new ServerMetrics({
+      sessionsActive: () => 0,
+      dumpsActive: () => 0,
+      dumpStoreBytes: () => 0,
+    });
+    let calls = 0;
+    for (const n of [1, RECORD_BATCH - 2, 1, RECORD_BATCH + 7]) {
+      for (let i = 0; i < n; i++) {
+        m.rpc(EXEC, 'OK', 0.002);
+        m.fwCommand({ device: DEV0, opcode: 'NOP', status: 'OK', seconds: 0.0002 });
+      }
+      calls += n;
+      const s = parsePromText(await m.text());
+      expect(sampleValue(s, 'auxctl_rpc_total', { method: EXEC, code: 'OK' })).toBe(calls);
+      expect(sampleValue(s, 'auxctl_rpc_duration_seconds_count', { method: EXEC })).toBe(calls);
+      expect(
+        sampleValue(s, 'auxctl_rpc_duration_seconds_bucket', { method: EXEC, le: '0.005' }),
+      ).toBe(calls);
+      expect(
+        sampleValue(s, 'auxctl_fw_commands_total', { device: DEV0, opcode: 'NOP', status: 'OK' }),
+      ).toBe(calls);
+      expect(sampleValue(s, 'auxctl_fw_command_duration_seconds_count', { opcode: 'NOP' })).toBe(
+        calls,
+      );
+    }
   });
 });
