@@ -167,4 +167,103 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     const text = await run(['diagcnt', dev]);
     expect(text.out).toMatch(/^0x0401\b/m);
   });
+
+  it('diagcnt --set / --query / --disable drive the sampler; refusals name the status and the fix', async () => {
+    // The second device: a debug write taints it, and the other tests use the first.
+    const devs = JSON.parse((await run(['devices', '--json'])).out) as {
+      devices: { name: string; taintReasons?: string[] }[];
+    };
+    const d = devs.devices[1]?.name as string;
+    expect(devs.devices[1]?.taintReasons ?? []).toEqual([]);
+
+    const off = await run(['diagcnt', d, '--query']);
+    expect(off.code).toBe(ExitCode.REMOTE);
+    expect(off.err).toMatch(/sampling is off.*--set/);
+
+    const unknown = await run(['diagcnt', d, '--set', '0x7777']);
+    expect(unknown.code).toBe(ExitCode.REMOTE);
+    expect(unknown.err).toMatch(/SET_DIAGNOSTIC_PARAMS failed: status BAD_PARAM/);
+    expect((await run(['diagcnt', d, '--set', '0x401', '--query'])).code).toBe(ExitCode.USAGE);
+    expect((await run(['diagcnt', d, '--set', '0x401,0x401'])).code).toBe(ExitCode.USAGE);
+
+    const set = await run(['--json', 'diagcnt', d, '--set', '0x401,0x406', '--log-samples', '2']);
+    expect(set.code).toBe(ExitCode.OK);
+    expect(JSON.parse(set.out)).toMatchObject({
+      enabled: true,
+      mode: 'on_demand',
+      counterIds: [0x401, 0x406],
+      logNumOfSamples: 2,
+    });
+    const tainted = JSON.parse((await run(['devices', d, '--json'])).out);
+    expect(tainted.devices[0].taintReasons.length).toBeGreaterThan(0);
+
+    type Doc = {
+      params: { enabled: boolean; counterIds: number[] };
+      samples: { sampleId: number; counterId: number; value: string }[];
+    };
+    const read = async (): Promise<Doc> => {
+      const r = await run(['--json', 'diagcnt', d, '--query']);
+      expect(r.code, r.err).toBe(ExitCode.OK);
+      return JSON.parse(r.out) as Doc;
+    };
+    // on_demand: each query adds one sample of both counters to the 4-sample buffer.
+    const first = await read();
+    expect(first.params).toMatchObject({ enabled: true, counterIds: [0x401, 0x406] });
+    expect(first.samples.map((x) => x.counterId)).toEqual([0x401, 0x406]);
+    await read();
+    const third = await read();
+    expect(third.samples).toHaveLength(6);
+    const rx = third.samples.filter((x) => x.counterId === 0x406).map((x) => BigInt(x.value));
+    expect([...rx].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(rx);
+    expect(rx[2]).toBeGreaterThan(rx[0] as bigint); // rx 128B data counts commands too
+    const ids = third.samples.filter((x) => x.counterId === 0x401).map((x) => x.sampleId);
+    expect(ids).toEqual([ids[0], (ids[0] as number) + 1, (ids[0] as number) + 2]);
+
+    const text = await run(['diagcnt', d, '--query', '--index', '1', '--samples', '2']);
+    expect(text.code).toBe(ExitCode.OK);
+    expect(text.out).toMatch(/^SAMPLE\s+COUNTER\s+TIMESTAMP\s+VALUE$/m);
+    expect(text.out).toMatch(/^\d+\s+0x0406\s+\d+\s+\d+$/m);
+    const outside = await run(['diagcnt', d, '--query', '--index', '3', '--samples', '2']);
+    expect(outside.code).toBe(ExitCode.REMOTE);
+    expect(outside.err).toMatch(/buffer holds 4 samples/);
+
+    expect((await run(['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
+    expect((await run(['diagcnt', d, '--query'])).code).toBe(ExitCode.REMOTE);
+  });
+
+  it('diagcnt --set all samples every offered counter periodically (single mode)', async () => {
+    const devs = JSON.parse((await run(['devices', '--json'])).out) as {
+      devices: { name: string }[];
+    };
+    const d = devs.devices[1]?.name as string;
+    const offered = JSON.parse((await run(['--json', 'diagcnt', d])).out) as {
+      counters: { counterId: number }[];
+      limits: { logMaxSamples: number; logMinSamplePeriod: number };
+    };
+    expect(offered.limits.logMaxSamples).toBeGreaterThan(0);
+    const set = await run([
+      '--json',
+      'diagcnt',
+      d,
+      '--set',
+      'all',
+      '--mode',
+      'single',
+      '--log-samples',
+      '1',
+    ]);
+    expect(set.code, set.err).toBe(ExitCode.OK);
+    expect(JSON.parse(set.out).logSamplePeriod).toBe(offered.limits.logMinSamplePeriod);
+    // 2^1 samples, one every 2^min clocks: full within milliseconds of device time.
+    let doc: { samples: { counterId: number }[] } = { samples: [] };
+    for (let i = 0; i < 50 && doc.samples.length < 2 * offered.counters.length; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      doc = JSON.parse((await run(['--json', 'diagcnt', d, '--query'])).out);
+    }
+    expect(doc.samples).toHaveLength(2 * offered.counters.length);
+    expect(new Set(doc.samples.map((x) => x.counterId))).toEqual(
+      new Set(offered.counters.map((c) => c.counterId)),
+    );
+    expect((await run(['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
+  });
 });

@@ -6,9 +6,9 @@
  */
 import { RpcScope } from '@auxctl/proto';
 import type { AuxctlClient } from '../auxctl-client.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { execChecked } from './fw-exec.js';
 import { QUERY_HCA_CAP_OUT_BYTES, queryHcaCapInbox } from './hca-cap-fields.js';
-import { CMD_HDR_BYTES, hex32, outboxStatus } from './prm-fields.js';
+import { CMD_HDR_BYTES } from './prm-fields.js';
 
 /** queryCapability: see the module header. */
 export async function queryCapability(
@@ -18,19 +18,12 @@ export async function queryCapability(
   mode: 'cur' | 'max',
   hint: string,
 ): Promise<Buffer> {
-  const outbox = await client.exec(
-    device,
-    RpcScope.RPC_SCOPE_CONFIGURATION,
-    queryHcaCapInbox(capType, mode),
-    QUERY_HCA_CAP_OUT_BYTES,
-  );
-  const st = outboxStatus(outbox);
-  if (st.status !== 0) {
-    throw new CliError(
-      ExitCode.REMOTE,
-      'FW_STATUS',
-      `QUERY_HCA_CAP (cap_type 0x${capType.toString(16)}) failed: status ${st.statusName}, syndrome ${hex32(st.syndrome)}; ${hint}`,
-    );
-  }
+  const outbox = await execChecked(client, device, {
+    scope: RpcScope.RPC_SCOPE_CONFIGURATION,
+    inbox: queryHcaCapInbox(capType, mode),
+    outLen: QUERY_HCA_CAP_OUT_BYTES,
+    what: `QUERY_HCA_CAP (cap_type 0x${capType.toString(16)})`,
+    hint,
+  });
   return outbox.subarray(CMD_HDR_BYTES);
 }

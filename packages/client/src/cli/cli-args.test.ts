@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_CMD_BYTES,
   parseConcurrency,
+  parseCounterIds,
+  parseDiagMode,
   parseDumpMode,
   parseHex,
   parseHostList,
@@ -149,5 +151,71 @@ describe('host lists', () => {
       }),
     );
     expect(() => parseHostsFile('a\nb c\n')).toThrow(/line 2/);
+  });
+
+  it('parseCounterIds takes "all" or distinct ids 1..0xffff, decimal or hex, in order', () => {
+    const id = fc.integer({ min: 1, max: 0xffff });
+    const spelled = id.chain((n) =>
+      fc.constantFrom(String(n), `0x${n.toString(16)}`, ` 0X${n.toString(16).toUpperCase()} `),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(id, { minLength: 1, maxLength: 8 }), fc.context(), (ids, c) => {
+        const text = ids.map((n) => (n % 2 === 0 ? `0x${n.toString(16)}` : String(n))).join(',');
+        c.log(text);
+        expect(parseCounterIds(text)).toEqual(ids);
+      }),
+    );
+    fc.assert(
+      fc.property(spelled, (text) => {
+        const ids = parseCounterIds(text);
+        expect(ids).not.toBe('all');
+        expect((ids as number[])[0]).toBeGreaterThan(0);
+      }),
+    );
+    expect(parseCounterIds(' ALL ')).toBe('all');
+  });
+
+  it('parseCounterIds refuses repeats, zero, out-of-range and non-numeric ids with a usage error', () => {
+    for (const bad of [
+      '',
+      '0',
+      '0x0',
+      '0x10000',
+      '65536',
+      '1,,2',
+      '0x401,0x401',
+      '1025,0x401',
+      'x',
+      '-1',
+    ]) {
+      expect(() => parseCounterIds(bad), bad).toThrow(InvalidArgumentError);
+    }
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        try {
+          const ids = parseCounterIds(text);
+          if (ids !== 'all') {
+            expect(new Set(ids).size).toBe(ids.length);
+            for (const n of ids) expect(n >= 1 && n <= 0xffff).toBe(true);
+          }
+        } catch (e) {
+          expect(e).toBeInstanceOf(InvalidArgumentError);
+        }
+      }),
+    );
+  });
+
+  it('parseDiagMode accepts the three modes in any case and nothing else', () => {
+    expect(parseDiagMode('On-Demand')).toBe('on_demand');
+    expect(parseDiagMode('single')).toBe('single');
+    expect(parseDiagMode('REPETITIVE')).toBe('repetitive');
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const key = text.trim().toLowerCase().replace(/-/g, '_');
+        if (['on_demand', 'single', 'repetitive'].includes(key))
+          expect(parseDiagMode(text)).toBe(key);
+        else expect(() => parseDiagMode(text)).toThrow(InvalidArgumentError);
+      }),
+    );
   });
 });

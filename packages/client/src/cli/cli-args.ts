@@ -79,6 +79,43 @@ export function parseIntInRange(text: string, min: number, max: number): number 
   return n;
 }
 
+/**
+ * parseCounterIds: `all`, or diagnostic counter ids separated by commas
+ * (decimal or 0x hex, each 0x0001..0xffff, no repeats), in the order given.
+ */
+export function parseCounterIds(text: string): number[] | 'all' {
+  const t = text.trim();
+  if (t.toLowerCase() === 'all') return 'all';
+  const ids = t.split(',').map((part) => {
+    try {
+      return parseIntInRange(part, 1, 0xffff);
+    } catch {
+      throw new InvalidArgumentError(
+        `expected "all" or counter ids like 0x401,0x402 (each 0x0001..0xffff); "${part.trim()}" is not one`,
+      );
+    }
+  });
+  const seen = new Set<number>();
+  for (const id of ids) {
+    if (seen.has(id)) {
+      throw new InvalidArgumentError(`counter id 0x${id.toString(16)} is listed twice`);
+    }
+    seen.add(id);
+  }
+  return ids;
+}
+
+const DIAG_MODES = ['on_demand', 'single', 'repetitive'] as const;
+
+/** parseDiagMode: `on_demand`, `single` or `repetitive` (any case, `-` or `_`). */
+export function parseDiagMode(text: string): (typeof DIAG_MODES)[number] {
+  const key = text.trim().toLowerCase().replace(/-/g, '_');
+  const mode = DIAG_MODES.find((m) => m === key);
+  if (mode === undefined)
+    throw new InvalidArgumentError(`expected one of ${DIAG_MODES.join(', ')}`);
+  return mode;
+}
+
 /** parseOutLen: outbox bytes, 16 to 262144. */
 export function parseOutLen(text: string): number {
   return parseIntInRange(text, MIN_CMD_BYTES, MAX_CMD_BYTES);

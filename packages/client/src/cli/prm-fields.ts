@@ -62,7 +62,13 @@ export const CmdOut = {
 } as const;
 
 /** Opcode: the opcodes the CLI builds itself (mlx5_ifc.h MLX5_CMD_OP_*). */
-export const Opcode = { QUERY_HCA_CAP: 0x100, NOP: 0x80d } as const;
+export const Opcode = {
+  QUERY_HCA_CAP: 0x100,
+  NOP: 0x80d,
+  QUERY_DIAGNOSTIC_PARAMS: 0x819,
+  SET_DIAGNOSTIC_PARAMS: 0x820,
+  QUERY_DIAGNOSTIC_COUNTERS: 0x821,
+} as const;
 
 /** buildInbox: a zeroed inbox of `bytes` (>= 16) with opcode and op_mod set; the server stamps uid. */
 export function buildInbox(opcode: number, opMod: number, bytes = CMD_HDR_BYTES): Buffer {

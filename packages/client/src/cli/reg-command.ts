@@ -8,7 +8,7 @@
 import { RpcScope } from '@auxctl/proto';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { execChecked } from './fw-exec.js';
 import {
   decodePpcntCounters,
   groupName,
@@ -19,7 +19,7 @@ import {
   parseRegisterId,
   ppcntReadInbox,
 } from './ppcnt-fields.js';
-import { CMD_HDR_BYTES, hex32, outboxStatus } from './prm-fields.js';
+import { CMD_HDR_BYTES } from './prm-fields.js';
 
 interface RegOptions {
   id: number;
@@ -43,20 +43,13 @@ export function registerReg(program: Command, ctx: CommandContext): void {
     )
     .action(async (device: string, opts: RegOptions, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (client) => {
-        const outbox = await client.exec(
-          device,
-          RpcScope.RPC_SCOPE_DEBUG_READ_ONLY,
-          ppcntReadInbox(opts.port, opts.group),
-          PPCNT_IO_BYTES,
-        );
-        const st = outboxStatus(outbox);
-        if (st.status !== 0) {
-          throw new CliError(
-            ExitCode.REMOTE,
-            'FW_STATUS',
-            `ACCESS_REG PPCNT read failed: status ${st.statusName}, syndrome ${hex32(st.syndrome)}; check --port and --group`,
-          );
-        }
+        const outbox = await execChecked(client, device, {
+          scope: RpcScope.RPC_SCOPE_DEBUG_READ_ONLY,
+          inbox: ppcntReadInbox(opts.port, opts.group),
+          outLen: PPCNT_IO_BYTES,
+          what: 'ACCESS_REG PPCNT read',
+          hint: 'check --port and --group',
+        });
         const reg = outbox.subarray(CMD_HDR_BYTES);
         const counters = decodePpcntCounters(reg, opts.group);
         const head = `device ${device} PPCNT port ${opts.port} group ${groupName(opts.group)}`;
