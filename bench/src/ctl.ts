@@ -8,7 +8,8 @@
  *   largest pieces a command carries. The three must be byte-identical.
  * - QUERY_HCA_CAP (4 KiB outbox) through `ctx.rpc()` (checks, uid stamp,
  *   audit line to a real pino logger) next to `handle.cmdExec` on the same
- *   core handle, with 1 and 31 commands in flight.
+ *   core handle, with 1 and 31 commands in flight: interleaved rounds, the
+ *   median of the per-round ratios (compareRates).
  */
 import {
   AuxiliaryBus,
@@ -32,24 +33,19 @@ import {
 } from '@auxctl/ctl-aux';
 import { pino } from 'pino';
 import {
-  measureRate,
+  compareRates,
+  inFlight,
   printTable,
   type Row,
-  ratio,
   round,
   timeBest,
   writeResults,
 } from './harness.js';
 
-const DUMP_BYTES = 2 * 1024 * 1024;
+/** Rounds of the rpc() vs cmdExec figures. */
+const ROUNDS = 8;
 
-async function inFlight(n: number, run: () => Promise<unknown>, perWorker: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      for (let i = 0; i < perWorker; i++) await run();
-    }),
-  );
-}
+const DUMP_BYTES = 2 * 1024 * 1024;
 
 /** runCtl: measure and write bench/results/ctl.json. */
 export async function runCtl(ms: number): Promise<Record<string, number>> {
@@ -114,32 +110,36 @@ export async function runCtl(ms: number): Promise<Record<string, number>> {
     });
     const outLen = QueryHcaCapOut.bytes;
     const req = { scope: RpcScope.CONFIGURATION, inbox: capIn, outLen };
-    const direct1 = await measureRate(() => handle.cmdExec(capIn, outLen), { ms });
-    const rpc1 = await measureRate(() => ctx.rpc(req), { ms });
+    // Each pair in interleaved rounds (compareRates): the median of per-round ratios.
     const per = 8;
-    const direct31 = await measureRate(
-      () => inFlight(31, () => handle.cmdExec(capIn, outLen), per),
-      { perBatch: 31 * per, ms },
+    const one = await compareRates(
+      () => handle.cmdExec(capIn, outLen),
+      () => ctx.rpc(req),
+      { perBatch: 1, ms, rounds: ROUNDS },
     );
-    const rpc31 = await measureRate(() => inFlight(31, () => ctx.rpc(req), per), {
-      perBatch: 31 * per,
-      ms,
-    });
-    out.cmdexec_hca_cap_1_per_s = Math.round(direct1.opsPerSec);
-    out.rpc_hca_cap_1_per_s = Math.round(rpc1.opsPerSec);
-    out.cmdexec_hca_cap_31_per_s = Math.round(direct31.opsPerSec);
-    out.rpc_hca_cap_31_per_s = Math.round(rpc31.opsPerSec);
-    out.rpc_vs_cmdexec_ratio = ratio(rpc1.opsPerSec, direct1.opsPerSec);
-    out.rpc_vs_cmdexec_31_ratio = ratio(rpc31.opsPerSec, direct31.opsPerSec);
-    for (const [what, r, d] of [
-      ['QUERY_HCA_CAP rpc(), 1 in flight', rpc1, direct1],
-      ['QUERY_HCA_CAP rpc(), 31 in flight', rpc31, direct31],
+    const many = await compareRates(
+      () => inFlight(31, () => handle.cmdExec(capIn, outLen), per),
+      () => inFlight(31, () => ctx.rpc(req), per),
+      { perBatch: 31 * per, ms, rounds: ROUNDS },
+    );
+    out.cmdexec_hca_cap_1_per_s = Math.round(one.baselinePerSec);
+    out.rpc_hca_cap_1_per_s = Math.round(one.subjectPerSec);
+    out.cmdexec_hca_cap_31_per_s = Math.round(many.baselinePerSec);
+    out.rpc_hca_cap_31_per_s = Math.round(many.subjectPerSec);
+    out.rpc_vs_cmdexec_ratio = round(one.ratio, 3);
+    out.rpc_vs_cmdexec_31_ratio = round(many.ratio, 3);
+    out.rpc_vs_cmdexec_pooled_ratio = round(one.pooledRatio, 3);
+    out.rpc_vs_cmdexec_31_pooled_ratio = round(many.pooledRatio, 3);
+    out.rpc_rounds = ROUNDS;
+    for (const [what, c] of [
+      ['QUERY_HCA_CAP rpc(), 1 in flight', one],
+      ['QUERY_HCA_CAP rpc(), 31 in flight', many],
     ] as const) {
       rows.push({
-        what,
-        value: `${Math.round(r.opsPerSec).toLocaleString('en')}/s`,
-        baseline: `${Math.round(d.opsPerSec).toLocaleString('en')}/s cmdExec`,
-        ratio: ratio(r.opsPerSec, d.opsPerSec),
+        what: `${what} (median of ${ROUNDS} rounds)`,
+        value: `${Math.round(c.subjectPerSec).toLocaleString('en')}/s`,
+        baseline: `${Math.round(c.baselinePerSec).toLocaleString('en')}/s cmdExec`,
+        ratio: round(c.ratio, 3),
         goal: '>= 0.8',
       });
     }

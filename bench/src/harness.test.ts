@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, timeInterleaved } from './harness.js';
+import { compareRates, inFlight, median, timeInterleaved } from './harness.js';
 
 describe('bench harness', () => {
   it('median is the middle of the sorted values (mean of the two middle ones for an even count)', () => {
@@ -31,5 +31,52 @@ describe('bench harness', () => {
     expect(order).toEqual([0, 1, 2, 1, 2, 0, 2, 0, 1]);
     expect(times).toHaveLength(3);
     for (const row of times) for (const t of row) expect(t).toBeGreaterThanOrEqual(0);
+  });
+
+  it('inFlight runs n callers of perCaller calls each, at most n at once', async () => {
+    let running = 0;
+    let peak = 0;
+    let calls = 0;
+    await inFlight(
+      4,
+      async () => {
+        running++;
+        calls++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setImmediate(r));
+        running--;
+      },
+      3,
+    );
+    expect(calls).toBe(12);
+    expect(peak).toBe(4);
+  });
+
+  it('compareRates gives both sides the same batches per round and the median of the round ratios', async () => {
+    const spin = (n: number) => () => {
+      let x = 0;
+      for (let i = 0; i < n; i++) x += Math.sqrt(i);
+      return x;
+    };
+    let base = 0;
+    let subj = 0;
+    const c = await compareRates(
+      () => {
+        base++;
+        return spin(20_000)();
+      },
+      () => {
+        subj++;
+        return spin(60_000)();
+      },
+      { perBatch: 1, ms: 80, rounds: 5 },
+    );
+    expect(c.roundRatios).toHaveLength(5);
+    expect(c.ratio).toBe(median(c.roundRatios));
+    // The subject does three times the work per batch: it is clearly the slower side.
+    expect(c.ratio).toBeLessThan(0.9);
+    expect(c.subjectPerSec).toBeLessThan(c.baselinePerSec);
+    expect(c.pooledRatio).toBeLessThan(0.9);
+    expect(base).toBeGreaterThanOrEqual(subj);
   });
 });

@@ -17,6 +17,19 @@ export interface Rate {
   readonly ms: number;
 }
 
+/** inFlight: `n` callers, each awaiting `perCaller` calls of `run` in turn. */
+export async function inFlight(
+  n: number,
+  run: () => Promise<unknown>,
+  perCaller: number,
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      for (let i = 0; i < perCaller; i++) await run();
+    }),
+  );
+}
+
 /**
  * measureRate: run `batch` (which performs `perBatch` operations) repeatedly
  * for about `ms` milliseconds (after a warm-up of a quarter of that), at most
@@ -81,6 +94,57 @@ export async function timeInterleaved(
     times.push(row);
   }
   return times;
+}
+
+/** RateComparison: a subject's rate against a baseline's, measured in interleaved rounds. */
+export interface RateComparison {
+  /** Each side's median rate over the rounds (operations per second). */
+  readonly baselinePerSec: number;
+  readonly subjectPerSec: number;
+  /** The median of the per-round rate ratios (subject / baseline). */
+  readonly ratio: number;
+  /** Total subject rate over total baseline rate (every round pooled). */
+  readonly pooledRatio: number;
+  /** Each round's ratio, in round order. */
+  readonly roundRatios: readonly number[];
+}
+
+/**
+ * compareRates: `baseline` and `subject` (each performing `perBatch`
+ * operations per call) warmed for a quarter of `ms` each, then `rounds`
+ * rounds of timeInterleaved that give both sides the same number of batches
+ * (sized from the baseline's warm-up rate so a round takes about
+ * `ms / rounds` per side). Drift of the machine hits both sides of a round
+ * alike; the ratio is the median over rounds.
+ */
+export async function compareRates(
+  baseline: () => unknown,
+  subject: () => unknown,
+  opts: { perBatch: number; ms: number; rounds: number },
+): Promise<RateComparison> {
+  const warm = await measureRate(baseline, { perBatch: opts.perBatch, ms: opts.ms / 4 });
+  await measureRate(subject, { perBatch: opts.perBatch, ms: opts.ms / 4 });
+  const batches = Math.max(
+    1,
+    Math.round((warm.opsPerSec * opts.ms) / opts.rounds / 1000 / opts.perBatch),
+  );
+  const times = await timeInterleaved(
+    [baseline, subject].map((b) => async () => {
+      for (let i = 0; i < batches; i++) await b();
+    }),
+    opts.rounds,
+  );
+  const perSec = (ms: number) => (batches * opts.perBatch * 1000) / ms;
+  const side = (k: number) => times.map((r) => r[k] as number);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const roundRatios = times.map((r) => (r[0] as number) / (r[1] as number));
+  return {
+    baselinePerSec: median(side(0).map(perSec)),
+    subjectPerSec: median(side(1).map(perSec)),
+    ratio: median(roundRatios),
+    pooledRatio: sum(side(0)) / sum(side(1)),
+    roundRatios,
+  };
 }
 
 /** median: the middle value of `xs` (the mean of the two middle ones for an even count); NaN when empty. */

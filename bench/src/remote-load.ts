@@ -1,21 +1,8 @@
 /**
- * Load shapes of the remote suite: N callers each running a fixed number of
- * calls back to back, sequential latency samples bounded in count and
- * time, percentiles, and an RSS sampler. Nothing here knows about auxctl.
+ * Load shapes of the remote suite: N callers each running for a fixed time,
+ * sequential latency samples bounded in count and time, percentiles, and an
+ * RSS sampler (the fixed-count `inFlight` is in harness.ts). Nothing here knows about auxctl.
  */
-
-/** inFlight: `n` callers, each awaiting `perCaller` calls of `run` in turn. */
-export async function inFlight(
-  n: number,
-  run: () => Promise<unknown>,
-  perCaller: number,
-): Promise<void> {
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      for (let i = 0; i < perCaller; i++) await run();
-    }),
-  );
-}
 
 /**
  * callersFor: `n` callers, each calling `run` back to back until `ms` have

@@ -30,19 +30,19 @@ import {
 } from '@auxctl/proto';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
-  measureRate,
+  compareRates,
+  inFlight,
   median,
   printTable,
   type Row,
   ratio,
   round,
-  timeInterleaved,
   writeResults,
 } from './harness.js';
 import { type BareClient, echoRequest, newBareClient } from './remote-bare.js';
 import { DUMP_BYTES, measureDump } from './remote-dump.js';
 import { measureFanOut } from './remote-fanout.js';
-import { inFlight, percentile, sampleLatencies } from './remote-load.js';
+import { percentile, sampleLatencies } from './remote-load.js';
 import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
 import { type BenchState, prepareState } from './remote-state.js';
 
@@ -140,25 +140,12 @@ async function measureRpc(
     const chatReq = echoRequest(sReq, sRes);
     const first = await session.rpc(nop, OUT_LEN);
     if (first.length !== OUT_LEN || first.readUInt8(0) !== 0) throw new Error('NOP failed');
-    // Throughput in rounds as well: each round runs the same number of batches
-    // on both sides (the order rotating); the figure is the median of the
-    // rounds' rate ratios, the rates each side's median.
-    const bareBatch = () => chatBatch(chat, chatReq, total, IN_FLIGHT);
-    const sessBatch = () => inFlight(IN_FLIGHT, () => session.rpc(nop, OUT_LEN), per);
-    const warm = await measureRate(bareBatch, { perBatch: total, ms: ms / 4 });
-    await measureRate(sessBatch, { perBatch: total, ms: ms / 4 });
-    const batches = Math.max(1, Math.round((warm.opsPerSec * ms) / ROUNDS / 1000 / total));
-    const times = await timeInterleaved(
-      [bareBatch, sessBatch].map((b) => async () => {
-        for (let i = 0; i < batches; i++) await b();
-      }),
-      ROUNDS,
+    // Throughput in rounds as well (compareRates): the median of per-round ratios.
+    const sess = await compareRates(
+      () => chatBatch(chat, chatReq, total, IN_FLIGHT),
+      () => inFlight(IN_FLIGHT, () => session.rpc(nop, OUT_LEN), per),
+      { perBatch: total, ms, rounds: ROUNDS },
     );
-    const perSec = (t: number) => (batches * total * 1000) / t;
-    const bareRate = median(times.map((r) => perSec(r[0] as number)));
-    const sessRate = median(times.map((r) => perSec(r[1] as number)));
-    const sessRatios = times.map((r) => (r[0] as number) / (r[1] as number));
-    const sideMs = (k: number) => times.reduce((a, r) => a + (r[k] as number), 0);
 
     // Sequential latency in rounds: each round samples both sides back to back
     // (the order rotating), so a slow spell of this shared machine hits both
@@ -190,11 +177,11 @@ async function measureRpc(
     const bareP50 = median(roundP50s.map(([b]) => b));
     const execP50 = median(roundP50s.map(([, e]) => e));
     const out = {
-      session_rpc_32_per_s: Math.round(sessRate),
-      bare_bidi_echo_32_per_s: Math.round(bareRate),
-      session_rpc_vs_bare_ratio: round(median(sessRatios), 3),
-      session_rpc_pooled_vs_bare_ratio: ratio(sideMs(0), sideMs(1)),
-      session_round_ratios: sessRatios.map((x) => x.toFixed(3)).join(' '),
+      session_rpc_32_per_s: Math.round(sess.subjectPerSec),
+      bare_bidi_echo_32_per_s: Math.round(sess.baselinePerSec),
+      session_rpc_vs_bare_ratio: round(sess.ratio, 3),
+      session_rpc_pooled_vs_bare_ratio: round(sess.pooledRatio, 3),
+      session_round_ratios: sess.roundRatios.map((x) => x.toFixed(3)).join(' '),
       session_rounds: ROUNDS,
       session_request_bytes: sReq,
       session_response_bytes: sRes,
@@ -210,8 +197,8 @@ async function measureRpc(
     const rows: Row[] = [
       {
         what: `Session NOP, ${IN_FLIGHT} in flight (median of ${ROUNDS} rounds)`,
-        value: `${Math.round(sessRate).toLocaleString('en')}/s`,
-        baseline: `${Math.round(bareRate).toLocaleString('en')}/s bare bidi`,
+        value: `${Math.round(sess.subjectPerSec).toLocaleString('en')}/s`,
+        baseline: `${Math.round(sess.baselinePerSec).toLocaleString('en')}/s bare bidi`,
         ratio: out.session_rpc_vs_bare_ratio,
         goal: '>= 0.8',
       },
