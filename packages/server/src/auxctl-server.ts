@@ -24,10 +24,10 @@ import { DumpStore } from './dump-store/index.js';
 import { DumpService } from './dumps/index.js';
 import { authenticatedOnly, isReflection } from './grpc/authenticated-only.js';
 import { composeMiddleware } from './grpc/call-context.js';
-import { authentication, authorization, callLogging, rateLimit } from './grpc/call-middleware.js';
+import { authentication, authorization, callOutcome, rateLimit } from './grpc/call-middleware.js';
 import { addReflection } from './grpc/server-reflection.js';
 import { ConcurrencyLimiter, RateLimiter } from './limits/index.js';
-import { type MetricsHttp, rpcMetrics, ServerMetrics, serveMetrics } from './metrics/index.js';
+import { type MetricsHttp, ServerMetrics, serveMetrics } from './metrics/index.js';
 import { type PolicyReloadResult, PolicyStore } from './policy/index.js';
 import {
   assertLoopback,
@@ -216,8 +216,7 @@ export class AuxctlServer {
       ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal ?? 'anonymous' }),
     };
     const mws = [
-      rpcMetrics(this.metrics),
-      callLogging(),
+      callOutcome((method, code, seconds) => this.metrics.rpc(method, code, seconds)),
       authentication(authn),
       rateLimit(
         new RateLimiter({

@@ -1,7 +1,8 @@
 /**
  * CallMiddleware: the middleware every auxctld call passes through —
- * logging, authentication, rate limiting and authorization, each small and
- * separate (see call-context.ts for the shape).
+ * outcome (log line and metrics), authentication, rate limiting and
+ * authorization, each small and separate (see call-context.ts for the
+ * shape).
  *
  * Owns who the caller is, whether it may go on, and the one log line per
  * call. It must never decide what a handler does with an authorized call,
@@ -22,38 +23,45 @@ import type {
 } from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
 
+/** CallObserver: told how each call ended (the metrics): grpc status name and duration. */
+export type CallObserver = (method: string, code: string, seconds: number) => void;
+
 /**
- * callLogging: one line per call (`method`, `principal`, `code`,
- * `latencyMs`); unexpected errors are logged with their stack here, since
- * the client only reads "internal error".
+ * callOutcome: how each call ended, measured once: one log line (`method`,
+ * `principal`, `code`, `latencyMs`) and one `observe` (the metrics). The
+ * code is the one the client gets (grpcFailureOf for errors, CANCELLED when
+ * the client went away). Unexpected errors are logged with their stack
+ * here, since the client only reads "internal error". It must never change
+ * the call's outcome.
  */
-export function callLogging(): Middleware {
+export function callOutcome(observe?: CallObserver): Middleware {
   return async (ctx, next) => {
     const start = performance.now();
-    let principal: string | undefined;
-    const line = (code: string, extra: Record<string, unknown> = {}) => ({
-      method: ctx.method,
-      principal,
-      peer: ctx.call.getPeer(),
-      code,
-      latencyMs: Math.round((performance.now() - start) * 1000) / 1000,
-      ...extra,
-    });
+    const done = (code: string, level: 'info' | 'error', extra?: Record<string, unknown>) => {
+      const ms = performance.now() - start;
+      observe?.(ctx.method, code, ms / 1000);
+      if (!ctx.log.isLevelEnabled(level)) return;
+      const line = {
+        method: ctx.method,
+        principal: lastPrincipal.get(ctx.call),
+        peer: ctx.call.getPeer(),
+        code,
+        latencyMs: Math.round(ms * 1000) / 1000,
+        ...extra,
+      };
+      if (level === 'error') ctx.log.error(line, 'call failed unexpectedly');
+      else ctx.log.info(line, 'call');
+    };
     try {
       await next(ctx);
-      if (!ctx.log.isLevelEnabled('info')) return;
-      principal = lastPrincipal.get(ctx.call);
-      ctx.log.info(line(ctx.cancel.aborted ? 'CANCELLED' : 'OK'), 'call');
     } catch (err) {
-      principal = lastPrincipal.get(ctx.call);
       const f = grpcFailureOf(err);
-      if (f.unexpected) {
-        ctx.log.error(line(status[f.code] ?? String(f.code), { err }), 'call failed unexpectedly');
-      } else {
-        ctx.log.info(line(status[f.code] ?? String(f.code), { errno: f.errno }), 'call');
-      }
+      const code = status[f.code] ?? 'UNKNOWN';
+      if (f.unexpected) done(code, 'error', { err });
+      else done(code, 'info', { errno: f.errno });
       throw err;
     }
+    done(ctx.cancel.aborted ? 'CANCELLED' : 'OK', 'info');
   };
 }
 

@@ -15,5 +15,4 @@ export {
   meteredChannel,
 } from './metered-channel.js';
 export { type MetricsHttp, serveMetrics } from './metrics-http.js';
-export { rpcMetrics } from './rpc-metrics.js';
 export { type MetricsSources, ServerMetrics } from './server-metrics.js';
