@@ -62,8 +62,7 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
         return { outbox };
       } finally {
         // Kept for the next Exec only when the RPC went through and left nothing behind.
-        if (answered) await deps.execContexts.give(key, ctx);
-        else await ctx.close();
+        if (!(answered && deps.execContexts.keep(key, ctx))) await ctx.close();
       }
     }),
     session: bidiStream<SessionRequest, SessionResponse>(

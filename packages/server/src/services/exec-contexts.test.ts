@@ -61,6 +61,10 @@ describe('ExecContexts', () => {
     await off.give(A, c.ctx);
     expect(c.closes).toBe(1);
     expect(off.size).toBe(0);
+    // keep() only says no; closing is the caller's.
+    const refused = fake();
+    expect(off.keep(A, refused.ctx)).toBe(false);
+    expect(refused.closes).toBe(0);
   });
 
   it('skips a kept context that stopped being pristine (its device went away)', async () => {

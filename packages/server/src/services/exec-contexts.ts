@@ -77,17 +77,25 @@ export class ExecContexts {
     return found;
   }
 
-  /** give: keep `ctx` for the next Exec of `key`, or close it (see the module header). */
-  async give(key: ExecContextKey, ctx: CtlContext): Promise<void> {
+  /**
+   * keep: keep `ctx` for the next Exec of `key` and say true, or say false
+   * when it may not be kept (see the module header): the caller closes it.
+   */
+  keep(key: ExecContextKey, ctx: CtlContext): boolean {
     const k = keyOf(key);
     const list = this.idle.get(k) ?? [];
     if (this.stopped || this.o.idleMs <= 0 || !ctx.pristine || list.length >= this.o.perKey) {
-      await ctx.close();
-      return;
+      return false;
     }
     list.push({ ctx, since: this.now() });
     this.idle.set(k, list);
     this.arm();
+    return true;
+  }
+
+  /** give: keep `ctx` for the next Exec of `key`, or close it. */
+  give(key: ExecContextKey, ctx: CtlContext): Promise<void> {
+    return this.keep(key, ctx) ? Promise.resolve() : ctx.close();
   }
 
   /** close: close every kept context; later gives close at once. */
