@@ -51,6 +51,8 @@ const OUT_LEN = 16;
 const SCOPE = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
 /** At most this many sequential latency samples per side and round. */
 const MAX_SAMPLES = 50_000;
+/** Sequential calls (at most; bounded by the figure's time too) each side makes before the Exec rounds. */
+const WARMUP_CALLS = 5_000;
 /** Rounds of the Session and Exec figures (each runs both sides for a share of the figure's time). */
 const ROUNDS = 12;
 
@@ -161,7 +163,9 @@ async function measureRpc(
       { lat: bareLat, call: () => unaryEcho(bare, echoReq) },
       { lat: execLat, call: () => client.exec(device, SCOPE, nop, OUT_LEN) },
     ];
-    for (const side of sides) await sampleLatencies(side.call, ms / 8, 2_000);
+    // Warm-up until the JIT has settled (a shorter one left the first rounds of
+    // auxctld, which runs far more code per call than the echo, visibly slower).
+    for (const side of sides) await sampleLatencies(side.call, ms, WARMUP_CALLS);
     for (let r = 0; r < ROUNDS; r++) {
       const p50s = [Number.NaN, Number.NaN];
       for (let j = 0; j < sides.length; j++) {
