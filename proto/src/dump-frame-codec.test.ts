@@ -51,6 +51,30 @@ describe('dump frame codec', () => {
     );
   });
 
+  it('serialize gives the same bytes, in one reused buffer that only the next serialize overwrites', () => {
+    fc.assert(
+      fc.property(arb.coredumpResponse, arb.coredumpResponse, (a, b) => {
+        const first = coredumpFrameCodec.serialize(a);
+        expect(first.equals(generatedBytes(a))).toBe(true);
+        const copy = Buffer.from(first);
+        const second = coredumpFrameCodec.serialize(b);
+        expect(second.equals(generatedBytes(b))).toBe(true);
+        // encode never touches the serializer's buffer.
+        coredumpFrameCodec.encode(a);
+        expect(second.equals(generatedBytes(b))).toBe(true);
+        if (a.frame?.$case !== 'chunk') expect(first.equals(copy)).toBe(true);
+      }),
+    );
+    const chunk = (offset: number, fill: number): CoredumpResponse => ({
+      frame: { $case: 'chunk', chunk: { offset, data: Buffer.alloc(300_000, fill) } },
+    });
+    const x = coredumpFrameCodec.serialize(chunk(1, 1));
+    const y = coredumpFrameCodec.serialize(chunk(2, 2));
+    expect(x.buffer).toBe(y.buffer);
+    expect(CtlServiceService.coredump.responseSerialize).toBe(coredumpFrameCodec.serialize);
+    expect(CtlServiceService.resourceDump.responseSerialize).toBe(resourceDumpFrameCodec.serialize);
+  });
+
   it('decodes what the generated codec encodes to an equal message', () => {
     fc.assert(
       fc.property(arb.coredumpResponse, (m) => {

@@ -69,12 +69,23 @@ function readVarint(
   return undefined;
 }
 
-function encodeChunk(offset: number, data: Uint8Array): Buffer | undefined {
+/** A buffer of at least `bytes`: a fresh one, or a view of the reused serializer scratch. */
+type FrameBuffer = (bytes: number) => Buffer;
+
+const fresh: FrameBuffer = (bytes) => Buffer.allocUnsafe(bytes);
+
+let scratch = Buffer.alloc(0);
+const reused: FrameBuffer = (bytes) => {
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
+  return scratch.subarray(0, bytes);
+};
+
+function encodeChunk(offset: number, data: Uint8Array, alloc: FrameBuffer): Buffer | undefined {
   if (!Number.isSafeInteger(offset) || offset < 0) return undefined;
   const offsetLen = offset === 0 ? 0 : 1 + varintBytes(offset);
   const dataLen = data.length === 0 ? 0 : 1 + varintBytes(data.length) + data.length;
   const inner = offsetLen + dataLen;
-  const out = Buffer.allocUnsafe(1 + varintBytes(inner) + inner);
+  const out = alloc(1 + varintBytes(inner) + inner);
   let at = writeVarint(out, 1, inner);
   out[0] = TAG_CHUNK;
   if (offset !== 0) {
@@ -117,7 +128,19 @@ function decodeChunk(buf: Buffer): { offset: number; data: Buffer } | undefined 
 }
 
 interface FrameCodec<M extends DumpFrameMessage> {
+  /** encode: the message's bytes in a Buffer of its own. */
   encode(message: M): Buffer;
+  /**
+   * serialize: as encode, but a chunk frame is written into one reused
+   * buffer, valid only until the next serialize. This is the service's
+   * response serializer: grpc-js copies what it returns into the framed
+   * message before serialize can run again (server-interceptors
+   * serializeMessage; it never compresses responses), so a download
+   * allocates one frame per chunk instead of two. Two external 256 KiB
+   * allocations per chunk made V8 run a full GC every few dozen frames
+   * once the dump store held a few captures, halving the stream's rate.
+   */
+  serialize(message: M): Buffer;
   decode(buf: Buffer): M;
 }
 
@@ -125,12 +148,15 @@ function frameCodec<M extends DumpFrameMessage>(generated: {
   encode(message: M): { finish(): Uint8Array };
   decode(input: Uint8Array): M;
 }): FrameCodec<M> {
+  const encodeWith = (message: M, alloc: FrameBuffer): Buffer => {
+    const f = message.frame;
+    const fast =
+      f?.$case === 'chunk' ? encodeChunk(f.chunk.offset, f.chunk.data, alloc) : undefined;
+    return fast ?? Buffer.from(generated.encode(message).finish());
+  };
   return {
-    encode(message) {
-      const f = message.frame;
-      const fast = f?.$case === 'chunk' ? encodeChunk(f.chunk.offset, f.chunk.data) : undefined;
-      return fast ?? Buffer.from(generated.encode(message).finish());
-    },
+    encode: (message) => encodeWith(message, fresh),
+    serialize: (message) => encodeWith(message, reused),
     decode(buf) {
       const chunk = decodeChunk(buf);
       return chunk ? ({ frame: { $case: 'chunk', chunk } } as M) : generated.decode(buf);
@@ -154,12 +180,12 @@ export const CtlServiceService = {
   ...GeneratedCtlService,
   coredump: {
     ...GeneratedCtlService.coredump,
-    responseSerialize: coredumpFrameCodec.encode,
+    responseSerialize: coredumpFrameCodec.serialize,
     responseDeserialize: coredumpFrameCodec.decode,
   },
   resourceDump: {
     ...GeneratedCtlService.resourceDump,
-    responseSerialize: resourceDumpFrameCodec.encode,
+    responseSerialize: resourceDumpFrameCodec.serialize,
     responseDeserialize: resourceDumpFrameCodec.decode,
   },
 } as const satisfies typeof GeneratedCtlService;
