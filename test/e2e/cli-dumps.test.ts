@@ -226,6 +226,9 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     const outside = await run(['diagcnt', d, '--query', '--index', '3', '--samples', '2']);
     expect(outside.code).toBe(ExitCode.REMOTE);
     expect(outside.err).toMatch(/buffer holds 4 samples/);
+    const past = await run(['diagcnt', d, '--query', '--index', '4']);
+    expect(past.code).toBe(ExitCode.USAGE);
+    expect(past.err).toMatch(/past the 4-sample buffer/);
 
     expect((await run(['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
     expect((await run(['diagcnt', d, '--query'])).code).toBe(ExitCode.REMOTE);

@@ -140,6 +140,13 @@ async function query(client: AuxctlClient, device: string, o: DiagcntOptions) {
   }
   const capacity = 2 ** params.logNumOfSamples;
   const want = o.samples ?? capacity - o.index;
+  if (want < 1) {
+    throw new CliError(
+      ExitCode.USAGE,
+      'BAD_INDEX',
+      `--index ${o.index} is past the ${capacity}-sample buffer (index 0..${capacity - 1})`,
+    );
+  }
   const perQuery = Math.max(1, Math.floor(ENTRIES_PER_QUERY / params.counterIds.length));
   const samples: DiagSample[] = [];
   for (let at = o.index; at < o.index + want; at += perQuery) {
