@@ -27,15 +27,13 @@
  */
 import {
   AuxError,
-  buildInbox,
   CmdHdrIn,
   CmdOut,
   type CmdStatusDetail,
   type CoreHandle,
-  DestroyUctxIn,
+  destroyUctx,
   isAuxError,
   type Logger,
-  Op,
 } from '@auxctl/core';
 import type { AuditCommand, AuditLog, AuditSubject, ContextAudit } from './audit-log.js';
 import type { CtlPrivileges } from './credentials.js';
@@ -297,7 +295,7 @@ export class CtlContext implements CtlChannel, AuditSubject {
     this.ledger.clear();
     await this.umems.destroyAll(this.driverSend);
     try {
-      await this.exec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid: this.uid }), CmdOut.bytes);
+      await destroyUctx({ cmdExec: (inbox, outLen) => this.exec(inbox, outLen) }, this.uid);
     } catch (err) {
       this.init.log.error(
         { err, device: this.device, uid: this.uid },

@@ -21,12 +21,9 @@
 import {
   AuxError,
   allocPd,
-  buildInbox,
-  CmdOut,
   type CoreHandle,
-  DestroyUctxIn,
+  destroyUctx,
   type Logger,
-  Op,
   PAGE_SIZE,
 } from '@auxctl/core';
 import type { ContextLink, VerbsKind, VerbsObject } from './context-link.js';
@@ -179,9 +176,9 @@ export class IbContext {
       for (const obj of [...this.ledger].reverse()) await obj.teardown(gone);
       this.ledger.clear();
       this.qps.clear();
-      await this.o.handle
-        .cmdExec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid: this.uid }), CmdOut.bytes)
-        .catch((err: unknown) => this.o.log.warn({ err, uid: this.uid }, 'DESTROY_UCTX failed'));
+      await destroyUctx(this.o.handle, this.uid).catch((err: unknown) =>
+        this.o.log.warn({ err, uid: this.uid }, 'DESTROY_UCTX failed'),
+      );
       this.o.onClosed(this);
       this.o.log.debug({ uid: this.uid }, 'verbs context closed');
     })();

@@ -54,19 +54,15 @@ export class CompletionQueue {
     const entries = 1 << o.logSize;
     const mem = new QueueBuffer(h.dma, entries * CQE_BYTES);
     for (let i = 0; i < entries; i++) Cqe64.set(mem.ring, 'op_own', CQE_INIT_OP_OWN, i * CQE_BYTES);
-    let cqn: number;
-    try {
-      cqn = await createCq(h, {
+    const cqn = await mem.createOrRelease(() =>
+      createCq(h, {
         logSize: o.logSize,
         eqn: h.compEqn(o.vector ?? 0),
         pas: mem.pas,
         dbrAddr: mem.dbrAddr,
         ...(o.uid !== undefined && { uid: o.uid }),
-      });
-    } catch (err) {
-      mem.release();
-      throw err;
-    }
+      }),
+    );
     const cq = new CompletionQueue(h, mem, cqn, o.logSize, o.uid ?? 0);
     const fn = o.onCompletion;
     if (fn) {
@@ -114,10 +110,6 @@ export class CompletionQueue {
   async destroy(): Promise<void> {
     this.off?.();
     this.off = undefined;
-    try {
-      await destroyCq(this.h, this.cqn, this.uid);
-    } finally {
-      this.mem.release();
-    }
+    await this.mem.destroyThenRelease(() => destroyCq(this.h, this.cqn, this.uid));
   }
 }

@@ -27,7 +27,7 @@ import type { CompletionQueue } from './completion-queue.js';
 import type { DataPathHandle } from './data-path-handle.js';
 import { QueueBuffer } from './queue-buffer.js';
 import { WorkQueue } from './work-queue.js';
-import type { Sge } from './wqe-format.js';
+import { recvWqeStride, type Sge } from './wqe-format.js';
 
 /** SendQueueOptions: an SQ of 2^logSize WQEBBs. */
 export interface SendQueueOptions {
@@ -64,16 +64,16 @@ async function bringUp(
   cmds: QueueCommands,
   create: () => Promise<number>,
 ): Promise<number> {
-  let n: number | undefined;
-  try {
-    n = await create();
-    await cmds.modify(h, n, QueueState.RST, QueueState.RDY, uid);
+  return mem.createOrRelease(async () => {
+    const n = await create();
+    try {
+      await cmds.modify(h, n, QueueState.RST, QueueState.RDY, uid);
+    } catch (err) {
+      await cmds.destroy(h, n, uid).catch(() => {});
+      throw err;
+    }
     return n;
-  } catch (err) {
-    if (n !== undefined) await cmds.destroy(h, n, uid).catch(() => {});
-    mem.release();
-    throw err;
-  }
+  });
 }
 
 /** EthWorkQueue: what an SQ and an RQ share — state changes, release and destroy. */
@@ -102,11 +102,7 @@ abstract class EthWorkQueue {
 
   /** destroy: destroy the queue and unmap the ring (also when the command fails). */
   async destroy(): Promise<void> {
-    try {
-      await this.cmds.destroy(this.h, this.num, this.uid);
-    } finally {
-      this.mem.release();
-    }
+    await this.mem.destroyThenRelease(() => this.cmds.destroy(this.h, this.num, this.uid));
   }
 }
 
@@ -132,16 +128,7 @@ export class SendQueue extends EthWorkQueue {
         uid,
       }),
     );
-    const wq = new WorkQueue(
-      'send',
-      mem.ring,
-      o.logSize,
-      64,
-      mem.dbr,
-      sqn,
-      (db) => h.ringDoorbell(db),
-      'sq',
-    );
+    const wq = WorkQueue.send(mem.ring, o.logSize, mem.dbr, sqn, 'sq', (db) => h.ringDoorbell(db));
     return new SendQueue(h, mem, sqn, wq, uid, QueueState.RDY, SQ_COMMANDS);
   }
 
@@ -180,22 +167,21 @@ export class ReceiveQueue extends EthWorkQueue {
 
   /** create: map the ring, CREATE_RQ, then RST -> RDY. Nothing is left on failure. */
   static async create(h: DataPathHandle, o: ReceiveQueueOptions): Promise<ReceiveQueue> {
-    const logStride = Math.max(4, Math.ceil(Math.log2(16 * (o.maxSge ?? 1))));
-    const stride = 1 << logStride;
-    const mem = new QueueBuffer(h.dma, (1 << o.logSize) * stride);
+    const stride = recvWqeStride(o.maxSge ?? 1);
+    const mem = new QueueBuffer(h.dma, (1 << o.logSize) * stride.bytes);
     const uid = o.uid ?? 0;
     const rqn = await bringUp(h, mem, uid, RQ_COMMANDS, () =>
       createRq(h, {
         cqn: o.cq.cqn,
         pd: o.pd,
         logSize: o.logSize,
-        logStride,
+        logStride: stride.log,
         pas: mem.pas,
         dbrAddr: mem.dbrAddr,
         uid,
       }),
     );
-    const wq = new WorkQueue('recv', mem.ring, o.logSize, stride, mem.dbr, rqn, undefined);
+    const wq = WorkQueue.recv(mem.ring, o.logSize, stride.bytes, mem.dbr, rqn);
     return new ReceiveQueue(h, mem, rqn, wq, uid, QueueState.RDY, RQ_COMMANDS);
   }
 }

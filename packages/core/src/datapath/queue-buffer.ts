@@ -5,6 +5,8 @@
  * The ring comes first and the 8-byte doorbell record sits after it, in
  * the same mapping, so the page list (`pas`) names consecutive pages as
  * the device requires and one `release()` gives everything back.
+ * `createOrRelease` and `destroyThenRelease` tie that release to the
+ * command that creates or destroys the queue object over the buffer.
  *
  * Owns: the buffer's mapping. Never: the queue object (its creator).
  */
@@ -34,6 +36,28 @@ export class QueueBuffer {
     this.addr = dma.map(buf);
     this.dbrAddr = this.addr + BigInt(bytes);
     this.pas = dma.pageAddresses(this.addr);
+  }
+
+  /**
+   * createOrRelease: run `create`, the command that hands this buffer to
+   * the device; when it rejects, release the buffer and rethrow.
+   */
+  async createOrRelease<T>(create: () => Promise<T>): Promise<T> {
+    try {
+      return await create();
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  /** destroyThenRelease: run `destroy`, the command that takes the buffer back, then release it (also when it fails). */
+  async destroyThenRelease(destroy: () => Promise<void>): Promise<void> {
+    try {
+      await destroy();
+    } finally {
+      this.release();
+    }
   }
 
   /** release: unmap the buffer (idempotent); the device can no longer reach it. */

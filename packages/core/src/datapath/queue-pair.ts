@@ -28,7 +28,7 @@ import type { CompletionQueue } from './completion-queue.js';
 import type { DataPathHandle } from './data-path-handle.js';
 import { QueueBuffer } from './queue-buffer.js';
 import { WorkQueue } from './work-queue.js';
-import type { SendWqe, Sge } from './wqe-format.js';
+import { recvWqeStride, type SendWqe, type Sge } from './wqe-format.js';
 
 /** QueuePairOptions: send queue of 2^logSqSize WQEBBs, receive queue of 2^logRqSize WQEs. */
 export interface QueuePairOptions {
@@ -55,46 +55,37 @@ export class QueuePair {
 
   /** create: map the ring, CREATE_QP (RC, RST). Nothing is left on failure. */
   static async create(h: DataPathHandle, o: QueuePairOptions): Promise<QueuePair> {
-    const logRqStride = Math.max(0, Math.ceil(Math.log2(o.maxRecvSge ?? 1)));
-    const stride = RQ_STRIDE_BASE << logRqStride;
-    const rqBytes = (1 << o.logRqSize) * stride;
+    const stride = recvWqeStride(o.maxRecvSge ?? 1);
+    const rqBytes = (1 << o.logRqSize) * stride.bytes;
     const sqBytes = WorkQueue.sendRingBytes(o.logSqSize);
     const mem = new QueueBuffer(h.dma, rqBytes + sqBytes);
-    let qpn: number;
-    try {
-      qpn = await createQp(h, {
+    const qpn = await mem.createOrRelease(() =>
+      createQp(h, {
         pd: o.pd,
         cqnSnd: o.sendCq.cqn,
         cqnRcv: o.recvCq.cqn,
         logSqSize: o.logSqSize,
         logRqSize: o.logRqSize,
-        logRqStride,
+        logRqStride: stride.log - Math.log2(RQ_STRIDE_BASE),
         pas: mem.pas,
         dbrAddr: mem.dbrAddr,
         ...(o.uid !== undefined && { uid: o.uid }),
-      });
-    } catch (err) {
-      mem.release();
-      throw err;
-    }
-    const rq = new WorkQueue(
-      'recv',
+      }),
+    );
+    const rq = WorkQueue.recv(
       mem.ring.subarray(0, rqBytes),
       o.logRqSize,
-      stride,
+      stride.bytes,
       mem.dbr,
       qpn,
-      undefined,
     );
-    const sq = new WorkQueue(
-      'send',
+    const sq = WorkQueue.send(
       mem.ring.subarray(rqBytes, rqBytes + sqBytes),
       o.logSqSize,
-      64,
       mem.dbr,
       qpn,
-      (db) => h.ringDoorbell(db),
       'qp',
+      (db) => h.ringDoorbell(db),
     );
     return new QueuePair(h, mem, qpn, sq, rq, o.uid ?? 0);
   }
@@ -130,10 +121,6 @@ export class QueuePair {
 
   /** destroy: DESTROY_QP and unmap the ring (also when the command fails). */
   async destroy(): Promise<void> {
-    try {
-      await destroyQp(this.h, this.qpn, this.uid);
-    } finally {
-      this.mem.release();
-    }
+    await this.mem.destroyThenRelease(() => destroyQp(this.h, this.qpn, this.uid));
   }
 }

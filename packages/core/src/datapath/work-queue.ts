@@ -2,8 +2,9 @@
  * WorkQueue: the software side of one send or receive ring: producer and
  * consumer counters, WQE posting and the doorbell record.
  *
- * A send ring counts 64-byte WQEBBs and a WQE may take several; a receive
- * ring counts WQEs of `stride` bytes. `post*` writes a WQE at the producer
+ * A send ring (`WorkQueue.send`) counts 64-byte WQEBBs and a WQE may take
+ * several; a receive ring (`WorkQueue.recv`) counts WQEs of `stride` bytes.
+ * `post*` writes a WQE at the producer
  * counter and returns its index (the `wqe_counter` its CQE will carry);
  * `doorbell()` publishes the producer counter in the doorbell record (send:
  * dword 1, receive: dword 0) and, for a send ring, rings the device. On a
@@ -14,12 +15,12 @@
  * Owns: counters only; the memory belongs to the queue object's buffer.
  */
 import { AuxError } from '../errors.js';
-import type { Doorbell } from '../ifc/wqe.js';
+import { type Doorbell, SEND_WQEBB_BYTES, WQE_SEG_BYTES } from '../ifc/wqe.js';
 import {
-  SEND_WQEBB,
   type SendWqe,
   type Sge,
   sendWqeBlocks,
+  sendWqeDs,
   writeRecvWqe,
   writeSendWqe,
 } from './wqe-format.js';
@@ -34,20 +35,42 @@ export class WorkQueue {
   cc = 0;
   private readonly blocks: Uint8Array;
 
-  constructor(
+  private constructor(
     readonly kind: WorkQueueKind,
     /** The ring's bytes (a view of the queue's buffer). */
     private readonly ring: Buffer,
     readonly logSize: number,
-    /** Receive WQE size in bytes (send rings: 64). */
+    /** Receive WQE size in bytes (send rings: SEND_WQEBB_BYTES). */
     readonly stride: number,
     private readonly dbr: Buffer,
-    /** The queue number WQEs carry, and the doorbell to ring (send rings). */
+    /** The queue number WQEs carry. */
     readonly num: number,
-    private readonly ringBell: ((db: Doorbell) => void) | undefined,
-    private readonly bell: Doorbell['type'] = 'sq',
+    /** Rings the device (send rings). */
+    private readonly ringBell: (() => void) | undefined,
   ) {
     this.blocks = new Uint8Array(1 << logSize);
+  }
+
+  /**
+   * send: the send ring of queue `num` (2^logSize WQEBBs in `ring`);
+   * `doorbell()` hands `ringBell` a doorbell of type `bell` for it.
+   */
+  static send(
+    ring: Buffer,
+    logSize: number,
+    dbr: Buffer,
+    num: number,
+    bell: 'sq' | 'qp',
+    ringBell: (db: Doorbell) => void,
+  ): WorkQueue {
+    return new WorkQueue('send', ring, logSize, SEND_WQEBB_BYTES, dbr, num, () =>
+      ringBell({ type: bell, num }),
+    );
+  }
+
+  /** recv: the receive ring of queue `num` (2^logSize WQEs of `stride` bytes in `ring`). */
+  static recv(ring: Buffer, logSize: number, stride: number, dbr: Buffer, num: number): WorkQueue {
+    return new WorkQueue('recv', ring, logSize, stride, dbr, num, undefined);
   }
 
   /** entries: ring size in WQEBBs (send) or WQEs (receive). */
@@ -63,11 +86,12 @@ export class WorkQueue {
   /** postSend: write a send WQE; its index. ENOSPC when it does not fit. */
   postSend(w: SendWqe): number {
     if (this.kind !== 'send') throw new AuxError('EINVAL', 'postSend on a receive queue');
-    const n = sendWqeBlocks(w);
+    const ds = sendWqeDs(w);
+    const n = sendWqeBlocks(w, ds);
     if (n > this.room)
       throw new AuxError('ENOSPC', `send queue full (${this.room} WQEBBs free, need ${n})`);
     const index = this.pc & 0xffff;
-    writeSendWqe(this.ring, this.pc & 0xffff, this.num, w);
+    writeSendWqe(this.ring, index, this.num, w, ds);
     this.blocks[this.pc & (this.entries - 1)] = n;
     this.pc += n;
     return index;
@@ -76,7 +100,7 @@ export class WorkQueue {
   /** postRecv: write a receive WQE of `sges`; its index. ENOSPC when full, EINVAL when too many SGEs. */
   postRecv(sges: readonly Sge[]): number {
     if (this.kind !== 'recv') throw new AuxError('EINVAL', 'postRecv on a send queue');
-    if (sges.length * 16 > this.stride) {
+    if (sges.length * WQE_SEG_BYTES > this.stride) {
       throw new AuxError(
         'EINVAL',
         `${sges.length} SGEs do not fit a ${this.stride}-byte receive WQE`,
@@ -92,7 +116,7 @@ export class WorkQueue {
   /** doorbell: publish the producer counter; a send ring also rings the device. */
   doorbell(): void {
     this.dbr.writeUInt32BE(this.pc & 0xffff, this.kind === 'send' ? 4 : 0);
-    if (this.kind === 'send') this.ringBell?.({ type: this.bell as 'sq' | 'qp', num: this.num });
+    this.ringBell?.();
   }
 
   /** completed: free the ring through the WQE at `wqeCounter` (a CQE's counter). */
@@ -112,6 +136,6 @@ export class WorkQueue {
 
   /** sendRingBytes: bytes of a send ring of 2^logSize WQEBBs. */
   static sendRingBytes(logSize: number): number {
-    return (1 << logSize) * SEND_WQEBB;
+    return (1 << logSize) * SEND_WQEBB_BYTES;
   }
 }

@@ -8,12 +8,14 @@
  * starts in it and continues in the next segments), or a remote-address
  * segment (RDMA WRITE / READ), then one data segment per SGE. Segments
  * wrap at the end of the ring, as the device reads them. A receive WQE is
- * its SGEs, ended by an INVALID_LKEY segment when it has room for more.
+ * its SGEs, ended by an INVALID_LKEY segment when it has room for more, in
+ * a slot of a power of two bytes (`recvWqeStride`).
  *
- * Owns: encoding and decoding only.
+ * Owns: encoding, decoding and WQE sizes only.
  */
 import {
   INVALID_LKEY,
+  SEND_WQEBB_BYTES,
   WQE_CTRL_CQ_UPDATE,
   WQE_SEG_BYTES,
   WqeCtrlSeg,
@@ -45,8 +47,12 @@ export interface SendWqe {
   readonly rkey?: number;
 }
 
-/** SEND_WQEBB: bytes per send WQE basic block. */
-export const SEND_WQEBB = 64;
+/** Segments per send WQE basic block. */
+const SEGS_PER_WQEBB = SEND_WQEBB_BYTES / WQE_SEG_BYTES;
+/** log2 of one segment: the smallest receive WQE stride. */
+const SEG_SHIFT = Math.log2(WQE_SEG_BYTES);
+/** The inline header of an Ethernet WQE that carries none. */
+const NO_INLINE_HEADER = Buffer.alloc(0);
 
 /** sendWqeDs: the 16-byte segments a send WQE needs. */
 export function sendWqeDs(w: SendWqe): number {
@@ -56,21 +62,27 @@ export function sendWqeDs(w: SendWqe): number {
   return 1 + eth + raddr + w.sges.length;
 }
 
-/** sendWqeBlocks: the WQEBBs a send WQE occupies. */
-export function sendWqeBlocks(w: SendWqe): number {
-  return Math.ceil(sendWqeDs(w) / 4);
+/** sendWqeBlocks: the WQEBBs a send WQE occupies; `ds`: its sendWqeDs, when already known. */
+export function sendWqeBlocks(w: SendWqe, ds = sendWqeDs(w)): number {
+  return Math.ceil(ds / SEGS_PER_WQEBB);
 }
 
 /**
  * writeSendWqe: write `w` at WQEBB `index` of the send ring `ring` (its
  * bytes are the whole send queue) for queue `qpn`; returns the WQEBBs used.
+ * `ds`: the WQE's sendWqeDs, when the caller already has it.
  */
-export function writeSendWqe(ring: Buffer, index: number, qpn: number, w: SendWqe): number {
-  const ds = sendWqeDs(w);
-  const start = (index * SEND_WQEBB) % ring.length;
+export function writeSendWqe(
+  ring: Buffer,
+  index: number,
+  qpn: number,
+  w: SendWqe,
+  ds = sendWqeDs(w),
+): number {
+  const start = (index * SEND_WQEBB_BYTES) % ring.length;
   const seg = (k: number) => (start + k * WQE_SEG_BYTES) % ring.length;
-  const blocks = Math.ceil(ds / 4);
-  for (let k = 0; k < blocks * 4; k++) ring.fill(0, seg(k), seg(k) + WQE_SEG_BYTES);
+  const blocks = sendWqeBlocks(w, ds);
+  for (let k = 0; k < blocks * SEGS_PER_WQEBB; k++) ring.fill(0, seg(k), seg(k) + WQE_SEG_BYTES);
   WqeCtrlSeg.write(
     ring,
     {
@@ -84,7 +96,7 @@ export function writeSendWqe(ring: Buffer, index: number, qpn: number, w: SendWq
   );
   let k = 1;
   if (w.eth) {
-    const hdr = w.inlineHeader ?? Buffer.alloc(0);
+    const hdr = w.inlineHeader ?? NO_INLINE_HEADER;
     const eth = seg(k++);
     WqeEthSeg.set(ring, 'inline_hdr_sz', hdr.length, eth);
     hdr.copy(ring, eth + WqeEthSeg.byteOffset('inline_hdr_start'), 0, Math.min(2, hdr.length));
@@ -116,7 +128,7 @@ export interface ParsedSendWqe extends Required<Omit<SendWqe, 'raddr' | 'rkey'>>
 
 /** readSendWqe: decode the send WQE at WQEBB `index`; `eth` says whether the queue is an SQ. */
 export function readSendWqe(ring: Buffer, index: number, eth: boolean): ParsedSendWqe {
-  const start = (index * SEND_WQEBB) % ring.length;
+  const start = (index * SEND_WQEBB_BYTES) % ring.length;
   const seg = (k: number) => (start + k * WQE_SEG_BYTES) % ring.length;
   const c = WqeCtrlSeg.decode(ring, start);
   let k = 1;
@@ -158,6 +170,18 @@ export function readSendWqe(ring: Buffer, index: number, eth: boolean): ParsedSe
     inlineHeader,
     ...(raddr !== undefined && { raddr, rkey }),
   };
+}
+
+/** RecvWqeStride: a receive WQE slot of `bytes` = 2^`log` bytes. */
+export interface RecvWqeStride {
+  readonly log: number;
+  readonly bytes: number;
+}
+
+/** recvWqeStride: the smallest power-of-two receive WQE holding `maxSge` data segments (at least one). */
+export function recvWqeStride(maxSge: number): RecvWqeStride {
+  const log = Math.max(SEG_SHIFT, Math.ceil(Math.log2(WQE_SEG_BYTES * maxSge)));
+  return { log, bytes: 1 << log };
 }
 
 /** writeRecvWqe: write a receive WQE of `sges` at byte `base` (a `stride`-byte slot). */

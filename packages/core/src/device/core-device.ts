@@ -52,6 +52,7 @@ import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './f
 import type { GeneralCaps } from './firmware-commands.js';
 import { coreDeviceIds, type IdAllocator, sfDeviceIds } from './id-allocator.js';
 import { PortFunctions } from './port-functions.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** CoreDeviceOptions: how to probe a core device. */
 export interface CoreDeviceOptions {
@@ -103,7 +104,8 @@ export class CoreDevice {
   private readonly profile: BootProfile;
   private readonly pollTimer: boolean;
   private lastFatal: HealthSample | undefined;
-  private serial: Promise<unknown> = Promise.resolve();
+  /** Lifecycle operations run one at a time, in call order. */
+  private readonly serial = new SerialQueue();
 
   private constructor(opts: CoreDeviceOptions, id: number) {
     this.id = id;
@@ -246,7 +248,7 @@ export class CoreDevice {
    * add is logged and the loop goes on.
    */
   rescan(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; rescan needs up`);
       await this.aux.attach(this.caps);
@@ -259,7 +261,7 @@ export class CoreDevice {
    * it, or reset the backend and probe again.
    */
   reload(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; reload needs up`);
       if (this.portFunctions.size > 0) {
@@ -280,7 +282,7 @@ export class CoreDevice {
    * callable by an operator). Commands in flight are aborted first.
    */
   recover(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if (this.st === 'closed') throw new AuxError('ENODEV', `${this.name} is closed`);
       if (!this.queue.internalError) this.queue.enterInternalError();
       await this.reinit('recovery', async () => {
@@ -294,7 +296,7 @@ export class CoreDevice {
 
   /** close: delete aux devices, tear firmware down (best effort), close the queue, free the id. */
   close(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if (this.st === 'closed') return;
       this.health.poller.stop();
       // SFs first (children before parent); a PF that cannot answer takes them down hard.
@@ -431,12 +433,5 @@ export class CoreDevice {
     if (previous === next) return;
     this.st = next;
     this.events.publish({ type: 'state', core: this.name, state: next, previous });
-  }
-
-  /** exclusive: run lifecycle operations one at a time, in call order. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.serial.then(fn, fn);
-    this.serial = run.catch(() => {});
-    return run;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Memory command builders: protection domains, user memory and memory keys
  * for the data path (ALLOC_PD / DEALLOC_PD, CREATE_UMEM / DESTROY_UMEM,
- * CREATE_MKEY / DESTROY_MKEY).
+ * CREATE_MKEY / DESTROY_MKEY), and DESTROY_UCTX, which ends a user context
+ * and frees whatever the firmware still holds for its uid.
  *
  * Two keys cover what the drivers need: `createPaMkey` is the kernel's
  * key over all bus addresses (PA mode, length64: data segments then carry
@@ -24,6 +25,7 @@ import {
 } from '../ifc/mkey.js';
 import { Op } from '../ifc/opcodes.js';
 import { AllocPdIn, AllocPdOut, DeallocPdIn } from '../ifc/pd.js';
+import { DestroyUctxIn } from '../ifc/uctx.js';
 import {
   CreateUmemIn,
   CreateUmemOut,
@@ -54,6 +56,11 @@ export async function allocPd(cmd: CommandExecutor, uid = 0): Promise<number> {
 /** deallocPd: DEALLOC_PD. */
 export async function deallocPd(cmd: CommandExecutor, pd: number, uid = 0): Promise<void> {
   await cmd.cmdExec(buildInbox(DeallocPdIn, Op.DEALLOC_PD, { pd, uid }), CmdOut.bytes);
+}
+
+/** destroyUctx: DESTROY_UCTX of user context `uid`. */
+export async function destroyUctx(cmd: CommandExecutor, uid: number): Promise<void> {
+  await cmd.cmdExec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid }), CmdOut.bytes);
 }
 
 /** KeyRights: what a key lets the device do (local read is always granted). */

@@ -42,6 +42,7 @@ import {
   formatHwAddr,
   type PortFunctionAttrs,
 } from './port-function-args.js';
+import { SerialQueue } from './serial-queue.js';
 import { SfDevice } from './sf-device.js';
 
 /** PortFunctionState: devlink's view of an SF port. */
@@ -93,7 +94,7 @@ interface Port {
 /** PortFunctions: see the module header. */
 export class PortFunctions {
   private readonly ports = new Map<number, Port>();
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly serial = new SerialQueue();
 
   constructor(private readonly o: PortFunctionsOptions) {}
 
@@ -119,7 +120,7 @@ export class PortFunctions {
 
   /** add: a new inactive SF port (see the module header for errnos). */
   add(args: { pfnum: number; sfnum: number }): Promise<PortFunctionInfo> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const { pfnum, sfnum } = checkAddArgs(args);
       this.usable();
       const host = this.o.host;
@@ -147,7 +148,7 @@ export class PortFunctions {
 
   /** set: change hwAddr / roce / maxUctx of an inactive port (EBUSY otherwise). */
   set(port: number | PortFunctionInfo, attrs: PortFunctionAttrs): Promise<PortFunctionInfo> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const p = this.need(port);
       const a: CheckedAttrs = checkAttrs(attrs);
       if (p.live) {
@@ -166,7 +167,7 @@ export class PortFunctions {
 
   /** activate: enable the function and publish `mlx5_core.sf.N` (see the module header). */
   activate(port: number | PortFunctionInfo): Promise<PortFunctionInfo> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const p = this.need(port);
       this.usable();
       if (p.live) throw new AuxError('EBUSY', `port ${p.index} is already active`);
@@ -177,7 +178,7 @@ export class PortFunctions {
 
   /** deactivate: tear the SF down in reverse and disable the function (EINVAL when inactive). */
   deactivate(port: number | PortFunctionInfo): Promise<PortFunctionInfo> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const p = this.need(port);
       if (!p.live) throw new AuxError('EINVAL', `port ${p.index} is not active`);
       await this.down(p);
@@ -187,19 +188,19 @@ export class PortFunctions {
 
   /** delete: deactivate when needed, then free the function and forget the port. */
   delete(port: number | PortFunctionInfo): Promise<void> {
-    return this.exclusive(async () => this.remove(this.need(port)));
+    return this.serial.run(async () => this.remove(this.need(port)));
   }
 
   /** deleteAll: delete every port, newest first (PF close). */
   deleteAll(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       for (const p of [...this.ports.values()].reverse()) await this.remove(p);
     });
   }
 
   /** takeDown: a fatal error: every active SF goes down, to be restored by `restore`. */
   takeDown(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       for (const p of [...this.ports.values()].reverse()) {
         if (!p.live) continue;
         // The function shares the PF's silicon: nothing it was sent will complete.
@@ -215,7 +216,7 @@ export class PortFunctions {
 
   /** restore: bring back the SFs `takeDown` took down (PF recovery); failures are logged. */
   restore(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       for (const p of this.ports.values()) {
         if (!p.restore) continue;
         p.restore = false;
@@ -327,11 +328,5 @@ export class PortFunctions {
     const st = this.o.state();
     if (st === 'closed') throw new AuxError('ENODEV', `${this.o.pf} is closed`);
     if (st !== 'up') throw new AuxError('EBUSY', `${this.o.pf} is ${st}; port functions need up`);
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.serial.then(fn, fn);
-    this.serial = run.catch(() => {});
-    return run;
   }
 }

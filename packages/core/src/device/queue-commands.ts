@@ -50,6 +50,7 @@ import {
   Wq,
   WqType,
 } from '../ifc/wq.js';
+import { SEND_WQEBB_SHIFT } from '../ifc/wqe.js';
 import type { Decoded, Fields, Layout } from '../layout/layout.js';
 import { buildInbox, type CommandExecutor } from './firmware-commands.js';
 
@@ -184,7 +185,7 @@ export async function createSq(cmd: CommandExecutor, p: SqParams): Promise<numbe
       wq_type: WqType.CYCLIC,
       pd: p.pd,
       dbr_addr: p.dbrAddr,
-      log_wq_stride: 6,
+      log_wq_stride: SEND_WQEBB_SHIFT,
       log_wq_sz: p.logSize,
     },
     at + Sqc.byteOffset('wq'),

@@ -13,10 +13,10 @@
  * does with its uid (the driver's context class).
  */
 import type { AuxError } from '../errors.js';
-import { CmdOut } from '../ifc/init.js';
 import { Op } from '../ifc/opcodes.js';
-import { CreateUctxIn, CreateUctxOut, DestroyUctxIn, Uctx } from '../ifc/uctx.js';
+import { CreateUctxIn, CreateUctxOut, Uctx } from '../ifc/uctx.js';
 import { buildInbox, type CommandExecutor } from './firmware-commands.js';
+import { destroyUctx } from './memory-commands.js';
 
 /** UserContext: what UserContexts needs of a driver's context. */
 export interface UserContext {
@@ -81,9 +81,7 @@ export class UserContexts<C extends UserContext> {
     const uid = CreateUctxOut.get(out, 'uid');
     if (!this.live) {
       // Removal began while the uctx was being made: give it back at once.
-      await this.cmd
-        .cmdExec(buildInbox(DestroyUctxIn, Op.DESTROY_UCTX, { uid }), CmdOut.bytes)
-        .catch(() => {});
+      await destroyUctx(this.cmd, uid).catch(() => {});
       throw this.gone();
     }
     const c = make(uid);

@@ -292,5 +292,3 @@ export function qpTransitionByOpcode(opcode: number): QpTransition | undefined {
 
 /** RQ_STRIDE_BASE: a QP receive WQE is 16 << log_rq_stride bytes. */
 export const RQ_STRIDE_BASE = 16;
-/** SEND_WQEBB_BYTES: a send queue is counted in 64-byte basic blocks. */
-export const SEND_WQEBB_BYTES = 64;

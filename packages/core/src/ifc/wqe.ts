@@ -17,6 +17,10 @@ import { defineLayout } from '../layout/layout.js';
 
 /** WQE_SEG_BYTES: every WQE segment is 16 bytes. */
 export const WQE_SEG_BYTES = 16;
+/** SEND_WQEBB_SHIFT: log2 of a send WQE basic block, a send queue's `log_wq_stride`. */
+export const SEND_WQEBB_SHIFT = 6;
+/** SEND_WQEBB_BYTES: a send queue is counted in 64-byte basic blocks (WQEBBs). */
+export const SEND_WQEBB_BYTES = 1 << SEND_WQEBB_SHIFT;
 
 /** WqeOpcode: `opcode` of a send WQE (MLX5_OPCODE_*). */
 export const WqeOpcode = {

@@ -24,7 +24,7 @@
  */
 import type { Datapath } from './datapath/datapath.js';
 import type { EswitchHooks } from './datapath/eswitch-hooks.js';
-import { frameClass } from './datapath/nic-vport.js';
+import { frameClass, isZeroMac } from './datapath/nic-vport.js';
 import type { WireAttachment } from './datapath/sim-port.js';
 
 /** EmbeddedSwitch: see the module header. */
@@ -59,41 +59,31 @@ export class EmbeddedSwitch implements EswitchHooks {
 
   transmit(from: Datapath, port: number, frame: Buffer): boolean {
     if (frame.length < 6 || !from.alive) return false;
-    const dst = frame.subarray(0, 6);
     if (frameClass(frame) !== 'unicast') {
+      // A receiving function neither keeps nor changes the frame: all share one buffer.
       for (const dp of this.functions()) {
-        if (dp !== from && dp.alive && dp.port(port))
-          dp.eth.receive(port, Buffer.from(frame), true);
+        if (dp !== from && dp.alive && dp.port(port)) dp.eth.receive(port, frame, true);
       }
       return false;
     }
-    for (const dp of this.functions()) {
-      if (dp === from || !dp.port(port)) continue;
-      const mac = dp.vport.mac;
-      if (!mac.every((b) => b === 0) && mac.equals(dst)) {
-        if (dp.alive) dp.eth.receive(port, frame, true);
-        return true;
-      }
-    }
-    return false;
+    const dp = this.owner(port, frame.subarray(0, 6), from);
+    if (!dp) return false;
+    if (dp.alive) dp.eth.receive(port, frame, true);
+    return true;
   }
 
   ingress(port: number, frame: Buffer, intact: boolean): boolean {
     if (frame.length < 6 || this.members.size === 0) return false;
     if (frameClass(frame) !== 'unicast') {
       for (const dp of this.members) {
-        if (dp.port(port)) dp.eth.receive(port, Buffer.from(frame), intact);
+        if (dp.port(port)) dp.eth.receive(port, frame, intact);
       }
       return false;
     }
-    const dst = frame.subarray(0, 6);
-    for (const dp of this.members) {
-      if (dp.port(port) && dp.vport.mac.equals(dst) && !dst.every((b) => b === 0)) {
-        dp.eth.receive(port, frame, intact);
-        return true;
-      }
-    }
-    return false;
+    const dp = this.owner(port, frame.subarray(0, 6), this.pf);
+    if (!dp) return false;
+    dp.eth.receive(port, frame, intact);
+    return true;
   }
 
   portChanged(port: number): void {
@@ -103,6 +93,15 @@ export class EmbeddedSwitch implements EswitchHooks {
   private *functions(): Iterable<Datapath> {
     yield this.pf;
     yield* this.members;
+  }
+
+  /** owner: the function on `port` other than `except` whose MAC is `dst` (never a zero MAC). */
+  private owner(port: number, dst: Buffer, except: Datapath): Datapath | undefined {
+    if (isZeroMac(dst)) return undefined;
+    for (const dp of this.functions()) {
+      if (dp !== except && dp.port(port) && dp.vport.mac.equals(dst)) return dp;
+    }
+    return undefined;
   }
 
   private uplink(n: number): WireAttachment {

@@ -49,6 +49,7 @@ import type { Logger } from '../log.js';
 import type { FwContext, HcaState, UidAccess } from './commands/command.js';
 import { COMMAND_TABLE } from './commands/command-table.js';
 import { Datapath } from './datapath/datapath.js';
+import { counterFields } from './datapath/queue-data.js';
 import type { SimPort } from './datapath/sim-port.js';
 import { DIAG_COUNTERS, DIAG_LIMITS, DiagCounters } from './diag-counters.js';
 import type { FirmwareEngine } from './firmware-engine.js';
@@ -351,9 +352,14 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     scatter(mkeyViews(this.dma, key.data, offset, data.length), data);
   }
 
-  /** objects: every live object, in creation order. */
-  objects(): Iterable<FwObjectView> {
-    return this.table.objects();
+  /** objects: every live object, in creation order; queue contexts show their current counters. */
+  *objects(): Iterable<FwObjectView> {
+    for (const o of this.table.objects()) {
+      const counters = counterFields(o.type, o.data);
+      yield counters
+        ? { type: o.type, id: o.id, uid: o.uid, context: { ...o.context, ...counters } }
+        : o;
+    }
   }
 
   /** portCounters: the counter store of port `port` (1-based). */

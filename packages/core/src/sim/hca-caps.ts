@@ -64,11 +64,12 @@ const GENERAL_CAP_DEFAULTS = {
   device_frequency_mhz: 156,
   device_frequency_khz: 156_250,
   uctx_cap: UCTX_CAP_ALL,
-  // Sub-functions (see sim/sub-functions.ts): the PF defaults; an SF reports none.
-  sf: 1,
-  max_num_sf: 64,
-  log_max_sf: 6,
-  sf_base_id: 1,
+  // Sub-functions (see sim/sub-functions.ts): Firmware always sets these
+  // from its `maxSfs` option (sfCaps in firmware.ts); 0 = none.
+  sf: 0,
+  max_num_sf: 0,
+  log_max_sf: 0,
+  sf_base_id: 0,
 };
 
 /** GeneralCapField: a general capability the device gives a value. */

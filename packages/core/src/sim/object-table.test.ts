@@ -34,6 +34,18 @@ describe('ObjectTable', () => {
     expect([...t.objects()].map((o) => `${o.type}${o.id}`)).toEqual(['PD1', 'PD2', 'UMEM1']);
   });
 
+  it('lists the objects of one type in creation order', () => {
+    const t = new ObjectTable(limits());
+    for (let i = 0; i < 3; i++) t.create('PD', 0, {});
+    t.create('UMEM', 0, {});
+    t.destroy('PD', 2, 0);
+    const last = t.create('PD', 0, {});
+    expect([...t.objects('PD')].map((o) => o.id)).toEqual([1, 3, last.id]);
+    expect(t.get('PD', last.id)).toBe(last);
+    expect(t.get('PD', 2)).toBeUndefined();
+    expect([...t.objects('QP')]).toEqual([]);
+  });
+
   it('enforces the live-object limit per type with LIM / OBJ_LIMIT, and frees room on destroy', () => {
     const t = new ObjectTable(limits({ PD: 2 }));
     t.create('PD', 0, {});

@@ -60,12 +60,12 @@ const ID_MAX: Record<FwObjectType, number> = {
   TIS: 0xff_ffff,
 };
 
-const key = (type: FwObjectType, id: number): string => `${type}:${id}`;
-
 /** ObjectTable: see the module header. */
 export class ObjectTable {
-  private readonly byKey = new Map<string, FwObject>();
-  private readonly counts = new Map<FwObjectType, number>();
+  /** Every live object, in creation order. */
+  private readonly all = new Set<FwObject>();
+  /** The same objects by type, then id; each type's map in creation order. */
+  private readonly byType = new Map<FwObjectType, Map<number, FwObject>>();
   private readonly nextId = new Map<FwObjectType, number>();
   private seq = 0;
 
@@ -84,7 +84,7 @@ export class ObjectTable {
     refs: readonly FwObjectRef[] = [],
     data?: D,
   ): FwObject<D> {
-    const live = this.counts.get(type) ?? 0;
+    const live = this.count(type);
     if (live >= Math.min(this.limit(type), ID_MAX[type])) {
       throw new FwError(
         CmdStatus.LIM,
@@ -105,14 +105,14 @@ export class ObjectTable {
       seq: ++this.seq,
     };
     for (const t of targets) t.refCount++;
-    this.byKey.set(key(type, objId), obj);
-    this.counts.set(type, live + 1);
+    this.all.add(obj);
+    this.ofType(type).set(objId, obj);
     return obj;
   }
 
   /** get: the object, or undefined; no ownership check. */
   get<D = unknown>(type: FwObjectType, id: number): FwObject<D> | undefined {
-    return this.byKey.get(key(type, id)) as FwObject<D> | undefined;
+    return this.byType.get(type)?.get(id) as FwObject<D> | undefined;
   }
 
   /**
@@ -161,7 +161,7 @@ export class ObjectTable {
    * of another uid references one of them.
    */
   destroyOwnedBy(uid: number): number {
-    const owned = [...this.byKey.values()].filter((o) => o.uid === uid);
+    const owned = [...this.all].filter((o) => o.uid === uid);
     const inner = new Map<FwObject, number>();
     for (const o of owned) {
       for (const r of o.refs) {
@@ -181,20 +181,21 @@ export class ObjectTable {
     return owned.length;
   }
 
-  /** objects: every live object, in creation order. */
-  *objects(): IterableIterator<FwObject> {
-    yield* this.byKey.values();
+  /** objects: every live object, or every live object of `type`, in creation order. */
+  objects<D = unknown>(type?: FwObjectType): IterableIterator<FwObject<D>> {
+    const objs = type === undefined ? this.all.values() : this.byType.get(type)?.values();
+    return (objs ?? [].values()) as IterableIterator<FwObject<D>>;
   }
 
   /** count: live objects of `type`. */
   count(type: FwObjectType): number {
-    return this.counts.get(type) ?? 0;
+    return this.byType.get(type)?.size ?? 0;
   }
 
   /** objectCounts: live objects per type, of every uid or only of `uid`. */
   objectCounts(uid?: number): ObjectCounts {
     const out: ObjectCounts = {};
-    for (const o of this.byKey.values()) {
+    for (const o of this.all) {
       if (uid === undefined || o.uid === uid) out[o.type] = (out[o.type] ?? 0) + 1;
     }
     return out;
@@ -202,8 +203,8 @@ export class ObjectTable {
 
   /** clear: forget every object (teardown, reset); id counters start over. */
   clear(): void {
-    this.byKey.clear();
-    this.counts.clear();
+    this.all.clear();
+    this.byType.clear();
     this.nextId.clear();
   }
 
@@ -218,15 +219,25 @@ export class ObjectTable {
       const t = this.get(r.type, r.id);
       if (t) t.refCount--;
     }
-    this.byKey.delete(key(obj.type, obj.id));
-    this.counts.set(obj.type, (this.counts.get(obj.type) ?? 1) - 1);
+    this.all.delete(obj);
+    this.byType.get(obj.type)?.delete(obj.id);
+  }
+
+  private ofType(type: FwObjectType): Map<number, FwObject> {
+    let m = this.byType.get(type);
+    if (!m) {
+      m = new Map();
+      this.byType.set(type, m);
+    }
+    return m;
   }
 
   private allocId(type: FwObjectType): number {
     const max = ID_MAX[type];
+    const live = this.byType.get(type);
     let id = this.nextId.get(type) ?? 1;
     // A free id exists: create() checked the live count against max.
-    while (this.byKey.has(key(type, id))) id = id >= max ? 1 : id + 1;
+    while (live?.has(id)) id = id >= max ? 1 : id + 1;
     this.nextId.set(type, id >= max ? 1 : id + 1);
     return id;
   }

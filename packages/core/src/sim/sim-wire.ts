@@ -90,8 +90,8 @@ export class SimWire {
     if (this.a.wire || this.b.wire) {
       throw new AuxError('EBUSY', 'a port already has a wire; unplug it first');
     }
-    this.a.wire = this.side(this.a, this.b);
-    this.b.wire = this.side(this.b, this.a);
+    this.a.wire = this.side(this.b);
+    this.b.wire = this.side(this.a);
     this.refresh();
   }
 
@@ -139,17 +139,22 @@ export class SimWire {
     for (const [f, ok] of b.frames) to.endpoint.receive(to.num, f, ok);
   }
 
-  private side(self: SimPort, other: SimPort): WireAttachment {
-    void self;
+  /** side: the attachment of the port whose other end is `other`. */
+  private side(other: SimPort): WireAttachment {
     return {
       peer: () => ({ port: other, connected: this.connected }),
       transmit: (frame) => this.carry(other, frame),
-      lose: () => this.lossRate > 0 && this.random() < this.lossRate,
+      lose: () => this.drawLoss(),
     };
   }
 
+  /** drawLoss: whether one frame or RC attempt is lost (one PRNG draw when the wire is lossy). */
+  private drawLoss(): boolean {
+    return this.lossRate > 0 && this.random() < this.lossRate;
+  }
+
   private carry(to: SimPort, frame: Buffer): void {
-    const lost = this.lossRate > 0 && this.random() < this.lossRate;
+    const lost = this.drawLoss();
     this.count.transmitted++;
     if (lost) this.count.lost++;
     if (this.latencyMs === 0) {

@@ -23,7 +23,7 @@
  *   log_max_qp / log_max_cq / log_max_mkey   one below the PF's max
  *   log_max_uctx, UCTX limit                 `maxUctx` when given, else one below the PF's
  *   roce                                     PF roce && attrs.roce
- *   sf / max_num_sf / log_max_sf / sf_base_id  0 (an SF hosts nothing)
+ *   sf / max_num_sf / log_max_sf / sf_base_id  0 (an SF hosts nothing: maxSfs 0)
  *
  * Owns: SF firmwares and their devices, the eswitch. Never: the PF's
  * objects, or a driver's state.
@@ -136,10 +136,6 @@ export class SubFunctions implements SubFunctionHost {
       log_max_qp: below('log_max_qp'),
       log_max_cq: below('log_max_cq'),
       log_max_mkey: below('log_max_mkey'),
-      sf: 0,
-      max_num_sf: 0,
-      log_max_sf: 0,
-      sf_base_id: 0,
     };
     caps.log_max_uctx =
       attrs.maxUctx !== undefined
@@ -199,8 +195,8 @@ export class SubFunctions implements SubFunctionHost {
       // Doorbells already batched must not run on a function that is gone.
       sf.firmware.datapath.reset();
     }
+    // Closing the device detaches the firmware's events too.
     sf.device?.close();
-    sf.firmware?.detachEvents();
     sf.firmware = undefined;
     sf.device = undefined;
     sf.state = 'allocated';

@@ -68,8 +68,8 @@ function createEq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
 
 function createCq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
   const c = Cqc.decode(inbox, CreateCqIn.byteOffset('cq_context'));
-  if (c.cqe_sz !== CqeSize.BYTES_64) notModelledThrow(`cqe_sz ${c.cqe_sz}`);
-  if (CreateCqIn.get(inbox, 'cq_umem_valid') === 1) notModelledThrow('a umem-backed CQ');
+  if (c.cqe_sz !== CqeSize.BYTES_64) throw notModelled(`cqe_sz ${c.cqe_sz}`);
+  if (CreateCqIn.get(inbox, 'cq_umem_valid') === 1) throw notModelled('a umem-backed CQ');
   checkLogSize('CQ', c.log_cq_size, fw.caps.get('log_max_cq_sz'));
   // EQs belong to the kernel; any uid may attach a CQ to one.
   const eq = fw.objects.lookup('EQ', c.c_eqn, 0);
@@ -109,10 +109,6 @@ function createCq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
   );
   cq.context.cqn = cq.id;
   CreateCqOut.set(outbox, 'cqn', cq.id);
-}
-
-function notModelledThrow(what: string): never {
-  throw notModelled(what);
 }
 
 function queryCq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {

@@ -32,11 +32,11 @@ import {
 } from '../../ifc/esw-functions.js';
 import { Op } from '../../ifc/opcodes.js';
 import { CmdStatus } from '../../ifc/status.js';
-import { VportState } from '../../ifc/vport.js';
 import type { Datapath } from '../datapath/datapath.js';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { type CommandSpec, ENABLED, type FwContext, INITIALIZED } from './command.js';
+import { vportState } from './vport.js';
 
 const PCI_RE = /^[0-9a-f]{4}:([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
 
@@ -44,12 +44,6 @@ function enabledSf(fw: FwContext, functionId: number) {
   const sf = fw.functions?.get(functionId);
   if (!sf?.firmware || sf.state !== 'enabled') return undefined;
   return sf;
-}
-
-function datapathState(dp: Datapath): number {
-  const admin = dp.vport.adminState;
-  if (admin !== VportState.FOLLOW) return admin;
-  return dp.port(1)?.operUp ? VportState.UP : VportState.DOWN;
 }
 
 /** eswFunctionCommands: see the module header. */
@@ -157,7 +151,7 @@ export const eswFunctionCommands: readonly CommandSpec[] = [
         port_physical_state: port.operUp ? 5 : 3,
         port_state: port.operUp ? 4 : 1,
         vport_state_policy: dp.vport.adminState,
-        vport_state: datapathState(dp),
+        vport_state: vportState(dp),
         port_guid: macToEui64(dp.vport.mac),
       });
     },

@@ -40,16 +40,16 @@ import {
   QueryQpOut,
   qpTransitionAllowed,
   RQ_STRIDE_BASE,
-  SEND_WQEBB_BYTES,
 } from '../../ifc/qp.js';
 import { CmdStatus } from '../../ifc/status.js';
+import { SEND_WQEBB_BYTES } from '../../ifc/wqe.js';
 import type { QpData } from '../datapath/queue-data.js';
 import { checkLogSize, readPas, ringMemory } from '../datapath/ring-memory.js';
 import { FwError } from '../fw-error.js';
 import type { FwObject } from '../object-table.js';
 import { Syndrome } from '../syndromes.js';
 import { type CommandCall, type CommandSpec, type FwContext, INITIALIZED } from './command.js';
-import { badPort, notModelled } from './queue-errors.js';
+import { notModelled, requirePort } from './queue-errors.js';
 
 const qpcAt = CreateQpIn.byteOffset('qpc');
 
@@ -128,8 +128,7 @@ function createQp(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
 }
 
 function setPort(fw: FwContext, qp: FwObject<QpData>, n: number): void {
-  const port = n || 1;
-  if (!fw.datapath.port(port)) throw badPort(port);
+  const port = requirePort(fw, n);
   qp.data.port = port;
   qp.context.vhca_port_num = port;
 }
@@ -152,12 +151,7 @@ function transition(t: QpTransition) {
     }
     if (t === '2RST') {
       Object.assign(qp.data, { sqCc: 0, rqCc: 0, remoteQpn: 0 });
-      Object.assign(ctx, {
-        state: QpState.RST,
-        remote_qpn: 0,
-        hw_sq_wqebb_counter: 0,
-        hw_rq_counter: 0,
-      });
+      Object.assign(ctx, { state: QpState.RST, remote_qpn: 0 });
       return;
     }
     const c = Qpc.decode(inbox, ModifyQpIn.byteOffset('qpc'));

@@ -299,4 +299,33 @@ describe('QP commands', () => {
       { numRuns: 4 },
     );
   });
+
+  it('shows the counters the device keeps alike in QUERY_QP / QUERY_CQ and the resource dump view, also after a flush', async () => {
+    const s = setup();
+    const { pd, cqn } = await kernelObjects(s.k, s);
+    const mem = s.ring(64 * 4 + 16 * 4);
+    const qpn = await createQp(s.k, {
+      pd,
+      cqnSnd: cqn,
+      cqnRcv: cqn,
+      logSqSize: 2,
+      logRqSize: 2,
+      logRqStride: 0,
+      ...mem,
+    });
+    await modifyQp(s.k, qpn, 'RST2INIT', { port: 1 });
+    // One receive WQE and two send WQEBBs posted (a zeroed ring holds NOPs); 2ERR flushes them.
+    const dbr = s.dma.resolve(mem.dbrAddr, 8)!;
+    dbr.writeUInt32BE(1, 0);
+    dbr.writeUInt32BE(2, 4);
+    await modifyQp(s.k, qpn, '2ERR');
+    const q = await queryQp(s.k, qpn);
+    expect([q.sqCounter, q.rqCounter]).toEqual([2, 1]);
+    const views = [...s.h.fw.objects()];
+    const qp = views.find((o) => o.type === 'QP' && o.id === qpn);
+    expect(qp?.context).toMatchObject({ hw_sq_wqebb_counter: 2, hw_rq_counter: 1 });
+    expect((await queryCq(s.k, cqn)).producer_counter).toBe(3);
+    const cq = views.find((o) => o.type === 'CQ' && o.id === cqn);
+    expect(cq?.context.producer_counter).toBe(3);
+  });
 });

@@ -36,7 +36,8 @@ import {
   Wq,
   WqType,
 } from '../../ifc/wq.js';
-import type { RqData, SqData } from '../datapath/queue-data.js';
+import { SEND_WQEBB_BYTES, SEND_WQEBB_SHIFT } from '../../ifc/wqe.js';
+import { type RqData, type SqData, type TisData, wqCounter } from '../datapath/queue-data.js';
 import { checkLogSize, readPas, ringMemory } from '../datapath/ring-memory.js';
 import type { FwObject } from '../object-table.js';
 import { type CommandCall, type CommandSpec, type FwContext, INITIALIZED } from './command.js';
@@ -66,15 +67,16 @@ function wqContext(wq: WqFields): Record<string, number | bigint> {
 function createSq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
   const c = Sqc.decode(inbox, CreateSqIn.byteOffset('ctx'));
   checkWq(fw, 'SQ', c.wq);
-  if (c.wq.log_wq_stride !== 6) throw notModelled(`SQ stride 2^${c.wq.log_wq_stride} (use 64)`);
+  if (c.wq.log_wq_stride !== SEND_WQEBB_SHIFT)
+    throw notModelled(`SQ stride 2^${c.wq.log_wq_stride} (use ${SEND_WQEBB_BYTES})`);
   if (c.state !== QueueState.RST) throw badQueueState('an SQ is created in RST');
   const cq = fw.objects.lookup('CQ', c.cqn, uid);
-  const tis = fw.objects.lookup('TIS', c.tis_num_0, uid);
+  const tis = fw.objects.lookup<TisData>('TIS', c.tis_num_0, uid);
   const pd = fw.objects.lookup('PD', c.wq.pd, uid);
   const ring = ringMemory(
     fw.dma,
     readPas(inbox, PAS_OFFSET),
-    (1 << c.wq.log_wq_sz) * 64,
+    (1 << c.wq.log_wq_sz) * SEND_WQEBB_BYTES,
     c.wq.dbr_addr,
   );
   const data: SqData = {
@@ -82,6 +84,7 @@ function createSq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
     logSize: c.wq.log_wq_sz,
     cqn: cq.id,
     tisn: tis.id,
+    port: tis.data.port,
     pd: pd.id,
     cc: 0,
   };
@@ -144,7 +147,7 @@ const ALLOWED: Readonly<Record<number, readonly number[]>> = {
 };
 
 /** modifyQueue: the shared MODIFY_SQ / MODIFY_RQ state machine. */
-function modifyQueue(q: FwObject<{ cc: number }>, cur: number, next: number): void {
+function modifyQueue(q: FwObject<SqData | RqData>, cur: number, next: number): void {
   const state = Number(q.context.state);
   if (cur !== state) {
     throw badQueueState(`${q.type} 0x${q.id.toString(16)} is in state ${state}, not ${cur}`);
@@ -152,14 +155,15 @@ function modifyQueue(q: FwObject<{ cc: number }>, cur: number, next: number): vo
   if (!ALLOWED[state]?.includes(next)) {
     throw badQueueState(`${q.type} cannot go from state ${state} to ${next}`);
   }
-  if (state === QueueState.RST || next === QueueState.RST) {
-    q.data.cc = 0;
-    q.context.hw_counter = 0;
-  }
+  if (state === QueueState.RST || next === QueueState.RST) q.data.cc = 0;
   q.context.state = next;
 }
 
-function queueFields(q: FwObject): { state: number; cqn: number; wq: Partial<WqFields> } {
+function queueFields(q: FwObject<SqData | RqData>): {
+  state: number;
+  cqn: number;
+  wq: Partial<WqFields>;
+} {
   const c = q.context;
   return {
     state: Number(c.state),
@@ -168,7 +172,7 @@ function queueFields(q: FwObject): { state: number; cqn: number; wq: Partial<WqF
       wq_type: Number(c.wq_type),
       pd: Number(c.pd),
       dbr_addr: BigInt(c.dbr_addr!),
-      hw_counter: Number(c.hw_counter),
+      hw_counter: wqCounter(q.data),
       log_wq_stride: Number(c.log_wq_stride),
       log_wq_sz: Number(c.log_wq_sz),
     },

@@ -25,7 +25,7 @@ import {
 } from '../../ifc/tir-tis.js';
 import type { TirData, TisData } from '../datapath/queue-data.js';
 import { type CommandSpec, INITIALIZED } from './command.js';
-import { badPort, notModelled } from './queue-errors.js';
+import { notModelled, requirePort } from './queue-errors.js';
 
 /** tirTisCommands: see the module header. */
 export const tirTisCommands: readonly CommandSpec[] = [
@@ -38,9 +38,7 @@ export const tirTisCommands: readonly CommandSpec[] = [
     access: 'any',
     run: (fw, { inbox, outbox, uid }) => {
       const c = Tisc.decode(inbox, CreateTisIn.byteOffset('ctx'));
-      const port = c.lag_tx_port_affinity || 1;
-      if (!fw.datapath.port(port)) throw badPort(port);
-      const data: TisData = { port };
+      const data: TisData = { port: requirePort(fw, c.lag_tx_port_affinity) };
       const tis = fw.objects.create(
         'TIS',
         uid,

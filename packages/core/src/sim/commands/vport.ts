@@ -34,9 +34,10 @@ import {
   VPORT_TRAFFIC_COUNTERS,
   VportState,
 } from '../../ifc/vport.js';
+import type { Datapath } from '../datapath/datapath.js';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
-import { type CommandSpec, type FwContext, INITIALIZED } from './command.js';
+import { type CommandSpec, INITIALIZED } from './command.js';
 
 /** ownVport: refuse another vport (all five inboxes share these two fields). */
 function ownVport(inbox: Buffer): void {
@@ -52,11 +53,11 @@ function ownVport(inbox: Buffer): void {
   }
 }
 
-/** vportState: the vport's operational state. */
-export function vportState(fw: FwContext): number {
-  const admin = fw.datapath.vport.adminState;
+/** vportState: the operational state of `dp`'s vport (port 1's link under FOLLOW). */
+export function vportState(dp: Datapath): number {
+  const admin = dp.vport.adminState;
   if (admin !== VportState.FOLLOW) return admin;
-  return fw.datapath.port(1)?.operUp ? VportState.UP : VportState.DOWN;
+  return dp.port(1)?.operUp ? VportState.UP : VportState.DOWN;
 }
 
 /** vportCommands: see the module header. */
@@ -71,7 +72,7 @@ export const vportCommands: readonly CommandSpec[] = [
     run: (fw, { inbox, outbox }) => {
       ownVport(inbox);
       QueryVportStateOut.set(outbox, 'admin_state', fw.datapath.vport.adminState);
-      QueryVportStateOut.set(outbox, 'state', vportState(fw));
+      QueryVportStateOut.set(outbox, 'state', vportState(fw.datapath));
     },
   },
   {

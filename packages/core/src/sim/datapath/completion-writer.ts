@@ -19,12 +19,12 @@
  * Owns: producer counters and arming. Never: decides what completes.
  */
 import type { DmaSpace } from '../../dma.js';
-
 import { EQE_BYTES, Eqe, EventType } from '../../ifc/eq.js';
 import { CQE_BYTES, Cqe64, CqeOpcode, ErrCqe, type EventInterrupt } from '../../ifc/wqe.js';
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../object-table.js';
 import type { CqData, EqData } from './queue-data.js';
+import { DBR_BYTES, resolveRing } from './ring-memory.js';
 
 /** Completion: one CQE to write. */
 export interface Completion {
@@ -38,6 +38,11 @@ export interface Completion {
 }
 
 const MASK24 = 0xff_ffff;
+
+/** cqRoom: whether the CQ's producer is less than a ring ahead of the consumer index in `dbr`. */
+function cqRoom(d: CqData, dbr: Buffer): boolean {
+  return ((d.pi - (dbr.readUInt32BE(0) & MASK24)) & MASK24) < 1 << d.logSize;
+}
 
 /** CompletionWriter: see the module header. */
 export class CompletionWriter {
@@ -72,15 +77,14 @@ export class CompletionWriter {
     const cq = this.objects.get<CqData>('CQ', cqn);
     if (!cq) return false;
     const d = cq.data;
-    const ring = this.dma.resolve(d.ring.addr, d.ring.bytes);
-    const dbr = this.dma.resolve(d.ring.dbr, 8);
-    if (!ring || !dbr) return false;
-    const entries = 1 << d.logSize;
-    const ci = dbr.readUInt32BE(0) & MASK24;
-    if (((d.pi - ci) & MASK24) >= entries) {
+    const mem = resolveRing(this.dma, d.ring);
+    if (!mem) return false;
+    if (!cqRoom(d, mem.dbr)) {
       d.overruns++;
       return false;
     }
+    const { ring } = mem;
+    const entries = 1 << d.logSize;
     const base = (d.pi & (entries - 1)) * CQE_BYTES;
     ring.fill(0, base, base + CQE_BYTES);
     if (c.syndrome !== undefined) {
@@ -94,7 +98,6 @@ export class CompletionWriter {
     }
     Cqe64.set(ring, 'op_own', (c.opcode << 4) | ((d.pi >>> d.logSize) & 1), base);
     d.pi = (d.pi + 1) & MASK24;
-    cq.context.producer_counter = d.pi;
     const solicitedOnly = d.arm === 'solicited';
     const error = c.opcode === CqeOpcode.REQ_ERR || c.opcode === CqeOpcode.RESP_ERR;
     if (d.arm === 'next' || (solicitedOnly && error)) {
@@ -102,6 +105,14 @@ export class CompletionWriter {
       this.event(d.eqn, EventType.COMP, 0, { cqn });
     }
     return true;
+  }
+
+  /** hasRoom: whether CQ `cqn` exists and can take one more CQE now. */
+  hasRoom(cqn: number): boolean {
+    const cq = this.objects.get<CqData>('CQ', cqn);
+    if (!cq) return false;
+    const dbr = this.dma.resolve(cq.data.ring.dbr, DBR_BYTES);
+    return dbr !== undefined && cqRoom(cq.data, dbr);
   }
 
   /** armCq: a CQ arm doorbell; CQEs beyond `ci` already present raise the event at once. */
@@ -126,7 +137,6 @@ export class CompletionWriter {
     if (!eq) return;
     const d = eq.data;
     d.ci = ci & MASK24;
-    eq.context.consumer_counter = d.ci;
     if (!arm) return;
     if (d.ci !== d.pi) this.interrupt(eqn);
     else d.armed = true;
@@ -154,7 +164,6 @@ export class CompletionWriter {
     if (f.port !== undefined) Eqe.set(ring, 'port', (f.port & 0xf) << 4, base);
     Eqe.set(ring, 'owner', (d.pi >>> d.logSize) & 1, base);
     d.pi = (d.pi + 1) & MASK24;
-    eq.context.producer_counter = d.pi;
     if (d.armed) {
       d.armed = false;
       this.interrupt(eqn);
@@ -164,9 +173,8 @@ export class CompletionWriter {
   /** asyncEvent: an EQE to every EQ whose event bitmask takes `type`. */
   asyncEvent(type: number, subType: number, f: { port?: number }): void {
     const bit = 1n << BigInt(type);
-    for (const o of this.objects.objects()) {
-      if (o.type !== 'EQ') continue;
-      if (((o.data as EqData).bitmask & bit) !== 0n) this.event(o.id, type, subType, f);
+    for (const eq of this.objects.objects<EqData>('EQ')) {
+      if ((eq.data.bitmask & bit) !== 0n) this.event(eq.id, type, subType, f);
     }
   }
 

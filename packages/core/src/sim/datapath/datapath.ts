@@ -100,9 +100,7 @@ export class Datapath implements PortEndpoint {
   /** setAdmin: PAOS admin status of `port`; the link at both ends follows. */
   setAdmin(port: SimPort, up: boolean): void {
     port.adminUp = up;
-    this.refreshPort(port.num);
-    const peer = port.wire?.peer().port;
-    if (peer && peer !== port) peer.endpoint.refreshPort(peer.num);
+    this.refreshLink(port);
   }
 
   /** refreshPort: recompute port `n`'s operational status; a flip raises PORT_CHANGE. */
@@ -131,11 +129,7 @@ export class Datapath implements PortEndpoint {
 
   /** refreshLinks: recompute every port's link and the link of the port at its other end. */
   refreshLinks(): void {
-    for (const p of this.ports) {
-      this.refreshPort(p.num);
-      const peer = p.wire?.peer().port;
-      if (peer && peer !== p) peer.endpoint.refreshPort(peer.num);
-    }
+    for (const p of this.ports) this.refreshLink(p);
   }
 
   /** counters: the PPCNT store of port `n`. */
@@ -147,6 +141,13 @@ export class Datapath implements PortEndpoint {
   receive(n: number, frame: Buffer, intact: boolean): void {
     if (this.eswitch?.ingress(n, frame, intact)) return;
     this.eth.receive(n, frame, intact);
+  }
+
+  /** refreshLink: recompute `port`'s link and the link of the port at its other end. */
+  private refreshLink(port: SimPort): void {
+    this.refreshPort(port.num);
+    const peer = port.wire?.peer().port;
+    if (peer && peer !== port) peer.endpoint.refreshPort(peer.num);
   }
 
   private schedule(): void {

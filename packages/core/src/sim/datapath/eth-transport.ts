@@ -33,22 +33,20 @@ import { QueueState } from '../../ifc/wq.js';
 import {
   CqeOpcode,
   CqeSyndrome,
-  INVALID_LKEY,
+  SEND_WQEBB_BYTES,
   WQE_CTRL_CQ_UPDATE,
   WQE_SEG_BYTES,
   WqeCtrlSeg,
-  WqeDataSeg,
   WqeEthSeg,
   WqeOpcode,
 } from '../../ifc/wqe.js';
 import type { FwObject } from '../object-table.js';
 import { bump } from './counter-store.js';
 import type { Datapath } from './datapath.js';
-import { gather, isKeyFault, keyViews } from './key-access.js';
+import { gather, isKeyFault, recvWqeViews, scatterFrom, sgeViews } from './key-access.js';
 import { frameClass } from './nic-vport.js';
-import type { RqData, SqData, TirData, TisData } from './queue-data.js';
-
-const WQEBB = 64;
+import { type RqData, type SqData, type TirData, wqeBlocks } from './queue-data.js';
+import { resolveRing } from './ring-memory.js';
 
 /** EthTransport: see the module header. */
 export class EthTransport {
@@ -105,52 +103,26 @@ export class EthTransport {
     const rq = this.steer();
     if (!rq || Number(rq.context.state) !== QueueState.RDY) return false;
     const d = rq.data;
-    const { dma } = this.dp.host;
-    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
-    const dbr = dma.resolve(d.ring.dbr, 8);
-    if (!ring || !dbr) return false;
-    const pc = dbr.readUInt32BE(0) & 0xffff;
+    const mem = resolveRing(this.dp.host.dma, d.ring);
+    if (!mem) return false;
+    const pc = mem.dbr.readUInt32BE(0) & 0xffff;
     if ((d.cc & 0xffff) === pc) return false;
-    if (!this.cqHasRoom(d.cqn)) return false;
+    if (!this.dp.cqes.hasRoom(d.cqn)) return false;
     const base = (d.cc & ((1 << d.logSize) - 1)) * d.stride;
     const wqeCounter = d.cc & 0xffff;
-    const views: Buffer[] = [];
-    let room = 0;
-    let fault: number | undefined;
-    for (let at = base; at < base + d.stride; at += WQE_SEG_BYTES) {
-      const lkey = WqeDataSeg.get(ring, 'lkey', at);
-      if (lkey === INVALID_LKEY) break;
-      const len = WqeDataSeg.get(ring, 'byte_count', at) & 0x7fff_ffff;
-      if (len === 0) continue;
-      const addr = WqeDataSeg.get64(ring, 'addr', at);
-      const v = keyViews(dma, this.dp.host.objects, lkey, addr, len, 'lw', d.pd);
-      if (isKeyFault(v)) {
-        fault = v.syndrome;
-        break;
-      }
-      views.push(...v);
-      room += len;
-    }
+    const dst = recvWqeViews(this.dp.host, mem.ring, base, d.stride, d.pd, true);
     d.cc++;
-    rq.context.hw_counter = d.cc & 0xffff_ffff;
-    if (fault === undefined && room < frame.length) fault = CqeSyndrome.LOCAL_LENGTH_ERR;
-    if (fault !== undefined) {
+    if (isKeyFault(dst) || dst.len < frame.length) {
       this.dp.cqes.complete(d.cqn, {
         opcode: CqeOpcode.RESP_ERR,
         qpn: rq.id,
         wqeCounter,
         byteCnt: 0,
-        syndrome: fault,
+        syndrome: isKeyFault(dst) ? dst.syndrome : CqeSyndrome.LOCAL_LENGTH_ERR,
       });
       return false;
     }
-    let left = frame.length;
-    for (const v of views) {
-      if (left === 0) break;
-      const n = Math.min(left, v.length);
-      frame.copy(v, 0, frame.length - left, frame.length - left + n);
-      left -= n;
-    }
+    scatterFrom(dst.views, frame, 0);
     this.dp.cqes.complete(d.cqn, {
       opcode: CqeOpcode.RESP_SEND,
       qpn: rq.id,
@@ -160,28 +132,14 @@ export class EthTransport {
     return true;
   }
 
-  /** cqHasRoom: whether CQ `cqn` can take one more CQE. */
-  cqHasRoom(cqn: number): boolean {
-    const cq = this.dp.host.objects.get<{ ring: { dbr: bigint }; logSize: number; pi: number }>(
-      'CQ',
-      cqn,
-    );
-    if (!cq) return false;
-    const dbr = this.dp.host.dma.resolve(cq.data.ring.dbr, 8);
-    if (!dbr) return false;
-    const ci = dbr.readUInt32BE(0) & 0xff_ffff;
-    return ((cq.data.pi - ci) & 0xff_ffff) < 1 << cq.data.logSize;
-  }
-
-  /** steer: the RQ of the function's first TIR. */
+  /** steer: the RQ of the function's first (lowest-numbered) TIR. */
   private steer(): FwObject<RqData> | undefined {
-    let best: { id: number; rqn: number } | undefined;
-    for (const o of this.dp.host.objects.objects()) {
-      if (o.type === 'TIR' && (!best || o.id < best.id)) {
-        best = { id: o.id, rqn: (o.data as TirData).rqn };
-      }
+    const { objects } = this.dp.host;
+    let first: FwObject<TirData> | undefined;
+    for (const tir of objects.objects<TirData>('TIR')) {
+      if (!first || tir.id < first.id) first = tir;
     }
-    return best ? this.dp.host.objects.get<RqData>('RQ', best.rqn) : undefined;
+    return first ? objects.get<RqData>('RQ', first.data.rqn) : undefined;
   }
 
   /** processSq: execute an SQ's WQEs up to its producer counter. */
@@ -189,34 +147,29 @@ export class EthTransport {
     const sq = this.dp.host.objects.get<SqData>('SQ', sqn);
     if (!sq || Number(sq.context.state) !== QueueState.RDY) return;
     const d = sq.data;
-    const { dma } = this.dp.host;
-    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
-    const dbr = dma.resolve(d.ring.dbr, 8);
-    if (!ring || !dbr) return;
-    const pc = dbr.readUInt32BE(4) & 0xffff;
-    const tis = this.dp.host.objects.get<TisData>('TIS', d.tisn);
-    const portNum = tis?.data.port || 1;
+    const mem = resolveRing(this.dp.host.dma, d.ring);
+    if (!mem) return;
+    const { ring } = mem;
+    const pc = mem.dbr.readUInt32BE(4) & 0xffff;
     const mask = (1 << d.logSize) - 1;
-    const seg = (base: number, k: number) => (base + k * WQE_SEG_BYTES) % d.ring.bytes;
     while ((d.cc & 0xffff) !== pc) {
-      const base = (d.cc & mask) * WQEBB;
+      const base = (d.cc & mask) * SEND_WQEBB_BYTES;
+      const seg = (k: number) => (base + k * WQE_SEG_BYTES) % d.ring.bytes;
       const opcode = WqeCtrlSeg.get(ring, 'opcode', base);
       const ds = WqeCtrlSeg.get(ring, 'ds', base);
       const wqeCounter = WqeCtrlSeg.get(ring, 'wqe_index', base);
       const signaled = (WqeCtrlSeg.get(ring, 'fm_ce_se', base) & WQE_CTRL_CQ_UPDATE) !== 0;
-      const blocks = Math.max(1, Math.ceil(ds / 4));
-      d.cc += blocks;
-      sq.context.hw_counter = d.cc & 0xffff_ffff;
+      d.cc += wqeBlocks(ds);
       let bytes = 0;
       if (opcode === WqeOpcode.SEND && ds >= 2) {
-        const frame = this.buildFrame(ring, base, ds, seg, d.pd);
+        const frame = this.buildFrame(ring, seg, ds, d.pd);
         if (typeof frame === 'number') {
           this.sqError(sq.id, d, wqeCounter, opcode, frame);
           sq.context.state = QueueState.ERR;
           return;
         }
         bytes = frame.length;
-        this.transmit(portNum, frame);
+        this.transmit(d.port, frame);
       } else if (opcode !== WqeOpcode.NOP) {
         this.sqError(sq.id, d, wqeCounter, opcode, CqeSyndrome.LOCAL_QP_OP_ERR);
         sq.context.state = QueueState.ERR;
@@ -244,42 +197,31 @@ export class EthTransport {
     });
   }
 
-  /** buildFrame: the frame an Ethernet send WQE describes, or a CQE syndrome. */
+  /** buildFrame: the frame an Ethernet send WQE describes (segment k at `seg(k)`), or a CQE syndrome. */
   private buildFrame(
     ring: Buffer,
-    base: number,
+    seg: (k: number) => number,
     ds: number,
-    seg: (base: number, k: number) => number,
     pd: number,
   ): Buffer | number {
-    const eth = seg(base, 1);
+    const eth = seg(1);
     const hdr = WqeEthSeg.get(ring, 'inline_hdr_sz', eth);
     const inlineSegs = hdr <= 2 ? 0 : Math.ceil((hdr - 2) / WQE_SEG_BYTES);
     if (2 + inlineSegs > ds) return CqeSyndrome.LOCAL_LENGTH_ERR;
-    const parts: Buffer[] = [];
-    let total = hdr;
-    for (let k = 2 + inlineSegs; k < ds; k++) {
-      const at = seg(base, k);
-      const len = WqeDataSeg.get(ring, 'byte_count', at) & 0x7fff_ffff;
-      const lkey = WqeDataSeg.get(ring, 'lkey', at);
-      const addr = WqeDataSeg.get64(ring, 'addr', at);
-      const v = keyViews(this.dp.host.dma, this.dp.host.objects, lkey, addr, len, 'lr', pd);
-      if (isKeyFault(v)) return v.syndrome;
-      parts.push(...v);
-      total += len;
-    }
-    const frame = Buffer.allocUnsafe(total);
+    const data = sgeViews(this.dp.host, ring, seg, 2 + inlineSegs, ds, 'lr', pd);
+    if (isKeyFault(data)) return data.syndrome;
+    const frame = Buffer.allocUnsafe(hdr + data.len);
     let pos = 0;
     if (hdr > 0) {
       const start = eth + WqeEthSeg.byteOffset('inline_hdr_start');
       pos += ring.copy(frame, 0, start, start + Math.min(2, hdr));
       for (let k = 0; k < inlineSegs; k++) {
-        const at = seg(base, 2 + k);
+        const at = seg(2 + k);
         const n = Math.min(WQE_SEG_BYTES, hdr - pos);
         pos += ring.copy(frame, pos, at, at + n);
       }
     }
-    gather(parts, frame, pos);
+    gather(data.views, frame, pos);
     return frame;
   }
 }

@@ -17,11 +17,16 @@
  * | remote read               | rr           | REMOTE_ACCESS_ERR   |
  * Memory no longer mapped for DMA fails the same way.
  *
- * Owns: the checks. Never: copies (the caller moves bytes with Buffer.copy).
+ * A WQE's data segments are checked one after the other and the first
+ * fault stops the walk (`sgeViews` for a send WQE's, `recvWqeViews` for a
+ * receive WQE's, which ends early at an INVALID_LKEY segment).
+ *
+ * Owns: the checks, the views they yield, and moving bytes across views
+ * (gather / scatterFrom). Never: what is moved where (the caller decides).
  */
 import type { DmaSpace } from '../../dma.js';
 import { MkcAccessMode } from '../../ifc/mkey.js';
-import { CqeSyndrome } from '../../ifc/wqe.js';
+import { CqeSyndrome, INVALID_LKEY, WQE_SEG_BYTES, WqeDataSeg } from '../../ifc/wqe.js';
 import { type MkeyData, physicalViews, umemViews } from '../memory-translation.js';
 import type { ObjectTable } from '../object-table.js';
 
@@ -72,9 +77,97 @@ export function keyViews(
   }
 }
 
-/** isKeyFault: narrows a keyViews result. */
-export function isKeyFault(v: Buffer[] | KeyFault): v is KeyFault {
-  return !Array.isArray(v);
+/** isKeyFault: narrows a keyViews, sgeViews or recvWqeViews result. */
+export function isKeyFault<T extends object>(v: T | KeyFault): v is KeyFault {
+  return !Array.isArray(v) && 'syndrome' in v;
+}
+
+/** KeyHost: the memory and keys of the function whose queue walks its segments. */
+export interface KeyHost {
+  readonly dma: DmaSpace;
+  readonly objects: ObjectTable;
+}
+
+/** SgeViews: the memory a list of data segments names, and its length in bytes. */
+export interface SgeViews {
+  readonly views: Buffer[];
+  readonly len: number;
+}
+
+/** `byte_count` of a data segment (bit 31 is the inline flag). */
+const BYTE_COUNT_MASK = 0x7fff_ffff;
+
+/**
+ * sgeViews: the data segments `from` .. `to` - 1 of a send WQE in `ring`
+ * (segment k at byte `at(k)`), checked for `right` through their lkeys for
+ * a queue of PD `pd`; the first KeyFault stops the walk.
+ */
+export function sgeViews(
+  host: KeyHost,
+  ring: Buffer,
+  at: (k: number) => number,
+  from: number,
+  to: number,
+  right: KeyRight,
+  pd: number,
+): SgeViews | KeyFault {
+  const out = { views: [] as Buffer[], len: 0 };
+  for (let k = from; k < to; k++) {
+    const fault = addSge(host, ring, at(k), right, pd, out);
+    if (fault) return fault;
+  }
+  return out;
+}
+
+/**
+ * recvWqeViews: the data segments of the receive WQE of `stride` bytes at
+ * byte `base` of `ring`, up to an INVALID_LKEY segment, checked for `lw`
+ * for a queue of PD `pd`. `skipEmpty`: a zero-length segment is passed
+ * over before its key is looked at (Ethernet RQs); otherwise its key is
+ * checked like any other (RC).
+ */
+export function recvWqeViews(
+  host: KeyHost,
+  ring: Buffer,
+  base: number,
+  stride: number,
+  pd: number,
+  skipEmpty: boolean,
+): SgeViews | KeyFault {
+  const out = { views: [] as Buffer[], len: 0 };
+  for (let at = base; at < base + stride; at += WQE_SEG_BYTES) {
+    if (WqeDataSeg.get(ring, 'lkey', at) === INVALID_LKEY) break;
+    if (skipEmpty && (WqeDataSeg.get(ring, 'byte_count', at) & BYTE_COUNT_MASK) === 0) continue;
+    const fault = addSge(host, ring, at, 'lw', pd, out);
+    if (fault) return fault;
+  }
+  return out;
+}
+
+/** addSge: check the data segment at byte `at` of `ring` and add its views to `out`. */
+function addSge(
+  host: KeyHost,
+  ring: Buffer,
+  at: number,
+  right: KeyRight,
+  pd: number,
+  out: { views: Buffer[]; len: number },
+): KeyFault | undefined {
+  const len = WqeDataSeg.get(ring, 'byte_count', at) & BYTE_COUNT_MASK;
+  const lkey = WqeDataSeg.get(ring, 'lkey', at);
+  const v = keyViews(
+    host.dma,
+    host.objects,
+    lkey,
+    WqeDataSeg.get64(ring, 'addr', at),
+    len,
+    right,
+    pd,
+  );
+  if (isKeyFault(v)) return v;
+  out.views.push(...v);
+  out.len += len;
+  return undefined;
 }
 
 /** gather: concatenate `views` (their bytes) into `out` from `at`; returns the new position. */

@@ -37,7 +37,7 @@ export class NicVport {
   /** accepts: whether a frame to `dst` is for this vport (own MAC, broadcast, multicast; no MAC set = all). */
   accepts(dst: Buffer): boolean {
     if ((dst[0]! & 1) === 1) return true;
-    if (this.mac.every((b) => b === 0)) return true;
+    if (isZeroMac(this.mac)) return true;
     return dst.equals(this.mac);
   }
 
@@ -48,6 +48,11 @@ export class NicVport {
     this.adminState = VportState.FOLLOW;
     this.counters.clear();
   }
+}
+
+/** isZeroMac: whether `mac` is all zero (no MAC set). */
+export function isZeroMac(mac: Buffer): boolean {
+  return mac.every((b) => b === 0);
 }
 
 /** frameClass: unicast, broadcast or multicast by destination MAC. */

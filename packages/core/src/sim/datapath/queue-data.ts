@@ -6,10 +6,21 @@
  *
  * Counters run free (never masked when stored); a ring index is
  * `counter & (entries - 1)`, a 16-bit wire counter `counter & 0xffff`.
+ * They live here only: a context keeps its counter fields (`hw_counter`,
+ * `producer_counter`, ...) at 0, in their place, and whoever shows a
+ * context fills them in from `counterFields`. A CQ's `consumer_counter`
+ * (the index of the last arm doorbell) is the exception: it is kept in the
+ * context alone.
  *
- * Owns: the types only.
+ * Owns: the types, how the counters show in a context, and how far a send
+ * WQE moves its queue's counter.
  */
+import { SEND_WQEBB_BYTES, WQE_SEG_BYTES } from '../../ifc/wqe.js';
+import type { FwObjectType } from '../register-host.js';
 import type { RingMemory } from './ring-memory.js';
+
+/** Segments per send WQE basic block. */
+const SEGS_PER_WQEBB = SEND_WQEBB_BYTES / WQE_SEG_BYTES;
 
 /** EqData: an event queue. */
 export interface EqData {
@@ -43,6 +54,8 @@ export interface SqData {
   readonly logSize: number;
   readonly cqn: number;
   readonly tisn: number;
+  /** The port frames leave through (the TIS's, fixed when the SQ is created). */
+  readonly port: number;
   readonly pd: number;
   /** WQEBBs consumed. */
   cc: number;
@@ -86,4 +99,42 @@ export interface QpData {
   /** Send WQEBBs and receive WQEs consumed. */
   sqCc: number;
   rqCc: number;
+}
+
+/** wqeBlocks: the WQEBBs a send WQE of `ds` segments moves its counter on (at least one). */
+export function wqeBlocks(ds: number): number {
+  return Math.max(1, Math.ceil(ds / SEGS_PER_WQEBB));
+}
+
+/** wqCounter: an SQ's or RQ's `hw_counter` (the low 32 bits of `cc`). */
+export function wqCounter(d: SqData | RqData): number {
+  return d.cc & 0xffff_ffff;
+}
+
+/**
+ * counterFields: the counter fields of an object's context, from its data;
+ * undefined for a type without counters (or an object without data).
+ */
+export function counterFields(
+  type: FwObjectType,
+  data: unknown,
+): Readonly<Record<string, number>> | undefined {
+  if (data === undefined) return undefined;
+  switch (type) {
+    case 'SQ':
+    case 'RQ':
+      return { hw_counter: wqCounter(data as SqData | RqData) };
+    case 'QP': {
+      const d = data as QpData;
+      return { hw_sq_wqebb_counter: d.sqCc & 0xffff, hw_rq_counter: d.rqCc & 0xffff_ffff };
+    }
+    case 'CQ':
+      return { producer_counter: (data as CqData).pi };
+    case 'EQ': {
+      const d = data as EqData;
+      return { producer_counter: d.pi, consumer_counter: d.ci };
+    }
+    default:
+      return undefined;
+  }
 }

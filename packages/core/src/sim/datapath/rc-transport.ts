@@ -31,20 +31,18 @@ import { QpState } from '../../ifc/qp.js';
 import {
   CqeOpcode,
   CqeSyndrome,
-  INVALID_LKEY,
+  SEND_WQEBB_BYTES,
   WQE_CTRL_CQ_UPDATE,
   WQE_SEG_BYTES,
   WqeCtrlSeg,
-  WqeDataSeg,
   WqeOpcode,
   WqeRaddrSeg,
 } from '../../ifc/wqe.js';
 import type { FwObject } from '../object-table.js';
 import type { Datapath } from './datapath.js';
-import { gather, isKeyFault, keyViews, scatterFrom } from './key-access.js';
-import type { QpData } from './queue-data.js';
-
-const WQEBB = 64;
+import { gather, isKeyFault, keyViews, recvWqeViews, scatterFrom, sgeViews } from './key-access.js';
+import { type QpData, wqeBlocks } from './queue-data.js';
+import { resolveRing } from './ring-memory.js';
 
 type Seg = (rel: number, k: number) => number;
 
@@ -68,22 +66,20 @@ export class RcTransport {
     }
     if (state !== QpState.RTS) return;
     const d = qp.data;
-    const { dma } = this.dp.host;
-    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
-    const dbr = dma.resolve(d.ring.dbr, 8);
-    if (!ring || !dbr) return;
-    const pc = dbr.readUInt32BE(4) & 0xffff;
-    const sqBytes = (1 << d.logSqSize) * WQEBB;
+    const mem = resolveRing(this.dp.host.dma, d.ring);
+    if (!mem) return;
+    const { ring } = mem;
+    const pc = mem.dbr.readUInt32BE(4) & 0xffff;
+    const sqBytes = (1 << d.logSqSize) * SEND_WQEBB_BYTES;
     const seg: Seg = (rel, k) => d.sqOffset + ((rel + k * WQE_SEG_BYTES) % sqBytes);
     while ((d.sqCc & 0xffff) !== pc) {
-      const rel = (d.sqCc & ((1 << d.logSqSize) - 1)) * WQEBB;
+      const rel = (d.sqCc & ((1 << d.logSqSize) - 1)) * SEND_WQEBB_BYTES;
       const at = d.sqOffset + rel;
       const opcode = WqeCtrlSeg.get(ring, 'opcode', at);
       const ds = WqeCtrlSeg.get(ring, 'ds', at);
       const wqeCounter = WqeCtrlSeg.get(ring, 'wqe_index', at);
       const signaled = (WqeCtrlSeg.get(ring, 'fm_ce_se', at) & WQE_CTRL_CQ_UPDATE) !== 0;
-      d.sqCc += Math.max(1, Math.ceil(ds / 4));
-      qp.context.hw_sq_wqebb_counter = d.sqCc & 0xffff;
+      d.sqCc += wqeBlocks(ds);
       const r = this.execute(qp, ring, rel, seg, opcode, ds);
       if (typeof r === 'object') {
         this.dp.cqes.complete(d.cqnSnd, {
@@ -112,13 +108,12 @@ export class RcTransport {
   /** flush: complete every posted, unexecuted WQE of `qp` with WR_FLUSH_ERR. */
   flush(qp: FwObject<QpData>): void {
     const d = qp.data;
-    const { dma } = this.dp.host;
-    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
-    const dbr = dma.resolve(d.ring.dbr, 8);
-    if (!ring || !dbr) return;
+    const mem = resolveRing(this.dp.host.dma, d.ring);
+    if (!mem) return;
+    const { ring, dbr } = mem;
     const sqPc = dbr.readUInt32BE(4) & 0xffff;
     while ((d.sqCc & 0xffff) !== sqPc) {
-      const at = d.sqOffset + (d.sqCc & ((1 << d.logSqSize) - 1)) * WQEBB;
+      const at = d.sqOffset + (d.sqCc & ((1 << d.logSqSize) - 1)) * SEND_WQEBB_BYTES;
       const ds = WqeCtrlSeg.get(ring, 'ds', at);
       this.dp.cqes.complete(d.cqnSnd, {
         opcode: CqeOpcode.REQ_ERR,
@@ -128,7 +123,7 @@ export class RcTransport {
         syndrome: CqeSyndrome.WR_FLUSH_ERR,
         wqeOpcode: WqeCtrlSeg.get(ring, 'opcode', at),
       });
-      d.sqCc += Math.max(1, Math.ceil(ds / 4));
+      d.sqCc += wqeBlocks(ds);
     }
     const rqPc = dbr.readUInt32BE(0) & 0xffff;
     while ((d.rqCc & 0xffff) !== rqPc) {
@@ -157,16 +152,16 @@ export class RcTransport {
       return opcode === WqeOpcode.NOP ? 0 : { syndrome: CqeSyndrome.LOCAL_QP_OP_ERR };
     }
     if (rdma && ds < 2) return { syndrome: CqeSyndrome.LOCAL_LENGTH_ERR };
-    const local = this.localViews(
-      qp,
+    const local = sgeViews(
+      this.dp.host,
       ring,
-      rel,
-      seg,
+      (k) => seg(rel, k),
       rdma ? 2 : 1,
       ds,
-      opcode === WqeOpcode.RDMA_READ,
+      opcode === WqeOpcode.RDMA_READ ? 'lw' : 'lr',
+      qp.data.pd,
     );
-    if ('syndrome' in local) return local;
+    if (isKeyFault(local)) return { syndrome: local.syndrome };
     const peer = this.reach(qp);
     if (!peer) return { syndrome: CqeSyndrome.TRANSPORT_RETRY_EXC_ERR };
     if (opcode === WqeOpcode.SEND) return this.send(peer, local.views, local.len);
@@ -193,37 +188,6 @@ export class RcTransport {
     return local.len;
   }
 
-  /** localViews: the requester's data segments from `first`, checked through their lkeys. */
-  private localViews(
-    qp: FwObject<QpData>,
-    ring: Buffer,
-    rel: number,
-    seg: Seg,
-    first: number,
-    ds: number,
-    writable: boolean,
-  ): { views: Buffer[]; len: number } | { syndrome: number } {
-    const views: Buffer[] = [];
-    let len = 0;
-    for (let k = first; k < ds; k++) {
-      const at = seg(rel, k);
-      const n = WqeDataSeg.get(ring, 'byte_count', at) & 0x7fff_ffff;
-      const v = keyViews(
-        this.dp.host.dma,
-        this.dp.host.objects,
-        WqeDataSeg.get(ring, 'lkey', at),
-        WqeDataSeg.get64(ring, 'addr', at),
-        n,
-        writable ? 'lw' : 'lr',
-        qp.data.pd,
-      );
-      if (isKeyFault(v)) return { syndrome: v.syndrome };
-      views.push(...v);
-      len += n;
-    }
-    return { views, len };
-  }
-
   /** reach: the responder, within retry_count + 1 attempts, or undefined. */
   private reach(qp: FwObject<QpData>): Peer | undefined {
     const port = this.dp.port(qp.data.port);
@@ -246,33 +210,16 @@ export class RcTransport {
   private send(peer: Peer, views: readonly Buffer[], len: number): number | { syndrome: number } {
     const r = peer.qp;
     const d = r.data;
-    const { dma, objects } = peer.dp.host;
-    const ring = dma.resolve(d.ring.addr, d.ring.bytes);
-    const dbr = dma.resolve(d.ring.dbr, 8);
-    if (!ring || !dbr || (d.rqCc & 0xffff) === (dbr.readUInt32BE(0) & 0xffff)) {
+    const mem = resolveRing(peer.dp.host.dma, d.ring);
+    if (!mem || (d.rqCc & 0xffff) === (mem.dbr.readUInt32BE(0) & 0xffff)) {
       return { syndrome: CqeSyndrome.RNR_RETRY_EXC_ERR };
     }
     const wqeCounter = d.rqCc & 0xffff;
     const base = (d.rqCc & ((1 << d.logRqSize) - 1)) * d.rqStride;
     d.rqCc++;
-    r.context.hw_rq_counter = d.rqCc & 0xffff_ffff;
-    const dst: Buffer[] = [];
-    let room = 0;
-    let fault: number | undefined;
-    for (let at = base; at < base + d.rqStride; at += WQE_SEG_BYTES) {
-      const lkey = WqeDataSeg.get(ring, 'lkey', at);
-      if (lkey === INVALID_LKEY) break;
-      const n = WqeDataSeg.get(ring, 'byte_count', at) & 0x7fff_ffff;
-      const v = keyViews(dma, objects, lkey, WqeDataSeg.get64(ring, 'addr', at), n, 'lw', d.pd);
-      if (isKeyFault(v)) {
-        fault = CqeSyndrome.LOCAL_PROT_ERR;
-        break;
-      }
-      dst.push(...v);
-      room += n;
-    }
-    if (fault === undefined && room < len) fault = CqeSyndrome.LOCAL_LENGTH_ERR;
-    if (fault !== undefined) {
+    const dst = recvWqeViews(peer.dp.host, mem.ring, base, d.rqStride, d.pd, false);
+    if (isKeyFault(dst) || dst.len < len) {
+      const fault = isKeyFault(dst) ? dst.syndrome : CqeSyndrome.LOCAL_LENGTH_ERR;
       peer.dp.cqes.complete(d.cqnRcv, {
         opcode: CqeOpcode.RESP_ERR,
         qpn: r.id,
@@ -290,11 +237,7 @@ export class RcTransport {
     }
     const buf = Buffer.allocUnsafe(len);
     gather(views, buf, 0);
-    let pos = 0;
-    for (const v of dst) {
-      if (pos >= len) break;
-      pos += buf.copy(v, 0, pos, Math.min(len, pos + v.length));
-    }
+    scatterFrom(dst.views, buf, 0);
     peer.dp.cqes.complete(d.cqnRcv, {
       opcode: CqeOpcode.RESP_SEND,
       qpn: r.id,

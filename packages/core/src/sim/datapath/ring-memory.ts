@@ -9,10 +9,11 @@
  * resolves to one view and the hot path never walks pages. The doorbell
  * record (8 bytes) may live anywhere mapped.
  *
- * Memory is resolved again at every use (a batch), so a ring unmapped
- * behind the device's back is noticed, never written.
+ * Memory is resolved again at every use (a batch, `resolveRing`), so a
+ * ring unmapped behind the device's back is noticed, never written.
  *
- * Owns: validation of ring descriptions. Never: object state.
+ * Owns: validation of ring descriptions, and resolving them. Never: object
+ * state.
  */
 import type { DmaSpace } from '../../dma.js';
 import { PAGE_SIZE } from '../../dma.js';
@@ -29,6 +30,19 @@ export interface RingMemory {
 
 /** DBR_BYTES: a doorbell record is two big-endian dwords. */
 export const DBR_BYTES = 8;
+
+/** RingViews: a ring's bytes and its doorbell record, as mapped now. */
+export interface RingViews {
+  readonly ring: Buffer;
+  readonly dbr: Buffer;
+}
+
+/** resolveRing: the ring and doorbell record `r` describes, or undefined when either is unmapped. */
+export function resolveRing(dma: DmaSpace, r: RingMemory): RingViews | undefined {
+  const ring = dma.resolve(r.addr, r.bytes);
+  const dbr = dma.resolve(r.dbr, DBR_BYTES);
+  return ring && dbr ? { ring, dbr } : undefined;
+}
 
 const notMapped = (msg: string) => new FwError(CmdStatus.BAD_PARAM, Syndrome.RING_NOT_MAPPED, msg);
 

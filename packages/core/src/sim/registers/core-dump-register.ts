@@ -61,7 +61,7 @@ import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';
 import { CrdumpImage } from './crdump-image.js';
 import { writeToMkey } from './mkey-writer.js';
-import type { RegisterHandler, RegisterRequest } from './register-handler.js';
+import { badField, type RegisterHandler, type RegisterRequest } from './register-handler.js';
 
 interface Capture {
   readonly generation: number;
@@ -69,8 +69,6 @@ interface Capture {
   /** The largest offset a cookie of this capture has named. */
   issued: number;
 }
-
-const badField = (what: string) => new FwError(CmdStatus.BAD_PARAM, Syndrome.REG_BAD_FIELD, what);
 
 /** CoreDumpRegister: the CORE_DUMP handler and its per-uid captures. */
 export class CoreDumpRegister implements RegisterHandler {

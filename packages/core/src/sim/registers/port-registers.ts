@@ -19,9 +19,7 @@ import type { SimPort } from '../datapath/sim-port.js';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';
-import type { RegisterHandler, RegisterRequest } from './register-handler.js';
-
-const badField = (msg: string) => new FwError(CmdStatus.BAD_PARAM, Syndrome.REG_BAD_FIELD, msg);
+import { badField, type RegisterHandler, type RegisterRequest } from './register-handler.js';
 
 function portOf(host: RegisterHost, n: number): SimPort {
   const p = host.port?.(n);

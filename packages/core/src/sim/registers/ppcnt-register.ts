@@ -22,11 +22,8 @@ import {
   PpcntReg,
   writeGroupCounters,
 } from '../../ifc/registers/ppcnt.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
-import { Syndrome } from '../syndromes.js';
-import type { RegisterHandler, RegisterRequest } from './register-handler.js';
+import { badField, type RegisterHandler, type RegisterRequest } from './register-handler.js';
 
 /** PPCNT_GROUPS: the counter groups this firmware answers, by `grp`. */
 export const PPCNT_GROUPS: ReadonlyMap<number, CounterGroupLayout> = PPCNT_GROUP_LAYOUTS;
@@ -46,21 +43,9 @@ export class PpcntRegister implements RegisterHandler {
   handle(req: RegisterRequest): void {
     const inn = PpcntReg.decode(req.data);
     const group = PPCNT_GROUPS.get(inn.grp);
-    if (!group) {
-      throw new FwError(
-        CmdStatus.BAD_PARAM,
-        Syndrome.REG_BAD_FIELD,
-        `PPCNT group 0x${inn.grp.toString(16)} is not supported`,
-      );
-    }
+    if (!group) throw badField(`PPCNT group 0x${inn.grp.toString(16)} is not supported`);
     const store = this.host.portCounters(inn.local_port);
-    if (!store) {
-      throw new FwError(
-        CmdStatus.BAD_PARAM,
-        Syndrome.REG_BAD_FIELD,
-        `local_port ${inn.local_port} does not exist`,
-      );
-    }
+    if (!store) throw badField(`local_port ${inn.local_port} does not exist`);
     PpcntReg.write(req.out, {
       swid: inn.swid,
       local_port: inn.local_port,

@@ -7,7 +7,15 @@
  * handler only sees requests that passed them, and fails the rest with
  * FwError. A handler validates a request completely before it changes any
  * state, so a rejected access never leaves a half-applied change behind.
+ * `badField` is the failure most of those checks share.
  */
+import { CmdStatus } from '../../ifc/status.js';
+import { FwError } from '../fw-error.js';
+import { Syndrome } from '../syndromes.js';
+
+/** badField: BAD_PARAM / REG_BAD_FIELD: a register field the handler refuses, and why. */
+export const badField = (what: string): FwError =>
+  new FwError(CmdStatus.BAD_PARAM, Syndrome.REG_BAD_FIELD, what);
 
 /** RegisterAccess: the direction of an ACCESS_REG (op_mod WRITE 0 / READ 1). */
 export type RegisterAccess = 'read' | 'write';

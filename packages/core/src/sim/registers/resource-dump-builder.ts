@@ -36,11 +36,9 @@ import {
   SegmentType,
   TerminateSegment,
 } from '../../ifc/registers/resource-dump.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { FwError } from '../fw-error.js';
 import type { FwObjectType, FwObjectView, RegisterHost } from '../register-host.js';
-import { Syndrome } from '../syndromes.js';
 import { rawFwVersion } from './fw-version.js';
+import { badField } from './register-handler.js';
 
 /** ResourceSegmentInfo: one resource segment type the firmware offers. */
 export interface ResourceSegmentInfo {
@@ -86,9 +84,7 @@ export function buildResourceDump(host: RegisterHost, req: RscDumpRequest): Buff
   } else {
     const seg = RESOURCE_SEGMENTS.find((s) => s.type === req.segmentType);
     if (!seg) {
-      throw new FwError(
-        CmdStatus.BAD_PARAM,
-        Syndrome.REG_BAD_FIELD,
+      throw badField(
         `segment_type 0x${req.segmentType.toString(16)} is not in the menu; read segment 0xffff`,
       );
     }

@@ -38,7 +38,7 @@ import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';
 import { writeToMkey } from './mkey-writer.js';
-import type { RegisterHandler, RegisterRequest } from './register-handler.js';
+import { badField, type RegisterHandler, type RegisterRequest } from './register-handler.js';
 import { buildResourceDump } from './resource-dump-builder.js';
 
 interface RscDump {
@@ -77,16 +77,10 @@ export class ResourceDumpRegister implements RegisterHandler {
   handle(req: RegisterRequest): void {
     const inn = ResourceDumpReg.decode(req.data);
     if (inn.vhca_id !== 0) {
-      throw new FwError(
-        CmdStatus.BAD_PARAM,
-        Syndrome.REG_BAD_FIELD,
-        `vhca_id ${inn.vhca_id}: only this function (0) can be dumped`,
-      );
+      throw badField(`vhca_id ${inn.vhca_id}: only this function (0) can be dumped`);
     }
     const inline = inn.inline_dump === 1;
-    if (!inline && inn.size === 0) {
-      throw new FwError(CmdStatus.BAD_PARAM, Syndrome.REG_BAD_FIELD, 'mkey dump needs size > 0');
-    }
+    if (!inline && inn.size === 0) throw badField('mkey dump needs size > 0');
 
     const starting = inn.more_dump === 0;
     let dump: RscDump;

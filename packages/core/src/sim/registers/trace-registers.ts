@@ -38,7 +38,7 @@ import { CmdStatus } from '../../ifc/status.js';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';
-import type { RegisterHandler, RegisterRequest } from './register-handler.js';
+import { badField, type RegisterHandler, type RegisterRequest } from './register-handler.js';
 import {
   LOG_MAX_TRACE_BUFFER,
   LOG_MIN_TRACE_BUFFER,
@@ -50,8 +50,6 @@ import {
 /** FIRST_STRING_TRACE / NUM_STRING_TRACE: event ids that carry strings (`mtrc_cap`). */
 export const FIRST_STRING_TRACE = 0x40;
 export const NUM_STRING_TRACE = 0x40;
-
-const badField = (what: string) => new FwError(CmdStatus.BAD_PARAM, Syndrome.REG_BAD_FIELD, what);
 
 function mustOwn(tracer: Tracer, uid: number, reg: string): void {
   if (tracer.owner() !== uid) {
