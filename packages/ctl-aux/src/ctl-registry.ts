@@ -6,24 +6,25 @@
  * never see each other's devices.
  *
  * `events` announces devices as they come and go (`added`, `removed`), for
- * a server's WatchDevices.
+ * a server's WatchDevices. The map, its events, names/get/add/remove come
+ * from core's DeviceRegistry.
  *
- * Owns: the name -> device map. Never: creates or destroys devices.
+ * Owns: listing devices and opening contexts by name. Never: creates or
+ * destroys devices.
  */
-import { AuxError, EventChannel, printable } from '@auxctl/core';
+import { DeviceRegistry, type RegistryEvent } from '@auxctl/core';
 import type { CtlCredentials } from './credentials.js';
 import type { CtlContext } from './ctl-context.js';
 import type { CtlDevice, CtlDeviceInfo } from './ctl-device.js';
 
 /** CtlRegistryEvent: a ctl device appeared or went away. */
-export type CtlRegistryEvent =
-  | { readonly type: 'added'; readonly device: string }
-  | { readonly type: 'removed'; readonly device: string };
+export type CtlRegistryEvent = RegistryEvent;
 
 /** CtlRegistry: see the module header. */
-export class CtlRegistry {
-  readonly events = new EventChannel<CtlRegistryEvent>();
-  private readonly devices = new Map<string, CtlDevice>();
+export class CtlRegistry extends DeviceRegistry<CtlDevice> {
+  constructor() {
+    super({ noun: 'ctl device', lookupHint: 'list() shows the registered ones' });
+  }
 
   /** list: every registered device, in registration order. */
   list(): CtlDeviceInfo[] {
@@ -34,44 +35,10 @@ export class CtlRegistry {
     return out;
   }
 
-  /** names: the registered device names. */
-  names(): string[] {
-    return [...this.devices.keys()];
-  }
-
-  /** get: the device called `name`, if registered. */
-  get(name: string): CtlDevice | undefined {
-    return this.devices.get(name);
-  }
-
   /** open: a context on device `name` (ENODEV when there is none); see CtlDevice.open. */
   open(name: string, credentials: CtlCredentials): Promise<CtlContext> {
-    const dev = this.devices.get(name);
-    if (!dev) {
-      return Promise.reject(
-        new AuxError(
-          'ENODEV',
-          `no ctl device ${printable(name)}; list() shows the registered ones`,
-        ),
-      );
-    }
+    const dev = this.get(name);
+    if (!dev) return Promise.reject(this.notFound(name));
     return dev.open(credentials);
-  }
-
-  /** add: register `dev` (the driver's probe); EEXIST when the name is taken. */
-  add(dev: CtlDevice): void {
-    if (this.devices.has(dev.name)) {
-      throw new AuxError('EEXIST', `ctl device ${dev.name} is already registered`);
-    }
-    this.devices.set(dev.name, dev);
-    this.events.publish({ type: 'added', device: dev.name });
-  }
-
-  /** remove: unregister `dev` (the driver's remove); false when it was not registered. */
-  remove(dev: CtlDevice): boolean {
-    if (this.devices.get(dev.name) !== dev) return false;
-    this.devices.delete(dev.name);
-    this.events.publish({ type: 'removed', device: dev.name });
-    return true;
   }
 }

@@ -1,19 +1,17 @@
 /**
- * MAC addresses as a netdev handles them: parsing and printing the
- * `aa:bb:cc:dd:ee:ff` form, the checks `ip link set address` applies, and
- * the address a function gets when firmware has none (like
- * eth_hw_addr_random, but derived from the function's identity so the same
- * function always gets the same address).
+ * MAC addresses as a netdev handles them: parsing the `aa:bb:cc:dd:ee:ff`
+ * form (printing it is core's formatHwAddr, re-exported as formatMac), the
+ * checks `ip link set address` applies, and the address a function gets
+ * when firmware has none (like eth_hw_addr_random, but derived from the
+ * function's identity so the same function always gets the same address).
  *
  * Owns: address arithmetic. Never: programs a device.
  */
 import { createHash } from 'node:crypto';
 import { AuxError, type DeviceIdentity, printable } from '@auxctl/core';
 
-/** formatMac: `aa:bb:cc:dd:ee:ff`. */
-export function formatMac(mac: Buffer): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
+/** formatMac: `aa:bb:cc:dd:ee:ff` (core's formatHwAddr). */
+export { formatHwAddr as formatMac } from '@auxctl/core';
 
 /** parseMac: a 6-byte Buffer from `aa:bb:cc:dd:ee:ff` (or `-` separators); EINVAL otherwise. */
 export function parseMac(text: unknown): Buffer {

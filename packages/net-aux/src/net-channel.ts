@@ -16,8 +16,6 @@
  *      steering stops before the RQ goes), then the buffers unmapped. A
  *      command that fails (device in error, handle revoked) is logged and
  *      its memory released anyway: the channel never leaks a mapping.
- *      `release()` does the same without commands, for a device that was
- *      reset (its objects died with it).
  *
  * COMPLETIONS
  * TX: each CQE frees the ring through its WQE and counts the frame
@@ -97,15 +95,6 @@ export class NetChannel {
     return ch;
   }
 
-  /** sqn / rqn: the queue numbers (tests and logs). */
-  get sqn(): number | undefined {
-    return this.sq?.sqn;
-  }
-
-  get rqn(): number | undefined {
-    return this.rq?.rqn;
-  }
-
   /** txRoom: free TX ring entries. */
   get txRoom(): number {
     return this.sq?.wq.room ?? 0;
@@ -134,12 +123,6 @@ export class NetChannel {
         u.release();
       }
     }
-  }
-
-  /** release: forget every object without commands (device reset) and unmap the memory. */
-  release(): void {
-    this.closed = true;
-    for (const u of this.undo.splice(0).reverse()) u.release();
   }
 
   private async build(): Promise<void> {

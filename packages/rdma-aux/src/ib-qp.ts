@@ -13,8 +13,9 @@
  * written into the ring and the doorbell rung once per call; a batch that
  * does not fit is refused whole (ENOMEM, as mlx5_ib). Sends need RTS (or
  * ERR, where the device flushes them); receives any state but RESET. The
- * driver keeps each WQE's wrId (and opcode) by ring slot, so a CQE's
- * `wqe_counter` finds them again; an unsignaled send's slot is freed by
+ * driver keeps each send's checked work request (for its wrId and opcode)
+ * and each receive's wrId by ring slot, so a CQE's `wqe_counter` finds
+ * them again; an unsignaled send's slot is freed by
  * the next signaled completion after it.
  *
  * Owns: the QP object, its ring and the wrId tables. Never: its PD and CQs
@@ -94,7 +95,7 @@ export function sendBlocks(sges: number): number {
 export class IbQp extends VerbsBase implements CompletionSink {
   readonly kind = 'QP';
   private known: IbQpState = 'RESET';
-  private readonly sendWr: ({ wrId: WrId; opcode: SendOpcode } | undefined)[];
+  private readonly sendWr: (CheckedSendWr | undefined)[];
   private readonly recvWr: WrId[];
 
   private constructor(
@@ -213,7 +214,7 @@ export class IbQp extends VerbsBase implements CompletionSink {
     }
     list.forEach((w, i) => {
       const index = this.qp.postSend(wqes[i]!);
-      this.sendWr[index & (this.sendWr.length - 1)] = { wrId: w.wrId, opcode: w.opcode };
+      this.sendWr[index & (this.sendWr.length - 1)] = w;
     });
     this.qp.sq.doorbell();
   }

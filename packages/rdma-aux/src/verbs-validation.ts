@@ -99,13 +99,35 @@ function bad(what: string): AuxError {
   return new AuxError('EINVAL', what);
 }
 
-function record(v: unknown, what: string, keys: readonly string[]): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw bad(`${what} must be an object`);
+/** The fields each checked object may have. */
+const ACCESS_KEYS: readonly string[] = ['localWrite', 'remoteRead', 'remoteWrite'];
+const CAP_KEYS: readonly string[] = ['maxSendWr', 'maxRecvWr', 'maxSendSge', 'maxRecvSge'];
+const SGE_KEYS: readonly string[] = ['addr', 'length', 'lkey'];
+const SEND_WR_KEYS: readonly string[] = ['wrId', 'opcode', 'sge', 'remoteAddr', 'rkey', 'signaled'];
+const RECV_WR_KEYS: readonly string[] = ['wrId', 'sge'];
+const INIT_KEYS: readonly string[] = ['state', 'port', 'access'];
+const INIT_ACCESS_KEYS: readonly string[] = ['remoteRead', 'remoteWrite'];
+const RTR_KEYS: readonly string[] = ['state', 'remoteQpn', 'port', 'mtu', 'recvPsn'];
+const RTS_KEYS: readonly string[] = ['state', 'retryCount', 'rnrRetry', 'sendPsn'];
+const STATE_KEYS: readonly string[] = ['state'];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** strayKey: a field of `v` not in `keys`, or undefined when there is none. */
+function strayKey(v: object, keys: readonly string[]): string | undefined {
   for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) throw bad(`${what}: unknown field ${k} (allowed: ${keys.join(', ')})`);
+    if (!keys.includes(k)) return k;
   }
-  return v as Record<string, unknown>;
+  return undefined;
+}
+
+function record(v: unknown, what: string, keys: readonly string[]): Record<string, unknown> {
+  if (!isObject(v)) throw bad(`${what} must be an object`);
+  const k = strayKey(v, keys);
+  if (k !== undefined) throw bad(`${what}: unknown field ${k} (allowed: ${keys.join(', ')})`);
+  return v;
 }
 
 function flag(v: unknown, what: string): boolean {
@@ -114,23 +136,28 @@ function flag(v: unknown, what: string): boolean {
   return v;
 }
 
+function isInt(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
 function int(v: unknown, what: string, min: number, max: number, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw bad(`${what} must be an integer ${min}..${max}`);
-  }
+  if (!isInt(v, min, max)) throw bad(`${what} must be an integer ${min}..${max}`);
   return v;
 }
 
+function isU64(v: unknown): v is bigint {
+  return typeof v === 'bigint' && v >= 0n && v < 1n << 64n;
+}
+
 function u64(v: unknown, what: string): bigint {
-  if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n)
-    throw bad(`${what} must be a bigint 0..2^64-1`);
+  if (!isU64(v)) throw bad(`${what} must be a bigint 0..2^64-1`);
   return v;
 }
 
 /** checkAccess: normalised MR access flags; remote write needs local write, as in verbs. */
 export function checkAccess(a: unknown): Required<IbAccess> {
-  const r = record(a ?? {}, 'access', ['localWrite', 'remoteRead', 'remoteWrite']);
+  const r = record(a ?? {}, 'access', ACCESS_KEYS);
   const out = {
     localWrite: flag(r.localWrite, 'access.localWrite'),
     remoteRead: flag(r.remoteRead, 'access.remoteRead'),
@@ -154,7 +181,7 @@ export type CheckedCap = Required<QpCap>;
 
 /** checkQpCap: normalised QP capabilities. */
 export function checkQpCap(c: unknown): CheckedCap {
-  const r = record(c, 'cap', ['maxSendWr', 'maxRecvWr', 'maxSendSge', 'maxRecvSge']);
+  const r = record(c, 'cap', CAP_KEYS);
   return {
     maxSendWr: int(r.maxSendWr, 'cap.maxSendWr', 1, MAX_WR),
     maxRecvWr: int(r.maxRecvWr, 'cap.maxRecvWr', 1, MAX_WR),
@@ -170,17 +197,33 @@ function wrId(v: unknown): WrId {
   throw bad('wrId must be a non-negative safe integer or a bigint below 2^64');
 }
 
+/**
+ * checkSge: entry `i` of a work request's SGE list. The fast path checks
+ * without building field paths; only when something is wrong are the checks
+ * redone with the paths, which throws the first failure's message.
+ */
+function checkSge(s: unknown, what: string, i: number): IbSge {
+  if (isObject(s) && strayKey(s, SGE_KEYS) === undefined) {
+    const { addr, length, lkey } = s;
+    if (isU64(addr) && isInt(length, 0, MAX_MSG) && isInt(lkey, 0, 0xffff_ffff)) {
+      return { addr, length, lkey };
+    }
+  }
+  const at = `${what}.sge[${i}]`;
+  const r = record(s, at, SGE_KEYS);
+  return {
+    addr: u64(r.addr, `${at}.addr`),
+    length: int(r.length, `${at}.length`, 0, MAX_MSG),
+    lkey: int(r.lkey, `${at}.lkey`, 0, 0xffff_ffff),
+  };
+}
+
 function sgList(v: unknown, max: number, what: string): IbSge[] {
   if (!Array.isArray(v)) throw bad(`${what}.sge must be an array of { addr, length, lkey }`);
   if (v.length > max) throw bad(`${what}.sge has ${v.length} entries; the QP takes at most ${max}`);
   let total = 0;
   const out = v.map((s: unknown, i) => {
-    const r = record(s, `${what}.sge[${i}]`, ['addr', 'length', 'lkey']);
-    const sge = {
-      addr: u64(r.addr, `${what}.sge[${i}].addr`),
-      length: int(r.length, `${what}.sge[${i}].length`, 0, MAX_MSG),
-      lkey: int(r.lkey, `${what}.sge[${i}].lkey`, 0, 0xffff_ffff),
-    };
+    const sge = checkSge(s, what, i);
     total += sge.length;
     return sge;
   });
@@ -201,7 +244,7 @@ export interface CheckedSendWr {
 
 /** checkSendWr: a normalised send work request for a QP taking `maxSge` SGEs. */
 export function checkSendWr(w: unknown, maxSge: number): CheckedSendWr {
-  const r = record(w, 'send wr', ['wrId', 'opcode', 'sge', 'remoteAddr', 'rkey', 'signaled']);
+  const r = record(w, 'send wr', SEND_WR_KEYS);
   const opcode = r.opcode;
   if (opcode !== 'SEND' && opcode !== 'RDMA_WRITE' && opcode !== 'RDMA_READ') {
     throw bad('send wr.opcode must be SEND, RDMA_WRITE or RDMA_READ');
@@ -219,7 +262,7 @@ export function checkSendWr(w: unknown, maxSge: number): CheckedSendWr {
 
 /** checkRecvWr: a normalised receive work request for a QP taking `maxSge` SGEs. */
 export function checkRecvWr(w: unknown, maxSge: number): { wrId: WrId; sge: readonly IbSge[] } {
-  const r = record(w, 'recv wr', ['wrId', 'sge']);
+  const r = record(w, 'recv wr', RECV_WR_KEYS);
   return { wrId: wrId(r.wrId), sge: sgList(r.sge, maxSge, 'recv wr') };
 }
 
@@ -236,8 +279,8 @@ export function checkQpAttr(a: unknown): CheckedQpAttr {
   const state = (a as { state?: unknown } | null)?.state;
   switch (state) {
     case 'INIT': {
-      const r = record(a, 'INIT attr', ['state', 'port', 'access']);
-      const acc = record(r.access ?? {}, 'INIT attr.access', ['remoteRead', 'remoteWrite']);
+      const r = record(a, 'INIT attr', INIT_KEYS);
+      const acc = record(r.access ?? {}, 'INIT attr.access', INIT_ACCESS_KEYS);
       return {
         state,
         port: int(r.port, 'INIT attr.port', 1, 255, 1),
@@ -246,7 +289,7 @@ export function checkQpAttr(a: unknown): CheckedQpAttr {
       };
     }
     case 'RTR': {
-      const r = record(a, 'RTR attr', ['state', 'remoteQpn', 'port', 'mtu', 'recvPsn']);
+      const r = record(a, 'RTR attr', RTR_KEYS);
       const mtu = r.mtu === undefined ? 5 : MTU_ENUM[r.mtu as number];
       if (mtu === undefined) throw bad('RTR attr.mtu must be 256, 512, 1024, 2048 or 4096');
       return {
@@ -258,7 +301,7 @@ export function checkQpAttr(a: unknown): CheckedQpAttr {
       };
     }
     case 'RTS': {
-      const r = record(a, 'RTS attr', ['state', 'retryCount', 'rnrRetry', 'sendPsn']);
+      const r = record(a, 'RTS attr', RTS_KEYS);
       return {
         state,
         retryCount: int(r.retryCount, 'RTS attr.retryCount', 0, 7, 7),
@@ -268,7 +311,7 @@ export function checkQpAttr(a: unknown): CheckedQpAttr {
     }
     case 'ERR':
     case 'RESET':
-      record(a, `${state} attr`, ['state']);
+      record(a, `${state} attr`, STATE_KEYS);
       return { state };
     default:
       throw bad('attr.state must be INIT, RTR, RTS, ERR or RESET');

@@ -27,6 +27,11 @@ export {
 } from './auxiliary-driver.js';
 export type { AuxDeviceInfo, AuxDriverInfo } from './bus-info.js';
 export {
+  DeviceRegistry,
+  type DeviceRegistryMessages,
+  type RegistryEvent,
+} from './device-registry.js';
+export {
   AUX_DRIVER_EXPORT,
   type AuxDriverResolver,
   type ModuleImporter,
