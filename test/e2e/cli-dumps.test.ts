@@ -3,9 +3,15 @@ import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { auxctlMain, ExitCode } from '@auxctl/client';
+import { ExitCode } from '@auxctl/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MemoryIo, memoryIo, type RunningServer, startAuxctld } from './cli-fixtures.js';
+import {
+  type MemoryIo,
+  memoryIo,
+  type RunningServer,
+  runCli,
+  startAuxctld,
+} from './cli-fixtures.js';
 
 // The dump commands of auxctl against a real auxctld (mutual TLS, its
 // simulated devices): files, hashes, resume and register decoding are
@@ -38,11 +44,6 @@ describe('auxctl dump and register commands against a real auxctld', () => {
   let dir: string;
   let dev: string;
 
-  async function run(argv: string[], io: MemoryIo = memoryIo({ AUXCTL_STATE_DIR: s.stateDir })) {
-    const code = await auxctlMain(['--host', s.address, ...argv], io);
-    return { code, out: io.out, err: io.err };
-  }
-
   /** storedDump: the bytes and SHA-256 the server's dump store holds for `dumpId`. */
   async function storedDump(dumpId: string): Promise<{ data: Buffer; sha256: string }> {
     const store = (s.servers[0] as (typeof s.servers)[0]).dumps.store;
@@ -54,7 +55,7 @@ describe('auxctl dump and register commands against a real auxctld', () => {
   beforeAll(async () => {
     s = await startAuxctld();
     dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-dumps-'));
-    const r = await run(['devices', '--json']);
+    const r = await runCli(s, ['devices', '--json']);
     dev = (JSON.parse(r.out) as { devices: { name: string }[] }).devices[0]?.name as string;
   });
   afterAll(async () => {
@@ -64,7 +65,7 @@ describe('auxctl dump and register commands against a real auxctld', () => {
 
   it('coredump -o FILE: the file hashes to the trailer and to the dump the server keeps', async () => {
     const file = join(dir, 'core.bin');
-    const r = await run(['--json', 'coredump', dev, '-o', file]);
+    const r = await runCli(s, ['--json', 'coredump', dev, '-o', file]);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as { sha256: string; header: { dumpId: string; size: string } };
     const data = await readFile(file);
@@ -91,7 +92,7 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     io.stderr = (t) => {
       io.err += t;
     };
-    const cut = await run(['coredump', dev, '-o', file], io);
+    const cut = await runCli(s, ['coredump', dev, '-o', file], io);
     expect(cut.code).toBe(ExitCode.REMOTE);
     expect(cut.err).toMatch(/--resume/);
     expect(await exists(file)).toBe(false);
@@ -104,7 +105,7 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(sidecar.size);
 
-    const resumed = await run(['--json', 'coredump', dev, '-o', file, '--resume']);
+    const resumed = await runCli(s, ['--json', 'coredump', dev, '-o', file, '--resume']);
     expect(resumed.code).toBe(ExitCode.OK);
     const doc = JSON.parse(resumed.out) as { sha256: string; resumedFrom: number };
     expect(doc.resumedFrom).toBe(kept);
@@ -117,34 +118,34 @@ describe('auxctl dump and register commands against a real auxctld', () => {
   });
 
   it('reg --id PPCNT --json returns the IEEE 802.3 counters as decimal strings', async () => {
-    const r = await run(['--json', 'reg', dev, '--id', 'PPCNT', '--port', '1']);
+    const r = await runCli(s, ['--json', 'reg', dev, '--id', 'PPCNT', '--port', '1']);
     expect(r.code).toBe(ExitCode.OK);
     const counters = JSON.parse(r.out) as Record<string, string>;
     expect(Object.keys(counters)).toHaveLength(19);
     expect(Object.keys(counters)[0]).toBe('a_frames_transmitted_ok');
     expect(counters).toHaveProperty('a_pause_mac_ctrl_frames_transmitted');
     for (const v of Object.values(counters)) expect(v).toMatch(/^\d+$/);
-    const text = await run(['reg', dev, '--id', 'ppcnt', '--group', 'rfc_2863']);
+    const text = await runCli(s, ['reg', dev, '--id', 'ppcnt', '--group', 'rfc_2863']);
     expect(text.code).toBe(ExitCode.OK);
     expect(text.out).toMatch(/^if_in_octets\s+\d+$/m);
   });
 
   it('reg with an unknown register id is a usage error and sends nothing', async () => {
-    const r = await run(['reg', dev, '--id', 'PMAOS']);
+    const r = await runCli(s, ['reg', dev, '--id', 'PMAOS']);
     expect(r.code).toBe(ExitCode.USAGE);
     expect(r.err).toMatch(/unknown register/);
   });
 
   it('rscdump -o FILE saves the menu; the summary lists its segments', async () => {
     const file = join(dir, 'menu.bin');
-    const r = await run(['--json', 'rscdump', dev, '-o', file]);
+    const r = await runCli(s, ['--json', 'rscdump', dev, '-o', file]);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as { sha256: string; header: { dumpId: string } };
     const data = await readFile(file);
     expect(sha256(data)).toBe(doc.sha256);
     expect((await storedDump(doc.header.dumpId)).sha256).toBe(doc.sha256);
 
-    const summary = await run(['--json', 'rscdump', dev]);
+    const summary = await runCli(s, ['--json', 'rscdump', dev]);
     expect(summary.code).toBe(ExitCode.OK);
     const menu = JSON.parse(summary.out) as {
       menu: { segmentName: string; segmentType: number }[];
@@ -152,41 +153,51 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     expect(menu.menu).toContainEqual(
       expect.objectContaining({ segmentName: 'FULL_QPC', segmentType: 0x1000 }),
     );
-    const qpc = await run(['rscdump', dev, '--segment', 'FULL_QPC']);
+    const qpc = await runCli(s, ['rscdump', dev, '--segment', 'FULL_QPC']);
     expect(qpc.code).toBe(ExitCode.OK);
     expect(qpc.out).toMatch(/^TYPE\s+SEGMENTS$/m);
   });
 
   it('diagcnt lists the counter ids of the debug capability', async () => {
-    const r = await run(['--json', 'diagcnt', dev]);
+    const r = await runCli(s, ['--json', 'diagcnt', dev]);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as { counters: { counterId: number; sync: boolean }[] };
     const ids = doc.counters.map((c) => c.counterId);
     expect(ids).toContain(0x0401);
     expect(new Set(ids).size).toBe(ids.length);
-    const text = await run(['diagcnt', dev]);
+    const text = await runCli(s, ['diagcnt', dev]);
     expect(text.out).toMatch(/^0x0401\b/m);
   });
 
   it('diagcnt --set / --query / --disable drive the sampler; refusals name the status and the fix', async () => {
     // The second device: a debug write taints it, and the other tests use the first.
-    const devs = JSON.parse((await run(['devices', '--json'])).out) as {
+    const devs = JSON.parse((await runCli(s, ['devices', '--json'])).out) as {
       devices: { name: string; taintReasons?: string[] }[];
     };
     const d = devs.devices[1]?.name as string;
     expect(devs.devices[1]?.taintReasons ?? []).toEqual([]);
 
-    const off = await run(['diagcnt', d, '--query']);
+    const off = await runCli(s, ['diagcnt', d, '--query']);
     expect(off.code).toBe(ExitCode.REMOTE);
     expect(off.err).toMatch(/sampling is off.*--set/);
 
-    const unknown = await run(['diagcnt', d, '--set', '0x7777']);
+    const unknown = await runCli(s, ['diagcnt', d, '--set', '0x7777']);
     expect(unknown.code).toBe(ExitCode.REMOTE);
     expect(unknown.err).toMatch(/SET_DIAGNOSTIC_PARAMS failed: status BAD_PARAM/);
-    expect((await run(['diagcnt', d, '--set', '0x401', '--query'])).code).toBe(ExitCode.USAGE);
-    expect((await run(['diagcnt', d, '--set', '0x401,0x401'])).code).toBe(ExitCode.USAGE);
+    expect((await runCli(s, ['diagcnt', d, '--set', '0x401', '--query'])).code).toBe(
+      ExitCode.USAGE,
+    );
+    expect((await runCli(s, ['diagcnt', d, '--set', '0x401,0x401'])).code).toBe(ExitCode.USAGE);
 
-    const set = await run(['--json', 'diagcnt', d, '--set', '0x401,0x406', '--log-samples', '2']);
+    const set = await runCli(s, [
+      '--json',
+      'diagcnt',
+      d,
+      '--set',
+      '0x401,0x406',
+      '--log-samples',
+      '2',
+    ]);
     expect(set.code).toBe(ExitCode.OK);
     expect(JSON.parse(set.out)).toMatchObject({
       enabled: true,
@@ -194,7 +205,7 @@ describe('auxctl dump and register commands against a real auxctld', () => {
       counterIds: [0x401, 0x406],
       logNumOfSamples: 2,
     });
-    const tainted = JSON.parse((await run(['devices', d, '--json'])).out);
+    const tainted = JSON.parse((await runCli(s, ['devices', d, '--json'])).out);
     expect(tainted.devices[0].taintReasons.length).toBeGreaterThan(0);
 
     type Doc = {
@@ -202,7 +213,7 @@ describe('auxctl dump and register commands against a real auxctld', () => {
       samples: { sampleId: number; counterId: number; value: string }[];
     };
     const read = async (): Promise<Doc> => {
-      const r = await run(['--json', 'diagcnt', d, '--query']);
+      const r = await runCli(s, ['--json', 'diagcnt', d, '--query']);
       expect(r.code, r.err).toBe(ExitCode.OK);
       return JSON.parse(r.out) as Doc;
     };
@@ -219,32 +230,32 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     const ids = third.samples.filter((x) => x.counterId === 0x401).map((x) => x.sampleId);
     expect(ids).toEqual([ids[0], (ids[0] as number) + 1, (ids[0] as number) + 2]);
 
-    const text = await run(['diagcnt', d, '--query', '--index', '1', '--samples', '2']);
+    const text = await runCli(s, ['diagcnt', d, '--query', '--index', '1', '--samples', '2']);
     expect(text.code).toBe(ExitCode.OK);
     expect(text.out).toMatch(/^SAMPLE\s+COUNTER\s+TIMESTAMP\s+VALUE$/m);
     expect(text.out).toMatch(/^\d+\s+0x0406\s+\d+\s+\d+$/m);
-    const outside = await run(['diagcnt', d, '--query', '--index', '3', '--samples', '2']);
+    const outside = await runCli(s, ['diagcnt', d, '--query', '--index', '3', '--samples', '2']);
     expect(outside.code).toBe(ExitCode.REMOTE);
     expect(outside.err).toMatch(/buffer holds 4 samples/);
-    const past = await run(['diagcnt', d, '--query', '--index', '4']);
+    const past = await runCli(s, ['diagcnt', d, '--query', '--index', '4']);
     expect(past.code).toBe(ExitCode.USAGE);
     expect(past.err).toMatch(/past the 4-sample buffer/);
 
-    expect((await run(['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
-    expect((await run(['diagcnt', d, '--query'])).code).toBe(ExitCode.REMOTE);
+    expect((await runCli(s, ['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
+    expect((await runCli(s, ['diagcnt', d, '--query'])).code).toBe(ExitCode.REMOTE);
   });
 
   it('diagcnt --set all samples every offered counter periodically (single mode)', async () => {
-    const devs = JSON.parse((await run(['devices', '--json'])).out) as {
+    const devs = JSON.parse((await runCli(s, ['devices', '--json'])).out) as {
       devices: { name: string }[];
     };
     const d = devs.devices[1]?.name as string;
-    const offered = JSON.parse((await run(['--json', 'diagcnt', d])).out) as {
+    const offered = JSON.parse((await runCli(s, ['--json', 'diagcnt', d])).out) as {
       counters: { counterId: number }[];
       limits: { logMaxSamples: number; logMinSamplePeriod: number };
     };
     expect(offered.limits.logMaxSamples).toBeGreaterThan(0);
-    const set = await run([
+    const set = await runCli(s, [
       '--json',
       'diagcnt',
       d,
@@ -261,12 +272,12 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     let doc: { samples: { counterId: number }[] } = { samples: [] };
     for (let i = 0; i < 50 && doc.samples.length < 2 * offered.counters.length; i++) {
       await new Promise((r) => setTimeout(r, 20));
-      doc = JSON.parse((await run(['--json', 'diagcnt', d, '--query'])).out);
+      doc = JSON.parse((await runCli(s, ['--json', 'diagcnt', d, '--query'])).out);
     }
     expect(doc.samples).toHaveLength(2 * offered.counters.length);
     expect(new Set(doc.samples.map((x) => x.counterId))).toEqual(
       new Set(offered.counters.map((c) => c.counterId)),
     );
-    expect((await run(['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
+    expect((await runCli(s, ['diagcnt', d, '--disable'])).code).toBe(ExitCode.OK);
   });
 });

@@ -1,14 +1,14 @@
 /**
  * CliFixtures: what the `auxctl` end-to-end tests share — a real
  * AuxctlServer (mutual TLS, 127.0.0.1:0, its own temp state directory and
- * optional policy), an in-memory CliIo, and the argv that points the CLI
- * at a server through its client.json. Each fixture's close() removes
+ * optional policy), an in-memory CliIo, and `runCli`, which runs the CLI
+ * in-process against such a server through its client.json. Each fixture's close() removes
  * everything it created.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '@auxctl/client';
+import { auxctlMain, type CliIo } from '@auxctl/client';
 import { AuxctlServer, type PolicyDocument } from '@auxctl/server';
 
 /** RunningServer: started auxctld instance(s) sharing one state directory, and how to stop them. */
@@ -89,4 +89,24 @@ export function memoryIo(
     ...(signal && { signal }),
   };
   return io;
+}
+
+/** CliRun: how one in-process `auxctl` invocation ended. */
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * runCli: `auxctl --host <s> ...argv` in-process, with the certificates
+ * from the server's client.json; `io` defaults to a fresh memory io.
+ */
+export async function runCli(
+  s: RunningServer,
+  argv: string[],
+  io: MemoryIo = memoryIo({ AUXCTL_STATE_DIR: s.stateDir }),
+): Promise<CliRun> {
+  const code = await auxctlMain(['--host', s.address, ...argv], io);
+  return { code, out: io.out, err: io.err };
 }

@@ -1,7 +1,7 @@
-import { auxctlMain, ExitCode } from '@auxctl/client';
+import { ExitCode } from '@auxctl/client';
 import type { PolicyDocument } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryIo, type RunningServer, startAuxctld } from './cli-fixtures.js';
+import { type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 
 // Sub-functions end to end: `auxctl sf` against auxctld's PortFunctionService
 // (policy allow and deny), the SF's own device in `devices --tree`, and a
@@ -11,12 +11,6 @@ const ADMIN = 'spiffe://auxctl/admin';
 const PF0 = '0000:08:00.0';
 const PF1 = '0000:09:00.0';
 const NOP_INBOX = '080d0000000000000000000000000000';
-
-async function run(s: RunningServer, argv: string[]) {
-  const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir });
-  const code = await auxctlMain(['--host', s.address, ...argv], io);
-  return { code, out: io.out, err: io.err };
-}
 
 interface WirePort {
   index: number;
@@ -46,17 +40,17 @@ describe('auxctl sf against auxctld', () => {
   it('adds, configures and activates an SF whose own device serves ctl; then deletes it', async () => {
     const pf = s.servers[0]?.fleet.core(PF0);
     if (!pf) throw new Error('no PF');
-    const added = await run(s, ['sf', 'add', PF0, '--sfnum', '88', '--json']);
+    const added = await runCli(s, ['sf', 'add', PF0, '--sfnum', '88', '--json']);
     expect(added.code).toBe(ExitCode.OK);
     const port = JSON.parse(added.out) as WirePort;
     expect(port).toMatchObject({ sfnum: 88, state: 'PORT_FUNCTION_STATE_INACTIVE' });
     const index = String(port.index);
 
-    const dup = await run(s, ['sf', 'add', PF0, '--sfnum', '88']);
+    const dup = await runCli(s, ['sf', 'add', PF0, '--sfnum', '88']);
     expect(dup.code).toBe(ExitCode.REMOTE);
     expect(dup.err).toMatch(/ALREADY_EXISTS/);
 
-    const set = await run(s, [
+    const set = await runCli(s, [
       'sf',
       'set',
       PF0,
@@ -70,7 +64,7 @@ describe('auxctl sf against auxctld', () => {
     expect(set.code).toBe(ExitCode.OK);
     expect(JSON.parse(set.out)).toMatchObject({ hwAddr: '02:00:00:00:00:58', roce: true });
 
-    const act = await run(s, ['sf', 'activate', PF0, index, '--json']);
+    const act = await runCli(s, ['sf', 'activate', PF0, index, '--json']);
     expect(act.code).toBe(ExitCode.OK);
     const attached = JSON.parse(act.out) as WirePort;
     expect(attached.state).toBe('PORT_FUNCTION_STATE_ATTACHED');
@@ -78,12 +72,12 @@ describe('auxctl sf against auxctld', () => {
     expect(sfDev).toMatch(/^mlx5_core\.sf\.\d+$/);
 
     // A busy port cannot be reconfigured.
-    const busy = await run(s, ['sf', 'set', PF0, index, '--roce', 'off']);
+    const busy = await runCli(s, ['sf', 'set', PF0, index, '--roce', 'off']);
     expect(busy.code).not.toBe(ExitCode.OK);
     expect(busy.err).toMatch(/RESOURCE_EXHAUSTED/);
 
     // The SF is a device of its own: in the tree under its PF, its aux devices bound.
-    const tree = await run(s, ['devices', '--tree']);
+    const tree = await runCli(s, ['devices', '--tree']);
     expect(tree.code).toBe(ExitCode.OK);
     const lines = tree.out.split('\n');
     const at = lines.findIndex((l) => l.includes(`sfnum 88) attached`));
@@ -93,14 +87,14 @@ describe('auxctl sf against auxctld', () => {
     expect(below).toMatch(/mlx5_core\.eth\.\d+ = mlx5e/);
     expect(below).toMatch(/mlx5_core\.rdma\.\d+ = mlx5_ib\.rdma/);
     expect(below).toMatch(/mlx5_core\.ctl\.\d+ = mlx5_fwctl/);
-    const json = JSON.parse((await run(s, ['devices', '--json'])).out) as {
+    const json = JSON.parse((await runCli(s, ['devices', '--json'])).out) as {
       devices: { name: string; parent?: string; portFunctions?: WirePort[] }[];
     };
     expect(json.devices.find((d) => d.name === sfDev)?.parent).toBe(PF0);
     expect(json.devices.find((d) => d.name === PF0)?.portFunctions?.[0]?.device).toBe(sfDev);
 
     // ctl on the SF's device, with no SF-specific code anywhere on the path.
-    const rpc = await run(s, [
+    const rpc = await runCli(s, [
       'rpc',
       sfDev,
       '--scope',
@@ -114,19 +108,19 @@ describe('auxctl sf against auxctld', () => {
     expect(rpc.code).toBe(ExitCode.OK);
     expect(JSON.parse(rpc.out)).toMatchObject({ status: 0 });
 
-    const list = JSON.parse((await run(s, ['sf', 'list', PF0, '--json'])).out) as {
+    const list = JSON.parse((await runCli(s, ['sf', 'list', PF0, '--json'])).out) as {
       portFunctions: WirePort[];
     };
     expect(list.portFunctions.map((p) => p.sfnum)).toEqual([88]);
 
-    const del = await run(s, ['sf', 'delete', PF0, index]);
+    const del = await runCli(s, ['sf', 'delete', PF0, index]);
     expect(del.code).toBe(ExitCode.OK);
     expect(pf.portFunctions.size).toBe(0);
-    const after = JSON.parse((await run(s, ['devices', '--json'])).out) as {
+    const after = JSON.parse((await runCli(s, ['devices', '--json'])).out) as {
       devices: { name: string }[];
     };
     expect(after.devices.map((d) => d.name)).toEqual([PF0, PF1]);
-    const gone = await run(s, [
+    const gone = await runCli(s, [
       'rpc',
       sfDev,
       '--scope',
@@ -145,7 +139,7 @@ describe('auxctl sf against auxctld', () => {
       ['sf', 'list', PF1],
       ['sf', 'activate', PF1, '0'],
     ]) {
-      const r = await run(s, argv);
+      const r = await runCli(s, argv);
       expect(r.code).toBe(ExitCode.PERMISSION);
       expect(r.err).toMatch(/PERMISSION_DENIED/);
     }
@@ -153,9 +147,9 @@ describe('auxctl sf against auxctld', () => {
   });
 
   it('sf arguments are checked before anything is sent (1)', async () => {
-    expect((await run(s, ['sf', 'set', PF0, '0', '--hw-addr', '01:00:00:00:00:01'])).code).toBe(
+    expect((await runCli(s, ['sf', 'set', PF0, '0', '--hw-addr', '01:00:00:00:00:01'])).code).toBe(
       ExitCode.USAGE,
     );
-    expect((await run(s, ['sf', 'add', PF0])).code).toBe(ExitCode.USAGE);
+    expect((await runCli(s, ['sf', 'add', PF0])).code).toBe(ExitCode.USAGE);
   });
 });

@@ -1,17 +1,10 @@
 import { auxctlMain, ExitCode } from '@auxctl/client';
 import type { PolicyDocument } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryIo, type RunningServer, startAuxctld } from './cli-fixtures.js';
+import { memoryIo, type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 
 const ADMIN = 'spiffe://auxctl/admin';
 const NOP_INBOX = '080d0000000000000000000000000000';
-
-/** run: auxctl in-process against `s`, with the certificates from its client.json. */
-async function run(s: RunningServer, argv: string[]) {
-  const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir });
-  const code = await auxctlMain(['--host', s.address, ...argv], io);
-  return { code, out: io.out, err: io.err };
-}
 
 describe('auxctl against a real auxctld over mutual TLS', () => {
   let s: RunningServer;
@@ -25,7 +18,7 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
   });
 
   it('devices --json lists the devices; the table shows state, fw and bound aux drivers', async () => {
-    const r = await run(s, ['devices', '--json']);
+    const r = await runCli(s, ['devices', '--json']);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as {
       devices: { name: string; state: string; auxDevices: { name: string; driver?: string }[] }[];
@@ -33,7 +26,7 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
     expect(doc.devices.length).toBe(2);
     expect(doc.devices.every((d) => d.state === 'DEVICE_STATE_UP')).toBe(true);
     dev = doc.devices[0]?.name as string;
-    const table = await run(s, ['devices']);
+    const table = await runCli(s, ['devices']);
     expect(table.code).toBe(ExitCode.OK);
     const lines = table.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DEVICE\s+STATE\s+FW\s+AUX DEVICES\s+TAINT$/);
@@ -44,39 +37,41 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
   });
 
   it('health DEV reads the reporters; an unknown device is not found (4)', async () => {
-    const r = await run(s, ['health', dev, '--json']);
+    const r = await runCli(s, ['health', dev, '--json']);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as { device: string; reporters: unknown[] };
     expect(doc.device).toBe(dev);
     expect(doc.reporters.length).toBeGreaterThan(0);
-    const text = await run(s, ['health', dev]);
+    const text = await runCli(s, ['health', dev]);
     expect(text.out).toMatch(/reporter fw: healthy/);
-    const missing = await run(s, ['health', '0000:ff:00.0']);
+    const missing = await runCli(s, ['health', '0000:ff:00.0']);
     expect(missing.code).toBe(ExitCode.NOT_FOUND);
     expect(missing.err).toMatch(/NOT_FOUND/);
   });
 
   it('info DEV opens a session and prints its context', async () => {
-    const r = await run(s, ['info', dev, '--json']);
+    const r = await runCli(s, ['info', dev, '--json']);
     expect(r.code).toBe(ExitCode.OK);
     const info = JSON.parse(r.out) as { device: string; uid: number; maxInFlight: number };
     expect(info.device).toBe(dev);
     expect(info.uid).toBeGreaterThan(0);
     expect(info.maxInFlight).toBe(16);
-    const text = await run(s, ['info', dev]);
+    const text = await runCli(s, ['info', dev]);
     expect(text.out).toMatch(/\nuid\s+[1-9]\d*\n/); // each session is a new context (new uid)
     expect(text.out).toMatch(/taint\s+-/);
   });
 
   it('cap decodes the general capability, current and max', async () => {
-    const cur = await run(s, ['cap', dev, '--json']);
+    const cur = await runCli(s, ['cap', dev, '--json']);
     expect(cur.code).toBe(ExitCode.OK);
     const c = JSON.parse(cur.out) as {
       capType: string;
       mode: string;
       fields: Record<string, number>;
     };
-    const max = JSON.parse((await run(s, ['cap', dev, '--mode', 'max', '--json'])).out) as typeof c;
+    const max = JSON.parse(
+      (await runCli(s, ['cap', dev, '--mode', 'max', '--json'])).out,
+    ) as typeof c;
     expect(c.capType).toBe('general');
     expect(max.mode).toBe('max');
     // Values of the simulated ConnectX-6 Dx-like PF; current never exceeds max.
@@ -85,24 +80,24 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
     expect(max.fields.device_frequency_mhz).toBe(156);
     expect(c.fields.num_ports).toBe(1);
     expect(c.fields.log_pg_sz).toBe(12);
-    const raw = JSON.parse((await run(s, ['cap', dev, '--id', 'debug', '--raw', '--json'])).out);
+    const raw = JSON.parse((await runCli(s, ['cap', dev, '--id', 'debug', '--raw', '--json'])).out);
     expect(raw.raw).toMatch(/^[0-9a-f]{8192}$/);
   });
 
   it('rpc runs a raw NOP and prints status, syndrome and outbox', async () => {
     const args = ['rpc', dev, '--scope', 'debug_read_only', '--in', NOP_INBOX, '--out-len', '16'];
-    const r = await run(s, [...args, '--json']);
+    const r = await runCli(s, [...args, '--json']);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as { status: number; statusName: string; outbox: string };
     expect(doc).toMatchObject({ status: 0, statusName: 'OK', syndrome: 0 });
     expect(doc.outbox).toMatch(/^[0-9a-f]{32}$/);
-    const text = await run(s, args);
+    const text = await runCli(s, args);
     expect(text.out).toMatch(/^status OK \(0x0\) syndrome 0x00000000\n00000 {2}/);
   });
 
   it('an opcode above the session scope is refused as permission denied (3)', async () => {
     // NOP is DEBUG_READ_ONLY; at CONFIGURATION the device refuses it (EPERM).
-    const r = await run(s, [
+    const r = await runCli(s, [
       'rpc',
       dev,
       '--scope',
@@ -116,8 +111,9 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
   });
 
   it('an rpc at DEBUG_WRITE taints the device, and `devices` shows it on that device only', async () => {
-    const other = JSON.parse((await run(s, ['devices', '--json'])).out).devices[1].name as string;
-    const r = await run(s, [
+    const other = JSON.parse((await runCli(s, ['devices', '--json'])).out).devices[1]
+      .name as string;
+    const r = await runCli(s, [
       'rpc',
       dev,
       '--scope',
@@ -128,11 +124,11 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
       '16',
     ]);
     expect(r.code).toBe(ExitCode.OK);
-    const rows = (await run(s, ['devices'])).out.trimEnd().split('\n');
+    const rows = (await runCli(s, ['devices'])).out.trimEnd().split('\n');
     const row = (name: string) => rows.find((l) => l.startsWith(name)) ?? '';
     expect(row(dev)).toMatch(/debug.?write/i);
     expect(row(other)).toMatch(/\s-$/);
-    const doc = JSON.parse((await run(s, ['devices', dev, '--json'])).out);
+    const doc = JSON.parse((await runCli(s, ['devices', dev, '--json'])).out);
     expect(doc.devices[0].taintReasons.length).toBeGreaterThan(0);
   });
 
@@ -141,7 +137,7 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
     const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir }, stop.signal, (out) => {
       if (out.split('\n').length > 2) stop.abort();
     });
-    const code = await auxctlMain(['--host', s.address, '--json', 'watch', '--snapshot'], io);
+    const { code } = await runCli(s, ['--json', 'watch', '--snapshot'], io);
     expect(code).toBe(ExitCode.OK);
     const events = io.out
       .trimEnd()
@@ -168,11 +164,11 @@ describe('auxctl with a policy that denies', () => {
   });
 
   it('CtlService calls exit 3; DeviceService calls still work', async () => {
-    const devices = await run(s, ['devices', '--json']);
+    const devices = await runCli(s, ['devices', '--json']);
     expect(devices.code).toBe(ExitCode.OK);
     const dev = (JSON.parse(devices.out) as { devices: { name: string }[] }).devices[0]
       ?.name as string;
-    const rpc = await run(s, [
+    const rpc = await runCli(s, [
       'rpc',
       dev,
       '--scope',
@@ -184,8 +180,8 @@ describe('auxctl with a policy that denies', () => {
     ]);
     expect(rpc.code).toBe(ExitCode.PERMISSION);
     expect(rpc.err).toMatch(/PERMISSION_DENIED/);
-    expect((await run(s, ['info', dev])).code).toBe(ExitCode.PERMISSION);
-    expect((await run(s, ['cap', dev])).code).toBe(ExitCode.PERMISSION);
+    expect((await runCli(s, ['info', dev])).code).toBe(ExitCode.PERMISSION);
+    expect((await runCli(s, ['cap', dev])).code).toBe(ExitCode.PERMISSION);
   });
 });
 

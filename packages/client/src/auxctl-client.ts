@@ -137,6 +137,22 @@ export class AuxctlClient {
     });
   }
 
+  /** #portFunction: a PortFunctionService call that answers one port; a server that sent none is INTERNAL. */
+  async #portFunction(
+    what: string,
+    start: (
+      md: Metadata,
+      opts: Partial<CallOptions>,
+      cb: Callback<{ portFunction?: PortFunction }>,
+    ) => ClientUnaryCall,
+  ): Promise<PortFunction> {
+    const res = await this.#unary(what, start);
+    if (res.portFunction === undefined) {
+      throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
+    }
+    return res.portFunction;
+  }
+
   /** listDevices: every device the caller may see, or only the named ones (NOT_FOUND for an unknown name). */
   async listDevices(names: readonly string[] = []): Promise<Device[]> {
     const res = await this.#unary<ListDevicesResponse>('ListDevices', (md, o, cb) =>
@@ -156,38 +172,34 @@ export class AuxctlClient {
   }
 
   /** sfAdd: add an inactive sub-function port to a PF device. */
-  async sfAdd(device: string, pfnum: number, sfnum: number): Promise<PortFunction> {
-    const res = await this.#unary<{ portFunction?: PortFunction }>('Add', (md, o, cb) =>
+  sfAdd(device: string, pfnum: number, sfnum: number): Promise<PortFunction> {
+    return this.#portFunction('Add', (md, o, cb) =>
       this.portFunctions.add({ device, pfnum, sfnum }, md, o, cb),
     );
-    return portFunctionOf(res, 'Add');
   }
 
   /** sfSet: configure an inactive port (unset fields keep their value). */
-  async sfSet(
+  sfSet(
     device: string,
     index: number,
     set: { hwAddr?: string; roce?: boolean; maxUctx?: number },
   ): Promise<PortFunction> {
-    const res = await this.#unary<{ portFunction?: PortFunction }>('Set', (md, o, cb) =>
+    return this.#portFunction('Set', (md, o, cb) =>
       this.portFunctions.set({ device, index, ...set }, md, o, cb),
     );
-    return portFunctionOf(res, 'Set');
   }
 
   /** sfActivate / sfDeactivate: bring a port's function and device up, or down. */
-  async sfActivate(device: string, index: number): Promise<PortFunction> {
-    const res = await this.#unary<{ portFunction?: PortFunction }>('Activate', (md, o, cb) =>
+  sfActivate(device: string, index: number): Promise<PortFunction> {
+    return this.#portFunction('Activate', (md, o, cb) =>
       this.portFunctions.activate({ device, index }, md, o, cb),
     );
-    return portFunctionOf(res, 'Activate');
   }
 
-  async sfDeactivate(device: string, index: number): Promise<PortFunction> {
-    const res = await this.#unary<{ portFunction?: PortFunction }>('Deactivate', (md, o, cb) =>
+  sfDeactivate(device: string, index: number): Promise<PortFunction> {
+    return this.#portFunction('Deactivate', (md, o, cb) =>
       this.portFunctions.deactivate({ device, index }, md, o, cb),
     );
-    return portFunctionOf(res, 'Deactivate');
   }
 
   /** sfDelete: remove a port (deactivated first when needed). */
@@ -261,12 +273,4 @@ export class AuxctlClient {
     this.portFunctions.close();
     this.#channel.close();
   }
-}
-
-/** portFunctionOf: the port of a PortFunctionService answer; a server that sent none is INTERNAL. */
-function portFunctionOf(res: { portFunction?: PortFunction }, what: string): PortFunction {
-  if (res.portFunction === undefined) {
-    throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
-  }
-  return res.portFunction;
 }

@@ -35,6 +35,7 @@ import {
   BearerVerifier,
   DEFAULT_ADMIN_PRINCIPAL,
   ensureState,
+  formatListenAddress,
   optionalClientCertServerCredentials,
   parseListenAddress,
   type StateReport,
@@ -290,7 +291,7 @@ export class AuxctlServer {
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const address = formatListenAddress(host, port);
     if (o.metricsListen !== undefined) {
       this.metricsHttp = await serveMetrics(o.metricsListen, this.metrics.registry, this.log);
       this.log.info({ address: this.metricsHttp.address }, 'serving metrics');

@@ -4,8 +4,10 @@
  *
  * Each parser takes the raw string and returns a typed value or throws
  * commander's InvalidArgumentError, whose message says what is accepted (so
- * a bad argument is a usage error, exit 1, before anything is sent). It must
- * never accept a value the server would have to refuse for its shape.
+ * a bad argument is a usage error, exit 1, before anything is sent);
+ * `parseUintText`, the number reader the parsers share, returns NaN instead
+ * so each caller words its own error. It must never accept a value the
+ * server would have to refuse for its shape.
  */
 import { DumpMode, RpcScope } from '@auxctl/proto';
 import { InvalidArgumentError } from 'commander';
@@ -69,10 +71,19 @@ export function parseScope(text: string): RpcScope {
   return scope;
 }
 
+/**
+ * parseUintText: the unsigned integer `text` spells in decimal or `0x` hex
+ * (surrounding space ignored), or NaN when it spells none; callers check
+ * the range and word their own error.
+ */
+export function parseUintText(text: string): number {
+  const t = text.trim();
+  return /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+}
+
 /** parseIntInRange: a decimal (or 0x hex) integer in [min, max]. */
 export function parseIntInRange(text: string, min: number, max: number): number {
-  const t = text.trim();
-  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = parseUintText(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
   }

@@ -22,31 +22,30 @@ import {
   CMD_HDR_BYTES,
   Opcode,
   type PrmField,
+  prmField,
   readField,
   writeField,
 } from './prm-fields.js';
 
-const f = (name: string, bitOffset: number, bits: number): PrmField => ({ name, bitOffset, bits });
-
 /** NUM_OF_DIAGNOSTIC_COUNTERS: the general-capability field with the list's length. */
-export const NUM_OF_DIAGNOSTIC_COUNTERS = f('num_of_diagnostic_counters', 0x280, 16);
+export const NUM_OF_DIAGNOSTIC_COUNTERS = prmField('num_of_diagnostic_counters', 0x280, 16);
 
 /** DEBUG_CAP_HEAD_BYTES: the debug capability's fixed head (0x200 bits); the list follows. */
 export const DEBUG_CAP_HEAD_BYTES = 0x200 / 8;
 
 /** DiagnosticCntr: `diagnostic_cntr_layout` (one 4-byte entry). */
 export const DiagnosticCntr = {
-  sync: f('sync', 0x0, 1),
-  counter_id: f('counter_id', 0x10, 16),
+  sync: prmField('sync', 0x0, 1),
+  counter_id: prmField('counter_id', 0x10, 16),
 } as const;
 const ENTRY_BYTES = 4;
 
 /** DebugCapLimits: the sampler's limits in the debug capability's head. */
 export const DebugCapLimits = {
-  log_max_samples: f('log_max_samples', 0x18, 8),
-  single: f('single', 0x20, 1),
-  repetitive: f('repetitive', 0x21, 1),
-  log_min_sample_period: f('log_min_sample_period', 0x38, 8),
+  log_max_samples: prmField('log_max_samples', 0x18, 8),
+  single: prmField('single', 0x20, 1),
+  repetitive: prmField('repetitive', 0x21, 1),
+  log_min_sample_period: prmField('log_min_sample_period', 0x38, 8),
 } as const;
 
 /** DiagLimits: what the sampler supports. */
@@ -114,27 +113,27 @@ export const MAX_DIAG_SAMPLE_ENTRIES = 65_535;
 
 /** DiagParamsContext: `diagnostic_params_context`, offsets from its start. */
 export const DiagParamsContext = {
-  num_of_counters: f('num_of_counters', 0x0, 16),
-  log_num_of_samples: f('log_num_of_samples', 0x18, 8),
-  single: f('single', 0x20, 1),
-  repetitive: f('repetitive', 0x21, 1),
-  sync: f('sync', 0x22, 1),
-  clear: f('clear', 0x23, 1),
-  on_demand: f('on_demand', 0x24, 1),
-  enable: f('enable', 0x25, 1),
-  log_sample_period: f('log_sample_period', 0x38, 8),
+  num_of_counters: prmField('num_of_counters', 0x0, 16),
+  log_num_of_samples: prmField('log_num_of_samples', 0x18, 8),
+  single: prmField('single', 0x20, 1),
+  repetitive: prmField('repetitive', 0x21, 1),
+  sync: prmField('sync', 0x22, 1),
+  clear: prmField('clear', 0x23, 1),
+  on_demand: prmField('on_demand', 0x24, 1),
+  enable: prmField('enable', 0x25, 1),
+  log_sample_period: prmField('log_sample_period', 0x38, 8),
 } as const;
-const COUNTER_ID = f('counter_id', 0x10, 16);
+const COUNTER_ID = prmField('counter_id', 0x10, 16);
 const QueryDiagCntrsIn = {
-  num_of_samples: f('num_of_samples', 0x40, 16),
-  sample_index: f('sample_index', 0x50, 16),
+  num_of_samples: prmField('num_of_samples', 0x40, 16),
+  sample_index: prmField('sample_index', 0x50, 16),
 } as const;
 const DiagCntrStruct = {
-  counter_id: f('counter_id', 0x0, 16),
-  sample_id: f('sample_id', 0x10, 16),
-  time_stamp: f('time_stamp_31_0', 0x20, 32),
-  value_h: f('counter_value_h', 0x40, 32),
-  value_l: f('counter_value_l', 0x60, 32),
+  counter_id: prmField('counter_id', 0x0, 16),
+  sample_id: prmField('sample_id', 0x10, 16),
+  time_stamp: prmField('time_stamp_31_0', 0x20, 32),
+  value_h: prmField('counter_value_h', 0x40, 32),
+  value_l: prmField('counter_value_l', 0x60, 32),
 } as const;
 
 /** DiagMode: `single` fills the buffer once, `repetitive` keeps the newest, `on_demand` samples at each query. */

@@ -39,6 +39,7 @@ import {
 import { CliError, ExitCode } from './exit-codes.js';
 import { execChecked } from './fw-exec.js';
 import { CAP_TYPES } from './hca-cap-fields.js';
+import { hex16 } from './prm-fields.js';
 import { formatTable } from './text-table.js';
 
 const HINT = 'the device may lack the debug capability';
@@ -73,11 +74,9 @@ async function offered(client: AuxctlClient, device: string): Promise<Offered> {
   };
 }
 
-const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
-
 async function list(client: AuxctlClient, device: string) {
   const { counters, limits } = await offered(client, device);
-  const lines = counters.map((c) => `${hex4(c.counterId)}${c.sync ? '  sync' : ''}`);
+  const lines = counters.map((c) => `${hex16(c.counterId)}${c.sync ? '  sync' : ''}`);
   const head =
     `device ${device}: ${counters.length} diagnostic counters; ` +
     `up to 2^${limits.logMaxSamples} samples, period >= 2^${limits.logMinSamplePeriod} clocks`;
@@ -162,7 +161,7 @@ async function query(client: AuxctlClient, device: string, o: DiagcntOptions) {
   }
   const rows = samples.map((s) => [
     String(s.sampleId),
-    hex4(s.counterId),
+    hex16(s.counterId),
     String(s.timeStamp),
     s.value,
   ]);

@@ -10,7 +10,15 @@
  * must never grow into a full capability decoder (core owns that).
  */
 import { InvalidArgumentError } from 'commander';
-import { buildInbox, CMD_HDR_BYTES, Opcode, type PrmField, readField } from './prm-fields.js';
+import { parseUintText } from './cli-args.js';
+import {
+  buildInbox,
+  CMD_HDR_BYTES,
+  Opcode,
+  type PrmField,
+  prmField,
+  readField,
+} from './prm-fields.js';
 
 /** CAP_TYPES: `--id` names -> cap_type. */
 export const CAP_TYPES: ReadonlyMap<string, number> = new Map([
@@ -30,7 +38,7 @@ export function parseCapId(text: string): number {
   const t = text.trim().toLowerCase();
   const named = CAP_TYPES.get(t);
   if (named !== undefined) return named;
-  const n = /^0x[0-9a-f]+$/.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = parseUintText(t);
   if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fff) {
     throw new InvalidArgumentError(
       `expected ${[...CAP_TYPES.keys()].join(', ')} or a cap_type number`,
@@ -51,28 +59,26 @@ export function queryHcaCapInbox(capType: number, mode: 'cur' | 'max'): Buffer {
   return buildInbox(Opcode.QUERY_HCA_CAP, (capType << 1) | (mode === 'cur' ? 1 : 0));
 }
 
-const f = (name: string, bitOffset: number, bits: number): PrmField => ({ name, bitOffset, bits });
-
 /** GENERAL_CAP_FIELDS: the general capabilities `cap` prints, in PRM order. */
 export const GENERAL_CAP_FIELDS: readonly PrmField[] = [
-  f('vhca_id', 0x30, 16),
-  f('log_max_qp', 0x9b, 5),
-  f('log_max_cq', 0xdb, 5),
-  f('log_max_mkey', 0xea, 6),
-  f('log_max_eq', 0xfc, 4),
-  f('debug', 0x183, 1),
-  f('port_type', 0x1b6, 2),
-  f('num_ports', 0x1b8, 8),
-  f('log_max_msg', 0x1c3, 5),
-  f('eth_net_offloads', 0x21c, 1),
-  f('roce', 0x21d, 1),
-  f('log_pg_sz', 0x258, 8),
-  f('log_max_pd', 0x32b, 5),
-  f('log_max_uctx', 0x463, 5),
-  f('log_max_umem', 0x46b, 5),
-  f('max_num_eqs', 0x470, 16),
-  f('device_frequency_mhz', 0x4c0, 32),
-  f('uctx_cap', 0x6a0, 32),
+  prmField('vhca_id', 0x30, 16),
+  prmField('log_max_qp', 0x9b, 5),
+  prmField('log_max_cq', 0xdb, 5),
+  prmField('log_max_mkey', 0xea, 6),
+  prmField('log_max_eq', 0xfc, 4),
+  prmField('debug', 0x183, 1),
+  prmField('port_type', 0x1b6, 2),
+  prmField('num_ports', 0x1b8, 8),
+  prmField('log_max_msg', 0x1c3, 5),
+  prmField('eth_net_offloads', 0x21c, 1),
+  prmField('roce', 0x21d, 1),
+  prmField('log_pg_sz', 0x258, 8),
+  prmField('log_max_pd', 0x32b, 5),
+  prmField('log_max_uctx', 0x463, 5),
+  prmField('log_max_umem', 0x46b, 5),
+  prmField('max_num_eqs', 0x470, 16),
+  prmField('device_frequency_mhz', 0x4c0, 32),
+  prmField('uctx_cap', 0x6a0, 32),
 ];
 
 /** decodeGeneralCaps: field name -> value from the capability bytes (outbox without its header). */

@@ -10,7 +10,8 @@
  * Any failed host makes the exit code PARTIAL.
  *
  * Owns connecting (settings from flags > env > client.json; a failure to
- * connect is CONNECTION) and closing each client. It must never let one
+ * connect is CONNECTION), closing each client, and the usage error of a
+ * one-host command given --hosts (`requireOneHost`). It must never let one
  * host's failure stop the others, nor open more than `concurrency` clients.
  */
 import { readFile } from 'node:fs/promises';
@@ -91,8 +92,15 @@ export async function fanOutHosts(g: GlobalOptions): Promise<string[] | undefine
   return unique;
 }
 
+/** requireOneHost: a usage error when `command`, which runs on one host, is given --hosts/--hosts-file. */
+export function requireOneHost(g: GlobalOptions, command: string): void {
+  if (g.hosts !== undefined || g.hostsFile !== undefined) {
+    throw usageError(`${command} runs on one host; drop --hosts/--hosts-file`);
+  }
+}
+
 /** connect: a client for `host` (or the default address); any failure is CONNECTION. */
-async function connect(io: CliIo, g: GlobalOptions, host?: string): Promise<AuxctlClient> {
+export async function connect(io: CliIo, g: GlobalOptions, host?: string): Promise<AuxctlClient> {
   try {
     return await AuxctlClient.connect(connectionOptionsOf(g, host), {}, io.env);
   } catch (e) {

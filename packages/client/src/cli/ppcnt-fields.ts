@@ -12,17 +12,16 @@
  * never write a register: reads only (op_mod 1).
  */
 import { InvalidArgumentError } from 'commander';
-import { buildInbox, CMD_HDR_BYTES, type PrmField, readField, writeField } from './prm-fields.js';
-
-const f = (name: string, bitOffset: number, bits: number): PrmField => ({ name, bitOffset, bits });
+import { parseUintText } from './cli-args.js';
+import { buildInbox, CMD_HDR_BYTES, prmField, readField, writeField } from './prm-fields.js';
 
 /** ACCESS_REG: opcode and read op_mod (MLX5_CMD_OP_ACCESS_REG, MLX5_ACCESS_REGISTER_IN_OP_MOD_READ). */
 export const ACCESS_REG = { opcode: 0x805, opModRead: 1 } as const;
 
 /** AccessRegIn: the register-specific fields of `access_register_in`. */
 export const AccessRegIn = {
-  register_id: f('register_id', 0x50, 16),
-  argument: f('argument', 0x60, 32),
+  register_id: prmField('register_id', 0x50, 16),
+  argument: prmField('argument', 0x60, 32),
 } as const;
 
 /** REGISTERS: `--id` names -> register_id (MLX5_REG_*); only PPCNT is decoded. */
@@ -30,12 +29,12 @@ export const REGISTERS: ReadonlyMap<string, number> = new Map([['PPCNT', 0x5008]
 
 /** PpcntReg: the head of `ppcnt_reg` (bit offsets within the register data). */
 export const PpcntReg = {
-  swid: f('swid', 0x0, 8),
-  local_port: f('local_port', 0x8, 8),
-  pnat: f('pnat', 0x10, 2),
-  grp: f('grp', 0x1a, 6),
-  clr: f('clr', 0x20, 1),
-  prio_tc: f('prio_tc', 0x3d, 3),
+  swid: prmField('swid', 0x0, 8),
+  local_port: prmField('local_port', 0x8, 8),
+  pnat: prmField('pnat', 0x10, 2),
+  grp: prmField('grp', 0x1a, 6),
+  clr: prmField('clr', 0x20, 1),
+  prio_tc: prmField('prio_tc', 0x3d, 3),
 } as const;
 
 /** PPCNT_COUNTER_SET_BYTE / PPCNT_REG_BYTES: where counter_set starts, and the register's size. */
@@ -109,7 +108,7 @@ export function parseRegisterId(text: string): number {
   const t = text.trim();
   const named = REGISTERS.get(t.toUpperCase());
   if (named !== undefined) return named;
-  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = parseUintText(t);
   if ([...REGISTERS.values()].includes(n)) return n;
   throw new InvalidArgumentError(`unknown register; known: ${[...REGISTERS.keys()].join(', ')}`);
 }
@@ -119,7 +118,7 @@ export function parsePpcntGroup(text: string): number {
   const t = text.trim().toLowerCase();
   const named = PPCNT_GROUPS.get(t);
   if (named !== undefined) return named;
-  const n = /^0x[0-9a-f]+$/.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = parseUintText(t);
   if (Number.isInteger(n) && n >= 0 && n <= 0x3f) return n;
   throw new InvalidArgumentError(`expected ${[...PPCNT_GROUPS.keys()].join(', ')} or 0..63`);
 }

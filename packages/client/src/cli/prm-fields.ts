@@ -41,24 +41,23 @@ export function writeField(buf: Buffer, field: PrmField, value: number): void {
   buf.writeUInt32BE((cleared | ((value & mask) << shift)) >>> 0, byte);
 }
 
-const field = (name: string, bitOffset: number, bits: number): PrmField => ({
-  name,
-  bitOffset,
-  bits,
-});
+/** prmField: the row of one field (`bitOffset` from the MSB of byte 0, as the PRM counts). */
+export function prmField(name: string, bitOffset: number, bits: number): PrmField {
+  return { name, bitOffset, bits };
+}
 
 /** CMD_HDR_BYTES: inbox and outbox headers are 16 bytes. */
 export const CMD_HDR_BYTES = 16;
 
 /** CmdIn / CmdOut: the header fields of every inbox and outbox. */
 export const CmdIn = {
-  opcode: field('opcode', 0x0, 16),
-  uid: field('uid', 0x10, 16),
-  op_mod: field('op_mod', 0x30, 16),
+  opcode: prmField('opcode', 0x0, 16),
+  uid: prmField('uid', 0x10, 16),
+  op_mod: prmField('op_mod', 0x30, 16),
 } as const;
 export const CmdOut = {
-  status: field('status', 0x0, 8),
-  syndrome: field('syndrome', 0x20, 32),
+  status: prmField('status', 0x0, 8),
+  syndrome: prmField('syndrome', 0x20, 32),
 } as const;
 
 /** Opcode: the opcodes the CLI builds itself (mlx5_ifc.h MLX5_CMD_OP_*). */
@@ -115,6 +114,11 @@ export function outboxStatus(outbox: Buffer): OutboxStatus {
     statusName: CMD_STATUS_NAMES.get(status) ?? `UNKNOWN_0x${status.toString(16)}`,
     syndrome: readField(outbox, CmdOut.syndrome),
   };
+}
+
+/** hex16: `0x` and 4 hex digits (a 16-bit id or type). */
+export function hex16(n: number): string {
+  return `0x${n.toString(16).padStart(4, '0')}`;
 }
 
 /** hex32: `0x` and 8 hex digits. */

@@ -12,17 +12,15 @@
  * (mlx5_ifc.h). It must never trust a length: a segment that runs past the
  * end or claims zero dwords stops the walk with a RangeError.
  */
-import { type PrmField, readField } from './prm-fields.js';
-
-const f = (name: string, bitOffset: number, bits: number): PrmField => ({ name, bitOffset, bits });
+import { prmField, readField } from './prm-fields.js';
 
 /** SegmentHeader / MenuSegment / MenuRecord: the rows read here. */
 const SegmentHeader = {
-  length_dw: f('length_dw', 0x0, 16),
-  segment_type: f('segment_type', 0x10, 16),
+  length_dw: prmField('length_dw', 0x0, 16),
+  segment_type: prmField('segment_type', 0x10, 16),
 };
-const MenuSegment = { num_of_records: f('num_of_records', 0x30, 16) };
-const MenuRecord = { segment_type: f('segment_type', 0x10, 16) };
+const MenuSegment = { num_of_records: prmField('num_of_records', 0x30, 16) };
+const MenuRecord = { segment_type: prmField('segment_type', 0x10, 16) };
 /** MenuRecordNames: bit offsets of the record's 16-byte NUL-padded names. */
 const MenuRecordNames = { segment_name: 0x20, index1_name: 0xa0, index2_name: 0x120 } as const;
 

@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { DumpHeader } from '@auxctl/proto';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { DumpSource } from '../dump-download.js';
+import { parseUintText } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
 import { usageError } from './exit-codes.js';
-import { reportError } from './host-runner.js';
+import { reportError, requireOneHost } from './host-runner.js';
+import { hex16 } from './prm-fields.js';
 import { parseMenu, splitSegments } from './resource-dump-menu.js';
 import { formatTable } from './text-table.js';
 
@@ -29,13 +31,10 @@ interface RscdumpOptions {
 
 /** parseSegmentType: a segment type, decimal or 0x hex, 0..0xffff. */
 export function parseSegmentType(text: string): number {
-  const t = text.trim().toLowerCase();
-  const n = /^0x[0-9a-f]+$/.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = parseUintText(text);
   if (Number.isInteger(n) && n >= 0 && n <= 0xffff) return n;
   throw new InvalidArgumentError('expected a segment type 0..0xffff (e.g. 0x1000)');
 }
-
-const hex16 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 
 /** rscdumpSource: the DumpSource the flags ask for (the menu when none names a segment). */
 export function rscdumpSource(device: string, opts: RscdumpOptions): DumpSource {
@@ -90,10 +89,7 @@ export function registerRscdump(program: Command, ctx: CommandContext): void {
       try {
         source = rscdumpSource(device, opts);
         if (opts.resume && opts.output === undefined) throw usageError('--resume needs -o FILE');
-        const g = ctx.globals(cmd);
-        if (g.hosts !== undefined || g.hostsFile !== undefined) {
-          throw usageError('rscdump runs on one host; drop --hosts/--hosts-file');
-        }
+        requireOneHost(ctx.globals(cmd), 'rscdump');
       } catch (e) {
         ctx.setExit(reportError(ctx.io, e));
         return;

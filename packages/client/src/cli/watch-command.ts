@@ -9,12 +9,12 @@
  */
 import { deviceStateToJSON, PortState, WatchDevicesResponse } from '@auxctl/proto';
 import type { Command } from 'commander';
-import { AuxctlClient } from '../auxctl-client.js';
+import type { AuxctlClient } from '../auxctl-client.js';
 import { parseIntInRange } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
 import { stateName } from './devices-command.js';
-import { CliError, ExitCode, errorCodeOf, errorMessageOf, usageError } from './exit-codes.js';
-import { connectionOptionsOf, reportError } from './host-runner.js';
+import { ExitCode } from './exit-codes.js';
+import { connect, reportError, requireOneHost } from './host-runner.js';
 
 interface WatchOptions {
   snapshot?: boolean;
@@ -65,22 +65,12 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
     )
     .action(async (devices: string[], opts: WatchOptions, cmd: Command) => {
       const g = ctx.globals(cmd);
-      if (g.hosts !== undefined || g.hostsFile !== undefined) {
-        ctx.setExit(
-          reportError(ctx.io, usageError('watch runs on one host; drop --hosts/--hosts-file')),
-        );
-        return;
-      }
       let client: AuxctlClient;
       try {
-        client = await AuxctlClient.connect(connectionOptionsOf(g), {}, ctx.io.env);
+        requireOneHost(g, 'watch');
+        client = await connect(ctx.io, g);
       } catch (e) {
-        ctx.setExit(
-          reportError(
-            ctx.io,
-            new CliError(ExitCode.CONNECTION, errorCodeOf(e), errorMessageOf(e), e),
-          ),
-        );
+        ctx.setExit(reportError(ctx.io, e));
         return;
       }
       try {

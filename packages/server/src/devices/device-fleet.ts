@@ -46,6 +46,11 @@ export interface DeviceFleetOptions {
   readonly crdumpSize?: number;
 }
 
+/** ctlNameOfCore: the ctl device name of `core`. */
+function ctlNameOfCore(core: CoreDevice): string {
+  return ctlDeviceName(`${AUX_MODNAME}.ctl.${core.id}`);
+}
+
 /** DeviceFleet: see the module header. */
 export class DeviceFleet {
   private closed = false;
@@ -170,15 +175,23 @@ export class DeviceFleet {
 
   /** ctlNameOf: the ctl device name of core device `name`. */
   ctlNameOf(name: string): string {
-    return ctlDeviceName(`${AUX_MODNAME}.ctl.${this.core(name).id}`);
+    return ctlNameOfCore(this.core(name));
   }
 
-  /** open: a ctl context on device `name`; ENOENT unknown, ENODEV without a bound ctl device. */
-  open(name: string, credentials: CtlCredentials): Promise<CtlContext> {
-    const ctl = this.ctlNameOf(name);
+  /**
+   * open: a ctl context on `device` — a name, or the core a caller already
+   * looked up with `core()`; ENOENT unknown name, ENODEV without a bound ctl
+   * device.
+   */
+  open(device: string | CoreDevice, credentials: CtlCredentials): Promise<CtlContext> {
+    const core = typeof device === 'string' ? this.core(device) : device;
+    const ctl = ctlNameOfCore(core);
     if (!this.registry.get(ctl)) {
       return Promise.reject(
-        new AuxError('ENODEV', `device ${name} has no ctl device bound now; retry after a reload`),
+        new AuxError(
+          'ENODEV',
+          `device ${core.name} has no ctl device bound now; retry after a reload`,
+        ),
       );
     }
     return this.registry.open(ctl, credentials);

@@ -4,8 +4,10 @@
  * streamed, so the call ends with ENODEV (UNAVAILABLE) instead of hanging on
  * a device that will answer nothing.
  *
- * Owns one subscription to a core's events per watch. Never: acts on the
- * device itself; it only reports, and its subscription ends with `stop()`.
+ * Owns one subscription to a core's events per watch, and the ENODEV of a
+ * device that is not up (`notUpError`, which the capture reports too).
+ * Never: acts on the device itself; it only reports, and its subscription
+ * ends with `stop()`.
  */
 import { AuxError, type CoreDevice, type CoreEvent } from '@auxctl/core';
 
@@ -33,13 +35,18 @@ function lossOf(device: string, event: CoreEvent): AuxError | undefined {
   return undefined;
 }
 
+/** notUpError: the ENODEV of `core` when it is not up now (fatal, recovering, removed), else undefined. */
+export function notUpError(core: CoreDevice): AuxError | undefined {
+  if (core.state === 'up') return undefined;
+  return new AuxError('ENODEV', `device ${core.name} is ${core.state}; retry after it is up again`);
+}
+
 /** watchDeviceLoss: watch `core`; the signal is already aborted when the core is not up now. */
 export function watchDeviceLoss(core: CoreDevice): DeviceLossWatch {
   const abort = new AbortController();
-  if (core.state !== 'up') {
-    abort.abort(
-      new AuxError('ENODEV', `device ${core.name} is ${core.state}; retry after it is up again`),
-    );
+  const down = notUpError(core);
+  if (down) {
+    abort.abort(down);
     return { signal: abort.signal, stop: () => {} };
   }
   const unsubscribe = core.events.subscribe((event) => {

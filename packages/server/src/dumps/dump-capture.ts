@@ -23,6 +23,7 @@ import {
 } from '@auxctl/ctl-aux';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
+import { notUpError } from './device-loss.js';
 import type { CaptureMode } from './dump-frames.js';
 
 /** CapturedDump: the bytes of one capture and how it was taken. */
@@ -34,7 +35,8 @@ export interface CapturedDump {
 /** CaptureTarget: where and for whom to capture. */
 export interface CaptureTarget {
   readonly fleet: DeviceFleet;
-  readonly device: string;
+  /** The device's core (its name is the API's device name). */
+  readonly core: CoreDevice;
   readonly principal: string;
   /** Aborted when the call is cancelled (reason: an AuxError, else ECANCELED). */
   readonly signal: AbortSignal;
@@ -48,24 +50,16 @@ export function abortErrorOf(signal: AbortSignal): AuxError {
   return reason instanceof AuxError ? reason : new AuxError('ECANCELED', 'the call was cancelled');
 }
 
-function unusable(core: CoreDevice): AuxError | undefined {
-  if (core.state === 'up') return undefined;
-  return new AuxError(
-    'ENODEV',
-    `device ${core.name} is ${core.state}; retry the dump after it is up again`,
-  );
-}
-
-/** captureWith: run `take` on a fresh sys_admin context of `t.device`; see the module header. */
+/** captureWith: run `take` on a fresh sys_admin context of `t.core`; see the module header. */
 export async function captureWith(
   t: CaptureTarget,
   take: (ch: CtlChannel) => Promise<CapturedDump>,
 ): Promise<CapturedDump> {
-  const core = t.fleet.core(t.device);
-  const down = unusable(core);
+  const { core } = t;
+  const down = notUpError(core);
   if (down) throw down;
   if (t.signal.aborted) throw abortErrorOf(t.signal);
-  const ctx = await t.fleet.open(t.device, {
+  const ctx = await t.fleet.open(core, {
     principal: t.principal,
     caps: { sys_admin: true },
   });
@@ -74,10 +68,10 @@ export async function captureWith(
   };
   t.signal.addEventListener('abort', stop, { once: true });
   try {
-    return await take(meteredChannel(ctx, t.device, t.fw));
+    return await take(meteredChannel(ctx, core.name, t.fw));
   } catch (err) {
     if (t.signal.aborted) throw abortErrorOf(t.signal);
-    const lost = unusable(core);
+    const lost = notUpError(core);
     if (lost && !isAuxError(err, 'ENODEV')) throw lost;
     throw err;
   } finally {

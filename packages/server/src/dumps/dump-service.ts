@@ -17,14 +17,14 @@
  * Never: opens a context before the policy allowed the call, or returns
  * with a context, a store pin, a limiter slot or an event subscription held.
  */
-import { AuxError, type Logger, silentLogger } from '@auxctl/core';
+import { AuxError, type CoreDevice, type Logger, silentLogger } from '@auxctl/core';
 import type { CoredumpRequest, DumpResume, ResourceDumpRequest } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
-import type { DumpEntry, DumpKind, DumpStore } from '../dump-store/index.js';
-import type { CallContext } from '../grpc/call-context.js';
+import type { DumpEntry, DumpKind, DumpReader, DumpStore } from '../dump-store/index.js';
+import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
-import { watchDeviceLoss } from './device-loss.js';
+import { type DeviceLossWatch, watchDeviceLoss } from './device-loss.js';
 import {
   type CapturedDump,
   type CaptureTarget,
@@ -55,10 +55,13 @@ export interface DumpMetrics extends FwCommandObserver {
 
 type Capture = (t: CaptureTarget) => Promise<CapturedDump>;
 
-/** DumpPlan: what a checked and authorized call streams: a stored dump, or one to capture. */
+/**
+ * DumpPlan: what a checked and authorized call streams: a stored dump (its
+ * reader already open at the resume offset), or one to capture on a core.
+ */
 type DumpPlan =
-  | { readonly device: string; readonly offset: number; readonly entry: DumpEntry }
-  | { readonly device: string; readonly offset: 0; readonly capture: Capture };
+  | { readonly device: string; readonly reader: DumpReader }
+  | { readonly core: CoreDevice; readonly capture: Capture };
 
 interface DumpCall {
   readonly kind: DumpKind;
@@ -129,48 +132,60 @@ export class DumpService {
   }
 
   private async serve(sink: FrameSink, call: CallContext, d: DumpCall): Promise<void> {
-    const plan = d.resume ? this.resumePlan(call, d.kind, d.resume) : this.freshPlan(call, d);
+    const plan = d.resume ? this.resumePlan(call, d, d.resume) : this.freshPlan(call, d);
     const principal = call.principal ?? '';
-    const release = this.limiter.acquire(principal);
-    const loss = watchDeviceLoss(this.fleet.core(plan.device));
-    const signal = AbortSignal.any([call.cancel.signal, loss.signal]);
+    let release: () => void;
     try {
-      const entry =
-        'entry' in plan
-          ? plan.entry
-          : await this.capture(plan.device, plan.capture, d.kind, principal, signal);
-      const reader = this.store.read(entry.id, plan.offset, d.chunkSize || undefined);
+      release = this.limiter.acquire(principal);
+    } catch (err) {
+      if ('reader' in plan) plan.reader.close();
+      throw err;
+    }
+    let loss: DeviceLossWatch | undefined;
+    try {
+      loss = watchDeviceLoss('core' in plan ? plan.core : this.fleet.core(plan.device));
+      const signal = AbortSignal.any([call.cancel.signal, loss.signal]);
+      const reader =
+        'reader' in plan
+          ? plan.reader
+          : this.store.read(
+              (await this.capture(plan.core, plan.capture, d.kind, principal, signal)).id,
+              0,
+              d.chunkSize || undefined,
+            );
       const m = this.metrics;
       await this.streams.stream(
         sink,
         reader,
-        this.modes.get(entry) ?? 'umem',
+        this.modes.get(reader.entry) ?? 'umem',
         signal,
         m && ((bytes) => m.dumpBytes(d.kind, bytes)),
       );
     } finally {
-      loss.stop();
+      loss?.stop();
       release();
+      // The streamer closes the reader it was given; this covers a call that never got there.
+      if ('reader' in plan) plan.reader.close();
     }
   }
 
   private freshPlan(call: CallContext, d: DumpCall): DumpPlan {
     const capture = d.prepare();
-    this.fleet.core(d.device);
-    this.authorize(call, d.device);
-    return { device: d.device, offset: 0, capture };
+    const core = this.fleet.core(d.device);
+    authorizeTarget(call, { device: d.device, scope: 'DEBUG_READ_ONLY' });
+    return { core, capture };
   }
 
-  private resumePlan(call: CallContext, kind: DumpKind, resume: DumpResume): DumpPlan {
-    const entry = this.stored(resume.dumpId, kind);
-    this.authorize(call, entry.device);
-    // A bad offset fails here, before a slot is taken.
-    this.store.read(entry.id, resume.offset).close();
-    return { device: entry.device, offset: resume.offset, entry };
+  private resumePlan(call: CallContext, d: DumpCall, resume: DumpResume): DumpPlan {
+    const entry = this.stored(resume.dumpId, d.kind);
+    authorizeTarget(call, { device: entry.device, scope: 'DEBUG_READ_ONLY' });
+    // A bad offset fails here, before a slot is taken; the reader is the one streamed.
+    const reader = this.store.read(entry.id, resume.offset, d.chunkSize || undefined);
+    return { device: entry.device, reader };
   }
 
   private async capture(
-    device: string,
+    core: CoreDevice,
     capture: Capture,
     kind: DumpKind,
     principal: string,
@@ -178,15 +193,16 @@ export class DumpService {
   ): Promise<DumpEntry> {
     const got = await capture({
       fleet: this.fleet,
-      device,
+      core,
       principal,
       signal,
       ...(this.metrics && { fw: this.metrics }),
     });
+    const device = core.name;
     const entry = this.store.put({
       device,
       kind,
-      fwVersion: this.fleet.core(device).identity.fwVersion,
+      fwVersion: core.identity.fwVersion,
       data: got.data,
       // captureWith closed the capture's context (its umem with it): the buffer is ours alone.
       handOver: true,
@@ -208,12 +224,5 @@ export class DumpService {
       );
     }
     return entry;
-  }
-
-  private authorize(call: CallContext, device: string): void {
-    if (!call.authorize || call.principal === undefined) {
-      throw new AuxError('EPERM', 'call is not authorized');
-    }
-    call.authorize({ device, scope: 'DEBUG_READ_ONLY' });
   }
 }

@@ -4,10 +4,12 @@
  * function that calls `next` with an extended context, cleaning up in
  * `finally`).
  *
- * Owns the middleware shape and its composition. It must never know what a
- * particular middleware does; the order is chosen in one place (the server).
+ * Owns the middleware shape and its composition, and the one guard a
+ * handler runs before it asks the policy (`authorizeTarget`). It must never
+ * know what a particular middleware does; the order is chosen in one place
+ * (the server).
  */
-import type { Logger } from '@auxctl/core';
+import { AuxError, type Logger } from '@auxctl/core';
 import type { Metadata } from '@grpc/grpc-js';
 import type { PolicyDecision, PolicyScopeName } from '../policy/index.js';
 import type { AuthContextCall } from '../security/index.js';
@@ -48,6 +50,30 @@ export interface CallContext {
   readonly decide?: (target: CallTarget) => PolicyDecision;
   /** authorize: as decide, throwing EPERM (and auditing) on denial. */
   readonly authorize?: (target: CallTarget) => PolicyDecision;
+}
+
+/** AuthorizedCall: a call the authentication and authorization middleware have seen. */
+export type AuthorizedCall = CallContext & {
+  readonly principal: string;
+  readonly decide: (target: CallTarget) => PolicyDecision;
+  readonly authorize: (target: CallTarget) => PolicyDecision;
+};
+
+/**
+ * authorizedCall: `ctx` as a call the authorization middleware has seen;
+ * EPERM when it has no principal, `decide` or `authorize` (a handler reached
+ * without the middleware must refuse, never allow).
+ */
+export function authorizedCall(ctx: CallContext): AuthorizedCall {
+  if (!ctx.authorize || !ctx.decide || ctx.principal === undefined) {
+    throw new AuxError('EPERM', 'call is not authorized');
+  }
+  return ctx as AuthorizedCall;
+}
+
+/** authorizeTarget: the policy's grant of `target` for this call; EPERM when it is denied or unauthorized. */
+export function authorizeTarget(ctx: CallContext, target: CallTarget): PolicyDecision {
+  return authorizedCall(ctx).authorize(target);
 }
 
 /** CallNext: the rest of the chain. */

@@ -13,6 +13,7 @@ export {
   type FwCommand,
   type FwCommandObserver,
   meteredChannel,
+  meteredRpc,
 } from './metered-channel.js';
 export { type MetricsHttp, serveMetrics } from './metrics-http.js';
 export { type MetricsSources, ServerMetrics } from './server-metrics.js';

@@ -27,8 +27,34 @@ export interface FwCommandObserver {
 }
 
 /**
+ * meteredRpc: `ch.rpc(req)` reported to `observer` (one RPC, no wrapper);
+ * without an observer, `ch.rpc(req)` alone.
+ */
+export async function meteredRpc(
+  ch: CtlChannel,
+  device: string,
+  observer: FwCommandObserver | undefined,
+  req: RpcRequest,
+): Promise<Buffer> {
+  if (!observer) return ch.rpc(req);
+  const opcode = opcodeLabel(req.inbox);
+  const t0 = performance.now();
+  const seconds = (): number => (performance.now() - t0) / 1000;
+  let out: Buffer;
+  try {
+    out = await ch.rpc(req);
+  } catch (err) {
+    observer.fwCommand({ device, opcode, status: errorStatusLabel(err), seconds: seconds() });
+    throw err;
+  }
+  observer.fwCommand({ device, opcode, status: outboxStatusLabel(out), seconds: seconds() });
+  return out;
+}
+
+/**
  * meteredChannel: `ch` with its `rpc` reported to `observer` (umem calls
- * pass through). Without an observer, `ch` itself.
+ * pass through), for a context that runs more than one RPC. Without an
+ * observer, `ch` itself.
  */
 export function meteredChannel(
   ch: CtlChannel,
@@ -37,20 +63,7 @@ export function meteredChannel(
 ): CtlChannel {
   if (!observer) return ch;
   return {
-    async rpc(req: RpcRequest): Promise<Buffer> {
-      const opcode = opcodeLabel(req.inbox);
-      const t0 = performance.now();
-      const seconds = (): number => (performance.now() - t0) / 1000;
-      let out: Buffer;
-      try {
-        out = await ch.rpc(req);
-      } catch (err) {
-        observer.fwCommand({ device, opcode, status: errorStatusLabel(err), seconds: seconds() });
-        throw err;
-      }
-      observer.fwCommand({ device, opcode, status: outboxStatusLabel(out), seconds: seconds() });
-      return out;
-    },
+    rpc: (req) => meteredRpc(ch, device, observer, req),
     umemReg: (buffer) => ch.umemReg(buffer),
     umemUnreg: (id) => ch.umemUnreg(id),
   };

@@ -11,7 +11,7 @@
 import { createServer, type Server } from 'node:http';
 import { AuxError, type Logger } from '@auxctl/core';
 import type { Registry } from 'prom-client';
-import { parseListenAddress } from '../security/index.js';
+import { formatListenAddress, parseListenAddress } from '../security/index.js';
 
 /** MetricsHttp: a started endpoint. */
 export interface MetricsHttp {
@@ -64,7 +64,7 @@ export async function serveMetrics(
   });
   const bound = server.address();
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
-  const address = host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}`;
+  const address = formatListenAddress(host, boundPort);
   let closing: Promise<void> | undefined;
   return {
     address,

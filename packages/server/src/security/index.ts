@@ -33,6 +33,7 @@ export {
 } from './client-config.js';
 export {
   assertLoopback,
+  formatListenAddress,
   isLoopbackHost,
   type ListenAddress,
   parseListenAddress,

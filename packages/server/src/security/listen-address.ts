@@ -1,6 +1,6 @@
 /**
- * ListenAddress: parsing of `host:port` listen addresses and the loopback
- * rule for plaintext.
+ * ListenAddress: parsing and formatting of `host:port` listen addresses
+ * and the loopback rule for plaintext.
  *
  * Owns the decision "may this address serve without TLS": only loopback
  * (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104, `localhost`) and only when the
@@ -68,6 +68,11 @@ export function parseListenAddress(address: string): ListenAddress {
   if (ipVersion === 0 && !/^[a-z0-9_.-]+$/i.test(host)) return bad('bad host name');
   const family = ipVersion === 4 ? 'ipv4' : ipVersion === 6 ? 'ipv6' : 'name';
   return port === undefined ? { host, family } : { host, port, family };
+}
+
+/** formatListenAddress: `host:port`, or `[host]:port` for an IPv6 host (the form parseListenAddress reads). */
+export function formatListenAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** isLoopbackHost: true for 127.0.0.0/8, ::1, IPv4-mapped 127/8 and the name `localhost`. */

@@ -9,11 +9,11 @@
  * gates on it. The policy, not the credential, is what limits a caller.
  * It must never open a context before the policy allowed it.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError, type CoreDevice } from '@auxctl/core';
 import type { CtlChannel, CtlContext, RpcScopeValue } from '@auxctl/ctl-aux';
 import { fwctlScopeOf, type RpcScope } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
-import type { CallContext } from '../grpc/call-context.js';
+import { authorizedCall, type CallContext } from '../grpc/call-context.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
 import { POLICY_SCOPES } from '../policy/index.js';
 
@@ -25,8 +25,10 @@ export interface AuthorizedContext {
   readonly channel: CtlChannel;
 }
 
-/** CtlAuthorization: what the policy allowed a call: scope, principal and privileges. */
+/** CtlAuthorization: what the policy allowed a call: device, scope, principal and privileges. */
 export interface CtlAuthorization {
+  /** The device's core, as the name resolved when the call was authorized (for `fleet.open`). */
+  readonly core: CoreDevice;
   readonly scope: RpcScopeValue;
   readonly principal: string;
   readonly caps: { readonly sys_admin: true; readonly sys_rawio: boolean };
@@ -46,15 +48,14 @@ export function authorizeCtl(
       'scope is missing or unknown; pass one of CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL',
     );
   }
-  fleet.core(device);
+  const core = fleet.core(device);
   const scopeName = POLICY_SCOPES[fwctl];
-  if (!call.authorize || call.principal === undefined) {
-    throw new AuxError('EPERM', 'call is not authorized');
-  }
-  call.authorize({ device, ...(scopeName && { scope: scopeName }) });
+  const authorized = authorizedCall(call);
+  authorized.authorize({ device, ...(scopeName && { scope: scopeName }) });
   return {
+    core,
     scope: fwctl as RpcScopeValue,
-    principal: call.principal,
+    principal: authorized.principal,
     caps: { sys_admin: true, sys_rawio: fwctl === 3 },
   };
 }
@@ -67,7 +68,7 @@ export async function openAuthorized(
   wireScope: RpcScope,
   fw?: FwCommandObserver,
 ): Promise<AuthorizedContext> {
-  const { scope, principal, caps } = authorizeCtl(fleet, call, device, wireScope);
-  const ctx = await fleet.open(device, { principal, caps });
+  const { core, scope, principal, caps } = authorizeCtl(fleet, call, device, wireScope);
+  const ctx = await fleet.open(core, { principal, caps });
   return { ctx, scope, channel: meteredChannel(ctx, device, fw) };
 }

@@ -23,10 +23,10 @@ import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { DumpService } from '../dumps/index.js';
 import { type AdapterEnv, bidiStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
-import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
+import { type FwCommandObserver, meteredRpc } from '../metrics/metered-channel.js';
 import { authorizeCtl } from './ctl-access.js';
 import { runSession, type SessionLimits } from './ctl-session.js';
-import type { ExecContexts } from './exec-contexts.js';
+import { type ExecContexts, execContextKey } from './exec-contexts.js';
 
 const SERVICE = 'auxctl.v1.CtlService';
 
@@ -49,15 +49,17 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
   const { fleet } = deps;
   return {
     exec: unary<ExecRequest, ExecResponse>(env, `${SERVICE}/Exec`, async (req, cctx) => {
-      const { scope, principal, caps } = authorizeCtl(fleet, cctx, req.device, req.scope);
-      const key = { principal, device: req.device, rawio: caps.sys_rawio };
-      const ctx =
-        deps.execContexts.take(key) ?? (await fleet.open(req.device, { principal, caps }));
+      const { core, scope, principal, caps } = authorizeCtl(fleet, cctx, req.device, req.scope);
+      const key = execContextKey(principal, req.device, caps.sys_rawio);
+      const ctx = deps.execContexts.take(key) ?? (await fleet.open(core, { principal, caps }));
       let answered = false;
       try {
         if (cctx.cancel.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
-        const channel = meteredChannel(ctx, req.device, deps.fw);
-        const outbox = await channel.rpc({ scope, inbox: req.inbox, outLen: req.outLen });
+        const outbox = await meteredRpc(ctx, req.device, deps.fw, {
+          scope,
+          inbox: req.inbox,
+          outLen: req.outLen,
+        });
         answered = true;
         return { outbox };
       } finally {

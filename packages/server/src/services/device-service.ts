@@ -10,7 +10,6 @@
  * events per client beyond what grpc-js already accepted, and never change
  * a device.
  */
-import { AuxError } from '@auxctl/core';
 import {
   type DeviceServiceServer,
   EventsLostReason,
@@ -35,15 +34,14 @@ import {
   healthReports,
   PORT_FUNCTION_STATES,
 } from '../devices/device-snapshot.js';
-import type { CallContext } from '../grpc/call-context.js';
+import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, serverStream, unary } from '../grpc/handler-adapters.js';
 
 const SERVICE = 'auxctl.v1.DeviceService';
 
 /** visibleDevices: the names asked for (all when empty) that the caller may see. */
 function visibleDevices(fleet: DeviceFleet, ctx: CallContext, asked: readonly string[]): string[] {
-  const { decide, authorize } = ctx;
-  if (!decide || !authorize) throw new AuxError('EPERM', 'call is not authorized');
+  const { decide, authorize } = authorizedCall(ctx);
   if (asked.length > 0) {
     for (const name of asked) {
       fleet.core(name);
@@ -82,7 +80,7 @@ export function deviceServiceImpl(
       `${SERVICE}/GetHealth`,
       async (req, ctx) => {
         const core = fleet.core(req.device);
-        ctx.authorize?.({ device: req.device });
+        authorizeTarget(ctx, { device: req.device });
         return { device: req.device, reporters: healthReports(core, req.reporters) };
       },
     ),

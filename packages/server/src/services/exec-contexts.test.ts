@@ -1,7 +1,7 @@
 import type { CtlContext } from '@auxctl/ctl-aux';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExecContexts } from './exec-contexts.js';
+import { type ExecContextKey, ExecContexts, execContextKey } from './exec-contexts.js';
 
 interface Fake {
   ctx: CtlContext;
@@ -22,8 +22,13 @@ function fake(): Fake {
   return f;
 }
 
-const A = { principal: 'spiffe://auxctl/a', device: '0000:08:00.0', rawio: false };
-const B = { ...A, principal: 'spiffe://auxctl/b' };
+const A = execContextKey('spiffe://auxctl/a', '0000:08:00.0', false);
+const B = execContextKey('spiffe://auxctl/b', '0000:08:00.0', false);
+
+/** give: keep `ctx` in `pool`, or close it when keep() says no (as Exec does). */
+async function give(pool: ExecContexts, key: ExecContextKey, ctx: CtlContext): Promise<void> {
+  if (!pool.keep(key, ctx)) await ctx.close();
+}
 
 describe('ExecContexts', () => {
   afterEach(() => {
@@ -33,11 +38,11 @@ describe('ExecContexts', () => {
   it('hands a kept context back to the same principal, device and privileges only', async () => {
     const pool = new ExecContexts({ idleMs: 1000, perKey: 4 });
     const c = fake();
-    await pool.give(A, c.ctx);
+    await give(pool, A, c.ctx);
     expect(c.closes).toBe(0);
     expect(pool.take(B)).toBeUndefined();
-    expect(pool.take({ ...A, rawio: true })).toBeUndefined();
-    expect(pool.take({ ...A, device: '0000:09:00.0' })).toBe(undefined);
+    expect(pool.take(execContextKey('spiffe://auxctl/a', '0000:08:00.0', true))).toBeUndefined();
+    expect(pool.take(execContextKey('spiffe://auxctl/a', '0000:09:00.0', false))).toBe(undefined);
     expect(pool.take(A)).toBe(c.ctx);
     expect(pool.take(A)).toBeUndefined();
     await pool.close();
@@ -47,18 +52,18 @@ describe('ExecContexts', () => {
     const pool = new ExecContexts({ idleMs: 1000, perKey: 1 });
     const dirty = fake();
     dirty.pristine = false;
-    await pool.give(A, dirty.ctx);
+    await give(pool, A, dirty.ctx);
     expect(dirty.closes).toBe(1);
     const first = fake();
     const second = fake();
-    await pool.give(A, first.ctx);
-    await pool.give(A, second.ctx);
+    await give(pool, A, first.ctx);
+    await give(pool, A, second.ctx);
     expect([first.closes, second.closes]).toEqual([0, 1]);
     await pool.close();
     expect(first.closes).toBe(1);
     const off = new ExecContexts({ idleMs: 0, perKey: 8 });
     const c = fake();
-    await off.give(A, c.ctx);
+    await give(off, A, c.ctx);
     expect(c.closes).toBe(1);
     expect(off.size).toBe(0);
     // keep() only says no; closing is the caller's.
@@ -71,8 +76,8 @@ describe('ExecContexts', () => {
     const pool = new ExecContexts({ idleMs: 1000, perKey: 4 });
     const gone = fake();
     const live = fake();
-    await pool.give(A, live.ctx);
-    await pool.give(A, gone.ctx);
+    await give(pool, A, live.ctx);
+    await give(pool, A, gone.ctx);
     gone.pristine = false;
     expect(pool.take(A)).toBe(live.ctx);
     await pool.close();
@@ -83,10 +88,10 @@ describe('ExecContexts', () => {
     let now = 0;
     const pool = new ExecContexts({ idleMs: 1000, perKey: 4, now: () => now });
     const old = fake();
-    await pool.give(A, old.ctx);
+    await give(pool, A, old.ctx);
     now = 600;
     const young = fake();
-    await pool.give(B, young.ctx);
+    await give(pool, B, young.ctx);
     now = 1000;
     await vi.advanceTimersByTimeAsync(1000);
     expect(old.closes).toBe(1);
@@ -118,7 +123,7 @@ describe('ExecContexts', () => {
             const c = fake();
             c.pristine = s.pristine;
             all.push(c);
-            await pool.give(s.who, c.ctx);
+            await give(pool, s.who, c.ctx);
           }
           await pool.close();
           expect(pool.size).toBe(0);

@@ -32,19 +32,21 @@ export interface ExecContextsOptions {
   readonly now?: () => number;
 }
 
-/** ExecContextKey: whose contexts may be shared. */
-export interface ExecContextKey {
-  readonly principal: string;
-  readonly device: string;
-  readonly rawio: boolean;
+/**
+ * ExecContextKey: whose contexts may be shared (principal, device and
+ * privileges), made once per call by `execContextKey`.
+ */
+export type ExecContextKey = string & { readonly __execContextKey: never };
+
+/** execContextKey: the key of `principal`'s contexts on `device` with or without sys_rawio. */
+export function execContextKey(principal: string, device: string, rawio: boolean): ExecContextKey {
+  return `${principal}\u0000${device}\u0000${rawio}` as ExecContextKey;
 }
 
 interface Idle {
   readonly ctx: CtlContext;
   readonly since: number;
 }
-
-const keyOf = (k: ExecContextKey): string => `${k.principal}\u0000${k.device}\u0000${k.rawio}`;
 
 /** ExecContexts: see the module header. */
 export class ExecContexts {
@@ -66,14 +68,13 @@ export class ExecContexts {
 
   /** take: a kept context of `key` that is still pristine, or undefined. */
   take(key: ExecContextKey): CtlContext | undefined {
-    const k = keyOf(key);
-    const list = this.idle.get(k);
+    const list = this.idle.get(key);
     let found: CtlContext | undefined;
     while (list && list.length > 0 && found === undefined) {
       const e = list.pop() as Idle;
       if (e.ctx.pristine) found = e.ctx;
     }
-    if (list?.length === 0) this.idle.delete(k);
+    if (list?.length === 0) this.idle.delete(key);
     return found;
   }
 
@@ -82,23 +83,23 @@ export class ExecContexts {
    * when it may not be kept (see the module header): the caller closes it.
    */
   keep(key: ExecContextKey, ctx: CtlContext): boolean {
-    const k = keyOf(key);
-    const list = this.idle.get(k) ?? [];
-    if (this.stopped || this.o.idleMs <= 0 || !ctx.pristine || list.length >= this.o.perKey) {
+    const list = this.idle.get(key);
+    if (
+      this.stopped ||
+      this.o.idleMs <= 0 ||
+      !ctx.pristine ||
+      (list?.length ?? 0) >= this.o.perKey
+    ) {
       return false;
     }
-    list.push({ ctx, since: this.now() });
-    this.idle.set(k, list);
+    const e: Idle = { ctx, since: this.now() };
+    if (list) list.push(e);
+    else this.idle.set(key, [e]);
     this.arm();
     return true;
   }
 
-  /** give: keep `ctx` for the next Exec of `key`, or close it. */
-  give(key: ExecContextKey, ctx: CtlContext): Promise<void> {
-    return this.keep(key, ctx) ? Promise.resolve() : ctx.close();
-  }
-
-  /** close: close every kept context; later gives close at once. */
+  /** close: close every kept context; later keeps say false. */
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);

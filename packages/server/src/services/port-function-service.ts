@@ -31,7 +31,7 @@ import type {
 } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import { portFunctionOf } from '../devices/device-snapshot.js';
-import type { CallContext } from '../grpc/call-context.js';
+import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { grpcFailureOf } from '../grpc/grpc-status.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 
@@ -46,8 +46,7 @@ export function portFunctionServiceImpl(
   /** The PF's port functions, once the policy allowed this call on the device. */
   const portsOf = (ctx: CallContext, device: string): PortFunctions => {
     const pf = fleet.pf(device);
-    if (!ctx.authorize) throw new Error('PortFunctionService: call reached a handler unauthorized');
-    ctx.authorize({ device, scope: 'CONFIGURATION' });
+    authorizeTarget(ctx, { device, scope: 'CONFIGURATION' });
     return pf.portFunctions;
   };
   /** change: run one port change and audit it with its outcome. */
