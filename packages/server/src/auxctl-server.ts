@@ -243,6 +243,8 @@ export class AuxctlServer {
         name: 'concurrent dumps',
       }),
       logger: this.log,
+      auditLogger: audit,
+      policy: this.policy,
       metrics: this.metrics,
     });
     this.sessions = new ConcurrencyLimiter({

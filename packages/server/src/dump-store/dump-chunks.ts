@@ -5,8 +5,9 @@
  * Owns: the chunk arithmetic and the reader's pin. Never: copies dump bytes
  * (every chunk is a subarray view of the stored Buffer, which the store never
  * mutates) or outlives its pin — the pin is released exactly once, when the
- * reader is exhausted, returned (a `for await` loop that breaks or throws
- * does this) or thrown into.
+ * consumer asks past the last chunk, returns (a `for await` loop that breaks
+ * or throws does this) or throws into it; never while the consumer may
+ * still hold a chunk it was handed.
  */
 import type { DumpChunk, DumpEntry } from './dump-entry.js';
 
@@ -65,9 +66,9 @@ export function createDumpReader(
       const end = Math.min(at + chunkSize, data.length);
       const chunk: DumpChunk = { offset: at, data: data.subarray(at, end) };
       at = end;
-      // Released as soon as the last byte is handed out, so a consumer that
-      // never asks for the final `done` still unpins.
-      if (at >= data.length) close();
+      // The pin stays until the consumer is done (the final `done`, or
+      // close): a chunk it holds is a view into the stored bytes, which
+      // must stay counted in the store until nothing holds the view.
       return Promise.resolve({ done: false, value: chunk });
     },
     return() {

@@ -20,6 +20,8 @@ export interface DumpEntry {
   readonly id: string;
   /** PCI address of the device it was taken from. */
   readonly device: string;
+  /** The principal that captured it ('' when none was recorded): only it may resume by id. */
+  readonly owner: string;
   readonly kind: DumpKind;
   /** Bytes in the dump. */
   readonly size: number;
@@ -36,6 +38,8 @@ export interface DumpEntry {
 /** DumpPut: a freshly captured dump; `data` is copied, so the caller may reuse its buffer. */
 export interface DumpPut {
   readonly device: string;
+  /** The principal capturing it (default ''). */
+  readonly owner?: string;
   readonly kind: DumpKind;
   readonly fwVersion: string;
   readonly data: Uint8Array;

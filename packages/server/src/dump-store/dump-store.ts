@@ -79,8 +79,12 @@ export class DumpStore {
         `dump kind ${printable(p.kind)} is not one of ${DUMP_KINDS.join(', ')}`,
       );
     }
-    if (typeof p.device !== 'string' || typeof p.fwVersion !== 'string') {
-      throw new AuxError('EINVAL', 'dump device and fwVersion must be strings');
+    if (
+      typeof p.device !== 'string' ||
+      typeof p.fwVersion !== 'string' ||
+      (p.owner !== undefined && typeof p.owner !== 'string')
+    ) {
+      throw new AuxError('EINVAL', 'dump device, owner and fwVersion must be strings');
     }
     this.makeRoom(p.data.length);
     // A copy unless handed over: the caller's buffer (a umem) may be reused at once.
@@ -93,6 +97,7 @@ export class DumpStore {
     const entry: DumpEntry = Object.freeze({
       id,
       device: p.device,
+      owner: p.owner ?? '',
       kind: p.kind,
       size: copy.length,
       fwVersion: p.fwVersion,

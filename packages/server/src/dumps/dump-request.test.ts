@@ -67,80 +67,101 @@ describe('checkResourceDumpTarget', () => {
   });
 });
 
-/** FakeSink: accepts `room` frames, then returns false until drain() is called. */
+/** FakeSink: a transport that takes a written frame only when told to (`take()`). */
 class FakeSink extends EventEmitter implements FrameSink {
   frames: DumpFrame[] = [];
-  queued = 0;
-  constructor(private readonly room: number) {
-    super();
-  }
-  get writableLength(): number {
-    return this.queued;
-  }
-  write(m: { frame?: DumpFrame }): boolean {
+  pending: (() => void)[] = [];
+  write(m: { frame?: DumpFrame }, done: (err?: Error | null) => void): boolean {
     if (m.frame) this.frames.push(m.frame);
-    this.queued++;
-    return this.queued < this.room;
+    this.pending.push(() => done());
+    // As grpc-js: true while its 16-message buffer has room, whatever the bytes.
+    return this.pending.length < 16;
   }
-  drain(): void {
-    this.queued = 0;
-    this.emit('drain');
+  /** take: the transport takes the oldest outstanding frame. */
+  take(): void {
+    this.pending.shift()?.();
   }
 }
+
+const tick = () => new Promise((r) => setImmediate(r));
 
 describe('DumpStreamer', () => {
   const put = (store: DumpStore, size: number) =>
     store.put({ device: 'd', kind: 'coredump', fwVersion: '1', data: Buffer.alloc(size, 7) });
 
-  it('writes no chunk past a full buffer until drain, and finishes with the trailer', async () => {
+  it('keeps at most about one chunk outstanding, counts bytes as taken and delivers only after the trailer', async () => {
     const store = new DumpStore({ maxBytes: 1 << 22, maxAgeMs: 60_000 });
     const e = put(store, 10 * 64 * 1024);
-    const sink = new FakeSink(3);
+    const sink = new FakeSink();
     const streamer = new DumpStreamer();
+    let taken = 0;
+    let delivered = 0;
     const done = streamer.stream(
       sink,
       store.read(e.id, 0, 1),
       'umem',
       new AbortController().signal,
+      {
+        onChunk: (n) => {
+          taken += n;
+        },
+        onDelivered: () => {
+          delivered++;
+        },
+      },
     );
-    let drains = 0;
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setImmediate(r));
-      if (streamer.stats().active === 0) break;
-      expect(sink.queued).toBeLessThanOrEqual(3);
-      expect(streamer.stats().waitingForDrain).toBe(1);
-      sink.drain();
-      drains++;
+    // A transport that takes nothing: the streamer stops after the header and one chunk.
+    for (let i = 0; i < 5; i++) await tick();
+    expect(sink.frames.map((f) => f.$case)).toEqual(['header', 'chunk']);
+    expect(streamer.stats()).toMatchObject({ waitingForFlush: 1, chunksWritten: 0 });
+    expect(taken).toBe(0);
+    expect(store.stats().readers).toBe(1);
+    for (let i = 0; i < 100 && streamer.stats().active > 0; i++) {
+      expect(sink.pending.length).toBeLessThanOrEqual(2);
+      // Everything but the trailer was taken: not delivered yet, the dump still pinned.
+      if (sink.frames.at(-1)?.$case === 'trailer' && sink.pending.length === 1) {
+        expect(delivered).toBe(0);
+        expect(store.stats().readers).toBe(1);
+      }
+      sink.take();
+      await tick();
     }
     await done;
-    // Header + 10 chunks in a 3-frame buffer: a wait after frames 3, 6 and 9; the trailer needs none.
-    expect(drains).toBe(3);
     expect(sink.frames.map((f) => f.$case)).toEqual([
       'header',
       ...Array<string>(10).fill('chunk'),
       'trailer',
     ]);
-    expect(streamer.stats()).toMatchObject({ active: 0, chunksWritten: 10, maxQueuedFrames: 3 });
+    expect(taken).toBe(10 * 64 * 1024);
+    expect(delivered).toBe(1);
+    expect(streamer.stats()).toMatchObject({ active: 0, chunksWritten: 10, delivered: 1 });
+    expect(streamer.stats().maxOutstandingBytes).toBeLessThanOrEqual(2 * 64 * 1024 + 1);
     expect(store.stats().readers).toBe(0);
   });
 
-  it('an abort while waiting for drain rejects with its AuxError and releases the reader', async () => {
+  it('an abort while waiting for the transport rejects with its AuxError and releases the reader', async () => {
     const store = new DumpStore({ maxBytes: 1 << 22, maxAgeMs: 60_000 });
     const e = put(store, 4 * 64 * 1024);
-    const sink = new FakeSink(2);
+    const sink = new FakeSink();
     const abort = new AbortController();
     const streamer = new DumpStreamer();
-    const done = streamer.stream(sink, store.read(e.id, 0, 1), 'inline', abort.signal);
-    await new Promise((r) => setImmediate(r));
+    let delivered = 0;
+    const done = streamer.stream(sink, store.read(e.id, 0, 1), 'inline', abort.signal, {
+      onDelivered: () => {
+        delivered++;
+      },
+    });
+    await tick();
     expect(store.stats().readers).toBe(1);
     abort.abort(new AuxError('ENODEV', 'gone'));
     await expect(done).rejects.toMatchObject({ code: 'ENODEV' });
     expect(store.stats().readers).toBe(0);
-    expect(sink.listenerCount('drain')).toBe(0);
+    expect(sink.listenerCount('close')).toBe(0);
+    expect(delivered).toBe(0);
     const plain = new AbortController();
     plain.abort();
     await expect(
-      streamer.stream(new FakeSink(5), store.read(e.id), 'umem', plain.signal),
+      streamer.stream(new FakeSink(), store.read(e.id), 'umem', plain.signal),
     ).rejects.toMatchObject({ code: 'ECANCELED' });
     expect(store.stats().readers).toBe(0);
   });

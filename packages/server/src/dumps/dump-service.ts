@@ -7,23 +7,32 @@
  * DEBUG_READ_ONLY (CORE_DUMP and RESOURCE_DUMP are ACCESS_REG reads, which
  * ctl-aux allows at that scope), take a slot of the concurrent-dump limits
  * (EBUSY), capture through a context of its own (closed before streaming),
- * store (kind, device, firmware version), stream. A resume authorizes
- * against the stored dump's device; an id of another kind is as unknown as
- * a missing one (ENOENT). The slot is held for the whole call, streaming
- * included. A fatal error, reload or removal of the device while a dump is
- * captured or streamed ends the call with ENODEV (UNAVAILABLE).
+ * store (kind, device, firmware version, owner: the capturing principal),
+ * stream. A dump id is not a password: a resume is served only to the
+ * principal that captured the dump, or to one the policy allows
+ * RESUME_ANY_DUMP on the dump's device; anyone else gets the very answer
+ * an unknown id gets (ENOENT, NOT_FOUND), so a refusal reveals neither the
+ * dump nor its device, and the audit log records the truth. The owner's
+ * resume is then authorized against the stored dump's device; an id of
+ * another kind is as unknown as a missing one. The slot is held for the
+ * whole call, streaming included. A fatal error, reload or removal of the
+ * device while a dump is captured or streamed ends the call with ENODEV
+ * (UNAVAILABLE). A download counts as delivered (the `dump delivered` log
+ * line and metric) only once the transport took its trailer.
  *
- * Owns the concurrent-dump limits and the capture mode of stored dumps.
- * Never: opens a context before the policy allowed the call, or returns
- * with a context, a store pin, a limiter slot or an event subscription held.
+ * Owns the concurrent-dump limits, dump ownership and the capture mode of
+ * stored dumps. Never: opens a context before the policy allowed the call,
+ * or returns with a context, a store pin, a limiter slot or an event
+ * subscription held.
  */
-import { AuxError, type CoreDevice, type Logger, silentLogger } from '@auxctl/core';
+import { AuxError, type CoreDevice, type Logger, printable, silentLogger } from '@auxctl/core';
 import type { CoredumpRequest, DumpResume, ResourceDumpRequest } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { DumpEntry, DumpKind, DumpReader, DumpStore } from '../dump-store/index.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
+import { type PolicyDecision, type PolicyRequest, RESUME_ANY_DUMP } from '../policy/index.js';
 import { type DeviceLossWatch, watchDeviceLoss } from './device-loss.js';
 import {
   type CapturedDump,
@@ -43,14 +52,20 @@ export interface DumpServiceOptions {
   /** Concurrent dump calls per principal and in total. */
   readonly limiter: ConcurrencyLimiter;
   readonly logger?: Logger;
+  /** Where refused resumes are recorded (default: `logger`). */
+  readonly auditLogger?: Logger;
+  /** Decides RESUME_ANY_DUMP (resuming another principal's dump); without it only owners resume. */
+  readonly policy?: { evaluate(req: PolicyRequest): PolicyDecision };
   /** Receives capture RPCs and streamed bytes (metrics). */
   readonly metrics?: DumpMetrics;
 }
 
 /** DumpMetrics: what the dump service reports. */
 export interface DumpMetrics extends FwCommandObserver {
-  /** `bytes` of dump data of `kind` written to a client. */
+  /** `bytes` of dump data of `kind` the transport took for a client. */
   dumpBytes(kind: DumpKind, bytes: number): void;
+  /** One download of `kind` delivered: the transport took its trailer. */
+  dumpDelivered(kind: DumpKind): void;
 }
 
 type Capture = (t: CaptureTarget) => Promise<CapturedDump>;
@@ -79,6 +94,8 @@ export class DumpService {
   private readonly fleet: DeviceFleet;
   private readonly limiter: ConcurrencyLimiter;
   private readonly log: Logger;
+  private readonly audit: Logger;
+  private readonly policy: DumpServiceOptions['policy'];
   private readonly metrics: DumpMetrics | undefined;
   private readonly modes = new WeakMap<DumpEntry, CaptureMode>();
 
@@ -87,6 +104,8 @@ export class DumpService {
     this.store = opts.store;
     this.limiter = opts.limiter;
     this.log = opts.logger ?? silentLogger;
+    this.audit = opts.auditLogger ?? this.log;
+    this.policy = opts.policy;
     this.metrics = opts.metrics;
   }
 
@@ -154,13 +173,25 @@ export class DumpService {
               d.chunkSize || undefined,
             );
       const m = this.metrics;
-      await this.streams.stream(
-        sink,
-        reader,
-        this.modes.get(reader.entry) ?? 'umem',
-        signal,
-        m && ((bytes) => m.dumpBytes(d.kind, bytes)),
-      );
+      const entry = reader.entry;
+      const from = reader.offset;
+      await this.streams.stream(sink, reader, this.modes.get(entry) ?? 'umem', signal, {
+        ...(m && { onChunk: (bytes: number) => m.dumpBytes(d.kind, bytes) }),
+        onDelivered: () => {
+          m?.dumpDelivered(d.kind);
+          this.log.info(
+            {
+              dumpId: entry.id,
+              kind: d.kind,
+              device: entry.device,
+              from,
+              size: entry.size,
+              principal,
+            },
+            'dump delivered',
+          );
+        },
+      });
     } finally {
       loss?.stop();
       release();
@@ -178,6 +209,7 @@ export class DumpService {
 
   private resumePlan(call: CallContext, d: DumpCall, resume: DumpResume): DumpPlan {
     const entry = this.stored(resume.dumpId, d.kind);
+    this.checkOwner(call, entry);
     authorizeTarget(call, { device: entry.device, scope: 'DEBUG_READ_ONLY' });
     // A bad offset fails here, before a slot is taken; the reader is the one streamed.
     const reader = this.store.read(entry.id, resume.offset, d.chunkSize || undefined);
@@ -203,6 +235,7 @@ export class DumpService {
       device,
       kind,
       fwVersion: core.identity.fwVersion,
+      owner: principal,
       data: got.data,
       // captureWith closed the capture's context (its umem with it): the buffer is ours alone.
       handOver: true,
@@ -217,12 +250,48 @@ export class DumpService {
 
   private stored(id: string, kind: DumpKind): DumpEntry {
     const entry = this.store.get(id);
-    if (entry.kind !== kind) {
-      throw new AuxError(
-        'ENOENT',
-        `dump ${JSON.stringify(id.slice(0, 64))} is unknown or expired; capture it again`,
-      );
-    }
+    if (entry.kind !== kind) throw unknownDump(id);
     return entry;
   }
+
+  /**
+   * checkOwner: ENOENT (as for an unknown id) unless the caller captured
+   * `entry` or the policy allows it RESUME_ANY_DUMP on the dump's device;
+   * a refusal is audited with the dump's device and owner.
+   */
+  private checkOwner(call: CallContext, entry: DumpEntry): void {
+    const principal = call.principal;
+    if (principal !== undefined && principal === entry.owner) return;
+    const decision =
+      principal === undefined
+        ? undefined
+        : this.policy?.evaluate({
+            principal,
+            method: RESUME_ANY_DUMP,
+            device: entry.device,
+            scope: 'DEBUG_READ_ONLY',
+          });
+    if (decision?.allowed) return;
+    this.audit.warn(
+      {
+        event: 'dump-resume',
+        principal,
+        method: call.method,
+        device: entry.device,
+        dumpId: entry.id,
+        owner: entry.owner,
+        allowed: false,
+        code: 'NOT_FOUND',
+        rule: decision?.reason ?? 'no policy',
+        reason: `the dump was captured by another principal and ${RESUME_ANY_DUMP} is not granted on its device; answered as an unknown id`,
+      },
+      'refused',
+    );
+    throw unknownDump(entry.id);
+  }
+}
+
+/** unknownDump: the one answer for an id that is unknown, expired, of another kind or not the caller's. */
+function unknownDump(id: string): AuxError {
+  return new AuxError('ENOENT', `dump "${printable(id)}" is unknown or expired; capture it again`);
 }

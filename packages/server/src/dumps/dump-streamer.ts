@@ -1,16 +1,27 @@
 /**
  * DumpStreamer: writes one stored dump to a gRPC server stream — header,
- * chunks, trailer — one chunk at a time with backpressure.
+ * chunks, trailer — with backpressure counted in bytes the transport has
+ * not yet taken.
  *
- * A chunk is written only while the stream accepts more: when `write()`
- * returns false the streamer waits for 'drain' before reading the next
- * chunk, so a slow client holds the stream's buffer (grpc-js' highWaterMark
- * of frames, each a view into the store), never a copy of the dump. A
- * cancelled call or a lost device (the signal) ends the wait at once.
+ * grpc-js' server stream is an object-mode Writable with a high-water mark
+ * of 16 messages, so `write()` returning false says nothing about bytes: 16
+ * chunk frames are more than a whole coredump. What does say it is the
+ * write callback, which grpc-js calls once the HTTP/2 stream has taken the
+ * serialized message (sent it within the peer's flow-control window). The
+ * streamer counts the bytes written and not yet called back and writes the
+ * next frame only while at most one chunk is outstanding, so a client that
+ * never reads costs its HTTP/2 window plus one chunk (serialized) plus one
+ * frame queued as a view into the store, never a dump. The trailer is
+ * written last and the download counts as delivered (`onDelivered`) only
+ * once its callback came: every byte and the trailer left the server.
+ * A cancelled call or a lost device (the signal), or the stream closing,
+ * ends a wait at once.
  *
  * Owns the stream counters and the reader it is given: the reader is
- * closed (its store pin released) on every path. Never: writes after the
- * signal fired, or ends the call (the handler adapter does).
+ * closed (its store pin released) on every path, and only after the last
+ * frame holding a view into the stored dump was taken by the transport.
+ * Never: writes after the signal fired, or ends the call (the handler
+ * adapter does).
  */
 import type { DumpReader } from '../dump-store/index.js';
 import { abortErrorOf } from './dump-capture.js';
@@ -24,107 +35,155 @@ import {
 
 /** FrameSink: the parts of a grpc-js ServerWritableStream the streamer uses. */
 export interface FrameSink {
-  write(message: { frame?: DumpFrame }): boolean;
-  readonly writableLength: number;
-  once(event: 'drain' | 'close', fn: () => void): unknown;
-  off(event: 'drain' | 'close', fn: () => void): unknown;
+  /** write: queue a message; `done` is called once the transport took it (grpc-js: the HTTP/2 stream). */
+  write(message: { frame?: DumpFrame }, done: (err?: Error | null) => void): boolean;
+  once(event: 'close', fn: () => void): unknown;
+  off(event: 'close', fn: () => void): unknown;
 }
 
 /** DumpStreamStats: what the streams do now and have done (tests and metrics read it). */
 export interface DumpStreamStats {
   /** Streams writing now. */
   readonly active: number;
-  /** Streams waiting for 'drain' now. */
-  readonly waitingForDrain: number;
-  /** Times any stream waited for 'drain'. */
-  readonly drainWaits: number;
-  /** Data chunks written, all streams. */
+  /** Streams waiting for the transport to take their outstanding bytes now. */
+  readonly waitingForFlush: number;
+  /** Times any stream waited for the transport. */
+  readonly flushWaits: number;
+  /** Data chunks the transport took, all streams. */
   readonly chunksWritten: number;
-  /** Most frames ever queued in one stream's buffer right after a write. */
-  readonly maxQueuedFrames: number;
+  /** Downloads whose trailer the transport took. */
+  readonly delivered: number;
+  /** Most bytes ever outstanding (written, not yet taken) in one stream. */
+  readonly maxOutstandingBytes: number;
 }
 
-function drained(sink: FrameSink, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error): void => {
-      sink.off('drain', onDrain);
-      sink.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = (): void => done();
-    const onClose = (): void => done(abortErrorOf(signal));
-    const onAbort = (): void => done(abortErrorOf(signal));
-    sink.once('drain', onDrain);
-    sink.once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** StreamHooks: what a caller hears of a download's progress. */
+export interface StreamHooks {
+  /** The transport took a chunk of `bytes` data bytes. */
+  readonly onChunk?: (bytes: number) => void;
+  /** The transport took the trailer: the download is delivered. */
+  readonly onDelivered?: () => void;
+}
+
+/**
+ * Outstanding: the bytes of one stream written and not yet taken by the
+ * transport, and a wait until they are at most a bound.
+ */
+class Outstanding {
+  bytes = 0;
+  private wake: (() => void) | undefined;
+
+  taken(n: number): void {
+    this.bytes -= n;
+    this.wake?.();
+  }
+
+  /** atMost: resolves once `bytes <= limit`; rejects when `signal` fires or the sink closes. */
+  atMost(limit: number, sink: FrameSink, signal: AbortSignal): Promise<void> {
+    if (this.bytes <= limit) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error): void => {
+        this.wake = undefined;
+        sink.off('close', onClose);
+        signal.removeEventListener('abort', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onClose = (): void => done(abortErrorOf(signal));
+      this.wake = () => {
+        if (this.bytes <= limit) done();
+      };
+      sink.once('close', onClose);
+      signal.addEventListener('abort', onClose, { once: true });
+    });
+  }
 }
 
 /** DumpStreamer: see the module header. */
 export class DumpStreamer {
   private active = 0;
   private waiting = 0;
-  private drainWaits = 0;
+  private flushWaits = 0;
   private chunks = 0;
-  private maxQueued = 0;
+  private deliveredCount = 0;
+  private maxOutstanding = 0;
 
   /** stats: the counters. */
   stats(): DumpStreamStats {
     return {
       active: this.active,
-      waitingForDrain: this.waiting,
-      drainWaits: this.drainWaits,
+      waitingForFlush: this.waiting,
+      flushWaits: this.flushWaits,
       chunksWritten: this.chunks,
-      maxQueuedFrames: this.maxQueued,
+      delivered: this.deliveredCount,
+      maxOutstandingBytes: this.maxOutstanding,
     };
   }
 
   /**
-   * stream: header, the reader's chunks, trailer. Rejects with the
-   * signal's AuxError (ECANCELED, ENODEV) when it fires; closes `reader`.
-   * `onChunk` hears the data bytes of each chunk the sink accepted.
+   * stream: header, the reader's chunks, trailer; resolves once the
+   * transport took the trailer. Rejects with the signal's AuxError
+   * (ECANCELED, ENODEV) when it fires; closes `reader`.
    */
   async stream(
     sink: FrameSink,
     reader: DumpReader,
     mode: CaptureMode,
     signal: AbortSignal,
-    onChunk?: (bytes: number) => void,
+    hooks: StreamHooks = {},
   ): Promise<void> {
     this.active++;
+    const out = new Outstanding();
+    // About one chunk in flight: the next frame waits while more than this is outstanding.
+    const limit = reader.chunkSize;
     try {
-      await this.send(
-        sink,
-        headerFrame(reader.entry, mode, reader.offset, reader.chunkSize),
-        signal,
-      );
-      for (;;) {
+      const header = headerFrame(reader.entry, mode, reader.offset, reader.chunkSize);
+      await this.send(sink, out, header, 0, limit, signal);
+      // Not asked past the last chunk: that would unpin the dump while a view may be queued.
+      for (let at = reader.offset; at < reader.entry.size; ) {
         const next = await reader.next();
         if (next.done) break;
-        await this.send(sink, chunkFrame(next.value), signal);
-        this.chunks++;
-        onChunk?.(next.value.data.length);
+        const bytes = next.value.data.length;
+        at = next.value.offset + bytes;
+        await this.send(sink, out, chunkFrame(next.value), bytes, limit, signal, () => {
+          this.chunks++;
+          hooks.onChunk?.(bytes);
+        });
       }
-      // The trailer needs no drain: the adapter's end() flushes what is queued.
-      if (signal.aborted) throw abortErrorOf(signal);
-      sink.write({ frame: trailerFrame(reader.entry) });
+      await this.send(sink, out, trailerFrame(reader.entry), 0, 0, signal);
+      this.deliveredCount++;
+      hooks.onDelivered?.();
     } finally {
       reader.close();
       this.active--;
     }
   }
 
-  private async send(sink: FrameSink, frame: DumpFrame, signal: AbortSignal): Promise<void> {
+  /** send: write `frame` (`bytes` data bytes), then wait until at most `limit` bytes are outstanding. */
+  private async send(
+    sink: FrameSink,
+    out: Outstanding,
+    frame: DumpFrame,
+    bytes: number,
+    limit: number,
+    signal: AbortSignal,
+    onTaken?: () => void,
+  ): Promise<void> {
     if (signal.aborted) throw abortErrorOf(signal);
-    const more = sink.write({ frame });
-    this.maxQueued = Math.max(this.maxQueued, sink.writableLength);
-    if (more) return;
-    this.drainWaits++;
+    // A frame counts at least one byte, so the trailer (and an empty chunk) is waited for too.
+    const weight = Math.max(1, bytes);
+    out.bytes += weight;
+    this.maxOutstanding = Math.max(this.maxOutstanding, out.bytes);
+    sink.write({ frame }, (err) => {
+      if (err) return;
+      out.taken(weight);
+      onTaken?.();
+    });
+    if (out.bytes <= limit) return;
+    this.flushWaits++;
     this.waiting++;
     try {
-      await drained(sink, signal);
+      await out.atMost(limit, sink, signal);
     } finally {
       this.waiting--;
     }

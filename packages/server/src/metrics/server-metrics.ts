@@ -77,6 +77,7 @@ export class ServerMetrics implements FwCommandObserver {
   private readonly fwTotal: Counter<'device' | 'opcode' | 'status'>;
   private readonly fwSeconds: Histogram<'opcode'>;
   private readonly dumpBytesTotal: Counter<'kind'>;
+  private readonly dumpsDeliveredTotal: Counter<'kind'>;
   private readonly rpcs = new Batch<RpcRecord>((r) => {
     this.rpcTotal.inc({ method: r.method, code: r.code });
     this.rpcSeconds.observe({ method: r.method }, r.seconds);
@@ -120,7 +121,13 @@ export class ServerMetrics implements FwCommandObserver {
     });
     this.dumpBytesTotal = new Counter({
       name: 'auxctl_dump_bytes_total',
-      help: 'dump data bytes streamed to clients by dump kind',
+      help: 'dump data bytes the transport took for clients, by dump kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.dumpsDeliveredTotal = new Counter({
+      name: 'auxctl_dumps_delivered_total',
+      help: 'dump downloads whose trailer the transport took, by dump kind',
       labelNames: ['kind'],
       registers,
     });
@@ -144,9 +151,14 @@ export class ServerMetrics implements FwCommandObserver {
     this.fwCommands.add(c);
   }
 
-  /** dumpBytes: `bytes` of a `kind` dump written to a client. */
+  /** dumpBytes: `bytes` of a `kind` dump the transport took for a client. */
   dumpBytes(kind: string, bytes: number): void {
     this.dumpBytesTotal.inc({ kind }, bytes);
+  }
+
+  /** dumpDelivered: one `kind` download whose trailer the transport took. */
+  dumpDelivered(kind: string): void {
+    this.dumpsDeliveredTotal.inc({ kind });
   }
 
   /** text: the registry in the Prometheus text format. */

@@ -9,7 +9,15 @@
  * Owns: the list. Never: anything about how the methods are served.
  */
 
-/** AUXCTL_METHODS: `package.Service/Method` for every policy-checked RPC. */
+/**
+ * RESUME_ANY_DUMP: a permission, not an RPC: a principal the policy allows
+ * it on a device may resume dumps of that device captured by another
+ * principal (without it, only the capturing principal may resume a dump).
+ * Its own namespace, so `auxctl.v1.CtlService/*` does not grant it.
+ */
+export const RESUME_ANY_DUMP = 'auxctl.v1.Permission/ResumeAnyDump';
+
+/** AUXCTL_METHODS: `package.Service/Method` for every policy-checked RPC, and the permissions. */
 export const AUXCTL_METHODS: readonly string[] = [
   'auxctl.v1.DeviceService/ListDevices',
   'auxctl.v1.DeviceService/WatchDevices',
@@ -24,4 +32,5 @@ export const AUXCTL_METHODS: readonly string[] = [
   'auxctl.v1.PortFunctionService/Deactivate',
   'auxctl.v1.PortFunctionService/Delete',
   'auxctl.v1.PortFunctionService/List',
+  RESUME_ANY_DUMP,
 ];

@@ -2,7 +2,7 @@
  * Policy: the authorization policy file, its parser, evaluation and the
  * live, reloading store.
  */
-export { AUXCTL_METHODS } from './auxctl-methods.js';
+export { AUXCTL_METHODS, RESUME_ANY_DUMP } from './auxctl-methods.js';
 export { GlobPattern, globProblem, MAX_PATTERN_LENGTH } from './glob-pattern.js';
 export { Policy, type PolicyDecision, type PolicyRequest } from './policy.js';
 export {

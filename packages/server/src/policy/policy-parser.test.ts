@@ -1,6 +1,8 @@
 import { AuxError, isAuxError } from '@auxctl/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RESUME_ANY_DUMP } from './auxctl-methods.js';
+import { GlobPattern } from './glob-pattern.js';
 import { parsePolicy, validatePolicy } from './policy-parser.js';
 import { documentArb } from './test-support/policy-arbitraries.js';
 
@@ -70,6 +72,14 @@ describe('parsePolicy', () => {
     expect(einval({ version: 1, allow: [{ ...rule, methods: ['Ctl/*'] }] }).message).toMatch(
       /matches no method/,
     );
+  });
+
+  it('takes the ResumeAnyDump permission by name, refuses a misspelling, and CtlService/* does not cover it', () => {
+    const doc = (m: string) => ({ version: 1, allow: [{ ...rule, methods: [m] }] });
+    expect(validatePolicy(doc(RESUME_ANY_DUMP)).allow[0]?.methods).toEqual([RESUME_ANY_DUMP]);
+    expect(validatePolicy(doc('auxctl.v1.Permission/*')).allow).toHaveLength(1);
+    expect(pathOf(doc('auxctl.v1.Permission/ResumeAnyDumps'))).toBe('$.allow[0].methods[0]');
+    expect(new GlobPattern('auxctl.v1.CtlService/*').matches(RESUME_ANY_DUMP)).toBe(false);
   });
 
   it('checks method patterns against a caller-given list, or not at all', () => {
