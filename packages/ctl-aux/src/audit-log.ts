@@ -9,7 +9,7 @@
  * |--------------|----------------------------------------------------------|
  * | event        | `ctl.rpc`, `ctl.open`, `ctl.close`                        |
  * | principal    | who asked (from the credentials)                          |
- * | device       | the ctl device, e.g. `mlx5ctl-mlx5_core.ctl.0`            |
+ * | device       | the core device: a PF's PCI address (`0000:08:00.0`) or an SF's `mlx5_core.sf.N` (the name a fleet and its policy use, not the ctl device's) |
  * | uid          | the context's firmware uid (0 before it has one)          |
  * | origin       | `rpc` (the caller's RPC) or `driver` (umem registration, close) |
  * | opcode, opcode_name, op_mod | the command (when the inbox had a header) |
@@ -29,7 +29,7 @@
 import { type Logger, opcodeName, statusName } from '@auxctl/core';
 import { scopeName } from './scope.js';
 
-/** AuditSubject: who and where, fixed for a context. */
+/** AuditSubject: who and where (the core device's name), fixed for a context. */
 export interface AuditSubject {
   readonly principal: string;
   readonly device: string;

@@ -115,7 +115,8 @@ describe('CtlContext.rpc', () => {
     const line = rig.audit.find((l) => l.event === 'ctl.rpc' && l.opcode === Op.QUERY_HCA_CAP);
     expect(line).toMatchObject({
       principal: 'admin',
-      device: rig.name,
+      // The core device's name (what a fleet and its policy call it), not the ctl device's.
+      device: '0000:08:00.0',
       uid: ctx.uid,
       origin: 'rpc',
       opcode_name: 'QUERY_HCA_CAP',

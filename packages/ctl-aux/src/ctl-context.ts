@@ -35,7 +35,7 @@ import {
   isAuxError,
   type Logger,
 } from '@auxctl/core';
-import type { AuditCommand, AuditLog, AuditSubject, ContextAudit } from './audit-log.js';
+import type { AuditCommand, AuditLog, ContextAudit } from './audit-log.js';
 import type { CtlPrivileges } from './credentials.js';
 import { ObjectLedger } from './object-ledger.js';
 import { type CheckedRpc, checkRpcRequest, type RpcRequest } from './rpc-request.js';
@@ -87,9 +87,16 @@ export interface CtlContextInit {
 const UID_FIELD = 'uid';
 
 /** CtlContext: see the module header. */
-export class CtlContext implements CtlChannel, AuditSubject {
+export class CtlContext implements CtlChannel {
   readonly principal: string;
+  /** The ctl device (`mlx5ctl-mlx5_core.ctl.N`). */
   readonly device: string;
+  /**
+   * The core device (a PF's PCI address, an SF's `mlx5_core.sf.N`): the
+   * one name audit and log lines give the device, the name the embedder's
+   * fleet and policy use.
+   */
+  readonly coreDevice: string;
   readonly uid: number;
   private readonly handle: CoreHandle;
   private readonly init: CtlContextInit;
@@ -109,7 +116,12 @@ export class CtlContext implements CtlChannel, AuditSubject {
     this.principal = init.principal;
     this.device = init.device;
     this.uid = init.uid;
-    this.auditLog = init.audit.bind(this);
+    this.coreDevice = init.handle.coreName;
+    this.auditLog = init.audit.bind({
+      principal: this.principal,
+      device: this.coreDevice,
+      uid: this.uid,
+    });
     this.umems = new UmemRegistry(() => this.handle.dma, init.umemBytesPerContext);
   }
 
@@ -270,11 +282,11 @@ export class CtlContext implements CtlChannel, AuditSubject {
         this.init.log.warn(
           {
             principal: this.principal,
-            device: this.device,
+            device: this.coreDevice,
             uid: this.uid,
             scope: scopeName(c.scope),
           },
-          `${this.principal} requested ${scopeName(c.scope)} access to ${this.device}: device tainted`,
+          `${this.principal} requested ${scopeName(c.scope)} access to ${this.coreDevice}: device tainted`,
         );
       }
     } catch {
@@ -298,7 +310,7 @@ export class CtlContext implements CtlChannel, AuditSubject {
       await destroyUctx({ cmdExec: (inbox, outLen) => this.exec(inbox, outLen) }, this.uid);
     } catch (err) {
       this.init.log.error(
-        { err, device: this.device, uid: this.uid },
+        { err, device: this.coreDevice, uid: this.uid },
         'DESTROY_UCTX failed while closing a ctl context; its objects stay until the device resets',
       );
     }

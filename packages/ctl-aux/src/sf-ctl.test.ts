@@ -45,7 +45,8 @@ async function sfCtlRig() {
   const bus = new AuxiliaryBus();
   const ids = new IdAllocator();
   const registry = new CtlRegistry();
-  await bus.registerDriver(createCtlDriver({ registry, audit: captureLog().log }));
+  const audit = captureLog();
+  await bus.registerDriver(createCtlDriver({ registry, audit: audit.log }));
   await bus.registerDriver(createSfDriver({ ids, health: { poll: false } }));
   const sim = createSimDevice({ crdumpSize: 8192 });
   const core = await CoreDevice.probe({
@@ -66,7 +67,7 @@ async function sfCtlRig() {
   const b = await pf.add({ pfnum: 0, sfnum: 11 });
   await pf.activate(a);
   await pf.activate(b);
-  return { bus, registry, sim, core, a, b };
+  return { bus, registry, sim, core, a, b, audit: audit.lines };
 }
 
 describe('ctl on sub-functions', () => {
@@ -88,6 +89,19 @@ describe('ctl on sub-functions', () => {
     expect(q.status).toBe(CmdStatus.OK);
     expect(CmdHcaCap.get(QueryHcaCapOut.view(q.out, 'capability'), 'vhca_id')).toBe(a.functionId);
     expect(a.functionId).not.toBe(b.functionId);
+  });
+
+  it("names an SF's device in audit lines by the SF's own device name, a PF's by its PCI address", async () => {
+    const { registry, core, audit } = await sfCtlRig();
+    const sf = await registry.open('mlx5ctl-mlx5_core.ctl.1', ADMIN);
+    const pf = await registry.open('mlx5ctl-mlx5_core.ctl.0', ADMIN);
+    const sfName = core.portFunctions.list().find((p) => p.sfnum === 10)?.nestedCore?.name;
+    expect(sfName).toMatch(/^mlx5_core\.sf\.\d+$/);
+    expect(sf.coreDevice).toBe(sfName);
+    expect(pf.coreDevice).toBe(core.name);
+    const opens = audit.filter((l) => l.event === 'ctl.open').map((l) => l.device);
+    expect(opens).toEqual([sfName, core.name]);
+    expect(JSON.stringify(audit)).not.toContain('mlx5ctl-');
   });
 
   it("an SF context cannot see or touch the PF's or another SF's objects", async () => {
