@@ -24,7 +24,16 @@ import { DumpStore } from './dump-store/index.js';
 import { DumpService } from './dumps/index.js';
 import { authenticatedOnly, isReflection } from './grpc/authenticated-only.js';
 import { composeMiddleware } from './grpc/call-context.js';
-import { authentication, authorization, callOutcome, rateLimit } from './grpc/call-middleware.js';
+import {
+  authentication,
+  authorization,
+  callOutcome,
+  rateLimit,
+  refusalAuditing,
+  rpcRate,
+} from './grpc/call-middleware.js';
+import { RefusalAudit } from './grpc/refusal-audit.js';
+import { guardService, transportReceiveLimit } from './grpc/request-guard.js';
 import { addReflection } from './grpc/server-reflection.js';
 import { ConcurrencyLimiter, RateLimiter } from './limits/index.js';
 import { type MetricsHttp, ServerMetrics, serveMetrics } from './metrics/index.js';
@@ -128,6 +137,7 @@ export class AuxctlServer {
   private stopping: Promise<void> | undefined;
   private sessions: ConcurrencyLimiter | undefined;
   private metricsHttp: MetricsHttp | undefined;
+  private refusals: RefusalAudit | undefined;
   private readonly log: Logger;
   /** metrics: this server's Prometheus metrics (its own registry; usable before start). */
   readonly metrics: ServerMetrics;
@@ -216,17 +226,19 @@ export class AuxctlServer {
       ...(bearer && { bearer }),
       ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal ?? 'anonymous' }),
     };
+    const refusals = new RefusalAudit(audit);
+    this.refusals = refusals;
+    const callRate = new RateLimiter({
+      ratePerSec: l.ratePerSec ?? 200,
+      burst: l.rateBurst ?? 400,
+      name: 'call rate',
+    });
     const mws = [
       callOutcome((method, code, seconds) => this.metrics.rpc(method, code, seconds)),
+      refusalAuditing(refusals),
       authentication(authn),
-      rateLimit(
-        new RateLimiter({
-          ratePerSec: l.ratePerSec ?? 200,
-          burst: l.rateBurst ?? 400,
-          name: 'call rate',
-        }),
-      ),
-      authorization(this.policy, audit),
+      rateLimit(callRate),
+      authorization(this.policy, audit, refusals),
     ];
     const env = { chain: composeMiddleware(mws), log: this.log };
     const d = o.dumps ?? {};
@@ -258,14 +270,18 @@ export class AuxctlServer {
 
     const maxMsg = l.maxMessageBytes ?? 1 << 20;
     const server = new Server({
-      'grpc.max_receive_message_length': maxMsg,
+      // Above maxMsg the guarded deserializers refuse (audited); grpc-js only beyond this.
+      'grpc.max_receive_message_length': transportReceiveLimit(maxMsg),
       'grpc.max_send_message_length': 4 << 20,
-      interceptors: [authenticatedOnly(isReflection, authn)],
+      interceptors: [authenticatedOnly(isReflection, authn, refusals)],
     });
     this.server = server;
-    server.addService(DeviceServiceService, deviceServiceImpl(env, this.fleetRef, this.events));
     server.addService(
-      CtlServiceService,
+      guardService(DeviceServiceService, maxMsg),
+      deviceServiceImpl(env, this.fleetRef, this.events),
+    );
+    server.addService(
+      guardService(CtlServiceService, maxMsg),
       ctlServiceImpl(env, {
         fleet: this.fleetRef,
         sessions: this.sessions,
@@ -273,10 +289,11 @@ export class AuxctlServer {
         dumps: this.dumpService,
         fw: this.metrics,
         execContexts,
+        rpcRate: rpcRate(callRate, refusals),
       }),
     );
     server.addService(
-      PortFunctionServiceService,
+      guardService(PortFunctionServiceService, maxMsg),
       portFunctionServiceImpl(env, this.fleetRef, audit),
     );
     this.healthImpl = new HealthImplementation({
@@ -352,6 +369,7 @@ export class AuxctlServer {
     }
     // Scrapes stay possible while calls drain; the endpoint goes before the devices.
     await this.execContexts?.close();
+    this.refusals?.close();
     await this.metricsHttp?.close();
     this.events?.close();
     this.policy?.close();

@@ -94,9 +94,9 @@ export function composeMiddleware(mws: readonly Middleware[]): CallChain {
   return (ctx, handler) => {
     const step = (i: number, c: CallContext): Promise<void> => {
       const mw = mws[i];
-      if (!mw) return handler(c);
       try {
-        return mw(c, (n) => step(i + 1, n));
+        // A step never throws: a synchronous throw (middleware or handler) is a rejection.
+        return mw ? mw(c, (n) => step(i + 1, n)) : handler(c);
       } catch (err) {
         return Promise.reject(err);
       }

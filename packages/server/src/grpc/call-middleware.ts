@@ -13,7 +13,12 @@ import { AuxError, type Logger } from '@auxctl/core';
 import { status } from '@grpc/grpc-js';
 import type { RateLimiter } from '../limits/index.js';
 import type { PolicyDecision, PolicyRequest } from '../policy/index.js';
-import { type BearerVerifier, principalOfCall, tlsRefusalOfCall } from '../security/index.js';
+import {
+  type BearerVerifier,
+  presentedIdentity,
+  principalOfCall,
+  tlsRefusalOfCall,
+} from '../security/index.js';
 import type {
   CallContext,
   CallNext,
@@ -22,6 +27,7 @@ import type {
   ServerCallLike,
 } from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
+import { RefusalAudit, refusalOf } from './refusal-audit.js';
 
 /** CallObserver: told how each call ended (the metrics): grpc status name and duration. */
 export type CallObserver = (method: string, code: string, seconds: number) => void;
@@ -89,8 +95,14 @@ export function authenticateCall(
   call: ServerCallLike,
 ): string | Promise<string> {
   const header = call.metadata.get('authorization')[0];
-  if (opts.bearer && header !== undefined) {
-    return opts.bearer.verifyBearer(String(header)).then((v) => v.principal);
+  if (header !== undefined) {
+    if (opts.bearer) return opts.bearer.verifyBearer(String(header)).then((v) => v.principal);
+    // A token the server would ignore must not pass as "authenticated by certificate".
+    throw new AuxError(
+      'EKEYREJECTED',
+      'this server does not accept bearer tokens; authenticate with a client certificate from its CA and send no token',
+      { reason: 'bearer-not-accepted' },
+    );
   }
   const principal = principalOfCall(call) ?? opts.anonymousPrincipal;
   if (principal !== undefined) return principal;
@@ -103,7 +115,41 @@ export function authenticateCall(
     opts.bearer
       ? `${presented}: send "authorization: Bearer <token>" or a valid certificate from this server's CA`
       : `${presented}: use a valid certificate issued by this server's CA`,
+    { reason: refusal ?? 'no-certificate' },
   );
+}
+
+/** authenticatedPrincipal: the principal authentication found for a grpc-js call, if it got that far. */
+export function authenticatedPrincipal(call: ServerCallLike): string | undefined {
+  return lastPrincipal.get(call);
+}
+
+/**
+ * refusalAuditing: one audit line (RefusalAudit) for a call that ends with
+ * a refusal no inner step audited yet — authentication (with what the
+ * caller presented), limits, oversize or malformed messages. Sits outside
+ * authentication so it sees its failures. It must never change the call's
+ * outcome.
+ */
+export function refusalAuditing(refusals: RefusalAudit): Middleware {
+  return (ctx, next) =>
+    next(ctx).catch((err: unknown) => {
+      const kind = refusalOf(err);
+      if (kind !== undefined) {
+        const call = ctx.call;
+        const presented =
+          kind === 'authentication'
+            ? presentedIdentity(call, call.metadata.get('authorization')[0])
+            : undefined;
+        refusals.recordError(err, {
+          method: ctx.method,
+          principal: lastPrincipal.get(call),
+          peer: call.getPeer(),
+          presented,
+        });
+      }
+      throw err;
+    });
 }
 
 /** authentication: authenticateCall as a middleware; the handler sees `principal`. */
@@ -128,6 +174,37 @@ export function rateLimit(limiter: RateLimiter): Middleware {
   };
 }
 
+/** RpcAdmission: takes a token for one RPC of a running call (a Session) on `device`, or throws EBUSY. */
+export type RpcAdmission = (device: string) => void;
+
+/**
+ * rpcRate: the per-principal rate limit for RPCs that run inside a call
+ * (a Session's firmware RPCs), from the same buckets as `rateLimit`, so
+ * RPCs cost the same whether they come by Exec or inside a Session. A
+ * refusal is audited here, as only that RPC fails.
+ */
+export function rpcRate(
+  limiter: RateLimiter,
+  refusals: RefusalAudit,
+): (ctx: CallContext) => RpcAdmission {
+  return (ctx) => {
+    const principal = principalOf(ctx);
+    return (device) => {
+      try {
+        limiter.takeOrThrow(principal);
+      } catch (err) {
+        refusals.recordError(err, {
+          method: ctx.method,
+          principal,
+          peer: ctx.call.getPeer(),
+          device,
+        });
+        throw err;
+      }
+    };
+  };
+}
+
 /** PolicyEvaluator: the part of PolicyStore authorization uses. */
 export interface PolicyEvaluator {
   evaluate(req: PolicyRequest): PolicyDecision;
@@ -137,9 +214,14 @@ export interface PolicyEvaluator {
  * authorization: gives the handler `decide` and `authorize` for this call's
  * principal and method. Handlers authorize once they know the device and
  * scope (a Session learns them from its first message). Every denial is an
- * audit line; so is every grant of a device-scoped call.
+ * refusal line (RefusalAudit); every grant of a device-scoped call is an
+ * `authz` line.
  */
-export function authorization(policy: PolicyEvaluator, audit: Logger): Middleware {
+export function authorization(
+  policy: PolicyEvaluator,
+  audit: Logger,
+  refusals: RefusalAudit,
+): Middleware {
   return (ctx, next) => {
     const principal = principalOf(ctx);
     const decide = (t: CallTarget): PolicyDecision =>
@@ -156,10 +238,21 @@ export function authorization(policy: PolicyEvaluator, audit: Logger): Middlewar
         rule: d.reason,
       };
       if (!d.allowed) {
-        audit.warn(entry, 'denied');
-        throw new AuxError(
-          'EPERM',
-          `${principal} may not call ${ctx.method} on ${t.device ?? 'this host'}${t.scope ? ` at scope ${t.scope}` : ''} (${d.reason}); ask the operator for a policy rule`,
+        const reason = `${principal} may not call ${ctx.method} on ${t.device ?? 'this host'}${t.scope ? ` at scope ${t.scope}` : ''} (${d.reason}); ask the operator for a policy rule`;
+        refusals.record({
+          kind: 'authorization',
+          principal,
+          method: ctx.method,
+          device: t.device,
+          scope: t.scope,
+          peer: ctx.call.getPeer(),
+          code: 'PERMISSION_DENIED',
+          errno: 'EPERM',
+          reason,
+          cause: d.reason,
+        });
+        throw RefusalAudit.markAudited(
+          new AuxError('EPERM', reason, { device: t.device, scope: t.scope, rule: d.reason }),
         );
       }
       if (t.device !== undefined && audit.isLevelEnabled('info')) audit.info(entry, 'allowed');

@@ -3,7 +3,8 @@
  * middleware chain.
  *
  * Owns the per-call context (its AbortSignal follows grpc-js cancellation,
- * which also fires when the client's deadline passes) and the one way a
+ * which also fires when the client's deadline passes), reading the request
+ * only after the middleware chain (authentication first) and the one way a
  * failure reaches the client: a status from grpcFailureOf. It must never
  * send an error's stack or cause, and never write after a call ended.
  */
@@ -25,6 +26,7 @@ import type {
   ServerCallLike,
 } from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
+import { requestOf } from './request-guard.js';
 
 /** AdapterEnv: what every adapted handler shares. */
 export interface AdapterEnv {
@@ -105,7 +107,7 @@ export function unary<Req, Res>(
   return (call, callback) => {
     let res: Res | undefined;
     runChain(env, method, call, async (ctx) => {
-      res = await fn(call.request, ctx);
+      res = await fn(requestOf(call.request), ctx);
     }).then(
       () => callback(null, res),
       (err: unknown) => callback(serviceError(err)),
@@ -140,12 +142,19 @@ export function serverStream<Req, Res>(
   return (call) => {
     endStream(
       call as ServerWritableStream<unknown, unknown>,
-      runChain(env, method, call, (ctx) => fn(call, ctx)),
+      runChain(env, method, call, (ctx) => {
+        requestOf(call.request);
+        return fn(call, ctx);
+      }),
     );
   };
 }
 
-/** bidiStream: a handler that reads and writes and resolves when done. */
+/**
+ * bidiStream: a handler that reads and writes and resolves when done. It
+ * passes each message it reads through `requestOf` (request-guard.ts), as
+ * the adapters do for unary and server-streaming requests.
+ */
 export function bidiStream<Req, Res>(
   env: AdapterEnv,
   method: string,

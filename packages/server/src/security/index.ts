@@ -39,6 +39,13 @@ export {
   parseListenAddress,
 } from './listen-address.js';
 export {
+  certificateClaims,
+  claimText,
+  type PresentedIdentity,
+  presentedIdentity,
+  tokenClaims,
+} from './presented-identity.js';
+export {
   type AuthContextCall,
   firstUriSan,
   type PeerCertificateLike,

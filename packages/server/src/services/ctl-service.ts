@@ -21,6 +21,8 @@ import type {
 } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { DumpService } from '../dumps/index.js';
+import type { CallContext } from '../grpc/call-context.js';
+import type { RpcAdmission } from '../grpc/call-middleware.js';
 import { type AdapterEnv, bidiStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import { type FwCommandObserver, meteredRpc } from '../metrics/metered-channel.js';
@@ -42,6 +44,8 @@ export interface CtlServiceDeps {
   readonly fw?: FwCommandObserver;
   /** The contexts Exec keeps between calls. */
   readonly execContexts: ExecContexts;
+  /** The per-principal rate limit of each RPC inside a Session (Exec's is the call's own). */
+  readonly rpcRate?: (ctx: CallContext) => RpcAdmission;
 }
 
 /** ctlServiceImpl: the CtlService handlers. */
@@ -73,7 +77,10 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
       async (call, cctx) => {
         const release = deps.sessions.acquire(cctx.principal ?? '');
         try {
-          await runSession(call, cctx, fleet, deps.session, cctx.log, deps.fw);
+          const limits = deps.rpcRate
+            ? { ...deps.session, admitRpc: deps.rpcRate(cctx) }
+            : deps.session;
+          await runSession(call, cctx, fleet, limits, cctx.log, deps.fw);
         } finally {
           release();
         }

@@ -16,6 +16,7 @@ import type { SessionRequest, SessionResponse } from '@auxctl/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import type { CallContext } from '../grpc/call-context.js';
+import { requestOf } from '../grpc/request-guard.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { type AuthorizedContext, openAuthorized } from './ctl-access.js';
 
@@ -23,6 +24,8 @@ import { type AuthorizedContext, openAuthorized } from './ctl-access.js';
 export interface SessionLimits {
   /** RPCs of one session running at once (default 16). */
   readonly maxInFlight: number;
+  /** Takes one token of the principal's rate limit per RPC on the device; throws EBUSY (audited) when empty. */
+  readonly admitRpc?: (device: string) => void;
 }
 
 type Duplex = ServerDuplexStream<SessionRequest, SessionResponse>;
@@ -124,6 +127,13 @@ export function runSession(
         fail('EINVAL', 'send RPCs only after the session info arrived');
         return;
       }
+      try {
+        limits.admitRpc?.(a.ctx.coreDevice);
+      } catch (err) {
+        // Only this RPC is refused (EBUSY -> RESOURCE_EXHAUSTED); the session goes on.
+        fail(isAuxError(err) ? err.code : 'EIO', isAuxError(err) ? err.message : 'internal error');
+        return;
+      }
       inFlight.add(id);
       flowControl();
       a.channel
@@ -145,8 +155,15 @@ export function runSession(
         });
     };
 
-    function onData(msg: SessionRequest): void {
+    function onData(raw: SessionRequest): void {
       if (finished) return;
+      let msg: SessionRequest;
+      try {
+        msg = requestOf(raw);
+      } catch (err) {
+        finish(err);
+        return;
+      }
       const kind = msg.kind;
       if (opened === undefined && !opening) {
         if (kind?.$case !== 'open') {

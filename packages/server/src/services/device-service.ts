@@ -4,7 +4,7 @@
  *
  * Owns which devices a caller sees (the policy decides per device; a name
  * asked for explicitly and denied is PERMISSION_DENIED, an unknown one
- * NOT_FOUND) and the flow control of WatchDevices: when the transport
+ * NOT_FOUND; listing all devices when none is visible is PERMISSION_DENIED) and the flow control of WatchDevices: when the transport
  * refuses a write, events for that client are dropped and counted until it
  * drains, then one `events_lost` says what was missed. It must never buffer
  * events per client beyond what grpc-js already accepted, and never change
@@ -67,6 +67,9 @@ export function deviceServiceImpl(
       `${SERVICE}/ListDevices`,
       async (req, ctx) => {
         const names = new Set(visibleDevices(fleet, ctx, req.devices));
+        // Seeing no device is a denial (audited), not an empty answer: ask the
+        // policy for the call without a device, which only a rule for every device grants.
+        if (names.size === 0) authorizeTarget(ctx, {});
         return {
           devices: fleet
             .cores()
