@@ -29,7 +29,6 @@ import {
   authorization,
   callOutcome,
   rateLimit,
-  refusalAuditing,
   rpcRate,
 } from './grpc/call-middleware.js';
 import { RefusalAudit } from './grpc/refusal-audit.js';
@@ -234,8 +233,7 @@ export class AuxctlServer {
       name: 'call rate',
     });
     const mws = [
-      callOutcome((method, code, seconds) => this.metrics.rpc(method, code, seconds)),
-      refusalAuditing(refusals),
+      callOutcome((method, code, seconds) => this.metrics.rpc(method, code, seconds), refusals),
       authentication(authn),
       rateLimit(callRate),
       authorization(this.policy, audit, refusals),

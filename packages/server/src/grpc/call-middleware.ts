@@ -37,10 +37,13 @@ export type CallObserver = (method: string, code: string, seconds: number) => vo
  * `principal`, `code`, `latencyMs`) and one `observe` (the metrics). The
  * code is the one the client gets (grpcFailureOf for errors, CANCELLED when
  * the client went away). Unexpected errors are logged with their stack
- * here, since the client only reads "internal error". It must never change
+ * here, since the client only reads "internal error". A call refused by a
+ * check (authentication, limits, messages; see refusalOf) that no inner step
+ * audited yet gets its audit line here, from outside authentication so its
+ * failures are seen (with what the caller presented). It must never change
  * the call's outcome.
  */
-export function callOutcome(observe?: CallObserver): Middleware {
+export function callOutcome(observe?: CallObserver, refusals?: RefusalAudit): Middleware {
   return async (ctx, next) => {
     const start = performance.now();
     const done = (code: string, level: 'info' | 'error', extra?: Record<string, unknown>) => {
@@ -63,6 +66,7 @@ export function callOutcome(observe?: CallObserver): Middleware {
     } catch (err) {
       const f = grpcFailureOf(err);
       const code = status[f.code] ?? 'UNKNOWN';
+      if (refusals) auditRefusal(refusals, ctx, err);
       if (f.unexpected) done(code, 'error', { err });
       else done(code, 'info', { errno: f.errno });
       throw err;
@@ -119,37 +123,20 @@ export function authenticateCall(
   );
 }
 
-/** authenticatedPrincipal: the principal authentication found for a grpc-js call, if it got that far. */
-export function authenticatedPrincipal(call: ServerCallLike): string | undefined {
-  return lastPrincipal.get(call);
-}
-
-/**
- * refusalAuditing: one audit line (RefusalAudit) for a call that ends with
- * a refusal no inner step audited yet — authentication (with what the
- * caller presented), limits, oversize or malformed messages. Sits outside
- * authentication so it sees its failures. It must never change the call's
- * outcome.
- */
-export function refusalAuditing(refusals: RefusalAudit): Middleware {
-  return (ctx, next) =>
-    next(ctx).catch((err: unknown) => {
-      const kind = refusalOf(err);
-      if (kind !== undefined) {
-        const call = ctx.call;
-        const presented =
-          kind === 'authentication'
-            ? presentedIdentity(call, call.metadata.get('authorization')[0])
-            : undefined;
-        refusals.recordError(err, {
-          method: ctx.method,
-          principal: lastPrincipal.get(call),
-          peer: call.getPeer(),
-          presented,
-        });
-      }
-      throw err;
-    });
+/** auditRefusal: the audit line of a call's refusal, unless it is none or was audited where it was thrown. */
+function auditRefusal(refusals: RefusalAudit, ctx: CallContext, err: unknown): void {
+  const kind = refusalOf(err);
+  if (kind === undefined) return;
+  const call = ctx.call;
+  refusals.recordError(err, {
+    method: ctx.method,
+    principal: lastPrincipal.get(call),
+    peer: call.getPeer(),
+    presented:
+      kind === 'authentication'
+        ? presentedIdentity(call, call.metadata.get('authorization')[0])
+        : undefined,
+  });
 }
 
 /** authentication: authenticateCall as a middleware; the handler sees `principal`. */
