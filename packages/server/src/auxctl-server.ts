@@ -34,7 +34,14 @@ import {
 import { RefusalAudit } from './grpc/refusal-audit.js';
 import { guardService, transportReceiveLimit } from './grpc/request-guard.js';
 import { addReflection } from './grpc/server-reflection.js';
-import { ConcurrencyLimiter, RateLimiter } from './limits/index.js';
+import { streamAdmission, streamingMethodsOf } from './grpc/stream-admission.js';
+import {
+  ConcurrencyLimiter,
+  DEFAULT_STREAMS_PER_CONNECTION,
+  DEFAULT_STREAMS_PER_PRINCIPAL,
+  RateLimiter,
+  StreamCaps,
+} from './limits/index.js';
 import { type MetricsHttp, ServerMetrics, serveMetrics } from './metrics/index.js';
 import { type PolicyReloadResult, PolicyStore } from './policy/index.js';
 import {
@@ -65,6 +72,15 @@ export interface ServerLimits {
   readonly maxInFlight?: number;
   /** Largest request message in bytes (default 1 MiB; the largest command is 256 KiB + 16). */
   readonly maxMessageBytes?: number;
+  /**
+   * Open streaming calls (Session, WatchDevices, Coredump, ResourceDump)
+   * per connection (default 32) and per principal (default 64); beyond
+   * them a new stream is refused with RESOURCE_EXHAUSTED.
+   */
+  readonly streamsPerConnection?: number;
+  readonly streamsPerPrincipal?: number;
+  /** HTTP/2 streams (calls of any kind) open at once per connection (default 100). */
+  readonly maxConcurrentStreams?: number;
 }
 
 /** DumpLimits: the dump store's bounds and how many dump calls run at once. */
@@ -119,6 +135,9 @@ export interface AuxctlServerOptions {
 /** DEFAULT_DUMP_STORE_BYTES / DEFAULT_DUMP_MAX_AGE_MS: the dump store's default bounds. */
 export const DEFAULT_DUMP_STORE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_DUMP_MAX_AGE_MS = 10 * 60 * 1000;
+
+/** DEFAULT_MAX_CONCURRENT_STREAMS: HTTP/2 streams one connection may have open at once. */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 
 /** DEFAULT_LISTEN: where auxctld listens unless told otherwise. */
 export const DEFAULT_LISTEN = '127.0.0.1:9339';
@@ -236,6 +255,13 @@ export class AuxctlServer {
       callOutcome((method, code, seconds) => this.metrics.rpc(method, code, seconds), refusals),
       authentication(authn),
       rateLimit(callRate),
+      streamAdmission(
+        new StreamCaps({
+          perConnection: l.streamsPerConnection ?? DEFAULT_STREAMS_PER_CONNECTION,
+          perPrincipal: l.streamsPerPrincipal ?? DEFAULT_STREAMS_PER_PRINCIPAL,
+        }),
+        streamingMethodsOf([CtlServiceService, DeviceServiceService, PortFunctionServiceService]),
+      ),
       authorization(this.policy, audit, refusals),
     ];
     const env = { chain: composeMiddleware(mws), log: this.log };
@@ -271,6 +297,7 @@ export class AuxctlServer {
       // Above maxMsg the guarded deserializers refuse (audited); grpc-js only beyond this.
       'grpc.max_receive_message_length': transportReceiveLimit(maxMsg),
       'grpc.max_send_message_length': 4 << 20,
+      'grpc.max_concurrent_streams': l.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
       interceptors: [authenticatedOnly(isReflection, authn, refusals)],
     });
     this.server = server;

@@ -10,7 +10,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { AuxctlServer, DEFAULT_LISTEN } from '../auxctl-server.js';
+import { AuxctlServer, DEFAULT_LISTEN, DEFAULT_MAX_CONCURRENT_STREAMS } from '../auxctl-server.js';
+import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from '../limits/index.js';
 import { defaultStateDir } from '../security/index.js';
 
 function count(value: string): number {
@@ -49,6 +50,24 @@ const program = new Command('auxctld')
   .option('--dumps <n>', 'dump calls running at once in total', positiveInt, 4)
   .option('--dumps-per-principal <n>', 'dump calls running at once per principal', positiveInt, 2)
   .option(
+    '--streams-per-connection <n>',
+    'open streaming calls (Session, WatchDevices, dumps) per connection',
+    positiveInt,
+    DEFAULT_STREAMS_PER_CONNECTION,
+  )
+  .option(
+    '--streams-per-principal <n>',
+    'open streaming calls per principal, all its connections together',
+    positiveInt,
+    DEFAULT_STREAMS_PER_PRINCIPAL,
+  )
+  .option(
+    '--max-concurrent-streams <n>',
+    'HTTP/2 streams (calls of any kind) open at once per connection',
+    positiveInt,
+    DEFAULT_MAX_CONCURRENT_STREAMS,
+  )
+  .option(
     '--metrics-listen <host:port>',
     'serve Prometheus metrics at http://<host:port>/metrics (plain HTTP, no auth: use loopback)',
   )
@@ -68,6 +87,9 @@ async function main(): Promise<void> {
     dumpMaxAge: number;
     dumps: number;
     dumpsPerPrincipal: number;
+    streamsPerConnection: number;
+    streamsPerPrincipal: number;
+    maxConcurrentStreams: number;
     metricsListen?: string;
   }>();
   const logger = pino({ base: { service: 'auxctld' } });
@@ -92,6 +114,11 @@ async function main(): Promise<void> {
       maxAgeMs: o.dumpMaxAge * 1000,
       concurrent: o.dumps,
       concurrentPerPrincipal: o.dumpsPerPrincipal,
+    },
+    limits: {
+      streamsPerConnection: o.streamsPerConnection,
+      streamsPerPrincipal: o.streamsPerPrincipal,
+      maxConcurrentStreams: o.maxConcurrentStreams,
     },
   });
   let address: string;
