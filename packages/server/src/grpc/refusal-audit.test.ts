@@ -62,6 +62,19 @@ describe('RefusalAudit', () => {
     audit.close();
   });
 
+  it('carries what else the refusing check knows as detail', () => {
+    const { logger, lines } = memoryLog();
+    new RefusalAudit(logger).record({
+      kind: 'authorization',
+      method: 'auxctl.v1.CtlService/Coredump',
+      code: 'NOT_FOUND',
+      reason: 'unknown dump',
+      principal: 'bob',
+      detail: { dumpId: 'd1', owner: 'alice' },
+    });
+    expect(lines[0]).toMatchObject({ principal: 'bob', detail: { dumpId: 'd1', owner: 'alice' } });
+  });
+
   it('skips an error its thrower already recorded', () => {
     const { logger, lines } = memoryLog();
     const audit = new RefusalAudit(logger);

@@ -19,6 +19,7 @@
  * | errno      | the errno behind it                                            |
  * | reason     | what the caller was told                                       |
  * | cause      | a short machine reason (`no-certificate`, `CERT_HAS_EXPIRED`, `expired`, `bearer-not-accepted`, the limit's name, the deciding rule) |
+| detail     | what else the refusing check knows (e.g. a dump's id and owner)  |
  * | suppressed | on a summary line: how many refusals of this key were not written since the last line |
  *
  * Lines are themselves limited, so a flood of refused calls cannot flood the
@@ -54,6 +55,8 @@ export interface Refusal {
   readonly scope?: string | undefined;
   readonly errno?: string | undefined;
   readonly cause?: string | undefined;
+  /** What else the refusing check knows (e.g. a dump's id and owner), written as `detail`. */
+  readonly detail?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
 }
 
 /** RefusalAuditOptions: line throttling (per key) and the clock. */
@@ -185,6 +188,7 @@ export class RefusalAudit {
         errno: r.errno,
         reason: cut(r.reason),
         cause: cut(r.cause),
+        detail: r.detail,
         suppressed,
       },
       suppressed === undefined ? 'refused' : 'refusals not written one by one',
