@@ -279,7 +279,6 @@ export class AuxctlServer {
         name: 'concurrent dumps',
       }),
       logger: this.log,
-      auditLogger: audit,
       policy: this.policy,
       metrics: this.metrics,
     });

@@ -105,12 +105,11 @@ describe('dump ownership', () => {
     expect([stolen.id, stolen.bytes]).toEqual(['', 0]);
 
     // The audit line says what happened.
-    const refused = lines.find((l) => l.event === 'dump-resume' && l.principal === BOB);
+    const refused = lines.find((l) => l.event === 'refused' && l.principal === BOB);
     expect(refused).toMatchObject({
+      kind: 'authorization',
       device: DEV0,
-      owner: ALICE,
-      dumpId: mine.id,
-      allowed: false,
+      detail: { owner: ALICE, dumpId: mine.id },
       code: 'NOT_FOUND',
     });
 

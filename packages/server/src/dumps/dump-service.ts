@@ -52,8 +52,6 @@ export interface DumpServiceOptions {
   /** Concurrent dump calls per principal and in total. */
   readonly limiter: ConcurrencyLimiter;
   readonly logger?: Logger;
-  /** Where refused resumes are recorded (default: `logger`). */
-  readonly auditLogger?: Logger;
   /** Decides RESUME_ANY_DUMP (resuming another principal's dump); without it only owners resume. */
   readonly policy?: { evaluate(req: PolicyRequest): PolicyDecision };
   /** Receives capture RPCs and streamed bytes (metrics). */
@@ -94,7 +92,6 @@ export class DumpService {
   private readonly fleet: DeviceFleet;
   private readonly limiter: ConcurrencyLimiter;
   private readonly log: Logger;
-  private readonly audit: Logger;
   private readonly policy: DumpServiceOptions['policy'];
   private readonly metrics: DumpMetrics | undefined;
   private readonly modes = new WeakMap<DumpEntry, CaptureMode>();
@@ -104,7 +101,6 @@ export class DumpService {
     this.store = opts.store;
     this.limiter = opts.limiter;
     this.log = opts.logger ?? silentLogger;
-    this.audit = opts.auditLogger ?? this.log;
     this.policy = opts.policy;
     this.metrics = opts.metrics;
   }
@@ -257,7 +253,8 @@ export class DumpService {
   /**
    * checkOwner: ENOENT (as for an unknown id) unless the caller captured
    * `entry` or the policy allows it RESUME_ANY_DUMP on the dump's device;
-   * a refusal is audited with the dump's device and owner.
+   * a refusal is audited (the call's `refuse`: a refusal line with the
+   * dump's device, id and owner).
    */
   private checkOwner(call: CallContext, entry: DumpEntry): void {
     const principal = call.principal;
@@ -272,21 +269,16 @@ export class DumpService {
             scope: 'DEBUG_READ_ONLY',
           });
     if (decision?.allowed) return;
-    this.audit.warn(
-      {
-        event: 'dump-resume',
-        principal,
-        method: call.method,
-        device: entry.device,
-        dumpId: entry.id,
-        owner: entry.owner,
-        allowed: false,
-        code: 'NOT_FOUND',
-        rule: decision?.reason ?? 'no policy',
-        reason: `the dump was captured by another principal and ${RESUME_ANY_DUMP} is not granted on its device; answered as an unknown id`,
-      },
-      'refused',
-    );
+    call.refuse?.({
+      kind: 'authorization',
+      device: entry.device,
+      scope: 'DEBUG_READ_ONLY',
+      code: 'NOT_FOUND',
+      errno: 'ENOENT',
+      cause: decision?.reason ?? 'no policy',
+      reason: `the dump was captured by another principal and ${RESUME_ANY_DUMP} is not granted on its device; answered as an unknown id`,
+      detail: { dumpId: entry.id, owner: entry.owner },
+    });
     throw unknownDump(entry.id);
   }
 }

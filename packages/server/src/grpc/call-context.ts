@@ -13,6 +13,7 @@ import { AuxError, type Logger } from '@auxctl/core';
 import type { Metadata } from '@grpc/grpc-js';
 import type { PolicyDecision, PolicyScopeName } from '../policy/index.js';
 import type { AuthContextCall } from '../security/index.js';
+import type { Refusal } from './refusal-audit.js';
 
 /** CallTarget: what a call acts on, as the policy sees it. */
 export interface CallTarget {
@@ -50,7 +51,16 @@ export interface CallContext {
   readonly decide?: (target: CallTarget) => PolicyDecision;
   /** authorize: as decide, throwing EPERM (and auditing) on denial. */
   readonly authorize?: (target: CallTarget) => PolicyDecision;
+  /**
+   * refuse: the audit line of a refusal a handler makes itself (RefusalAudit;
+   * principal, method and peer filled in), e.g. a dump resume by another
+   * principal answered as an unknown id. Set by authorization.
+   */
+  readonly refuse?: (r: HandlerRefusal) => void;
 }
+
+/** HandlerRefusal: a handler's refusal, without what the call already knows. */
+export type HandlerRefusal = Omit<Refusal, 'principal' | 'method' | 'peer' | 'presented'>;
 
 /** AuthorizedCall: a call the authentication and authorization middleware have seen. */
 export type AuthorizedCall = CallContext & {

@@ -23,6 +23,7 @@ import type {
   CallContext,
   CallNext,
   CallTarget,
+  HandlerRefusal,
   Middleware,
   ServerCallLike,
 } from './call-context.js';
@@ -245,7 +246,9 @@ export function authorization(
       if (t.device !== undefined && audit.isLevelEnabled('info')) audit.info(entry, 'allowed');
       return d;
     };
-    return next({ ...ctx, decide, authorize });
+    const refuse = (r: HandlerRefusal): void =>
+      refusals.record({ ...r, principal, method: ctx.method, peer: ctx.call.getPeer() });
+    return next({ ...ctx, decide, authorize, refuse });
   };
 }
 
