@@ -12,6 +12,8 @@
  *      recorded objects are destroyed (newest first), the umems, the uctx
  *      (which frees anything left), and the buffers are unmapped. Close is
  *      idempotent and cannot fail; every later call fails with ENODEV.
+ *      `signal` aborts when step 3 begins, with that ENODEV as its reason,
+ *      so whoever serves the context learns at once that it was revoked.
  *
  * RPC (see rpc-request.ts for the checks): the caller's inbox is copied,
  * the context's uid is written into the copy's header whatever the caller
@@ -108,6 +110,7 @@ export class CtlContext implements CtlChannel {
   private drained: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private goneWhy: 'closed' | 'removed' | undefined;
+  private readonly lifetime = new AbortController();
 
   /** Contexts are made by `CtlDevice.open`; see the module header. */
   constructor(init: CtlContextInit) {
@@ -123,6 +126,14 @@ export class CtlContext implements CtlChannel {
       uid: this.uid,
     });
     this.umems = new UmemRegistry(() => this.handle.dma, init.umemBytesPerContext);
+  }
+
+  /**
+   * signal: aborted once close or the driver's detach (device removal,
+   * reload, unbind) has started; its reason is the ENODEV later calls get.
+   */
+  get signal(): AbortSignal {
+    return this.lifetime.signal;
   }
 
   /** closed: true once close (or removal) has started. */
@@ -296,6 +307,7 @@ export class CtlContext implements CtlChannel {
 
   private async shutdown(why: 'closed' | 'removed'): Promise<void> {
     this.goneWhy = why;
+    this.lifetime.abort(this.gone());
     if (this.active > 0) {
       await new Promise<void>((resolve) => {
         this.drained = resolve;

@@ -1,8 +1,15 @@
 /**
  * DeviceLoss: notices that a device stopped being usable (fatal firmware
  * error, reload, recovery, removal, close) while a dump is captured or
- * streamed, so the call ends with ENODEV (UNAVAILABLE) instead of hanging on
- * a device that will answer nothing.
+ * streamed, or while a Session holds a context on it, so the call ends with
+ * ENODEV (UNAVAILABLE) instead of hanging on, or answering ENODEV from, a
+ * device that will answer nothing.
+ *
+ * A fatal error leaves a ctl context open until recovery detaches it, so
+ * the core's events are watched; a context can also be revoked while its
+ * core stays up (the ctl driver unbound, a reload done between two looks),
+ * so a watch may also follow the context's own revocation signal
+ * (`CtlContext.signal`). Either one aborts the watch, once.
  *
  * Owns one subscription to a core's events per watch, and the ENODEV of a
  * device that is not up (`notUpError`, which the capture reports too).
@@ -41,10 +48,14 @@ export function notUpError(core: CoreDevice): AuxError | undefined {
   return new AuxError('ENODEV', `device ${core.name} is ${core.state}; retry after it is up again`);
 }
 
-/** watchDeviceLoss: watch `core`; the signal is already aborted when the core is not up now. */
-export function watchDeviceLoss(core: CoreDevice): DeviceLossWatch {
+/**
+ * watchDeviceLoss: watch `core` and, when given, the `revoked` signal of a
+ * context on it (its reason becomes the watch's); the signal is already
+ * aborted when the core is not up or the context revoked now.
+ */
+export function watchDeviceLoss(core: CoreDevice, revoked?: AbortSignal): DeviceLossWatch {
   const abort = new AbortController();
-  const down = notUpError(core);
+  const down = notUpError(core) ?? (revoked?.aborted ? revocationError(revoked) : undefined);
   if (down) {
     abort.abort(down);
     return { signal: abort.signal, stop: () => {} };
@@ -53,5 +64,23 @@ export function watchDeviceLoss(core: CoreDevice): DeviceLossWatch {
     const lost = lossOf(core.name, event);
     if (lost && !abort.signal.aborted) abort.abort(lost);
   });
-  return { signal: abort.signal, stop: unsubscribe };
+  const onRevoked = (): void => {
+    if (revoked && !abort.signal.aborted) abort.abort(revocationError(revoked));
+  };
+  revoked?.addEventListener('abort', onRevoked, { once: true });
+  return {
+    signal: abort.signal,
+    stop: () => {
+      unsubscribe();
+      revoked?.removeEventListener('abort', onRevoked);
+    },
+  };
+}
+
+/** revocationError: the ENODEV a revoked context's signal carries. */
+function revocationError(revoked: AbortSignal): AuxError {
+  const reason: unknown = revoked.reason;
+  return reason instanceof AuxError
+    ? reason
+    : new AuxError('ENODEV', 'the device context was revoked; open a new one');
 }

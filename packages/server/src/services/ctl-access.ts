@@ -20,6 +20,8 @@ import { POLICY_SCOPES } from '../policy/index.js';
 /** AuthorizedContext: an open ctl context and the fwctl scope it was authorized for. */
 export interface AuthorizedContext {
   readonly ctx: CtlContext;
+  /** The device's core (a session watches it for loss). */
+  readonly core: CoreDevice;
   readonly scope: RpcScopeValue;
   /** The context as a channel whose RPCs are reported to the metrics (when there are any). */
   readonly channel: CtlChannel;
@@ -70,5 +72,5 @@ export async function openAuthorized(
 ): Promise<AuthorizedContext> {
   const { core, scope, principal, caps } = authorizeCtl(fleet, call, device, wireScope);
   const ctx = await fleet.open(core, { principal, caps });
-  return { ctx, scope, channel: meteredChannel(ctx, device, fw) };
+  return { ctx, core, scope, channel: meteredChannel(ctx, device, fw) };
 }

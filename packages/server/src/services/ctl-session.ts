@@ -7,14 +7,20 @@
  * at once; reading stops while that many are outstanding or while the
  * transport refuses writes, so HTTP/2 flow control pushes back on the
  * client instead of the server queueing. Half-close finishes outstanding
- * RPCs and closes the context; cancellation closes it at once. It must
- * never leave a context open after the stream is gone, and never queue
- * requests or answers without bound.
+ * RPCs and closes the context; cancellation closes it at once. When the
+ * context is lost with its device (fatal error, reload, recovery, removal,
+ * the ctl device unbound, an SF deactivated: `watchDeviceLoss` on the core
+ * and the context's revocation), the session ends at once with that ENODEV
+ * (UNAVAILABLE): RPCs still outstanding are failed by the stream's status,
+ * the context is closed and the caller's session slot is freed. It must
+ * never leave a context open after the stream is gone, keep a stream open
+ * on a context that is gone, or queue requests or answers without bound.
  */
 import { AuxError, isAuxError, type Logger } from '@auxctl/core';
 import type { SessionRequest, SessionResponse } from '@auxctl/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { DeviceFleet } from '../devices/device-fleet.js';
+import { type DeviceLossWatch, watchDeviceLoss } from '../dumps/device-loss.js';
 import type { CallContext } from '../grpc/call-context.js';
 import { requestOf } from '../grpc/request-guard.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
@@ -45,6 +51,7 @@ export function runSession(
     let ended = false;
     let finished = false;
     let writeBlocked = false;
+    let loss: DeviceLossWatch | undefined;
     const inFlight = new Set<number>();
 
     const flowControl = (): void => {
@@ -67,6 +74,7 @@ export function runSession(
     const finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
+      loss?.stop();
       call.removeListener('data', onData);
       const done = opened ? opened.ctx.close() : Promise.resolve();
       done.then(
@@ -90,6 +98,12 @@ export function runSession(
             void a.ctx.close();
             return;
           }
+          loss = watchDeviceLoss(a.core, a.ctx.signal);
+          if (loss.signal.aborted) {
+            finish(loss.signal.reason);
+            return;
+          }
+          loss.signal.addEventListener('abort', () => finish(loss?.signal.reason), { once: true });
           const info = a.ctx.info();
           write({
             kind: {
