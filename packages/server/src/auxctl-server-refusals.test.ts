@@ -215,6 +215,22 @@ describe('refusals over mTLS are audited', () => {
     }
   });
 
+  // Unauthenticated refusals from one host share a line budget (10 at once): this runs early.
+  it('audits a refused server reflection call like any other', async () => {
+    const anon = new Client(h.address, await caOnly(h));
+    const path = '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo';
+    const before = refusals(audit.lines).length;
+    try {
+      const r = await rawCall(anon, path, { requestStream: true, responseStream: true }, MALFORMED);
+      expect(r.code).toBe(status.UNAUTHENTICATED);
+    } finally {
+      anon.close();
+    }
+    expect(refusals(audit.lines).slice(before)).toMatchObject([
+      { kind: 'authentication', method: path.slice(1), cause: 'no-certificate' },
+    ]);
+  });
+
   it('refuses a bearer token on a server without bearer mode, saying so, and audits its sub', async () => {
     const token = await mintBearer({
       key: { secret: 'x'.repeat(40) },
