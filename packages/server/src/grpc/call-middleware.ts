@@ -1,12 +1,14 @@
 /**
  * CallMiddleware: the middleware every auxctld call passes through —
- * outcome (log line and metrics), authentication, rate limiting and
- * authorization, each small and separate (see call-context.ts for the
+ * outcome (log line, metrics and the audit line of a refusal),
+ * authentication, rate limiting (per call, and per RPC inside a Session)
+ * and authorization, each small and separate (see call-context.ts for the
  * shape).
  *
- * Owns who the caller is, whether it may go on, and the one log line per
- * call. It must never decide what a handler does with an authorized call,
- * and never log a token, a payload or (for expected errors) a stack.
+ * Owns who the caller is, whether it may go on, the one log line per call
+ * and handing each refusal to RefusalAudit (which owns the line). It must
+ * never decide what a handler does with an authorized call, and never log
+ * a token, a payload or (for expected errors) a stack.
  */
 import { performance } from 'node:perf_hooks';
 import { AuxError, type Logger } from '@auxctl/core';
