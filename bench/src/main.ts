@@ -9,6 +9,7 @@ import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
 import { runDatapath } from './datapath.js';
 import { runRemote } from './remote.js';
+import { runRobustness } from './robustness.js';
 import { runSf } from './sf.js';
 
 const ms = Number(process.env.BENCH_MS ?? 1500);
@@ -17,6 +18,7 @@ const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
   core: runCore,
   ctl: runCtl,
   remote: runRemote,
+  robustness: runRobustness,
   datapath: runDatapath,
   sf: runSf,
 };
