@@ -7,7 +7,7 @@
  *
  * | field        | meaning                                                  |
  * |--------------|----------------------------------------------------------|
- * | event        | `ctl.rpc`, `ctl.open`, `ctl.close`                        |
+ * | event        | `ctl.rpc`, `ctl.open`, `ctl.close`, `ctl.umem` (an embedder's umem request: op, umem_id, bytes, result) |
  * | principal    | who asked (from the credentials)                          |
  * | device       | the core device: a PF's PCI address (`0000:08:00.0`) or an SF's `mlx5_core.sf.N` (the name a fleet and its policy use, not the ctl device's) |
  * | uid          | the context's firmware uid (0 before it has one)          |
@@ -99,7 +99,10 @@ export class ContextAudit {
   }
 
   /** session: a context opened or closed (with its capabilities or the close reason). */
-  session(event: 'ctl.open' | 'ctl.close', fields: Record<string, unknown> = {}): void {
+  session(
+    event: 'ctl.open' | 'ctl.close' | 'ctl.umem',
+    fields: Record<string, unknown> = {},
+  ): void {
     this.log.info({ event, ...fields });
   }
 }

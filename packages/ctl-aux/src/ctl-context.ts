@@ -82,6 +82,8 @@ export interface CtlContextInit {
   readonly audit: AuditLog;
   readonly log: Logger;
   readonly umemBytesPerContext: number;
+  /** What a refused raw CREATE_UMEM tells this context's caller to use (see checkRpcRequest). */
+  readonly umemCalls?: string;
   /** Called once when close has finished. */
   readonly onClosed: (ctx: CtlContext) => void;
 }
@@ -175,7 +177,7 @@ export class CtlContext implements CtlChannel {
     }
     let checked: CheckedRpc;
     try {
-      checked = checkRpcRequest(req, this.init.privileges.sys_rawio);
+      checked = checkRpcRequest(req, this.init.privileges.sys_rawio, this.init.umemCalls);
     } catch (err) {
       const e = err as AuxError<Partial<AuditCommand>>;
       this.audit({ origin: 'rpc', errno: e.code, refused: true, ...e.detail });
@@ -367,8 +369,14 @@ export class CtlContext implements CtlChannel {
     this.auditLog.command(c);
   }
 
-  /** auditSession: a session line on this context's audit stream (the device logs the open). */
-  auditSession(event: 'ctl.open' | 'ctl.close', fields: Record<string, unknown>): void {
+  /**
+   * auditSession: a session line on this context's audit stream (the device
+   * logs the open; an embedder that serves umem reads logs `ctl.umem`).
+   */
+  auditSession(
+    event: 'ctl.open' | 'ctl.close' | 'ctl.umem',
+    fields: Record<string, unknown>,
+  ): void {
     this.auditLog.session(event, fields);
   }
 }

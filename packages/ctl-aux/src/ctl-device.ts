@@ -39,6 +39,8 @@ export interface CtlDeviceOptions {
   readonly audit: AuditLog;
   readonly log: Logger;
   readonly umemBytesPerContext: number;
+  /** What a refused raw CREATE_UMEM names instead (default LOCAL_UMEM_CALLS). */
+  readonly umemCalls?: string;
 }
 
 /** ctlDeviceName: the ctl device name for an aux device name. */
@@ -116,6 +118,7 @@ export class CtlDevice {
         audit: this.opts.audit,
         log: this.opts.log,
         umemBytesPerContext: this.opts.umemBytesPerContext,
+        ...(this.opts.umemCalls !== undefined && { umemCalls: this.opts.umemCalls }),
         onClosed: (c) => this.contexts_.closed(c),
       });
       ctx.auditSession('ctl.open', { ucap, uctx_cap: uctxCap, dev_uctx_cap: devUctxCap });

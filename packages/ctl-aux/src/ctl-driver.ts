@@ -44,6 +44,12 @@ export interface CtlDriverOptions {
   readonly logger?: Logger;
   /** Umem bytes a context may hold at once; default 256 MiB. */
   readonly umemBytesPerContext?: number;
+  /**
+   * What the refusal of a raw CREATE_UMEM / DESTROY_UMEM tells callers to
+   * use instead: an embedder serving contexts to remote callers names its
+   * own umem calls; default LOCAL_UMEM_CALLS (the context's umemReg / umemUnreg).
+   */
+  readonly umemCalls?: string;
   /** Driver name on the bus (default `mlx5_fwctl`): set it to bind two registries on one bus. */
   readonly name?: string;
 }
@@ -64,7 +70,12 @@ export function createCtlDriver(opts: CtlDriverOptions): AuxiliaryDriver<CoreHan
     name: opts.name ?? CTL_DRIVER_NAME,
     idTable: [{ name: CTL_MATCH_NAME }],
     probe(adev) {
-      const dev = new CtlDevice(adev.shared, { audit, log, umemBytesPerContext });
+      const dev = new CtlDevice(adev.shared, {
+        audit,
+        log,
+        umemBytesPerContext,
+        ...(opts.umemCalls !== undefined && { umemCalls: opts.umemCalls }),
+      });
       opts.registry.add(dev);
       adev.drvdata = dev;
       log.info({ device: dev.name, core: adev.shared.coreName }, 'ctl device registered');

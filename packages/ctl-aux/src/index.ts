@@ -41,6 +41,7 @@ export {
   scopeName,
 } from './scope.js';
 export {
+  LOCAL_UMEM_CALLS,
   REJECTED_OPCODES,
   type RejectedOpcode,
   rejection,
@@ -70,7 +71,12 @@ export {
   diagParams,
   diagSet,
 } from './tools/diag-counters.js';
-export { type DumpWindow, withDumpWindow } from './tools/dump-window.js';
+export {
+  type DumpWindow,
+  type OpenDumpWindow,
+  openDumpWindow,
+  withDumpWindow,
+} from './tools/dump-window.js';
 export { fwCall } from './tools/fw-call.js';
 export {
   accessRegisterRaw,

@@ -126,4 +126,26 @@ describe('checkRpcRequest', () => {
     inbox[9] = 0xff; // pd: the command's own field
     expect(checkRpcRequest({ scope: 1, inbox, outLen: 16 }, false).opcode).toBe(Op.DEALLOC_PD);
   });
+
+  it("tells a raw CREATE_UMEM / DESTROY_UMEM caller which umem calls to use: its own, or the embedder's", () => {
+    const message = (opcode: number, umemCalls?: string): string => {
+      try {
+        checkRpcRequest({ scope: 3, inbox: head(opcode, 0), outLen: 16 }, true, umemCalls);
+      } catch (e) {
+        expect((e as AuxError).code).toBe('EPERM');
+        return (e as Error).message;
+      }
+      return expect.unreachable();
+    };
+    for (const op of [Op.CREATE_UMEM, Op.DESTROY_UMEM]) {
+      expect(message(op)).toContain("register user memory with the context's umemReg / umemUnreg");
+      const remote = message(op, 'the Session messages umem_reg / umem_unreg');
+      expect(remote).toContain(
+        'register user memory with the Session messages umem_reg / umem_unreg',
+      );
+      expect(remote).not.toContain('umemReg');
+    }
+    // Other refusals keep their own reason.
+    expect(message(Op.CREATE_UCTX, 'the Session messages')).not.toContain('Session');
+  });
 });

@@ -31,7 +31,7 @@ import {
 } from '@auxctl/core';
 import { reservedHeadField } from './command-heads.js';
 import { isRpcScope, RpcScope, type RpcScopeValue, scopeName } from './scope.js';
-import { rejection, requiredScope } from './scope-table.js';
+import { LOCAL_UMEM_CALLS, rejection, requiredScope } from './scope-table.js';
 
 /** RpcRequest: one firmware RPC as a caller hands it to `CtlContext.rpc`. */
 export interface RpcRequest {
@@ -71,10 +71,16 @@ export const RPC_CHECK_ERRNOS = ['EINVAL', 'EMSGSIZE', 'EOPNOTSUPP', 'EPERM'] as
 
 /**
  * checkRpcRequest: `req` checked against the table above for a caller
- * with (`sysRawio`) or without raw I/O privilege. Throws AuxError with
- * `detail` an RpcRefusal; returns the request's decoded head otherwise.
+ * with (`sysRawio`) or without raw I/O privilege. A refused raw
+ * CREATE_UMEM / DESTROY_UMEM names `umemCalls`, what this caller uses
+ * instead (default LOCAL_UMEM_CALLS). Throws AuxError with `detail` an
+ * RpcRefusal; returns the request's decoded head otherwise.
  */
-export function checkRpcRequest(req: unknown, sysRawio: boolean): CheckedRpc {
+export function checkRpcRequest(
+  req: unknown,
+  sysRawio: boolean,
+  umemCalls: string = LOCAL_UMEM_CALLS,
+): CheckedRpc {
   if (typeof req !== 'object' || req === null) {
     throw refuse('EINVAL', 'an RPC is { scope, inbox, outLen }', {});
   }
@@ -120,7 +126,10 @@ export function checkRpcRequest(req: unknown, sysRawio: boolean): CheckedRpc {
   }
   const needed = requiredScope(opcode, opMod);
   if (needed === undefined) {
-    const why = rejection(opcode)?.reason ?? 'it is not in the ctl scope table';
+    const r = rejection(opcode);
+    const why = r?.umem
+      ? `register user memory with ${umemCalls} instead (${r.reason})`
+      : (r?.reason ?? 'it is not in the ctl scope table');
     throw refuse(
       'EPERM',
       `${opcodeName(opcode)} (0x${opcode.toString(16)}) is not allowed at any scope: ${why}`,

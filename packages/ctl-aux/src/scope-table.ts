@@ -13,8 +13,8 @@
  * because the umem dump paths need a PD and an mkey. The uid is stamped by
  * the driver, the firmware checks ownership on every use, the driver
  * records what was created so `close()` destroys it, and DESTROY_UCTX frees
- * anything left. User memory itself is registered only through
- * `umemReg` (see REJECTED_OPCODES).
+ * anything left. User memory itself is registered only through the
+ * context's umem registration (see REJECTED_OPCODES).
  *
  * Every opcode core knows (OPCODES) is either a row here or listed in
  * REJECTED_OPCODES with the reason; an opcode in neither is refused like a
@@ -47,7 +47,16 @@ export interface RejectedOpcode {
   readonly opcode: number;
   readonly name: string;
   readonly reason: string;
+  /** Set for CREATE_UMEM / DESTROY_UMEM: the refusal names the embedder's umem calls. */
+  readonly umem?: true;
 }
+
+/**
+ * LOCAL_UMEM_CALLS: what a raw CREATE_UMEM / DESTROY_UMEM refusal tells a
+ * caller of ctl-aux itself to use; an embedder that serves contexts to
+ * others names its own calls instead (`CtlDriverOptions.umemCalls`).
+ */
+export const LOCAL_UMEM_CALLS = "the context's umemReg / umemUnreg";
 
 const { CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE } = RpcScope;
 
@@ -208,7 +217,7 @@ const vport =
   'the vport (MAC, MTU, admin state) is configured by the core and net drivers; read it with QUERY_*';
 const uctx = 'the driver creates the context uctx at open and destroys it at close';
 const umem =
-  'use umemReg/umemUnreg: the driver must own the DMA mapping an MTT list names, and a raw CREATE_UMEM could name pages mapped for someone else';
+  'the driver must own the DMA mapping an MTT list names, and a raw CREATE_UMEM could name pages mapped for someone else';
 
 /** REJECTED_OPCODES: opcodes core knows that no scope allows, with the reason. */
 export const REJECTED_OPCODES: readonly RejectedOpcode[] = [
@@ -245,8 +254,8 @@ export const REJECTED_OPCODES: readonly RejectedOpcode[] = [
   { name: 'DESTROY_TIS', opcode: Op.DESTROY_TIS, reason: queues },
   { name: 'CREATE_UCTX', opcode: Op.CREATE_UCTX, reason: uctx },
   { name: 'DESTROY_UCTX', opcode: Op.DESTROY_UCTX, reason: uctx },
-  { name: 'CREATE_UMEM', opcode: Op.CREATE_UMEM, reason: umem },
-  { name: 'DESTROY_UMEM', opcode: Op.DESTROY_UMEM, reason: umem },
+  { name: 'CREATE_UMEM', opcode: Op.CREATE_UMEM, reason: umem, umem: true },
+  { name: 'DESTROY_UMEM', opcode: Op.DESTROY_UMEM, reason: umem, umem: true },
 ];
 
 const rules = new Map(SCOPE_TABLE.map((r) => [r.opcode, r]));

@@ -5,7 +5,8 @@
  * RESOURCE_DUMP through an mkey need).
  *
  * `withDumpWindow` creates one, runs the caller's work and always releases
- * it (mkey, PD, umem, in that order), whether the work succeeded or not. A
+ * it (mkey, PD, umem, in that order), whether the work succeeded or not;
+ * `openDumpWindow` creates one the caller keeps until its `close()`. A
  * release step that fails because the context is gone (ENODEV) is fine:
  * closing the context released everything. Any other release failure is
  * reported only when the work itself succeeded, so the first error wins.
@@ -15,6 +16,7 @@
 import {
   AllocPdIn,
   AllocPdOut,
+  AuxError,
   buildInbox,
   CmdOut,
   CreateMkeyIn,
@@ -27,8 +29,10 @@ import {
   mkeyFromIndex,
   Op,
   PAGE_SIZE,
+  printable,
 } from '@auxctl/core';
 import type { CtlChannel } from '../ctl-context.js';
+import { UMEM_MAX_BYTES } from '../umem-registry.js';
 import { fwCall } from './fw-call.js';
 
 /** DumpWindow: an open window (valid inside `withDumpWindow`'s callback). */
@@ -45,18 +49,33 @@ export function roundToPages(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / PAGE_SIZE)) * PAGE_SIZE;
 }
 
+/** OpenDumpWindow: a window held open until `close()` (see openDumpWindow). */
+export interface OpenDumpWindow extends DumpWindow {
+  /** The PD the mkey belongs to. */
+  readonly pd: number;
+  /**
+   * close: destroy the mkey, dealloc the PD, unregister the umem (in that
+   * order); all are tried; the first error other than ENODEV is thrown.
+   * Idempotent.
+   */
+  close(): Promise<void>;
+}
+
 /**
- * withDumpWindow: open a window of at least `bytes`, run `work` with it,
- * release it; `work`'s result. See the module header for errors.
+ * openDumpWindow: open a window of at least `bytes` and keep it open until
+ * its `close()` (a caller that serves the window across many requests);
+ * on failure everything made so far is released and the error thrown.
+ * Closing the context releases an open window too.
  */
-export async function withDumpWindow<T>(
-  ch: CtlChannel,
-  bytes: number,
-  work: (w: DumpWindow) => Promise<T>,
-): Promise<T> {
+export async function openDumpWindow(ch: CtlChannel, bytes: number): Promise<OpenDumpWindow> {
+  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > UMEM_MAX_BYTES) {
+    throw new AuxError(
+      'EINVAL',
+      `a dump window is 1..${UMEM_MAX_BYTES} bytes, not ${printable(bytes)}`,
+    );
+  }
   const buffer = Buffer.alloc(roundToPages(bytes));
   const undo: Array<() => Promise<unknown>> = [];
-  let result: T;
   try {
     const umemId = await ch.umemReg(buffer);
     undo.push(() => ch.umemUnreg(umemId));
@@ -85,19 +104,48 @@ export async function withDumpWindow<T>(
     undo.push(() =>
       fwCall(ch, buildInbox(DestroyMkeyIn, Op.DESTROY_MKEY, { mkey_index: index }), CmdOut.bytes),
     );
-    result = await work({ buffer, mkey: mkeyFromIndex(index, 0), umemId });
+    let closing: Promise<void> | undefined;
+    return {
+      buffer,
+      mkey: mkeyFromIndex(index, 0),
+      umemId,
+      pd,
+      close: () => {
+        closing ??= release(undo);
+        return closing;
+      },
+    };
   } catch (err) {
     await release(undo).catch(() => {});
     throw err;
   }
-  await release(undo);
+}
+
+/**
+ * withDumpWindow: open a window of at least `bytes`, run `work` with it,
+ * release it; `work`'s result. See the module header for errors.
+ */
+export async function withDumpWindow<T>(
+  ch: CtlChannel,
+  bytes: number,
+  work: (w: DumpWindow) => Promise<T>,
+): Promise<T> {
+  const w = await openDumpWindow(ch, bytes);
+  let result: T;
+  try {
+    result = await work(w);
+  } catch (err) {
+    await w.close().catch(() => {});
+    throw err;
+  }
+  await w.close();
   return result;
 }
 
 /** release: undo steps newest first; all are tried; the first error other than ENODEV is thrown. */
 async function release(undo: Array<() => Promise<unknown>>): Promise<void> {
   let first: unknown;
-  for (const step of undo.reverse()) {
+  for (const step of [...undo].reverse()) {
     try {
       await step();
     } catch (err) {

@@ -46,6 +46,10 @@ export interface DeviceFleetOptions {
   readonly crdumpSize?: number;
 }
 
+/** SESSION_UMEM_CALLS: what a refused raw CREATE_UMEM / DESTROY_UMEM tells a remote caller to use. */
+export const SESSION_UMEM_CALLS =
+  'the Session messages umem_reg / umem_unreg (CtlService.Session registers server-side memory for its context)';
+
 /** ctlNameOfCore: the ctl device name of `core`. */
 function ctlNameOfCore(core: CoreDevice): string {
   return ctlDeviceName(`${AUX_MODNAME}.ctl.${core.id}`);
@@ -71,7 +75,13 @@ export class DeviceFleet {
     const bus = new AuxiliaryBus();
     const registry = new CtlRegistry();
     await bus.registerDriver(
-      createCtlDriver({ registry, audit: opts.auditLogger ?? silentLogger, logger }),
+      createCtlDriver({
+        registry,
+        audit: opts.auditLogger ?? silentLogger,
+        logger,
+        // Remote callers have no memory of their own to register: the server's Session does it.
+        umemCalls: SESSION_UMEM_CALLS,
+      }),
     );
     // The netdev and RDMA drivers bind the other aux devices, as on a host: a
     // device's snapshot shows all three bound, and ctl sees their objects.

@@ -15,6 +15,11 @@
  * the context is closed and the caller's session slot is freed. It must
  * never leave a context open after the stream is gone, keep a stream open
  * on a context that is gone, or queue requests or answers without bound.
+ *
+ * `umem_reg`, `umem_read` and `umem_unreg` (session-umem.ts) are requests
+ * like RPCs: request ids, the in-flight bound and error answers are shared;
+ * a read's chunks go out one at a time, each after the transport took the
+ * one before.
  */
 import { AuxError, isAuxError, type Logger } from '@auxctl/core';
 import type { SessionRequest, SessionResponse } from '@auxctl/proto';
@@ -25,6 +30,7 @@ import type { CallContext } from '../grpc/call-context.js';
 import { requestOf } from '../grpc/request-guard.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { type AuthorizedContext, openAuthorized } from './ctl-access.js';
+import { SessionUmems } from './session-umem.js';
 
 /** SessionLimits: per-session bounds. */
 export interface SessionLimits {
@@ -35,6 +41,9 @@ export interface SessionLimits {
 }
 
 type Duplex = ServerDuplexStream<SessionRequest, SessionResponse>;
+type Kind = NonNullable<SessionRequest['kind']>;
+type UmemKind = Extract<Kind, { $case: 'umemReg' | 'umemRead' | 'umemUnreg' }>;
+type Fail = (code: string, message: string) => void;
 
 /** runSession: serve one Session stream; resolves when it is over and its context closed. */
 export function runSession(
@@ -52,7 +61,10 @@ export function runSession(
     let finished = false;
     let writeBlocked = false;
     let loss: DeviceLossWatch | undefined;
+    let umems: SessionUmems | undefined;
     const inFlight = new Set<number>();
+    /** Writes waiting for the transport to take them (umem chunks); settled false at the end. */
+    const flushWaiters = new Set<(taken: boolean) => void>();
 
     const flowControl = (): void => {
       if (finished) return;
@@ -60,9 +72,10 @@ export function runSession(
       if (full) call.pause();
       else call.resume();
     };
-    const write = (msg: SessionResponse): void => {
-      if (finished || cctx.cancel.aborted) return;
-      if (!call.write(msg)) {
+    /** write: send `msg` (false: the session is over, nothing sent); `flushed` once the transport took it. */
+    const write = (msg: SessionResponse, flushed?: () => void): boolean => {
+      if (finished || cctx.cancel.aborted) return false;
+      if (!call.write(msg, flushed)) {
         writeBlocked = true;
         flowControl();
         call.once('drain', () => {
@@ -70,11 +83,23 @@ export function runSession(
           flowControl();
         });
       }
+      return true;
     };
+    /** writeFlushed: write `msg`; true once the transport took it, false when the session ended first. */
+    const writeFlushed = (msg: SessionResponse): Promise<boolean> =>
+      new Promise((resolve) => {
+        const settle = (taken: boolean): void => {
+          if (flushWaiters.delete(settle)) resolve(taken);
+        };
+        flushWaiters.add(settle);
+        if (!write(msg, () => settle(!finished))) settle(false);
+      });
     const finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
       loss?.stop();
+      umems?.forget();
+      for (const settle of [...flushWaiters]) settle(false);
       call.removeListener('data', onData);
       const done = opened ? opened.ctx.close() : Promise.resolve();
       done.then(
@@ -128,45 +153,101 @@ export function runSession(
       );
     };
 
-    const onRpc = (rpc: Extract<SessionRequest['kind'], { $case: 'rpc' }>['rpc']): void => {
-      const id = rpc.requestId;
-      const fail = (code: string, message: string): void =>
+    /** failer: how request `id` is answered when it fails (an `error` with its id). */
+    const failer =
+      (id: number): Fail =>
+      (code, message) =>
         write({ kind: { $case: 'error', error: { requestId: id, code, message } } });
+
+    /**
+     * admit: the open context for request `id` — after the duplicate-id and
+     * session-opened checks and, for a request that sends firmware commands,
+     * the principal's rate limit — or undefined once `fail` answered it.
+     */
+    const admit = (id: number, fail: Fail, firmware: boolean): AuthorizedContext | undefined => {
       if (inFlight.has(id)) {
         fail('EINVAL', `request id ${id} is already outstanding; use a fresh id per RPC`);
-        return;
+        return undefined;
       }
       const a = opened;
       if (!a) {
         fail('EINVAL', 'send RPCs only after the session info arrived');
-        return;
+        return undefined;
       }
+      if (!firmware) return a;
       try {
         limits.admitRpc?.(a.ctx.coreDevice);
       } catch (err) {
         // Only this RPC is refused (EBUSY -> RESOURCE_EXHAUSTED); the session goes on.
         fail(isAuxError(err) ? err.code : 'EIO', isAuxError(err) ? err.message : 'internal error');
-        return;
+        return undefined;
       }
+      return a;
+    };
+
+    /** track: run `work` as request `id` in flight; a failure is the request's `error` answer. */
+    const track = (id: number, fail: Fail, work: () => Promise<void>): void => {
       inFlight.add(id);
       flowControl();
-      a.channel
-        .rpc({ scope: a.scope, inbox: rpc.inbox, outLen: rpc.outLen })
-        .then(
-          (outbox) => write({ kind: { $case: 'result', result: { requestId: id, outbox } } }),
-          (err: unknown) => {
-            if (isAuxError(err)) fail(err.code, err.message);
-            else {
-              log.error({ err, requestId: id }, 'session rpc failed unexpectedly');
-              fail('EIO', 'internal error');
-            }
-          },
-        )
+      work()
+        .catch((err: unknown) => {
+          if (isAuxError(err)) fail(err.code, err.message);
+          else {
+            log.error({ err, requestId: id }, 'session request failed unexpectedly');
+            fail('EIO', 'internal error');
+          }
+        })
         .finally(() => {
           inFlight.delete(id);
           flowControl();
           maybeDone();
         });
+    };
+
+    const onRpc = (rpc: Extract<Kind, { $case: 'rpc' }>['rpc']): void => {
+      const id = rpc.requestId;
+      const fail = failer(id);
+      const a = admit(id, fail, true);
+      if (!a) return;
+      track(id, fail, async () => {
+        const outbox = await a.channel.rpc({
+          scope: a.scope,
+          inbox: rpc.inbox,
+          outLen: rpc.outLen,
+        });
+        write({ kind: { $case: 'result', result: { requestId: id, outbox } } });
+      });
+    };
+
+    /** onUmem: umem_reg / umem_read / umem_unreg (see session-umem.ts), tracked like RPCs. */
+    const onUmem = (kind: UmemKind): void => {
+      const id =
+        kind.$case === 'umemReg'
+          ? kind.umemReg.requestId
+          : kind.$case === 'umemRead'
+            ? kind.umemRead.requestId
+            : kind.umemUnreg.requestId;
+      const fail = failer(id);
+      const a = admit(id, fail, kind.$case !== 'umemRead');
+      if (!a) return;
+      umems ??= new SessionUmems(a.channel, a.scope, a.ctx);
+      const u = umems;
+      track(id, fail, async () => {
+        if (kind.$case === 'umemReg') {
+          const umem = await u.register(kind.umemReg.bytes);
+          write({ kind: { $case: 'umem', umem: { requestId: id, ...umem } } });
+        } else if (kind.$case === 'umemRead') {
+          await u.read(kind.umemRead, (chunk) =>
+            writeFlushed({ kind: { $case: 'umemChunk', umemChunk: { requestId: id, ...chunk } } }),
+          );
+        } else {
+          const { umemId } = kind.umemUnreg;
+          await u.unregister(umemId);
+          write({
+            kind: { $case: 'umemUnregistered', umemUnregistered: { requestId: id, umemId } },
+          });
+        }
+      });
     };
 
     function onData(raw: SessionRequest): void {
@@ -187,11 +268,23 @@ export function runSession(
         onOpen(kind.open);
         return;
       }
-      if (kind?.$case !== 'rpc') {
-        finish(new AuxError('EINVAL', 'after "open", a Session takes only "rpc" messages'));
-        return;
+      switch (kind?.$case) {
+        case 'rpc':
+          onRpc(kind.rpc);
+          return;
+        case 'umemReg':
+        case 'umemRead':
+        case 'umemUnreg':
+          onUmem(kind);
+          return;
+        default:
+          finish(
+            new AuxError(
+              'EINVAL',
+              'after "open", a Session takes "rpc", "umem_reg", "umem_read" and "umem_unreg" messages',
+            ),
+          );
       }
-      onRpc(kind.rpc);
     }
 
     call.on('data', onData);

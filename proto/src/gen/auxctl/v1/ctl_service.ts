@@ -35,7 +35,56 @@ export interface SessionRequest {
     | //
     /** One firmware RPC; only after `open`. */
     { $case: "rpc"; rpc: Rpc }
+    | //
+    /** Register server-side user memory for this context; only after `open`. */
+    { $case: "umemReg"; umemReg: UmemRegister }
+    | //
+    /** Read a registered umem back; only after `open`. */
+    { $case: "umemRead"; umemRead: UmemRead }
+    | //
+    /** Unregister a umem; only after `open`. */
+    { $case: "umemUnreg"; umemUnreg: UmemUnregister }
     | undefined;
+}
+
+/**
+ * UmemRegister asks for `bytes` of memory the device can write, owned by
+ * the session's context. The server allocates it (rounded up to whole 4 KiB
+ * pages), registers it (the context's umem limits apply: at most 64 MiB
+ * each, and a per-context total; ENOMEM beyond), allocates a PD and creates
+ * an mkey with local write access over the whole umem. The PD and mkey need
+ * a session scope of at least DEBUG_READ_ONLY (EPERM otherwise).
+ */
+export interface UmemRegister {
+  /** Chosen by the client like Rpc.request_id; echoed in the answer. */
+  requestId: number;
+  /** Bytes wanted: 1 to 67108864. */
+  bytes: number;
+}
+
+/** UmemRead asks for bytes of a registered umem, as the device left them. */
+export interface UmemRead {
+  /** Chosen by the client like Rpc.request_id; echoed in every chunk. */
+  requestId: number;
+  /** The umem, as `umem.umem_id` named it. */
+  umemId: number;
+  /** First byte to read. */
+  offset: number;
+  /**
+   * Bytes to read; 0 reads to the end of the umem. offset + length must
+   * not pass the umem's size (EINVAL).
+   */
+  length: number;
+  /** Largest chunk in bytes; 0 is 64 KiB. At most 1 MiB (EINVAL beyond). */
+  chunkSize: number;
+}
+
+/** UmemUnregister releases a umem with its mkey and PD. */
+export interface UmemUnregister {
+  /** Chosen by the client like Rpc.request_id; echoed in the answer. */
+  requestId: number;
+  /** The umem, as `umem.umem_id` named it (ENOENT for any other). */
+  umemId: number;
 }
 
 /** SessionOpen opens a context on a device at a scope. */
@@ -77,9 +126,62 @@ export interface SessionResponse {
     /** A completed RPC. */
     { $case: "result"; result: RpcResult }
     | //
-    /** An RPC that did not reach the firmware or was refused. */
+    /**
+     * An RPC (or umem request) that did not reach the firmware or was
+     * refused.
+     */
     { $case: "error"; error: RpcError }
+    | //
+    /** A registered umem (answers `umem_reg`). */
+    { $case: "umem"; umem: UmemRegistered }
+    | //
+    /** Bytes of a umem (answers `umem_read`, one or more). */
+    { $case: "umemChunk"; umemChunk: UmemChunk }
+    | //
+    /** A released umem (answers `umem_unreg`). */
+    { $case: "umemUnregistered"; umemUnregistered: UmemUnregistered }
     | undefined;
+}
+
+/**
+ * UmemRegistered describes a umem registered for the session's context:
+ * what a raw RPC needs to make the device write into it.
+ */
+export interface UmemRegistered {
+  /** The request id of the UmemRegister. */
+  requestId: number;
+  /** The firmware umem id (CREATE_MKEY's mkey_umem_id). */
+  umemId: number;
+  /** Its size in bytes (the request rounded up to whole 4 KiB pages). */
+  bytes: number;
+  /**
+   * An mkey over the whole umem, starting at address 0, with local write
+   * and read access: the `mkey` of CORE_DUMP (CR_DUMP_TO_MEM) and of
+   * RESOURCE_DUMP, with `address` an offset into the umem.
+   */
+  mkey: number;
+  /** The PD the mkey belongs to. */
+  pd: number;
+}
+
+/** UmemChunk is a piece of a umem read. */
+export interface UmemChunk {
+  /** The request id of the UmemRead. */
+  requestId: number;
+  /** Offset of `data` in the umem. */
+  offset: number;
+  /** The bytes (at most the read's chunk size; empty for an empty read). */
+  data: Buffer;
+  /** Set on the read's last chunk. */
+  last: boolean;
+}
+
+/** UmemUnregistered answers a UmemUnregister. */
+export interface UmemUnregistered {
+  /** The request id of the UmemUnregister. */
+  requestId: number;
+  /** The released umem. */
+  umemId: number;
 }
 
 /** SessionInfo describes the opened context (the ctl device's info()). */
@@ -247,6 +349,15 @@ export const SessionRequest: MessageFns<SessionRequest> = {
       case "rpc":
         Rpc.encode(message.kind.rpc, writer.uint32(18).fork()).join();
         break;
+      case "umemReg":
+        UmemRegister.encode(message.kind.umemReg, writer.uint32(26).fork()).join();
+        break;
+      case "umemRead":
+        UmemRead.encode(message.kind.umemRead, writer.uint32(34).fork()).join();
+        break;
+      case "umemUnreg":
+        UmemUnregister.encode(message.kind.umemUnreg, writer.uint32(42).fork()).join();
+        break;
     }
     return writer;
   },
@@ -280,6 +391,30 @@ export const SessionRequest: MessageFns<SessionRequest> = {
             message.kind = { $case: "rpc", rpc: Rpc.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "umemReg", umemReg: UmemRegister.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "umemRead", umemRead: UmemRead.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = { $case: "umemUnreg", umemUnreg: UmemUnregister.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -298,6 +433,18 @@ export const SessionRequest: MessageFns<SessionRequest> = {
         ? { $case: "open", open: SessionOpen.fromJSON(object.open) }
         : isSet(object.rpc)
         ? { $case: "rpc", rpc: Rpc.fromJSON(object.rpc) }
+        : isSet(object.umemReg)
+        ? { $case: "umemReg", umemReg: UmemRegister.fromJSON(object.umemReg) }
+        : isSet(object.umem_reg)
+        ? { $case: "umemReg", umemReg: UmemRegister.fromJSON(object.umem_reg) }
+        : isSet(object.umemRead)
+        ? { $case: "umemRead", umemRead: UmemRead.fromJSON(object.umemRead) }
+        : isSet(object.umem_read)
+        ? { $case: "umemRead", umemRead: UmemRead.fromJSON(object.umem_read) }
+        : isSet(object.umemUnreg)
+        ? { $case: "umemUnreg", umemUnreg: UmemUnregister.fromJSON(object.umemUnreg) }
+        : isSet(object.umem_unreg)
+        ? { $case: "umemUnreg", umemUnreg: UmemUnregister.fromJSON(object.umem_unreg) }
         : undefined,
     };
   },
@@ -308,6 +455,12 @@ export const SessionRequest: MessageFns<SessionRequest> = {
       obj.open = SessionOpen.toJSON(message.kind.open);
     } else if (message.kind?.$case === "rpc") {
       obj.rpc = Rpc.toJSON(message.kind.rpc);
+    } else if (message.kind?.$case === "umemReg") {
+      obj.umemReg = UmemRegister.toJSON(message.kind.umemReg);
+    } else if (message.kind?.$case === "umemRead") {
+      obj.umemRead = UmemRead.toJSON(message.kind.umemRead);
+    } else if (message.kind?.$case === "umemUnreg") {
+      obj.umemUnreg = UmemUnregister.toJSON(message.kind.umemUnreg);
     }
     return obj;
   },
@@ -330,7 +483,352 @@ export const SessionRequest: MessageFns<SessionRequest> = {
         }
         break;
       }
+      case "umemReg": {
+        if (object.kind?.umemReg !== undefined && object.kind?.umemReg !== null) {
+          message.kind = { $case: "umemReg", umemReg: UmemRegister.fromPartial(object.kind.umemReg) };
+        }
+        break;
+      }
+      case "umemRead": {
+        if (object.kind?.umemRead !== undefined && object.kind?.umemRead !== null) {
+          message.kind = { $case: "umemRead", umemRead: UmemRead.fromPartial(object.kind.umemRead) };
+        }
+        break;
+      }
+      case "umemUnreg": {
+        if (object.kind?.umemUnreg !== undefined && object.kind?.umemUnreg !== null) {
+          message.kind = { $case: "umemUnreg", umemUnreg: UmemUnregister.fromPartial(object.kind.umemUnreg) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseUmemRegister(): UmemRegister {
+  return { requestId: 0, bytes: 0 };
+}
+
+export const UmemRegister: MessageFns<UmemRegister> = {
+  encode(message: UmemRegister, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(16).uint64(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UmemRegister {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUmemRegister();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UmemRegister {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+    };
+  },
+
+  toJSON(message: UmemRegister): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UmemRegister>, I>>(base?: I): UmemRegister {
+    return UmemRegister.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UmemRegister>, I>>(object: I): UmemRegister {
+    const message = createBaseUmemRegister();
+    message.requestId = object.requestId ?? 0;
+    message.bytes = object.bytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseUmemRead(): UmemRead {
+  return { requestId: 0, umemId: 0, offset: 0, length: 0, chunkSize: 0 };
+}
+
+export const UmemRead: MessageFns<UmemRead> = {
+  encode(message: UmemRead, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      writer.uint32(16).uint32(message.umemId);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(24).uint64(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(32).uint64(message.length);
+    }
+    if (message.chunkSize !== 0) {
+      writer.uint32(40).uint32(message.chunkSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UmemRead {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUmemRead();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.umemId = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.length = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.chunkSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UmemRead {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      umemId: isSet(object.umemId)
+        ? globalThis.Number(object.umemId)
+        : isSet(object.umem_id)
+        ? globalThis.Number(object.umem_id)
+        : 0,
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+      chunkSize: isSet(object.chunkSize)
+        ? globalThis.Number(object.chunkSize)
+        : isSet(object.chunk_size)
+        ? globalThis.Number(object.chunk_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: UmemRead): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      obj.umemId = Math.round(message.umemId);
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.length !== 0) {
+      obj.length = Math.round(message.length);
+    }
+    if (message.chunkSize !== 0) {
+      obj.chunkSize = Math.round(message.chunkSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UmemRead>, I>>(base?: I): UmemRead {
+    return UmemRead.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UmemRead>, I>>(object: I): UmemRead {
+    const message = createBaseUmemRead();
+    message.requestId = object.requestId ?? 0;
+    message.umemId = object.umemId ?? 0;
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    message.chunkSize = object.chunkSize ?? 0;
+    return message;
+  },
+};
+
+function createBaseUmemUnregister(): UmemUnregister {
+  return { requestId: 0, umemId: 0 };
+}
+
+export const UmemUnregister: MessageFns<UmemUnregister> = {
+  encode(message: UmemUnregister, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      writer.uint32(16).uint32(message.umemId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UmemUnregister {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUmemUnregister();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.umemId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UmemUnregister {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      umemId: isSet(object.umemId)
+        ? globalThis.Number(object.umemId)
+        : isSet(object.umem_id)
+        ? globalThis.Number(object.umem_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: UmemUnregister): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      obj.umemId = Math.round(message.umemId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UmemUnregister>, I>>(base?: I): UmemUnregister {
+    return UmemUnregister.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UmemUnregister>, I>>(object: I): UmemUnregister {
+    const message = createBaseUmemUnregister();
+    message.requestId = object.requestId ?? 0;
+    message.umemId = object.umemId ?? 0;
     return message;
   },
 };
@@ -545,6 +1043,15 @@ export const SessionResponse: MessageFns<SessionResponse> = {
       case "error":
         RpcError.encode(message.kind.error, writer.uint32(26).fork()).join();
         break;
+      case "umem":
+        UmemRegistered.encode(message.kind.umem, writer.uint32(34).fork()).join();
+        break;
+      case "umemChunk":
+        UmemChunk.encode(message.kind.umemChunk, writer.uint32(42).fork()).join();
+        break;
+      case "umemUnregistered":
+        UmemUnregistered.encode(message.kind.umemUnregistered, writer.uint32(50).fork()).join();
+        break;
     }
     return writer;
   },
@@ -586,6 +1093,33 @@ export const SessionResponse: MessageFns<SessionResponse> = {
             message.kind = { $case: "error", error: RpcError.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "umem", umem: UmemRegistered.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = { $case: "umemChunk", umemChunk: UmemChunk.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = {
+              $case: "umemUnregistered",
+              umemUnregistered: UmemUnregistered.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -606,6 +1140,16 @@ export const SessionResponse: MessageFns<SessionResponse> = {
         ? { $case: "result", result: RpcResult.fromJSON(object.result) }
         : isSet(object.error)
         ? { $case: "error", error: RpcError.fromJSON(object.error) }
+        : isSet(object.umem)
+        ? { $case: "umem", umem: UmemRegistered.fromJSON(object.umem) }
+        : isSet(object.umemChunk)
+        ? { $case: "umemChunk", umemChunk: UmemChunk.fromJSON(object.umemChunk) }
+        : isSet(object.umem_chunk)
+        ? { $case: "umemChunk", umemChunk: UmemChunk.fromJSON(object.umem_chunk) }
+        : isSet(object.umemUnregistered)
+        ? { $case: "umemUnregistered", umemUnregistered: UmemUnregistered.fromJSON(object.umemUnregistered) }
+        : isSet(object.umem_unregistered)
+        ? { $case: "umemUnregistered", umemUnregistered: UmemUnregistered.fromJSON(object.umem_unregistered) }
         : undefined,
     };
   },
@@ -618,6 +1162,12 @@ export const SessionResponse: MessageFns<SessionResponse> = {
       obj.result = RpcResult.toJSON(message.kind.result);
     } else if (message.kind?.$case === "error") {
       obj.error = RpcError.toJSON(message.kind.error);
+    } else if (message.kind?.$case === "umem") {
+      obj.umem = UmemRegistered.toJSON(message.kind.umem);
+    } else if (message.kind?.$case === "umemChunk") {
+      obj.umemChunk = UmemChunk.toJSON(message.kind.umemChunk);
+    } else if (message.kind?.$case === "umemUnregistered") {
+      obj.umemUnregistered = UmemUnregistered.toJSON(message.kind.umemUnregistered);
     }
     return obj;
   },
@@ -646,7 +1196,383 @@ export const SessionResponse: MessageFns<SessionResponse> = {
         }
         break;
       }
+      case "umem": {
+        if (object.kind?.umem !== undefined && object.kind?.umem !== null) {
+          message.kind = { $case: "umem", umem: UmemRegistered.fromPartial(object.kind.umem) };
+        }
+        break;
+      }
+      case "umemChunk": {
+        if (object.kind?.umemChunk !== undefined && object.kind?.umemChunk !== null) {
+          message.kind = { $case: "umemChunk", umemChunk: UmemChunk.fromPartial(object.kind.umemChunk) };
+        }
+        break;
+      }
+      case "umemUnregistered": {
+        if (object.kind?.umemUnregistered !== undefined && object.kind?.umemUnregistered !== null) {
+          message.kind = {
+            $case: "umemUnregistered",
+            umemUnregistered: UmemUnregistered.fromPartial(object.kind.umemUnregistered),
+          };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseUmemRegistered(): UmemRegistered {
+  return { requestId: 0, umemId: 0, bytes: 0, mkey: 0, pd: 0 };
+}
+
+export const UmemRegistered: MessageFns<UmemRegistered> = {
+  encode(message: UmemRegistered, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      writer.uint32(16).uint32(message.umemId);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(24).uint64(message.bytes);
+    }
+    if (message.mkey !== 0) {
+      writer.uint32(32).uint32(message.mkey);
+    }
+    if (message.pd !== 0) {
+      writer.uint32(40).uint32(message.pd);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UmemRegistered {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUmemRegistered();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.umemId = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.mkey = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pd = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UmemRegistered {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      umemId: isSet(object.umemId)
+        ? globalThis.Number(object.umemId)
+        : isSet(object.umem_id)
+        ? globalThis.Number(object.umem_id)
+        : 0,
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+      mkey: isSet(object.mkey) ? globalThis.Number(object.mkey) : 0,
+      pd: isSet(object.pd) ? globalThis.Number(object.pd) : 0,
+    };
+  },
+
+  toJSON(message: UmemRegistered): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      obj.umemId = Math.round(message.umemId);
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    if (message.mkey !== 0) {
+      obj.mkey = Math.round(message.mkey);
+    }
+    if (message.pd !== 0) {
+      obj.pd = Math.round(message.pd);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UmemRegistered>, I>>(base?: I): UmemRegistered {
+    return UmemRegistered.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UmemRegistered>, I>>(object: I): UmemRegistered {
+    const message = createBaseUmemRegistered();
+    message.requestId = object.requestId ?? 0;
+    message.umemId = object.umemId ?? 0;
+    message.bytes = object.bytes ?? 0;
+    message.mkey = object.mkey ?? 0;
+    message.pd = object.pd ?? 0;
+    return message;
+  },
+};
+
+function createBaseUmemChunk(): UmemChunk {
+  return { requestId: 0, offset: 0, data: Buffer.alloc(0), last: false };
+}
+
+export const UmemChunk: MessageFns<UmemChunk> = {
+  encode(message: UmemChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).uint64(message.offset);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    if (message.last !== false) {
+      writer.uint32(32).bool(message.last);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UmemChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUmemChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.last = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UmemChunk {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      last: isSet(object.last) ? globalThis.Boolean(object.last) : false,
+    };
+  },
+
+  toJSON(message: UmemChunk): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.last !== false) {
+      obj.last = message.last;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UmemChunk>, I>>(base?: I): UmemChunk {
+    return UmemChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UmemChunk>, I>>(object: I): UmemChunk {
+    const message = createBaseUmemChunk();
+    message.requestId = object.requestId ?? 0;
+    message.offset = object.offset ?? 0;
+    message.data = object.data ?? Buffer.alloc(0);
+    message.last = object.last ?? false;
+    return message;
+  },
+};
+
+function createBaseUmemUnregistered(): UmemUnregistered {
+  return { requestId: 0, umemId: 0 };
+}
+
+export const UmemUnregistered: MessageFns<UmemUnregistered> = {
+  encode(message: UmemUnregistered, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      writer.uint32(16).uint32(message.umemId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UmemUnregistered {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUmemUnregistered();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.umemId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UmemUnregistered {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      umemId: isSet(object.umemId)
+        ? globalThis.Number(object.umemId)
+        : isSet(object.umem_id)
+        ? globalThis.Number(object.umem_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: UmemUnregistered): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.umemId !== 0) {
+      obj.umemId = Math.round(message.umemId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UmemUnregistered>, I>>(base?: I): UmemUnregistered {
+    return UmemUnregistered.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UmemUnregistered>, I>>(object: I): UmemUnregistered {
+    const message = createBaseUmemUnregistered();
+    message.requestId = object.requestId ?? 0;
+    message.umemId = object.umemId ?? 0;
     return message;
   },
 };
@@ -1838,7 +2764,19 @@ export const CtlServiceService = {
    * pushes back on a client that sends faster than the device answers. When
    * the client ends its side, the server finishes the outstanding RPCs,
    * closes the context (firmware frees everything it created) and ends the
-   * stream; a cancelled stream closes the context at once.
+   * stream; a cancelled stream closes the context at once. When the context
+   * is lost with its device (fatal error, reload, removal), the stream ends
+   * at once with UNAVAILABLE; open a new session once the device is up.
+   *
+   * User memory: `umem_reg` makes the server allocate memory, register it
+   * on the device as a umem of this context and build a PD and an mkey over
+   * it (`umem`), so raw RPCs that write to memory (ACCESS_REG CORE_DUMP
+   * CR_DUMP_TO_MEM, RESOURCE_DUMP through an mkey) can target it;
+   * `umem_read` streams its bytes back (`umem_chunk`s, the last one marked),
+   * `umem_unreg` releases it (`umem_unregistered`). Each counts as one of
+   * the `max_in_flight` requests and is answered by `error` when refused.
+   * Raw CREATE_UMEM / DESTROY_UMEM RPCs are refused (PERMISSION_DENIED).
+   * Everything left is freed with the context.
    */
   session: {
     path: "/auxctl.v1.CtlService/Session" as const,
@@ -1900,7 +2838,19 @@ export interface CtlServiceServer extends UntypedServiceImplementation {
    * pushes back on a client that sends faster than the device answers. When
    * the client ends its side, the server finishes the outstanding RPCs,
    * closes the context (firmware frees everything it created) and ends the
-   * stream; a cancelled stream closes the context at once.
+   * stream; a cancelled stream closes the context at once. When the context
+   * is lost with its device (fatal error, reload, removal), the stream ends
+   * at once with UNAVAILABLE; open a new session once the device is up.
+   *
+   * User memory: `umem_reg` makes the server allocate memory, register it
+   * on the device as a umem of this context and build a PD and an mkey over
+   * it (`umem`), so raw RPCs that write to memory (ACCESS_REG CORE_DUMP
+   * CR_DUMP_TO_MEM, RESOURCE_DUMP through an mkey) can target it;
+   * `umem_read` streams its bytes back (`umem_chunk`s, the last one marked),
+   * `umem_unreg` releases it (`umem_unregistered`). Each counts as one of
+   * the `max_in_flight` requests and is answered by `error` when refused.
+   * Raw CREATE_UMEM / DESTROY_UMEM RPCs are refused (PERMISSION_DENIED).
+   * Everything left is freed with the context.
    */
   session: handleBidiStreamingCall<SessionRequest, SessionResponse>;
   /** Exec runs one RPC in a context opened and closed around it. */
@@ -1929,7 +2879,19 @@ export interface CtlServiceClient extends Client {
    * pushes back on a client that sends faster than the device answers. When
    * the client ends its side, the server finishes the outstanding RPCs,
    * closes the context (firmware frees everything it created) and ends the
-   * stream; a cancelled stream closes the context at once.
+   * stream; a cancelled stream closes the context at once. When the context
+   * is lost with its device (fatal error, reload, removal), the stream ends
+   * at once with UNAVAILABLE; open a new session once the device is up.
+   *
+   * User memory: `umem_reg` makes the server allocate memory, register it
+   * on the device as a umem of this context and build a PD and an mkey over
+   * it (`umem`), so raw RPCs that write to memory (ACCESS_REG CORE_DUMP
+   * CR_DUMP_TO_MEM, RESOURCE_DUMP through an mkey) can target it;
+   * `umem_read` streams its bytes back (`umem_chunk`s, the last one marked),
+   * `umem_unreg` releases it (`umem_unregistered`). Each counts as one of
+   * the `max_in_flight` requests and is answered by `error` when refused.
+   * Raw CREATE_UMEM / DESTROY_UMEM RPCs are refused (PERMISSION_DENIED).
+   * Everything left is freed with the context.
    */
   session(): ClientDuplexStream<SessionRequest, SessionResponse>;
   session(options: Partial<CallOptions>): ClientDuplexStream<SessionRequest, SessionResponse>;
