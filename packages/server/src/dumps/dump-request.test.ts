@@ -132,6 +132,11 @@ describe('DumpStreamer', () => {
       ...Array<string>(10).fill('chunk'),
       'trailer',
     ]);
+    // Delivered only when the transport takes the trailer.
+    if (sink.pending.length > 0) {
+      expect(delivered).toBe(0);
+      sink.take();
+    }
     expect(taken).toBe(10 * 64 * 1024);
     expect(delivered).toBe(1);
     expect(streamer.stats()).toMatchObject({ active: 0, chunksWritten: 10, delivered: 1 });

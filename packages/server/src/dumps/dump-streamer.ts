@@ -13,7 +13,9 @@
  * never reads costs its HTTP/2 window plus one chunk (serialized) plus one
  * frame queued as a view into the store, never a dump. The trailer is
  * written last and the download counts as delivered (`onDelivered`) only
- * once its callback came: every byte and the trailer left the server.
+ * once its callback came: every byte and the trailer left the server (the
+ * stream resolves when only the trailer is outstanding, so the call's end
+ * is queued right behind it).
  * A cancelled call or a lost device (the signal), or the stream closing,
  * ends a wait at once.
  *
@@ -122,7 +124,8 @@ export class DumpStreamer {
 
   /**
    * stream: header, the reader's chunks, trailer; resolves once the
-   * transport took the trailer. Rejects with the signal's AuxError
+   * transport took every chunk (`hooks.onDelivered` follows when it took
+   * the trailer; never, if the call ends first). Rejects with the signal's AuxError
    * (ECANCELED, ENODEV) when it fires; closes `reader`.
    */
   async stream(
@@ -150,9 +153,12 @@ export class DumpStreamer {
           hooks.onChunk?.(bytes);
         });
       }
-      await this.send(sink, out, trailerFrame(reader.entry), 0, 0, signal);
-      this.deliveredCount++;
-      hooks.onDelivered?.();
+      // Resolved once only the trailer is outstanding (every chunk taken, no view left), so
+      // the call's end follows the trailer at once; delivered when the trailer is taken.
+      await this.send(sink, out, trailerFrame(reader.entry), 0, 1, signal, () => {
+        this.deliveredCount++;
+        hooks.onDelivered?.();
+      });
     } finally {
       reader.close();
       this.active--;
