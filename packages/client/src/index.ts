@@ -44,4 +44,10 @@ export {
   type FanOutResult,
   fanOut,
 } from './fan-out.js';
-export { openSession, type Session, type SessionOptions } from './session.js';
+export {
+  openSession,
+  type Session,
+  type SessionOptions,
+  type SessionUmem,
+  type UmemReadOptions,
+} from './session.js';

@@ -215,4 +215,108 @@ describe('Session', () => {
     await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(session.close()).resolves.toBeUndefined();
   });
+
+  it('umemReg, umemRead and umemUnreg: requests by id, chunks gathered in order, errors by errno', async () => {
+    const seen: SessionRequest['kind'][] = [];
+    const handlers = {
+      session(call: Call) {
+        call.on('data', (req: SessionRequest) => {
+          const k = req.kind;
+          seen.push(k);
+          if (k?.$case === 'open') call.write({ kind: { $case: 'info', info: INFO } });
+          if (k?.$case === 'umemReg') {
+            const { requestId, bytes } = k.umemReg;
+            if (bytes > 4096) {
+              call.write({
+                kind: { $case: 'error', error: { requestId, code: 'ENOMEM', message: 'limit' } },
+              });
+            } else {
+              call.write({
+                kind: {
+                  $case: 'umem',
+                  umem: { requestId, umemId: 9, bytes: 4096, mkey: 0x300, pd: 2 },
+                },
+              });
+            }
+          }
+          if (k?.$case === 'umemRead') {
+            const { requestId, offset } = k.umemRead;
+            // Two chunks, with an RPC's answer between them.
+            call.write({
+              kind: {
+                $case: 'umemChunk',
+                umemChunk: { requestId, offset, data: Buffer.from('ab'), last: false },
+              },
+            });
+            call.write({
+              kind: {
+                $case: 'result',
+                result: { requestId: requestId - 1, outbox: Buffer.alloc(16) },
+              },
+            });
+            call.write({
+              kind: {
+                $case: 'umemChunk',
+                umemChunk: { requestId, offset: offset + 2, data: Buffer.from('cd'), last: true },
+              },
+            });
+          }
+          if (k?.$case === 'umemUnreg') {
+            const { requestId, umemId } = k.umemUnreg;
+            call.write({
+              kind: { $case: 'umemUnregistered', umemUnregistered: { requestId, umemId } },
+            });
+          }
+        });
+        call.on('end', () => call.end());
+      },
+    };
+    running = await startTestServer([{ definition: CtlServiceService, handlers }]);
+    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+    const umem = await session.umemReg(100);
+    expect(umem).toEqual({ umemId: 9, bytes: 4096, mkey: 0x300, pd: 2 });
+    await expect(session.umemReg(8192)).rejects.toMatchObject({ code: 'ENOMEM', details: 'limit' });
+    const [out, bytes] = await Promise.all([
+      session.rpc(inboxOf(1), 16),
+      session.umemRead(9, { offset: 8, length: 4, chunkSize: 2 }),
+    ]);
+    expect(out.length).toBe(16);
+    expect(bytes.toString()).toBe('abcd');
+    await session.umemUnreg(9);
+    await session.close();
+    expect(seen.slice(1)).toEqual([
+      { $case: 'umemReg', umemReg: { requestId: 1, bytes: 100 } },
+      { $case: 'umemReg', umemReg: { requestId: 2, bytes: 8192 } },
+      { $case: 'rpc', rpc: { requestId: 3, inbox: inboxOf(1), outLen: 16 } },
+      {
+        $case: 'umemRead',
+        umemRead: { requestId: 4, umemId: 9, offset: 8, length: 4, chunkSize: 2 },
+      },
+      { $case: 'umemUnreg', umemUnreg: { requestId: 5, umemId: 9 } },
+    ]);
+  });
+
+  it('a umem chunk out of order breaks the session with EPROTO', async () => {
+    const handlers = {
+      session(call: Call) {
+        call.on('data', (req: SessionRequest) => {
+          const k = req.kind;
+          if (k?.$case === 'open') call.write({ kind: { $case: 'info', info: INFO } });
+          if (k?.$case === 'umemRead') {
+            const { requestId } = k.umemRead;
+            call.write({
+              kind: {
+                $case: 'umemChunk',
+                umemChunk: { requestId, offset: 5, data: Buffer.from('x'), last: true },
+              },
+            });
+          }
+        });
+        call.on('end', () => call.end());
+      },
+    };
+    running = await startTestServer([{ definition: CtlServiceService, handlers }]);
+    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+    await expect(session.umemRead(1)).rejects.toMatchObject({ code: 'EPROTO' });
+  });
 });

@@ -16,6 +16,13 @@
  * When the stream ends or fails for any reason, every RPC not yet answered
  * is rejected; nothing is left pending. It must never reuse a request id
  * within a session, and never let an answer resolve the wrong caller.
+ *
+ * Server-side user memory: umemReg(bytes) has the server register memory
+ * for the session's context with a PD and an mkey over it (the mkey is what
+ * CORE_DUMP CR_DUMP_TO_MEM or RESOURCE_DUMP take in a raw rpc()); umemRead()
+ * gathers its bytes from the server's chunks; umemUnreg() releases it, and
+ * the session's end releases whatever is left. These are requests like
+ * RPCs: the same ids, queue, max_in_flight and error answers.
  */
 
 import type {
@@ -37,29 +44,86 @@ export interface SessionOptions {
   callOptions?: Partial<CallOptions>;
 }
 
+/** SessionUmem: server-side memory registered for the session's context. */
+export interface SessionUmem {
+  /** The firmware umem id. */
+  readonly umemId: number;
+  /** Its size: the bytes asked for, rounded up to whole 4 KiB pages. */
+  readonly bytes: number;
+  /** An mkey over the whole umem from address 0 (local write and read). */
+  readonly mkey: number;
+  /** The PD of the mkey. */
+  readonly pd: number;
+}
+
+/** UmemReadOptions: which bytes of a umem, and in what chunks the server sends them. */
+export interface UmemReadOptions {
+  /** First byte (default 0). */
+  offset?: number;
+  /** Bytes to read (default: to the end of the umem). */
+  length?: number;
+  /** Largest chunk the server sends (default: the server's, 64 KiB; at most 1 MiB). */
+  chunkSize?: number;
+}
+
 /** Session: an open context. */
 export interface Session {
   /** info: the context as the server opened it. */
   readonly info: SessionInfo;
   /** rpc: run one firmware command; resolves with its outbox (firmware status is in it). */
   rpc(inbox: Buffer, outLen: number): Promise<Buffer>;
+  /**
+   * umemReg: have the server register `bytes` of memory (1 B .. 64 MiB,
+   * within its per-context limit) for this context, with a PD and an mkey;
+   * EPERM below DEBUG_READ_ONLY, EINVAL, ENOMEM.
+   */
+  umemReg(bytes: number): Promise<SessionUmem>;
+  /** umemRead: the bytes of a registered umem as the device left them; ENOENT, EINVAL. */
+  umemRead(umemId: number, options?: UmemReadOptions): Promise<Buffer>;
+  /** umemUnreg: release a umem with its mkey and PD; ENOENT for an id this session lacks. */
+  umemUnreg(umemId: number): Promise<void>;
   /** close: send what is queued, end our side, wait for the server to end the stream. */
   close(): Promise<void>;
   /** cancel: drop the stream now; unanswered RPCs fail with CANCELLED. */
   cancel(): void;
 }
 
+type RequestKind = NonNullable<SessionRequest['kind']>;
+/** An answer to a request (everything the server sends after info). */
+type AnswerKind = Exclude<NonNullable<SessionResponse['kind']>, { $case: 'info' }>;
+
 interface Waiter {
-  resolve(outbox: Buffer): void;
+  /** take: one answer (never an error); true when it was the request's last. Throws EPROTO for a wrong kind. */
+  take(answer: AnswerKind): boolean;
   reject(e: AuxctlError): void;
 }
 
 interface Queued extends Waiter {
-  inbox: Buffer;
-  outLen: number;
+  request(requestId: number): RequestKind;
 }
 
 type Stream = ClientDuplexStream<SessionRequest, SessionResponse>;
+
+/** requestIdOf: the request id an answer carries. */
+function requestIdOf(a: AnswerKind): number {
+  switch (a.$case) {
+    case 'result':
+      return a.result.requestId;
+    case 'error':
+      return a.error.requestId;
+    case 'umem':
+      return a.umem.requestId;
+    case 'umemChunk':
+      return a.umemChunk.requestId;
+    case 'umemUnregistered':
+      return a.umemUnregistered.requestId;
+  }
+}
+
+/** unexpected: the EPROTO of an answer of the wrong kind. */
+function unexpected(a: AnswerKind, to: string): AuxctlError {
+  return new AuxctlError('EPROTO', `the server answered ${to} with ${a.$case}`);
+}
 
 class PipelinedSession implements Session {
   readonly info: SessionInfo;
@@ -107,6 +171,76 @@ class PipelinedSession implements Session {
   }
 
   rpc(inbox: Buffer, outLen: number): Promise<Buffer> {
+    return this.#enqueue((resolve, reject) => ({
+      request: (requestId) => ({ $case: 'rpc', rpc: { requestId, inbox, outLen } }),
+      take: (a) => {
+        if (a.$case !== 'result') throw unexpected(a, 'an rpc');
+        resolve(a.result.outbox);
+        return true;
+      },
+      reject,
+    }));
+  }
+
+  umemReg(bytes: number): Promise<SessionUmem> {
+    return this.#enqueue((resolve, reject) => ({
+      request: (requestId) => ({ $case: 'umemReg', umemReg: { requestId, bytes } }),
+      take: (a) => {
+        if (a.$case !== 'umem') throw unexpected(a, 'umem_reg');
+        const { umemId, bytes: size, mkey, pd } = a.umem;
+        resolve({ umemId, bytes: size, mkey, pd });
+        return true;
+      },
+      reject,
+    }));
+  }
+
+  umemRead(umemId: number, options: UmemReadOptions = {}): Promise<Buffer> {
+    const offset = options.offset ?? 0;
+    const chunks: Buffer[] = [];
+    let at = offset;
+    return this.#enqueue((resolve, reject) => ({
+      request: (requestId) => ({
+        $case: 'umemRead',
+        umemRead: {
+          requestId,
+          umemId,
+          offset,
+          length: options.length ?? 0,
+          chunkSize: options.chunkSize ?? 0,
+        },
+      }),
+      take: (a) => {
+        if (a.$case !== 'umemChunk') throw unexpected(a, 'umem_read');
+        const c = a.umemChunk;
+        if (c.offset !== at) {
+          throw new AuxctlError('EPROTO', `umem chunk at ${c.offset}, expected ${at}`);
+        }
+        chunks.push(c.data);
+        at += c.data.length;
+        if (c.last) resolve(Buffer.concat(chunks));
+        return c.last;
+      },
+      reject,
+    }));
+  }
+
+  umemUnreg(umemId: number): Promise<void> {
+    return this.#enqueue((resolve, reject) => ({
+      request: (requestId) => ({ $case: 'umemUnreg', umemUnreg: { requestId, umemId } }),
+      take: (a) => {
+        if (a.$case !== 'umemUnregistered') throw unexpected(a, 'umem_unreg');
+        resolve();
+        return true;
+      },
+      reject,
+    }));
+  }
+
+  /** enqueue: queue the request `make` describes (EPIPE once the session is closing or over). */
+  #enqueue<T>(
+    make: (resolve: (v: T) => void, reject: (e: AuxctlError) => void) => Queued,
+  ): Promise<T> {
     if (this.#finished !== undefined || this.#closing) {
       const why = this.#finished ? `: ${this.#finished.message}` : '';
       return Promise.reject(
@@ -114,7 +248,7 @@ class PipelinedSession implements Session {
       );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ inbox, outLen, resolve, reject });
+      this.#queue.push(make(resolve, reject));
       this.#pump();
     });
   }
@@ -139,9 +273,7 @@ class PipelinedSession implements Session {
       const q = this.#queue.shift() as Queued;
       const requestId = this.#nextId++;
       this.#pending.set(requestId, q);
-      const more = this.#call.write({
-        kind: { $case: 'rpc', rpc: { requestId, inbox: q.inbox, outLen: q.outLen } },
-      });
+      const more = this.#call.write({ kind: q.request(requestId) });
       if (!more) this.#blocked = true;
     }
     this.#maybeEnd();
@@ -160,16 +292,26 @@ class PipelinedSession implements Session {
       this.#protocolError(`unexpected ${kind?.$case ?? 'empty'} message in an open session`);
       return;
     }
-    const id = kind.$case === 'result' ? kind.result.requestId : kind.error.requestId;
+    const id = requestIdOf(kind);
     const waiter = this.#pending.get(id);
     if (waiter === undefined) {
       this.#protocolError(`answer for request id ${id}, which is not outstanding`);
       return;
     }
-    this.#pending.delete(id);
-    if (kind.$case === 'result') waiter.resolve(kind.result.outbox);
-    else
+    if (kind.$case === 'error') {
+      this.#pending.delete(id);
       waiter.reject(new AuxctlError(kind.error.code || 'EIO', kind.error.message || 'no message'));
+    } else {
+      let last: boolean;
+      try {
+        last = waiter.take(kind);
+      } catch (err) {
+        this.#protocolError((err as Error).message);
+        return;
+      }
+      if (!last) return;
+      this.#pending.delete(id);
+    }
     this.#pump();
   }
 
