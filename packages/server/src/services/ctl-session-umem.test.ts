@@ -19,10 +19,10 @@ import {
   type UmemRegistered,
 } from '@auxctl/proto';
 import { type ClientDuplexStream, type ServiceError, status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PolicyDocument } from '../policy/index.js';
 import { type Harness, startHarness } from '../test-support/server-harness.js';
-import { UMEM_CHUNK_DEFAULT } from './session-umem.js';
+import { SessionUmems, UMEM_CHUNK_DEFAULT } from './session-umem.js';
 
 // Server-side umem in a Session, over a real server: register, let the
 // device write into it through raw RPCs, read it back, unregister.
@@ -287,5 +287,44 @@ describe('server-side umem in a Session', () => {
     s.stream.end();
     expect(await s.ended).toBeUndefined();
     expect(fw.objectCounts()).toEqual(baseline);
+  });
+
+  it('a read to a client that does not read sends a bounded number of chunks, then the rest', async () => {
+    const sent = { chunks: 0 };
+    const read = SessionUmems.prototype.read;
+    const spy = vi.spyOn(SessionUmems.prototype, 'read').mockImplementation(function (
+      this: SessionUmems,
+      req,
+      sink,
+    ) {
+      return read.call(this, req, (chunk) => {
+        sent.chunks++;
+        return sink(chunk);
+      });
+    });
+    try {
+      const s = new RawSession(admin.session(), RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+      const size = 32 * 1024 * 1024;
+      const umem = await s.umemReg(size);
+      s.stream.pause();
+      const all = s.umemRead(umem.umemId);
+      const total = size / UMEM_CHUNK_DEFAULT;
+      // Let the server run until it stops sending (bounded by iterations).
+      let last = -1;
+      for (let i = 0; i < 50 && sent.chunks !== last; i++) {
+        last = sent.chunks;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The transport holds its window (about 1 MiB here), the session one chunk at a time.
+      expect(sent.chunks).toBeLessThan(total / 4);
+      s.stream.resume();
+      const chunks = await all;
+      expect(chunks.length).toBe(total);
+      expect(sent.chunks).toBe(total);
+      s.stream.end();
+      expect(await s.ended).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
