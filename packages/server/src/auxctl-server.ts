@@ -81,6 +81,12 @@ export interface ServerLimits {
   readonly streamsPerPrincipal?: number;
   /** HTTP/2 streams (calls of any kind) open at once per connection (default 100). */
   readonly maxConcurrentStreams?: number;
+  /**
+   * Bytes of umem one ctl context (a Session's, a dump capture's) may hold
+   * at once, allocated in the server for Session umem_reg (default 64 MiB:
+   * one largest coredump); ENOMEM beyond.
+   */
+  readonly umemBytesPerContext?: number;
 }
 
 /** DumpLimits: the dump store's bounds and how many dump calls run at once. */
@@ -234,6 +240,7 @@ export class AuxctlServer {
       auditLogger: audit,
       ...(o.health && { health: o.health }),
       ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
+      umemBytesPerContext: o.limits?.umemBytesPerContext ?? 64 * 1024 * 1024,
     });
     const fleet = this.fleetRef;
     this.events = new DeviceEventLog(() => fleet.cores());

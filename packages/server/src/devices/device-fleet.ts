@@ -44,6 +44,8 @@ export interface DeviceFleetOptions {
   readonly health?: CoreHealthOptions;
   /** Core dump size of every simulated device (default: the simulator's, 831304 bytes). */
   readonly crdumpSize?: number;
+  /** Umem bytes one ctl context may hold at once (default: ctl-aux's, 256 MiB). */
+  readonly umemBytesPerContext?: number;
 }
 
 /** SESSION_UMEM_CALLS: what a refused raw CREATE_UMEM / DESTROY_UMEM tells a remote caller to use. */
@@ -81,6 +83,9 @@ export class DeviceFleet {
         logger,
         // Remote callers have no memory of their own to register: the server's Session does it.
         umemCalls: SESSION_UMEM_CALLS,
+        ...(opts.umemBytesPerContext !== undefined && {
+          umemBytesPerContext: opts.umemBytesPerContext,
+        }),
       }),
     );
     // The netdev and RDMA drivers bind the other aux devices, as on a host: a

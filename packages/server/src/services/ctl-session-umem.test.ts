@@ -328,3 +328,26 @@ describe('server-side umem in a Session', () => {
     }
   });
 });
+
+describe('server-side umem limits', () => {
+  it('a context holds at most limits.umemBytesPerContext: ENOMEM beyond, room again after umem_unreg', async () => {
+    const h = await startHarness({ limits: { umemBytesPerContext: 8192 } });
+    try {
+      const s = new RawSession(h.ctl(h.admin).session(), RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+      const a = await s.umemReg(4096);
+      await s.umemReg(4096);
+      const reg = (bytes: number) =>
+        s.errorOf((requestId) => ({ $case: 'umemReg', umemReg: { requestId, bytes } }));
+      expect((await reg(1))[0]).toBe('ENOMEM');
+      await s.send((requestId) => ({
+        $case: 'umemUnreg',
+        umemUnreg: { requestId, umemId: a.umemId },
+      }));
+      expect((await s.umemReg(4096)).bytes).toBe(4096);
+      s.stream.end();
+      expect(await s.ended).toBeUndefined();
+    } finally {
+      await h.close();
+    }
+  });
+});
