@@ -118,24 +118,34 @@ export class SessionUmems {
   } {
     const w = this.windows.get(req.umemId);
     if (!w) throw notRegistered(req.umemId);
-    const size = w.buffer.length;
-    const end = req.length === 0 ? size : req.offset + req.length;
-    if (req.offset > size || end > size) {
-      throw new AuxError(
-        'EINVAL',
-        `read of ${req.length} bytes at ${req.offset} passes the end of umem ${req.umemId} (${size} bytes)`,
-      );
-    }
-    const chunk = req.chunkSize === 0 ? UMEM_CHUNK_DEFAULT : req.chunkSize;
-    if (chunk > UMEM_CHUNK_MAX) {
-      throw new AuxError('EINVAL', `chunk_size is at most ${UMEM_CHUNK_MAX} bytes (0: 64 KiB)`);
-    }
-    return { w, end, chunk };
+    return { w, ...umemReadRange(w.buffer.length, req) };
   }
 
   private audit(op: string, fields: Record<string, unknown>): void {
     this.ctx.auditSession('ctl.umem', { op, result: fields.errno ?? 'ok', ...fields });
   }
+}
+
+/**
+ * umemReadRange: where a read of a `size`-byte umem ends and its chunk
+ * size; EINVAL for a range past the end or a chunk size above the maximum.
+ */
+export function umemReadRange(
+  size: number,
+  req: Pick<UmemRead, 'umemId' | 'offset' | 'length' | 'chunkSize'>,
+): { end: number; chunk: number } {
+  const end = req.length === 0 ? size : req.offset + req.length;
+  if (req.offset > size || end > size) {
+    throw new AuxError(
+      'EINVAL',
+      `read of ${req.length} bytes at ${req.offset} passes the end of umem ${req.umemId} (${size} bytes)`,
+    );
+  }
+  const chunk = req.chunkSize === 0 ? UMEM_CHUNK_DEFAULT : req.chunkSize;
+  if (chunk > UMEM_CHUNK_MAX) {
+    throw new AuxError('EINVAL', `chunk_size is at most ${UMEM_CHUNK_MAX} bytes (0: 64 KiB)`);
+  }
+  return { end, chunk };
 }
 
 function notRegistered(umemId: number): AuxError {
