@@ -48,11 +48,13 @@ import {
   assertLoopback,
   type BearerConfig,
   BearerVerifier,
+  connectAddress,
   DEFAULT_ADMIN_PRINCIPAL,
   ensureState,
   formatListenAddress,
   optionalClientCertServerCredentials,
   parseListenAddress,
+  recordClientAddress,
   type StateReport,
 } from './security/index.js';
 import { ctlServiceImpl } from './services/ctl-service.js';
@@ -219,9 +221,8 @@ export class AuxctlServer {
   private async startOn(listen: string, host: string): Promise<string> {
     const o = this.opts;
     const audit = o.auditLogger ?? this.log;
-    // client.json is written once, on first start; point it at a fixed listen port when there is one.
-    const fixedPort = parseListenAddress(listen).port ? { clientAddress: listen } : {};
-    const state = await ensureState(o.stateDir, { logger: this.log, ...fixedPort });
+    // client.json is created here and pointed at the bound address once the port is known.
+    const state = await ensureState(o.stateDir, { logger: this.log });
     this.stateReport = state;
     const policyPath = o.policyPath ?? join(state.paths.dir, 'policy.json');
     if (
@@ -342,6 +343,10 @@ export class AuxctlServer {
       server.bindAsync(listen, creds, (err, p) => (err ? reject(err) : resolve(p)));
     });
     const address = formatListenAddress(host, port);
+    const reach = connectAddress(host, port);
+    if (await recordClientAddress(state.paths, reach)) {
+      this.log.info({ path: state.paths.clientConfig, address: reach }, 'client.json points here');
+    }
     if (o.metricsListen !== undefined) {
       this.metricsHttp = await serveMetrics(o.metricsListen, this.metrics.registry, this.log);
       this.log.info({ address: this.metricsHttp.address }, 'serving metrics');

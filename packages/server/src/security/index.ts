@@ -33,6 +33,7 @@ export {
 } from './client-config.js';
 export {
   assertLoopback,
+  connectAddress,
   formatListenAddress,
   isLoopbackHost,
   type ListenAddress,
@@ -65,6 +66,7 @@ export {
   type EnsureStateOptions,
   ensureState,
   type Reissue,
+  recordClientAddress,
   type StateFile,
   type StatePaths,
   type StateReport,

@@ -75,6 +75,17 @@ export function formatListenAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * connectAddress: where a client on this host reaches a server bound to
+ * `host:port`: the loopback address of the same family for a wildcard host
+ * (0.0.0.0, ::), else the host itself.
+ */
+export function connectAddress(host: string, port: number): string {
+  if (host === '0.0.0.0') return formatListenAddress('127.0.0.1', port);
+  if (host === '::' || host === '[::]') return formatListenAddress('::1', port);
+  return formatListenAddress(host, port);
+}
+
 /** isLoopbackHost: true for 127.0.0.0/8, ::1, IPv4-mapped 127/8 and the name `localhost`. */
 export function isLoopbackHost(host: string): boolean {
   const v = isIP(host);

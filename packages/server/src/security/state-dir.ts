@@ -288,28 +288,52 @@ async function loadOrCreateCa(
   return ca;
 }
 
+/**
+ * recordClientAddress: point client.json at `address`, where auxctld is
+ * bound now, when the file names another one (a `--listen` with port 0, a
+ * changed port). Every other field is kept as the file has it. Resolves
+ * whether the file changed; EINVAL when the file is not a valid client.json
+ * (the same message ensureState gives).
+ */
+export async function recordClientAddress(paths: StatePaths, address: string): Promise<boolean> {
+  parseListenAddress(address);
+  const found = await readClientJson(paths);
+  if (found === undefined || found.config.address === address) return false;
+  const updated = { ...(found.raw as Record<string, unknown>), address };
+  await writeAtomic(paths.clientConfig, `${JSON.stringify(updated, null, 2)}\n`, 0o600);
+  return true;
+}
+
+/** readClientJson: client.json as written and as validated, or undefined when absent. */
+async function readClientJson(
+  paths: StatePaths,
+): Promise<{ raw: unknown; config: ClientConfig } | undefined> {
+  const text = await readIfPresent(paths.clientConfig);
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.toString('utf8'));
+  } catch (e) {
+    throw new AuxError(
+      'EINVAL',
+      `${paths.clientConfig}: not valid JSON; fix it or delete it to regenerate`,
+      undefined,
+      { cause: e },
+    );
+  }
+  return { raw, config: parseClientConfig(raw, paths.dir, paths.clientConfig) };
+}
+
 async function ensureClientConfig(
   paths: StatePaths,
   address: string,
   principal: string,
   report: Progress,
 ): Promise<ClientConfig> {
-  const text = await readIfPresent(paths.clientConfig);
-  if (text !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.toString('utf8'));
-    } catch (e) {
-      throw new AuxError(
-        'EINVAL',
-        `${paths.clientConfig}: not valid JSON; fix it or delete it to regenerate`,
-        undefined,
-        { cause: e },
-      );
-    }
-    const config = parseClientConfig(parsed, paths.dir, paths.clientConfig);
+  const found = await readClientJson(paths);
+  if (found !== undefined) {
     report.reused.push('client.json');
-    return config;
+    return found.config;
   }
   const config: ClientConfig = {
     version: CLIENT_CONFIG_VERSION,
