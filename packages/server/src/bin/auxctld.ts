@@ -8,38 +8,34 @@
  * Owns argument parsing and process signals only; everything else is the
  * server's. It must never print a key or a token.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, DEFAULT_MAX_CONCURRENT_STREAMS } from '../auxctl-server.js';
+import { bearerConfigOf } from '../daemon/bearer-options.js';
+import {
+  integerIn,
+  nameList,
+  nonNegativeInt,
+  oneOf,
+  positiveInt,
+} from '../daemon/option-values.js';
+import { readableDestination } from '../daemon/readable-log.js';
+import { connectCommand, startBanner } from '../daemon/start-banner.js';
 import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from '../limits/index.js';
-import { defaultStateDir } from '../security/index.js';
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new InvalidArgumentError('must be an integer 1..64');
-  }
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
+import { connectAddress, defaultStateDir, parseListenAddress } from '../security/index.js';
 
 const MiB = 1024 * 1024;
 
 const program = new Command('auxctld')
   .description('auxctl daemon: scoped, audited firmware RPCs over authenticated gRPC')
-  .option('--devices <n>', 'number of simulated devices', count, 2)
+  .option('--devices <n>', 'number of simulated devices (1..64)', integerIn(1, 64), 2)
   .option('--listen <host:port>', 'listen address', DEFAULT_LISTEN)
   .option('--state-dir <dir>', 'state directory (CA, certificates, policy)', defaultStateDir())
   .option('--policy <file>', 'policy file (default: <state-dir>/policy.json, admin only)')
   .option('--insecure', 'plaintext gRPC; loopback addresses only')
   .option('--audit-log <file>', 'write audit lines to this file (default: the main log)')
-  .option('--drain-timeout <ms>', 'graceful drain bound on SIGTERM', (v) => Number(v), 5000)
+  .option('--drain-timeout <ms>', 'graceful drain bound on SIGTERM', nonNegativeInt, 5000)
   .option(
     '--dump-store-mib <n>',
     'MiB of captured dumps kept for download and resume',
@@ -68,59 +64,164 @@ const program = new Command('auxctld')
     DEFAULT_MAX_CONCURRENT_STREAMS,
   )
   .option(
+    '--anonymous-principal <name>',
+    'principal of calls without credentials (with --insecure only)',
+    'anonymous',
+  )
+  .option(
+    '--bearer-key <file>',
+    'accept JWT bearer tokens verified with this key: a public key PEM, a JWK or JWK set (JSON), else the file is an HMAC secret (default: tokens are refused)',
+  )
+  .option(
+    '--bearer-algorithms <list>',
+    'accepted token algorithms (default: HS256 for a secret, ES256,ES384,RS256,PS256,EdDSA for a public key)',
+    nameList,
+  )
+  .option('--bearer-issuer <list>', 'accepted token issuers (iss), comma-separated (default: any)', nameList)
+  .option('--bearer-audience <list>', 'accepted token audiences (aud), comma-separated (default: any)', nameList)
+  .option(
+    '--bearer-clock-tolerance <s>',
+    'allowed clock skew for exp/nbf in seconds (0..300)',
+    integerIn(0, 300),
+    30,
+  )
+  .option('--rate <n>', 'calls and firmware RPCs per second per principal', positiveInt, 200)
+  .option('--rate-burst <n>', 'burst of the per-principal rate', positiveInt, 400)
+  .option('--sessions-per-principal <n>', 'open Sessions per principal', positiveInt, 16)
+  .option('--sessions <n>', 'open Sessions in total', positiveInt, 256)
+  .option('--max-in-flight <n>', 'RPCs running at once in one Session', positiveInt, 16)
+  .option(
+    '--max-message-kib <n>',
+    'largest request message in KiB (the largest firmware command is 256 KiB + 16 bytes)',
+    integerIn(257, 65536),
+    1024,
+  )
+  .option(
+    '--umem-mib-per-context <n>',
+    'MiB of server memory one Session may register as umem',
+    integerIn(1, 4096),
+    64,
+  )
+  .option(
+    '--exec-context-idle <ms>',
+    'how long Exec keeps an unused context for the next Exec (0: one context per call)',
+    nonNegativeInt,
+    2000,
+  )
+  .option(
+    '--log-format <format>',
+    'auto (readable on a terminal, JSON lines otherwise), json or pretty',
+    oneOf(['auto', 'json', 'pretty']),
+    'auto',
+  )
+  .option(
     '--metrics-listen <host:port>',
-    'serve Prometheus metrics at http://<host:port>/metrics (plain HTTP, no auth: use loopback)',
+    'serve Prometheus metrics at http://<host:port>/metrics (plain HTTP, no auth: use loopback; default: off)',
   )
   .showHelpAfterError();
 
+/** reachable: the bound address as a client on this host dials it (a wildcard host via loopback). */
+function reachable(bound: string): string {
+  const { host, port } = parseListenAddress(bound);
+  return port === undefined ? bound : connectAddress(host, port);
+}
+
+/** AuxctldFlags: the parsed command line. */
+interface AuxctldFlags {
+  devices: number;
+  listen: string;
+  stateDir: string;
+  policy?: string;
+  insecure?: boolean;
+  anonymousPrincipal: string;
+  auditLog?: string;
+  drainTimeout: number;
+  dumpStoreMib: number;
+  dumpMaxAge: number;
+  dumps: number;
+  dumpsPerPrincipal: number;
+  streamsPerConnection: number;
+  streamsPerPrincipal: number;
+  maxConcurrentStreams: number;
+  bearerKey?: string;
+  bearerAlgorithms?: string[];
+  bearerIssuer?: string[];
+  bearerAudience?: string[];
+  bearerClockTolerance: number;
+  rate: number;
+  rateBurst: number;
+  sessionsPerPrincipal: number;
+  sessions: number;
+  maxInFlight: number;
+  maxMessageKib: number;
+  umemMibPerContext: number;
+  execContextIdle: number;
+  logFormat: 'auto' | 'json' | 'pretty';
+  metricsListen?: string;
+}
+
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{
-    devices: number;
-    listen: string;
-    stateDir: string;
-    policy?: string;
-    insecure?: boolean;
-    auditLog?: string;
-    drainTimeout: number;
-    dumpStoreMib: number;
-    dumpMaxAge: number;
-    dumps: number;
-    dumpsPerPrincipal: number;
-    streamsPerConnection: number;
-    streamsPerPrincipal: number;
-    maxConcurrentStreams: number;
-    metricsListen?: string;
-  }>();
-  const logger = pino({ base: { service: 'auxctld' } });
+  const o = program.opts<AuxctldFlags>();
+  const readable = o.logFormat === 'pretty' || (o.logFormat === 'auto' && process.stdout.isTTY);
+  const logger = readable
+    ? pino({ base: { service: 'auxctld' } }, readableDestination(process.stdout))
+    : pino({ base: { service: 'auxctld' } });
   const auditLogger = o.auditLog
     ? pino(
         { base: { stream: 'audit' } },
         pino.destination({ dest: o.auditLog, append: true, mkdir: true }),
       )
     : logger.child({ stream: 'audit' });
-  const server = new AuxctlServer({
-    stateDir: o.stateDir,
-    devices: o.devices,
-    listen: o.listen,
-    ...(o.policy !== undefined && { policyPath: o.policy }),
-    insecure: o.insecure === true,
-    logger,
-    auditLogger,
-    drainTimeoutMs: o.drainTimeout,
-    ...(o.metricsListen !== undefined && { metricsListen: o.metricsListen }),
-    dumps: {
-      storeBytes: o.dumpStoreMib * MiB,
-      maxAgeMs: o.dumpMaxAge * 1000,
-      concurrent: o.dumps,
-      concurrentPerPrincipal: o.dumpsPerPrincipal,
-    },
-    limits: {
-      streamsPerConnection: o.streamsPerConnection,
-      streamsPerPrincipal: o.streamsPerPrincipal,
-      maxConcurrentStreams: o.maxConcurrentStreams,
-    },
-  });
+  let server: AuxctlServer;
+  try {
+    const bearer =
+      o.bearerKey === undefined
+        ? undefined
+        : await bearerConfigOf({
+            keyFile: o.bearerKey,
+            ...(o.bearerAlgorithms && { algorithms: o.bearerAlgorithms }),
+            ...(o.bearerIssuer && { issuer: o.bearerIssuer }),
+            ...(o.bearerAudience && { audience: o.bearerAudience }),
+            clockToleranceSec: o.bearerClockTolerance,
+          });
+    server = new AuxctlServer({
+      stateDir: o.stateDir,
+      devices: o.devices,
+      listen: o.listen,
+      ...(o.policy !== undefined && { policyPath: o.policy }),
+      insecure: o.insecure === true,
+      ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal }),
+      ...(bearer && { bearer }),
+      logger,
+      auditLogger,
+      drainTimeoutMs: o.drainTimeout,
+      execContextIdleMs: o.execContextIdle,
+      ...(o.metricsListen !== undefined && { metricsListen: o.metricsListen }),
+      dumps: {
+        storeBytes: o.dumpStoreMib * MiB,
+        maxAgeMs: o.dumpMaxAge * 1000,
+        concurrent: o.dumps,
+        concurrentPerPrincipal: o.dumpsPerPrincipal,
+      },
+      limits: {
+        ratePerSec: o.rate,
+        rateBurst: o.rateBurst,
+        sessionsPerPrincipal: o.sessionsPerPrincipal,
+        sessionsTotal: o.sessions,
+        maxInFlight: o.maxInFlight,
+        maxMessageBytes: o.maxMessageKib * 1024,
+        umemBytesPerContext: o.umemMibPerContext * MiB,
+        streamsPerConnection: o.streamsPerConnection,
+        streamsPerPrincipal: o.streamsPerPrincipal,
+        maxConcurrentStreams: o.maxConcurrentStreams,
+      },
+    });
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    process.exitCode = 1;
+    return;
+  }
   let address: string;
   try {
     address = await server.start();
@@ -131,18 +232,30 @@ async function main(): Promise<void> {
   }
   const state = server.state;
   if (state) {
-    logger.info(
-      {
-        address,
-        clientConfig: state.paths.clientConfig,
-        firstStart: state.firstStart,
-        // The auxctl CLI (and AuxctlClient.connect()) read client.json from AUXCTL_STATE_DIR.
-        hint: o.insecure
-          ? `npx auxctl --insecure --host ${address} devices`
-          : `AUXCTL_STATE_DIR=${state.paths.dir} npx auxctl --host ${address} devices`,
-      },
-      'connect with',
-    );
+    const facts = {
+      address: reachable(address),
+      stateDir: state.paths.dir,
+      insecure: o.insecure === true,
+    };
+    // The auxctl CLI (and AuxctlClient.connect()) read client.json from AUXCTL_STATE_DIR.
+    const hint = connectCommand(facts);
+    if (readable) {
+      process.stdout.write(
+        startBanner({
+          ...facts,
+          policy: o.policy ?? join(state.paths.dir, 'policy.json'),
+          clientConfig: state.paths.clientConfig,
+          firstStart: state.firstStart,
+          audit: o.auditLog ?? 'this log (stream=audit)',
+          ...(server.metricsAddress && { metrics: server.metricsAddress }),
+        }),
+      );
+    } else {
+      logger.info(
+        { address, clientConfig: state.paths.clientConfig, firstStart: state.firstStart, hint },
+        'connect with',
+      );
+    }
   }
   let stopping = false;
   const shutdown = (signal: string): void => {

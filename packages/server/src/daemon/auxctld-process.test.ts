@@ -1,0 +1,170 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintBearer } from '../security/index.js';
+
+// auxctld as a user runs it: the built daemon as its own process (npm test
+// builds before it tests). Every process started here is killed by pid.
+const BIN = fileURLToPath(new URL('../../bin/auxctld.js', import.meta.url));
+const run = promisify(execFile);
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'auxctld-proc-'));
+  dirs.push(d);
+  return d;
+}
+
+/** start: auxctld with `args`; resolves its stdout so far once `ready` matches it (15 s bound). */
+function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`auxctld did not print ${ready}:\n${out}`)),
+      15_000,
+    );
+    const check = (): void => {
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, out: () => out });
+      }
+    };
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      check();
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`auxctld exited ${code}:\n${out}`));
+    });
+  });
+}
+
+function connectLine(out: string): { hint: string; address: string } {
+  const line = out.split('\n').find((l) => l.includes('"connect with"'));
+  if (!line) throw new Error(`no "connect with" line in:\n${out}`);
+  return JSON.parse(line);
+}
+
+describe('auxctld as a process', () => {
+  it('--help shows every server setting with its default', async () => {
+    const { stdout } = await run(process.execPath, [BIN, '--help']);
+    for (const flag of [
+      '--bearer-key',
+      '--bearer-algorithms',
+      '--rate <n>',
+      '--rate-burst',
+      '--sessions-per-principal',
+      '--sessions <n>',
+      '--max-in-flight',
+      '--max-message-kib',
+      '--umem-mib-per-context',
+      '--exec-context-idle',
+      '--streams-per-connection',
+      '--log-format',
+    ]) {
+      expect(stdout, flag).toContain(flag);
+    }
+    // Every option but --help says what happens when it is not given.
+    const options = stdout.split('\n  --').slice(1);
+    for (const text of options) {
+      if (text.startsWith('insecure') || text.startsWith('help')) continue;
+      expect(text.replace(/\s+/g, ' '), text).toMatch(/\(default: |default: /);
+    }
+  });
+
+  it('a bad value is refused with the accepted range, before anything starts', async () => {
+    const err = await run(process.execPath, [
+      BIN,
+      '--rate',
+      '0',
+      '--state-dir',
+      await tempDir(),
+    ]).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain("option '--rate <n>' argument '0' is invalid");
+    expect(err?.stderr).toContain('must be an integer 1..2147483647');
+  });
+
+  it('off a terminal it logs JSON lines, and its connect hint runs this auxctl from any directory', async () => {
+    const state = join(await tempDir(), 'state');
+    const { out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--devices', '1'],
+      /"connect with"/,
+    );
+    for (const line of out().trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
+    const { hint, address } = connectLine(out());
+    expect(hint).not.toMatch(/\bnpx\b/);
+    expect(hint).toMatch(/^AUXCTL_STATE_DIR=\S+ node \/\S+\/bin\/auxctl\.js --host /);
+    expect(hint).toContain(address);
+    const { stdout } = await run('sh', ['-c', `${hint} --json`], { cwd: tmpdir() });
+    expect(JSON.parse(stdout).devices).toEqual([expect.objectContaining({ name: '0000:08:00.0' })]);
+  });
+
+  it('--log-format pretty prints readable lines and a start banner with the command to run', async () => {
+    const state = join(await tempDir(), 'state');
+    const { out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--devices', '1', '--log-format', 'pretty'],
+      /Ctrl-C drains/,
+    );
+    const text = out();
+    expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}listening address=127\.0\.0\.1:\d+/m);
+    expect(text).not.toContain('{"level"');
+    expect(text).toContain('auxctld is running');
+    expect(text).toMatch(
+      /Connect with:\n {2}AUXCTL_STATE_DIR=\S+ node \/\S+auxctl\.js --host 127\.0\.0\.1:\d+ devices/,
+    );
+  });
+
+  it('--bearer-key turns bearer tokens on: a token for the admin principal lists the devices', async () => {
+    const dir = await tempDir();
+    const secret = 'auxctld-process-test-secret-of-32+bytes';
+    await writeFile(join(dir, 'secret'), `${secret}\n`);
+    const state = join(dir, 'state');
+    const { out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--devices', '1'].concat([
+        '--bearer-key',
+        join(dir, 'secret'),
+        '--bearer-audience',
+        'auxctld',
+      ]),
+      /"connect with"/,
+    );
+    const { hint } = connectLine(out());
+    const token = await mintBearer({
+      key: { secret },
+      alg: 'HS256',
+      sub: 'spiffe://auxctl/admin',
+      audience: 'auxctld',
+      ttlSec: 60,
+    });
+    // client.json's admin certificate is left out: the token alone must do.
+    const cli = hint.replace(/^AUXCTL_STATE_DIR=\S+ /, '').replace(/ devices$/, '');
+    const { stdout } = await run(
+      'sh',
+      ['-c', `${cli} --ca ${join(state, 'ca.pem')} --token "$T" devices --json`],
+      { env: { ...process.env, T: token, AUXCTL_STATE_DIR: join(dir, 'nowhere') } },
+    );
+    expect(JSON.parse(stdout).devices).toHaveLength(1);
+  });
+});
