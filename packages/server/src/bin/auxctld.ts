@@ -77,8 +77,16 @@ const program = new Command('auxctld')
     'accepted token algorithms (default: HS256 for a secret, ES256,ES384,RS256,PS256,EdDSA for a public key)',
     nameList,
   )
-  .option('--bearer-issuer <list>', 'accepted token issuers (iss), comma-separated (default: any)', nameList)
-  .option('--bearer-audience <list>', 'accepted token audiences (aud), comma-separated (default: any)', nameList)
+  .option(
+    '--bearer-issuer <list>',
+    'accepted token issuers (iss), comma-separated (default: any)',
+    nameList,
+  )
+  .option(
+    '--bearer-audience <list>',
+    'accepted token audiences (aud), comma-separated (default: any)',
+    nameList,
+  )
   .option(
     '--bearer-clock-tolerance <s>',
     'allowed clock skew for exp/nbf in seconds (0..300)',
