@@ -9,9 +9,9 @@
  * the daemon alive. `stop()` sends SIGTERM to the child's pid, waits a
  * bounded time, then SIGKILLs it; it must never leave the child running.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { rssOfPid } from './remote-process.js';
+import { exited, rssOfPid } from './remote-process.js';
 
 /** The daemon measured: this checkout's, or the script AUXCTL_BENCH_AUXCTLD names (another build). */
 const AUXCTLD =
@@ -46,17 +46,6 @@ export interface ProbedAuxctld {
   /** memoryAfterGc: the child's memory after a full GC (bounded wait). */
   memoryAfterGc(timeoutMs?: number): Promise<ProcessMemory>;
   stop(): Promise<void>;
-}
-
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 /** startProbedAuxctld: spawn `auxctld <args>`; resolves when it logged where it listens. */

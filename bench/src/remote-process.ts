@@ -33,7 +33,8 @@ export function rssOfPid(pid: number): number {
   }
 }
 
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
+/** exited: whether `child` has exited or exits within `ms`. */
+export function exited(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
