@@ -31,6 +31,30 @@ describe('readable log lines', () => {
     expect(line).toBe('00:00:00.000 ERROR boom err=x\n    E: x\n      at f\n');
   });
 
+  it('property: no control character from a record reaches the terminal (escaped, one line per record and stack line)', () => {
+    // Fields carry what callers present (a token's sub, a certificate subject, a method path):
+    // printed raw, an escape sequence would drive the operator's terminal.
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    fc.assert(
+      fc.property(text, text, text, fc.option(text), (msg, field, message, stack) => {
+        const line = readableLine({
+          level: 30,
+          time: 0,
+          msg,
+          principal: field,
+          obj: { field },
+          err: { message, ...(stack !== null && { stack }) },
+        });
+        expect(line.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u);
+        const lines = stack === null ? 1 : 1 + stack.split('\n').length;
+        expect(line.split('\n').length - 1).toBe(lines);
+      }),
+    );
+    expect(readableLine({ level: 30, time: 0, msg: 'm\u001b[2J', sub: '\u001b]0;x\u0007' })).toBe(
+      '00:00:00.000 INFO  m\\u001b[2J sub="\\u001b]0;x\\u0007"\n',
+    );
+  });
+
   it('the destination turns each JSON line into one readable line and passes other text through', () => {
     const out: string[] = [];
     const d = readableDestination({ write: (s) => out.push(s) });

@@ -17,6 +17,18 @@ const LEVELS: Readonly<Record<number, string>> = {
   60: 'FATAL',
 };
 
+/** CONTROL: C0, DEL and C1 characters (a newline too): what could drive a terminal. */
+const CONTROL = /\p{Cc}/gu;
+
+/**
+ * visible: `s` with every control character written as `\uXXXX`. Fields carry
+ * what callers present (a token's `sub`, a certificate subject, a method path),
+ * so nothing of theirs may reach the terminal as an escape sequence.
+ */
+function visible(s: string): string {
+  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Fields pino adds to every record that a terminal reader does not need. */
 const BOOKKEEPING = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service']);
 
@@ -26,21 +38,23 @@ function clock(time: unknown): string {
 }
 
 function valueText(v: unknown): string {
-  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
-  return JSON.stringify(v) ?? String(v);
+  if (typeof v === 'string') return /^[^\s"=\p{Cc}]+$/u.test(v) ? v : visible(JSON.stringify(v));
+  return visible(JSON.stringify(v) ?? String(v));
 }
 
 /** readableLine: one log record (a parsed pino line) as terminal text, ending in a newline. */
 export function readableLine(rec: Readonly<Record<string, unknown>>): string {
   const level = LEVELS[rec.level as number] ?? String(rec.level ?? '');
-  let line = `${clock(rec.time)} ${level} ${typeof rec.msg === 'string' ? rec.msg : ''}`;
+  let line = `${clock(rec.time)} ${level} ${typeof rec.msg === 'string' ? visible(rec.msg) : ''}`;
   let stack = '';
   for (const [k, v] of Object.entries(rec)) {
     if (BOOKKEEPING.has(k) || v === undefined) continue;
     if (k === 'err' && v !== null && typeof v === 'object') {
       const e = v as { message?: unknown; stack?: unknown };
       line += ` err=${valueText(e.message ?? v)}`;
-      if (typeof e.stack === 'string') stack = `\n    ${e.stack.split('\n').join('\n    ')}`;
+      if (typeof e.stack === 'string') {
+        stack = `\n    ${e.stack.split('\n').map(visible).join('\n    ')}`;
+      }
       continue;
     }
     line += ` ${k}=${valueText(v)}`;
@@ -66,7 +80,7 @@ export function readableDestination(out: TextSink): TextSink {
         try {
           rec = JSON.parse(line);
         } catch {
-          out.write(`${line}\n`);
+          out.write(`${visible(line)}\n`);
           continue;
         }
         out.write(
