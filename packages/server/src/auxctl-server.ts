@@ -35,13 +35,7 @@ import { RefusalAudit } from './grpc/refusal-audit.js';
 import { guardService, transportReceiveLimit } from './grpc/request-guard.js';
 import { addReflection } from './grpc/server-reflection.js';
 import { streamAdmission, streamingMethodsOf } from './grpc/stream-admission.js';
-import {
-  ConcurrencyLimiter,
-  DEFAULT_STREAMS_PER_CONNECTION,
-  DEFAULT_STREAMS_PER_PRINCIPAL,
-  RateLimiter,
-  StreamCaps,
-} from './limits/index.js';
+import { ConcurrencyLimiter, RateLimiter, StreamCaps } from './limits/index.js';
 import { type MetricsHttp, ServerMetrics, serveMetrics } from './metrics/index.js';
 import { type PolicyReloadResult, PolicyStore } from './policy/index.js';
 import {
@@ -63,6 +57,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_MAX_CONCURRENT_STREAMS,
   type DumpLimits,
+  SERVER_DEFAULTS,
   type ServerLimits,
 } from './server-options.js';
 import { ctlServiceImpl } from './services/ctl-service.js';
@@ -77,6 +72,7 @@ export {
   DEFAULT_LISTEN,
   DEFAULT_MAX_CONCURRENT_STREAMS,
   type DumpLimits,
+  SERVER_DEFAULTS,
   type ServerLimits,
 };
 
@@ -166,12 +162,13 @@ export class AuxctlServer {
     }
     this.policy = await PolicyStore.open({ path: policyPath, logger: this.log });
     this.fleetRef = await DeviceFleet.create({
-      devices: o.devices ?? 2,
+      devices: o.devices ?? SERVER_DEFAULTS.devices,
       logger: this.log,
       auditLogger: audit,
       ...(o.health && { health: o.health }),
       ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
-      umemBytesPerContext: o.limits?.umemBytesPerContext ?? 64 * 1024 * 1024,
+      umemBytesPerContext:
+        o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,
     });
     const fleet = this.fleetRef;
     this.events = new DeviceEventLog(() => fleet.cores());
@@ -180,13 +177,15 @@ export class AuxctlServer {
     const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;
     const authn = {
       ...(bearer && { bearer }),
-      ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal ?? 'anonymous' }),
+      ...(o.insecure && {
+        anonymousPrincipal: o.anonymousPrincipal ?? SERVER_DEFAULTS.anonymousPrincipal,
+      }),
     };
     const refusals = new RefusalAudit(audit);
     this.refusals = refusals;
     const callRate = new RateLimiter({
-      ratePerSec: l.ratePerSec ?? 200,
-      burst: l.rateBurst ?? 400,
+      ratePerSec: l.ratePerSec ?? SERVER_DEFAULTS.limits.ratePerSec,
+      burst: l.rateBurst ?? SERVER_DEFAULTS.limits.rateBurst,
       name: 'call rate',
     });
     const mws = [
@@ -195,8 +194,8 @@ export class AuxctlServer {
       rateLimit(callRate),
       streamAdmission(
         new StreamCaps({
-          perConnection: l.streamsPerConnection ?? DEFAULT_STREAMS_PER_CONNECTION,
-          perPrincipal: l.streamsPerPrincipal ?? DEFAULT_STREAMS_PER_PRINCIPAL,
+          perConnection: l.streamsPerConnection ?? SERVER_DEFAULTS.limits.streamsPerConnection,
+          perPrincipal: l.streamsPerPrincipal ?? SERVER_DEFAULTS.limits.streamsPerPrincipal,
         }),
         streamingMethodsOf([CtlServiceService, DeviceServiceService, PortFunctionServiceService]),
       ),
@@ -207,13 +206,13 @@ export class AuxctlServer {
     this.dumpService = new DumpService({
       fleet: this.fleetRef,
       store: new DumpStore({
-        maxBytes: d.storeBytes ?? DEFAULT_DUMP_STORE_BYTES,
-        maxAgeMs: d.maxAgeMs ?? DEFAULT_DUMP_MAX_AGE_MS,
+        maxBytes: d.storeBytes ?? SERVER_DEFAULTS.dumps.storeBytes,
+        maxAgeMs: d.maxAgeMs ?? SERVER_DEFAULTS.dumps.maxAgeMs,
         logger: this.log,
       }),
       limiter: new ConcurrencyLimiter({
-        perKey: d.concurrentPerPrincipal ?? 2,
-        global: d.concurrent ?? 4,
+        perKey: d.concurrentPerPrincipal ?? SERVER_DEFAULTS.dumps.concurrentPerPrincipal,
+        global: d.concurrent ?? SERVER_DEFAULTS.dumps.concurrent,
         name: 'concurrent dumps',
       }),
       logger: this.log,
@@ -221,20 +220,24 @@ export class AuxctlServer {
       metrics: this.metrics,
     });
     this.sessions = new ConcurrencyLimiter({
-      perKey: l.sessionsPerPrincipal ?? 16,
-      global: l.sessionsTotal ?? 256,
+      perKey: l.sessionsPerPrincipal ?? SERVER_DEFAULTS.limits.sessionsPerPrincipal,
+      global: l.sessionsTotal ?? SERVER_DEFAULTS.limits.sessionsTotal,
       name: 'sessions',
     });
 
-    const execContexts = new ExecContexts({ idleMs: o.execContextIdleMs ?? 2000, perKey: 8 });
+    const execContexts = new ExecContexts({
+      idleMs: o.execContextIdleMs ?? SERVER_DEFAULTS.execContextIdleMs,
+      perKey: 8,
+    });
     this.execContexts = execContexts;
 
-    const maxMsg = l.maxMessageBytes ?? 1 << 20;
+    const maxMsg = l.maxMessageBytes ?? SERVER_DEFAULTS.limits.maxMessageBytes;
     const server = new Server({
       // Above maxMsg the guarded deserializers refuse (audited); grpc-js only beyond this.
       'grpc.max_receive_message_length': transportReceiveLimit(maxMsg),
       'grpc.max_send_message_length': 4 << 20,
-      'grpc.max_concurrent_streams': l.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
+      'grpc.max_concurrent_streams':
+        l.maxConcurrentStreams ?? SERVER_DEFAULTS.limits.maxConcurrentStreams,
       interceptors: [authenticatedOnly(isReflection, authn, refusals)],
     });
     this.server = server;
@@ -247,7 +250,7 @@ export class AuxctlServer {
       ctlServiceImpl(env, {
         fleet: this.fleetRef,
         sessions: this.sessions,
-        session: { maxInFlight: l.maxInFlight ?? 16 },
+        session: { maxInFlight: l.maxInFlight ?? SERVER_DEFAULTS.limits.maxInFlight },
         dumps: this.dumpService,
         fw: this.metrics,
         execContexts,
@@ -325,7 +328,7 @@ export class AuxctlServer {
           this.log.warn('drain timed out; cancelling the remaining calls');
           server.forceShutdown();
           resolve();
-        }, this.opts.drainTimeoutMs ?? 5000);
+        }, this.opts.drainTimeoutMs ?? SERVER_DEFAULTS.drainTimeoutMs);
         timer.unref();
         server.tryShutdown(() => {
           clearTimeout(timer);

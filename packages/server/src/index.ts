@@ -10,6 +10,7 @@ export {
   DEFAULT_DUMP_STORE_BYTES,
   DEFAULT_LISTEN,
   type DumpLimits,
+  SERVER_DEFAULTS,
   type ServerLimits,
 } from './auxctl-server.js';
 export { defaultPolicyDocument, ensureDefaultPolicy } from './default-policy.js';

@@ -7,6 +7,7 @@
  * (the server does).
  */
 import type { CoreHealthOptions, Logger } from '@auxctl/core';
+import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from './limits/index.js';
 import type { BearerConfig } from './security/index.js';
 
 /** ServerLimits: per-principal and per-session bounds. */
@@ -96,3 +97,40 @@ export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 
 /** DEFAULT_LISTEN: where auxctld listens unless told otherwise. */
 export const DEFAULT_LISTEN = '127.0.0.1:9339';
+
+/**
+ * SERVER_DEFAULTS: what the server uses for each option left out. auxctld's
+ * flags take their defaults from here, so `auxctld --help` shows what the
+ * server does.
+ */
+export const SERVER_DEFAULTS = {
+  devices: 2,
+  anonymousPrincipal: 'anonymous',
+  drainTimeoutMs: 5000,
+  execContextIdleMs: 2000,
+  limits: {
+    ratePerSec: 200,
+    rateBurst: 400,
+    sessionsPerPrincipal: 16,
+    sessionsTotal: 256,
+    maxInFlight: 16,
+    maxMessageBytes: 1024 * 1024,
+    streamsPerConnection: DEFAULT_STREAMS_PER_CONNECTION,
+    streamsPerPrincipal: DEFAULT_STREAMS_PER_PRINCIPAL,
+    maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
+    umemBytesPerContext: 64 * 1024 * 1024,
+  },
+  dumps: {
+    storeBytes: DEFAULT_DUMP_STORE_BYTES,
+    maxAgeMs: DEFAULT_DUMP_MAX_AGE_MS,
+    concurrent: 4,
+    concurrentPerPrincipal: 2,
+  },
+} as const satisfies {
+  devices: number;
+  anonymousPrincipal: string;
+  drainTimeoutMs: number;
+  execContextIdleMs: number;
+  limits: Required<ServerLimits>;
+  dumps: Required<DumpLimits>;
+};

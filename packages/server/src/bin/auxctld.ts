@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { AuxctlServer, DEFAULT_LISTEN, DEFAULT_MAX_CONCURRENT_STREAMS } from '../auxctl-server.js';
+import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';
 import { bearerConfigOf } from '../daemon/bearer-options.js';
 import {
   integerIn,
@@ -22,51 +22,71 @@ import {
 } from '../daemon/option-values.js';
 import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
-import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from '../limits/index.js';
 import { connectAddress, defaultStateDir, parseListenAddress } from '../security/index.js';
 
 const MiB = 1024 * 1024;
+const { limits, dumps } = SERVER_DEFAULTS;
 
 const program = new Command('auxctld')
   .description('auxctl daemon: scoped, audited firmware RPCs over authenticated gRPC')
-  .option('--devices <n>', 'number of simulated devices (1..64)', integerIn(1, 64), 2)
+  .option(
+    '--devices <n>',
+    'number of simulated devices (1..64)',
+    integerIn(1, 64),
+    SERVER_DEFAULTS.devices,
+  )
   .option('--listen <host:port>', 'listen address', DEFAULT_LISTEN)
   .option('--state-dir <dir>', 'state directory (CA, certificates, policy)', defaultStateDir())
   .option('--policy <file>', 'policy file (default: <state-dir>/policy.json, admin only)')
   .option('--insecure', 'plaintext gRPC; loopback addresses only')
   .option('--audit-log <file>', 'write audit lines to this file (default: the main log)')
-  .option('--drain-timeout <ms>', 'graceful drain bound on SIGTERM', nonNegativeInt, 5000)
+  .option(
+    '--drain-timeout <ms>',
+    'graceful drain bound on SIGTERM',
+    nonNegativeInt,
+    SERVER_DEFAULTS.drainTimeoutMs,
+  )
   .option(
     '--dump-store-mib <n>',
     'MiB of captured dumps kept for download and resume',
     positiveInt,
-    256,
+    dumps.storeBytes / MiB,
   )
-  .option('--dump-max-age <s>', 'seconds a captured dump stays resumable', positiveInt, 600)
-  .option('--dumps <n>', 'dump calls running at once in total', positiveInt, 4)
-  .option('--dumps-per-principal <n>', 'dump calls running at once per principal', positiveInt, 2)
+  .option(
+    '--dump-max-age <s>',
+    'seconds a captured dump stays resumable',
+    positiveInt,
+    dumps.maxAgeMs / 1000,
+  )
+  .option('--dumps <n>', 'dump calls running at once in total', positiveInt, dumps.concurrent)
+  .option(
+    '--dumps-per-principal <n>',
+    'dump calls running at once per principal',
+    positiveInt,
+    dumps.concurrentPerPrincipal,
+  )
   .option(
     '--streams-per-connection <n>',
     'open streaming calls (Session, WatchDevices, dumps) per connection',
     positiveInt,
-    DEFAULT_STREAMS_PER_CONNECTION,
+    limits.streamsPerConnection,
   )
   .option(
     '--streams-per-principal <n>',
     'open streaming calls per principal, all its connections together',
     positiveInt,
-    DEFAULT_STREAMS_PER_PRINCIPAL,
+    limits.streamsPerPrincipal,
   )
   .option(
     '--max-concurrent-streams <n>',
     'HTTP/2 streams (calls of any kind) open at once per connection',
     positiveInt,
-    DEFAULT_MAX_CONCURRENT_STREAMS,
+    limits.maxConcurrentStreams,
   )
   .option(
     '--anonymous-principal <name>',
     'principal of calls without credentials (with --insecure only)',
-    'anonymous',
+    SERVER_DEFAULTS.anonymousPrincipal,
   )
   .option(
     '--bearer-key <file>',
@@ -93,28 +113,43 @@ const program = new Command('auxctld')
     integerIn(0, 300),
     30,
   )
-  .option('--rate <n>', 'calls and firmware RPCs per second per principal', positiveInt, 200)
-  .option('--rate-burst <n>', 'burst of the per-principal rate', positiveInt, 400)
-  .option('--sessions-per-principal <n>', 'open Sessions per principal', positiveInt, 16)
-  .option('--sessions <n>', 'open Sessions in total', positiveInt, 256)
-  .option('--max-in-flight <n>', 'RPCs running at once in one Session', positiveInt, 16)
+  .option(
+    '--rate <n>',
+    'calls and firmware RPCs per second per principal',
+    positiveInt,
+    limits.ratePerSec,
+  )
+  .option('--rate-burst <n>', 'burst of the per-principal rate', positiveInt, limits.rateBurst)
+  .option(
+    '--sessions-per-principal <n>',
+    'open Sessions per principal',
+    positiveInt,
+    limits.sessionsPerPrincipal,
+  )
+  .option('--sessions <n>', 'open Sessions in total', positiveInt, limits.sessionsTotal)
+  .option(
+    '--max-in-flight <n>',
+    'RPCs running at once in one Session',
+    positiveInt,
+    limits.maxInFlight,
+  )
   .option(
     '--max-message-kib <n>',
     'largest request message in KiB (the largest firmware command is 256 KiB + 16 bytes)',
     integerIn(257, 65536),
-    1024,
+    limits.maxMessageBytes / 1024,
   )
   .option(
     '--umem-mib-per-context <n>',
     'MiB of server memory one Session may register as umem',
     integerIn(1, 4096),
-    64,
+    limits.umemBytesPerContext / MiB,
   )
   .option(
     '--exec-context-idle <ms>',
     'how long Exec keeps an unused context for the next Exec (0: one context per call)',
     nonNegativeInt,
-    2000,
+    SERVER_DEFAULTS.execContextIdleMs,
   )
   .option(
     '--log-format <format>',

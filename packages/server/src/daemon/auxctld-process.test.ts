@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintBearer } from '../security/index.js';
+import { SERVER_DEFAULTS } from '../server-options.js';
 
 // auxctld as a user runs it: the built daemon as its own process (npm test
 // builds before it tests). Every process started here is killed by pid.
@@ -81,6 +82,33 @@ describe('auxctld as a process', () => {
       '--log-format',
     ]) {
       expect(stdout, flag).toContain(flag);
+    }
+    // The defaults shown are the server's own.
+    const { limits, dumps } = SERVER_DEFAULTS;
+    const shown: [string, number][] = [
+      ['devices', SERVER_DEFAULTS.devices],
+      ['drain-timeout', SERVER_DEFAULTS.drainTimeoutMs],
+      ['exec-context-idle', SERVER_DEFAULTS.execContextIdleMs],
+      ['rate', limits.ratePerSec],
+      ['rate-burst', limits.rateBurst],
+      ['sessions-per-principal', limits.sessionsPerPrincipal],
+      ['sessions', limits.sessionsTotal],
+      ['max-in-flight', limits.maxInFlight],
+      ['max-message-kib', limits.maxMessageBytes / 1024],
+      ['umem-mib-per-context', limits.umemBytesPerContext / 2 ** 20],
+      ['streams-per-connection', limits.streamsPerConnection],
+      ['streams-per-principal', limits.streamsPerPrincipal],
+      ['max-concurrent-streams', limits.maxConcurrentStreams],
+      ['dump-store-mib', dumps.storeBytes / 2 ** 20],
+      ['dump-max-age', dumps.maxAgeMs / 1000],
+      ['dumps', dumps.concurrent],
+      ['dumps-per-principal', dumps.concurrentPerPrincipal],
+    ];
+    const flat = stdout.replace(/\s+/g, ' ');
+    for (const [flag, value] of shown) {
+      expect(flat, flag).toMatch(
+        new RegExp(` --${flag} <\\w+> ((?! --).)*\\(default: ${value}\\)`),
+      );
     }
     // Every option but --help says what happens when it is not given.
     const options = stdout.split('\n  --').slice(1);
