@@ -13,6 +13,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';
 import { bearerConfigOf } from '../daemon/bearer-options.js';
+import { unmetRequirements } from '../daemon/flag-requirements.js';
 import {
   integerIn,
   nameList,
@@ -205,6 +206,11 @@ interface AuxctldFlags {
 
 async function main(): Promise<void> {
   program.parse();
+  const unmet = unmetRequirements((name) => {
+    const source = program.getOptionValueSource(name);
+    return source !== undefined && source !== 'default';
+  });
+  if (unmet.length > 0) program.error(unmet.map((m) => `error: ${m}`).join('\n'));
   const o = program.opts<AuxctldFlags>();
   const readable = o.logFormat === 'pretty' || (o.logFormat === 'auto' && process.stdout.isTTY);
   const logger = readable

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,26 @@ describe('auxctld as a process', () => {
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain("option '--rate <n>' argument '0' is invalid");
     expect(err?.stderr).toContain('must be an integer 1..2147483647');
+  });
+
+  it('a flag that needs another one is refused without it, before anything starts', async () => {
+    const state = join(await tempDir(), 'state');
+    for (const [args, message] of [
+      [['--bearer-issuer', 'ops'], '--bearer-issuer needs --bearer-key'],
+      [['--anonymous-principal', 'guest'], '--anonymous-principal needs --insecure'],
+    ] as const) {
+      const err = await run(
+        process.execPath,
+        [BIN, ...args, '--state-dir', state, '--listen', '127.0.0.1:0'],
+        { timeout: 15_000, killSignal: 'SIGKILL' },
+      ).then(
+        () => undefined,
+        (e: { code: number | null; stderr: string }) => e,
+      );
+      expect(err?.code, message).toBe(1);
+      expect(err?.stderr).toContain(message);
+    }
+    expect(existsSync(state)).toBe(false);
   });
 
   it('off a terminal it logs JSON lines, and its connect hint runs this auxctl from any directory', async () => {
