@@ -41,6 +41,7 @@ export { CoreDevice, type CoreDeviceOptions } from './device/core-device.js';
 export type { CoreEvent, CoreState } from './device/core-events.js';
 export { CoreHandle } from './device/core-handle.js';
 export {
+  CORE_HEALTH_DEFAULTS,
   type CoreHealth,
   type CoreHealthOptions,
   describeSyndrome,
@@ -89,6 +90,7 @@ export { DmaSpace, PAGE_SIZE } from './dma.js';
 export * from './errors.js';
 export { EventChannel, type Listener } from './event-channel.js';
 export {
+  HEALTH_POLLER_DEFAULTS,
   HealthPoller,
   type HealthPollerOptions,
   type HealthSample,

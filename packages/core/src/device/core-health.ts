@@ -14,6 +14,7 @@
 import type { DeviceBackend } from '../backend.js';
 import { AuxError } from '../errors.js';
 import {
+  HEALTH_POLLER_DEFAULTS,
   HealthPoller,
   type HealthPollerOptions,
   type HealthSample,
@@ -32,6 +33,13 @@ export interface CoreHealthOptions extends HealthPollerOptions {
   readonly autoRecover?: boolean;
   readonly now?: () => number;
 }
+
+/** CORE_HEALTH_DEFAULTS: the values a core device's health uses for options left out. */
+export const CORE_HEALTH_DEFAULTS = {
+  ...HEALTH_POLLER_DEFAULTS,
+  gracePeriodMs: 60_000,
+  autoRecover: true,
+} as const;
 
 /** CoreHealth: the poller and the two reporters. */
 export interface CoreHealth {
@@ -60,7 +68,7 @@ export function createCoreHealth(
   hooks: CoreHealthHooks,
 ): CoreHealth {
   const reporterOpts = {
-    gracePeriodMs: opts.gracePeriodMs ?? 60_000,
+    gracePeriodMs: opts.gracePeriodMs ?? CORE_HEALTH_DEFAULTS.gracePeriodMs,
     ...(opts.now && { now: opts.now }),
   };
   return {
@@ -91,7 +99,7 @@ export function createCoreHealth(
         },
         recover: () => hooks.recover(),
       },
-      { ...reporterOpts, autoRecover: opts.autoRecover ?? true },
+      { ...reporterOpts, autoRecover: opts.autoRecover ?? CORE_HEALTH_DEFAULTS.autoRecover },
     ),
   };
 }

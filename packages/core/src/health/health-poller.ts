@@ -46,6 +46,9 @@ export interface HealthEvents {
 }
 
 /** HealthPollerOptions: timing; defaults are mlx5's. */
+/** HEALTH_POLLER_DEFAULTS: the poller's values for options left out. */
+export const HEALTH_POLLER_DEFAULTS = { intervalMs: 2_000, jitterMs: 1_000, maxMisses: 3 } as const;
+
 export interface HealthPollerOptions {
   /** Base interval between polls (ms); default 2000. */
   intervalMs?: number;
@@ -98,9 +101,9 @@ export class HealthPoller {
     private readonly events: HealthEvents,
     opts: HealthPollerOptions = {},
   ) {
-    this.interval = opts.intervalMs ?? 2_000;
-    this.jitter = opts.jitterMs ?? 1_000;
-    this.maxMisses = opts.maxMisses ?? 3;
+    this.interval = opts.intervalMs ?? HEALTH_POLLER_DEFAULTS.intervalMs;
+    this.jitter = opts.jitterMs ?? HEALTH_POLLER_DEFAULTS.jitterMs;
+    this.maxMisses = opts.maxMisses ?? HEALTH_POLLER_DEFAULTS.maxMisses;
     this.random = opts.random ?? Math.random;
   }
 

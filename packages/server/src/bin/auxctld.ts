@@ -9,6 +9,7 @@
  * server's. It must never print a key or a token.
  */
 import { join } from 'node:path';
+import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';
@@ -153,6 +154,28 @@ const program = new Command('auxctld')
     SERVER_DEFAULTS.execContextIdleMs,
   )
   .option(
+    '--health-interval <ms>',
+    'time between two polls of a device health buffer (10..3600000)',
+    integerIn(10, 3_600_000),
+    CORE_HEALTH_DEFAULTS.intervalMs,
+  )
+  .option(
+    '--health-misses <n>',
+    'polls in a row with a stuck health counter that make a fatal error (1..100)',
+    integerIn(1, 100),
+    CORE_HEALTH_DEFAULTS.maxMisses,
+  )
+  .option(
+    '--recover-grace <ms>',
+    'least time between two automatic recoveries of one device',
+    nonNegativeInt,
+    CORE_HEALTH_DEFAULTS.gracePeriodMs,
+  )
+  .option(
+    '--no-auto-recover',
+    'leave a device in its fatal error state (default: recover it, as mlx5 does)',
+  )
+  .option(
     '--log-format <format>',
     'auto (readable on a terminal, JSON lines otherwise), json or pretty',
     oneOf(['auto', 'json', 'pretty']),
@@ -200,6 +223,10 @@ interface AuxctldFlags {
   maxMessageKib: number;
   umemMibPerContext: number;
   execContextIdle: number;
+  healthInterval: number;
+  healthMisses: number;
+  recoverGrace: number;
+  autoRecover: boolean;
   logFormat: 'auto' | 'json' | 'pretty';
   metricsListen?: string;
 }
@@ -246,6 +273,12 @@ async function main(): Promise<void> {
       auditLogger,
       drainTimeoutMs: o.drainTimeout,
       execContextIdleMs: o.execContextIdle,
+      health: {
+        intervalMs: o.healthInterval,
+        maxMisses: o.healthMisses,
+        gracePeriodMs: o.recoverGrace,
+        autoRecover: o.autoRecover,
+      },
       ...(o.metricsListen !== undefined && { metricsListen: o.metricsListen }),
       dumps: {
         storeBytes: o.dumpStoreMib * MiB,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintBearer } from '../security/index.js';
 import { SERVER_DEFAULTS } from '../server-options.js';
@@ -104,6 +105,9 @@ describe('auxctld as a process', () => {
       ['dump-max-age', dumps.maxAgeMs / 1000],
       ['dumps', dumps.concurrent],
       ['dumps-per-principal', dumps.concurrentPerPrincipal],
+      ['health-interval', CORE_HEALTH_DEFAULTS.intervalMs],
+      ['health-misses', CORE_HEALTH_DEFAULTS.maxMisses],
+      ['recover-grace', CORE_HEALTH_DEFAULTS.gracePeriodMs],
     ];
     const flat = stdout.replace(/\s+/g, ' ');
     for (const [flag, value] of shown) {
