@@ -9,15 +9,24 @@ import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintBearer } from '../security/index.js';
 import { SERVER_DEFAULTS } from '../server-options.js';
+import { shellWord } from './start-banner.js';
 
 // auxctld as a user runs it: the built daemon as its own process (npm test
 // builds before it tests). Every process started here is killed by pid.
 const BIN = fileURLToPath(new URL('../../bin/auxctld.js', import.meta.url));
 const run = promisify(execFile);
 const children: ChildProcess[] = [];
+const pids: number[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
   for (const c of children.splice(0)) {
     if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   }
@@ -30,9 +39,26 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-/** start: auxctld with `args`; resolves its stdout so far once `ready` matches it (15 s bound). */
-function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * start: auxctld with `args` (or, with `tty`, `script` running it on a pseudo-terminal);
+ * resolves its output so far once `ready` matches it (15 s bound).
+ */
+function start(
+  args: string[],
+  ready: RegExp,
+  tty = false,
+): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = tty
+    ? spawn(
+        'script',
+        [
+          '-qefc',
+          `echo auxctld-pid=$$; exec ${[process.execPath, BIN, ...args].map(shellWord).join(' ')}`,
+          '/dev/null',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+    : spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -48,6 +74,9 @@ function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; ou
     };
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();
+      // Under script, the daemon is script's child: afterEach kills it by this pid.
+      const pid = /auxctld-pid=(\d+)/.exec(out)?.[1];
+      if (tty && pid !== undefined && !pids.includes(Number(pid))) pids.push(Number(pid));
       check();
     });
     child.stderr?.on('data', (b: Buffer) => {
@@ -172,6 +201,26 @@ describe('auxctld as a process', () => {
     expect(hint).toContain(address);
     const { stdout } = await run('sh', ['-c', `${hint} --json`], { cwd: tmpdir() });
     expect(JSON.parse(stdout).devices).toEqual([expect.objectContaining({ name: '0000:08:00.0' })]);
+  });
+
+  it('on a terminal it prints readable lines and the start banner, and drains on SIGTERM', async () => {
+    const state = join(await tempDir(), 'state');
+    const { child, out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--devices', '1'],
+      /Ctrl-C drains/,
+      true,
+    );
+    const text = out().replaceAll('\r\n', '\n');
+    expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}listening address=127\.0\.0\.1:\d+/m);
+    expect(text).not.toContain('{"level"');
+    expect(text).toMatch(/auxctld is running\n {2}listening +127\.0\.0\.1:\d+ \(mutual TLS\)/);
+    expect(text).toMatch(/Connect with:\n {2}AUXCTL_STATE_DIR=\S+ node \/\S+auxctl\.js --host /);
+    // The daemon itself (script's child) is stopped by its pid, as a user's Ctrl-C would.
+    const pid = Number(/auxctld-pid=(\d+)/.exec(text)?.[1]);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    process.kill(pid, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out()).toMatch(/INFO {2}stopped/);
   });
 
   it('--log-format pretty prints readable lines and a start banner with the command to run', async () => {
