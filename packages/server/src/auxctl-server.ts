@@ -15,7 +15,12 @@
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '@auxctl/core';
 import { CtlServiceService, DeviceServiceService, PortFunctionServiceService } from '@auxctl/proto';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { ensureDefaultPolicy } from './default-policy.js';
 import { DeviceEventLog } from './devices/device-event-log.js';
@@ -33,7 +38,7 @@ import {
 } from './grpc/call-middleware.js';
 import { RefusalAudit } from './grpc/refusal-audit.js';
 import { guardService, transportReceiveLimit } from './grpc/request-guard.js';
-import { addReflection } from './grpc/server-reflection.js';
+import { addReflection, HEALTH_SERVICE, serviceNameOf } from './grpc/server-reflection.js';
 import { streamAdmission, streamingMethodsOf } from './grpc/stream-admission.js';
 import { ConcurrencyLimiter, RateLimiter, StreamCaps } from './limits/index.js';
 import { type MetricsHttp, ServerMetrics, serveMetrics } from './metrics/index.js';
@@ -89,6 +94,7 @@ export class AuxctlServer {
   private stopping: Promise<void> | undefined;
   private sessions: ConcurrencyLimiter | undefined;
   private metricsHttp: MetricsHttp | undefined;
+  private served: readonly string[] = [];
   private refusals: RefusalAudit | undefined;
   private readonly log: Logger;
   /** metrics: this server's Prometheus metrics (its own registry; usable before start). */
@@ -101,6 +107,11 @@ export class AuxctlServer {
       dumpsActive: () => this.dumpService?.inUse ?? 0,
       dumpStoreBytes: () => this.dumpService?.store.stats().bytes ?? 0,
     });
+  }
+
+  /** services: the full names of the services served (after start), grpc.health.v1.Health included. */
+  get services(): readonly string[] {
+    return this.served;
   }
 
   /** metricsAddress: where `GET /metrics` is served (`host:port`), when metricsListen was given. */
@@ -241,12 +252,18 @@ export class AuxctlServer {
       interceptors: [authenticatedOnly(isReflection, authn, refusals)],
     });
     this.server = server;
-    server.addService(
-      guardService(DeviceServiceService, maxMsg),
-      deviceServiceImpl(env, this.fleetRef, this.events),
-    );
-    server.addService(
-      guardService(CtlServiceService, maxMsg),
+    // Every service goes through `serve`, so reflection and health describe exactly what is served.
+    const served: string[] = [];
+    const serve = <Impl extends UntypedServiceImplementation>(
+      def: ServiceDefinition<Impl>,
+      impl: Impl,
+    ): void => {
+      server.addService(guardService(def, maxMsg), impl);
+      served.push(serviceNameOf(def));
+    };
+    serve(DeviceServiceService, deviceServiceImpl(env, this.fleetRef, this.events));
+    serve(
+      CtlServiceService,
       ctlServiceImpl(env, {
         fleet: this.fleetRef,
         sessions: this.sessions,
@@ -257,18 +274,13 @@ export class AuxctlServer {
         rpcRate: rpcRate(callRate, refusals),
       }),
     );
-    server.addService(
-      guardService(PortFunctionServiceService, maxMsg),
-      portFunctionServiceImpl(env, this.fleetRef, audit),
+    serve(PortFunctionServiceService, portFunctionServiceImpl(env, this.fleetRef, audit));
+    this.healthImpl = new HealthImplementation(
+      Object.fromEntries(['', ...served].map((name) => [name, 'SERVING'] as const)),
     );
-    this.healthImpl = new HealthImplementation({
-      '': 'SERVING',
-      'auxctl.v1.CtlService': 'SERVING',
-      'auxctl.v1.DeviceService': 'SERVING',
-      'auxctl.v1.PortFunctionService': 'SERVING',
-    });
     this.healthImpl.addToServer(server);
-    const noReflection = addReflection(server);
+    this.served = [...served, HEALTH_SERVICE];
+    const noReflection = addReflection(server, this.served);
     if (noReflection) this.log.warn({ reason: noReflection }, 'server reflection disabled');
 
     const creds = await this.credentials(state);

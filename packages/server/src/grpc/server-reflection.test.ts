@@ -7,12 +7,14 @@ import {
   credentials,
   type GrpcObject,
   loadPackageDefinition,
+  Server,
   type ServiceError,
   status,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../test-support/server-harness.js';
+import { addReflection } from './server-reflection.js';
 
 // @grpc/reflection ships the grpc.reflection.v1 .proto under build/proto (its entry is build/src/index.js).
 const REFLECTION_PROTO = join(
@@ -61,16 +63,41 @@ describe('server reflection over mTLS', () => {
     await h.close();
   });
 
-  it('lists the auxctl.v1 services and grpc.health.v1.Health', async () => {
+  it('lists exactly the services the server registered, PortFunctionService included', async () => {
     const res = await ask(c, { listServices: '*' });
     const names = res.listServicesResponse?.service.map((s) => s.name) ?? [];
-    expect(names).toEqual(
+    expect(h.server.services).toEqual(
       expect.arrayContaining([
         'auxctl.v1.CtlService',
         'auxctl.v1.DeviceService',
+        'auxctl.v1.PortFunctionService',
         'grpc.health.v1.Health',
       ]),
     );
+    expect([...names].sort()).toEqual([...h.server.services].sort());
+  });
+
+  it('describes every registered service and each of its methods', async () => {
+    for (const service of h.server.services) {
+      const res = await ask(c, { fileContainingSymbol: service });
+      const files = res.fileDescriptorResponse?.fileDescriptorProto ?? [];
+      expect(res.errorResponse, service).toBeUndefined();
+      const text = Buffer.concat(files);
+      expect(text.includes(service.split('.').pop() ?? ''), service).toBe(true);
+    }
+    const pf = await ask(c, { fileContainingSymbol: 'auxctl.v1.PortFunctionService.Activate' });
+    expect(pf.errorResponse).toBeUndefined();
+    expect(
+      Buffer.concat(pf.fileDescriptorResponse?.fileDescriptorProto ?? []).includes('Activate'),
+    ).toBe(true);
+  });
+
+  it('refuses to describe a service no .proto file declares', () => {
+    const server = new Server();
+    expect(addReflection(server, ['auxctl.v1.NoSuchService'])).toBe(
+      'no .proto file describes auxctl.v1.NoSuchService',
+    );
+    expect(addReflection(server, ['auxctl.v1.Device'])).toContain('describes auxctl.v1.Device');
   });
 
   it('serves the file descriptor of a listed service and refuses an unknown symbol', async () => {

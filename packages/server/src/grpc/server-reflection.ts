@@ -1,38 +1,35 @@
 /**
- * ServerReflection: gRPC server reflection for the auxctl.v1 services, from
- * the .proto files @auxctl/proto ships, and for grpc.health.v1.Health, from
- * the file grpc-health-check ships (when it is found).
+ * ServerReflection: gRPC server reflection for exactly the services the
+ * server registered: the auxctl.v1 ones from the .proto files @auxctl/proto
+ * ships, grpc.health.v1.Health from the file grpc-health-check ships.
  *
  * @grpc/proto-loader comes with @grpc/reflection (whose API takes its
  * PackageDefinition), so it is used from there rather than as a second
  * copy. Owns locating and loading the files; it must never fail the server
  * start: without the files, reflection is skipped and the caller logs why.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Server } from '@grpc/grpc-js';
+import type { Server, ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 
-const FILES = [
-  'auxctl/v1/ctl_service.proto',
-  'auxctl/v1/device_service.proto',
-  'auxctl/v1/device.proto',
-  'auxctl/v1/dump.proto',
-  'auxctl/v1/health.proto',
-  'auxctl/v1/scope.proto',
-];
+/** API_DIR: where @auxctl/proto keeps the .proto files of the served API. */
+const API_DIR = 'auxctl/v1';
 
 /** protoRoot: the directory holding `auxctl/v1/*.proto` of @auxctl/proto, or undefined. */
 export function protoRoot(): string | undefined {
   // The package entry is src/index.ts or dist/index.js; the protos sit next to both dirs.
   const entry = fileURLToPath(import.meta.resolve('@auxctl/proto'));
   const root = dirname(dirname(entry));
-  return existsSync(join(root, FILES[0] as string)) ? root : undefined;
+  return existsSync(join(root, API_DIR)) ? root : undefined;
 }
 
 const HEALTH_FILE = 'health/v1/health.proto';
+
+/** HEALTH_SERVICE: the service grpc-health-check adds. */
+export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /** healthProtoRoot: the directory holding grpc-health-check's `health/v1/health.proto`, or undefined. */
 export function healthProtoRoot(): string | undefined {
@@ -43,19 +40,42 @@ export function healthProtoRoot(): string | undefined {
       if (existsSync(join(dir, 'proto', HEALTH_FILE))) return join(dir, 'proto');
     }
   } catch {
-    // Not resolvable: reflection then lists the auxctl.v1 services only.
+    // Not resolvable: the health service then goes undescribed, and addReflection says so.
   }
   return undefined;
 }
 
-/** addReflection: serve reflection on `server`; returns why not when it cannot. */
-export function addReflection(server: Server): string | undefined {
+/** serviceNameOf: `pkg.Service` of a grpc-js service definition (from its methods' paths). */
+export function serviceNameOf(def: ServiceDefinition): string {
+  const first = Object.values(def)[0];
+  const m = first && /^\/([^/]+)\//.exec(first.path);
+  if (!m?.[1]) throw new Error('serviceNameOf: a service definition without methods');
+  return m[1];
+}
+
+/**
+ * addReflection: serve reflection for `services` (what the server
+ * registered, by full name), from every .proto @auxctl/proto ships plus
+ * grpc.health.v1's. Returns why not when a service has no .proto that
+ * describes it; then nothing is served, so a missing file is seen at once.
+ */
+export function addReflection(server: Server, services: readonly string[]): string | undefined {
   const root = protoRoot();
   if (root === undefined) return 'the auxctl.v1 .proto files were not found next to @auxctl/proto';
   const health = healthProtoRoot();
-  const files = health ? [...FILES, HEALTH_FILE] : FILES;
-  const includeDirs = health ? [root, health] : [root];
-  const pkg = loadSync(files, { includeDirs, keepCase: false, longs: Number });
-  new ReflectionService(pkg).addToServer(server);
+  const files = readdirSync(join(root, API_DIR))
+    .filter((f) => f.endsWith('.proto'))
+    .sort()
+    .map((f) => `${API_DIR}/${f}`);
+  if (health) files.push(HEALTH_FILE);
+  const pkg = loadSync(files, {
+    includeDirs: health ? [root, health] : [root],
+    keepCase: false,
+    longs: Number,
+  });
+  // Messages and enums carry `format`; a service is a map of its methods.
+  const missing = services.filter((s) => pkg[s] === undefined || 'format' in pkg[s]);
+  if (missing.length > 0) return `no .proto file describes ${missing.join(', ')}`;
+  new ReflectionService(pkg, { services: [...services] }).addToServer(server);
   return undefined;
 }
