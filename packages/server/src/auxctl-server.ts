@@ -25,6 +25,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { ensureDefaultPolicy } from './default-policy.js';
 import { DeviceEventLog } from './devices/device-event-log.js';
 import { DeviceFleet } from './devices/device-fleet.js';
+import { deviceSnapshot } from './devices/device-snapshot.js';
 import { DumpStore } from './dump-store/index.js';
 import { DumpService } from './dumps/index.js';
 import { authenticatedOnly, isReflection } from './grpc/authenticated-only.js';
@@ -182,7 +183,9 @@ export class AuxctlServer {
         o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,
     });
     const fleet = this.fleetRef;
-    this.events = new DeviceEventLog(() => fleet.cores());
+    this.events = new DeviceEventLog(() => fleet.cores(), {
+      describe: (core) => deviceSnapshot(core, fleet.bus, fleet.parentOf(core)),
+    });
 
     const l = o.limits ?? {};
     const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;

@@ -12,7 +12,7 @@ const taint = (n: number): CoreEvent => ({ type: 'taint', core: 'dev', reason: `
 describe('DeviceEventLog', () => {
   it('numbers events strictly increasing and keeps a bounded history', () => {
     const { core, events } = fakeCore();
-    const log = new DeviceEventLog(() => [core], 4);
+    const log = new DeviceEventLog(() => [core], { history: 4 });
     const live: number[] = [];
     const stop = log.listen((e) => live.push(e.sequence));
     for (let i = 0; i < 10; i++) events.publish(taint(i));

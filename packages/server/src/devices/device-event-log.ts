@@ -8,12 +8,36 @@
  * and must only enqueue or drop).
  */
 import type { CoreDevice, CoreEvent } from '@auxctl/core';
+import type { Device } from '@auxctl/proto';
 
-/** LoggedEvent: one core event with its sequence number and time. */
+/**
+ * DeviceAppeared: a device that came to be while the server ran (a
+ * sub-function's), as it was when the log started to follow it. Its later
+ * events follow; its removal is its `state` event to `closed`.
+ */
+export interface DeviceAppeared {
+  readonly type: 'device-appeared';
+  readonly core: string;
+  readonly snapshot: Device;
+}
+
+/** LogEvent: what the log records: core events and devices appearing. */
+export type LogEvent = CoreEvent | DeviceAppeared;
+
+/** LoggedEvent: one event with its sequence number and time. */
 export interface LoggedEvent {
   readonly sequence: number;
   readonly time: Date;
-  readonly event: CoreEvent;
+  readonly event: LogEvent;
+}
+
+/** DeviceEventLogOptions: history bound, clock and how a device that appears is described. */
+export interface DeviceEventLogOptions {
+  /** Events kept for resumption (default 1024). */
+  readonly history?: number;
+  readonly now?: () => Date;
+  /** describe: the snapshot of a device that appears (default: such devices are not announced). */
+  readonly describe?: (core: CoreDevice) => Device;
 }
 
 /** DeviceEventLog: see the module header. */
@@ -23,25 +47,35 @@ export class DeviceEventLog {
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
   private readonly followed = new Map<CoreDevice, () => void>();
 
+  private readonly history: number;
+  private readonly now: () => Date;
+  private readonly describe: ((core: CoreDevice) => Device) | undefined;
+
   /**
    * `cores` lists the devices to follow now; it is asked again after every
    * port-function event, so a sub-function's device is followed from the
-   * moment its PF reports it attached until it closes.
+   * moment its PF reports it attached until it closes. A device found then
+   * is first announced (`device-appeared` with its snapshot).
    */
   constructor(
     private readonly cores: () => readonly CoreDevice[],
-    private readonly history = 1024,
-    private readonly now: () => Date = () => new Date(),
+    opts: DeviceEventLogOptions = {},
   ) {
-    this.followNew();
+    this.history = opts.history ?? 1024;
+    this.now = opts.now ?? (() => new Date());
+    this.describe = opts.describe;
+    this.followNew(false);
   }
 
-  private followNew(): void {
+  private followNew(announce: boolean): void {
     for (const core of this.cores()) {
       if (this.followed.has(core) || core.state === 'closed') continue;
+      if (announce && this.describe) {
+        this.append({ type: 'device-appeared', core: core.name, snapshot: this.describe(core) });
+      }
       const off = core.events.subscribe((e) => {
         this.append(e);
-        if (e.type === 'port-function') this.followNew();
+        if (e.type === 'port-function') this.followNew(true);
         if (e.type === 'state' && e.state === 'closed') {
           off();
           this.followed.delete(core);
@@ -89,7 +123,7 @@ export class DeviceEventLog {
     this.listeners.clear();
   }
 
-  private append(event: CoreEvent): void {
+  private append(event: LogEvent): void {
     const e: LoggedEvent = { sequence: this.nextSequence(), time: this.now(), event };
     this.ring.push(e);
     if (this.ring.length > this.history) this.ring.shift();

@@ -265,6 +265,8 @@ export function toResponse(l: LoggedEvent): WatchDevicesResponse {
       };
     case 'taint':
       return { ...base, event: { $case: 'taint', taint: { reason: e.reason } } };
+    case 'device-appeared':
+      return { ...base, event: { $case: 'snapshot', snapshot: e.snapshot } };
     case 'port-function':
       return {
         ...base,
