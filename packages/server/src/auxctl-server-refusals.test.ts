@@ -320,6 +320,25 @@ describe('refusals over mTLS are audited', () => {
     ]);
   });
 
+  it('denies WatchDevices to a principal that may see no device, with an audit line', async () => {
+    const c = h.devices(await h.clientAs(NOBODY));
+    const before = refusals(audit.lines).length;
+    const stream = c.watchDevices({ devices: [], sendSnapshot: true, resumeAfter: 0 });
+    const err = await new Promise<ServiceError>((resolve) => {
+      stream.on('data', () => undefined);
+      stream.on('error', resolve);
+    });
+    expect(err.code, err.details).toBe(status.PERMISSION_DENIED);
+    expect(refusals(audit.lines).slice(before)).toMatchObject([
+      {
+        kind: 'authorization',
+        principal: NOBODY,
+        method: 'auxctl.v1.DeviceService/WatchDevices',
+        code: 'PERMISSION_DENIED',
+      },
+    ]);
+  });
+
   it('names a device in audit lines as the API does (PCI address), never by its ctl device', async () => {
     await exec(h.ctl(h.admin));
     const ctl = audit.lines.filter((l) => String(l.event).startsWith('ctl.'));

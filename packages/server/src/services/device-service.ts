@@ -4,7 +4,8 @@
  *
  * Owns which devices a caller sees (the policy decides per device; a name
  * asked for explicitly and denied is PERMISSION_DENIED, an unknown one
- * NOT_FOUND; listing all devices when none is visible is PERMISSION_DENIED) and the flow control of WatchDevices: when the transport
+ * NOT_FOUND; listing or watching devices when none is visible is
+ * PERMISSION_DENIED) and the flow control of WatchDevices: when the transport
  * refuses a write, events for that client are dropped and counted until it
  * drains, then one `events_lost` says what was missed. It must never buffer
  * events per client beyond what grpc-js already accepted, and never change
@@ -103,6 +104,8 @@ async function watch(
 ): Promise<void> {
   const req = call.request;
   const selected = new Set(visibleDevices(fleet, ctx, req.devices));
+  // As for ListDevices: watching with no device visible is a denial (audited).
+  if (selected.size === 0) authorizeTarget(ctx, {});
   const all = req.devices.length === 0;
   let blocked = false;
   let lost = 0;
