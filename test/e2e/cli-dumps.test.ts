@@ -156,6 +156,12 @@ describe('auxctl dump and register commands against a real auxctld', () => {
     const qpc = await runCli(s, ['rscdump', dev, '--segment', 'FULL_QPC']);
     expect(qpc.code).toBe(ExitCode.OK);
     expect(qpc.out).toMatch(/^TYPE\s+SEGMENTS$/m);
+    expect(qpc.out).toMatch(/^SEGMENTS +how many segments of that type/m);
+    // The menu's columns are explained under the table, with how to use each.
+    const text = await runCli(s, ['rscdump', dev]);
+    expect(text.out).toMatch(/^SEGMENT\s+TYPE\s+INDEX1\s+INDEX2$/m);
+    expect(text.out).toMatch(/^SEGMENT +the segment's name: dump it with --segment NAME$/m);
+    expect(text.out).toMatch(/^INDEX1 +what the first index selects/m);
   });
 
   it('diagcnt lists the counter ids of the debug capability', async () => {

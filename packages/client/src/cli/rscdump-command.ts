@@ -50,6 +50,20 @@ export function rscdumpSource(device: string, opts: RscdumpOptions): DumpSource 
   return { kind: 'resourceDump', request: { device, ...(segment && { segment }) } };
 }
 
+/** MENU_LEGEND: what the menu table's columns mean (printed under it). */
+export const MENU_LEGEND = `
+SEGMENT  the segment's name: dump it with --segment NAME
+TYPE     its segment type: dump it with --type TYPE
+INDEX1   what the first index selects in that segment (e.g. a QPN), '-' when it takes none
+INDEX2   what the second index selects, '-' when it takes none
+`;
+
+/** SEGMENTS_LEGEND: what the segment-count table's columns mean (printed under it). */
+export const SEGMENTS_LEGEND = `
+TYPE      segment type of the records in the dump (the menu names each type)
+SEGMENTS  how many segments of that type the dump holds
+`;
+
 /** summarize: what a person and --json see of a dump held in memory. */
 export function summarize(dump: Buffer, menu: boolean) {
   if (menu) {
@@ -62,7 +76,7 @@ export function summarize(dump: Buffer, menu: boolean) {
     ]);
     return {
       json: { menu: entries },
-      text: formatTable(['SEGMENT', 'TYPE', 'INDEX1', 'INDEX2'], rows),
+      text: `${formatTable(['SEGMENT', 'TYPE', 'INDEX1', 'INDEX2'], rows)}${MENU_LEGEND}`,
     };
   }
   const byType = new Map<number, number>();
@@ -70,7 +84,7 @@ export function summarize(dump: Buffer, menu: boolean) {
   const rows = [...byType].map(([t, n]) => [hex16(t), String(n)]);
   return {
     json: { segments: Object.fromEntries([...byType].map(([t, n]) => [hex16(t), n])) },
-    text: formatTable(['TYPE', 'SEGMENTS'], rows),
+    text: `${formatTable(['TYPE', 'SEGMENTS'], rows)}${SEGMENTS_LEGEND}`,
   };
 }
 
