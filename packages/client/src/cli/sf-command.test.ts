@@ -58,6 +58,10 @@ describe('sf rendering', () => {
     expect(t).toContain('attached');
     expect(t).toContain('mlx5_core.sf.1');
     expect(t).toContain('02:00:00:00:00:58');
+    // The port index, the SF number and the aux device id differ; the table says which is which.
+    expect(t).toMatch(/^INDEX +the port index: sf set, activate, deactivate and delete take it$/m);
+    expect(t).toMatch(/^SFNUM +the sub-function number chosen with --sfnum/m);
+    expect(t).toMatch(/^AUX DEVICE +.*N numbered by the bus, not SFNUM$/m);
   });
 
   it('draws the PF, its ports and each SF device with its aux devices as a tree', () => {

@@ -43,8 +43,24 @@ export function portStateName(state: PortFunctionState): string {
     .toLowerCase();
 }
 
-/** portFunctionsTable: one row per port. */
+/**
+ * PORT_LEGEND: the three numbers a port carries, printed under each table,
+ * since they differ: the port index (what sf commands take), the SF number
+ * the user chose, and the aux device id the bus gave the SF's device.
+ */
+export const PORT_LEGEND = `
+INDEX       the port index: sf set, activate, deactivate and delete take it
+SFNUM       the sub-function number chosen with --sfnum (devlink's pf<PFNUM>sf<SFNUM>)
+AUX DEVICE  the SF on the PF's auxiliary bus: mlx5_core.sf.<N>, N numbered by the bus, not SFNUM
+DEVICE      the SF's own device once active: give this name to devices, cap, rpc, coredump
+`;
+
+/** portFunctionsTable: one row per port, and what its numbers mean. */
 export function portFunctionsTable(ports: readonly PortFunction[]): string {
+  return `${portRows(ports)}${PORT_LEGEND}`;
+}
+
+function portRows(ports: readonly PortFunction[]): string {
   return formatTable(
     ['INDEX', 'PFNUM', 'SFNUM', 'STATE', 'HW ADDR', 'ROCE', 'AUX DEVICE', 'DEVICE'],
     ports.map((p) => [
