@@ -179,6 +179,7 @@ export class AuxctlServer {
       auditLogger: audit,
       ...(o.health && { health: o.health }),
       ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
+      ...(o.simLatency !== undefined && { latency: o.simLatency }),
       umemBytesPerContext:
         o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,
     });

@@ -14,7 +14,12 @@ export {
   type ServerLimits,
 } from './auxctl-server.js';
 export { defaultPolicyDocument, ensureDefaultPolicy } from './default-policy.js';
-export { DeviceFleet, type DeviceFleetOptions } from './devices/device-fleet.js';
+export {
+  DeviceFleet,
+  type DeviceFleetOptions,
+  SIM_LATENCY_PROFILES,
+  type SimLatencyProfile,
+} from './devices/device-fleet.js';
 export * from './dump-store/index.js';
 export * from './dumps/index.js';
 export { ERRNO_STATUS, type GrpcFailure, grpcFailureOf } from './grpc/grpc-status.js';

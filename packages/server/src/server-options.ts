@@ -7,6 +7,7 @@
  * (the server does).
  */
 import type { CoreHealthOptions, Logger } from '@auxctl/core';
+import type { SimLatencyProfile } from './devices/device-fleet.js';
 import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from './limits/index.js';
 import type { BearerConfig } from './security/index.js';
 
@@ -71,6 +72,8 @@ export interface AuxctlServerOptions {
   readonly dumps?: DumpLimits;
   /** Core dump size of the simulated devices (default: the simulator's). */
   readonly crdumpSize?: number;
+  /** Command latency profile of the simulated devices (default: the simulator's, `none`). */
+  readonly simLatency?: SimLatencyProfile;
   readonly health?: CoreHealthOptions;
   /** How long stop() lets calls finish before cancelling them (default 5000 ms). */
   readonly drainTimeoutMs?: number;

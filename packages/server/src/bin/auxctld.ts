@@ -9,7 +9,7 @@
  * server's. It must never print a key or a token.
  */
 import { join } from 'node:path';
-import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
+import { CORE_HEALTH_DEFAULTS, DEFAULT_CRDUMP_SIZE, MAX_CRDUMP_SIZE } from '@auxctl/core';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';
@@ -24,6 +24,7 @@ import {
 } from '../daemon/option-values.js';
 import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
+import { SIM_LATENCY_PROFILES, type SimLatencyProfile } from '../devices/device-fleet.js';
 import { connectAddress, defaultStateDir, parseListenAddress } from '../security/index.js';
 
 const MiB = 1024 * 1024;
@@ -36,6 +37,18 @@ const program = new Command('auxctld')
     'number of simulated devices (1..64)',
     integerIn(1, 64),
     SERVER_DEFAULTS.devices,
+  )
+  .option(
+    '--sim-crdump-size <bytes>',
+    `core dump size of each simulated device (1..${MAX_CRDUMP_SIZE})`,
+    integerIn(1, MAX_CRDUMP_SIZE),
+    DEFAULT_CRDUMP_SIZE,
+  )
+  .option(
+    '--sim-latency <profile>',
+    'command latency profile of the simulated devices: none (instant) or hardware (about 20 us a command)',
+    oneOf(SIM_LATENCY_PROFILES),
+    'none',
   )
   .option('--listen <host:port>', 'listen address', DEFAULT_LISTEN)
   .option('--state-dir <dir>', 'state directory (CA, certificates, policy)', defaultStateDir())
@@ -196,6 +209,8 @@ function reachable(bound: string): string {
 /** AuxctldFlags: the parsed command line. */
 interface AuxctldFlags {
   devices: number;
+  simCrdumpSize: number;
+  simLatency: SimLatencyProfile;
   listen: string;
   stateDir: string;
   policy?: string;
@@ -264,6 +279,8 @@ async function main(): Promise<void> {
     server = new AuxctlServer({
       stateDir: o.stateDir,
       devices: o.devices,
+      crdumpSize: o.simCrdumpSize,
+      simLatency: o.simLatency,
       listen: o.listen,
       ...(o.policy !== undefined && { policyPath: o.policy }),
       insecure: o.insecure === true,

@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
+import { CORE_HEALTH_DEFAULTS, DEFAULT_CRDUMP_SIZE } from '@auxctl/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintBearer } from '../security/index.js';
 import { SERVER_DEFAULTS } from '../server-options.js';
@@ -116,7 +116,7 @@ describe('auxctld as a process', () => {
     }
     // The defaults shown are the server's own.
     const { limits, dumps } = SERVER_DEFAULTS;
-    const shown: [string, number][] = [
+    const shown: [string, number | string][] = [
       ['devices', SERVER_DEFAULTS.devices],
       ['drain-timeout', SERVER_DEFAULTS.drainTimeoutMs],
       ['exec-context-idle', SERVER_DEFAULTS.execContextIdleMs],
@@ -137,6 +137,8 @@ describe('auxctld as a process', () => {
       ['health-interval', CORE_HEALTH_DEFAULTS.intervalMs],
       ['health-misses', CORE_HEALTH_DEFAULTS.maxMisses],
       ['recover-grace', CORE_HEALTH_DEFAULTS.gracePeriodMs],
+      ['sim-crdump-size', DEFAULT_CRDUMP_SIZE],
+      ['sim-latency', '"none"'],
     ];
     const flat = stdout.replace(/\s+/g, ' ');
     for (const [flag, value] of shown) {
@@ -236,6 +238,24 @@ describe('auxctld as a process', () => {
     expect(text).toMatch(
       /Connect with:\n {2}AUXCTL_STATE_DIR=\S+ node \/\S+auxctl\.js --host 127\.0\.0\.1:\d+ devices/,
     );
+  });
+
+  it("--sim-crdump-size sets the simulated devices' core dump size", async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    const { out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--devices', '1'].concat([
+        '--sim-crdump-size',
+        '4096',
+        '--sim-latency',
+        'hardware',
+      ]),
+      /"connect with"/,
+    );
+    const { hint } = connectLine(out());
+    const file = join(dir, 'dump.bin');
+    await run('sh', ['-c', hint.replace(/ devices$/, ` coredump 0000:08:00.0 -o ${file}`)]);
+    expect((await stat(file)).size).toBe(4096);
   });
 
   it('--bearer-key turns bearer tokens on: a token for the admin principal lists the devices', async () => {

@@ -18,6 +18,7 @@ import {
   createSfDriver,
   createSimDevice,
   IdAllocator,
+  LATENCY_PROFILES,
   type Logger,
   type SimFunction,
   silentLogger,
@@ -44,9 +45,17 @@ export interface DeviceFleetOptions {
   readonly health?: CoreHealthOptions;
   /** Core dump size of every simulated device (default: the simulator's, 831304 bytes). */
   readonly crdumpSize?: number;
+  /** Command latency profile of every simulated device (default: the simulator's, `none`). */
+  readonly latency?: SimLatencyProfile;
   /** Umem bytes one ctl context may hold at once (default: ctl-aux's, 256 MiB). */
   readonly umemBytesPerContext?: number;
 }
+
+/** SimLatencyProfile: a named command latency profile of the simulator (LATENCY_PROFILES). */
+export type SimLatencyProfile = keyof typeof LATENCY_PROFILES;
+
+/** SIM_LATENCY_PROFILES: the profile names, for flags that choose one. */
+export const SIM_LATENCY_PROFILES = Object.keys(LATENCY_PROFILES) as SimLatencyProfile[];
 
 /** SESSION_UMEM_CALLS: what a refused raw CREATE_UMEM / DESTROY_UMEM tells a remote caller to use. */
 export const SESSION_UMEM_CALLS =
@@ -107,6 +116,7 @@ export class DeviceFleet {
         const sim = createSimDevice({
           identity: simIdentity(i),
           ...(opts.crdumpSize !== undefined && { crdumpSize: opts.crdumpSize }),
+          ...(opts.latency !== undefined && { latency: opts.latency }),
         });
         try {
           const core = await CoreDevice.probe({
