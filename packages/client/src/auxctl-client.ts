@@ -48,6 +48,7 @@ import {
   downloadDump,
 } from './dump-download.js';
 import { openSession, type Session, type SessionOptions } from './session.js';
+import type { TransportFacts } from './transport-failure.js';
 
 /** AuxctlClientOptions: per-client behaviour. */
 export interface AuxctlClientOptions {
@@ -69,11 +70,14 @@ export class AuxctlClient {
   readonly portFunctions: PortFunctionServiceClient;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
+  /** transport: how this client connects (what connection-failure messages explain). */
+  readonly transport: TransportFacts;
   #closed = false;
 
   constructor(target: ChannelTarget, options: AuxctlClientOptions = {}) {
     this.address = target.address;
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.transport = target.transport ?? { address: target.address, insecure: false };
     this.#channel = new Channel(target.address, target.credentials, target.options);
     const clientOptions = { channelOverride: this.#channel };
     this.ctl = new CtlServiceClient(target.address, target.credentials, clientOptions);
@@ -123,7 +127,8 @@ export class AuxctlClient {
                 context: `${what} on ${this.address}`,
               }),
             );
-          } else if (error) reject(toAuxctlError(error, `${what} on ${this.address}`));
+          } else if (error)
+            reject(toAuxctlError(error, `${what} on ${this.address}`, this.transport));
           else resolve(response);
         });
         timer = setTimeout(() => {
@@ -132,7 +137,7 @@ export class AuxctlClient {
         }, this.#deadlineMs);
       } catch (e) {
         clearTimeout(timer);
-        reject(toAuxctlError(e, `${what} on ${this.address}`));
+        reject(toAuxctlError(e, `${what} on ${this.address}`, this.transport));
       }
     });
   }
@@ -248,7 +253,7 @@ export class AuxctlClient {
     } catch (e) {
       const cancelled = (e as { code?: number }).code === status.CANCELLED;
       if (!(cancelled && signal?.aborted))
-        throw toAuxctlError(e, `WatchDevices on ${this.address}`);
+        throw toAuxctlError(e, `WatchDevices on ${this.address}`, this.transport);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       call.cancel();
@@ -257,12 +262,12 @@ export class AuxctlClient {
 
   /** openSession: a pipelined session on `device` at `scope` (see session.ts); close it when done. */
   openSession(device: string, scope: RpcScope, options?: SessionOptions): Promise<Session> {
-    return openSession(this.ctl, device, scope, options);
+    return openSession(this.ctl, device, scope, { transport: this.transport, ...options });
   }
 
   /** downloadDump: save a coredump / resource dump to a file (see dump-download.ts). */
   downloadDump(source: DumpSource, options: DownloadOptions): Promise<DownloadResult> {
-    return downloadDump(this.ctl, source, options);
+    return downloadDump(this.ctl, source, { transport: this.transport, ...options });
   }
 
   /** close: close the channel; calls in progress fail with CANCELLED or UNAVAILABLE. */

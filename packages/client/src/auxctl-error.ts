@@ -9,6 +9,7 @@
  * It must never swallow the original error: it is kept as `cause`.
  */
 import { status } from '@grpc/grpc-js';
+import { explainTransport, type TransportFacts } from './transport-failure.js';
 
 /** GRPC_CODE_NAMES: gRPC status number -> its canonical name. */
 const GRPC_CODE_NAMES: ReadonlyMap<number, string> = new Map(
@@ -62,13 +63,19 @@ function isStatusLike(e: unknown): e is StatusLike {
 
 /**
  * toAuxctlError: wrap whatever a grpc-js call rejected with. A ServiceError
- * keeps its status as `code`/`grpcCode`; an AuxctlError passes through; any
+ * keeps its status as `code`/`grpcCode` (an UNAVAILABLE one's details say
+ * why the connection failed when `transport` lets explainTransport tell); an AuxctlError passes through; any
  * other value becomes `UNKNOWN` with its message.
  */
-export function toAuxctlError(e: unknown, context?: string): AuxctlError {
+export function toAuxctlError(
+  e: unknown,
+  context?: string,
+  transport?: TransportFacts,
+): AuxctlError {
   if (e instanceof AuxctlError) return e;
   if (isStatusLike(e)) {
-    const details = e.details || e.message || 'no details';
+    const raw = e.details || e.message || 'no details';
+    const details = e.code === status.UNAVAILABLE ? explainTransport(raw, transport) : raw;
     return new AuxctlError(grpcCodeName(e.code), details, { grpcCode: e.code, cause: e, context });
   }
   const details = e instanceof Error ? e.message : String(e);

@@ -15,11 +15,13 @@
  * grpc-js channel credentials from it. It must never weaken verification of
  * the server certificate, and never send a bearer token over plaintext.
  */
+
 import { readFile } from 'node:fs/promises';
 import type { ClientConfig } from '@auxctl/proto';
 import { type ChannelCredentials, type ChannelOptions, credentials, Metadata } from '@grpc/grpc-js';
 import { AuxctlError } from './auxctl-error.js';
 import { defaultClientConfigPath, type Env, readClientConfig } from './client-config.js';
+import type { TransportFacts } from './transport-failure.js';
 
 /** DEFAULT_PORT: auxctld's port when an address names only a host. */
 export const DEFAULT_PORT = 9339;
@@ -223,6 +225,8 @@ export interface ChannelTarget {
   address: string;
   credentials: ChannelCredentials;
   options: ChannelOptions;
+  /** transport: how it connects, for explaining connection failures. */
+  transport?: TransportFacts;
 }
 
 async function readPem(path: string, what: string): Promise<Buffer> {
@@ -246,7 +250,12 @@ async function readPem(path: string, what: string): Promise<Buffer> {
 export async function channelTarget(settings: ConnectionSettings): Promise<ChannelTarget> {
   const options: ChannelOptions = { ...CHANNEL_OPTIONS };
   if (settings.insecure) {
-    return { address: settings.address, credentials: credentials.createInsecure(), options };
+    return {
+      address: settings.address,
+      credentials: credentials.createInsecure(),
+      options,
+      transport: { address: settings.address, insecure: true },
+    };
   }
   if (settings.ca === undefined) {
     throw new AuxctlError(
@@ -276,5 +285,10 @@ export async function channelTarget(settings: ConnectionSettings): Promise<Chann
     options['grpc.ssl_target_name_override'] = settings.serverName;
     options['grpc.default_authority'] = settings.serverName;
   }
-  return { address: settings.address, credentials: creds, options };
+  return {
+    address: settings.address,
+    credentials: creds,
+    options,
+    transport: { address: settings.address, insecure: false, ca: settings.ca },
+  };
 }

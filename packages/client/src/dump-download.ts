@@ -41,6 +41,7 @@ import {
   removeDumpPartState,
   writeDumpPartState,
 } from './dump-part-file.js';
+import type { TransportFacts } from './transport-failure.js';
 
 /** DumpSource: which dump to pull; `resume` is filled in by the download. */
 export type DumpSource =
@@ -63,6 +64,8 @@ export interface DownloadOptions {
   resume?: boolean;
   onProgress?: (p: DumpProgress) => void;
   callOptions?: Partial<CallOptions>;
+  /** transport: how the client connects (explains a connection failure). */
+  transport?: TransportFacts;
 }
 
 /** DownloadResult: the verified file. */
@@ -182,7 +185,7 @@ export async function downloadDump(
     await sink.close().catch(() => {});
     throw e instanceof AuxctlError
       ? e
-      : toAuxctlError(e, `${source.kind} of ${source.request.device}`);
+      : toAuxctlError(e, `${source.kind} of ${source.request.device}`, options.transport);
   }
 }
 

@@ -35,6 +35,7 @@ import type {
 import type { CallOptions, ClientDuplexStream } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { AuxctlError, toAuxctlError } from './auxctl-error.js';
+import type { TransportFacts } from './transport-failure.js';
 
 /** SessionOptions: local limits and call options. */
 export interface SessionOptions {
@@ -42,6 +43,8 @@ export interface SessionOptions {
   maxInFlight?: number;
   /** callOptions: grpc-js call options (deadline, ...) for the whole stream. */
   callOptions?: Partial<CallOptions>;
+  /** transport: how the client connects (explains a connection failure). */
+  transport?: TransportFacts;
 }
 
 /** SessionUmem: server-side memory registered for the session's context. */
@@ -343,12 +346,14 @@ export function openSession(
         reject(e);
       }
     };
-    call.on('error', (e: unknown) => fail(toAuxctlError(e, `session on ${device}`)));
+    call.on('error', (e: unknown) =>
+      fail(toAuxctlError(e, `session on ${device}`, options.transport)),
+    );
     call.on('status', (s: { code: number; details: string }) => {
       if (s.code === grpcStatus.OK) {
         if (session !== undefined) session.finish(null);
         else fail(new AuxctlError('EPROTO', 'the server ended the session without info'));
-      } else fail(toAuxctlError(s, `session on ${device}`));
+      } else fail(toAuxctlError(s, `session on ${device}`, options.transport));
     });
     call.once('data', (m: SessionResponse) => {
       if (m.kind?.$case !== 'info') {
