@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,15 @@ describe('auxctl main: arguments', () => {
       '6  fan-out',
     ]) {
       expect(io.out).toContain(word);
+    }
+  });
+
+  it('--version prints the client package version and exits 0', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      const io = memoryIo(env);
+      expect(await main([flag], io)).toBe(ExitCode.OK);
+      expect(io.out.trim()).toBe(pkg.version);
     }
   });
 

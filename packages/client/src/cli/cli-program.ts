@@ -13,6 +13,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerCap } from './cap-command.js';
 import { parseConcurrency, parseHostList } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
+import { CLIENT_VERSION } from './client-version.js';
 import type { CommandContext } from './command-context.js';
 import { registerCoredump } from './coredump-command.js';
 import { registerDevices } from './devices-command.js';
@@ -50,6 +51,7 @@ function buildProgram(io: CliIo, ctx: CommandContext): Command {
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError('(run auxctl --help for usage)')
     .addHelpText('after', EXIT_HELP)
+    .version(CLIENT_VERSION, '-V, --version', 'print the client version and exit')
     .option('--host <host>', 'auxctld address: host or host:port')
     .option('--ca <file>', 'CA certificate (PEM) to verify the server with')
     .option('--cert <file>', 'client certificate (PEM)')
