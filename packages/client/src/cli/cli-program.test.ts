@@ -87,6 +87,27 @@ describe('auxctl main: arguments', () => {
     expect(io.err).toMatch(/AUXCTL_HOST/);
   });
 
+  it('--json puts every error on stdout as one JSON object, with the same exit code', async () => {
+    const cases: [string[], number][] = [
+      [['--json', 'devices'], ExitCode.CONNECTION],
+      [['devices', '--json'], ExitCode.CONNECTION],
+      [['--json', 'rpc', 'mlx5_0'], ExitCode.USAGE],
+      [['--json', 'no-such-command'], ExitCode.USAGE],
+      [['--json', 'watch', '--hosts', 'a,b'], ExitCode.USAGE],
+      [['--json', 'rscdump', 'mlx5_0', '--resume'], ExitCode.USAGE],
+    ];
+    for (const [argv, code] of cases) {
+      const io = memoryIo(env);
+      expect(await main(argv, io), argv.join(' ')).toBe(code);
+      const doc = JSON.parse(io.out) as {
+        error: { code: string; exitCode: number; message: string };
+      };
+      expect(doc.error.exitCode, argv.join(' ')).toBe(code);
+      expect(doc.error.message.length, argv.join(' ')).toBeGreaterThan(0);
+      expect(typeof doc.error.code).toBe('string');
+    }
+  });
+
   it('global flags are read after the command too', async () => {
     const io = memoryIo(env);
     expect(await main(['devices', '--hosts', 'a,,b'], io)).toBe(ExitCode.USAGE);

@@ -18,9 +18,9 @@ import type { CommandContext } from './command-context.js';
 import { registerCoredump } from './coredump-command.js';
 import { registerDevices } from './devices-command.js';
 import { registerDiagcnt } from './diagcnt-command.js';
-import { ExitCode, errorMessageOf } from './exit-codes.js';
+import { ExitCode, usageError } from './exit-codes.js';
 import { registerHealth } from './health-command.js';
-import { type GlobalOptions, runOnHosts } from './host-runner.js';
+import { type GlobalOptions, reportError, runOnHosts } from './host-runner.js';
 import { registerInfo } from './info-command.js';
 import { registerReg } from './reg-command.js';
 import { registerRpc } from './rpc-command.js';
@@ -109,8 +109,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-    io.stderr(`auxctl: ${errorMessageOf(e)}\n`);
-    return ExitCode.REMOTE;
+    // With --json a failure is also one JSON object on stdout (commander has
+    // already written its message for a person to stderr).
+    const json = argv
+      .slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
+      .includes('--json');
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return ExitCode.OK;
+      if (json) reportError(io, usageError(e.message.replace(/^error: /, '')), true);
+      return ExitCode.USAGE;
+    }
+    return reportError(io, e, json);
   }
 }

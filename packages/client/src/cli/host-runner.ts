@@ -117,14 +117,18 @@ async function runOn(io: CliIo, g: GlobalOptions, body: HostBody, target: HostTa
   }
 }
 
-/** reportError: one stderr line for a person; returns the exit code. */
-export function reportError(io: CliIo, error: unknown): ExitCodeValue {
-  io.stderr(`auxctl: ${errorMessageOf(error)}\n`);
+/**
+ * reportError: one stderr line for a person or, with --json (`json`), one
+ * `{"error": {code, exitCode, message}}` line on stdout; returns the exit code.
+ */
+export function reportError(io: CliIo, error: unknown, json = false): ExitCodeValue {
+  if (json) io.stdout(`${JSON.stringify({ error: errorJson(error) })}\n`);
+  else io.stderr(`auxctl: ${errorMessageOf(error)}\n`);
   return exitCodeOf(error);
 }
 
 /** errorJson: the JSON shape of a failure. */
-function errorJson(error: unknown) {
+export function errorJson(error: unknown) {
   return { code: errorCodeOf(error), exitCode: exitCodeOf(error), message: errorMessageOf(error) };
 }
 
@@ -139,7 +143,7 @@ export async function runOnHosts(io: CliIo, g: GlobalOptions, body: HostBody): P
       return ExitCode.OK;
     }
   } catch (e) {
-    return reportError(io, e);
+    return reportError(io, e, g.json === true);
   }
   const results = await fanOut(hosts, (host) => runOn(io, g, body, { host, fanOut: true }), {
     concurrency: g.concurrency ?? DEFAULT_FAN_OUT_CONCURRENCY,
