@@ -23,4 +23,5 @@ export * from './gen/auxctl/v1/dump.js';
 export * from './gen/auxctl/v1/health.js';
 export * from './gen/auxctl/v1/port_function_service.js';
 export * from './gen/auxctl/v1/scope.js';
+export * from './gen/auxctl/v1/simulator_service.js';
 export { type FwctlScope, fwctlScopeOf, rpcScopeOf } from './rpc-scope.js';

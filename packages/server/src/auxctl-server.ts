@@ -14,7 +14,12 @@
  */
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '@auxctl/core';
-import { CtlServiceService, DeviceServiceService, PortFunctionServiceService } from '@auxctl/proto';
+import {
+  CtlServiceService,
+  DeviceServiceService,
+  PortFunctionServiceService,
+  SimulatorServiceService,
+} from '@auxctl/proto';
 import {
   Server,
   ServerCredentials,
@@ -70,6 +75,7 @@ import { ctlServiceImpl } from './services/ctl-service.js';
 import { deviceServiceImpl } from './services/device-service.js';
 import { ExecContexts } from './services/exec-contexts.js';
 import { portFunctionServiceImpl } from './services/port-function-service.js';
+import { simulatorServiceImpl } from './services/simulator-service.js';
 
 export {
   type AuxctlServerOptions,
@@ -212,7 +218,12 @@ export class AuxctlServer {
           perConnection: l.streamsPerConnection ?? SERVER_DEFAULTS.limits.streamsPerConnection,
           perPrincipal: l.streamsPerPrincipal ?? SERVER_DEFAULTS.limits.streamsPerPrincipal,
         }),
-        streamingMethodsOf([CtlServiceService, DeviceServiceService, PortFunctionServiceService]),
+        streamingMethodsOf([
+          CtlServiceService,
+          DeviceServiceService,
+          PortFunctionServiceService,
+          SimulatorServiceService,
+        ]),
       ),
       authorization(this.policy, audit, refusals),
     ];
@@ -279,6 +290,7 @@ export class AuxctlServer {
       }),
     );
     serve(PortFunctionServiceService, portFunctionServiceImpl(env, this.fleetRef, audit));
+    serve(SimulatorServiceService, simulatorServiceImpl(env, this.fleetRef, audit));
     this.healthImpl = new HealthImplementation(
       Object.fromEntries(['', ...served].map((name) => [name, 'SERVING'] as const)),
     );

@@ -17,6 +17,7 @@ import {
   type CoreHealthOptions,
   createSfDriver,
   createSimDevice,
+  FaultInjector,
   IdAllocator,
   LATENCY_PROFILES,
   type Logger,
@@ -33,6 +34,7 @@ import {
 } from '@auxctl/ctl-aux';
 import { createNetDriver } from '@auxctl/net-aux';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
+import { notUpError } from './device-up.js';
 
 /** DeviceFleetOptions: how many simulated devices and how they report. */
 export interface DeviceFleetOptions {
@@ -198,6 +200,20 @@ export class DeviceFleet {
     return m.sim;
   }
 
+  /**
+   * faults: the fault injector of the simulated function behind `name` (a
+   * PF or an SF device); ENOENT for an unknown name, EOPNOTSUPP when the
+   * device is not simulated.
+   */
+  faults(name: string): FaultInjector {
+    const backend = this.core(name).backend as { readonly faults?: unknown };
+    if (backend.faults instanceof FaultInjector) return backend.faults;
+    throw new AuxError(
+      'EOPNOTSUPP',
+      `device ${name} is not simulated: faults can be injected only into the simulator's devices`,
+    );
+  }
+
   /** ctlNameOf: the ctl device name of core device `name`. */
   ctlNameOf(name: string): string {
     return ctlNameOfCore(this.core(name));
@@ -210,6 +226,8 @@ export class DeviceFleet {
    */
   open(device: string | CoreDevice, credentials: CtlCredentials): Promise<CtlContext> {
     const core = typeof device === 'string' ? this.core(device) : device;
+    const down = notUpError(core);
+    if (down) return Promise.reject(down);
     const ctl = ctlNameOfCore(core);
     if (!this.registry.get(ctl)) {
       return Promise.reject(

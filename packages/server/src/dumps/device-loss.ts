@@ -16,7 +16,9 @@
  * Never: acts on the device itself; it only reports, and its subscription
  * ends with `stop()`.
  */
+
 import { AuxError, type CoreDevice, type CoreEvent } from '@auxctl/core';
+import { notUpError } from '../devices/device-up.js';
 
 /** DeviceLossWatch: an AbortSignal that fires with an ENODEV reason when the device is lost. */
 export interface DeviceLossWatch {
@@ -40,12 +42,6 @@ function lossOf(device: string, event: CoreEvent): AuxError | undefined {
     );
   }
   return undefined;
-}
-
-/** notUpError: the ENODEV of `core` when it is not up now (fatal, recovering, removed), else undefined. */
-export function notUpError(core: CoreDevice): AuxError | undefined {
-  if (core.state === 'up') return undefined;
-  return new AuxError('ENODEV', `device ${core.name} is ${core.state}; retry after it is up again`);
 }
 
 /**
@@ -84,3 +80,5 @@ function revocationError(revoked: AbortSignal): AuxError {
     ? reason
     : new AuxError('ENODEV', 'the device context was revoked; open a new one');
 }
+
+export { notUpError };

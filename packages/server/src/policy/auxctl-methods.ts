@@ -32,5 +32,8 @@ export const AUXCTL_METHODS: readonly string[] = [
   'auxctl.v1.PortFunctionService/Deactivate',
   'auxctl.v1.PortFunctionService/Delete',
   'auxctl.v1.PortFunctionService/List',
+  'auxctl.v1.SimulatorService/InjectFault',
+  'auxctl.v1.SimulatorService/ClearFaults',
+  'auxctl.v1.SimulatorService/ListFaults',
   RESUME_ANY_DUMP,
 ];
