@@ -108,6 +108,25 @@ describe('auxctl main: arguments', () => {
     }
   });
 
+  it('--help of a command marks each required option (required)', async () => {
+    const cases: [string, string[]][] = [
+      ['rpc', ['--scope', '--in', '--out-len']],
+      ['coredump', ['--output']],
+      ['reg', ['--id']],
+    ];
+    for (const [command, flags] of cases) {
+      const io = memoryIo(env);
+      expect(await main([command, '--help'], io)).toBe(ExitCode.OK);
+      for (const flag of flags) {
+        // One option's entry, with the lines its description wraps onto.
+        const entry = new RegExp(`${flag} <[^]*?(?=\\n {2}-|\\n\\n|$)`).exec(io.out)?.[0];
+        expect(entry?.replace(/\s+/g, ' '), `${command} ${flag}`).toMatch(/\(required\)/);
+      }
+      const optional = io.out.split('\n').find((l) => l.includes('--json'));
+      expect(optional ?? '').not.toMatch(/\(required\)/);
+    }
+  });
+
   it('global flags are read after the command too', async () => {
     const io = memoryIo(env);
     expect(await main(['devices', '--hosts', 'a,,b'], io)).toBe(ExitCode.USAGE);

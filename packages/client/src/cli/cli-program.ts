@@ -19,6 +19,7 @@ import { registerCoredump } from './coredump-command.js';
 import { registerDevices } from './devices-command.js';
 import { registerDiagcnt } from './diagcnt-command.js';
 import { ExitCode, usageError } from './exit-codes.js';
+import { registerFault } from './fault-command.js';
 import { registerHealth } from './health-command.js';
 import { type GlobalOptions, reportError, runOnHosts } from './host-runner.js';
 import { registerInfo } from './info-command.js';
@@ -76,8 +77,10 @@ function buildProgram(io: CliIo, ctx: CommandContext): Command {
   registerCoredump(program, ctx);
   registerRscdump(program, ctx);
   registerDiagcnt(program, ctx);
+  registerFault(program, ctx);
   registerWatch(program, ctx);
   registerSf(program, ctx);
+  markRequired(program);
   program.commands.forEach((c) => {
     c.exitOverride().configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -85,6 +88,14 @@ function buildProgram(io: CliIo, ctx: CommandContext): Command {
     });
   });
   return program;
+}
+
+/** markRequired: end the help text of every mandatory option of `cmd` and its subcommands with "(required)". */
+function markRequired(cmd: Command): void {
+  for (const o of cmd.options) {
+    if (o.mandatory && !o.description.endsWith('(required)')) o.description += ' (required)';
+  }
+  cmd.commands.forEach(markRequired);
 }
 
 /** main: run `argv` (arguments after the program name) and resolve with the exit code. */
