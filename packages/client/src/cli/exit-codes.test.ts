@@ -12,6 +12,7 @@ describe('exit codes', () => {
       ['EPERM', ExitCode.PERMISSION],
       ['NOT_FOUND', ExitCode.NOT_FOUND],
       ['ENODEV', ExitCode.NOT_FOUND],
+      ['ENOENT', ExitCode.NOT_FOUND],
       ['INTERNAL', ExitCode.REMOTE],
       ['EIO', ExitCode.REMOTE],
       ['UNIMPLEMENTED', ExitCode.REMOTE],

@@ -7,7 +7,8 @@
  *   2 CONNECTION  no connection settings, unreachable server, TLS or
  *                 authentication failure, deadline exceeded
  *   3 PERMISSION  the server's policy (or the device's scope rules) refused
- *   4 NOT_FOUND   no such device, dump or file on the server
+ *   4 NOT_FOUND   no such device, dump or file on the server, or nothing
+ *                 to resume (no FILE.part beside -o FILE)
  *   5 REMOTE      any other failure: a firmware status, a server error, a
  *                 dump that failed its SHA-256 check
  *   6 PARTIAL     fan-out: at least one host failed (see the summary)
@@ -60,6 +61,7 @@ const CODE_EXIT: ReadonlyMap<string, ExitCodeValue> = new Map([
   ['EACCES', ExitCode.PERMISSION],
   ['NOT_FOUND', ExitCode.NOT_FOUND],
   ['ENODEV', ExitCode.NOT_FOUND],
+  ['ENOENT', ExitCode.NOT_FOUND],
 ]);
 
 /** exitCodeOf: the exit code that describes `error` (REMOTE when nothing more specific fits). */
