@@ -11,16 +11,21 @@
  */
 
 import {
+  type ArmedFault,
   CtlServiceClient,
   type Device,
   DeviceServiceClient,
   type ExecResponse,
   type GetHealthResponse,
   type HealthReporterName,
+  type InjectFaultRequest,
+  type InjectFaultResponse,
   type ListDevicesResponse,
+  type ListFaultsResponse,
   type PortFunction,
   PortFunctionServiceClient,
   type RpcScope,
+  SimulatorServiceClient,
   type WatchDevicesRequest,
   type WatchDevicesResponse,
 } from '@auxctl/proto';
@@ -68,6 +73,7 @@ export class AuxctlClient {
   readonly ctl: CtlServiceClient;
   readonly devices: DeviceServiceClient;
   readonly portFunctions: PortFunctionServiceClient;
+  readonly simulator: SimulatorServiceClient;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
   /** transport: how this client connects (what connection-failure messages explain). */
@@ -87,6 +93,7 @@ export class AuxctlClient {
       target.credentials,
       clientOptions,
     );
+    this.simulator = new SimulatorServiceClient(target.address, target.credentials, clientOptions);
   }
 
   /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
@@ -156,6 +163,32 @@ export class AuxctlClient {
       throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
     }
     return res.portFunction;
+  }
+
+  /** injectFault: arm one fault of a simulated device; answers the transport faults armed now. */
+  async injectFault(
+    device: string,
+    fault: NonNullable<InjectFaultRequest['fault']>,
+  ): Promise<ArmedFault[]> {
+    const res = await this.#unary<InjectFaultResponse>('InjectFault', (md, o, cb) =>
+      this.simulator.injectFault({ device, fault }, md, o, cb),
+    );
+    return res.armed;
+  }
+
+  /** clearFaults: disarm every fault of a simulated device (a fatal error stays until recovery). */
+  async clearFaults(device: string): Promise<void> {
+    await this.#unary('ClearFaults', (md, o, cb) =>
+      this.simulator.clearFaults({ device }, md, o, cb),
+    );
+  }
+
+  /** listFaults: the armed transport faults of a simulated device. */
+  async listFaults(device: string): Promise<ArmedFault[]> {
+    const res = await this.#unary<ListFaultsResponse>('ListFaults', (md, o, cb) =>
+      this.simulator.listFaults({ device }, md, o, cb),
+    );
+    return res.armed;
   }
 
   /** listDevices: every device the caller may see, or only the named ones (NOT_FOUND for an unknown name). */
@@ -276,6 +309,7 @@ export class AuxctlClient {
     this.ctl.close();
     this.devices.close();
     this.portFunctions.close();
+    this.simulator.close();
     this.#channel.close();
   }
 }
