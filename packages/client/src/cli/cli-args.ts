@@ -33,7 +33,7 @@ export function parseHex(text: string): Buffer {
   return Buffer.from(digits, 'hex');
 }
 
-/** parseInbox: a hex inbox of 16 to 262144 bytes. */
+/** parseInbox: a hex inbox of MIN_CMD_BYTES to MAX_CMD_BYTES (16 to 262160) bytes. */
 export function parseInbox(text: string): Buffer {
   const bytes = parseHex(text);
   if (bytes.length < MIN_CMD_BYTES || bytes.length > MAX_CMD_BYTES) {
@@ -127,7 +127,7 @@ export function parseDiagMode(text: string): (typeof DIAG_MODES)[number] {
   return mode;
 }
 
-/** parseOutLen: outbox bytes, 16 to 262144. */
+/** parseOutLen: outbox bytes, MIN_CMD_BYTES to MAX_CMD_BYTES (16 to 262160). */
 export function parseOutLen(text: string): number {
   return parseIntInRange(text, MIN_CMD_BYTES, MAX_CMD_BYTES);
 }

@@ -127,6 +127,26 @@ describe('auxctl main: arguments', () => {
     }
   });
 
+  it('rpc --out-len: the bound in --help is the one the error states', async () => {
+    const help = memoryIo(env);
+    expect(await main(['rpc', '--help'], help)).toBe(ExitCode.OK);
+    const shown = /--out-len <bytes>[^(]*\((\d+)\.\.(\d+)\)/.exec(help.out.replace(/\s+/g, ' '));
+    expect(shown).not.toBeNull();
+    const io = memoryIo(env);
+    const argv = ['rpc', 'mlx5_0', '--scope', 'configuration', '--in', '00'.repeat(16)];
+    expect(await main([...argv, '--out-len', '999999999'], io)).toBe(ExitCode.USAGE);
+    const stated = /from (\d+) to (\d+)/.exec(io.err);
+    expect(stated?.slice(1)).toEqual(shown?.slice(1));
+  });
+
+  it('coredump --help shows --mode with the default it applies (auto) and --force', async () => {
+    const io = memoryIo(env);
+    expect(await main(['coredump', '--help'], io)).toBe(ExitCode.OK);
+    const text = io.out.replace(/\s+/g, ' ');
+    expect(text).toMatch(/--mode <mode>[^-]*\(default: auto\)/);
+    expect(text).toMatch(/--force/);
+  });
+
   it('global flags are read after the command too', async () => {
     const io = memoryIo(env);
     expect(await main(['devices', '--hosts', 'a,,b'], io)).toBe(ExitCode.USAGE);

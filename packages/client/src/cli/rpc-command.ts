@@ -7,7 +7,7 @@
  */
 import type { RpcScope } from '@auxctl/proto';
 import type { Command } from 'commander';
-import { parseInbox, parseOutLen, parseScope } from './cli-args.js';
+import { MAX_CMD_BYTES, MIN_CMD_BYTES, parseInbox, parseOutLen, parseScope } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
 import { hex32, outboxStatus } from './prm-fields.js';
 
@@ -39,8 +39,16 @@ export function registerRpc(program: Command, ctx: CommandContext): void {
       'configuration, debug_read_only, debug_write, debug_write_full',
       parseScope,
     )
-    .requiredOption('--in <hex>', 'inbox bytes in hex (16-byte header first)', parseInbox)
-    .requiredOption('--out-len <bytes>', 'outbox bytes to return (16..262144)', parseOutLen)
+    .requiredOption(
+      '--in <hex>',
+      `inbox bytes in hex, ${MIN_CMD_BYTES}..${MAX_CMD_BYTES} bytes (16-byte header first)`,
+      parseInbox,
+    )
+    .requiredOption(
+      '--out-len <bytes>',
+      `outbox bytes to return (${MIN_CMD_BYTES}..${MAX_CMD_BYTES})`,
+      parseOutLen,
+    )
     .action(async (device: string, opts: RpcOptions, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (client) => {
         const outbox = await client.exec(device, opts.scope, opts.in, opts.outLen);
