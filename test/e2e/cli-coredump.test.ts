@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auxctlMain, ExitCode } from '@auxctl/client';
@@ -92,6 +92,36 @@ describe('auxctl coredump against a Coredump stream', () => {
       device: '0000:08:00.0',
       mode: DumpMode.DUMP_MODE_INLINE,
     });
+  });
+
+  it('-o FILE that exists is refused (1, file untouched) without --force; --force replaces it', async () => {
+    const [good] = fakes as [FakeServer];
+    const file = join(dir, 'kept.bin');
+    await writeFile(file, 'mine');
+    const argv = ['--insecure', '--host', good.address, 'coredump', 'd', '-o', file];
+    const io = memoryIo({});
+    expect(await auxctlMain(argv, io)).toBe(ExitCode.USAGE);
+    expect(io.err).toMatch(/exists.*--force/);
+    expect(await readFile(file, 'utf8')).toBe('mine');
+    expect(await auxctlMain([...argv, '--force'], memoryIo({}))).toBe(ExitCode.OK);
+    expect((await readFile(file)).equals(DUMP)).toBe(true);
+  });
+
+  it('--help shows --mode with the default it applies (auto) and --force', async () => {
+    const io = memoryIo({});
+    expect(await auxctlMain(['coredump', '--help'], io)).toBe(ExitCode.OK);
+    const text = io.out.replace(/\s+/g, ' ');
+    expect(text).toMatch(/--mode <mode>[^-]*\(default: auto\)/);
+    expect(text).toMatch(/--force/);
+  });
+
+  it('--resume with nothing to resume exits 4 (not found)', async () => {
+    const [good] = fakes as [FakeServer];
+    const io = memoryIo({});
+    const file = join(dir, 'never.bin');
+    const argv = ['--insecure', '--host', good.address, 'coredump', 'd', '-o', file, '--resume'];
+    expect(await auxctlMain(argv, io)).toBe(ExitCode.NOT_FOUND);
+    expect(io.err).toMatch(/nothing to resume/);
   });
 
   it('a SHA-256 mismatch exits 5 and never leaves a file under the final name', async () => {

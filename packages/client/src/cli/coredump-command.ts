@@ -14,11 +14,11 @@
  * command fails (REMOTE, code INTERRUPTED) saying to run it again with
  * `--resume`.
  */
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DumpHeader, DumpMode } from '@auxctl/proto';
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { DumpProgress } from '../dump-download.js';
 import { dumpPartPaths } from '../dump-part-file.js';
 import { parseDumpMode } from './cli-args.js';
@@ -29,7 +29,22 @@ import { CliError, ExitCode } from './exit-codes.js';
 interface CoredumpOptions {
   output: string;
   resume?: boolean;
+  force?: boolean;
   mode: DumpMode;
+}
+
+/**
+ * refuseOverwrite: a usage error when `file` exists and neither --force nor
+ * --resume (which finishes FILE.part into FILE) was given.
+ */
+async function refuseOverwrite(file: string, opts: CoredumpOptions): Promise<void> {
+  if (opts.force === true || opts.resume === true) return;
+  const exists = await access(file).then(
+    () => true,
+    () => false,
+  );
+  if (exists)
+    throw new CliError(ExitCode.USAGE, 'EEXIST', `${file} exists; add --force to replace it`);
 }
 
 /** hostDirName: a host as one safe path segment (`10.0.0.1:9339` -> `10.0.0.1_9339`). */
@@ -77,12 +92,18 @@ export function registerCoredump(program: Command, ctx: CommandContext): void {
     .argument('<device>', 'device (PCI address)')
     .requiredOption('-o, --output <file>', 'where to save it (DIR/<host>/NAME with fan-out)')
     .option('--resume', 'continue FILE.part from an earlier, interrupted pull')
-    .option('--mode <mode>', 'umem, inline or auto', parseDumpMode, DumpMode.DUMP_MODE_UNSPECIFIED)
+    .option('--force', 'replace FILE if it exists (without it an existing FILE is an error)')
+    .addOption(
+      new Option('--mode <mode>', 'umem, inline or auto (the server picks)')
+        .argParser(parseDumpMode)
+        .default(DumpMode.DUMP_MODE_UNSPECIFIED, 'auto'),
+    )
     .action(async (device: string, opts: CoredumpOptions, cmd: Command) => {
       const json = ctx.globals(cmd).json === true;
       await ctx.runOnHosts(cmd, async (client, target) => {
         const file = dumpPathFor(opts.output, target.fanOut ? target.host : undefined);
         if (target.fanOut) await mkdir(dirname(file), { recursive: true });
+        await refuseOverwrite(file, opts);
         const bar = progressEnabled(ctx.io, json, target.fanOut) ? progressBar(ctx.io) : undefined;
         const signal = ctx.io.signal;
         // The library reports every frame here; throwing ends the call and
