@@ -139,6 +139,25 @@ describe('auxctl main: arguments', () => {
     expect(stated?.slice(1)).toEqual(shown?.slice(1));
   });
 
+  it('an error names the command the user ran, not the library call behind it', async () => {
+    const cases: [string[], string][] = [
+      [['devices'], 'auxctl devices: '],
+      [
+        ['rpc', 'mlx5_0', '--scope', 'configuration', '--in', '00'.repeat(16), '--out-len', '16'],
+        'auxctl rpc: ',
+      ],
+      [['sf', 'list', 'mlx5_0'], 'auxctl sf list: '],
+    ];
+    for (const [argv, prefix] of cases) {
+      const io = memoryIo(env);
+      expect(await main(['--insecure', '--host', '127.0.0.1:1', ...argv], io)).toBe(
+        ExitCode.CONNECTION,
+      );
+      expect(io.err.startsWith(prefix), io.err).toBe(true);
+      expect(io.err).not.toMatch(/\b(Exec|ListDevices|ListPortFunctions|[A-Z][a-z]+[A-Z]\w*) on /);
+    }
+  });
+
   it('coredump --help shows --mode with the default it applies (auto) and --force', async () => {
     const io = memoryIo(env);
     expect(await main(['coredump', '--help'], io)).toBe(ExitCode.OK);

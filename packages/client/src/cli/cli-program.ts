@@ -105,7 +105,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io,
     globals: (cmd) => cmd.optsWithGlobals<GlobalOptions>(),
     runOnHosts: async (cmd, body) => {
-      exitCode = await runOnHosts(io, cmd.optsWithGlobals<GlobalOptions>(), body);
+      exitCode = await runOnHosts(io, cmd.optsWithGlobals<GlobalOptions>(), body, cmd);
     },
     setExit: (code) => {
       exitCode = code;

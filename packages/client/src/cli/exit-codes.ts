@@ -77,7 +77,12 @@ export function errorCodeOf(error: unknown): string {
   return 'UNKNOWN';
 }
 
-/** errorMessageOf: one line for a person. */
+/**
+ * errorMessageOf: one line for a person. A library error is its code and
+ * details without the library's context (`Exec on HOST`): the CLI names the
+ * user's command instead (reportError).
+ */
 export function errorMessageOf(error: unknown): string {
+  if (isAuxctlError(error)) return `${error.code}: ${error.details}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -15,6 +15,7 @@
  * host's failure stop the others, nor open more than `concurrency` clients.
  */
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { AuxctlClient } from '../auxctl-client.js';
 import type { ConnectionOptions } from '../connection.js';
 import { DEFAULT_FAN_OUT_CONCURRENCY, fanOut } from '../fan-out.js';
@@ -121,10 +122,22 @@ async function runOn(io: CliIo, g: GlobalOptions, body: HostBody, target: HostTa
  * reportError: one stderr line for a person or, with --json (`json`), one
  * `{"error": {code, exitCode, message}}` line on stdout; returns the exit code.
  */
-export function reportError(io: CliIo, error: unknown, json = false): ExitCodeValue {
+export function reportError(
+  io: CliIo,
+  error: unknown,
+  json = false,
+  command?: Command,
+): ExitCodeValue {
   if (json) io.stdout(`${JSON.stringify({ error: errorJson(error) })}\n`);
-  else io.stderr(`auxctl: ${errorMessageOf(error)}\n`);
+  else io.stderr(`${commandLabel(command)}: ${errorMessageOf(error)}\n`);
   return exitCodeOf(error);
+}
+
+/** commandLabel: `auxctl` and the user's (sub)command path, e.g. `auxctl sf add`. */
+export function commandLabel(command?: Command): string {
+  const names: string[] = [];
+  for (let c = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return ['auxctl', ...names].join(' ');
 }
 
 /** errorJson: the JSON shape of a failure. */
@@ -133,7 +146,12 @@ export function errorJson(error: unknown) {
 }
 
 /** runOnHosts: run `body` on the target host(s); resolves with the exit code (never rejects). */
-export async function runOnHosts(io: CliIo, g: GlobalOptions, body: HostBody): Promise<number> {
+export async function runOnHosts(
+  io: CliIo,
+  g: GlobalOptions,
+  body: HostBody,
+  command?: Command,
+): Promise<number> {
   let hosts: string[] | undefined;
   try {
     hosts = await fanOutHosts(g);
@@ -143,7 +161,7 @@ export async function runOnHosts(io: CliIo, g: GlobalOptions, body: HostBody): P
       return ExitCode.OK;
     }
   } catch (e) {
-    return reportError(io, e, g.json === true);
+    return reportError(io, e, g.json === true, command);
   }
   const results = await fanOut(hosts, (host) => runOn(io, g, body, { host, fanOut: true }), {
     concurrency: g.concurrency ?? DEFAULT_FAN_OUT_CONCURRENCY,

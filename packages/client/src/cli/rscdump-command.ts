@@ -105,7 +105,7 @@ export function registerRscdump(program: Command, ctx: CommandContext): void {
         if (opts.resume && opts.output === undefined) throw usageError('--resume needs -o FILE');
         requireOneHost(ctx.globals(cmd), 'rscdump');
       } catch (e) {
-        ctx.setExit(reportError(ctx.io, e, ctx.globals(cmd).json === true));
+        ctx.setExit(reportError(ctx.io, e, ctx.globals(cmd).json === true, cmd));
         return;
       }
       const menu = opts.segment === undefined && opts.type === undefined;

@@ -70,7 +70,7 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
         requireOneHost(g, 'watch');
         client = await connect(ctx.io, g);
       } catch (e) {
-        ctx.setExit(reportError(ctx.io, e, g.json === true));
+        ctx.setExit(reportError(ctx.io, e, g.json === true, cmd));
         return;
       }
       try {
@@ -86,7 +86,7 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
         }
         ctx.setExit(ExitCode.OK);
       } catch (e) {
-        ctx.setExit(reportError(ctx.io, e, g.json === true));
+        ctx.setExit(reportError(ctx.io, e, g.json === true, cmd));
       } finally {
         client.close();
       }
