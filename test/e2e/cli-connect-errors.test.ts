@@ -39,6 +39,15 @@ describe('auxctl connection failures say what is wrong', () => {
     expect(r.err).not.toContain('Resolution note');
   });
 
+  it('--token against a server that takes only certificates: says it accepts no bearer tokens', async () => {
+    const io = memoryIo({ AUXCTL_STATE_DIR: s.stateDir });
+    const r = await runCli(s, ['--token', 'not-for-this-server', 'devices'], io);
+    expect(r.code).toBe(ExitCode.CONNECTION);
+    expect(r.err).toMatch(/^auxctl devices: UNAUTHENTICATED: /);
+    expect(r.err).toContain('this server does not accept bearer tokens');
+    expect(r.err).not.toContain('Resolution note');
+  });
+
   it('TLS against a plaintext server: add --insecure', async () => {
     const plain = new AuxctlServer({
       stateDir: join(dir, 'plain-state'),
