@@ -413,63 +413,6 @@ describe('PortFunctionService', () => {
   });
 });
 
-describe('WatchDevices and sub-functions', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
-
-  it('announces an SF device with its snapshot before any other event of it, and its removal after', async () => {
-    const pfc = new PortFunctionServiceClient(h.address, h.admin);
-    const watch = h
-      .devices(h.admin)
-      .watchDevices({ devices: [], sendSnapshot: false, resumeAfter: 0 });
-    watch.on('error', () => {});
-    const seen: WatchDevicesResponse[] = [];
-    let sf = '';
-    const closed = new Promise<void>((resolve) => {
-      watch.on('data', (m: WatchDevicesResponse) => {
-        seen.push(m);
-        if (
-          m.device === sf &&
-          m.event?.$case === 'stateChanged' &&
-          m.event.stateChanged.state === 7
-        ) {
-          resolve();
-        }
-      });
-    });
-    try {
-      const added = await unaryCall<AddRequest, AddResponse>(pfc.add.bind(pfc), {
-        device: DEV0,
-        pfnum: 0,
-        sfnum: 9,
-      });
-      const index = added.portFunction?.index ?? -1;
-      const act = await unaryCall<ActivateRequest, ActivateResponse>(pfc.activate.bind(pfc), {
-        device: DEV0,
-        index,
-      });
-      sf = act.portFunction?.device ?? '';
-      expect(sf).not.toBe('');
-      await unaryCall<DeleteRequest, DeleteResponse>(pfc.delete.bind(pfc), { device: DEV0, index });
-      await closed;
-      const ofSf = seen.filter((m) => m.device === sf);
-      expect(ofSf[0]?.event?.$case).toBe('snapshot');
-      const snap = ofSf[0]?.event?.$case === 'snapshot' ? ofSf[0].event.snapshot : undefined;
-      expect(snap?.name).toBe(sf);
-      expect(snap?.parent).toBe(DEV0);
-      expect(ofSf.filter((m) => m.event?.$case === 'snapshot')).toHaveLength(1);
-      const sequences = seen.map((m) => m.sequence);
-      expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
-    } finally {
-      watch.cancel();
-      pfc.close();
-    }
-  });
-});
-
 describe('Exec keeps a pristine context for the next Exec', () => {
   let h: Harness;
   beforeAll(async () => {
