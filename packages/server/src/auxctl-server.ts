@@ -61,16 +61,7 @@ import {
   recordClientAddress,
   type StateReport,
 } from './security/index.js';
-import {
-  type AuxctlServerOptions,
-  DEFAULT_DUMP_MAX_AGE_MS,
-  DEFAULT_DUMP_STORE_BYTES,
-  DEFAULT_LISTEN,
-  DEFAULT_MAX_CONCURRENT_STREAMS,
-  type DumpLimits,
-  SERVER_DEFAULTS,
-  type ServerLimits,
-} from './server-options.js';
+import { type AuxctlServerOptions, DEFAULT_LISTEN, SERVER_DEFAULTS } from './server-options.js';
 import { ctlServiceImpl } from './services/ctl-service.js';
 import { deviceServiceImpl } from './services/device-service.js';
 import { ExecContexts } from './services/exec-contexts.js';
@@ -86,7 +77,7 @@ export {
   type DumpLimits,
   SERVER_DEFAULTS,
   type ServerLimits,
-};
+} from './server-options.js';
 
 /** AuxctlServer: see the module header. */
 export class AuxctlServer {
