@@ -80,5 +80,3 @@ function revocationError(revoked: AbortSignal): AuxError {
     ? reason
     : new AuxError('ENODEV', 'the device context was revoked; open a new one');
 }
-
-export { notUpError };

@@ -22,8 +22,8 @@ import {
   resourceDumpMenu,
 } from '@auxctl/ctl-aux';
 import type { DeviceFleet } from '../devices/device-fleet.js';
+import { notUpError } from '../devices/device-up.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
-import { notUpError } from './device-loss.js';
 import type { CaptureMode } from './dump-frames.js';
 
 /** CapturedDump: the bytes of one capture and how it was taken. */
@@ -56,9 +56,8 @@ export async function captureWith(
   take: (ch: CtlChannel) => Promise<CapturedDump>,
 ): Promise<CapturedDump> {
   const { core } = t;
-  const down = notUpError(core);
-  if (down) throw down;
   if (t.signal.aborted) throw abortErrorOf(t.signal);
+  // fleet.open refuses a device that is not up (ENODEV).
   const ctx = await t.fleet.open(core, {
     principal: t.principal,
     caps: { sys_admin: true },

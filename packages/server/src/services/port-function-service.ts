@@ -32,10 +32,11 @@ import type {
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import { portFunctionOf } from '../devices/device-snapshot.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
-import { grpcFailureOf } from '../grpc/grpc-status.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
+import { auditedChange } from './audited-change.js';
 
 const SERVICE = 'auxctl.v1.PortFunctionService';
+const PORT_LINES = { ok: 'port function changed', failed: 'port function change failed' };
 
 /** portFunctionServiceImpl: the PortFunctionService handlers. */
 export function portFunctionServiceImpl(
@@ -59,17 +60,7 @@ export function portFunctionServiceImpl(
   ): Promise<T> => {
     const ports = portsOf(ctx, device);
     const entry = { event: 'port-function', principal: ctx.principal, device, action, ...detail };
-    try {
-      const out = await run(ports);
-      audit.info({ ...entry, result: 'ok' }, 'port function changed');
-      return out;
-    } catch (err) {
-      audit.warn(
-        { ...entry, result: grpcFailureOf(err).errno ?? 'error' },
-        'port function change failed',
-      );
-      throw err;
-    }
+    return auditedChange(audit, entry, PORT_LINES, () => run(ports));
   };
   const wire = (p: PortFunctionInfo) => ({ portFunction: portFunctionOf(p) });
 

@@ -26,10 +26,15 @@ import type {
 } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
-import { grpcFailureOf } from '../grpc/grpc-status.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
+import { auditedChange } from './audited-change.js';
 
 const SERVICE = 'auxctl.v1.SimulatorService';
+const FAULT_LINES = {
+  ok: 'simulated fault changed',
+  failed: 'simulated fault refused',
+  okLevel: 'warn',
+} as const;
 
 /** countOf: the wire's count 0 as the injector's "every command until cleared". */
 function countOf(n: number): number {
@@ -96,20 +101,10 @@ export function simulatorServiceImpl(
     action: string,
     detail: Record<string, unknown>,
     run: (faults: FaultInjector) => T,
-  ): T => {
+  ): Promise<T> => {
     const faults = faultsOf(ctx, device);
     const entry = { event: 'sim-fault', principal: ctx.principal, device, action, ...detail };
-    try {
-      const out = run(faults);
-      audit.warn({ ...entry, result: 'ok' }, 'simulated fault changed');
-      return out;
-    } catch (err) {
-      audit.warn(
-        { ...entry, result: grpcFailureOf(err).errno ?? 'error' },
-        'simulated fault refused',
-      );
-      throw err;
-    }
+    return auditedChange(audit, entry, FAULT_LINES, () => run(faults));
   };
 
   return {
