@@ -200,6 +200,8 @@ export class AuxctlServer {
       burst: l.rateBurst ?? SERVER_DEFAULTS.limits.rateBurst,
       name: 'call rate',
     });
+    // Filled by serve() below, before the first call can arrive.
+    const streaming = new Set<string>();
     const mws = [
       callOutcome((method, code, seconds) => this.metrics.rpc(method, code, seconds), refusals),
       authentication(authn),
@@ -209,12 +211,7 @@ export class AuxctlServer {
           perConnection: l.streamsPerConnection ?? SERVER_DEFAULTS.limits.streamsPerConnection,
           perPrincipal: l.streamsPerPrincipal ?? SERVER_DEFAULTS.limits.streamsPerPrincipal,
         }),
-        streamingMethodsOf([
-          CtlServiceService,
-          DeviceServiceService,
-          PortFunctionServiceService,
-          SimulatorServiceService,
-        ]),
+        streaming,
       ),
       authorization(this.policy, audit, refusals),
     ];
@@ -258,7 +255,7 @@ export class AuxctlServer {
       interceptors: [authenticatedOnly(isReflection, authn, refusals)],
     });
     this.server = server;
-    // Every service goes through `serve`, so reflection and health describe exactly what is served.
+    // Every service goes through `serve`, so reflection, health and the stream caps see exactly what is served.
     const served: string[] = [];
     const serve = <Impl extends UntypedServiceImplementation>(
       def: ServiceDefinition<Impl>,
@@ -266,6 +263,7 @@ export class AuxctlServer {
     ): void => {
       server.addService(guardService(def, maxMsg), impl);
       served.push(serviceNameOf(def));
+      for (const m of streamingMethodsOf([def])) streaming.add(m);
     };
     serve(DeviceServiceService, deviceServiceImpl(env, this.fleetRef, this.events));
     serve(
