@@ -29,7 +29,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PolicyDocument } from './policy/index.js';
 import { bearerCallCredentials, CertAuthority, mintBearer } from './security/index.js';
-import { type Harness, startHarness, unaryCall } from './test-support/server-harness.js';
+import { failure, type Harness, startHarness, unaryCall } from './test-support/server-harness.js';
 
 const ADMIN = 'spiffe://auxctl/admin';
 const NOBODY = 'spiffe://auxctl/nobody';
@@ -56,15 +56,6 @@ function memoryAudit(): { logger: pino.Logger; lines: Line[] } {
 }
 
 const refusals = (lines: Line[]): Line[] => lines.filter((l) => l.event === 'refused');
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function exec(client: CtlServiceClient, req: Partial<ExecRequest> = {}): Promise<ExecResponse> {
   return unaryCall(client.exec.bind(client), {

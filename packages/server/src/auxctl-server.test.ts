@@ -34,12 +34,12 @@ import {
   type SessionResponse,
   type WatchDevicesResponse,
 } from '@auxctl/proto';
-import { type ClientDuplexStream, credentials, type ServiceError, status } from '@grpc/grpc-js';
+import { type ClientDuplexStream, credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuxctlServer } from './auxctl-server.js';
 import type { PolicyDocument } from './policy/index.js';
 import { CertAuthority } from './security/index.js';
-import { type Harness, startHarness, unaryCall } from './test-support/server-harness.js';
+import { failure, type Harness, startHarness, unaryCall } from './test-support/server-harness.js';
 
 const ADMIN = 'spiffe://auxctl/admin';
 const OPS = 'spiffe://auxctl/ops';
@@ -72,15 +72,6 @@ function exec(client: CtlServiceClient, req: Partial<ExecRequest>): Promise<Exec
 
 function list(c: DeviceServiceClient, devices: string[]): Promise<ListDevicesResponse> {
   return unaryCall<ListDevicesRequest, ListDevicesResponse>(c.listDevices.bind(c), { devices });
-}
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** sessionAnswers: read `count` answers after info; bounded by the stream ending. */

@@ -15,7 +15,7 @@ import {
 } from '@auxctl/proto';
 import { type ChannelCredentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, unaryCall } from '../test-support/server-harness.js';
+import { failure, type Harness, startHarness, unaryCall } from '../test-support/server-harness.js';
 
 // Fault injection over the wire: each fault is armed through SimulatorService
 // and seen through the ordinary API (Exec outboxes, deadlines, health), then
@@ -25,15 +25,6 @@ const OPS = 'spiffe://auxctl/ops';
 const DEV0 = '0000:08:00.0';
 const DEV1 = '0000:09:00.0';
 const NOP = Op.NOP;
-
-async function failure(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('SimulatorService', () => {
   let h: Harness;

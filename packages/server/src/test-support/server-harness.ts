@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CtlServiceClient, DeviceServiceClient } from '@auxctl/proto';
-import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
+import { type ChannelCredentials, credentials, type ServiceError } from '@grpc/grpc-js';
 import { AuxctlServer, type AuxctlServerOptions } from '../auxctl-server.js';
 import type { PolicyDocument } from '../policy/index.js';
 import { CertAuthority, ensureState } from '../security/index.js';
@@ -108,4 +108,14 @@ export function unaryCall<Req, Res>(
   return new Promise((resolve, reject) => {
     fn(req, (err, res) => (err ? reject(err) : resolve(res)));
   });
+}
+
+/** failure: the ServiceError `p` rejects with; throws when it resolves. */
+export async function failure(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error('expected the call to fail');
 }
