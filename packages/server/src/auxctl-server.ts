@@ -93,6 +93,7 @@ export class AuxctlServer {
   private sessions: ConcurrencyLimiter | undefined;
   private metricsHttp: MetricsHttp | undefined;
   private served: readonly string[] = [];
+  private reachAddress: string | undefined;
   private refusals: RefusalAudit | undefined;
   private readonly log: Logger;
   /** metrics: this server's Prometheus metrics (its own registry; usable before start). */
@@ -105,6 +106,11 @@ export class AuxctlServer {
       dumpsActive: () => this.dumpService?.inUse ?? 0,
       dumpStoreBytes: () => this.dumpService?.store.stats().bytes ?? 0,
     });
+  }
+
+  /** clientAddress: where a client on this host dials the server (what client.json names; after start). */
+  get clientAddress(): string | undefined {
+    return this.reachAddress;
   }
 
   /** services: the full names of the services served (after start), grpc.health.v1.Health included. */
@@ -294,6 +300,7 @@ export class AuxctlServer {
     });
     const address = formatListenAddress(host, port);
     const reach = connectAddress(host, port);
+    this.reachAddress = reach;
     if (await recordClientAddress(state.paths, reach)) {
       this.log.info({ path: state.paths.clientConfig, address: reach }, 'client.json points here');
     }

@@ -25,7 +25,7 @@ import {
 import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
 import { SIM_LATENCY_PROFILES, type SimLatencyProfile } from '../devices/device-fleet.js';
-import { connectAddress, defaultStateDir, parseListenAddress } from '../security/index.js';
+import { defaultStateDir } from '../security/index.js';
 
 const MiB = 1024 * 1024;
 const { limits, dumps } = SERVER_DEFAULTS;
@@ -200,12 +200,6 @@ const program = new Command('auxctld')
   )
   .showHelpAfterError();
 
-/** reachable: the bound address as a client on this host dials it (a wildcard host via loopback). */
-function reachable(bound: string): string {
-  const { host, port } = parseListenAddress(bound);
-  return port === undefined ? bound : connectAddress(host, port);
-}
-
 /** AuxctldFlags: the parsed command line. */
 interface AuxctldFlags {
   devices: number;
@@ -332,7 +326,7 @@ async function main(): Promise<void> {
   const state = server.state;
   if (state) {
     const facts = {
-      address: reachable(address),
+      address: server.clientAddress ?? address,
       stateDir: state.paths.dir,
       insecure: o.insecure === true,
     };
