@@ -28,12 +28,12 @@
 import { AuxError, type CoreDevice, type Logger, printable, silentLogger } from '@auxctl/core';
 import type { CoredumpRequest, DumpResume, ResourceDumpRequest } from '@auxctl/proto';
 import type { DeviceFleet } from '../devices/device-fleet.js';
+import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
 import type { DumpEntry, DumpKind, DumpReader, DumpStore } from '../dump-store/index.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { type PolicyDecision, type PolicyRequest, RESUME_ANY_DUMP } from '../policy/index.js';
-import { type DeviceLossWatch, watchDeviceLoss } from './device-loss.js';
 import {
   type CapturedDump,
   type CaptureTarget,

@@ -3,7 +3,7 @@
  * store, stream with backpressure, resume from an offset.
  */
 
-export { type DeviceLossWatch, watchDeviceLoss } from './device-loss.js';
+export { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
 export {
   abortErrorOf,
   type CapturedDump,

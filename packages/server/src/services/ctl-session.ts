@@ -25,7 +25,7 @@ import { AuxError, isAuxError, type Logger } from '@auxctl/core';
 import type { SessionRequest, SessionResponse } from '@auxctl/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { DeviceFleet } from '../devices/device-fleet.js';
-import { type DeviceLossWatch, watchDeviceLoss } from '../dumps/device-loss.js';
+import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
 import type { CallContext } from '../grpc/call-context.js';
 import { requestOf } from '../grpc/request-guard.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';

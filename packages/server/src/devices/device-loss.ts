@@ -11,14 +11,13 @@
  * so a watch may also follow the context's own revocation signal
  * (`CtlContext.signal`). Either one aborts the watch, once.
  *
- * Owns one subscription to a core's events per watch, and the ENODEV of a
- * device that is not up (`notUpError`, which the capture reports too).
+ * Owns one subscription to a core's events per watch (the ENODEV of a
+ * device that is not up is device-up.ts's `notUpError`).
  * Never: acts on the device itself; it only reports, and its subscription
  * ends with `stop()`.
  */
-
 import { AuxError, type CoreDevice, type CoreEvent } from '@auxctl/core';
-import { notUpError } from '../devices/device-up.js';
+import { notUpError } from './device-up.js';
 
 /** DeviceLossWatch: an AbortSignal that fires with an ENODEV reason when the device is lost. */
 export interface DeviceLossWatch {
