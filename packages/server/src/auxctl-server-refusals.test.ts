@@ -256,6 +256,29 @@ describe('refusals over mTLS are audited', () => {
     expect(anon.code).toBe(status.UNAUTHENTICATED);
   });
 
+  it('audits a message grpc-js refuses by itself (over its transport limit), with what was presented', async () => {
+    // Over twice maxMessageBytes (4096) and 64 KiB more: grpc-js refuses it from its length prefix.
+    const huge = Buffer.alloc(70_000);
+    const before = refusals(audit.lines).length;
+    const err = await failure(exec(h.ctl(h.admin), { inbox: huge }));
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(refusals(audit.lines).slice(before)).toMatchObject([
+      {
+        kind: 'message',
+        method: 'auxctl.v1.CtlService/Exec',
+        code: 'RESOURCE_EXHAUSTED',
+        cause: 'transport',
+        presented: { cert_uri: ADMIN },
+        reason: expect.stringContaining('larger than max'),
+      },
+    ]);
+    expect(String(refusals(audit.lines).at(-1)?.peer)).toMatch(/^127\.0\.0\.1:\d+$/);
+    // A call the server answers itself still leaves exactly one line.
+    const ok = await exec(h.ctl(h.admin));
+    expect(ok.outbox.length).toBeGreaterThan(0);
+    expect(refusals(audit.lines).length).toBe(before + 1);
+  });
+
   it('answers malformed bytes on every method: UNAUTHENTICATED first, then INVALID_ARGUMENT (audited)', async () => {
     const services = Object.entries(proto).filter(([name]) => name.endsWith('ServiceService'));
     expect(services.length).toBeGreaterThanOrEqual(3);

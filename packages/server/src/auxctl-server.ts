@@ -46,6 +46,7 @@ import { RefusalAudit } from './grpc/refusal-audit.js';
 import { guardService, transportReceiveLimit } from './grpc/request-guard.js';
 import { addReflection, HEALTH_SERVICE, serviceNameOf } from './grpc/server-reflection.js';
 import { streamAdmission, streamingMethodsOf } from './grpc/stream-admission.js';
+import { transportRefusals } from './grpc/transport-refusals.js';
 import { ConcurrencyLimiter, RateLimiter, StreamCaps } from './limits/index.js';
 import { type MetricsHttp, ServerMetrics, serveMetrics } from './metrics/index.js';
 import { type PolicyReloadResult, PolicyStore } from './policy/index.js';
@@ -258,7 +259,7 @@ export class AuxctlServer {
       'grpc.max_send_message_length': 4 << 20,
       'grpc.max_concurrent_streams':
         l.maxConcurrentStreams ?? SERVER_DEFAULTS.limits.maxConcurrentStreams,
-      interceptors: [authenticatedOnly(isReflection, authn, refusals)],
+      interceptors: [transportRefusals(refusals), authenticatedOnly(isReflection, authn, refusals)],
     });
     this.server = server;
     // Every service goes through `serve`, so reflection, health and the stream caps see exactly what is served.

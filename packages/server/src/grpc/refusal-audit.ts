@@ -11,7 +11,7 @@
  * | kind       | `authentication`, `authorization`, `limit`, `message`          |
  * | principal  | the authenticated principal, when there is one                 |
  * | presented  | what an unauthenticated caller presented (certificate subject, issuer, URI; token `sub`, `iss`), unverified |
- * | peer       | the transport peer (`ipv4:127.0.0.1:5555`)                    |
+ * | peer       | the transport peer (`127.0.0.1:5555`)                          |
  * | method     | `auxctl.v1.CtlService/Exec` (the policy's form)                |
  * | device     | the device asked for, when known                               |
  * | scope      | the scope asked for, when known                                |
@@ -204,7 +204,7 @@ function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
-/** hostOf: `ipv4:10.0.0.1:5555` -> `ipv4:10.0.0.1` (the key of unauthenticated callers). */
+/** hostOf: `10.0.0.1:5555` -> `10.0.0.1` (the key of unauthenticated callers). */
 function hostOf(peer: string | undefined): string {
   if (peer === undefined) return '?';
   const i = peer.lastIndexOf(':');

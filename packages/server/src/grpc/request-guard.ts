@@ -5,8 +5,8 @@
  *
  * grpc-js parses a request with the service's deserializer before any
  * handler runs, and answers INTERNAL when it throws; it refuses a message
- * over `grpc.max_receive_message_length` itself, before interceptors or
- * handlers see the call. So the services are registered with a
+ * over `grpc.max_receive_message_length` itself, before handlers see the
+ * call. So the services are registered with a
  * deserializer that never throws (`guardService`): a message over
  * `maxBytes` or one that does not parse becomes an UnreadableRequest
  * carrying the error, and `requestOf` — called by the handler adapters
@@ -15,8 +15,9 @@
  * RESOURCE_EXHAUSTED (EBUSY) for size, INVALID_ARGUMENT (EINVAL) for
  * shape, both with `detail.message` so RefusalAudit records them.
  * grpc-js's own limit is set above `maxBytes` (`transportReceiveLimit`),
- * so only messages beyond it are refused by grpc-js unaudited; it refuses
- * those from their 5-byte length prefix, before reading the payload.
+ * so only messages beyond it are refused by grpc-js, from their 5-byte
+ * length prefix, before reading the payload (transport-refusals.ts audits
+ * those).
  *
  * Owns: the guarded deserializer, the marker and the two limits. Never:
  * decides who may call, or keeps the bytes of a refused message.
