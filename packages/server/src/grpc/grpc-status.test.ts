@@ -18,6 +18,10 @@ describe('grpcFailureOf', () => {
       ['ENOSPC', status.RESOURCE_EXHAUSTED],
       ['ETIMEDOUT', status.DEADLINE_EXCEEDED],
       ['EOPNOTSUPP', status.UNIMPLEMENTED],
+      ['EBADMSG', status.PERMISSION_DENIED],
+      ['E2BIG', status.INVALID_ARGUMENT],
+      ['ENOPKG', status.FAILED_PRECONDITION],
+      ['ENOTTY', status.FAILED_PRECONDITION],
     ];
     for (const [code, want] of cases) {
       const f = grpcFailureOf(new AuxError(code, 'what to do'));

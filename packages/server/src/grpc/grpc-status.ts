@@ -13,7 +13,10 @@ import { status } from '@grpc/grpc-js';
 export const ERRNO_STATUS: Readonly<Partial<Record<ErrnoName, status>>> = {
   EINVAL: status.INVALID_ARGUMENT,
   EMSGSIZE: status.INVALID_ARGUMENT,
+  E2BIG: status.INVALID_ARGUMENT,
   EPERM: status.PERMISSION_DENIED,
+  // Linux fwctl: the opcode is not allowed at the scope asked for.
+  EBADMSG: status.PERMISSION_DENIED,
   EKEYREJECTED: status.UNAUTHENTICATED,
   ENODEV: status.UNAVAILABLE,
   ENOENT: status.NOT_FOUND,
@@ -23,6 +26,9 @@ export const ERRNO_STATUS: Readonly<Partial<Record<ErrnoName, status>>> = {
   ENOMEM: status.RESOURCE_EXHAUSTED,
   ETIMEDOUT: status.DEADLINE_EXCEEDED,
   EOPNOTSUPP: status.UNIMPLEMENTED,
+  // Something the host lacks (a tool, a kernel interface): a precondition the operator can fix.
+  ENOPKG: status.FAILED_PRECONDITION,
+  ENOTTY: status.FAILED_PRECONDITION,
   ECANCELED: status.CANCELLED,
   EIO: status.INTERNAL,
 };
