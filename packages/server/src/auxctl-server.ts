@@ -1,5 +1,5 @@
 /**
- * AuxctlServer: auxctld — the gRPC server in front of a DeviceFleet, with
+ * AuxctlServer: auxctld — the gRPC server in front of its device sources, with
  * authentication, authorization, limits, logging, grpc.health.v1 and
  * server reflection.
  *
@@ -29,8 +29,7 @@ import {
 import { HealthImplementation } from 'grpc-health-check';
 import { ensureDefaultPolicy } from './default-policy.js';
 import { DeviceEventLog } from './devices/device-event-log.js';
-import { DeviceFleet } from './devices/device-fleet.js';
-import { deviceSnapshot } from './devices/device-snapshot.js';
+import { DeviceSources } from './devices/device-sources.js';
 import { DumpStore } from './dump-store/index.js';
 import { DumpService } from './dumps/index.js';
 import { authenticatedOnly, isReflection } from './grpc/authenticated-only.js';
@@ -68,6 +67,9 @@ import { deviceServiceImpl } from './services/device-service.js';
 import { ExecContexts } from './services/exec-contexts.js';
 import { portFunctionServiceImpl } from './services/port-function-service.js';
 import { simulatorServiceImpl } from './services/simulator-service.js';
+import type { DeviceSource } from './sources/device-source.js';
+import { openSources } from './sources/open-sources.js';
+import { SimSource } from './sources/sim/sim-source.js';
 
 export {
   type AuxctlServerOptions,
@@ -83,7 +85,7 @@ export {
 /** AuxctlServer: see the module header. */
 export class AuxctlServer {
   private server: Server | undefined;
-  private fleetRef: DeviceFleet | undefined;
+  private sourcesRef: DeviceSources | undefined;
   private execContexts: ExecContexts | undefined;
   private dumpService: DumpService | undefined;
   private events: DeviceEventLog | undefined;
@@ -124,10 +126,17 @@ export class AuxctlServer {
     return this.metricsHttp?.address;
   }
 
-  /** fleet: the devices (after start). */
-  get fleet(): DeviceFleet {
-    if (!this.fleetRef) throw new Error('AuxctlServer: start() first');
-    return this.fleetRef;
+  /** devices: every device served, from all sources (after start). */
+  get devices(): DeviceSources {
+    if (!this.sourcesRef) throw new Error('AuxctlServer: start() first');
+    return this.sourcesRef;
+  }
+
+  /** fleet: the simulated source (after start); throws when the server serves no simulated devices. */
+  get fleet(): SimSource {
+    const sim = this.devices.sources.find((s) => s instanceof SimSource);
+    if (!sim) throw new Error('AuxctlServer: no simulated source');
+    return sim;
   }
 
   /** dumps: the dump service and its store (after start). */
@@ -177,20 +186,12 @@ export class AuxctlServer {
       this.log.info({ path: policyPath }, 'created default policy (admin only)');
     }
     this.policy = await PolicyStore.open({ path: policyPath, logger: this.log });
-    this.fleetRef = await DeviceFleet.create({
-      devices: o.devices ?? SERVER_DEFAULTS.devices,
-      logger: this.log,
-      auditLogger: audit,
-      ...(o.health && { health: o.health }),
-      ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
-      ...(o.simLatency !== undefined && { latency: o.simLatency }),
-      umemBytesPerContext:
-        o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,
-    });
-    const fleet = this.fleetRef;
-    this.events = new DeviceEventLog(() => fleet.cores(), {
-      describe: (core) => deviceSnapshot(core, fleet.bus, fleet.parentOf(core)),
-    });
+    const sources: DeviceSource[] = [];
+    // Registered before opening, so a failure part way closes what was opened.
+    this.sourcesRef = new DeviceSources(sources, this.log);
+    await openSources(o, { logger: this.log, audit }, (s) => sources.push(s));
+    const devices = this.sourcesRef;
+    this.events = new DeviceEventLog(devices);
 
     const l = o.limits ?? {};
     const bearer = o.bearer ? await BearerVerifier.create(o.bearer) : undefined;
@@ -225,7 +226,7 @@ export class AuxctlServer {
     const env = { chain: composeMiddleware(mws), log: this.log };
     const d = o.dumps ?? {};
     this.dumpService = new DumpService({
-      fleet: this.fleetRef,
+      devices,
       store: new DumpStore({
         maxBytes: d.storeBytes ?? SERVER_DEFAULTS.dumps.storeBytes,
         maxAgeMs: d.maxAgeMs ?? SERVER_DEFAULTS.dumps.maxAgeMs,
@@ -272,11 +273,11 @@ export class AuxctlServer {
       served.push(serviceNameOf(def));
       for (const m of streamingMethodsOf([def])) streaming.add(m);
     };
-    serve(DeviceServiceService, deviceServiceImpl(env, this.fleetRef, this.events));
+    serve(DeviceServiceService, deviceServiceImpl(env, devices, this.events));
     serve(
       CtlServiceService,
       ctlServiceImpl(env, {
-        fleet: this.fleetRef,
+        devices,
         sessions: this.sessions,
         session: { maxInFlight: l.maxInFlight ?? SERVER_DEFAULTS.limits.maxInFlight },
         dumps: this.dumpService,
@@ -285,8 +286,8 @@ export class AuxctlServer {
         rpcRate: rpcRate(callRate, refusals),
       }),
     );
-    serve(PortFunctionServiceService, portFunctionServiceImpl(env, this.fleetRef, audit));
-    serve(SimulatorServiceService, simulatorServiceImpl(env, this.fleetRef, audit));
+    serve(PortFunctionServiceService, portFunctionServiceImpl(env, devices, audit));
+    serve(SimulatorServiceService, simulatorServiceImpl(env, devices, audit));
     this.healthImpl = new HealthImplementation(
       Object.fromEntries(['', ...served].map((name) => [name, 'SERVING'] as const)),
     );
@@ -367,6 +368,6 @@ export class AuxctlServer {
     await this.metricsHttp?.close();
     this.events?.close();
     this.policy?.close();
-    await this.fleetRef?.close();
+    await this.sourcesRef?.close();
   }
 }

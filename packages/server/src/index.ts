@@ -14,12 +14,7 @@ export {
   type ServerLimits,
 } from './auxctl-server.js';
 export { defaultPolicyDocument, ensureDefaultPolicy } from './default-policy.js';
-export {
-  DeviceFleet,
-  type DeviceFleetOptions,
-  SIM_LATENCY_PROFILES,
-  type SimLatencyProfile,
-} from './devices/device-fleet.js';
+export { DeviceSources } from './devices/device-sources.js';
 export * from './dump-store/index.js';
 export * from './dumps/index.js';
 export { ERRNO_STATUS, type GrpcFailure, grpcFailureOf } from './grpc/grpc-status.js';
@@ -27,3 +22,17 @@ export * from './limits/index.js';
 export * from './metrics/index.js';
 export * from './policy/index.js';
 export * from './security/index.js';
+export type {
+  DeviceSource,
+  DumpModes,
+  HostCoredump,
+  ServedDevice,
+  SourceContext,
+  SourceKind,
+} from './sources/device-source.js';
+export {
+  SIM_LATENCY_PROFILES,
+  type SimLatencyProfile,
+  SimSource,
+  type SimSourceOptions,
+} from './sources/sim/sim-source.js';

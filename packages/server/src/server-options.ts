@@ -7,9 +7,10 @@
  * (the server does).
  */
 import type { CoreHealthOptions, Logger } from '@auxctl/core';
-import type { SimLatencyProfile } from './devices/device-fleet.js';
 import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from './limits/index.js';
 import type { BearerConfig } from './security/index.js';
+import type { SourceChoice } from './sources/open-sources.js';
+import type { SimLatencyProfile } from './sources/sim/sim-source.js';
 
 /** ServerLimits: per-principal and per-session bounds. */
 export interface ServerLimits {
@@ -54,6 +55,8 @@ export interface DumpLimits {
 /** AuxctlServerOptions: see the module header; only `stateDir` is required. */
 export interface AuxctlServerOptions {
   readonly stateDir: string;
+  /** Device sources, in order (default `['sim']`; see sources/open-sources.ts). */
+  readonly sources?: readonly SourceChoice[];
   /** Number of simulated devices (default 2). */
   readonly devices?: number;
   /** host:port (default 127.0.0.1:9339; port 0 picks a free one). */
@@ -107,6 +110,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:9339';
  * server does.
  */
 export const SERVER_DEFAULTS = {
+  sources: ['sim'] as readonly SourceChoice[],
   devices: 2,
   anonymousPrincipal: 'anonymous',
   drainTimeoutMs: 5000,
@@ -130,6 +134,7 @@ export const SERVER_DEFAULTS = {
     concurrentPerPrincipal: 2,
   },
 } as const satisfies {
+  sources: readonly SourceChoice[];
   devices: number;
   anonymousPrincipal: string;
   drainTimeoutMs: number;

@@ -24,8 +24,8 @@ import {
 } from '../daemon/option-values.js';
 import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
-import { SIM_LATENCY_PROFILES, type SimLatencyProfile } from '../devices/device-fleet.js';
 import { defaultStateDir } from '../security/index.js';
+import { SIM_LATENCY_PROFILES, type SimLatencyProfile } from '../sources/sim/sim-source.js';
 
 const MiB = 1024 * 1024;
 const { limits, dumps } = SERVER_DEFAULTS;

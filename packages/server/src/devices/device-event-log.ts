@@ -1,19 +1,21 @@
 /**
- * DeviceEventLog: every event of every core device, numbered, with a
+ * DeviceEventLog: every event of every served device, numbered, with a
  * bounded history for WatchDevices resumption.
  *
  * Owns the sequence numbers (strictly increasing over the server's life,
  * never 0) and the history bound. It must never hold more than `history`
- * events, and never block a core's publisher (listeners run synchronously
+ * events, and never block a device's publisher (listeners run synchronously
  * and must only enqueue or drop).
  */
-import type { CoreDevice, CoreEvent } from '@auxctl/core';
+import type { CoreEvent } from '@auxctl/core';
 import type { Device } from '@auxctl/proto';
+import type { ServedDevice } from '../sources/device-source.js';
 
 /**
  * DeviceAppeared: a device that came to be while the server ran (a
- * sub-function's), as it was when the log started to follow it. Its later
- * events follow; its removal is its `state` event to `closed`.
+ * sub-function's, a hot-added fwctl device), as it was when the log started
+ * to follow it. Its later events follow; its removal is its `state` event
+ * to `closed`.
  */
 export interface DeviceAppeared {
   readonly type: 'device-appeared';
@@ -31,58 +33,62 @@ export interface LoggedEvent {
   readonly event: LogEvent;
 }
 
-/** DeviceEventLogOptions: history bound, clock and how a device that appears is described. */
+/** DeviceEventLogOptions: history bound and clock. */
 export interface DeviceEventLogOptions {
   /** Events kept for resumption (default 1024). */
   readonly history?: number;
   readonly now?: () => Date;
-  /** describe: the snapshot of a device that appears (default: such devices are not announced). */
-  readonly describe?: (core: CoreDevice) => Device;
 }
+
+/** FollowedDevices: the devices to follow now, and how new ones are announced. */
+export interface FollowedDevices {
+  devices(): readonly Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>[];
+  onAppeared?(
+    fn: (device: Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>) => void,
+  ): () => void;
+}
+
+type Followed = Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>;
 
 /** DeviceEventLog: see the module header. */
 export class DeviceEventLog {
   private seq = 0;
   private readonly ring: LoggedEvent[] = [];
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
-  private readonly followed = new Map<CoreDevice, () => void>();
+  private readonly followed = new Map<Followed, () => void>();
+  private readonly offAppeared: () => void;
 
   private readonly history: number;
   private readonly now: () => Date;
-  private readonly describe: ((core: CoreDevice) => Device) | undefined;
 
   /**
-   * `cores` lists the devices to follow now; it is asked again after every
-   * port-function event, so a sub-function's device is followed from the
-   * moment its PF reports it attached until it closes. A device found then
-   * is first announced (`device-appeared` with its snapshot).
+   * Follows every device `from` lists now, and each one it announces later
+   * (a sub-function's device once its PF reports it attached, a hot-added
+   * device), which is first logged as `device-appeared` with its
+   * description. A device is followed until its `state` event to `closed`.
    */
-  constructor(
-    private readonly cores: () => readonly CoreDevice[],
-    opts: DeviceEventLogOptions = {},
-  ) {
+  constructor(from: FollowedDevices, opts: DeviceEventLogOptions = {}) {
     this.history = opts.history ?? 1024;
     this.now = opts.now ?? (() => new Date());
-    this.describe = opts.describe;
-    this.followNew(false);
+    for (const d of from.devices()) this.follow(d);
+    this.offAppeared =
+      from.onAppeared?.((d) => {
+        if (this.followed.has(d) || d.state === 'closed') return;
+        this.append({ type: 'device-appeared', core: d.name, snapshot: d.describe() });
+        this.follow(d);
+      }) ?? (() => {});
   }
 
-  private followNew(announce: boolean): void {
-    for (const core of this.cores()) {
-      if (this.followed.has(core) || core.state === 'closed') continue;
-      if (announce && this.describe) {
-        this.append({ type: 'device-appeared', core: core.name, snapshot: this.describe(core) });
+  private follow(d: Followed): void {
+    if (this.followed.has(d) || d.state === 'closed') return;
+    const off = d.events.subscribe((e) => {
+      this.append(e);
+      if (e.type === 'state' && e.state === 'closed') {
+        off();
+        this.followed.delete(d);
       }
-      const off = core.events.subscribe((e) => {
-        this.append(e);
-        if (e.type === 'port-function') this.followNew(true);
-        if (e.type === 'state' && e.state === 'closed') {
-          off();
-          this.followed.delete(core);
-        }
-      });
-      this.followed.set(core, off);
-    }
+    });
+    this.followed.set(d, off);
   }
 
   /** nextSequence: reserve a sequence number (snapshots and gap markers of one stream). */
@@ -116,8 +122,9 @@ export class DeviceEventLog {
     return () => this.listeners.delete(fn);
   }
 
-  /** close: stop listening to the cores and drop every listener. */
+  /** close: stop listening to the devices and drop every listener. */
   close(): void {
+    this.offAppeared();
     for (const off of this.followed.values()) off();
     this.followed.clear();
     this.listeners.clear();

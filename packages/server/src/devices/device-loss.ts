@@ -6,18 +6,22 @@
  * device that will answer nothing.
  *
  * A fatal error leaves a ctl context open until recovery detaches it, so
- * the core's events are watched; a context can also be revoked while its
+ * the device's events are watched; a context can also be revoked while its
  * core stays up (the ctl driver unbound, a reload done between two looks),
  * so a watch may also follow the context's own revocation signal
  * (`CtlContext.signal`). Either one aborts the watch, once.
  *
- * Owns one subscription to a core's events per watch (the ENODEV of a
+ * Owns one subscription to a device's events per watch (the ENODEV of a
  * device that is not up is device-up.ts's `notUpError`).
  * Never: acts on the device itself; it only reports, and its subscription
  * ends with `stop()`.
  */
-import { AuxError, type CoreDevice, type CoreEvent } from '@auxctl/core';
+import { AuxError, type CoreEvent } from '@auxctl/core';
+import type { ServedDevice } from '../sources/device-source.js';
 import { notUpError } from './device-up.js';
+
+/** WatchedDevice: what a loss watch reads of a device. */
+export type WatchedDevice = Pick<ServedDevice, 'name' | 'state' | 'events'>;
 
 /** DeviceLossWatch: an AbortSignal that fires with an ENODEV reason when the device is lost. */
 export interface DeviceLossWatch {
@@ -44,19 +48,19 @@ function lossOf(device: string, event: CoreEvent): AuxError | undefined {
 }
 
 /**
- * watchDeviceLoss: watch `core` and, when given, the `revoked` signal of a
+ * watchDeviceLoss: watch `device` and, when given, the `revoked` signal of a
  * context on it (its reason becomes the watch's); the signal is already
- * aborted when the core is not up or the context revoked now.
+ * aborted when the device is not up or the context revoked now.
  */
-export function watchDeviceLoss(core: CoreDevice, revoked?: AbortSignal): DeviceLossWatch {
+export function watchDeviceLoss(device: WatchedDevice, revoked?: AbortSignal): DeviceLossWatch {
   const abort = new AbortController();
-  const down = notUpError(core) ?? (revoked?.aborted ? revocationError(revoked) : undefined);
+  const down = notUpError(device) ?? (revoked?.aborted ? revocationError(revoked) : undefined);
   if (down) {
     abort.abort(down);
     return { signal: abort.signal, stop: () => {} };
   }
-  const unsubscribe = core.events.subscribe((event) => {
-    const lost = lossOf(core.name, event);
+  const unsubscribe = device.events.subscribe((event) => {
+    const lost = lossOf(device.name, event);
     if (lost && !abort.signal.aborted) abort.abort(lost);
   });
   const onRevoked = (): void => {

@@ -5,10 +5,17 @@
  *
  * Owns that error. Never: waiting for the device.
  */
-import { AuxError, type CoreDevice } from '@auxctl/core';
+import { AuxError } from '@auxctl/core';
+import type { ServedDevice } from '../sources/device-source.js';
 
-/** notUpError: the ENODEV of `core` when it is not up now (fatal, recovering, removed), else undefined. */
-export function notUpError(core: CoreDevice): AuxError | undefined {
-  if (core.state === 'up') return undefined;
-  return new AuxError('ENODEV', `device ${core.name} is ${core.state}; retry after it is up again`);
+/** DeviceStatus: what the up check reads of a device (a ServedDevice, or a core). */
+export type DeviceStatus = Pick<ServedDevice, 'name' | 'state'>;
+
+/** notUpError: the ENODEV of `device` when it is not up now (fatal, recovering, removed), else undefined. */
+export function notUpError(device: DeviceStatus): AuxError | undefined {
+  if (device.state === 'up') return undefined;
+  return new AuxError(
+    'ENODEV',
+    `device ${device.name} is ${device.state}; retry after it is up again`,
+  );
 }

@@ -9,11 +9,15 @@
  * counts return to where they were. A failure while the device is not up
  * (fatal error, recovery, removal) is ENODEV whatever the command reported.
  *
- * Owns the context's lifetime and the segment lookup by name. Never: keeps
+ * A device whose source takes its coredump on the host (a Linux fwctl
+ * device: devlink health) has it taken there (`captureOnHost`), and a mode
+ * the device's source cannot do is refused with EOPNOTSUPP saying why.
+ *
+ * Owns the context's lifetime, the mode choice and the segment lookup by name. Never: keeps
  * a context or dump bytes after returning, or opens a context for a caller
  * the policy has not allowed (the caller authorizes first).
  */
-import { AuxError, type CoreDevice, isAuxError, SegmentType } from '@auxctl/core';
+import { AuxError, isAuxError, SegmentType } from '@auxctl/core';
 import {
   type CtlChannel,
   coredump,
@@ -21,10 +25,10 @@ import {
   resourceDump,
   resourceDumpMenu,
 } from '@auxctl/ctl-aux';
-import type { DeviceFleet } from '../devices/device-fleet.js';
 import { notUpError } from '../devices/device-up.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
-import type { CaptureMode } from './dump-frames.js';
+import type { HostCoredump, ServedDevice } from '../sources/device-source.js';
+import type { CaptureMode, ContextMode } from './dump-frames.js';
 
 /** CapturedDump: the bytes of one capture and how it was taken. */
 export interface CapturedDump {
@@ -34,9 +38,7 @@ export interface CapturedDump {
 
 /** CaptureTarget: where and for whom to capture. */
 export interface CaptureTarget {
-  readonly fleet: DeviceFleet;
-  /** The device's core (its name is the API's device name). */
-  readonly core: CoreDevice;
+  readonly device: ServedDevice;
   readonly principal: string;
   /** Aborted when the call is cancelled (reason: an AuxError, else ECANCELED). */
   readonly signal: AbortSignal;
@@ -50,15 +52,45 @@ export function abortErrorOf(signal: AbortSignal): AuxError {
   return reason instanceof AuxError ? reason : new AuxError('ECANCELED', 'the call was cancelled');
 }
 
-/** captureWith: run `take` on a fresh sys_admin context of `t.core`; see the module header. */
+/**
+ * contextMode: the mode to take a dump of `device` through a ctl context:
+ * `asked`, or the device's default when nothing was asked; EOPNOTSUPP for a
+ * mode its source cannot do.
+ */
+export function contextMode(device: ServedDevice, asked: CaptureMode | undefined): ContextMode {
+  const { modes, why } = device.dumps;
+  const mode = asked ?? modes[0];
+  if (mode !== undefined && mode !== 'host' && modes.includes(mode)) return mode;
+  const reason =
+    mode === 'host'
+      ? 'host dumps are the coredumps of Linux fwctl devices'
+      : (why ?? `its source offers ${modes.join(', ') || 'no'} dumps`);
+  throw new AuxError(
+    'EOPNOTSUPP',
+    `${mode ?? 'no'} dumps are not available on ${device.name}: ${reason}`,
+  );
+}
+
+/** captureOnHost: the coredump `host` takes for `t.device`, outside any ctl context. */
+export async function captureOnHost(t: CaptureTarget, host: HostCoredump): Promise<CapturedDump> {
+  if (t.signal.aborted) throw abortErrorOf(t.signal);
+  try {
+    return { data: await host.take(t.signal), mode: 'host' };
+  } catch (err) {
+    if (t.signal.aborted) throw abortErrorOf(t.signal);
+    throw err;
+  }
+}
+
+/** captureWith: run `take` on a fresh sys_admin context of `t.device`; see the module header. */
 export async function captureWith(
   t: CaptureTarget,
   take: (ch: CtlChannel) => Promise<CapturedDump>,
 ): Promise<CapturedDump> {
-  const { core } = t;
+  const { device } = t;
   if (t.signal.aborted) throw abortErrorOf(t.signal);
-  // fleet.open refuses a device that is not up (ENODEV).
-  const ctx = await t.fleet.open(core, {
+  // open refuses a device that is not up (ENODEV).
+  const ctx = await device.open({
     principal: t.principal,
     caps: { sys_admin: true },
   });
@@ -67,10 +99,10 @@ export async function captureWith(
   };
   t.signal.addEventListener('abort', stop, { once: true });
   try {
-    return await take(meteredChannel(ctx, core.name, t.fw));
+    return await take(meteredChannel(ctx, device.name, t.fw));
   } catch (err) {
     if (t.signal.aborted) throw abortErrorOf(t.signal);
-    const lost = notUpError(core);
+    const lost = notUpError(device);
     if (lost && !isAuxError(err, 'ENODEV')) throw lost;
     throw err;
   } finally {
@@ -84,7 +116,7 @@ export async function captureWith(
  * largest piece a command carries, so a dump costs a few commands, not
  * thousands of register-sized ones.
  */
-export function takeCoredump(mode: CaptureMode): (ch: CtlChannel) => Promise<CapturedDump> {
+export function takeCoredump(mode: ContextMode): (ch: CtlChannel) => Promise<CapturedDump> {
   return async (ctx) => {
     const r = await coredump(ctx, {
       mode,
@@ -131,7 +163,7 @@ export function checkResourceDumpTarget(t: ResourceDumpTarget): void {
 async function segmentTypeOf(
   ctx: CtlChannel,
   segment: SegmentChoice,
-  mode: CaptureMode,
+  mode: ContextMode,
 ): Promise<number> {
   if (segment === undefined) return SegmentType.MENU;
   if (segment.$case === 'segmentType') return segment.segmentType;
@@ -151,7 +183,7 @@ async function segmentTypeOf(
 /** takeResourceDump: one resource dump stream of `t`, in `mode`. */
 export function takeResourceDump(
   t: ResourceDumpTarget,
-  mode: CaptureMode,
+  mode: ContextMode,
 ): (ch: CtlChannel) => Promise<CapturedDump> {
   return async (ctx) => {
     const segmentType = await segmentTypeOf(ctx, t.segment, mode);

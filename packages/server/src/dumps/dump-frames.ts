@@ -9,8 +9,11 @@ import { AuxError, printable } from '@auxctl/core';
 import { type DumpHeader, DumpMode, type DumpTrailer } from '@auxctl/proto';
 import type { DumpChunk, DumpEntry } from '../dump-store/index.js';
 
-/** CaptureMode: how a dump was taken from the firmware. */
-export type CaptureMode = 'umem' | 'inline';
+/** ContextMode: how a dump is taken through a ctl context. */
+export type ContextMode = 'umem' | 'inline';
+
+/** CaptureMode: how a dump was taken: through a ctl context, or by the device's host. */
+export type CaptureMode = ContextMode | 'host';
 
 /** DumpFrame: one frame of a Coredump or ResourceDump stream (both have this shape). */
 export type DumpFrame =
@@ -18,25 +21,37 @@ export type DumpFrame =
   | { $case: 'chunk'; chunk: { offset: number; data: Buffer } }
   | { $case: 'trailer'; trailer: DumpTrailer };
 
-/** captureModeOf: the wire mode as a capture mode (UNSPECIFIED: umem); EINVAL for unknown values. */
-export function captureModeOf(mode: DumpMode): CaptureMode {
+/**
+ * captureModeOf: the wire mode as a capture mode; undefined for
+ * UNSPECIFIED (the device's own default); EINVAL for unknown values.
+ */
+export function captureModeOf(mode: DumpMode): CaptureMode | undefined {
   switch (mode) {
     case DumpMode.DUMP_MODE_UNSPECIFIED:
+      return undefined;
     case DumpMode.DUMP_MODE_UMEM:
       return 'umem';
     case DumpMode.DUMP_MODE_INLINE:
       return 'inline';
+    case DumpMode.DUMP_MODE_HOST:
+      return 'host';
     default:
       throw new AuxError(
         'EINVAL',
-        `dump mode ${printable(mode)} is unknown; use DUMP_MODE_UMEM, DUMP_MODE_INLINE or leave it unset`,
+        `dump mode ${printable(mode)} is unknown; use DUMP_MODE_UMEM, DUMP_MODE_INLINE, DUMP_MODE_HOST or leave it unset`,
       );
   }
 }
 
+const WIRE_MODES: Readonly<Record<CaptureMode, DumpMode>> = {
+  umem: DumpMode.DUMP_MODE_UMEM,
+  inline: DumpMode.DUMP_MODE_INLINE,
+  host: DumpMode.DUMP_MODE_HOST,
+};
+
 /** wireModeOf: the DumpMode a header reports for `mode`. */
 export function wireModeOf(mode: CaptureMode): DumpMode {
-  return mode === 'umem' ? DumpMode.DUMP_MODE_UMEM : DumpMode.DUMP_MODE_INLINE;
+  return WIRE_MODES[mode];
 }
 
 /** headerFrame: the header of a stream of `entry` from `offset` in chunks of `chunkSize`. */

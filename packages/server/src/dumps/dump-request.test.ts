@@ -20,12 +20,14 @@ function codeOf(f: () => unknown): string | undefined {
 
 describe('captureModeOf', () => {
   it('maps the known modes and refuses everything else with EINVAL', () => {
-    expect(captureModeOf(DumpMode.DUMP_MODE_UNSPECIFIED)).toBe('umem');
-    expect(wireModeOf(captureModeOf(DumpMode.DUMP_MODE_UMEM))).toBe(DumpMode.DUMP_MODE_UMEM);
-    expect(wireModeOf(captureModeOf(DumpMode.DUMP_MODE_INLINE))).toBe(DumpMode.DUMP_MODE_INLINE);
+    expect(captureModeOf(DumpMode.DUMP_MODE_UNSPECIFIED)).toBeUndefined();
+    for (const m of [DumpMode.DUMP_MODE_UMEM, DumpMode.DUMP_MODE_INLINE, DumpMode.DUMP_MODE_HOST]) {
+      const mode = captureModeOf(m);
+      expect(mode && wireModeOf(mode)).toBe(m);
+    }
     fc.assert(
       fc.property(
-        fc.integer().filter((n) => n < 0 || n > 2),
+        fc.integer().filter((n) => n < 0 || n > 3),
         (n) => {
           expect(codeOf(() => captureModeOf(n as DumpMode))).toBe('EINVAL');
         },

@@ -25,20 +25,23 @@
  * or returns with a context, a store pin, a limiter slot or an event
  * subscription held.
  */
-import { AuxError, type CoreDevice, type Logger, printable, silentLogger } from '@auxctl/core';
+import { AuxError, type Logger, printable, silentLogger } from '@auxctl/core';
 import type { CoredumpRequest, DumpResume, ResourceDumpRequest } from '@auxctl/proto';
-import type { DeviceFleet } from '../devices/device-fleet.js';
 import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import type { DumpEntry, DumpKind, DumpReader, DumpStore } from '../dump-store/index.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { type PolicyDecision, type PolicyRequest, RESUME_ANY_DUMP } from '../policy/index.js';
+import type { ServedDevice } from '../sources/device-source.js';
 import {
   type CapturedDump,
   type CaptureTarget,
+  captureOnHost,
   captureWith,
   checkResourceDumpTarget,
+  contextMode,
   takeCoredump,
   takeResourceDump,
 } from './dump-capture.js';
@@ -47,7 +50,7 @@ import { DumpStreamer, type FrameSink } from './dump-streamer.js';
 
 /** DumpServiceOptions: the devices, where dumps are kept and how many may run at once. */
 export interface DumpServiceOptions {
-  readonly fleet: DeviceFleet;
+  readonly devices: DeviceSources;
   readonly store: DumpStore;
   /** Concurrent dump calls per principal and in total. */
   readonly limiter: ConcurrencyLimiter;
@@ -74,7 +77,7 @@ type Capture = (t: CaptureTarget) => Promise<CapturedDump>;
  */
 type DumpPlan =
   | { readonly device: string; readonly reader: DumpReader }
-  | { readonly core: CoreDevice; readonly capture: Capture };
+  | { readonly target: ServedDevice; readonly capture: Capture };
 
 interface DumpCall {
   readonly kind: DumpKind;
@@ -89,7 +92,7 @@ interface DumpCall {
 export class DumpService {
   readonly store: DumpStore;
   readonly streams = new DumpStreamer();
-  private readonly fleet: DeviceFleet;
+  private readonly devices: DeviceSources;
   private readonly limiter: ConcurrencyLimiter;
   private readonly log: Logger;
   private readonly policy: DumpServiceOptions['policy'];
@@ -97,7 +100,7 @@ export class DumpService {
   private readonly modes = new WeakMap<DumpEntry, CaptureMode>();
 
   constructor(opts: DumpServiceOptions) {
-    this.fleet = opts.fleet;
+    this.devices = opts.devices;
     this.store = opts.store;
     this.limiter = opts.limiter;
     this.log = opts.logger ?? silentLogger;
@@ -118,8 +121,12 @@ export class DumpService {
       chunkSize: req.chunkSize,
       resume: req.resume,
       prepare: () => {
-        const mode = captureModeOf(req.mode);
-        return (t) => captureWith(t, takeCoredump(mode));
+        const asked = captureModeOf(req.mode);
+        return (t) => {
+          const host = t.device.dumps.hostCoredump;
+          if (host && (asked === undefined || asked === 'host')) return captureOnHost(t, host);
+          return captureWith(t, takeCoredump(contextMode(t.device, asked)));
+        };
       },
     });
   }
@@ -132,7 +139,7 @@ export class DumpService {
       chunkSize: req.chunkSize,
       resume: req.resume,
       prepare: () => {
-        const mode = captureModeOf(req.mode);
+        const asked = captureModeOf(req.mode);
         const target = {
           segment: req.segment,
           index1: req.index1,
@@ -141,7 +148,7 @@ export class DumpService {
           numOfObj2: req.numOfObj2,
         };
         checkResourceDumpTarget(target);
-        return (t) => captureWith(t, takeResourceDump(target, mode));
+        return (t) => captureWith(t, takeResourceDump(target, contextMode(t.device, asked)));
       },
     });
   }
@@ -158,13 +165,13 @@ export class DumpService {
     }
     let loss: DeviceLossWatch | undefined;
     try {
-      loss = watchDeviceLoss('core' in plan ? plan.core : this.fleet.core(plan.device));
+      loss = watchDeviceLoss('target' in plan ? plan.target : this.devices.device(plan.device));
       const signal = AbortSignal.any([call.cancel.signal, loss.signal]);
       const reader =
         'reader' in plan
           ? plan.reader
           : this.store.read(
-              (await this.capture(plan.core, plan.capture, d.kind, principal, signal)).id,
+              (await this.capture(plan.target, plan.capture, d.kind, principal, signal)).id,
               0,
               d.chunkSize || undefined,
             );
@@ -198,9 +205,9 @@ export class DumpService {
 
   private freshPlan(call: CallContext, d: DumpCall): DumpPlan {
     const capture = d.prepare();
-    const core = this.fleet.core(d.device);
+    // Authorized before the lookup: a refused caller learns nothing of which devices exist.
     authorizeTarget(call, { device: d.device, scope: 'DEBUG_READ_ONLY' });
-    return { core, capture };
+    return { target: this.devices.device(d.device), capture };
   }
 
   private resumePlan(call: CallContext, d: DumpCall, resume: DumpResume): DumpPlan {
@@ -213,24 +220,23 @@ export class DumpService {
   }
 
   private async capture(
-    core: CoreDevice,
+    target: ServedDevice,
     capture: Capture,
     kind: DumpKind,
     principal: string,
     signal: AbortSignal,
   ): Promise<DumpEntry> {
     const got = await capture({
-      fleet: this.fleet,
-      core,
+      device: target,
       principal,
       signal,
       ...(this.metrics && { fw: this.metrics }),
     });
-    const device = core.name;
+    const device = target.name;
     const entry = this.store.put({
       device,
       kind,
-      fwVersion: core.identity.fwVersion,
+      fwVersion: target.fwVersion,
       owner: principal,
       data: got.data,
       // captureWith closed the capture's context (its umem with it): the buffer is ours alone.

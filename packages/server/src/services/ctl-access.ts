@@ -7,21 +7,24 @@
  * (TOOLS_RESOURCES, which dumps and diagnostics need) for every authorized
  * caller, and sys_rawio only at DEBUG_WRITE_FULL, the one scope ctl-aux
  * gates on it. The policy, not the credential, is what limits a caller.
- * It must never open a context before the policy allowed it.
+ * The policy is asked before the device is looked up, so a caller it
+ * refuses learns nothing of which devices exist. It must never open a
+ * context before the policy allowed it.
  */
-import { AuxError, type CoreDevice } from '@auxctl/core';
-import type { CtlChannel, CtlContext, RpcScopeValue } from '@auxctl/ctl-aux';
+import { AuxError } from '@auxctl/core';
+import type { CtlChannel, RpcScopeValue } from '@auxctl/ctl-aux';
 import { fwctlScopeOf, type RpcScope } from '@auxctl/proto';
-import type { DeviceFleet } from '../devices/device-fleet.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, type CallContext } from '../grpc/call-context.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
 import { POLICY_SCOPES } from '../policy/index.js';
+import type { ServedDevice, SourceContext } from '../sources/device-source.js';
 
 /** AuthorizedContext: an open ctl context and the fwctl scope it was authorized for. */
 export interface AuthorizedContext {
-  readonly ctx: CtlContext;
-  /** The device's core (a session watches it for loss). */
-  readonly core: CoreDevice;
+  readonly ctx: SourceContext;
+  /** The device (a session watches it for loss). */
+  readonly device: ServedDevice;
   readonly scope: RpcScopeValue;
   /** The context as a channel whose RPCs are reported to the metrics (when there are any). */
   readonly channel: CtlChannel;
@@ -29,16 +32,16 @@ export interface AuthorizedContext {
 
 /** CtlAuthorization: what the policy allowed a call: device, scope, principal and privileges. */
 export interface CtlAuthorization {
-  /** The device's core, as the name resolved when the call was authorized (for `fleet.open`). */
-  readonly core: CoreDevice;
+  /** The device, as the name resolved once the call was authorized. */
+  readonly device: ServedDevice;
   readonly scope: RpcScopeValue;
   readonly principal: string;
   readonly caps: { readonly sys_admin: true; readonly sys_rawio: boolean };
 }
 
-/** authorizeCtl: check the scope and device and ask the policy; throws EINVAL, EPERM, ENOENT. */
+/** authorizeCtl: check the scope, ask the policy, then find the device; throws EINVAL, EPERM, ENOENT. */
 export function authorizeCtl(
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   call: CallContext,
   device: string,
   wireScope: RpcScope,
@@ -50,12 +53,11 @@ export function authorizeCtl(
       'scope is missing or unknown; pass one of CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL',
     );
   }
-  const core = fleet.core(device);
   const scopeName = POLICY_SCOPES[fwctl];
   const authorized = authorizedCall(call);
   authorized.authorize({ device, ...(scopeName && { scope: scopeName }) });
   return {
-    core,
+    device: devices.device(device),
     scope: fwctl as RpcScopeValue,
     principal: authorized.principal,
     caps: { sys_admin: true, sys_rawio: fwctl === 3 },
@@ -64,13 +66,13 @@ export function authorizeCtl(
 
 /** openAuthorized: authorizeCtl, then open; throws EINVAL, EPERM, ENOENT, ENODEV. */
 export async function openAuthorized(
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   call: CallContext,
-  device: string,
+  name: string,
   wireScope: RpcScope,
   fw?: FwCommandObserver,
 ): Promise<AuthorizedContext> {
-  const { core, scope, principal, caps } = authorizeCtl(fleet, call, device, wireScope);
-  const ctx = await fleet.open(core, { principal, caps });
-  return { ctx, core, scope, channel: meteredChannel(ctx, device, fw) };
+  const { device, scope, principal, caps } = authorizeCtl(devices, call, name, wireScope);
+  const ctx = await device.open({ principal, caps });
+  return { ctx, device, scope, channel: meteredChannel(ctx, name, fw) };
 }

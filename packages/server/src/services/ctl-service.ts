@@ -19,7 +19,7 @@ import type {
   SessionRequest,
   SessionResponse,
 } from '@auxctl/proto';
-import type { DeviceFleet } from '../devices/device-fleet.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import type { DumpService } from '../dumps/index.js';
 import type { CallContext } from '../grpc/call-context.js';
 import type { RpcAdmission } from '../grpc/call-middleware.js';
@@ -34,7 +34,7 @@ const SERVICE = 'auxctl.v1.CtlService';
 
 /** CtlServiceDeps: what the handlers use. */
 export interface CtlServiceDeps {
-  readonly fleet: DeviceFleet;
+  readonly devices: DeviceSources;
   /** Sessions per principal (and in total). */
   readonly sessions: ConcurrencyLimiter;
   readonly session: SessionLimits;
@@ -50,12 +50,12 @@ export interface CtlServiceDeps {
 
 /** ctlServiceImpl: the CtlService handlers. */
 export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServiceServer {
-  const { fleet } = deps;
+  const { devices } = deps;
   return {
     exec: unary<ExecRequest, ExecResponse>(env, `${SERVICE}/Exec`, async (req, cctx) => {
-      const { core, scope, principal, caps } = authorizeCtl(fleet, cctx, req.device, req.scope);
+      const { device, scope, principal, caps } = authorizeCtl(devices, cctx, req.device, req.scope);
       const key = execContextKey(principal, req.device, caps.sys_rawio);
-      const ctx = deps.execContexts.take(key) ?? (await fleet.open(core, { principal, caps }));
+      const ctx = deps.execContexts.take(key) ?? (await device.open({ principal, caps }));
       let answered = false;
       try {
         if (cctx.cancel.aborted) throw new AuxError('ECANCELED', 'the call was cancelled');
@@ -80,7 +80,7 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
           const limits = deps.rpcRate
             ? { ...deps.session, admitRpc: deps.rpcRate(cctx) }
             : deps.session;
-          await runSession(call, cctx, fleet, limits, cctx.log, deps.fw);
+          await runSession(call, cctx, devices, limits, cctx.log, deps.fw);
         } finally {
           release();
         }

@@ -24,8 +24,8 @@
 import { AuxError, isAuxError, type Logger } from '@auxctl/core';
 import type { SessionRequest, SessionResponse } from '@auxctl/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { DeviceFleet } from '../devices/device-fleet.js';
 import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import type { CallContext } from '../grpc/call-context.js';
 import { requestOf } from '../grpc/request-guard.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
@@ -49,7 +49,7 @@ type Fail = (code: string, message: string) => void;
 export function runSession(
   call: Duplex,
   cctx: CallContext,
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   limits: SessionLimits,
   log: Logger,
   fw?: FwCommandObserver,
@@ -114,7 +114,7 @@ export function runSession(
     const onOpen = (req: Extract<SessionRequest['kind'], { $case: 'open' }>['open']): void => {
       opening = true;
       flowControl();
-      openAuthorized(fleet, cctx, req.device, req.scope, fw).then(
+      openAuthorized(devices, cctx, req.device, req.scope, fw).then(
         (a) => {
           opening = false;
           opened = a;
@@ -123,7 +123,7 @@ export function runSession(
             void a.ctx.close();
             return;
           }
-          loss = watchDeviceLoss(a.core, a.ctx.signal);
+          loss = watchDeviceLoss(a.device, a.ctx.signal);
           if (loss.signal.aborted) {
             finish(loss.signal.reason);
             return;

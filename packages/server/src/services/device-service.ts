@@ -1,10 +1,10 @@
 /**
- * DeviceService: ListDevices, GetHealth and WatchDevices over a
- * DeviceFleet.
+ * DeviceService: ListDevices, GetHealth and WatchDevices over the served
+ * devices (DeviceSources).
  *
  * Owns which devices a caller sees (the policy decides per device; a name
- * asked for explicitly and denied is PERMISSION_DENIED, an unknown one
- * NOT_FOUND; listing or watching devices when none is visible is
+ * asked for explicitly and denied is PERMISSION_DENIED whether it exists or
+ * not, an allowed unknown one NOT_FOUND; listing or watching devices when none is visible is
  * PERMISSION_DENIED) and the flow control of WatchDevices: when the transport
  * refuses a write, events for that client are dropped and counted until it
  * drains, then one `events_lost` says what was missed. It must never buffer
@@ -28,38 +28,36 @@ import {
 } from '@auxctl/proto';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { DeviceEventLog, LoggedEvent } from '../devices/device-event-log.js';
-import type { DeviceFleet } from '../devices/device-fleet.js';
-import {
-  DEVICE_STATES,
-  deviceSnapshot,
-  healthReports,
-  PORT_FUNCTION_STATES,
-} from '../devices/device-snapshot.js';
+import { DEVICE_STATES, PORT_FUNCTION_STATES } from '../devices/device-snapshot.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, serverStream, unary } from '../grpc/handler-adapters.js';
 
 const SERVICE = 'auxctl.v1.DeviceService';
 
 /** visibleDevices: the names asked for (all when empty) that the caller may see. */
-function visibleDevices(fleet: DeviceFleet, ctx: CallContext, asked: readonly string[]): string[] {
+function visibleDevices(
+  devices: DeviceSources,
+  ctx: CallContext,
+  asked: readonly string[],
+): string[] {
   const { decide, authorize } = authorizedCall(ctx);
   if (asked.length > 0) {
-    for (const name of asked) {
-      fleet.core(name);
-      authorize({ device: name });
-    }
+    // Every name is authorized before any is looked up: a refusal tells nothing of existence.
+    for (const name of asked) authorize({ device: name });
+    for (const name of asked) devices.device(name);
     return [...new Set(asked)];
   }
-  return fleet
-    .cores()
-    .map((c) => c.name)
+  return devices
+    .devices()
+    .map((d) => d.name)
     .filter((name) => decide({ device: name }).allowed);
 }
 
 /** deviceServiceImpl: the DeviceService handlers. */
 export function deviceServiceImpl(
   env: AdapterEnv,
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   events: DeviceEventLog,
 ): DeviceServiceServer {
   return {
@@ -67,15 +65,15 @@ export function deviceServiceImpl(
       env,
       `${SERVICE}/ListDevices`,
       async (req, ctx) => {
-        const names = new Set(visibleDevices(fleet, ctx, req.devices));
+        const names = new Set(visibleDevices(devices, ctx, req.devices));
         // Seeing no device is a denial (audited), not an empty answer: ask the
         // policy for the call without a device, which only a rule for every device grants.
         if (names.size === 0) authorizeTarget(ctx, {});
         return {
-          devices: fleet
-            .cores()
-            .filter((c) => names.has(c.name))
-            .map((c) => deviceSnapshot(c, fleet.bus, fleet.parentOf(c))),
+          devices: devices
+            .devices()
+            .filter((d) => names.has(d.name))
+            .map((d) => d.describe()),
         };
       },
     ),
@@ -83,15 +81,15 @@ export function deviceServiceImpl(
       env,
       `${SERVICE}/GetHealth`,
       async (req, ctx) => {
-        const core = fleet.core(req.device);
         authorizeTarget(ctx, { device: req.device });
-        return { device: req.device, reporters: healthReports(core, req.reporters) };
+        const device = devices.device(req.device);
+        return { device: req.device, reporters: device.healthReports(req.reporters) };
       },
     ),
     watchDevices: serverStream<WatchDevicesRequest, WatchDevicesResponse>(
       env,
       `${SERVICE}/WatchDevices`,
-      (call, ctx) => watch(call, ctx, fleet, events),
+      (call, ctx) => watch(call, ctx, devices, events),
     ),
   };
 }
@@ -99,11 +97,11 @@ export function deviceServiceImpl(
 async function watch(
   call: ServerWritableStream<WatchDevicesRequest, WatchDevicesResponse>,
   ctx: CallContext,
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   log: DeviceEventLog,
 ): Promise<void> {
   const req = call.request;
-  const selected = new Set(visibleDevices(fleet, ctx, req.devices));
+  const selected = new Set(visibleDevices(devices, ctx, req.devices));
   // As for ListDevices: watching with no device visible is a denial (audited).
   if (selected.size === 0) authorizeTarget(ctx, {});
   const all = req.devices.length === 0;
@@ -165,16 +163,13 @@ async function watch(
       for (const e of events) if (wanted(e) && !pending.includes(e)) send(toResponse(e));
     }
     if (req.sendSnapshot) {
-      for (const core of fleet.cores()) {
-        if (!selected.has(core.name)) continue;
+      for (const d of devices.devices()) {
+        if (!selected.has(d.name)) continue;
         send({
           sequence: log.nextSequence(),
           time: new Date(),
-          device: core.name,
-          event: {
-            $case: 'snapshot',
-            snapshot: deviceSnapshot(core, fleet.bus, fleet.parentOf(core)),
-          },
+          device: d.name,
+          event: { $case: 'snapshot', snapshot: d.describe() },
         });
       }
     }

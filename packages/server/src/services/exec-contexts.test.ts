@@ -1,16 +1,16 @@
-import type { CtlContext } from '@auxctl/ctl-aux';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SourceContext } from '../sources/device-source.js';
 import { type ExecContextKey, ExecContexts, execContextKey } from './exec-contexts.js';
 
 interface Fake {
-  ctx: CtlContext;
+  ctx: SourceContext;
   closes: number;
   pristine: boolean;
 }
 
 function fake(): Fake {
-  const f: Fake = { closes: 0, pristine: true, ctx: undefined as unknown as CtlContext };
+  const f: Fake = { closes: 0, pristine: true, ctx: undefined as unknown as SourceContext };
   f.ctx = {
     get pristine() {
       return f.pristine && f.closes === 0;
@@ -18,7 +18,7 @@ function fake(): Fake {
     close: async () => {
       f.closes++;
     },
-  } as unknown as CtlContext;
+  } as unknown as SourceContext;
   return f;
 }
 
@@ -26,7 +26,7 @@ const A = execContextKey('spiffe://auxctl/a', '0000:08:00.0', false);
 const B = execContextKey('spiffe://auxctl/b', '0000:08:00.0', false);
 
 /** give: keep `ctx` in `pool`, or close it when keep() says no (as Exec does). */
-async function give(pool: ExecContexts, key: ExecContextKey, ctx: CtlContext): Promise<void> {
+async function give(pool: ExecContexts, key: ExecContextKey, ctx: SourceContext): Promise<void> {
   if (!pool.keep(key, ctx)) await ctx.close();
 }
 
@@ -113,7 +113,7 @@ describe('ExecContexts', () => {
         async (steps, perKey) => {
           const pool = new ExecContexts({ idleMs: 1000, perKey });
           const all: Fake[] = [];
-          const taken = new Set<CtlContext>();
+          const taken = new Set<SourceContext>();
           for (const s of steps) {
             if (s.take) {
               const c = pool.take(s.who);

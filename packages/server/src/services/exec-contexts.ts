@@ -20,7 +20,7 @@
  *
  * Owns: the idle contexts. Never: authorization, or a context in use.
  */
-import type { CtlContext } from '@auxctl/ctl-aux';
+import type { SourceContext } from '../sources/device-source.js';
 
 /** ExecContextsOptions: how long and how many contexts are kept. */
 export interface ExecContextsOptions {
@@ -44,7 +44,7 @@ export function execContextKey(principal: string, device: string, rawio: boolean
 }
 
 interface Idle {
-  readonly ctx: CtlContext;
+  readonly ctx: SourceContext;
   readonly since: number;
 }
 
@@ -67,9 +67,9 @@ export class ExecContexts {
   }
 
   /** take: a kept context of `key` that is still pristine, or undefined. */
-  take(key: ExecContextKey): CtlContext | undefined {
+  take(key: ExecContextKey): SourceContext | undefined {
     const list = this.idle.get(key);
-    let found: CtlContext | undefined;
+    let found: SourceContext | undefined;
     while (list && list.length > 0 && found === undefined) {
       const e = list.pop() as Idle;
       if (e.ctx.pristine) found = e.ctx;
@@ -82,7 +82,7 @@ export class ExecContexts {
    * keep: keep `ctx` for the next Exec of `key` and say true, or say false
    * when it may not be kept (see the module header): the caller closes it.
    */
-  keep(key: ExecContextKey, ctx: CtlContext): boolean {
+  keep(key: ExecContextKey, ctx: SourceContext): boolean {
     const list = this.idle.get(key);
     if (
       this.stopped ||
@@ -112,7 +112,7 @@ export class ExecContexts {
   /** sweep: close the contexts idle for idleMs or more (the timer calls it). */
   async sweep(): Promise<void> {
     const cutoff = this.now() - this.o.idleMs;
-    const expired: CtlContext[] = [];
+    const expired: SourceContext[] = [];
     for (const [k, list] of this.idle) {
       const keep = list.filter((e) => e.since > cutoff && e.ctx.pristine);
       for (const e of list) if (!keep.includes(e)) expired.push(e.ctx);

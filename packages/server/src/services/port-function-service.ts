@@ -13,7 +13,7 @@
  * Owns: the translation between the wire and core's PortFunctions. Never:
  * port state of its own (core's PortFunctions is the truth).
  */
-import type { Logger, PortFunctionInfo, PortFunctions } from '@auxctl/core';
+import { AuxError, type Logger, type PortFunctionInfo, type PortFunctions } from '@auxctl/core';
 import type {
   ActivateRequest,
   ActivateResponse,
@@ -29,8 +29,8 @@ import type {
   SetRequest,
   SetResponse,
 } from '@auxctl/proto';
-import type { DeviceFleet } from '../devices/device-fleet.js';
 import { portFunctionOf } from '../devices/device-snapshot.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 import { auditedChange } from './audited-change.js';
@@ -41,14 +41,13 @@ const PORT_LINES = { ok: 'port function changed', failed: 'port function change 
 /** portFunctionServiceImpl: the PortFunctionService handlers. */
 export function portFunctionServiceImpl(
   env: AdapterEnv,
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   audit: Logger,
 ): PortFunctionServiceServer {
   /** The PF's port functions, once the policy allowed this call on the device. */
   const portsOf = (ctx: CallContext, device: string): PortFunctions => {
-    const pf = fleet.pf(device);
     authorizeTarget(ctx, { device, scope: 'CONFIGURATION' });
-    return pf.portFunctions;
+    return portFunctionsOf(devices, device);
   };
   /** change: run one port change and audit it with its outcome. */
   const change = async <T>(
@@ -103,4 +102,21 @@ export function portFunctionServiceImpl(
       portFunctions: portsOf(ctx, req.device).list().map(portFunctionOf),
     })),
   };
+}
+
+/**
+ * portFunctionsOf: the port functions of PF `name`; ENOENT for an unknown
+ * device, EINVAL for a sub-function's, EOPNOTSUPP for a device whose source
+ * does not manage port functions.
+ */
+function portFunctionsOf(devices: DeviceSources, name: string): PortFunctions {
+  const d = devices.device(name);
+  if (d.portFunctions) return d.portFunctions;
+  if (d.parent !== '') {
+    throw new AuxError('EINVAL', `${name} is a sub-function; port functions live on its PF`);
+  }
+  throw new AuxError(
+    'EOPNOTSUPP',
+    `device ${name} is served by the ${d.source} source, which does not manage port functions; use devlink port on its host`,
+  );
 }

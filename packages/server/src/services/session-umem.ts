@@ -26,12 +26,12 @@
 import { AuxError, isAuxError } from '@auxctl/core';
 import {
   type CtlChannel,
-  type CtlContext,
   type OpenDumpWindow,
   openDumpWindow,
   type RpcScopeValue,
 } from '@auxctl/ctl-aux';
 import type { UmemChunk, UmemRead, UmemRegistered } from '@auxctl/proto';
+import type { SourceContext } from '../sources/device-source.js';
 
 /** UMEM_CHUNK_DEFAULT / UMEM_CHUNK_MAX: bytes per `umem_chunk` when the read names none / at most. */
 export const UMEM_CHUNK_DEFAULT = 64 * 1024;
@@ -49,7 +49,7 @@ export class SessionUmems {
   constructor(
     channel: CtlChannel,
     scope: RpcScopeValue,
-    private readonly ctx: CtlContext,
+    private readonly ctx: SourceContext,
   ) {
     this.channel = {
       rpc: (req) => channel.rpc({ ...req, scope }),

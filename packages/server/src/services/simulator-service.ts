@@ -24,7 +24,7 @@ import type {
   ListFaultsResponse,
   SimulatorServiceServer,
 } from '@auxctl/proto';
-import type { DeviceFleet } from '../devices/device-fleet.js';
+import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 import { auditedChange } from './audited-change.js';
@@ -86,13 +86,18 @@ function arm(faults: FaultInjector, fault: InjectFaultRequest['fault']): void {
 /** simulatorServiceImpl: the SimulatorService handlers. */
 export function simulatorServiceImpl(
   env: AdapterEnv,
-  fleet: DeviceFleet,
+  devices: DeviceSources,
   audit: Logger,
 ): SimulatorServiceServer {
   /** The device's injector, once the policy allowed this call on it at the highest scope. */
   const faultsOf = (ctx: CallContext, device: string): FaultInjector => {
     authorizeTarget(ctx, { device, scope: 'DEBUG_WRITE_FULL' });
-    return fleet.faults(device);
+    const faults = devices.device(device).faults;
+    if (faults) return faults;
+    throw new AuxError(
+      'EOPNOTSUPP',
+      `device ${device} is not simulated: faults can be injected only into the simulator's devices`,
+    );
   };
   /** change: one fault change, audited with its outcome. */
   const change = <T>(

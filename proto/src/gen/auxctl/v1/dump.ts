@@ -10,12 +10,21 @@ import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 /** DumpMode is how the server takes a dump from the firmware. */
 export enum DumpMode {
-  /** DUMP_MODE_UNSPECIFIED - The server's choice (umem when the device supports it). */
+  /**
+   * DUMP_MODE_UNSPECIFIED - The device's default: umem when it supports user memory, inline
+   * otherwise; a Linux fwctl device's coredump is HOST.
+   */
   DUMP_MODE_UNSPECIFIED = 0,
   /** DUMP_MODE_UMEM - Into a registered umem in one command (CR_DUMP_TO_MEM). */
   DUMP_MODE_UMEM = 1,
   /** DUMP_MODE_INLINE - Inline in command outboxes, piece by piece (cookie / more_dump). */
   DUMP_MODE_INLINE = 2,
+  /**
+   * DUMP_MODE_HOST - Taken by the device's host outside firmware commands: on a Linux fwctl
+   * device, the coredump is the devlink health `fw_fatal` reporter's dump
+   * (fwctl has no user memory for CR_DUMP_TO_MEM).
+   */
+  DUMP_MODE_HOST = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -30,6 +39,9 @@ export function dumpModeFromJSON(object: any): DumpMode {
     case 2:
     case "DUMP_MODE_INLINE":
       return DumpMode.DUMP_MODE_INLINE;
+    case 3:
+    case "DUMP_MODE_HOST":
+      return DumpMode.DUMP_MODE_HOST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -45,6 +57,8 @@ export function dumpModeToJSON(object: DumpMode): string {
       return "DUMP_MODE_UMEM";
     case DumpMode.DUMP_MODE_INLINE:
       return "DUMP_MODE_INLINE";
+    case DumpMode.DUMP_MODE_HOST:
+      return "DUMP_MODE_HOST";
     case DumpMode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -1,13 +1,15 @@
 /**
- * DeviceFleet: the devices one auxctld owns — an auxiliary bus, the ctl,
+ * SimSource: the simulated device source — an auxiliary bus, the ctl,
  * netdev and RDMA drivers bound on it, and N simulated functions each
- * probed by a core device.
+ * probed by a core device, served through the DeviceSource seam.
  *
  * Owns the mapping between the API's device names (the core device's PCI
  * address, e.g. `0000:08:00.0`) and ctl device names
- * (`mlx5ctl-mlx5_core.ctl.N`), and the one release path (`close()`: cores,
- * whose removal closes every ctl context, then the simulators). It must
- * never reach a device except through the bus, the registry and the core.
+ * (`mlx5ctl-mlx5_core.ctl.N`), the views of its cores (one SimServedDevice
+ * per core, announced when a sub-function's core appears), and the one
+ * release path (`close()`: cores, whose removal closes every ctl context,
+ * then the simulators). It must never reach a device except through the
+ * bus, the registry and the core.
  */
 import {
   AUX_MODNAME,
@@ -17,7 +19,6 @@ import {
   type CoreHealthOptions,
   createSfDriver,
   createSimDevice,
-  FaultInjector,
   IdAllocator,
   LATENCY_PROFILES,
   type Logger,
@@ -33,11 +34,15 @@ import {
   ctlDeviceName,
 } from '@auxctl/ctl-aux';
 import { createNetDriver } from '@auxctl/net-aux';
+import type { Device } from '@auxctl/proto';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
-import { notUpError } from './device-up.js';
+import { deviceSnapshot } from '../../devices/device-snapshot.js';
+import { unknownDevice } from '../../devices/device-sources.js';
+import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
+import { SimServedDevice } from './sim-device.js';
 
-/** DeviceFleetOptions: how many simulated devices and how they report. */
-export interface DeviceFleetOptions {
+/** SimSourceOptions: how many simulated devices and how they report. */
+export interface SimSourceOptions {
   /** Number of simulated devices, 1..64 (default 2). */
   readonly devices?: number;
   readonly logger?: Logger;
@@ -68,18 +73,22 @@ function ctlNameOfCore(core: CoreDevice): string {
   return ctlDeviceName(`${AUX_MODNAME}.ctl.${core.id}`);
 }
 
-/** DeviceFleet: see the module header. */
-export class DeviceFleet {
+/** SimSource: see the module header. */
+export class SimSource implements DeviceSource {
+  readonly kind = 'sim';
   private closed = false;
+  private readonly views = new WeakMap<CoreDevice, SimServedDevice>();
+  private readonly appeared = new Set<(device: ServedDevice) => void>();
+  private readonly announced = new WeakSet<CoreDevice>();
 
   private constructor(
     readonly bus: AuxiliaryBus,
     readonly registry: CtlRegistry,
-    private readonly members: ReadonlyArray<{ core: CoreDevice; sim: SimFunction }>,
+    private readonly members: { core: CoreDevice; sim: SimFunction }[],
   ) {}
 
   /** create: probe every device; on failure everything probed so far is closed. */
-  static async create(opts: DeviceFleetOptions = {}): Promise<DeviceFleet> {
+  static async create(opts: SimSourceOptions = {}): Promise<SimSource> {
     const n = opts.devices ?? 2;
     if (!Number.isInteger(n) || n < 1 || n > 64) {
       throw new AuxError('EINVAL', `devices must be an integer 1..64, not ${n}`);
@@ -112,7 +121,7 @@ export class DeviceFleet {
       createSfDriver({ ids, logger, ...(opts.health && { health: opts.health }) }),
     );
     const members: { core: CoreDevice; sim: SimFunction }[] = [];
-    const fleet = new DeviceFleet(bus, registry, members);
+    const fleet = new SimSource(bus, registry, members);
     try {
       for (let i = 0; i < n; i++) {
         const sim = createSimDevice({
@@ -129,6 +138,11 @@ export class DeviceFleet {
             ...(opts.health && { health: opts.health }),
           });
           members.push({ core, sim });
+          fleet.announced.add(core);
+          // A sub-function's core comes up after its port function's event: announce it then.
+          core.events.subscribe((e) => {
+            if (e.type === 'port-function') fleet.announceNew();
+          });
         } catch (err) {
           sim.close();
           throw err;
@@ -157,21 +171,8 @@ export class DeviceFleet {
    */
   core(name: string): CoreDevice {
     const c = this.find(name);
-    if (!c) {
-      throw new AuxError(
-        'ENOENT',
-        `no device ${JSON.stringify(name.slice(0, 64))}; list devices to see their names`,
-      );
-    }
+    if (!c) throw unknownDevice(name);
     return c;
-  }
-
-  /** pf: the PF core device named `name`; ENOENT for an unknown one, EINVAL for a sub-function. */
-  pf(name: string): CoreDevice {
-    const m = this.members.find((x) => x.core.name === name);
-    if (m) return m.core;
-    this.core(name);
-    throw new AuxError('EINVAL', `${name} is a sub-function; port functions live on its PF`);
   }
 
   /** find: a PF by name first (every Exec and Session looks one up), then an attached SF's device. */
@@ -201,33 +202,40 @@ export class DeviceFleet {
   }
 
   /**
-   * faults: the fault injector of the simulated function behind `name` (a
-   * PF or an SF device); ENOENT for an unknown name, EOPNOTSUPP when the
-   * device is not simulated.
-   */
-  faults(name: string): FaultInjector {
-    const backend = this.core(name).backend as { readonly faults?: unknown };
-    if (backend.faults instanceof FaultInjector) return backend.faults;
-    throw new AuxError(
-      'EOPNOTSUPP',
-      `device ${name} is not simulated: faults can be injected only into the simulator's devices`,
-    );
-  }
-
-  /** ctlNameOf: the ctl device name of core device `name`. */
-  ctlNameOf(name: string): string {
-    return ctlNameOfCore(this.core(name));
-  }
-
-  /**
-   * open: a ctl context on `device` — a name, or the core a caller already
-   * looked up with `core()`; ENOENT unknown name, ENODEV without a bound ctl
-   * device.
+   * open: a ctl context on `device` (a name or a core); ENOENT unknown name,
+   * ENODEV when the device is not up or has no bound ctl device.
    */
   open(device: string | CoreDevice, credentials: CtlCredentials): Promise<CtlContext> {
     const core = typeof device === 'string' ? this.core(device) : device;
-    const down = notUpError(core);
-    if (down) return Promise.reject(down);
+    return this.view(core).open(credentials) as Promise<CtlContext>;
+  }
+
+  /** devices: the served views of cores() (DeviceSource). */
+  devices(): ServedDevice[] {
+    return this.cores().map((c) => this.view(c));
+  }
+
+  /** onAppeared: see DeviceSource (sub-functions' cores, once attached). */
+  onAppeared(fn: (device: ServedDevice) => void): () => void {
+    this.appeared.add(fn);
+    return () => this.appeared.delete(fn);
+  }
+
+  /** view: the one served view of `core`. */
+  view(core: CoreDevice): SimServedDevice {
+    let v = this.views.get(core);
+    if (!v) {
+      v = new SimServedDevice(core, {
+        describe: (c): Device => deviceSnapshot(c, this.bus, this.parentOf(c)),
+        parentOf: (c) => this.parentOf(c),
+        openCtl: (c, credentials) => this.openCtl(c, credentials),
+      });
+      this.views.set(core, v);
+    }
+    return v;
+  }
+
+  private openCtl(core: CoreDevice, credentials: CtlCredentials): Promise<SourceContext> {
     const ctl = ctlNameOfCore(core);
     if (!this.registry.get(ctl)) {
       return Promise.reject(
@@ -240,10 +248,20 @@ export class DeviceFleet {
     return this.registry.open(ctl, credentials);
   }
 
+  private announceNew(): void {
+    for (const core of this.cores()) {
+      if (this.announced.has(core) || core.state === 'closed') continue;
+      this.announced.add(core);
+      const v = this.view(core);
+      for (const fn of [...this.appeared]) fn(v);
+    }
+  }
+
   /** close: close every core (its ctl contexts close with it), then the simulators. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.appeared.clear();
     for (const { core, sim } of [...this.members].reverse()) {
       await core.close();
       sim.close();

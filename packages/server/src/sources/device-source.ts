@@ -1,0 +1,115 @@
+/**
+ * DeviceSource: the seam between auxctld and the devices it serves.
+ *
+ * PURPOSE
+ * A source is where devices come from: the simulated source runs the whole
+ * model (core devices, aux drivers, firmware) in this process; the Linux
+ * fwctl source serves `/dev/fwctl/fwctlN`, devices the kernel owns. The
+ * server's policy, audit, limits and metrics live once, above this seam;
+ * below it a source only describes its devices, reports their events, opens
+ * ctl contexts (one firmware uid each) and says how their dumps are taken.
+ *
+ * USAGE
+ * The server holds its sources in a DeviceSources (devices/device-sources.ts)
+ * and reaches every device as a ServedDevice: `describe()` for ListDevices,
+ * `events` for WatchDevices and loss watches, `open()` for Exec, Session and
+ * dump captures. What a source lacks is absent (`portFunctions`, `faults`)
+ * or refuses with a message that says why (a fwctl context's `umemReg`), so
+ * the server answers UNIMPLEMENTED / FAILED_PRECONDITION, never an empty
+ * answer.
+ *
+ * LIFESPAN
+ * 1. A source starts with its devices (`SimSource.create`, `FwctlSource.start`).
+ * 2. Devices come and go: one that appears is announced to `onAppeared`
+ *    listeners; one that goes reports a `state` event to `closed` on its own
+ *    `events` and leaves `devices()`.
+ * 3. `close()` closes every context the source opened and releases its
+ *    devices; afterwards it serves nothing.
+ *
+ * Owns: the shape of the seam. Never: policy, audit of refusals, wire
+ * mapping of errors (the server's), or anything specific to one source.
+ */
+import type { CoreEvent, CoreState, FaultInjector, PortFunctions } from '@auxctl/core';
+import type { CtlContext, CtlCredentials } from '@auxctl/ctl-aux';
+import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/proto';
+
+/** SourceKind: which kind of source serves a device. */
+export type SourceKind = 'sim' | 'fwctl';
+
+/**
+ * SourceContext: an open ctl context of a served device — one firmware uid,
+ * closed once. The simulated source's is ctl-aux's CtlContext; others give
+ * the same behaviour (scope checks, audit lines, revocation).
+ */
+export type SourceContext = Pick<
+  CtlContext,
+  | 'coreDevice'
+  | 'signal'
+  | 'pristine'
+  | 'info'
+  | 'rpc'
+  | 'umemReg'
+  | 'umemUnreg'
+  | 'auditSession'
+  | 'close'
+>;
+
+/** DeviceEvents: a device's event channel (the CoreEvent vocabulary, whatever the source). */
+export interface DeviceEvents {
+  subscribe(listener: (event: CoreEvent) => void): () => void;
+}
+
+/**
+ * HostCoredump: a coredump the host takes for the device outside any ctl
+ * context (Linux: the devlink health `fw_fatal` reporter's dump).
+ */
+export interface HostCoredump {
+  /** take: the dump's bytes; rejects ENOPKG when the host lacks the tool, ECANCELED on abort. */
+  take(signal: AbortSignal): Promise<Buffer>;
+}
+
+/** DumpModes: how a device's dumps can be taken through a ctl context. */
+export interface DumpModes {
+  /** Modes a ctl context supports, the default first (`umem` needs user memory registration). */
+  readonly modes: readonly ('umem' | 'inline')[];
+  /** Why the others are missing (for the refusal of a mode not listed). */
+  readonly why?: string;
+  /** Set when the coredump comes from the host instead of a ctl context. */
+  readonly hostCoredump?: HostCoredump;
+}
+
+/** ServedDevice: one device a source serves, as the server sees it. */
+export interface ServedDevice {
+  /** The API's name: a PCI address (`0000:08:00.0`), or an SF's `mlx5_core.sf.N`. */
+  readonly name: string;
+  readonly source: SourceKind;
+  /** Its state now, in core's vocabulary (`up` is the only usable one). */
+  readonly state: CoreState;
+  readonly events: DeviceEvents;
+  /** The firmware version its dumps are labelled with. */
+  readonly fwVersion: string;
+  /** The PF's name for a sub-function's device, else ''. */
+  readonly parent: string;
+  readonly dumps: DumpModes;
+  /** describe: the device as ListDevices and WatchDevices show it. */
+  describe(): Device;
+  /** healthReports: the selected health reporters (all when `which` is empty). */
+  healthReports(which: readonly HealthReporterName[]): HealthReporterReport[];
+  /** open: a ctl context for `credentials`; ENODEV when the device cannot take one now. */
+  open(credentials: CtlCredentials): Promise<SourceContext>;
+  /** The PF's sub-function port functions, when the source manages them. */
+  readonly portFunctions?: PortFunctions;
+  /** The fault injector, for simulated devices only. */
+  readonly faults?: FaultInjector;
+}
+
+/** DeviceSource: see the module header. */
+export interface DeviceSource {
+  readonly kind: SourceKind;
+  /** devices: what the source serves now (PFs and SFs), ordered as it lists them. */
+  devices(): readonly ServedDevice[];
+  /** onAppeared: call `fn` for each device that appears later; returns the unsubscribe. */
+  onAppeared(fn: (device: ServedDevice) => void): () => void;
+  /** close: close every context and release every device; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,48 @@
+/**
+ * openSources: the device sources an AuxctlServer's options ask for, opened
+ * in order (`sources`, default `['sim']`).
+ *
+ * Owns the translation of server options into each source's options and
+ * the `auto` rule. Never: serves anything itself; a source that fails to
+ * open fails the start (the sources opened before are handed over already,
+ * so the caller's one release path closes them).
+ */
+import type { Logger } from '@auxctl/core';
+import { type AuxctlServerOptions, SERVER_DEFAULTS } from '../server-options.js';
+import type { DeviceSource } from './device-source.js';
+import { SimSource } from './sim/sim-source.js';
+
+/** SourceChoice: a source named on the command line (`auto`: fwctl when the host has devices, else sim). */
+export type SourceChoice = 'sim' | 'fwctl' | 'auto';
+
+/** SOURCE_CHOICES: the names `--source` takes. */
+export const SOURCE_CHOICES: readonly SourceChoice[] = ['sim', 'fwctl', 'auto'];
+
+/** openSources: open each source of `o.sources` and hand it to `opened` as soon as it is open. */
+export async function openSources(
+  o: AuxctlServerOptions,
+  logs: { logger: Logger; audit: Logger },
+  opened: (source: DeviceSource) => void,
+): Promise<void> {
+  const choices = o.sources ?? SERVER_DEFAULTS.sources;
+  if (new Set(choices).size !== choices.length) {
+    throw new Error(`sources must not repeat a source: ${choices.join(',')}`);
+  }
+  for (const choice of choices) {
+    if (choice === 'sim') opened(await openSim(o, logs));
+    else throw new Error(`source ${choice} is not available in this build`);
+  }
+}
+
+function openSim(o: AuxctlServerOptions, logs: { logger: Logger; audit: Logger }) {
+  return SimSource.create({
+    devices: o.devices ?? SERVER_DEFAULTS.devices,
+    logger: logs.logger,
+    auditLogger: logs.audit,
+    ...(o.health && { health: o.health }),
+    ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
+    ...(o.simLatency !== undefined && { latency: o.simLatency }),
+    umemBytesPerContext:
+      o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,
+  });
+}

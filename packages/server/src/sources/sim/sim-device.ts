@@ -1,0 +1,78 @@
+/**
+ * SimServedDevice: a simulated core device (a PF or an attached SF's nested
+ * core) as the server sees it through the DeviceSource seam.
+ *
+ * Owns nothing but the view: the core keeps its state, events and health;
+ * contexts are opened through the ctl registry like any ctl user would.
+ * Never: reaches the simulator behind the core (faults come from the
+ * backend the core was probed with, when it is the simulator's).
+ */
+import { type CoreDevice, FaultInjector } from '@auxctl/core';
+import type { CtlCredentials } from '@auxctl/ctl-aux';
+import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/proto';
+import { healthReports } from '../../devices/device-snapshot.js';
+import { notUpError } from '../../devices/device-up.js';
+import type { DumpModes, ServedDevice, SourceContext } from '../device-source.js';
+
+/** SimDeviceHost: what the simulated source gives each device view. */
+export interface SimDeviceHost {
+  describe(core: CoreDevice): Device;
+  parentOf(core: CoreDevice): string | undefined;
+  openCtl(core: CoreDevice, credentials: CtlCredentials): Promise<SourceContext>;
+}
+
+const SIM_DUMPS: DumpModes = { modes: ['umem', 'inline'] };
+
+/** SimServedDevice: see the module header. */
+export class SimServedDevice implements ServedDevice {
+  readonly source = 'sim';
+  readonly dumps = SIM_DUMPS;
+  readonly faults: FaultInjector | undefined;
+
+  constructor(
+    readonly core: CoreDevice,
+    private readonly host: SimDeviceHost,
+  ) {
+    const backend = core.backend as { readonly faults?: unknown };
+    this.faults = backend.faults instanceof FaultInjector ? backend.faults : undefined;
+  }
+
+  get name(): string {
+    return this.core.name;
+  }
+
+  get state(): CoreDevice['state'] {
+    return this.core.state;
+  }
+
+  get events(): CoreDevice['events'] {
+    return this.core.events;
+  }
+
+  get fwVersion(): string {
+    return this.core.identity.fwVersion;
+  }
+
+  get parent(): string {
+    return this.host.parentOf(this.core) ?? '';
+  }
+
+  /** portFunctions: a PF's port functions; a sub-function's device has none. */
+  get portFunctions(): CoreDevice['portFunctions'] | undefined {
+    return this.parent === '' ? this.core.portFunctions : undefined;
+  }
+
+  describe(): Device {
+    return this.host.describe(this.core);
+  }
+
+  healthReports(which: readonly HealthReporterName[]): HealthReporterReport[] {
+    return healthReports(this.core, which);
+  }
+
+  open(credentials: CtlCredentials): Promise<SourceContext> {
+    const down = notUpError(this);
+    if (down) return Promise.reject(down);
+    return this.host.openCtl(this.core, credentials);
+  }
+}
