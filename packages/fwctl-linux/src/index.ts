@@ -38,4 +38,6 @@ export {
   kernelErrnoOf,
   NEAREST_ERRNO,
 } from './fwctl-errno.js';
+export { FwctlFile, type FwctlFileInfo, type FwctlRpcRequest } from './fwctl-file.js';
 export { type FieldType, type FieldValues, HostStruct, type StructField } from './host-struct.js';
+export { type FwctlSyscalls, linuxSyscalls } from './syscalls.js';
