@@ -1,0 +1,60 @@
+/**
+ * UserMemory: the double's stand-in for a process address space.
+ *
+ * fwctl structs carry user pointers as u64, and the real kernel follows
+ * them into the caller's memory. The double hands out fake addresses
+ * instead (`addressOf`, the seam's call) and follows them back
+ * (`resolve`): every ArrayBuffer gets its own region of the u64 space, and
+ * an address is region base + byte offset, so a Buffer, its subarrays and
+ * the Buffers sharing Node's allocation pool resolve as they would in real
+ * memory, and a region's end is a hard edge. An address in no region, or a
+ * range past a region's end, resolves to nothing: the kernel's EFAULT.
+ *
+ * Regions hold their ArrayBuffer weakly; a collected one stops resolving.
+ *
+ * Owns: the address <-> ArrayBuffer map. Never: copies or keeps data.
+ */
+import { Buffer } from 'node:buffer';
+
+/** USER_BASE: the first fake address; far above anything a test would write by hand. */
+export const USER_BASE = 1n << 44n;
+/** REGION_SPAN: the address space given to each ArrayBuffer (more than a Buffer can hold). */
+const REGION_SPAN = 1n << 33n;
+
+/** UserMemory: see the module header. */
+export class UserMemory {
+  readonly #regionOf = new WeakMap<ArrayBufferLike, bigint>();
+  readonly #regions = new Map<bigint, WeakRef<ArrayBufferLike>>();
+  readonly #collected = new FinalizationRegistry<bigint>((region) => this.#regions.delete(region));
+  #next = 0n;
+
+  /** addressOf: the fake user address of `buf`'s first byte. */
+  addressOf(buf: Buffer): bigint {
+    const backing = buf.buffer;
+    let region = this.#regionOf.get(backing);
+    if (region === undefined) {
+      region = this.#next++;
+      this.#regionOf.set(backing, region);
+      this.#regions.set(region, new WeakRef(backing));
+      this.#collected.register(backing, region);
+    }
+    return USER_BASE + region * REGION_SPAN + BigInt(buf.byteOffset);
+  }
+
+  /**
+   * resolve: the `len` bytes at `ptr` as a view into the caller's memory,
+   * or undefined when they are not all mapped. Zero bytes always resolve
+   * (the kernel copies nothing and checks nothing).
+   */
+  resolve(ptr: bigint, len: number): Buffer | undefined {
+    if (len === 0) return Buffer.alloc(0);
+    if (ptr < USER_BASE) return undefined;
+    const region = (ptr - USER_BASE) / REGION_SPAN;
+    const offset = (ptr - USER_BASE) % REGION_SPAN;
+    const backing = this.#regions.get(region)?.deref();
+    if (backing === undefined || offset + BigInt(len) > BigInt(backing.byteLength)) {
+      return undefined;
+    }
+    return Buffer.from(backing, Number(offset), len);
+  }
+}
