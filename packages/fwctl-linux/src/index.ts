@@ -39,5 +39,14 @@ export {
   NEAREST_ERRNO,
 } from './fwctl-errno.js';
 export { FwctlFile, type FwctlFileInfo, type FwctlRpcRequest } from './fwctl-file.js';
+export { FwctlWatcher, type FwctlWatcherOptions } from './fwctl-watcher.js';
 export { type FieldType, type FieldValues, HostStruct, type StructField } from './host-struct.js';
 export { type FwctlSyscalls, linuxSyscalls } from './syscalls.js';
+export {
+  discoverFwctl,
+  FWCTL_MAX_DEVICES,
+  type FwctlAuxDevice,
+  type FwctlDeviceEntry,
+  type FwctlDiscoveryOptions,
+  parseFwctlName,
+} from './sysfs-discovery.js';
