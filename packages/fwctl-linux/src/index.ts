@@ -41,6 +41,14 @@ export {
 export { FwctlFile, type FwctlFileInfo, type FwctlRpcRequest } from './fwctl-file.js';
 export { FwctlWatcher, type FwctlWatcherOptions } from './fwctl-watcher.js';
 export { type FieldType, type FieldValues, HostStruct, type StructField } from './host-struct.js';
+export {
+  type KernelTaint,
+  parseTaintMask,
+  readKernelTaint,
+  TAINT_FWCTL_BIT,
+  TAINT_FWCTL_LETTER,
+  taintOf,
+} from './kernel-taint.js';
 export { type FwctlSyscalls, linuxSyscalls } from './syscalls.js';
 export {
   discoverFwctl,
