@@ -71,7 +71,8 @@ const MAX_DEVICE_DATA = 4096;
 export class FwctlFile {
   readonly #sys: FwctlSyscalls;
   readonly #fd: number;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** The RPCs in flight, each with the buffers whose addresses the kernel holds. */
+  readonly #inFlight = new Map<Promise<void>, readonly Buffer[]>();
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -121,20 +122,21 @@ export class FwctlFile {
       out: this.#sys.addressOf(out),
     });
     const call = this.#sys.ioctl(this.#fd, FWCTL_RPC, arg);
-    this.#inFlight.add(call);
+    // The kernel holds these buffers' addresses until the ioctl returns: kept
+    // reachable here even when the caller no longer references its request.
+    this.#inFlight.set(call, [inbox, out, arg]);
     try {
       await call.catch((e: unknown) => Promise.reject(onDevnode(e, this.devnode)));
     } finally {
       this.#inFlight.delete(call);
     }
-    // inbox and out stay referenced until here: the kernel held their addresses.
     return out.subarray(0, Math.min(outLen, decodeFwctlRpc(arg).outLen));
   }
 
   /** close: release the file (once); later calls return the same promise. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#inFlight]);
+      await Promise.allSettled([...this.#inFlight.keys()]);
       await this.#sys.close(this.#fd);
     })();
     return this.#closing;
