@@ -26,7 +26,9 @@
  *
  * Owns: the line format. Never: decides what is allowed.
  */
-import { type Logger, opcodeName, statusName } from '@auxctl/core';
+import { performance } from 'node:perf_hooks';
+import { isAuxError, type Logger, opcodeName, statusName } from '@auxctl/core';
+import type { CheckedRpc } from './rpc-request.js';
 import { scopeName } from './scope.js';
 
 /** AuditSubject: who and where (the core device's name), fixed for a context. */
@@ -52,6 +54,42 @@ export interface AuditCommand {
   /** True when the driver refused the RPC before sending it. */
   readonly refused?: boolean;
   readonly latencyUs?: number;
+}
+
+/**
+ * rpcOutcome: the audit command of a caller's checked RPC that was sent at
+ * `t0` (performance.now()): its outbox's status, or the errno when there is
+ * no outbox. Every ctl context implementation (ctl-aux's, a server's over
+ * another transport) writes its RPC lines with it.
+ */
+export function rpcOutcome(
+  c: CheckedRpc,
+  t0: number,
+  out: Buffer | undefined,
+  err?: unknown,
+): AuditCommand {
+  return {
+    origin: 'rpc',
+    opcode: c.opcode,
+    opMod: c.opMod,
+    scope: c.scope,
+    inLen: c.inbox.length,
+    outLen: c.outLen,
+    status: out?.[0],
+    syndrome: out?.readUInt32BE(4),
+    errno: out ? undefined : errnoOf(err),
+    latencyUs: elapsedUs(t0),
+  };
+}
+
+/** errnoOf: the errno name an audit line gives a failure (EIO for anything not an AuxError). */
+export function errnoOf(err: unknown): string {
+  return isAuxError(err) ? err.code : 'EIO';
+}
+
+/** elapsedUs: whole microseconds since `t0` (performance.now()). */
+export function elapsedUs(t0: number): number {
+  return Math.round((performance.now() - t0) * 1000);
 }
 
 /** AuditLog: see the module header. */

@@ -37,7 +37,14 @@ import {
   isAuxError,
   type Logger,
 } from '@auxctl/core';
-import type { AuditCommand, AuditLog, ContextAudit } from './audit-log.js';
+import {
+  type AuditCommand,
+  type AuditLog,
+  type ContextAudit,
+  elapsedUs,
+  errnoOf,
+  rpcOutcome,
+} from './audit-log.js';
 import type { CtlPrivileges } from './credentials.js';
 import { ObjectLedger } from './object-ledger.js';
 import { type CheckedRpc, checkRpcRequest, type RpcRequest } from './rpc-request.js';
@@ -225,12 +232,12 @@ export class CtlContext implements CtlChannel {
       } catch (err) {
         const outbox = failedOutbox(err);
         if (!outbox) {
-          this.auditRpc(c, t0, undefined, err);
+          this.audit(rpcOutcome(c, t0, undefined, err));
           throw err;
         }
         out = outbox;
       }
-      this.auditRpc(c, t0, out);
+      this.audit(rpcOutcome(c, t0, out));
       if (out[0] === 0) {
         const rule = scopeRule(c.opcode);
         if (rule?.tracks) this.ledger.note(rule, inbox, out);
@@ -239,22 +246,6 @@ export class CtlContext implements CtlChannel {
     } finally {
       this.settle();
     }
-  }
-
-  /** auditRpc: the audit line of a caller's RPC: its outbox's status, or the errno when there is none. */
-  private auditRpc(c: CheckedRpc, t0: number, out: Buffer | undefined, err?: unknown): void {
-    this.audit({
-      origin: 'rpc',
-      opcode: c.opcode,
-      opMod: c.opMod,
-      scope: c.scope,
-      inLen: c.inbox.length,
-      outLen: c.outLen,
-      status: out?.[0],
-      syndrome: out?.readUInt32BE(4),
-      errno: out ? undefined : errnoOf(err),
-      latencyUs: elapsedUs(t0),
-    });
   }
 
   /** driverSend: a command the driver sends as this context (uid stamped, audited, cmdExec). */
@@ -398,12 +389,4 @@ function failedOutbox(err: unknown): Buffer | undefined {
   if (!isAuxError(err, 'EREMOTEIO')) return undefined;
   const outbox = (err.detail as Partial<CmdStatusDetail> | undefined)?.outbox;
   return Buffer.isBuffer(outbox) ? outbox : undefined;
-}
-
-function errnoOf(err: unknown): string {
-  return isAuxError(err) ? err.code : 'EIO';
-}
-
-function elapsedUs(t0: number): number {
-  return Math.round((performance.now() - t0) * 1000);
 }

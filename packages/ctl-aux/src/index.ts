@@ -4,7 +4,14 @@
  * user contexts, user memory registration, and the mlx5ctlu helpers
  * (capabilities, registers, coredump, resource dump, diagnostic counters).
  */
-export { type AuditCommand, AuditLog, type AuditSubject, ContextAudit } from './audit-log.js';
+export {
+  type AuditCommand,
+  AuditLog,
+  type AuditSubject,
+  ContextAudit,
+  errnoOf,
+  rpcOutcome,
+} from './audit-log.js';
 export {
   type CtlCredentials,
   type CtlPrivileges,
