@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auxctlMain, type CliIo } from '@auxctl/client';
-import { AuxctlServer, type PolicyDocument } from '@auxctl/server';
+import { AuxctlServer, type AuxctlServerOptions, type PolicyDocument } from '@auxctl/server';
 
 /** RunningServer: started auxctld instance(s) sharing one state directory, and how to stop them. */
 export interface RunningServer {
@@ -27,9 +27,14 @@ export interface RunningServer {
  * admin-only policy of a first start). They share one state directory — one
  * CA, one admin certificate — so one client identity reaches all of them,
  * as a fleet provisioned from one CA would be. Started one after another so
- * only the first creates the state.
+ * only the first creates the state. `extra` adds server options (e.g. the
+ * device sources).
  */
-export async function startAuxctld(policy?: PolicyDocument, count = 1): Promise<RunningServer> {
+export async function startAuxctld(
+  policy?: PolicyDocument,
+  count = 1,
+  extra: Partial<AuxctlServerOptions> = {},
+): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-e2e-'));
   const stateDir = join(dir, 'state');
   let policyPath: string | undefined;
@@ -50,6 +55,7 @@ export async function startAuxctld(policy?: PolicyDocument, count = 1): Promise<
         listen: '127.0.0.1:0',
         health: { poll: false },
         drainTimeoutMs: 1000,
+        ...extra,
         ...(policyPath && { policyPath }),
       });
       servers.push(server);
@@ -109,4 +115,12 @@ export async function runCli(
 ): Promise<CliRun> {
   const code = await auxctlMain(['--host', s.address, ...argv], io);
   return { code, out: io.out, err: io.err };
+}
+
+/** NOP_INBOX: a NOP command's inbox as `auxctl rpc --in` takes it. */
+export const NOP_INBOX = '080d0000000000000000000000000000';
+
+/** nopRpc: the argv of `auxctl rpc DEV --scope SCOPE` with a NOP (16-byte outbox), then `extra`. */
+export function nopRpc(device: string, scope: string, ...extra: string[]): string[] {
+  return ['rpc', device, '--scope', scope, '--in', NOP_INBOX, '--out-len', '16', ...extra];
 }

@@ -9,6 +9,7 @@
 import type { CoreHealthOptions, Logger } from '@auxctl/core';
 import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from './limits/index.js';
 import type { BearerConfig } from './security/index.js';
+import type { FwctlSourceOptions } from './sources/fwctl/fwctl-source.js';
 import type { SourceChoice } from './sources/open-sources.js';
 import type { SimLatencyProfile } from './sources/sim/sim-source.js';
 
@@ -59,6 +60,8 @@ export interface AuxctlServerOptions {
   readonly sources?: readonly SourceChoice[];
   /** Number of simulated devices (default 2). */
   readonly devices?: number;
+  /** Where the fwctl source looks and how it reaches the kernel (sysfs root, syscalls, devlink). */
+  readonly fwctl?: Omit<FwctlSourceOptions, 'logger' | 'auditLogger'>;
   /** host:port (default 127.0.0.1:9339; port 0 picks a free one). */
   readonly listen?: string;
   /** Policy file (default `<stateDir>/policy.json`, created on first start: admin only). */

@@ -117,11 +117,12 @@ describe('integer options', () => {
     expect(parseConcurrency('8')).toBe(8);
   });
 
-  it('parseDumpMode maps the three names', () => {
+  it('parseDumpMode maps the four names', () => {
     expect(parseDumpMode('UMEM')).toBe(DumpMode.DUMP_MODE_UMEM);
     expect(parseDumpMode('inline')).toBe(DumpMode.DUMP_MODE_INLINE);
     expect(parseDumpMode('auto')).toBe(DumpMode.DUMP_MODE_UNSPECIFIED);
-    expect(() => parseDumpMode('fast')).toThrow(/umem, inline or auto/);
+    expect(parseDumpMode('host')).toBe(DumpMode.DUMP_MODE_HOST);
+    expect(() => parseDumpMode('fast')).toThrow(/umem, inline, host or auto/);
   });
 });
 

@@ -137,17 +137,19 @@ export function parseConcurrency(text: string): number {
   return parseIntInRange(text, 1, 1024);
 }
 
-/** parseDumpMode: `umem`, `inline` or `auto` (the server's choice). */
+/** parseDumpMode: `umem`, `inline`, `host` (a fwctl device's devlink dump) or `auto` (the device's default). */
 export function parseDumpMode(text: string): DumpMode {
   switch (text.trim().toLowerCase()) {
     case 'umem':
       return DumpMode.DUMP_MODE_UMEM;
     case 'inline':
       return DumpMode.DUMP_MODE_INLINE;
+    case 'host':
+      return DumpMode.DUMP_MODE_HOST;
     case 'auto':
       return DumpMode.DUMP_MODE_UNSPECIFIED;
     default:
-      throw new InvalidArgumentError('expected umem, inline or auto');
+      throw new InvalidArgumentError('expected umem, inline, host or auto');
   }
 }
 

@@ -94,7 +94,10 @@ export function registerCoredump(program: Command, ctx: CommandContext): void {
     .option('--resume', 'continue FILE.part from an earlier, interrupted pull')
     .option('--force', 'replace FILE if it exists (without it an existing FILE is an error)')
     .addOption(
-      new Option('--mode <mode>', 'umem, inline or auto (the server picks)')
+      new Option(
+        '--mode <mode>',
+        'umem, inline, host (devlink health, Linux fwctl devices) or auto (the device picks)',
+      )
         .argParser(parseDumpMode)
         .default(DumpMode.DUMP_MODE_UNSPECIFIED, 'auto'),
     )

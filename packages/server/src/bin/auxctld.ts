@@ -17,6 +17,7 @@ import { bearerConfigOf } from '../daemon/bearer-options.js';
 import { unmetRequirements } from '../daemon/flag-requirements.js';
 import {
   integerIn,
+  listOf,
   nameList,
   nonNegativeInt,
   oneOf,
@@ -25,6 +26,7 @@ import {
 import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
 import { defaultStateDir } from '../security/index.js';
+import { SOURCE_CHOICES, type SourceChoice } from '../sources/open-sources.js';
 import { SIM_LATENCY_PROFILES, type SimLatencyProfile } from '../sources/sim/sim-source.js';
 
 const MiB = 1024 * 1024;
@@ -32,6 +34,22 @@ const { limits, dumps } = SERVER_DEFAULTS;
 
 const program = new Command('auxctld')
   .description('auxctl daemon: scoped, audited firmware RPCs over authenticated gRPC')
+  .option(
+    '--source <names>',
+    "device sources, comma-separated: sim (simulated devices), fwctl (the kernel's /dev/fwctl devices), auto (fwctl when the host has any, else sim)",
+    listOf(SOURCE_CHOICES),
+    [...SERVER_DEFAULTS.sources],
+  )
+  .option('--fwctl-sysfs-root <dir>', 'sysfs root the fwctl source reads', '/sys')
+  .option('--fwctl-dev-root <dir>', 'root of the /dev/fwctl device nodes', '/dev')
+  .option('--fwctl-proc-root <dir>', 'procfs root (the kernel taint)', '/proc')
+  .option(
+    '--fwctl-poll <ms>',
+    'how often the fwctl source looks for added and removed devices',
+    integerIn(10, 3_600_000),
+    2000,
+  )
+  .option('--devlink <path>', 'devlink (iproute2) for the coredumps of fwctl devices', 'devlink')
   .option(
     '--devices <n>',
     'number of simulated devices (1..64)',
@@ -202,6 +220,12 @@ const program = new Command('auxctld')
 
 /** AuxctldFlags: the parsed command line. */
 interface AuxctldFlags {
+  source: SourceChoice[];
+  fwctlSysfsRoot: string;
+  fwctlDevRoot: string;
+  fwctlProcRoot: string;
+  fwctlPoll: number;
+  devlink: string;
   devices: number;
   simCrdumpSize: number;
   simLatency: SimLatencyProfile;
@@ -272,6 +296,14 @@ async function main(): Promise<void> {
           });
     server = new AuxctlServer({
       stateDir: o.stateDir,
+      sources: o.source,
+      fwctl: {
+        sysfsRoot: o.fwctlSysfsRoot,
+        devRoot: o.fwctlDevRoot,
+        procRoot: o.fwctlProcRoot,
+        pollMs: o.fwctlPoll,
+        devlink: { path: o.devlink },
+      },
       devices: o.devices,
       crdumpSize: o.simCrdumpSize,
       simLatency: o.simLatency,

@@ -1,7 +1,14 @@
 import { InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { integerIn, nameList, nonNegativeInt, POSITIVE_MAX, positiveInt } from './option-values.js';
+import {
+  integerIn,
+  listOf,
+  nameList,
+  nonNegativeInt,
+  POSITIVE_MAX,
+  positiveInt,
+} from './option-values.js';
 
 describe('auxctld option values', () => {
   it('integerIn takes decimal integers in range and nothing else', () => {
@@ -53,6 +60,26 @@ describe('auxctld option values', () => {
         expect(() => nameList(`${names.join(',')},`)).toThrow(InvalidArgumentError);
         expect(() => nameList([...names, 'x y'].join(','))).toThrow(InvalidArgumentError);
       }),
+    );
+  });
+
+  it('property: listOf takes distinct known names, comma-separated, and nothing else', () => {
+    const names = ['sim', 'fwctl', 'auto'] as const;
+    const p = listOf(names);
+    expect(p('sim,fwctl')).toEqual(['sim', 'fwctl']);
+    expect(p(' auto ')).toEqual(['auto']);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...names), fc.string()), { minLength: 1 }),
+        (parts) => {
+          const text = parts.join(',');
+          const ok =
+            parts.every((x) => (names as readonly string[]).includes(x.trim())) &&
+            new Set(parts.map((x) => x.trim())).size === parts.length;
+          if (ok) expect(p(text)).toEqual(parts.map((x) => x.trim()));
+          else expect(() => p(text)).toThrow(InvalidArgumentError);
+        },
+      ),
     );
   });
 });

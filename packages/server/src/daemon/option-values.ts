@@ -50,3 +50,15 @@ export function oneOf<const T extends string>(values: readonly T[]): (text: stri
     return v;
   };
 }
+
+/** listOf: a parser of a comma-separated list of distinct `values` (at least one). */
+export function listOf<const T extends string>(values: readonly T[]): (text: string) => T[] {
+  const one = oneOf(values);
+  return (text) => {
+    const list = text.split(',').map((s) => one(s.trim()));
+    if (new Set(list).size !== list.length) {
+      throw new InvalidArgumentError('must not name one twice');
+    }
+    return list;
+  };
+}

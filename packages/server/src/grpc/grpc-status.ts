@@ -19,6 +19,8 @@ export const ERRNO_STATUS: Readonly<Partial<Record<ErrnoName, status>>> = {
   EBADMSG: status.PERMISSION_DENIED,
   EKEYREJECTED: status.UNAUTHENTICATED,
   ENODEV: status.UNAVAILABLE,
+  // A device file already closed: the context is gone, open a new one.
+  EBADF: status.UNAVAILABLE,
   ENOENT: status.NOT_FOUND,
   EEXIST: status.ALREADY_EXISTS,
   EBUSY: status.RESOURCE_EXHAUSTED,

@@ -7,9 +7,11 @@
  * open fails the start (the sources opened before are handed over already,
  * so the caller's one release path closes them).
  */
-import type { Logger } from '@auxctl/core';
+import { AuxError, type Logger } from '@auxctl/core';
+import { discoverFwctl } from '@auxctl/fwctl-linux';
 import { type AuxctlServerOptions, SERVER_DEFAULTS } from '../server-options.js';
 import type { DeviceSource } from './device-source.js';
+import { FwctlSource } from './fwctl/fwctl-source.js';
 import { SimSource } from './sim/sim-source.js';
 
 /** SourceChoice: a source named on the command line (`auto`: fwctl when the host has devices, else sim). */
@@ -26,12 +28,40 @@ export async function openSources(
 ): Promise<void> {
   const choices = o.sources ?? SERVER_DEFAULTS.sources;
   if (new Set(choices).size !== choices.length) {
-    throw new Error(`sources must not repeat a source: ${choices.join(',')}`);
+    throw new AuxError('EINVAL', `sources must not repeat a source: ${choices.join(',')}`);
   }
   for (const choice of choices) {
-    if (choice === 'sim') opened(await openSim(o, logs));
-    else throw new Error(`source ${choice} is not available in this build`);
+    const kind = choice === 'auto' ? await autoChoice(o) : choice;
+    logs.logger.info({ source: kind, asked: choice }, 'opening device source');
+    opened(kind === 'sim' ? await openSim(o, logs) : await openFwctl(o, logs));
   }
+}
+
+/** autoChoice: fwctl when sysfs shows any fwctl device, else sim. */
+async function autoChoice(o: AuxctlServerOptions): Promise<'sim' | 'fwctl'> {
+  const found = await discoverFwctl({
+    ...(o.fwctl?.sysfsRoot !== undefined && { sysfsRoot: o.fwctl.sysfsRoot }),
+    ...(o.fwctl?.devRoot !== undefined && { devRoot: o.fwctl.devRoot }),
+  });
+  return found.length > 0 ? 'fwctl' : 'sim';
+}
+
+async function openFwctl(
+  o: AuxctlServerOptions,
+  logs: { logger: Logger; audit: Logger },
+): Promise<FwctlSource> {
+  const source = await FwctlSource.start({
+    ...o.fwctl,
+    logger: logs.logger,
+    auditLogger: logs.audit,
+  });
+  if (source.devices().length === 0) {
+    logs.logger.warn(
+      { sysfsRoot: o.fwctl?.sysfsRoot ?? '/sys' },
+      'no mlx5 fwctl device found (Linux 6.15+ with CONFIG_FWCTL_MLX5); serving none until one appears',
+    );
+  }
+  return source;
 }
 
 function openSim(o: AuxctlServerOptions, logs: { logger: Logger; audit: Logger }) {
