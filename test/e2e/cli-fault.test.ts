@@ -1,10 +1,9 @@
 import { ExitCode } from '@auxctl/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
+import { nopRpc, type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 
 // `auxctl fault` against a real auxctld: a fault armed remotely shows in the
 // device's answers, and clearing it restores them.
-const NOP_INBOX = '080d0000000000000000000000000000';
 const DEV = '0000:08:00.0';
 
 describe('auxctl fault against auxctld', () => {
@@ -14,18 +13,7 @@ describe('auxctl fault against auxctld', () => {
   });
   afterAll(() => s.close());
 
-  const nop = () =>
-    runCli(s, [
-      '--json',
-      'rpc',
-      DEV,
-      '--scope',
-      'debug_read_only',
-      '--in',
-      NOP_INBOX,
-      '--out-len',
-      '16',
-    ]);
+  const nop = () => runCli(s, ['--json', ...nopRpc(DEV, 'debug_read_only')]);
 
   it('--status makes the next NOPs fail with that status; list and clear', async () => {
     const inj = await runCli(s, [

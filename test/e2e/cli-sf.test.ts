@@ -1,7 +1,7 @@
 import { ExitCode } from '@auxctl/client';
 import type { PolicyDocument } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
+import { nopRpc, type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 
 // Sub-functions end to end: `auxctl sf` against auxctld's PortFunctionService
 // (policy allow and deny), the SF's own device in `devices --tree`, and a
@@ -10,7 +10,6 @@ import { type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 const ADMIN = 'spiffe://auxctl/admin';
 const PF0 = '0000:08:00.0';
 const PF1 = '0000:09:00.0';
-const NOP_INBOX = '080d0000000000000000000000000000';
 
 interface WirePort {
   index: number;
@@ -94,17 +93,7 @@ describe('auxctl sf against auxctld', () => {
     expect(json.devices.find((d) => d.name === PF0)?.portFunctions?.[0]?.device).toBe(sfDev);
 
     // ctl on the SF's device, with no SF-specific code anywhere on the path.
-    const rpc = await runCli(s, [
-      'rpc',
-      sfDev,
-      '--scope',
-      'debug_read_only',
-      '--in',
-      NOP_INBOX,
-      '--out-len',
-      '16',
-      '--json',
-    ]);
+    const rpc = await runCli(s, nopRpc(sfDev, 'debug_read_only', '--json'));
     expect(rpc.code).toBe(ExitCode.OK);
     expect(JSON.parse(rpc.out)).toMatchObject({ status: 0 });
 
@@ -120,16 +109,7 @@ describe('auxctl sf against auxctld', () => {
       devices: { name: string }[];
     };
     expect(after.devices.map((d) => d.name)).toEqual([PF0, PF1]);
-    const gone = await runCli(s, [
-      'rpc',
-      sfDev,
-      '--scope',
-      'debug_read_only',
-      '--in',
-      NOP_INBOX,
-      '--out-len',
-      '16',
-    ]);
+    const gone = await runCli(s, nopRpc(sfDev, 'debug_read_only'));
     expect(gone.code).toBe(ExitCode.NOT_FOUND);
   });
 

@@ -1,10 +1,16 @@
 import { auxctlMain, ExitCode } from '@auxctl/client';
 import type { PolicyDocument } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryIo, type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
+import {
+  memoryIo,
+  NOP_INBOX,
+  nopRpc,
+  type RunningServer,
+  runCli,
+  startAuxctld,
+} from './cli-fixtures.js';
 
 const ADMIN = 'spiffe://auxctl/admin';
-const NOP_INBOX = '080d0000000000000000000000000000';
 
 describe('auxctl against a real auxctld over mutual TLS', () => {
   let s: RunningServer;
@@ -85,7 +91,7 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
   });
 
   it('rpc runs a raw NOP and prints status, syndrome and outbox', async () => {
-    const args = ['rpc', dev, '--scope', 'debug_read_only', '--in', NOP_INBOX, '--out-len', '16'];
+    const args = nopRpc(dev, 'debug_read_only');
     const r = await runCli(s, [...args, '--json']);
     expect(r.code).toBe(ExitCode.OK);
     const doc = JSON.parse(r.out) as { status: number; statusName: string; outbox: string };
@@ -97,32 +103,14 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
 
   it('an opcode above the session scope is refused as permission denied (3)', async () => {
     // NOP is DEBUG_READ_ONLY; at CONFIGURATION the device refuses it (EPERM).
-    const r = await runCli(s, [
-      'rpc',
-      dev,
-      '--scope',
-      'configuration',
-      '--in',
-      NOP_INBOX,
-      '--out-len',
-      '16',
-    ]);
+    const r = await runCli(s, nopRpc(dev, 'configuration'));
     expect(r.code).toBe(ExitCode.PERMISSION);
   });
 
   it('an rpc at DEBUG_WRITE taints the device, and `devices` shows it on that device only', async () => {
     const other = JSON.parse((await runCli(s, ['devices', '--json'])).out).devices[1]
       .name as string;
-    const r = await runCli(s, [
-      'rpc',
-      dev,
-      '--scope',
-      'debug_write',
-      '--in',
-      NOP_INBOX,
-      '--out-len',
-      '16',
-    ]);
+    const r = await runCli(s, nopRpc(dev, 'debug_write'));
     expect(r.code).toBe(ExitCode.OK);
     const rows = (await runCli(s, ['devices'])).out.trimEnd().split('\n');
     const row = (name: string) => rows.find((l) => l.startsWith(name)) ?? '';
@@ -168,16 +156,7 @@ describe('auxctl with a policy that denies', () => {
     expect(devices.code).toBe(ExitCode.OK);
     const dev = (JSON.parse(devices.out) as { devices: { name: string }[] }).devices[0]
       ?.name as string;
-    const rpc = await runCli(s, [
-      'rpc',
-      dev,
-      '--scope',
-      'debug_read_only',
-      '--in',
-      NOP_INBOX,
-      '--out-len',
-      '16',
-    ]);
+    const rpc = await runCli(s, nopRpc(dev, 'debug_read_only'));
     expect(rpc.code).toBe(ExitCode.PERMISSION);
     expect(rpc.err).toMatch(/PERMISSION_DENIED/);
     expect((await runCli(s, ['info', dev])).code).toBe(ExitCode.PERMISSION);

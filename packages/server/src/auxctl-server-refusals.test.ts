@@ -7,7 +7,6 @@
  * audit lines name a device the way the API does.
  */
 import { readFile } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { buildInbox, NopIn, Op } from '@auxctl/core';
 import * as proto from '@auxctl/proto';
 import {
@@ -25,10 +24,10 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PolicyDocument } from './policy/index.js';
 import { bearerCallCredentials, CertAuthority, mintBearer } from './security/index.js';
+import { memoryLog } from './test-support/memory-log.js';
 import { failure, type Harness, startHarness, unaryCall } from './test-support/server-harness.js';
 
 const ADMIN = 'spiffe://auxctl/admin';
@@ -42,18 +41,6 @@ const POLICY: PolicyDocument = {
 const nop = (): Buffer => buildInbox(NopIn, Op.NOP);
 
 type Line = Record<string, unknown>;
-
-/** memoryAudit: a pino logger whose lines land in `lines`. */
-function memoryAudit(): { logger: pino.Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Line);
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 const refusals = (lines: Line[]): Line[] => lines.filter((l) => l.event === 'refused');
 
@@ -139,7 +126,7 @@ const MALFORMED = Buffer.from([0x0a, 0x05]);
 
 describe('refusals over mTLS are audited', () => {
   let h: Harness;
-  const audit = memoryAudit();
+  const audit = memoryLog();
   beforeAll(async () => {
     h = await startHarness({
       policy: POLICY,
@@ -365,7 +352,7 @@ describe('refusals over mTLS are audited', () => {
 describe('bearer refusals are audited', () => {
   const secret = 'a-test-secret-of-at-least-32-bytes!!';
   let h: Harness;
-  const audit = memoryAudit();
+  const audit = memoryLog();
   beforeAll(async () => {
     h = await startHarness({
       policy: POLICY,
@@ -408,7 +395,7 @@ describe('bearer refusals are audited', () => {
 
 describe('the per-principal rate limit', () => {
   let h: Harness;
-  const audit = memoryAudit();
+  const audit = memoryLog();
   beforeAll(async () => {
     // 0.01 tokens a second: nothing refills within a test.
     h = await startHarness({

@@ -1,19 +1,7 @@
-import { Writable } from 'node:stream';
 import { AuxError } from '@auxctl/core';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { memoryLog } from '../test-support/memory-log.js';
 import { RefusalAudit, refusalOf } from './refusal-audit.js';
-
-function memoryLog(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 const base = { method: 'auxctl.v1.CtlService/Exec', peer: 'ipv4:10.0.0.1:5555' };
 
