@@ -8,6 +8,7 @@
 import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
 import { runDatapath } from './datapath.js';
+import { runFwctl } from './fwctl.js';
 import { runRemote } from './remote.js';
 import { runRobustness } from './robustness.js';
 import { runSf } from './sf.js';
@@ -20,6 +21,7 @@ const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
   remote: runRemote,
   robustness: runRobustness,
   datapath: runDatapath,
+  fwctl: runFwctl,
   sf: runSf,
 };
 

@@ -10,11 +10,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { AuxctlServer, mtlsServerCredentials, statePaths } from '@auxctl/server';
+import { startFwctlDouble } from '@auxctl/server/testing';
 import { startBareGrpc, startTlsSocket } from './remote-bare.js';
 
 /** RemoteServerConfig: what the bench asks this process to run. */
 export type RemoteServerConfig =
-  | { mode: 'auxctld'; stateDir: string; crdumpSize?: number; maxInFlight: number }
+  | {
+      mode: 'auxctld';
+      stateDir: string;
+      crdumpSize?: number;
+      maxInFlight: number;
+      /** Serve the fwctl source over a kernel double (simulated firmware behind it) instead of sim. */
+      fwctlDouble?: boolean;
+    }
   | { mode: 'bare'; stateDir: string };
 
 /** RemoteServerReady: the line printed once listening. */
@@ -28,9 +36,14 @@ async function start(
   cfg: RemoteServerConfig,
 ): Promise<{ ready: RemoteServerReady; stop(): Promise<void> }> {
   if (cfg.mode === 'auxctld') {
+    const host = cfg.fwctlDouble ? await startFwctlDouble({ devices: 1 }) : undefined;
     const server = new AuxctlServer({
       stateDir: cfg.stateDir,
       devices: 1,
+      ...(host && {
+        sources: ['fwctl'],
+        fwctl: host.sourceOptions(),
+      }),
       listen: '127.0.0.1:0',
       health: { poll: false },
       drainTimeoutMs: 1000,
@@ -44,7 +57,13 @@ async function start(
       ...(cfg.crdumpSize !== undefined && { crdumpSize: cfg.crdumpSize }),
     });
     const address = await server.start();
-    return { ready: { address, pid: process.pid }, stop: () => server.stop() };
+    return {
+      ready: { address, pid: process.pid },
+      stop: async () => {
+        await server.stop();
+        await host?.close();
+      },
+    };
   }
   const p = statePaths(cfg.stateDir);
   const [ca, cert, key] = await Promise.all([
