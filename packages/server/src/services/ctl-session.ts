@@ -75,7 +75,8 @@ export function runSession(
     /** write: send `msg` (false: the session is over, nothing sent); `flushed` once the transport took it. */
     const write = (msg: SessionResponse, flushed?: () => void): boolean => {
       if (finished || cctx.cancel.aborted) return false;
-      if (!call.write(msg, flushed)) {
+      // One drain listener at a time: while blocked, the one already waiting unblocks.
+      if (!call.write(msg, flushed) && !writeBlocked) {
         writeBlocked = true;
         flowControl();
         call.once('drain', () => {

@@ -128,8 +128,14 @@ export async function startFwctlDouble(
     pfs.forEach((core, i) => {
       kernel.register(join(devRoot, 'fwctl', `fwctl${i}`), mlx5FwctlDriver(sim, core));
     });
-    // /proc follows the kernel's taint: it is written after every ioctl, before the caller sees the result.
-    const syncTaint = () => writeFile(taintFile, kernel.tainted ? `${1 << 19}\n` : '0\n');
+    // /proc follows the kernel's taint: checked after every ioctl, before the caller sees the
+    // result, and written when it changed (the kernel never clears it).
+    let written = false;
+    const syncTaint = async (): Promise<void> => {
+      if (kernel.tainted === written) return;
+      written = kernel.tainted;
+      await writeFile(taintFile, written ? `${1 << 19}\n` : '0\n');
+    };
     let ioctls = 0;
     const syscalls: FwctlSyscalls = {
       open: (path) => kernel.open(path),
