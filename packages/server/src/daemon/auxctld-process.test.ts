@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CORE_HEALTH_DEFAULTS, DEFAULT_CRDUMP_SIZE } from '@auxctl/core';
+import { buildSysfsTree } from '@auxctl/fwctl-linux/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintBearer } from '../security/index.js';
 import { SERVER_DEFAULTS } from '../server-options.js';
@@ -288,5 +289,48 @@ describe('auxctld as a process', () => {
       { env: { ...process.env, T: token, AUXCTL_STATE_DIR: join(dir, 'nowhere') } },
     );
     expect(JSON.parse(stdout).devices).toHaveLength(1);
+  });
+
+  it('--source fwctl serves the devices a sysfs tree shows, through the real ioctl path', async () => {
+    const dir = await tempDir();
+    const pci = '0000:3b:00.0';
+    await buildSysfsTree(join(dir, 'sys'), [
+      {
+        fwctl: 'fwctl0',
+        pci,
+        driver: 'mlx5_core',
+        aux: [{ name: 'mlx5_core.eth.0', driver: 'mlx5_core.eth' }],
+      },
+    ]);
+    // The device node is a plain file: open(2) works, FWCTL_INFO gets ENOTTY from the kernel.
+    await mkdir(join(dir, 'dev', 'fwctl'), { recursive: true });
+    await writeFile(join(dir, 'dev', 'fwctl', 'fwctl0'), '');
+    await mkdir(join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
+    await writeFile(join(dir, 'proc', 'sys', 'kernel', 'tainted'), '0\n');
+    const state = join(dir, 'state');
+    const { out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--source', 'fwctl'].concat([
+        '--fwctl-sysfs-root',
+        join(dir, 'sys'),
+        '--fwctl-dev-root',
+        join(dir, 'dev'),
+        '--fwctl-proc-root',
+        join(dir, 'proc'),
+      ]),
+      /"connect with"/,
+    );
+    const { hint } = connectLine(out());
+    const cli = hint.replace(/ devices$/, '');
+    const { stdout } = await run('sh', ['-c', `${cli} devices --json`]);
+    const doc = JSON.parse(stdout) as {
+      devices: { name: string; auxDevices: { name: string }[] }[];
+    };
+    expect(doc.devices.map((d) => d.name)).toEqual([pci]);
+    expect(doc.devices[0]?.auxDevices.map((a) => a.name)).toEqual(['mlx5_core.eth.0']);
+    const info = await run('sh', ['-c', `${cli} info ${pci}`]).then(
+      () => undefined,
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(info).toMatch(/FAILED_PRECONDITION.*FWCTL_INFO.*ENOTTY/s);
   });
 });
