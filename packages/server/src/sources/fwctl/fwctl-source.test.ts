@@ -1,4 +1,5 @@
 import { AllocPdIn, buildInbox, type CoreEvent, NopIn, Op } from '@auxctl/core';
+import { buildSysfsTree } from '@auxctl/fwctl-linux/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../test-support/memory-log.js';
 import { type FwctlDouble, startFwctlDouble } from '../../testing/index.js';
@@ -102,5 +103,18 @@ describe('FwctlSource over the kernel double', () => {
     expect(source.devices().map((d) => d.name)).toEqual([host.devices[1]]);
     await expect(dev.open(ADMIN)).rejects.toMatchObject({ code: 'ENODEV' });
     expect(host.kernel.openFiles()).toBe(0);
+  });
+
+  it('announces a device that appears in sysfs (hot add), and serves only mlx5 ones', async () => {
+    const seen: string[] = [];
+    const off = source.onAppeared((d) => seen.push(d.name));
+    await buildSysfsTree(host.sysfsRoot, [
+      { fwctl: 'fwctl7', pci: '0000:77:00.0', driver: 'mlx5_core', aux: [] },
+      { fwctl: 'fwctl8', pci: '0000:78:00.0', driver: 'cxl_pci', aux: [] },
+    ]);
+    await expect.poll(() => seen).toEqual(['0000:77:00.0']);
+    expect(source.devices().map((d) => d.name)).toContain('0000:77:00.0');
+    expect(source.devices().map((d) => d.name)).not.toContain('0000:78:00.0');
+    off();
   });
 });
