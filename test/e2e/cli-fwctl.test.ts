@@ -107,6 +107,17 @@ describe('auxctl against auxctld serving Linux fwctl devices (kernel double)', (
     expect(r.err).toMatch(/FAILED_PRECONDITION.*install iproute2/);
   });
 
+  it('what fwctl lacks is refused saying why: health reporters, port functions', async () => {
+    const health = await runCli(s, ['health', dev]);
+    expect(health.code).not.toBe(ExitCode.OK);
+    expect(health.err).toMatch(/UNIMPLEMENTED.*devlink health show/);
+    const sf = await runCli(s, ['sf', 'list', dev]);
+    expect(sf.err).toMatch(/UNIMPLEMENTED.*does not manage port functions/);
+    // Faults need DEBUG_WRITE_FULL, which this policy does not grant: the policy answers first.
+    const fault = await runCli(s, ['fault', 'list', dev]);
+    expect(fault.err).toMatch(/PERMISSION_DENIED/);
+  });
+
   it('refuses DEBUG_WRITE the policy does not grant before any ioctl, so the host stays untainted', async () => {
     const before = host.ioctls();
     const r = await runCli(s, nopRpc(dev, 'debug_write'));
