@@ -302,6 +302,9 @@ describe('auxctld as a process', () => {
         aux: [{ name: 'mlx5_core.eth.0', driver: 'mlx5_core.eth' }],
       },
     ]);
+    const fn = join(dir, 'sys', 'devices', 'pci0000:00', pci);
+    await writeFile(join(fn, 'vendor'), '0x15b3\n');
+    await writeFile(join(fn, 'device'), '0x101d\n');
     // The device node is a plain file: open(2) works, FWCTL_INFO gets ENOTTY from the kernel.
     await mkdir(join(dir, 'dev', 'fwctl'), { recursive: true });
     await writeFile(join(dir, 'dev', 'fwctl', 'fwctl0'), '');
@@ -323,8 +326,9 @@ describe('auxctld as a process', () => {
     const cli = hint.replace(/ devices$/, '');
     const { stdout } = await run('sh', ['-c', `${cli} devices --json`]);
     const doc = JSON.parse(stdout) as {
-      devices: { name: string; auxDevices: { name: string }[] }[];
+      devices: { name: string; identity: unknown; auxDevices: { name: string }[] }[];
     };
+    expect(doc.devices[0]?.identity).toMatchObject({ vendorId: 0x15b3, deviceId: 0x101d });
     expect(doc.devices.map((d) => d.name)).toEqual([pci]);
     expect(doc.devices[0]?.auxDevices.map((a) => a.name)).toEqual(['mlx5_core.eth.0']);
     const info = await run('sh', ['-c', `${cli} info ${pci}`]).then(

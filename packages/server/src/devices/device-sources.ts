@@ -49,9 +49,13 @@ export class DeviceSources {
     return out;
   }
 
-  /** find: the device named `name`, or undefined. */
+  /** find: the device named `name` (from the first source that has it), or undefined. */
   find(name: string): ServedDevice | undefined {
-    return this.devices().find((d) => d.name === name);
+    for (const source of this.sources) {
+      const d = source.devices().find((x) => x.name === name);
+      if (d) return d;
+    }
+    return undefined;
   }
 
   /** device: the device named `name`; ENOENT for an unknown one. */

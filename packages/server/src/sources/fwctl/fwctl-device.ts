@@ -44,6 +44,7 @@ export class FwctlServedDevice implements ServedDevice {
 
   constructor(
     readonly entry: FwctlDeviceEntry,
+    private readonly ids: { readonly vendorId: number; readonly deviceId: number },
     private readonly host: FwctlDeviceHost,
   ) {
     this.dumps = {
@@ -72,7 +73,7 @@ export class FwctlServedDevice implements ServedDevice {
     return {
       name: this.name,
       id: Number(this.entry.name.replace(/^fwctl/, '')),
-      identity: { vendorId: 0, deviceId: 0, fwVersion: this.fwVersion, psid: '', serial: '' },
+      identity: { ...this.ids, fwVersion: this.fwVersion, psid: '', serial: '' },
       state: this.current === 'up' ? DeviceState.DEVICE_STATE_UP : DeviceState.DEVICE_STATE_CLOSED,
       auxDevices: this.entry.aux.map((a) => ({
         name: a.name,

@@ -4,7 +4,12 @@
  * (the policy does not stop these calls first, as it does for lesser
  * principals).
  */
-import { PortFunctionServiceClient, SimulatorServiceClient } from '@auxctl/proto';
+import {
+  type ListDevicesRequest,
+  type ListDevicesResponse,
+  PortFunctionServiceClient,
+  SimulatorServiceClient,
+} from '@auxctl/proto';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -52,6 +57,35 @@ describe('auxctld with the fwctl source: what it lacks', () => {
     } finally {
       sim.close();
       ports.close();
+    }
+  });
+});
+
+describe('auxctld --source auto', () => {
+  it('serves the fwctl devices when sysfs shows any, else the simulated ones', async () => {
+    const host = await startFwctlDouble({ devices: 1 });
+    const withFwctl = await startHarness({ sources: ['auto'], fwctl: host.sourceOptions() });
+    const without = await startHarness({
+      sources: ['auto'],
+      devices: 2,
+      fwctl: { ...host.sourceOptions(), sysfsRoot: `${host.sysfsRoot}-missing` },
+    });
+    try {
+      const list = async (h: Harness) => {
+        const c = h.devices(h.admin);
+        const r = await unaryCall<ListDevicesRequest, ListDevicesResponse>(c.listDevices.bind(c), {
+          devices: [],
+        });
+        return r.devices.map((d) => d.name);
+      };
+      expect(await list(withFwctl)).toEqual(host.devices);
+      expect(withFwctl.server.devices.sources.map((s) => s.kind)).toEqual(['fwctl']);
+      expect(without.server.devices.sources.map((s) => s.kind)).toEqual(['sim']);
+      expect(await list(without)).toHaveLength(2);
+    } finally {
+      await withFwctl.close();
+      await without.close();
+      await host.close();
     }
   });
 });

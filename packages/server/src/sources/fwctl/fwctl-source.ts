@@ -19,6 +19,8 @@
  * Owns: the watcher, the devices' views and the host taint reading. Never:
  * opens a file except for a context a caller asked for, or writes to sysfs.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Logger, silentLogger } from '@auxctl/core';
 import { AuditLog } from '@auxctl/ctl-aux';
 import {
@@ -60,6 +62,7 @@ export class FwctlSource implements DeviceSource {
   private readonly devices_ = new Map<string, FwctlServedDevice>();
   private readonly appeared = new Set<(d: ServedDevice) => void>();
   private taintedHost = false;
+  private readonly adding = new Set<Promise<void>>();
   private closed = false;
 
   private constructor(
@@ -85,11 +88,13 @@ export class FwctlSource implements DeviceSource {
       log,
       new AuditLog(o.auditLogger ?? silentLogger),
     );
-    watcher.on('added', (e) => source.added(e));
+    watcher.on('added', (e) => source.track(source.added(e)));
     watcher.on('removed', (e) => void source.removed(e));
     watcher.on('error', (err) => log.warn({ err }, 'fwctl discovery failed; retrying'));
     await source.refreshTaint();
     await watcher.scan();
+    // The devices of the first scan are served when start() returns.
+    await Promise.all(source.adding);
     watcher.start();
     return source;
   }
@@ -129,7 +134,12 @@ export class FwctlSource implements DeviceSource {
     }
   }
 
-  private added(e: FwctlDeviceEntry): void {
+  private track(p: Promise<void>): void {
+    this.adding.add(p);
+    void p.finally(() => this.adding.delete(p));
+  }
+
+  private async added(e: FwctlDeviceEntry): Promise<void> {
     if (this.closed || this.devices_.has(e.pci)) return;
     if (e.driver !== 'mlx5_core') {
       this.log.info(
@@ -138,7 +148,9 @@ export class FwctlSource implements DeviceSource {
       );
       return;
     }
-    const d = new FwctlServedDevice(e, {
+    const ids = await pciIds(this.o.sysfsRoot ?? '/sys', e.name);
+    if (this.closed || this.devices_.has(e.pci)) return;
+    const d = new FwctlServedDevice(e, ids, {
       syscalls: this.syscalls,
       audit: this.audit,
       tainted: () => (this.taintedHost ? [FWCTL_TAINT_REASON] : []),
@@ -157,4 +169,22 @@ export class FwctlSource implements DeviceSource {
     this.log.info({ fwctl: e.name, device: e.pci }, 'fwctl device gone');
     await d.remove();
   }
+}
+
+/** pciIds: the PCI vendor and device ids of fwctl device `name`'s function (0 when sysfs lacks them). */
+async function pciIds(
+  sysfsRoot: string,
+  name: string,
+): Promise<{ vendorId: number; deviceId: number }> {
+  const read = async (file: string): Promise<number> => {
+    try {
+      const path = join(sysfsRoot, 'class', 'fwctl', name, 'device', file);
+      const text = (await readFile(path, 'utf8')).trim();
+      return /^0x[0-9a-f]{1,4}$/i.test(text) ? Number.parseInt(text, 16) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const [vendorId, deviceId] = await Promise.all([read('vendor'), read('device')]);
+  return { vendorId, deviceId };
 }
