@@ -11,16 +11,12 @@
  *   without and with block signatures, next to two plain Buffer copies of
  *   the same bytes.
  */
+import { AuxiliaryBus, buildInbox, CoreDevice, createSimDevice, IdAllocator } from '@auxctl/core';
 import {
-  AuxiliaryBus,
-  buildInbox,
   CapType,
-  CoreDevice,
-  createSimDevice,
   DmaSpace,
   dmaBlockMemory,
   hcaCapOpMod,
-  IdAllocator,
   MAX_CMD_BYTES,
   MailboxChain,
   MailboxPool,
@@ -29,7 +25,7 @@ import {
   Op,
   QueryHcaCapIn,
   QueryHcaCapOut,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import {
   compareRates,
   inFlight,

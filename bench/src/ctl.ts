@@ -11,18 +11,7 @@
  *   core handle, with 1 and 31 commands in flight: interleaved rounds, the
  *   median of the per-round ratios (compareRates).
  */
-import {
-  AuxiliaryBus,
-  buildInbox,
-  CapType,
-  CoreDevice,
-  createSimDevice,
-  hcaCapOpMod,
-  IdAllocator,
-  Op,
-  QueryHcaCapIn,
-  QueryHcaCapOut,
-} from '@auxctl/core';
+import { AuxiliaryBus, buildInbox, CoreDevice, createSimDevice, IdAllocator } from '@auxctl/core';
 import {
   CtlRegistry,
   coredump,
@@ -31,6 +20,7 @@ import {
   INLINE_PIECE_MAX,
   RpcScope,
 } from '@auxctl/ctl-aux';
+import { CapType, hcaCapOpMod, Op, QueryHcaCapIn, QueryHcaCapOut } from '@auxctl/prm';
 import { pino } from 'pino';
 import {
   compareRates,

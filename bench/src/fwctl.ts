@@ -16,8 +16,9 @@
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Session } from '@auxctl/client';
-import { buildInbox, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
 import { linuxSyscalls } from '@auxctl/fwctl-linux';
+import { NopIn, Op } from '@auxctl/prm';
 import { RpcScope } from '@auxctl/proto';
 import {
   compareRates,

@@ -20,7 +20,8 @@
  * temporary state directory removed, whatever fails.
  */
 import type { AuxctlClient, Session } from '@auxctl/client';
-import { buildInbox, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { NopIn, Op } from '@auxctl/prm';
 import {
   ExecRequest,
   ExecResponse,

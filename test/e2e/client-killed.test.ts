@@ -17,7 +17,8 @@ const MiB = 1024 * 1024;
 /** A session that allocates a PD (an object of its uid), says READY and waits to be killed. */
 const SESSION_CLIENT = `
 import { AuxctlClient } from '@auxctl/client';
-import { buildInbox, AllocPdIn, AllocPdOut, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { AllocPdIn, AllocPdOut, Op } from '@auxctl/prm';
 const client = await AuxctlClient.connect({ config: process.env.CONFIG, host: process.env.HOST });
 const s = await client.openSession(process.env.DEVICE, 2);
 const out = await s.rpc(buildInbox(AllocPdIn, Op.ALLOC_PD), AllocPdOut.bytes);

@@ -2,17 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuxctlClient } from '@auxctl/client';
+import { buildInbox } from '@auxctl/core';
 import {
   AccessRegisterIn,
   AccessRegisterOut,
   AccessRegOpMod,
-  buildInbox,
   CoreDumpReg,
   CoreDumpType,
   Op,
   REGISTER_DATA_OFFSET,
   RegisterId,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import { RpcScope } from '@auxctl/proto';
 import { AuxctlServer } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

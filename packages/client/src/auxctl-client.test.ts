@@ -9,8 +9,13 @@ import {
   type WatchDevicesRequest,
   type WatchDevicesResponse,
 } from '@auxctl/proto';
-import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
-import { credentials, status } from '@grpc/grpc-js';
+import {
+  credentials,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  status,
+} from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuxctlClient } from './auxctl-client.js';
 import { AuxctlError } from './auxctl-error.js';

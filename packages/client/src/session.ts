@@ -32,8 +32,7 @@ import type {
   SessionRequest,
   SessionResponse,
 } from '@auxctl/proto';
-import type { CallOptions, ClientDuplexStream } from '@grpc/grpc-js';
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { type CallOptions, type ClientDuplexStream, status as grpcStatus } from '@grpc/grpc-js';
 import { AuxctlError, toAuxctlError } from './auxctl-error.js';
 import type { TransportFacts } from './transport-failure.js';
 

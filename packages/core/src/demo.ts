@@ -4,14 +4,22 @@
  * devices, prints the bus tree and a few firmware commands decoded from
  * their layouts, then tears everything down.
  */
+
+import {
+  AccessRegOpMod,
+  CapType,
+  CmdHcaCap,
+  Eth8023Counters,
+  PpcntGroup,
+  PpcntReg,
+  RegisterId,
+  readGroupCounters,
+} from '@auxctl/prm';
 import { AuxiliaryBus } from './bus/auxiliary-bus.js';
 import type { AuxiliaryDriver } from './bus/auxiliary-driver.js';
 import { CoreDevice } from './device/core-device.js';
 import type { CoreHandle } from './device/core-handle.js';
 import { accessRegister, nop, queryAdapter, queryHcaCap } from './device/firmware-commands.js';
-import { AccessRegOpMod, RegisterId } from './ifc/access-reg.js';
-import { CapType, CmdHcaCap } from './ifc/hca-cap.js';
-import { Eth8023Counters, PpcntGroup, PpcntReg, readGroupCounters } from './ifc/registers/ppcnt.js';
 import { createSimDevice, simIdentity } from './sim/create-sim-device.js';
 
 const hex = (n: number, w = 0) => `0x${n.toString(16).padStart(w, '0')}`;

@@ -1,8 +1,10 @@
 /**
- * @auxctl/core: the device backend and its simulator, the firmware command
- * queue, the auxiliary bus and the core device that publishes aux devices.
+ * @auxctl/core: the driver side of an mlx5-class function: the firmware
+ * command queue, the auxiliary bus, the core device that publishes aux
+ * devices, health, and the command toolbox. The hardware interface it
+ * drives (layouts, opcodes, statuses, the DeviceBackend seam) is
+ * @auxctl/prm; import those names from there.
  */
-export * from './backend.js';
 export * from './bus/index.js';
 export type { CmdStatusDetail, CmdTransportDetail } from './cmdq/command-errors.js';
 export {
@@ -13,8 +15,6 @@ export {
   DEFAULT_CMD_TIMEOUT_MS,
 } from './cmdq/command-queue.js';
 export type { CmdOpStats } from './cmdq/command-stats.js';
-export { dmaBlockMemory, MailboxChain } from './cmdq/mailbox-chain.js';
-export { BLOCKS_PER_CHUNK, MailboxPool } from './cmdq/mailbox-pool.js';
 export {
   CompletionQueue,
   type CompletionQueueOptions,
@@ -86,8 +86,6 @@ export {
   type SfDriverOptions,
 } from './device/sf-driver.js';
 export { type UserContext, UserContexts } from './device/user-contexts.js';
-export { DmaSpace, PAGE_SIZE } from './dma.js';
-export * from './errors.js';
 export { EventChannel, type Listener } from './event-channel.js';
 export {
   HEALTH_POLLER_DEFAULTS,
@@ -97,36 +95,8 @@ export {
   readHealthSample,
 } from './health/health-poller.js';
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
-export * from './ifc/access-reg.js';
-export * from './ifc/adapter.js';
-export * from './ifc/cq.js';
-export * from './ifc/diag.js';
-export * from './ifc/eq.js';
-export * from './ifc/esw-functions.js';
-export * from './ifc/hca-cap.js';
-export * from './ifc/header.js';
-export * from './ifc/health.js';
-export * from './ifc/init.js';
-export * from './ifc/issi.js';
-export * from './ifc/mkey.js';
-export * from './ifc/opcodes.js';
-export * from './ifc/pd.js';
-export * from './ifc/qp.js';
-export * from './ifc/registers/core-dump.js';
-export * from './ifc/registers/mtrc.js';
-export * from './ifc/registers/port-regs.js';
-export * from './ifc/registers/ppcnt.js';
-export * from './ifc/registers/resource-dump.js';
-export * from './ifc/registers/resource-dump-stream.js';
-export * from './ifc/status.js';
-export * from './ifc/tir-tis.js';
-export * from './ifc/uctx.js';
-export * from './ifc/umem.js';
-export * from './ifc/vport.js';
-export * from './ifc/wq.js';
-export * from './ifc/wqe.js';
-export * from './layout/layout.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
+export { printable } from './printable.js';
 export {
   createSimDevice,
   type SimFunction,

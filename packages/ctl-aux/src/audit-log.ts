@@ -27,7 +27,8 @@
  * Owns: the line format. Never: decides what is allowed.
  */
 import { performance } from 'node:perf_hooks';
-import { isAuxError, type Logger, opcodeName, statusName } from '@auxctl/core';
+import type { Logger } from '@auxctl/core';
+import { isAuxError, opcodeName, statusName } from '@auxctl/prm';
 import type { CheckedRpc } from './rpc-request.js';
 import { scopeName } from './scope.js';
 

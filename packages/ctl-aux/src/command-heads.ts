@@ -36,7 +36,7 @@ import {
   QueryUmemIn,
   SetDiagnosticParamsIn,
   SetHcaCapIn,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 
 /** HeadLayout: what a mask needs of a layout. */
 interface HeadLayout {

@@ -1,4 +1,4 @@
-import { AuxError, UctxCap } from '@auxctl/core';
+import { AuxError, UctxCap } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkCredentials, privilegeCaps } from './credentials.js';

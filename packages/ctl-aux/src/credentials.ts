@@ -16,7 +16,7 @@
  *
  * Owns: validation and the privilege -> capability map. Never: opens anything.
  */
-import { AuxError, UctxCap } from '@auxctl/core';
+import { AuxError, UctxCap } from '@auxctl/prm';
 
 /** CtlPrivileges: the capabilities of a caller that matter to the ctl driver. */
 export interface CtlPrivileges {

@@ -1,7 +1,7 @@
+import { buildInbox, Syndrome } from '@auxctl/core';
 import {
   AccessRegisterIn,
   AccessRegOpMod,
-  buildInbox,
   CapType,
   CmdHcaCap,
   CmdHdrIn,
@@ -23,10 +23,9 @@ import {
   RegisterId,
   SetDiagnosticParamsIn,
   SetDiagnosticParamsOut,
-  Syndrome,
   Uctx,
   UctxCap,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CTL_TAINT } from './ctl-context.js';
 import { RpcScope } from './scope.js';

@@ -27,16 +27,9 @@
  * Owns: the uid, the umem registry, the object ledger, the in-flight set.
  * Never: touches another context's state or the device's lifecycle.
  */
-import {
-  AuxError,
-  CmdHdrIn,
-  CmdOut,
-  type CmdStatusDetail,
-  type CoreHandle,
-  destroyUctx,
-  isAuxError,
-  type Logger,
-} from '@auxctl/core';
+
+import { type CmdStatusDetail, type CoreHandle, destroyUctx, type Logger } from '@auxctl/core';
+import { AuxError, CmdHdrIn, CmdOut, isAuxError } from '@auxctl/prm';
 import {
   type AuditCommand,
   type AuditLog,

@@ -9,13 +9,9 @@
  * Owns: its open contexts. Never: the core handle's life (the core revokes
  * it after the driver's remove has returned).
  */
-import {
-  AuxError,
-  type CoreHandle,
-  type DeviceIdentity,
-  type Logger,
-  UserContexts,
-} from '@auxctl/core';
+
+import { type CoreHandle, type Logger, UserContexts } from '@auxctl/core';
+import { AuxError, type DeviceIdentity } from '@auxctl/prm';
 import type { AuditLog } from './audit-log.js';
 import { type CtlCredentials, checkCredentials, privilegeCaps } from './credentials.js';
 import { CtlContext } from './ctl-context.js';

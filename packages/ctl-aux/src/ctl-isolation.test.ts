@@ -1,5 +1,5 @@
+import { buildInbox, Syndrome } from '@auxctl/core';
 import {
-  buildInbox,
   CmdStatus,
   CreateMkeyOut,
   DeallocPdIn,
@@ -7,8 +7,7 @@ import {
   Op,
   QueryMkeyIn,
   QueryMkeyOut,
-  Syndrome,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocPd, crdumpToMem, createMkey, mkeyInbox, send } from './test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig } from './test-support/rig.js';

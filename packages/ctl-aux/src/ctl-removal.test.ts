@@ -1,4 +1,5 @@
-import { buildInbox, isAuxError, NopIn, Op, type Uevent } from '@auxctl/core';
+import { buildInbox, type Uevent } from '@auxctl/core';
+import { isAuxError, NopIn, Op } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CtlContext } from './ctl-context.js';
 import { CTL_DRIVER_NAME } from './ctl-driver.js';

@@ -1,4 +1,5 @@
-import { AllocPdIn, AuxError, buildInbox, MAX_CMD_BYTES, OPCODES, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { AllocPdIn, AuxError, MAX_CMD_BYTES, OPCODES, Op } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RPC_CHECK_ERRNOS } from './rpc-request.js';

@@ -9,14 +9,9 @@
  *
  * Owns: the list. Never: sends anything.
  */
-import {
-  AllocPdOut,
-  buildInbox,
-  CreateMkeyOut,
-  DeallocPdIn,
-  DestroyMkeyIn,
-  Op,
-} from '@auxctl/core';
+
+import { buildInbox } from '@auxctl/core';
+import { AllocPdOut, CreateMkeyOut, DeallocPdIn, DestroyMkeyIn, Op } from '@auxctl/prm';
 import type { ScopeRule, TrackedObject } from './scope-table.js';
 
 interface Entry {

@@ -1,4 +1,4 @@
-import { AuxError, CmdHdrIn, MAX_CMD_BYTES, OPCODES, Op } from '@auxctl/core';
+import { AuxError, CmdHdrIn, MAX_CMD_BYTES, OPCODES, Op } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRpcRequest, RPC_CHECK_ERRNOS } from './rpc-request.js';

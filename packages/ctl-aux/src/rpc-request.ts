@@ -21,14 +21,9 @@
  *
  * Owns: the checks. Never: sends, stamps or logs anything.
  */
-import {
-  AuxError,
-  CMD_HDR_BYTES,
-  CmdHdrIn,
-  MAX_CMD_BYTES,
-  opcodeName,
-  printable,
-} from '@auxctl/core';
+
+import { printable } from '@auxctl/core';
+import { AuxError, CMD_HDR_BYTES, CmdHdrIn, MAX_CMD_BYTES, opcodeName } from '@auxctl/prm';
 import { reservedHeadField } from './command-heads.js';
 import { isRpcScope, RpcScope, type RpcScopeValue, scopeName } from './scope.js';
 import { LOCAL_UMEM_CALLS, rejection, requiredScope } from './scope-table.js';

@@ -1,4 +1,4 @@
-import { OPCODES, Op, opcodeInfo } from '@auxctl/core';
+import { OPCODES, Op, opcodeInfo } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
 import { checkedHeadOpcodes } from './command-heads.js';
 import { RpcScope } from './scope.js';

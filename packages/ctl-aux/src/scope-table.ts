@@ -22,7 +22,7 @@
  *
  * Owns: the table, as data. Never: the checks that use it (rpc-request.ts).
  */
-import { Op } from '@auxctl/core';
+import { Op } from '@auxctl/prm';
 import { RpcScope, type RpcScopeValue } from './scope.js';
 
 /** TrackedObject: a firmware object type a context creates for itself through rpc(). */

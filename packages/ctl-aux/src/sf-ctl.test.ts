@@ -1,17 +1,20 @@
 import {
   AuxiliaryBus,
   buildInbox,
-  CmdHcaCap,
-  CmdStatus,
   CoreDevice,
   createSfDriver,
   createSimDevice,
+  IdAllocator,
+  Syndrome,
+} from '@auxctl/core';
+import {
+  CmdHcaCap,
+  CmdStatus,
   DeallocPdIn,
   EswSfEntry,
   EswSfState,
   eswFunctionsOutBytes,
   HcaVportContext,
-  IdAllocator,
   macToEui64,
   Op,
   OtherHcaCap,
@@ -25,8 +28,7 @@ import {
   QueryOtherHcaCapOut,
   RSC_DUMP_ALL,
   SegmentType,
-  Syndrome,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCtlDriver } from './ctl-driver.js';
 import { CtlRegistry } from './ctl-registry.js';

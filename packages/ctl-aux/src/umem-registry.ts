@@ -19,18 +19,17 @@
  * Owns: the registrations and their DMA mappings. Never: sends a command
  * itself (the context's `send` stamps the uid and audits it).
  */
+
+import { buildInbox, createUmemInbox, printable } from '@auxctl/core';
 import {
   AuxError,
-  buildInbox,
   CmdOut,
   CreateUmemOut,
-  createUmemInbox,
   DestroyUmemIn,
   type DmaSpace,
   Op,
   PAGE_SIZE,
-  printable,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 
 /** UMEM_MAX_BYTES: the largest single registration. */
 export const UMEM_MAX_BYTES = 64 * 1024 * 1024;

@@ -1,17 +1,15 @@
+import { buildInbox, createUmemInbox, Syndrome } from '@auxctl/core';
 import {
-  buildInbox,
   CmdStatus,
   CRDUMP_MAGIC,
   CreateUmemOut,
-  createUmemInbox,
   DestroyMkeyIn,
   isAuxError,
   Op,
   QueryUmemIn,
   QueryUmemOut,
-  Syndrome,
   Umem,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcScope } from './scope.js';
 import { allocPd, crdumpToMem, createMkey, send } from './test-support/commands.js';

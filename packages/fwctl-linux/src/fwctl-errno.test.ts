@@ -1,4 +1,4 @@
-import { AuxError, Errno, type ErrnoName } from '@auxctl/core';
+import { AuxError, Errno, type ErrnoName } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

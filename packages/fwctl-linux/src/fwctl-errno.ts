@@ -19,7 +19,7 @@
  *
  * Owns: the meanings and the mappings. Never: decides whether a call fails.
  */
-import { AuxError, Errno, type ErrnoName, isAuxError } from '@auxctl/core';
+import { AuxError, Errno, type ErrnoName, isAuxError } from '@auxctl/prm';
 
 /** FWCTL_DOCUMENTED_ERRNOS: the errnos the fwctl uAPI and core document. */
 export const FWCTL_DOCUMENTED_ERRNOS = [

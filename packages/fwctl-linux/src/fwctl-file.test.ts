@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { AuxError, isAuxError } from '@auxctl/core';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FWCTL_MAX_RPC_LEN, FwctlDeviceType, FwctlScope } from './fwctl-abi.js';

@@ -30,7 +30,8 @@
  * command, checks a scope (the kernel and driver do), or reopens.
  */
 import { Buffer } from 'node:buffer';
-import { AuxError, isAuxError, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import {
   decodeFwctlInfo,
   decodeFwctlInfoMlx5,

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAuxError } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FwctlWatcher } from './fwctl-watcher.js';
 import type { FwctlDeviceEntry } from './sysfs-discovery.js';

@@ -18,7 +18,7 @@
  *
  * Owns: the timer and the set of devices last seen. Never: opens a device.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { discoverFwctl, type FwctlDeviceEntry } from './sysfs-discovery.js';
 
 /** FwctlWatcherOptions: the discovery roots and the poll interval (default 2000 ms, 10 ms..1 h). */

@@ -11,7 +11,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { endianness } from 'node:os';
-import { AuxError, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** FieldType: the C types the fwctl uAPI uses (`__u32`, `__aligned_u64`). */
 export type FieldType = 'u32' | 'u64';

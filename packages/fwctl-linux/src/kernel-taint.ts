@@ -11,7 +11,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuxError, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { hostFileError } from './fwctl-errno.js';
 
 /** TAINT_FWCTL_BIT: the taint bit fwctl sets (TAINT_FWCTL). */

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { type AuxError, isAuxError } from '@auxctl/core';
+import { type AuxError, isAuxError } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FWCTL_INFO } from './fwctl-abi.js';
 import { kernelErrnoOf } from './fwctl-errno.js';

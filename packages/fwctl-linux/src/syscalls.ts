@@ -29,7 +29,8 @@
  */
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { AuxError, Errno, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError, Errno } from '@auxctl/prm';
 import type { KoffiFunc } from 'koffi';
 import { ioctlName } from './fwctl-abi.js';
 import { fwctlError } from './fwctl-errno.js';

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAuxError } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverFwctl, parseFwctlName } from './sysfs-discovery.js';

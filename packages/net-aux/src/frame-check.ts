@@ -7,7 +7,9 @@
  *
  * Owns: the arithmetic and the validation. Never: touches a device.
  */
-import { AuxError, printable } from '@auxctl/core';
+
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** ETH_HLEN / VLAN_HLEN / ETH_FCS_LEN: L2 header, one 802.1Q tag, frame check sequence. */
 export const ETH_HLEN = 14;

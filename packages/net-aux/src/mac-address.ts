@@ -8,7 +8,8 @@
  * Owns: address arithmetic. Never: programs a device.
  */
 import { createHash } from 'node:crypto';
-import { AuxError, type DeviceIdentity, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError, type DeviceIdentity } from '@auxctl/prm';
 
 /** formatMac: `aa:bb:cc:dd:ee:ff` (core's formatHwAddr). */
 export { formatHwAddr as formatMac } from '@auxctl/core';

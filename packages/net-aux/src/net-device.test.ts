@@ -1,4 +1,5 @@
-import { PpcntGroup, readPmtu, readPortCounters } from '@auxctl/core';
+import { readPmtu, readPortCounters } from '@auxctl/core';
+import { PpcntGroup } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NetEvent } from './net-device.js';
 import { BCAST, ethFrame, flush, type NetRig, netRig } from './test-support/net-rig.js';

@@ -29,14 +29,13 @@
  * Owns: its configuration, its channel and the frame subscribers. Never:
  * the core device or the aux device's binding.
  */
+
 import {
-  AuxError,
   type CoreEvent,
   type CoreHandle,
   EventChannel,
   type Logger,
   modifyNicVportContext,
-  PpcntGroup,
   queryNicVportContext,
   queryVportCounters,
   queryVportState,
@@ -45,6 +44,7 @@ import {
   writePaos,
   writePmtu,
 } from '@auxctl/core';
+import { AuxError, PpcntGroup } from '@auxctl/prm';
 import { checkFrame, checkMtu, hwToSwMtu, maxFrameBytes, swToHwMtu } from './frame-check.js';
 import { checkUnicastMac, formatMac, identityMac, isZeroMac } from './mac-address.js';
 import { NetChannel } from './net-channel.js';

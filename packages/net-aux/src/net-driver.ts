@@ -19,13 +19,9 @@
  *
  * Owns: the netdevs it probed (as drvdata). Never: the registry's life.
  */
-import {
-  AuxError,
-  type AuxiliaryDriver,
-  type CoreHandle,
-  type Logger,
-  silentLogger,
-} from '@auxctl/core';
+
+import { type AuxiliaryDriver, type CoreHandle, type Logger, silentLogger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { checkIfName } from './frame-check.js';
 import { NetDevice } from './net-device.js';
 import { NetRegistry } from './net-registry.js';

@@ -10,7 +10,8 @@
  * Owns: counter names and the software counter set. Never: sends commands
  * (the netdev reads the device and hands the values in).
  */
-import type { VportCounters, VportTrafficCounter } from '@auxctl/core';
+import type { VportCounters } from '@auxctl/core';
+import type { VportTrafficCounter } from '@auxctl/prm';
 
 /** SwCounters: what the driver counts itself. */
 export interface SwCounters {

@@ -7,7 +7,8 @@
  *
  * Owns: the two interfaces only.
  */
-import type { CoreHandle, Cqe, DmaSpace, Logger } from '@auxctl/core';
+import type { CoreHandle, Cqe, Logger } from '@auxctl/core';
+import type { DmaSpace } from '@auxctl/prm';
 import type { WorkCompletion } from './work-completion.js';
 
 /** VerbsKind: the object types a context owns. */

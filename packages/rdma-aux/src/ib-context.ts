@@ -18,14 +18,9 @@
  * Owns: its uid, its objects, the virtual addresses of its MRs. Never:
  * the device (IbDevice) or the caller's buffers.
  */
-import {
-  AuxError,
-  allocPd,
-  type CoreHandle,
-  destroyUctx,
-  type Logger,
-  PAGE_SIZE,
-} from '@auxctl/core';
+
+import { allocPd, type CoreHandle, destroyUctx, type Logger } from '@auxctl/core';
+import { AuxError, PAGE_SIZE } from '@auxctl/prm';
 import type { ContextLink, VerbsKind, VerbsObject } from './context-link.js';
 import { IbCq } from './ib-cq.js';
 import { IbMr } from './ib-mr.js';

@@ -17,7 +17,9 @@
  *
  * Owns: the CQ object, its ring and its event handler.
  */
-import { AuxError, CompletionQueue, EventChannel } from '@auxctl/core';
+
+import { CompletionQueue, EventChannel } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { ContextLink } from './context-link.js';
 import { VerbsBase } from './verbs-base.js';
 import type { WorkCompletion } from './work-completion.js';

@@ -9,13 +9,9 @@
  * Owns: its open contexts. Never: the core handle's life (the core revokes
  * it after the driver's remove has returned).
  */
-import {
-  AuxError,
-  type CoreHandle,
-  type DeviceIdentity,
-  type Logger,
-  UserContexts,
-} from '@auxctl/core';
+
+import { type CoreHandle, type Logger, UserContexts } from '@auxctl/core';
+import { AuxError, type DeviceIdentity } from '@auxctl/prm';
 import { IbContext } from './ib-context.js';
 
 /** IbDeviceInfo: a device as `RdmaRegistry.list()` shows it. */

@@ -1,4 +1,4 @@
-import { PAGE_SIZE } from '@auxctl/core';
+import { PAGE_SIZE } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pageBuffer, pinnedPages } from './page-buffer.js';
 import { connect, endpoint, flush, type Rig, rdmaRig } from './test-support/rig.js';

@@ -21,18 +21,9 @@
  * Owns: the QP object, its ring and the wrId tables. Never: its PD and CQs
  * (it holds a use of each until destroyed).
  */
-import {
-  AuxError,
-  type Cqe,
-  CqeOpcode,
-  type QpInfo,
-  type QpStateName,
-  type QpTransition,
-  QueuePair,
-  type SendWqe,
-  sendWqeBlocks,
-  WqeOpcode,
-} from '@auxctl/core';
+
+import { type Cqe, type QpInfo, QueuePair, type SendWqe, sendWqeBlocks } from '@auxctl/core';
+import { AuxError, CqeOpcode, type QpStateName, type QpTransition, WqeOpcode } from '@auxctl/prm';
 import type { CompletionSink, ContextLink } from './context-link.js';
 import type { IbCq } from './ib-cq.js';
 import type { IbPd } from './ib-pd.js';

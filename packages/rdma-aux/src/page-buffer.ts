@@ -9,7 +9,7 @@
  *
  * Owns: the page arithmetic. Never: mappings (IbMr maps the pages).
  */
-import { AuxError, PAGE_SIZE } from '@auxctl/core';
+import { AuxError, PAGE_SIZE } from '@auxctl/prm';
 
 /** pageBuffer: `length` zeroed bytes whose memory covers whole pages (for `regMr`). */
 export function pageBuffer(length: number): Buffer {

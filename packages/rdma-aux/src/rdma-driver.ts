@@ -16,13 +16,9 @@
  *
  * Owns: the devices it probed (as drvdata). Never: the registry's life.
  */
-import {
-  AuxError,
-  type AuxiliaryDriver,
-  type CoreHandle,
-  type Logger,
-  silentLogger,
-} from '@auxctl/core';
+
+import { type AuxiliaryDriver, type CoreHandle, type Logger, silentLogger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { IbDevice, ibDeviceName } from './ib-device.js';
 import { RdmaRegistry } from './rdma-registry.js';
 

@@ -1,4 +1,4 @@
-import { CmdStatus } from '@auxctl/core';
+import { CmdStatus } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Endpoint, endpoint, flush, type Rig, rdmaRig } from './test-support/rig.js';
 import type { IbAccess } from './verbs-validation.js';

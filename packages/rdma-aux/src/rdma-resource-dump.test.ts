@@ -1,5 +1,6 @@
-import { RSC_DUMP_ALL, SegmentType, silentLogger } from '@auxctl/core';
+import { silentLogger } from '@auxctl/core';
 import { CtlRegistry, createCtlDriver, resourceDumpObjects } from '@auxctl/ctl-aux';
+import { RSC_DUMP_ALL, SegmentType } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, endpoint, flush, type Rig, rdmaRig } from './test-support/rig.js';
 

@@ -11,7 +11,7 @@
  *
  * Owns: the object's life state. Never: the firmware object's contents.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { ContextLink, VerbsKind, VerbsObject } from './context-link.js';
 
 /** VerbsBase: see the module header. */

@@ -1,4 +1,4 @@
-import { isAuxError } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

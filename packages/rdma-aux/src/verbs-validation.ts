@@ -9,7 +9,7 @@
  * Owns: the limits and defaults. Never: device state (the QP state rules
  * belong to firmware, see ib-qp.ts).
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { WrId } from './work-completion.js';
 
 /** MAX_WR / MAX_SGE: the most work requests a queue and SGEs a work request may ask for. */

@@ -1,4 +1,4 @@
-import { CqeSyndrome } from '@auxctl/core';
+import { CqeSyndrome } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { wcStatus } from './work-completion.js';

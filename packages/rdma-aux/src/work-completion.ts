@@ -10,7 +10,7 @@
  *
  * Owns: the status and opcode vocabulary. Never: ring state.
  */
-import { CqeSyndrome } from '@auxctl/core';
+import { CqeSyndrome } from '@auxctl/prm';
 
 /** WcStatus: `ibv_wc_status` names used by the driver. */
 export type WcStatus =

@@ -4,7 +4,8 @@
  * the device exists or not, on every method that names a device; only a
  * caller allowed on every device learns that a name is unknown (NOT_FOUND).
  */
-import { buildInbox, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { NopIn, Op } from '@auxctl/prm';
 import {
   type CtlServiceClient,
   type DeviceServiceClient,

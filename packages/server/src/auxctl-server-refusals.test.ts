@@ -7,7 +7,8 @@
  * audit lines name a device the way the API does.
  */
 import { readFile } from 'node:fs/promises';
-import { buildInbox, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { NopIn, Op } from '@auxctl/prm';
 import * as proto from '@auxctl/proto';
 import {
   type CtlServiceClient,

@@ -1,7 +1,7 @@
+import { buildInbox } from '@auxctl/core';
 import {
   AllocPdIn,
   AllocPdOut,
-  buildInbox,
   CapType,
   CmdHdrOut,
   hcaCapOpMod,
@@ -9,7 +9,7 @@ import {
   Op,
   QueryHcaCapIn,
   QueryHcaCapOut,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import {
   type ActivateRequest,
   type ActivateResponse,

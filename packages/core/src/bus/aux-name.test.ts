@@ -1,6 +1,7 @@
+import { AuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuxError, printable } from '../errors.js';
+import { printable } from '../printable.js';
 import {
   AUX_ID_MAX,
   AUX_NAME_PART_MAX,

@@ -12,7 +12,8 @@
  *
  * Owns: validation, formatting and parsing of names. Never: keeps state.
  */
-import { AuxError, printable } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
+import { printable } from '../printable.js';
 
 /** MODALIAS_PREFIX: what every auxiliary modalias starts with. */
 export const MODALIAS_PREFIX = 'auxiliary:';

@@ -1,5 +1,5 @@
+import { AuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { AuxError } from '../errors.js';
 import { AuxiliaryBus } from './auxiliary-bus.js';
 import type { AuxiliaryDriver } from './auxiliary-driver.js';
 import { captureLog } from './test-support/capture-log.js';

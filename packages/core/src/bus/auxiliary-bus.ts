@@ -83,9 +83,10 @@
  * Never: looks inside `shared`, or calls a driver except through its
  * callbacks.
  */
-import { AuxError, printable } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 import { EventChannel } from '../event-channel.js';
 import { type Logger, silentLogger } from '../log.js';
+import { printable } from '../printable.js';
 import { type AuxDeviceInit, AuxiliaryDevice, devicePrivate } from './auxiliary-device.js';
 import { type AuxiliaryDriver, checkDriver, matchId, supportsSuspend } from './auxiliary-driver.js';
 import { type AuxDeviceInfo, type AuxDriverInfo, deviceInfo, driverInfo } from './bus-info.js';

@@ -14,7 +14,7 @@
  * Owns: identity, reference count, the shared object and the driver's
  * private slot. Never: binds or probes (the bus does, under the device lock).
  */
-import { AuxError } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 import type { Logger } from '../log.js';
 import { type AuxDeviceName, formatDeviceName, modaliasOf } from './aux-name.js';
 import type { AuxiliaryDriver } from './auxiliary-driver.js';

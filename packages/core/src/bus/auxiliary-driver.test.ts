@@ -1,6 +1,6 @@
+import { AuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuxError } from '../errors.js';
 import { AUX_ID_MAX } from './aux-name.js';
 import { checkDriver, matchId, supportsSuspend } from './auxiliary-driver.js';
 

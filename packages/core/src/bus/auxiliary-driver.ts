@@ -10,7 +10,8 @@
  * Owns: the driver shape, its validation and matching. Never: calls a
  * driver (the bus does, under the device lock).
  */
-import { AuxError, printable } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
+import { printable } from '../printable.js';
 import { matchNameOf, parseMatchName } from './aux-name.js';
 import type { AuxiliaryDevice } from './auxiliary-device.js';
 

@@ -1,5 +1,5 @@
+import { isAuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { isAuxError } from '../errors.js';
 import { AuxiliaryBus } from './auxiliary-bus.js';
 import type { AuxiliaryDevice } from './auxiliary-device.js';
 import type { AuxiliaryDriver } from './auxiliary-driver.js';

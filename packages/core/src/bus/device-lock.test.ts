@@ -1,5 +1,5 @@
+import { isAuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { isAuxError } from '../errors.js';
 import { DeviceLock, detached } from './device-lock.js';
 
 /** gate: a promise plus the function that opens it. */

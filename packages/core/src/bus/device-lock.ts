@@ -18,7 +18,7 @@
  * operation does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AuxError } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 
 interface Hold {
   readonly lock: DeviceLock;

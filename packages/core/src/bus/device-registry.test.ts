@@ -1,5 +1,5 @@
+import { isAuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { isAuxError } from '../errors.js';
 import { DeviceRegistry, type RegistryEvent } from './device-registry.js';
 
 interface Dev {

@@ -10,8 +10,9 @@
  * Owns: the name -> device map and its events. Never: creates or destroys
  * devices.
  */
-import { AuxError, printable } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 import { EventChannel } from '../event-channel.js';
+import { printable } from '../printable.js';
 
 /** RegistryEvent: a device appeared in or went away from a registry. */
 export type RegistryEvent =

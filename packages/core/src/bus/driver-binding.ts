@@ -10,8 +10,9 @@
  * Owns: the probe / remove protocol and its log lines and uevents. Never:
  * decides which devices or drivers exist (the bus does).
  */
-import { AuxError, isAuxError, printable } from '../errors.js';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import type { Logger } from '../log.js';
+import { printable } from '../printable.js';
 import { type AuxiliaryDevice, devicePrivate } from './auxiliary-device.js';
 import { type AuxiliaryDeviceId, type AuxiliaryDriver, matchId } from './auxiliary-driver.js';
 import type { UeventAction } from './uevent.js';

@@ -13,7 +13,7 @@
  * Owns: the alias table and the import. Never: registers drivers (the bus
  * does, and logs a resolver's failure instead of failing the add).
  */
-import { AuxError } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 import { parseModalias } from './aux-name.js';
 import type { AuxiliaryDriver } from './auxiliary-driver.js';
 

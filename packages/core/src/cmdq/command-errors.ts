@@ -13,9 +13,7 @@
  *
  * Owns: messages and detail shapes. Never: decides which case applies.
  */
-import { AuxError, type ErrnoName } from '../errors.js';
-import { opcodeName } from '../ifc/opcodes.js';
-import { deliveryStatusName, statusName } from '../ifc/status.js';
+import { AuxError, deliveryStatusName, type ErrnoName, opcodeName, statusName } from '@auxctl/prm';
 import { deliveryErrno } from './delivery-errno.js';
 
 /** CmdStatusDetail: detail of an error from a command firmware answered. */

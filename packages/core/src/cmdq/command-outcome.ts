@@ -12,9 +12,7 @@
  *
  * Owns: settlement policy. Never: touches slots, mailboxes or the device.
  */
-import type { AuxError } from '../errors.js';
-import { CmdHdrOut } from '../ifc/header.js';
-import { CmdStatus, statusToErrno } from '../ifc/status.js';
+import { type AuxError, CmdHdrOut, CmdStatus, statusToErrno } from '@auxctl/prm';
 import type { Logger, RateLimitedLog } from '../log.js';
 import type { Command } from './command.js';
 import { abortedError, failureLine, statusError } from './command-errors.js';

@@ -1,9 +1,6 @@
+import { type AuxError, CmdHdrOut, CmdStatus, DRIVER_SYNDROME, Op } from '@auxctl/prm';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuxError } from '../errors.js';
-import { CmdHdrOut } from '../ifc/header.js';
-import { Op } from '../ifc/opcodes.js';
-import { CmdStatus, DRIVER_SYNDROME } from '../ifc/status.js';
 import { SimDevice } from '../sim/sim-device.js';
 import type { CmdStatusDetail } from './command-errors.js';
 import { CommandQueue } from './command-queue.js';

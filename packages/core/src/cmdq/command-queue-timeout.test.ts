@@ -1,8 +1,6 @@
+import { CMD_ENTRY_BYTES, CmdLayout, type CompletionHandler, MAX_REG_CMDS, Op } from '@auxctl/prm';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CompletionHandler } from '../backend.js';
-import { CMD_ENTRY_BYTES, CmdLayout, MAX_REG_CMDS } from '../ifc/cmd-layout.js';
-import { Op } from '../ifc/opcodes.js';
 import { SimDevice } from '../sim/sim-device.js';
 import { CommandQueue, type CommandQueueOptions, DEFAULT_CMD_TIMEOUT_MS } from './command-queue.js';
 import { makeInbox } from './test-support/inbox.js';

@@ -1,19 +1,21 @@
+import {
+  AuxError,
+  CMD_ENTRY_BYTES,
+  CmdHdrOut,
+  CmdLayout,
+  CmdStatus,
+  CommandEntries,
+  DeliveryStatus,
+  MAILBOX_BLOCK_BYTES,
+  MAX_CMD_BYTES,
+  MAX_REG_CMDS,
+  Op,
+  PAGE_QUEUE_SLOT,
+} from '@auxctl/prm';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuxError } from '../errors.js';
-import {
-  CMD_ENTRY_BYTES,
-  CmdLayout,
-  MAILBOX_BLOCK_BYTES,
-  MAX_REG_CMDS,
-  PAGE_QUEUE_SLOT,
-} from '../ifc/cmd-layout.js';
-import { CmdHdrOut, MAX_CMD_BYTES } from '../ifc/header.js';
-import { Op } from '../ifc/opcodes.js';
-import { CmdStatus, DeliveryStatus } from '../ifc/status.js';
 import { RateLimitedLog } from '../log.js';
 import { SimDevice } from '../sim/sim-device.js';
-import { CommandEntries } from './command-entries.js';
 import type { CmdStatusDetail, CmdTransportDetail } from './command-errors.js';
 import { CommandQueue, type CommandQueueOptions } from './command-queue.js';
 import { makeInbox } from './test-support/inbox.js';

@@ -56,10 +56,17 @@
  */
 // The global `Buffer` is a lazy getter; the hot path takes it from the module.
 import { Buffer } from 'node:buffer';
-import type { DeviceBackend } from '../backend.js';
-import { isAuxError } from '../errors.js';
-import { CMD_QUEUE_BYTES } from '../ifc/cmd-layout.js';
-import { CmdHdrIn } from '../ifc/header.js';
+import {
+  CMD_QUEUE_BYTES,
+  CmdHdrIn,
+  CommandEntries,
+  type DeviceBackend,
+  decodeInto,
+  encode,
+  isAuxError,
+  MailboxPool,
+  prepare,
+} from '@auxctl/prm';
 import { type Logger, RateLimitedLog, silentLogger } from '../log.js';
 import {
   type CmdOptions,
@@ -68,7 +75,6 @@ import {
   checkTimeout,
   DEFAULT_CMD_TIMEOUT_MS,
 } from './command.js';
-import { CommandEntries } from './command-entries.js';
 import {
   closedError,
   cmdLabel,
@@ -80,8 +86,6 @@ import {
 import { CommandOutcome } from './command-outcome.js';
 import { type CmdOpStats, CommandStats } from './command-stats.js';
 import { DeadlineTimer } from './deadline-timer.js';
-import { decodeInto, encode, prepare } from './mailbox-chain.js';
-import { MailboxPool } from './mailbox-pool.js';
 import { lowestBit, SlotTable } from './slot-table.js';
 
 export { type CmdOptions, DEFAULT_CMD_TIMEOUT_MS } from './command.js';

@@ -13,8 +13,7 @@
  * Owns: the counters. Never: decides what counts as a failure (the queue
  * tells it).
  */
-import { Errno, type ErrnoName } from '../errors.js';
-import { opcodeName } from '../ifc/opcodes.js';
+import { Errno, type ErrnoName, opcodeName } from '@auxctl/prm';
 
 /** CmdOpStats: a snapshot of one opcode's counters. */
 export interface CmdOpStats {

@@ -5,9 +5,8 @@
  * Owns: the per-command record (slot, token, deadline, mailboxes, the
  * promise's settle functions). Never: settles itself (the queue does).
  */
-import { AuxError } from '../errors.js';
-import { CMD_HDR_BYTES, MAX_CMD_BYTES } from '../ifc/header.js';
-import type { MailboxBlock } from './mailbox-pool.js';
+
+import { AuxError, CMD_HDR_BYTES, MAX_CMD_BYTES, type MailboxBlock } from '@auxctl/prm';
 
 /** DEFAULT_CMD_TIMEOUT_MS: a command's default timeout (Linux CMD timeout, 60 s). */
 export const DEFAULT_CMD_TIMEOUT_MS = 60_000;

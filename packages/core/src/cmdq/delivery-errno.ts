@@ -10,8 +10,7 @@
  *
  * Owns: that one table. Never: command status.
  */
-import type { ErrnoName } from '../errors.js';
-import { DeliveryStatus } from '../ifc/status.js';
+import { DeliveryStatus, type ErrnoName } from '@auxctl/prm';
 
 const table: Record<number, ErrnoName> = {
   [DeliveryStatus.SIGNAT_ERR]: 'EBADR',

@@ -9,9 +9,7 @@
  *
  * Owns: the synthesized outbox. Never: touches the queue or the device.
  */
-import { CmdHdrOut } from '../ifc/header.js';
-import { opcodeInfo } from '../ifc/opcodes.js';
-import { CmdStatus, DRIVER_SYNDROME } from '../ifc/status.js';
+import { CmdHdrOut, CmdStatus, DRIVER_SYNDROME, opcodeInfo } from '@auxctl/prm';
 
 /** abortedOutbox: a new `outLen`-byte outbox for `opcode` under internal error. */
 export function abortedOutbox(opcode: number, outLen: number): Buffer {

@@ -10,8 +10,7 @@
  * Owns: slot occupancy, the waiter FIFOs, the token counter. Never: posts
  * or settles a command (the queue does).
  */
-import { MAX_REG_CMDS, PAGE_QUEUE_SLOT } from '../ifc/cmd-layout.js';
-import { Op } from '../ifc/opcodes.js';
+import { MAX_REG_CMDS, Op, PAGE_QUEUE_SLOT } from '@auxctl/prm';
 import type { Command } from './command.js';
 import { CommandFifo } from './command-fifo.js';
 

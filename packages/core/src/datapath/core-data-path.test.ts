@@ -1,3 +1,4 @@
+import { isAuxError, PpcntGroup, VportState } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   modifyNicVportContext,
@@ -8,9 +9,6 @@ import {
   readPortCounters,
   writePmtu,
 } from '../device/port-commands.js';
-import { isAuxError } from '../errors.js';
-import { PpcntGroup } from '../ifc/registers/ppcnt.js';
-import { VportState } from '../ifc/vport.js';
 import { SimWire } from '../sim/sim-wire.js';
 import { CompletionQueue } from './completion-queue.js';
 import { channel, flush, frame, type Node, nodes } from './test-support/data-path-rig.js';

@@ -9,7 +9,7 @@
  *
  * Owns: decoding only.
  */
-import { CQE_BYTES, CQE_OWNER_MASK, Cqe64, CqeOpcode, ErrCqe } from '../ifc/wqe.js';
+import { CQE_BYTES, CQE_OWNER_MASK, Cqe64, CqeOpcode, ErrCqe } from '@auxctl/prm';
 
 /** Cqe: one completion as drivers see it. */
 export interface Cqe {

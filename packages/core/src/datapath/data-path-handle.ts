@@ -3,9 +3,9 @@
  * DMA memory, doorbells, completion vectors and the CQ handler table.
  * `CoreHandle` is one; tests may pass their own.
  */
+
+import type { DmaSpace, Doorbell } from '@auxctl/prm';
 import type { CommandExecutor } from '../device/firmware-commands.js';
-import type { DmaSpace } from '../dma.js';
-import type { Doorbell } from '../ifc/wqe.js';
 
 /** DataPathHandle: see the module header. */
 export interface DataPathHandle extends CommandExecutor {

@@ -1,3 +1,4 @@
+import { CqeOpcode, PpcntGroup } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   modifyNicVportContext,
@@ -6,8 +7,6 @@ import {
   readPortCounters,
   writePaos,
 } from '../device/port-commands.js';
-import { PpcntGroup } from '../ifc/registers/ppcnt.js';
-import { CqeOpcode } from '../ifc/wqe.js';
 import { SimWire } from '../sim/sim-wire.js';
 import { channel, flush, frame, nodes, RX_SLOT } from './test-support/data-path-rig.js';
 

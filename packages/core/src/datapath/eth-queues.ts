@@ -13,6 +13,8 @@
  *
  * Owns: the queue object and its ring memory; destroy() releases both.
  */
+
+import { QueueState, WqeOpcode } from '@auxctl/prm';
 import {
   createRq,
   createSq,
@@ -21,8 +23,6 @@ import {
   modifyRq,
   modifySq,
 } from '../device/queue-commands.js';
-import { QueueState } from '../ifc/wq.js';
-import { WqeOpcode } from '../ifc/wqe.js';
 import type { CompletionQueue } from './completion-queue.js';
 import type { DataPathHandle } from './data-path-handle.js';
 import { QueueBuffer } from './queue-buffer.js';

@@ -10,7 +10,7 @@
  *
  * Owns: the buffer's mapping. Never: the queue object (its creator).
  */
-import type { DmaSpace } from '../dma.js';
+import type { DmaSpace } from '@auxctl/prm';
 
 const DBR_SLOT = 64;
 

@@ -15,6 +15,8 @@
  *
  * Owns: the QP object and its ring memory; destroy() releases both.
  */
+
+import { type QpTransition, RQ_STRIDE_BASE } from '@auxctl/prm';
 import {
   createQp,
   destroyQp,
@@ -23,7 +25,6 @@ import {
   type QpModifyParams,
   queryQp,
 } from '../device/qp-commands.js';
-import { type QpTransition, RQ_STRIDE_BASE } from '../ifc/qp.js';
 import type { CompletionQueue } from './completion-queue.js';
 import type { DataPathHandle } from './data-path-handle.js';
 import { QueueBuffer } from './queue-buffer.js';

@@ -1,7 +1,13 @@
+import {
+  CqeOpcode,
+  CqeSyndrome,
+  decodeResourceSegment,
+  RSC_DUMP_ALL,
+  SegmentType,
+  splitSegments,
+  WqeOpcode,
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RSC_DUMP_ALL, SegmentType } from '../ifc/registers/resource-dump.js';
-import { decodeResourceSegment, splitSegments } from '../ifc/registers/resource-dump-stream.js';
-import { CqeOpcode, CqeSyndrome, WqeOpcode } from '../ifc/wqe.js';
 import { buildResourceDump } from '../sim/registers/resource-dump-builder.js';
 import { SimWire } from '../sim/sim-wire.js';
 import { flush, type Node, nodes } from './test-support/data-path-rig.js';

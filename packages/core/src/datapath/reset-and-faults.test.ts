@@ -1,7 +1,6 @@
+import { type DmaSpace, PpcntGroup } from '@auxctl/prm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readPortCounters } from '../device/port-commands.js';
-import type { DmaSpace } from '../dma.js';
-import { PpcntGroup } from '../ifc/registers/ppcnt.js';
 import { SimWire } from '../sim/sim-wire.js';
 import {
   type Channel,

@@ -14,8 +14,7 @@
  *
  * Owns: counters only; the memory belongs to the queue object's buffer.
  */
-import { AuxError } from '../errors.js';
-import { type Doorbell, SEND_WQEBB_BYTES, WQE_SEG_BYTES } from '../ifc/wqe.js';
+import { AuxError, type Doorbell, SEND_WQEBB_BYTES, WQE_SEG_BYTES } from '@auxctl/prm';
 import {
   type SendWqe,
   type Sge,

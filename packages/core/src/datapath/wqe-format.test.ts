@@ -1,7 +1,6 @@
+import { CQE_BYTES, CQE_INIT_OP_OWN, Cqe64, CqeOpcode, DmaSpace, WqeOpcode } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DmaSpace } from '../dma.js';
-import { CQE_BYTES, CQE_INIT_OP_OWN, Cqe64, CqeOpcode, WqeOpcode } from '../ifc/wqe.js';
 import { silentLogger } from '../log.js';
 import { CompletionWriter } from '../sim/datapath/completion-writer.js';
 import type { CqData } from '../sim/datapath/queue-data.js';

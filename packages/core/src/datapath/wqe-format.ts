@@ -23,7 +23,7 @@ import {
   WqeEthSeg,
   WqeOpcode,
   WqeRaddrSeg,
-} from '../ifc/wqe.js';
+} from '@auxctl/prm';
 
 /** Sge: a scatter/gather element: `length` bytes at virtual address `addr` through key `lkey`. */
 export interface Sge {

@@ -1,9 +1,8 @@
+import { HealthSyndrome, isAuxError } from '@auxctl/prm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import type { AuxiliaryDriver } from '../bus/auxiliary-driver.js';
-import { isAuxError } from '../errors.js';
-import { HealthSyndrome } from '../ifc/health.js';
 import { createSimDevice, type SimFunction, simIdentity } from '../sim/create-sim-device.js';
 import type { AuxDeviceSpec } from './aux-table.js';
 import { CoreDevice, type CoreDeviceOptions } from './core-device.js';

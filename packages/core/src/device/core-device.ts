@@ -29,14 +29,14 @@
  * and their handles, the health poller and reporters. Never: calls a driver
  * except through the bus, or reaches into a driver's state.
  */
-import type { DeviceBackend, DeviceIdentity } from '../backend.js';
+import { AuxError, type DeviceBackend, type DeviceIdentity } from '@auxctl/prm';
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import { CommandQueue } from '../cmdq/command-queue.js';
-import { AuxError, printable } from '../errors.js';
 import { EventChannel } from '../event-channel.js';
 import type { HealthSample } from '../health/health-poller.js';
 import { type Logger, silentLogger } from '../log.js';
+import { printable } from '../printable.js';
 import { AuxPublisher } from './aux-publisher.js';
 import { type AuxDeviceSpec, MLX5_AUX_DEVICES } from './aux-table.js';
 import type { CoreEvent, CoreState } from './core-events.js';

@@ -17,12 +17,9 @@
  *
  * Owns: the driver's event subscriptions. Never: the queue or the device.
  */
-import type { DeviceIdentity } from '../backend.js';
+import { AuxError, type DeviceIdentity, type DmaSpace, type Doorbell } from '@auxctl/prm';
 import type { CmdOptions } from '../cmdq/command-queue.js';
-import type { DmaSpace } from '../dma.js';
-import { AuxError } from '../errors.js';
 import type { Listener } from '../event-channel.js';
-import type { Doorbell } from '../ifc/wqe.js';
 import type { CoreDevice } from './core-device.js';
 import type { CoreEvent, CoreState } from './core-events.js';
 import type { CqCompletionHandler } from './event-queues.js';

@@ -11,8 +11,7 @@
  * Owns: construction of the three. Never: acts on a fatal error itself;
  * the poller tells the owner through `hooks`.
  */
-import type { DeviceBackend } from '../backend.js';
-import { AuxError } from '../errors.js';
+import { AuxError, type DeviceBackend, healthSyndromeText } from '@auxctl/prm';
 import {
   HEALTH_POLLER_DEFAULTS,
   HealthPoller,
@@ -21,7 +20,6 @@ import {
   readHealthSample,
 } from '../health/health-poller.js';
 import { HealthReporter } from '../health/health-reporter.js';
-import { healthSyndromeText } from '../ifc/health.js';
 
 /** CoreHealthOptions: health polling and reporter behaviour. */
 export interface CoreHealthOptions extends HealthPollerOptions {

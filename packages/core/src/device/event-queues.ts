@@ -28,9 +28,14 @@
  *
  * Owns: EQ memory, the cqn -> handler table. Never: CQs (the drivers').
  */
-import type { DeviceBackend } from '../backend.js';
-import { AuxError } from '../errors.js';
-import { EQE_BYTES, Eqe, EventType, PortChangeSubtype } from '../ifc/eq.js';
+import {
+  AuxError,
+  type DeviceBackend,
+  EQE_BYTES,
+  Eqe,
+  EventType,
+  PortChangeSubtype,
+} from '@auxctl/prm';
 import type { Logger } from '../log.js';
 import type { CommandExecutor } from './firmware-commands.js';
 import { createEq, destroyEq } from './queue-commands.js';

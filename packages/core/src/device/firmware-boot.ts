@@ -12,9 +12,7 @@
  * Owns: the host pages lent to firmware (`HostPages`). Never: the queue or
  * the device's published state (the core device sequences those).
  */
-import type { DmaSpace } from '../dma.js';
-import { PAGE_SIZE } from '../dma.js';
-import { CapType, CmdHcaCap } from '../ifc/hca-cap.js';
+import { CapType, CmdHcaCap, type DmaSpace, PAGE_SIZE } from '@auxctl/prm';
 import {
   type CommandExecutor,
   disableHca,

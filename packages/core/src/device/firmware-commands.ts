@@ -6,41 +6,44 @@
  * answer. Drivers may use, extend or ignore them; core uses them for its
  * own boot and teardown. Nothing here keeps state.
  */
-import type { CmdOptions } from '../cmdq/command-queue.js';
-import { AccessRegisterIn, AccessRegisterOut, REGISTER_DATA_OFFSET } from '../ifc/access-reg.js';
+
 import {
-  NopIn,
-  NopOut,
-  QueryAdapterIn,
-  QueryAdapterOut,
-  QueryAdapterParamBlock,
-} from '../ifc/adapter.js';
-import {
+  AccessRegisterIn,
+  AccessRegisterOut,
   type CmdHcaCap,
+  CmdOut,
+  type Decoded,
+  EnableHcaIn,
+  type Fields,
   HCA_CAP_UNION_BYTES,
   hcaCapOpMod,
-  QueryHcaCapIn,
-  QueryHcaCapOut,
-  SetHcaCapIn,
-  SetHcaCapOut,
-} from '../ifc/hca-cap.js';
-import {
-  CmdOut,
-  EnableHcaIn,
   InitHcaIn,
+  type Layout,
   ManagePagesIn,
   ManagePagesOpMod,
   ManagePagesOut,
+  NopIn,
+  NopOut,
+  Op,
   PAGE_ADDRESS_BYTES,
+  QueryAdapterIn,
+  QueryAdapterOut,
+  QueryAdapterParamBlock,
+  QueryHcaCapIn,
+  QueryHcaCapOut,
+  QueryIssiIn,
+  QueryIssiOut,
   QueryPagesIn,
   QueryPagesOut,
+  REGISTER_DATA_OFFSET,
+  SetHcaCapIn,
+  SetHcaCapOut,
+  SetIssiIn,
   TeardownHcaIn,
   TeardownHcaOut,
   TeardownProfile,
-} from '../ifc/init.js';
-import { QueryIssiIn, QueryIssiOut, SetIssiIn } from '../ifc/issi.js';
-import { Op } from '../ifc/opcodes.js';
-import type { Decoded, Fields, Layout } from '../layout/layout.js';
+} from '@auxctl/prm';
+import type { CmdOptions } from '../cmdq/command-queue.js';
 
 /** CommandExecutor: anything that runs a firmware command (a queue or a handle on one). */
 export interface CommandExecutor {

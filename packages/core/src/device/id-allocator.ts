@@ -5,7 +5,7 @@
  * every core device in a process have distinct names (`mlx5_core.eth.0`,
  * `mlx5_core.eth.1`, ...), as mlx5 does with its module-wide IDA.
  */
-import { AuxError } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 
 /** IdAllocator: see the module header. */
 export class IdAllocator {

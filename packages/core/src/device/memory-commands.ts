@@ -12,28 +12,29 @@
  *
  * Owns: nothing; stateless.
  */
-import { type DmaSpace, PAGE_SIZE } from '../dma.js';
-import { AuxError } from '../errors.js';
-import { CmdOut } from '../ifc/init.js';
 import {
+  AllocPdIn,
+  AllocPdOut,
+  AuxError,
+  CmdOut,
   CreateMkeyIn,
   CreateMkeyOut,
-  DestroyMkeyIn,
-  Mkc,
-  MkcAccessMode,
-  mkeyFromIndex,
-} from '../ifc/mkey.js';
-import { Op } from '../ifc/opcodes.js';
-import { AllocPdIn, AllocPdOut, DeallocPdIn } from '../ifc/pd.js';
-import { DestroyUctxIn } from '../ifc/uctx.js';
-import {
   CreateUmemIn,
   CreateUmemOut,
+  DeallocPdIn,
+  DestroyMkeyIn,
+  DestroyUctxIn,
   DestroyUmemIn,
+  type DmaSpace,
+  Mkc,
+  MkcAccessMode,
   MTT_BYTES,
+  mkeyFromIndex,
+  Op,
+  PAGE_SIZE,
   Umem,
   writeMtt,
-} from '../ifc/umem.js';
+} from '@auxctl/prm';
 import { buildInbox, type CommandExecutor } from './firmware-commands.js';
 
 /**

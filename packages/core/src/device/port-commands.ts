@@ -8,30 +8,34 @@
  * Owns: nothing; stateless.
  */
 
-import { AuxError } from '../errors.js';
-import { RegisterId } from '../ifc/access-reg.js';
-import { CmdOut } from '../ifc/init.js';
-import { Op } from '../ifc/opcodes.js';
-import { PaosReg, PmtuReg, PortStatus } from '../ifc/registers/port-regs.js';
-import { PPCNT_GROUP_LAYOUTS, PpcntReg, readGroupCounters } from '../ifc/registers/ppcnt.js';
 import {
+  AuxError,
+  CmdOut,
   MacAddressLayout,
   ModifyNicVportContextIn,
   ModifyVportStateIn,
   macFromFields,
   macToFields,
   NicVportContext,
+  Op,
+  PaosReg,
+  PmtuReg,
+  PortStatus,
+  PPCNT_GROUP_LAYOUTS,
+  PpcntReg,
   QueryNicVportContextIn,
   QueryNicVportContextOut,
   QueryVportCounterIn,
   QueryVportCounterOut,
   QueryVportStateIn,
   QueryVportStateOut,
+  RegisterId,
+  readGroupCounters,
   TrafficCounter,
   VPORT_TRAFFIC_COUNTERS,
   VportState,
   type VportTrafficCounter,
-} from '../ifc/vport.js';
+} from '@auxctl/prm';
 import { accessRegister, buildInbox, type CommandExecutor } from './firmware-commands.js';
 
 /** LinkState: a port's or vport's state as drivers see it. */

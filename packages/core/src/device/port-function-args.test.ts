@@ -1,6 +1,6 @@
+import { isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAuxError } from '../errors.js';
 import { checkAddArgs, checkAttrs, formatHwAddr, parseHwAddr } from './port-function-args.js';
 
 const einval = (fn: () => unknown) => {

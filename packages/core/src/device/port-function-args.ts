@@ -8,7 +8,7 @@
  *
  * Owns: argument rules. Never: port state.
  */
-import { AuxError } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 
 /** PortFunctionAddArgs: `add({ pfnum, sfnum })`. */
 export interface PortFunctionAddArgs {

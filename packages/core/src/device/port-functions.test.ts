@@ -1,5 +1,5 @@
+import { isAuxError } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAuxError } from '../errors.js';
 import { nop } from './firmware-commands.js';
 import { type SfRig, sfRig } from './test-support/sf-rig.js';
 

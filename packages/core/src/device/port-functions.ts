@@ -27,11 +27,11 @@
  * Never: the nested cores (the SF driver's) or firmware state beyond the
  * SubFunctionHost calls.
  */
-import type { DeviceBackend, SubFunctionHost } from '../backend.js';
+import { AuxError, type DeviceBackend, type SubFunctionHost } from '@auxctl/prm';
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
-import { AuxError, printable } from '../errors.js';
 import type { Logger } from '../log.js';
+import { printable } from '../printable.js';
 import type { CoreDevice } from './core-device.js';
 import type { CoreState } from './core-events.js';
 import type { IdAllocator } from './id-allocator.js';

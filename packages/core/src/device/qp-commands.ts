@@ -5,14 +5,14 @@
  *
  * Owns: nothing; stateless.
  */
-import { CmdOut } from '../ifc/init.js';
-import { Op } from '../ifc/opcodes.js';
 import {
   Ads,
+  CmdOut,
   CreateQpIn,
   CreateQpOut,
   ModifyQpIn,
   ModifyQpOut,
+  Op,
   QP_TRANSITIONS,
   Qpc,
   QpNumIn,
@@ -21,7 +21,7 @@ import {
   type QpStateName,
   type QpTransition,
   QueryQpOut,
-} from '../ifc/qp.js';
+} from '@auxctl/prm';
 import { buildInbox, type CommandExecutor } from './firmware-commands.js';
 import { type RingPlacement, withPas } from './queue-commands.js';
 

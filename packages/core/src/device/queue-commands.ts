@@ -11,47 +11,49 @@
  *
  * Owns: nothing; stateless.
  */
+
 import {
+  CmdOut,
   Cqc,
   CreateCqIn,
   CreateCqOut,
-  DestroyCqIn,
-  PAS_OFFSET,
-  QueryCqIn,
-  QueryCqOut,
-} from '../ifc/cq.js';
-import { CreateEqIn, CreateEqOut, DestroyEqIn, Eqc } from '../ifc/eq.js';
-import { CmdOut } from '../ifc/init.js';
-import { Op } from '../ifc/opcodes.js';
-import {
-  CreateTirIn,
-  CreateTirOut,
-  CreateTisIn,
-  CreateTisOut,
-  DestroyTirIn,
-  DestroyTisIn,
-  Tirc,
-  TirDispType,
-  Tisc,
-} from '../ifc/tir-tis.js';
-import {
+  CreateEqIn,
+  CreateEqOut,
   CreateRqIn,
   CreateRqOut,
   CreateSqIn,
   CreateSqOut,
+  CreateTirIn,
+  CreateTirOut,
+  CreateTisIn,
+  CreateTisOut,
+  type Decoded,
+  DestroyCqIn,
+  DestroyEqIn,
   DestroyRqIn,
   DestroySqIn,
+  DestroyTirIn,
+  DestroyTisIn,
+  Eqc,
+  type Fields,
+  type Layout,
   ModifyRqIn,
   ModifySqIn,
+  Op,
+  PAS_OFFSET,
+  QueryCqIn,
+  QueryCqOut,
   QueryRqOut,
   QuerySqOut,
   Rqc,
+  SEND_WQEBB_SHIFT,
   Sqc,
+  Tirc,
+  TirDispType,
+  Tisc,
   Wq,
   WqType,
-} from '../ifc/wq.js';
-import { SEND_WQEBB_SHIFT } from '../ifc/wqe.js';
-import type { Decoded, Fields, Layout } from '../layout/layout.js';
+} from '@auxctl/prm';
 import { buildInbox, type CommandExecutor } from './firmware-commands.js';
 
 /** RingPlacement: where a ring lives (QueueBuffer provides it). */

@@ -13,9 +13,8 @@
  * Owns: the record of the nested core. Never: the nested core's life (the
  * driver's) or the function's (the PF's port functions).
  */
-import type { DeviceBackend } from '../backend.js';
+import { AuxError, type DeviceBackend } from '@auxctl/prm';
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
-import { AuxError } from '../errors.js';
 import type { CoreDevice } from './core-device.js';
 
 /** SfDeviceInit: what the PF knows of the function it publishes. */

@@ -1,8 +1,13 @@
+import {
+  AuxError,
+  CmdHdrIn,
+  CreateUctxIn,
+  CreateUctxOut,
+  DestroyUctxIn,
+  Op,
+  Uctx,
+} from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { AuxError } from '../errors.js';
-import { CmdHdrIn } from '../ifc/header.js';
-import { Op } from '../ifc/opcodes.js';
-import { CreateUctxIn, CreateUctxOut, DestroyUctxIn, Uctx } from '../ifc/uctx.js';
 import { UserContexts } from './user-contexts.js';
 
 /** A firmware stand-in: CREATE_UCTX answers when released, DESTROY_UCTX is recorded. */

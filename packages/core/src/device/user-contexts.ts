@@ -12,9 +12,7 @@
  * Owns: the set of contexts and opens in progress. Never: what a context
  * does with its uid (the driver's context class).
  */
-import type { AuxError } from '../errors.js';
-import { Op } from '../ifc/opcodes.js';
-import { CreateUctxIn, CreateUctxOut, Uctx } from '../ifc/uctx.js';
+import { type AuxError, CreateUctxIn, CreateUctxOut, Op, Uctx } from '@auxctl/prm';
 import { buildInbox, type CommandExecutor } from './firmware-commands.js';
 import { destroyUctx } from './memory-commands.js';
 

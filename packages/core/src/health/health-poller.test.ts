@@ -1,5 +1,5 @@
+import { HealthBuffer } from '@auxctl/prm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HealthBuffer } from '../ifc/health.js';
 import { HealthPoller, type HealthSample } from './health-poller.js';
 
 function fakeDevice() {

@@ -13,7 +13,7 @@
  * Owns: the poll timer and miss count. Never: acts on what it finds; it
  * tells its owner, which decides (enter error state, report, recover).
  */
-import { HealthBuffer } from '../ifc/health.js';
+import { HealthBuffer } from '@auxctl/prm';
 
 /** HealthSource: the two things the poller reads (a DeviceBackend is one). */
 export interface HealthSource {

@@ -3,8 +3,7 @@
  * to the same DMA space and identity. This is what callers use; `SimDevice`
  * and `Firmware` are the parts.
  */
-import type { DeviceIdentity } from '../backend.js';
-import { DmaSpace } from '../dma.js';
+import { type DeviceIdentity, DmaSpace } from '@auxctl/prm';
 import { Firmware } from './firmware.js';
 import { DEFAULT_IDENTITY, type FirmwareOptions } from './firmware-options.js';
 import { SimDevice, type SimDeviceOptions } from './sim-device.js';

@@ -19,7 +19,7 @@
  *
  * Owns: counter values and the sample buffer. Never: command decoding.
  */
-import { CmdStatus } from '../ifc/status.js';
+import { CmdStatus } from '@auxctl/prm';
 import { FwError } from './fw-error.js';
 import { Syndrome } from './syndromes.js';
 

@@ -1,11 +1,10 @@
+import { CqeOpcode, PpcntGroup } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channel, flush, frame } from '../datapath/test-support/data-path-rig.js';
 import { CoreDevice } from '../device/core-device.js';
 import type { CoreHandle } from '../device/core-handle.js';
 import { modifyNicVportContext, readPortCounters } from '../device/port-commands.js';
 import { type SfRig, sfRig } from '../device/test-support/sf-rig.js';
-import { PpcntGroup } from '../ifc/registers/ppcnt.js';
-import { CqeOpcode } from '../ifc/wqe.js';
 import { createSimDevice, simIdentity } from './create-sim-device.js';
 import { SimWire } from './sim-wire.js';
 

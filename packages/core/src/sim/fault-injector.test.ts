@@ -1,13 +1,10 @@
+import { AuxError, CmdStatus, DeliveryStatus, HealthBuffer, HealthSyndrome, Op } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CommandQueue } from '../cmdq/command-queue.js';
 import { makeInbox } from '../cmdq/test-support/inbox.js';
 import { settled } from '../cmdq/test-support/settled.js';
 import { StubEngine } from '../cmdq/test-support/stub-engine.js';
-import { AuxError } from '../errors.js';
-import { HealthBuffer, HealthSyndrome } from '../ifc/health.js';
-import { Op } from '../ifc/opcodes.js';
-import { CmdStatus, DeliveryStatus } from '../ifc/status.js';
 import { FaultInjector } from './fault-injector.js';
 import type { FirmwareEngine } from './firmware-engine.js';
 import { SimDevice } from './sim-device.js';

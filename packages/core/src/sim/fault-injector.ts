@@ -25,9 +25,14 @@
  * Owns: the armed transport faults. Never: touches queue memory (the
  * device asks `delayMs` / `takeLost` / `takeCorrupt` per command).
  */
-import { AuxError } from '../errors.js';
-import { checkHealthSyndrome, HealthSyndrome } from '../ifc/health.js';
-import { Op, type OpcodeName, opcodeName } from '../ifc/opcodes.js';
+import {
+  AuxError,
+  checkHealthSyndrome,
+  HealthSyndrome,
+  Op,
+  type OpcodeName,
+  opcodeName,
+} from '@auxctl/prm';
 import type { FirmwareEngine } from './firmware-engine.js';
 import { Syndrome } from './syndromes.js';
 

@@ -8,8 +8,7 @@
  * call of `execute` is therefore "the firmware handler without the queue",
  * the baseline the queue's cost is measured against.
  */
-import type { SubFunctionHost } from '../backend.js';
-import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
+import type { Doorbell, EventInterrupt, SubFunctionHost } from '@auxctl/prm';
 
 /** FirmwareEngine: executes commands and keeps the health buffer. */
 export interface FirmwareEngine {

@@ -6,11 +6,9 @@
  *
  * Owns: option validation and defaults. Never: firmware state.
  */
-import type { DeviceIdentity } from '../backend.js';
-import type { DmaSpace } from '../dma.js';
-import { AuxError, printable } from '../errors.js';
-import { UCTX_CAP_ALL } from '../ifc/uctx.js';
+import { AuxError, type DeviceIdentity, type DmaSpace, UCTX_CAP_ALL } from '@auxctl/prm';
 import { type Logger, silentLogger } from '../log.js';
+import { printable } from '../printable.js';
 import type { GeneralCapField } from './hca-caps.js';
 import type { FwObjectType } from './register-host.js';
 

@@ -1,13 +1,18 @@
+import {
+  CmdHdrOut,
+  CmdStatus,
+  DmaSpace,
+  HealthBuffer,
+  HealthSyndrome,
+  InitHcaIn,
+  isAuxError,
+  OPCODES,
+  Op,
+  UCTX_CAP_ALL,
+  UctxCap,
+} from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DmaSpace } from '../dma.js';
-import { isAuxError } from '../errors.js';
-import { CmdHdrOut } from '../ifc/header.js';
-import { HealthBuffer, HealthSyndrome } from '../ifc/health.js';
-import { InitHcaIn } from '../ifc/init.js';
-import { OPCODES, Op } from '../ifc/opcodes.js';
-import { CmdStatus } from '../ifc/status.js';
-import { UCTX_CAP_ALL, UctxCap } from '../ifc/uctx.js';
 import type { CommandSpec } from './commands/command.js';
 import { COMMAND_TABLE } from './commands/command-table.js';
 import { Firmware } from './firmware.js';

@@ -35,16 +35,23 @@
  * Owns: all function state. Never: transport (queue entries, mailboxes,
  * latency), which belongs to SimDevice.
  */
-import type { DeviceIdentity } from '../backend.js';
-import type { DmaSpace } from '../dma.js';
-import { AuxError } from '../errors.js';
-import { CMD_HDR_BYTES, CmdHdrIn, CmdHdrOut, MAX_CMD_BYTES } from '../ifc/header.js';
-import { checkHealthSyndrome, HealthSyndrome } from '../ifc/health.js';
-import { mkeyIndex } from '../ifc/mkey.js';
-import { opcodeName } from '../ifc/opcodes.js';
-import { CmdStatus } from '../ifc/status.js';
-import { UCTX_CAP_ALL } from '../ifc/uctx.js';
-import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
+import {
+  AuxError,
+  CMD_HDR_BYTES,
+  CmdHdrIn,
+  CmdHdrOut,
+  CmdStatus,
+  checkHealthSyndrome,
+  type DeviceIdentity,
+  type DmaSpace,
+  type Doorbell,
+  type EventInterrupt,
+  HealthSyndrome,
+  MAX_CMD_BYTES,
+  mkeyIndex,
+  opcodeName,
+  UCTX_CAP_ALL,
+} from '@auxctl/prm';
 import type { Logger } from '../log.js';
 import type { FwContext, HcaState, UidAccess } from './commands/command.js';
 import { COMMAND_TABLE } from './commands/command-table.js';

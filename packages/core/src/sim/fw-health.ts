@@ -15,8 +15,7 @@
  *
  * Owns: health state. Never: halting command processing (the firmware does).
  */
-import { AuxError } from '../errors.js';
-import { HealthBuffer } from '../ifc/health.js';
+import { AuxError, HealthBuffer } from '@auxctl/prm';
 
 /** HEALTH_TICK_MS: firmware time per health-counter increment. */
 export const HEALTH_TICK_MS = 100;

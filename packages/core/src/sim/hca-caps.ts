@@ -15,11 +15,16 @@
  * Owns: capability values and their validation. Never: the command
  * envelope (see commands/caps.ts).
  */
-import { AuxError } from '../errors.js';
-import { DiagnosticCntrLayout } from '../ifc/diag.js';
-import { CapType, CmdHcaCap, DebugCap, RoceCap } from '../ifc/hca-cap.js';
-import { CmdStatus } from '../ifc/status.js';
-import { UCTX_CAP_ALL } from '../ifc/uctx.js';
+import {
+  AuxError,
+  CapType,
+  CmdHcaCap,
+  CmdStatus,
+  DebugCap,
+  DiagnosticCntrLayout,
+  RoceCap,
+  UCTX_CAP_ALL,
+} from '@auxctl/prm';
 import { FwError } from './fw-error.js';
 import type { FwObjectType } from './register-host.js';
 import { Syndrome } from './syndromes.js';

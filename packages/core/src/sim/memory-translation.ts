@@ -15,9 +15,7 @@
  *
  * Owns: address arithmetic and the write path. Never: object lifetimes.
  */
-import type { DmaSpace } from '../dma.js';
-import { MkcAccessMode } from '../ifc/mkey.js';
-import { CmdStatus } from '../ifc/status.js';
+import { CmdStatus, type DmaSpace, MkcAccessMode } from '@auxctl/prm';
 import { FwError } from './fw-error.js';
 import type { FwObject } from './object-table.js';
 import { Syndrome } from './syndromes.js';

@@ -1,6 +1,6 @@
+import { CmdStatus } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CmdStatus } from '../ifc/status.js';
 import { FwError } from './fw-error.js';
 import { ObjectTable } from './object-table.js';
 import type { FwObjectType } from './register-host.js';

@@ -19,7 +19,7 @@
  * Owns: the objects and their reference counts. Never: command decoding or
  * memory access; errors are FwError so a handler can let them propagate.
  */
-import { CmdStatus } from '../ifc/status.js';
+import { CmdStatus } from '@auxctl/prm';
 import { FwError } from './fw-error.js';
 import type { FwObjectType, FwObjectView } from './register-host.js';
 import { Syndrome } from './syndromes.js';

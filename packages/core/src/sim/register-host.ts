@@ -7,7 +7,7 @@
  * the device comes through this interface, so registers and commands can be
  * changed and tested apart.
  */
-import type { DeviceIdentity } from '../backend.js';
+import type { DeviceIdentity } from '@auxctl/prm';
 import type { SimPort } from './datapath/sim-port.js';
 
 /** FwObjectType: kinds of objects in the firmware's object table. */

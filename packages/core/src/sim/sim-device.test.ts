@@ -1,16 +1,23 @@
+import {
+  AuxError,
+  CMD_ENTRY_BYTES,
+  CMD_QUEUE_BYTES,
+  CmdLayout,
+  CommandEntries,
+  DeliveryStatus,
+  decode,
+  encode,
+  HealthBuffer,
+  HealthSyndrome,
+  MAX_CMD_BYTES,
+  MailboxPool,
+  Op,
+  prepare,
+  signEntry,
+} from '@auxctl/prm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CommandEntries } from '../cmdq/command-entries.js';
-import { decode, encode, prepare } from '../cmdq/mailbox-chain.js';
-import { MailboxPool } from '../cmdq/mailbox-pool.js';
-import { signEntry } from '../cmdq/signature.js';
 import { flush, makeInbox } from '../cmdq/test-support/inbox.js';
 import { StubEngine } from '../cmdq/test-support/stub-engine.js';
-import { AuxError } from '../errors.js';
-import { CMD_ENTRY_BYTES, CMD_QUEUE_BYTES, CmdLayout } from '../ifc/cmd-layout.js';
-import { MAX_CMD_BYTES } from '../ifc/header.js';
-import { HealthBuffer, HealthSyndrome } from '../ifc/health.js';
-import { Op } from '../ifc/opcodes.js';
-import { DeliveryStatus } from '../ifc/status.js';
 import { DEFAULT_IDENTITY } from './firmware-options.js';
 import { SimDevice, type SimDeviceOptions } from './sim-device.js';
 

@@ -31,26 +31,26 @@
  */
 // The global `Buffer` is a lazy getter; the hot path takes it from the module.
 import { Buffer } from 'node:buffer';
-import type {
-  CompletionHandler,
-  DeviceBackend,
-  DeviceIdentity,
-  SubFunctionHost,
-} from '../backend.js';
-import { CommandEntries, isSlot } from '../cmdq/command-entries.js';
 import {
+  AuxError,
   type BlockMemory,
   ChainFault,
+  CMD_HDR_BYTES,
+  CommandEntries,
+  type CompletionHandler,
   collect,
+  DeliveryStatus,
+  type DeviceBackend,
+  type DeviceIdentity,
+  DmaSpace,
+  type Doorbell,
   decodeInto,
   dmaBlockMemory,
+  type EventInterrupt,
   fill,
-} from '../cmdq/mailbox-chain.js';
-import { DmaSpace } from '../dma.js';
-import { AuxError } from '../errors.js';
-import { CMD_HDR_BYTES } from '../ifc/header.js';
-import { DeliveryStatus } from '../ifc/status.js';
-import type { Doorbell, EventInterrupt } from '../ifc/wqe.js';
+  isSlot,
+  type SubFunctionHost,
+} from '@auxctl/prm';
 import { type Logger, silentLogger } from '../log.js';
 import {
   CompletionScheduler,

@@ -1,10 +1,7 @@
+import { CmdHdrOut, CmdStatus, isAuxError, OPCODES } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandQueue } from '../cmdq/command-queue.js';
-import { isAuxError } from '../errors.js';
-import { CmdHdrOut } from '../ifc/header.js';
-import { OPCODES } from '../ifc/opcodes.js';
-import { CmdStatus } from '../ifc/status.js';
 import { createSimDevice } from './create-sim-device.js';
 
 const statuses = new Set<number>(Object.values(CmdStatus));

@@ -26,7 +26,7 @@
  * Owns: the cable's state, its PRNG and frames in flight. Never: counters
  * (each device counts its own).
  */
-import { AuxError } from '../errors.js';
+import { AuxError } from '@auxctl/prm';
 import { seededRandom } from './datapath/seeded-random.js';
 import type { SimPort, WireAttachment } from './datapath/sim-port.js';
 import type { Firmware } from './firmware.js';

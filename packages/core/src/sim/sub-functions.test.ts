@@ -1,10 +1,15 @@
+import {
+  CmdHcaCap,
+  CmdHdrOut,
+  CmdStatus,
+  EnableHcaIn,
+  EnableHcaOut,
+  isAuxError,
+  Op,
+  QueryHcaCapIn,
+  QueryHcaCapOut,
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAuxError } from '../errors.js';
-import { CmdHcaCap, QueryHcaCapIn, QueryHcaCapOut } from '../ifc/hca-cap.js';
-import { CmdHdrOut } from '../ifc/header.js';
-import { EnableHcaIn, EnableHcaOut } from '../ifc/init.js';
-import { Op } from '../ifc/opcodes.js';
-import { CmdStatus } from '../ifc/status.js';
 import { createSimDevice, type SimFunction } from './create-sim-device.js';
 import { Syndrome } from './syndromes.js';
 

@@ -28,8 +28,7 @@
  * Owns: SF firmwares and their devices, the eswitch. Never: the PF's
  * objects, or a driver's state.
  */
-import type { SubFunctionAttrs, SubFunctionHost } from '../backend.js';
-import { AuxError } from '../errors.js';
+import { AuxError, type SubFunctionAttrs, type SubFunctionHost } from '@auxctl/prm';
 import type { Logger } from '../log.js';
 import type { Datapath } from './datapath/datapath.js';
 import { EmbeddedSwitch } from './embedded-switch.js';

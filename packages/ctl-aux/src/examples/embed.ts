@@ -9,16 +9,8 @@
  * the same names from '@auxctl/ctl-aux'.
  */
 import { pathToFileURL } from 'node:url';
-import {
-  AuxiliaryBus,
-  buildInbox,
-  CmdHdrOut,
-  CoreDevice,
-  createSimDevice,
-  type Logger,
-  NopIn,
-  Op,
-} from '@auxctl/core';
+import { AuxiliaryBus, buildInbox, CoreDevice, createSimDevice, type Logger } from '@auxctl/core';
+import { CmdHdrOut, NopIn, Op } from '@auxctl/prm';
 import { pino } from 'pino';
 import {
   CtlRegistry,

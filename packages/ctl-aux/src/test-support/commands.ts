@@ -2,12 +2,13 @@
  * Raw commands tests send through `rpc()`: ALLOC_PD, CREATE_MKEY over a
  * umem, CORE_DUMP through an mkey, and the outbox decoding they need.
  */
+
+import { buildInbox } from '@auxctl/core';
 import {
   AccessRegisterIn,
   AccessRegOpMod,
   AllocPdIn,
   AllocPdOut,
-  buildInbox,
   CmdHdrOut,
   CoreDumpReg,
   CoreDumpType,
@@ -19,7 +20,7 @@ import {
   Op,
   REGISTER_DATA_OFFSET,
   RegisterId,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlContext } from '../ctl-context.js';
 import { RpcScope } from '../scope.js';
 

@@ -6,7 +6,6 @@
  */
 import {
   AuxiliaryBus,
-  BLOCKS_PER_CHUNK,
   CoreDevice,
   createSimDevice,
   IdAllocator,
@@ -14,6 +13,7 @@ import {
   type SimFunction,
   type SimFunctionOptions,
 } from '@auxctl/core';
+import { BLOCKS_PER_CHUNK } from '@auxctl/prm';
 import { pino } from 'pino';
 import type { CtlCredentials } from '../credentials.js';
 import type { CtlContext } from '../ctl-context.js';

@@ -9,18 +9,17 @@
  *
  * Owns: nothing but decoding. Never: caches (capabilities change on reload).
  */
+import { buildInbox, type GeneralCaps } from '@auxctl/core';
 import {
-  buildInbox,
   CapType,
   CmdHcaCap,
   DebugCap,
   DiagnosticCntrLayout,
-  type GeneralCaps,
   hcaCapOpMod,
   Op,
   QueryHcaCapIn,
   QueryHcaCapOut,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { fwCall } from './fw-call.js';
 

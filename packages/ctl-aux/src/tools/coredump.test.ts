@@ -1,4 +1,5 @@
-import { CmdStatus, CRDUMP_MAGIC, isAuxError, Op, Syndrome } from '@auxctl/core';
+import { Syndrome } from '@auxctl/core';
+import { CmdStatus, CRDUMP_MAGIC, isAuxError, Op } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';

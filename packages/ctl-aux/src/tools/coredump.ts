@@ -21,6 +21,8 @@
  *
  * Owns: the loops. Never: keeps a dump after returning it.
  */
+
+import { printable, Syndrome } from '@auxctl/core';
 import {
   AccessRegisterOut,
   AccessRegOpMod,
@@ -33,10 +35,8 @@ import {
   CrdumpHeader,
   isAuxError,
   MAX_CMD_BYTES,
-  printable,
   RegisterId,
-  Syndrome,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { withDumpWindow } from './dump-window.js';
 import { accessRegisterRaw } from './registers.js';

@@ -9,9 +9,10 @@
  *
  * Owns: request building and sample decoding.
  */
+
+import { buildInbox } from '@auxctl/core';
 import {
   AuxError,
-  buildInbox,
   CounterId,
   DiagnosticCntrStruct,
   DiagnosticParamsContext,
@@ -22,7 +23,7 @@ import {
   QueryDiagnosticParamsOut,
   SetDiagnosticParamsIn,
   SetDiagnosticParamsOut,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { type DebugCaps, debugCaps } from './caps.js';
 import { encodeArgs, fwCall } from './fw-call.js';

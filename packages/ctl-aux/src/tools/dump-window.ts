@@ -13,11 +13,12 @@
  *
  * Owns: the three objects and the buffer while the window is open.
  */
+
+import { buildInbox, printable } from '@auxctl/core';
 import {
   AllocPdIn,
   AllocPdOut,
   AuxError,
-  buildInbox,
   CmdOut,
   CreateMkeyIn,
   CreateMkeyOut,
@@ -29,8 +30,7 @@ import {
   mkeyFromIndex,
   Op,
   PAGE_SIZE,
-  printable,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { UMEM_MAX_BYTES } from '../umem-registry.js';
 import { fwCall } from './fw-call.js';

@@ -10,16 +10,17 @@
  *
  * Owns: that translation. Never: retries.
  */
+
+import type { CmdStatusDetail } from '@auxctl/core';
 import {
   AuxError,
   CmdHdrIn,
   CmdHdrOut,
   CmdStatus,
-  type CmdStatusDetail,
   opcodeName,
   statusName,
   statusToErrno,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import type { RpcScopeValue } from '../scope.js';
 import { requiredScope } from '../scope-table.js';

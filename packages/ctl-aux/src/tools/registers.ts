@@ -11,12 +11,13 @@
  *
  * Owns: the register name table. Never: register semantics (firmware's).
  */
+
+import { buildInbox, printable } from '@auxctl/core';
 import {
   AccessRegisterIn,
   AccessRegisterOut,
   AccessRegOpMod,
   AuxError,
-  buildInbox,
   CoreDumpReg,
   type CounterGroupLayout,
   type Decoded,
@@ -30,12 +31,11 @@ import {
   PPCNT_GROUP_LAYOUTS,
   PpcntGroup,
   PpcntReg,
-  printable,
   REGISTER_DATA_OFFSET,
   RegisterId,
   ResourceDumpReg,
   readGroupCounters,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { encodeArgs, fwCall } from './fw-call.js';
 

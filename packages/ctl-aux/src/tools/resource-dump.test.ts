@@ -1,4 +1,4 @@
-import { RSC_DUMP_ALL, RscDumpErrorId, SegmentType } from '@auxctl/core';
+import { RSC_DUMP_ALL, RscDumpErrorId, SegmentType } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocPd, createMkey } from '../test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';

@@ -28,7 +28,7 @@ import {
   RSC_DUMP_INLINE_BYTES,
   SegmentType,
   splitSegments,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { withDumpWindow } from './dump-window.js';
 import { encodeArgs } from './fw-call.js';

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -29,7 +29,6 @@
  * ioctls (files, registration and taint are KernelDouble's).
  */
 import { Buffer } from 'node:buffer';
-import type { FwctlRpcFields } from '../fwctl-abi.js';
 import {
   FWCTL_INFO,
   FWCTL_INFO_LAYOUT,
@@ -37,6 +36,7 @@ import {
   FWCTL_RPC,
   FWCTL_RPC_LAYOUT,
   FWCTL_SIZE_HEADER,
+  type FwctlRpcFields,
   FwctlScope,
   ioctlName,
 } from '../fwctl-abi.js';

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
 import { FWCTL_INFO, FWCTL_RPC } from '../fwctl-abi.js';
 import { errnoOf, infoArg, NODE, rig, rpcArg } from '../test-support/double-rig.js';

@@ -32,7 +32,7 @@
  * Never: implements a device (drivers are the caller's DoubleDriver).
  */
 import type { Buffer } from 'node:buffer';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { ioctlName } from '../fwctl-abi.js';
 import { fwctlError } from '../fwctl-errno.js';
 import type { FwctlSyscalls } from '../syscalls.js';

@@ -16,7 +16,8 @@
  */
 import { mkdir, readdir, realpath, rm, symlink, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { AuxError, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** SysfsTreeDevice: one fwctl device, its PCI function, and that function's aux devices. */
 export interface SysfsTreeDevice {

@@ -6,7 +6,6 @@
 import {
   AuxiliaryBus,
   type AuxiliaryDriver,
-  BLOCKS_PER_CHUNK,
   CoreDevice,
   createSimDevice,
   IdAllocator,
@@ -14,6 +13,7 @@ import {
   SimWire,
   simIdentity,
 } from '@auxctl/core';
+import { BLOCKS_PER_CHUNK } from '@auxctl/prm';
 import type { IbContext } from '../ib-context.js';
 import type { IbCq } from '../ib-cq.js';
 import type { IbMr } from '../ib-mr.js';

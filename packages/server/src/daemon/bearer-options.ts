@@ -8,7 +8,7 @@
  * meant (a private key on the server would let it mint tokens).
  */
 import { readFile } from 'node:fs/promises';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { BearerConfig, BearerKey } from '../security/index.js';
 
 /** BearerFlags: the `--bearer-*` flags as parsed. */

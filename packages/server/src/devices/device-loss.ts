@@ -16,7 +16,9 @@
  * Never: acts on the device itself; it only reports, and its subscription
  * ends with `stop()`.
  */
-import { AuxError, type CoreEvent } from '@auxctl/core';
+
+import type { CoreEvent } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { ServedDevice } from '../sources/device-source.js';
 import { notUpError } from './device-up.js';
 

@@ -6,14 +6,14 @@
  * into the wire types. It must never change a device (reading a reporter's
  * diagnose is a read of the health buffer, nothing more).
  */
-import {
-  type AuxiliaryBus,
-  type CoreDevice,
-  type CoreState,
-  type HealthReporter,
-  isAuxError,
-  type PortFunctionInfo,
+import type {
+  AuxiliaryBus,
+  CoreDevice,
+  CoreState,
+  HealthReporter,
+  PortFunctionInfo,
 } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import {
   type Device,
   DeviceState,

@@ -12,7 +12,9 @@
  * who may see a device (callers authorize a name before looking it up, so
  * a refused caller cannot tell whether it exists).
  */
-import { AuxError, type Logger, silentLogger } from '@auxctl/core';
+
+import { type Logger, silentLogger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { DeviceSource, ServedDevice } from '../sources/device-source.js';
 
 /** unknownDevice: the ENOENT of a name no source serves (one wording for every source). */

@@ -5,7 +5,7 @@
  *
  * Owns that error. Never: waiting for the device.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { ServedDevice } from '../sources/device-source.js';
 
 /** DeviceStatus: what the up check reads of a device (a ServedDevice, or a core). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './dump-chunks.js';

@@ -16,7 +16,8 @@
  * than `maxBytes` of dumps.
  */
 import { createHash } from 'node:crypto';
-import { AuxError, type Logger, printable, silentLogger } from '@auxctl/core';
+import { type Logger, printable, silentLogger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { clampChunkSize, createDumpReader, type DumpReader } from './dump-chunks.js';
 import { DUMP_KINDS, type DumpEntry, type DumpPut, newDumpId } from './dump-entry.js';
 import { planEviction, type StoredDump as Slot } from './eviction-plan.js';

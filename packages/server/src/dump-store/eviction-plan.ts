@@ -9,7 +9,7 @@
  * Owns: the choice of victims and the out-of-room errors. Never: evicts
  * anything itself, or picks a pinned dump.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { DumpEntry } from './dump-entry.js';
 
 /** StoredDump: a dump as the store keeps it; `readers` > 0 pins it. */

@@ -17,7 +17,7 @@
  * a context or dump bytes after returning, or opens a context for a caller
  * the policy has not allowed (the caller authorizes first).
  */
-import { AuxError, isAuxError, SegmentType } from '@auxctl/core';
+
 import {
   type CtlChannel,
   coredump,
@@ -25,6 +25,7 @@ import {
   resourceDump,
   resourceDumpMenu,
 } from '@auxctl/ctl-aux';
+import { AuxError, isAuxError, SegmentType } from '@auxctl/prm';
 import { notUpError } from '../devices/device-up.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
 import type { HostCoredump, ServedDevice } from '../sources/device-source.js';

@@ -5,7 +5,9 @@
  * Owns the translation from store entries to frames. Never: reads dump
  * bytes other than the chunk it is given, or decides what to capture.
  */
-import { AuxError, printable } from '@auxctl/core';
+
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { type DumpHeader, DumpMode, type DumpTrailer } from '@auxctl/proto';
 import type { DumpChunk, DumpEntry } from '../dump-store/index.js';
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { DumpMode } from '@auxctl/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { decodeMenu, SegmentType, splitSegments } from '@auxctl/core';
 import { coredump, resourceDump } from '@auxctl/ctl-aux';
+import { decodeMenu, SegmentType, splitSegments } from '@auxctl/prm';
 import {
   type CoredumpRequest,
   type CoredumpResponse,

@@ -25,7 +25,9 @@
  * or returns with a context, a store pin, a limiter slot or an event
  * subscription held.
  */
-import { AuxError, type Logger, printable, silentLogger } from '@auxctl/core';
+
+import { type Logger, printable, silentLogger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { CoredumpRequest, DumpResume, ResourceDumpRequest } from '@auxctl/proto';
 import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
 import type { DeviceSources } from '../devices/device-sources.js';

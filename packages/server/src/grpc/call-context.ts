@@ -9,7 +9,9 @@
  * know what a particular middleware does; the order is chosen in one place
  * (the server).
  */
-import { AuxError, type Logger } from '@auxctl/core';
+
+import type { Logger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { Metadata } from '@grpc/grpc-js';
 import type { PolicyDecision, PolicyScopeName } from '../policy/index.js';
 import type { AuthContextCall } from '../security/index.js';

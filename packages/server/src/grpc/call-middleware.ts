@@ -11,7 +11,8 @@
  * a token, a payload or (for expected errors) a stack.
  */
 import { performance } from 'node:perf_hooks';
-import { AuxError, type Logger } from '@auxctl/core';
+import type { Logger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { status } from '@grpc/grpc-js';
 import type { RateLimiter } from '../limits/index.js';
 import type { PolicyDecision, PolicyRequest } from '../policy/index.js';

@@ -6,7 +6,7 @@
  * message of an unexpected error on the wire: those go to the log and the
  * client reads "internal error".
  */
-import { type ErrnoName, isAuxError } from '@auxctl/core';
+import { type ErrnoName, isAuxError } from '@auxctl/prm';
 import { status } from '@grpc/grpc-js';
 
 /** ERRNO_STATUS: gRPC status per errno name; names not listed map to UNKNOWN. */

@@ -9,15 +9,15 @@
  * send an error's stack or cause, and never write after a call ended.
  */
 import type { Logger } from '@auxctl/core';
-import type {
-  handleBidiStreamingCall,
-  handleServerStreamingCall,
-  handleUnaryCall,
-  ServerDuplexStream,
-  ServerWritableStream,
-  ServiceError,
+import {
+  type handleBidiStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  Metadata,
+  type ServerDuplexStream,
+  type ServerWritableStream,
+  type ServiceError,
 } from '@grpc/grpc-js';
-import { Metadata } from '@grpc/grpc-js';
 import type {
   CallCancellation,
   CallChain,

@@ -1,4 +1,4 @@
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../test-support/memory-log.js';
 import { RefusalAudit, refusalOf } from './refusal-audit.js';

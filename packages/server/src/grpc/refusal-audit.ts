@@ -34,7 +34,9 @@
  * caller could use to forge a line (values are strings pino escapes,
  * cut to 256 characters).
  */
-import { isAuxError, type Logger } from '@auxctl/core';
+
+import type { Logger } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import { status } from '@grpc/grpc-js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { grpcFailureOf } from './grpc-status.js';

@@ -22,7 +22,7 @@
  * Owns: the guarded deserializer, the marker and the two limits. Never:
  * decides who may call, or keeps the bytes of a refused message.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 
 /** UnreadableRequest: a request message the guarded deserializer could not (or would not) read. */

@@ -1,4 +1,4 @@
-import { type AuxError, isAuxError } from '@auxctl/core';
+import { type AuxError, isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyLimiter, type Release } from './concurrency-limiter.js';

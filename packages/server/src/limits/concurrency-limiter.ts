@@ -12,7 +12,7 @@
  * Owns: the counts. Never: waits or queues (refusing fast is the point), or
  * lets a count go negative or above its cap.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** ConcurrencyLimiterOptions: the caps (a non-negative integer or Infinity; default Infinity). */
 export interface ConcurrencyLimiterOptions {

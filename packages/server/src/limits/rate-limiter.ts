@@ -15,7 +15,7 @@
  * injected; a clock that goes backwards counts as no time passing), sleeps,
  * or queues calls — refusing is the caller's job.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** RateLimiterOptions: the bucket shape, clock and memory bound. */
 export interface RateLimiterOptions {

@@ -16,7 +16,7 @@
  * stream open (ConcurrencyLimiter forgets them), so memory follows open
  * streams, not connections seen.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { ConcurrencyLimiter, type Release } from './concurrency-limiter.js';
 
 /** StreamCapsOptions: the caps (positive integers, or Infinity). */

@@ -1,4 +1,5 @@
-import { AuxError, buildInbox, CmdHdrOut, CmdStatus, NopIn, OPCODES, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { AuxError, CmdHdrOut, CmdStatus, NopIn, OPCODES, Op } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

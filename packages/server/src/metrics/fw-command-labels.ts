@@ -15,7 +15,7 @@ import {
   isAuxError,
   opcodeInfo,
   statusName,
-} from '@auxctl/core';
+} from '@auxctl/prm';
 
 /** OTHER_OPCODE: the opcode label of commands the table does not name (or no header at all). */
 export const OTHER_OPCODE = 'other';

@@ -9,7 +9,8 @@
  * text (other paths are 404, other methods 405).
  */
 import { createServer, type Server } from 'node:http';
-import { AuxError, type Logger } from '@auxctl/core';
+import type { Logger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { Registry } from 'prom-client';
 import { formatListenAddress, parseListenAddress } from '../security/index.js';
 

@@ -1,5 +1,6 @@
 import { get } from 'node:http';
-import { buildInbox, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { NopIn, Op } from '@auxctl/prm';
 import {
   type CoredumpResponse,
   DumpMode,

@@ -1,4 +1,4 @@
-import { AuxError, isAuxError } from '@auxctl/core';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RESUME_ANY_DUMP } from './auxctl-methods.js';

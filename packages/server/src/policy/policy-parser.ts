@@ -10,7 +10,9 @@
  * Owns: turning untrusted JSON into a PolicyDocument. Never: returns a
  * document sharing objects with its input, or throws anything but EINVAL.
  */
-import { AuxError, printable } from '@auxctl/core';
+
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import { AUXCTL_METHODS } from './auxctl-methods.js';
 import { GlobPattern, globProblem } from './glob-pattern.js';
 import {

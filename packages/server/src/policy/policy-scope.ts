@@ -8,7 +8,7 @@
  *
  * Owns: scope names and ranks. Never: decides what an opcode needs.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** POLICY_SCOPES: scope names, lowest first; the index is the fwctl value. */
 export const POLICY_SCOPES = [

@@ -1,7 +1,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAuxError } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PolicyReloadResult, PolicyStore } from './policy-store.js';
 

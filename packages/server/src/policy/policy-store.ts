@@ -18,7 +18,8 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { AuxError, isAuxError, type Logger, printable, silentLogger } from '@auxctl/core';
+import { type Logger, printable, silentLogger } from '@auxctl/core';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import { Policy, type PolicyDecision, type PolicyRequest } from './policy.js';
 import { POLICY_LIMITS } from './policy-document.js';
 import type { PolicyParseOptions } from './policy-parser.js';

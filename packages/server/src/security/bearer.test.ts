@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { isAuxError } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { base64url, exportJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';

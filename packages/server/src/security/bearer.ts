@@ -14,7 +14,7 @@
  * keys over the network.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import {
   createLocalJWKSet,
   type JSONWebKeySet,

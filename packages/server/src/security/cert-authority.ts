@@ -18,7 +18,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { isIP } from 'node:net';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import * as x509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;

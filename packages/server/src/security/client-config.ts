@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import {
   type ClientConfig,
   ClientConfigError,

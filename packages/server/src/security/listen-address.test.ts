@@ -1,5 +1,5 @@
 import { BlockList } from 'node:net';
-import { isAuxError } from '@auxctl/core';
+import { isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertLoopback, isLoopbackHost, parseListenAddress } from './listen-address.js';

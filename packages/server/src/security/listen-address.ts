@@ -10,7 +10,8 @@
  * and never throw anything but AuxError.
  */
 import { isIP } from 'node:net';
-import { AuxError, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 
 /** ListenAddress: a parsed listen address. `host` has no brackets; `port` is absent when not given. */
 export interface ListenAddress {

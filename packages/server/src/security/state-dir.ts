@@ -17,7 +17,8 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AuxError, isAuxError, type Logger, silentLogger } from '@auxctl/core';
+import { type Logger, silentLogger } from '@auxctl/core';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import {
   CertAuthority,
   checkClientUri,

@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { AuxError, type ErrnoName, type Logger } from '@auxctl/core';
+import type { Logger } from '@auxctl/core';
+import { AuxError, type ErrnoName } from '@auxctl/prm';
 
 /** fsAuxError: an fs failure on `path` as an AuxError with an errno name and a remedy. */
 export function fsAuxError(e: unknown, path: string, doing: string, remedy: string): AuxError {

@@ -10,7 +10,8 @@
  * on the client side, and never decide authorization.
  */
 import { readFile } from 'node:fs/promises';
-import { AuxError, printable } from '@auxctl/core';
+import { printable } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import {
   type CallCredentials,
   type ChannelCredentials,

@@ -11,8 +11,9 @@
  * refuses learns nothing of which devices exist. It must never open a
  * context before the policy allowed it.
  */
-import { AuxError } from '@auxctl/core';
+
 import type { CtlChannel, RpcScopeValue } from '@auxctl/ctl-aux';
+import { AuxError } from '@auxctl/prm';
 import { fwctlScopeOf, type RpcScope } from '@auxctl/proto';
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, type CallContext } from '../grpc/call-context.js';

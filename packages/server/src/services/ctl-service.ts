@@ -7,7 +7,7 @@
  * close may be deferred by ExecContexts). It must never leave a context
  * open that nobody will close, on success or failure.
  */
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type {
   CoredumpRequest,
   CoredumpResponse,

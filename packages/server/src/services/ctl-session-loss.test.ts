@@ -1,5 +1,6 @@
-import { buildInbox, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
 import { CTL_DRIVER_NAME } from '@auxctl/ctl-aux';
+import { NopIn, Op } from '@auxctl/prm';
 import {
   type CtlServiceClient,
   RpcScope,

@@ -1,13 +1,13 @@
+import { buildInbox } from '@auxctl/core';
+import { accessRegisterRaw, type CtlChannel } from '@auxctl/ctl-aux';
 import {
   AccessRegOpMod,
-  buildInbox,
   CoreDumpReg,
   CoreDumpType,
   CreateUmemIn,
   Op,
   RegisterId,
-} from '@auxctl/core';
-import { accessRegisterRaw, type CtlChannel } from '@auxctl/ctl-aux';
+} from '@auxctl/prm';
 import {
   type CoredumpResponse,
   type CtlServiceClient,

@@ -21,7 +21,9 @@
  * a read's chunks go out one at a time, each after the transport took the
  * one before.
  */
-import { AuxError, isAuxError, type Logger } from '@auxctl/core';
+
+import type { Logger } from '@auxctl/core';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import type { SessionRequest, SessionResponse } from '@auxctl/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';

@@ -13,7 +13,9 @@
  * Owns: the translation between the wire and core's PortFunctions. Never:
  * port state of its own (core's PortFunctions is the truth).
  */
-import { AuxError, type Logger, type PortFunctionInfo, type PortFunctions } from '@auxctl/core';
+
+import type { Logger, PortFunctionInfo, PortFunctions } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type {
   ActivateRequest,
   ActivateResponse,

@@ -23,13 +23,14 @@
  * context — closing the context destroys the mkeys, PDs and umems and
  * unmaps the buffers, and `forget()` drops the references.
  */
-import { AuxError, isAuxError } from '@auxctl/core';
+
 import {
   type CtlChannel,
   type OpenDumpWindow,
   openDumpWindow,
   type RpcScopeValue,
 } from '@auxctl/ctl-aux';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import type { UmemChunk, UmemRead, UmemRegistered } from '@auxctl/proto';
 import type { SourceContext } from '../sources/device-source.js';
 

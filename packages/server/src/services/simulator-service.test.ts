@@ -1,4 +1,5 @@
-import { buildInbox, CmdHdrOut, NopIn, Op } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
+import { CmdHdrOut, NopIn, Op } from '@auxctl/prm';
 import {
   type ClearFaultsRequest,
   type ClearFaultsResponse,

@@ -13,7 +13,9 @@
  * Owns: the translation between the wire and core's FaultInjector. Never:
  * fault state of its own (the injector is the truth).
  */
-import { AuxError, type FaultInjector, type Logger } from '@auxctl/core';
+
+import type { FaultInjector, Logger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type {
   ArmedFault,
   ClearFaultsRequest,

@@ -7,8 +7,10 @@
  * open fails the start (the sources opened before are handed over already,
  * so the caller's one release path closes them).
  */
-import { AuxError, type Logger } from '@auxctl/core';
+
+import type { Logger } from '@auxctl/core';
 import { discoverFwctl } from '@auxctl/fwctl-linux';
+import { AuxError } from '@auxctl/prm';
 import { type AuxctlServerOptions, SERVER_DEFAULTS } from '../server-options.js';
 import type { DeviceSource } from './device-source.js';
 import { FwctlSource } from './fwctl/fwctl-source.js';

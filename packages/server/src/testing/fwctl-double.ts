@@ -23,7 +23,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuxError, CmdHdrIn, type CoreDevice } from '@auxctl/core';
+import type { CoreDevice } from '@auxctl/core';
 import { type RpcScopeValue, requiredScope, scopeRule } from '@auxctl/ctl-aux';
 import { encodeFwctlInfoMlx5, FwctlDeviceType, type FwctlSyscalls } from '@auxctl/fwctl-linux';
 import {
@@ -32,6 +32,7 @@ import {
   KernelDouble,
   removeFromSysfsTree,
 } from '@auxctl/fwctl-linux/testing';
+import { AuxError, CmdHdrIn } from '@auxctl/prm';
 import type { FwctlSourceOptions } from '../sources/fwctl/fwctl-source.js';
 import { SimSource } from '../sources/sim/sim-source.js';
 

@@ -3,7 +3,7 @@
  * name, a tag in the reserved header bytes 8..11 (the stub engine records
  * it), and a deterministic payload pattern up to `length` bytes.
  */
-import { CmdHdrIn } from '../../ifc/header.js';
+import { CmdHdrIn } from '@auxctl/prm';
 
 /** InboxSpec: what makeInbox puts in. */
 export interface InboxSpec {

@@ -3,9 +3,13 @@
  * (slot, token, opcode) and the most slots ever outstanding at once, so
  * queue tests can assert slot and token discipline. Never used outside tests.
  */
-import type { CompletionHandler, DeviceBackend, DeviceIdentity } from '../../backend.js';
-import type { DmaSpace } from '../../dma.js';
-import { CommandEntries } from '../command-entries.js';
+import {
+  CommandEntries,
+  type CompletionHandler,
+  type DeviceBackend,
+  type DeviceIdentity,
+  type DmaSpace,
+} from '@auxctl/prm';
 
 /** Doorbell: one recorded post. */
 export interface Doorbell {

@@ -1,4 +1,4 @@
-import type { AuxError } from '../../errors.js';
+import type { AuxError } from '@auxctl/prm';
 
 /** settled: observe a promise without awaiting it (fake timers drive time). */
 export function settled<T>(p: Promise<T>) {

@@ -8,8 +8,7 @@
  * the optional fault hooks (injectFatal, forceStatus, clearFaults) and
  * records the commands it ran. Never used outside tests.
  */
-import { CmdHdrIn, CmdHdrOut } from '../../ifc/header.js';
-import { HealthBuffer } from '../../ifc/health.js';
+import { CmdHdrIn, CmdHdrOut, HealthBuffer } from '@auxctl/prm';
 import type { FirmwareEngine } from '../../sim/firmware-engine.js';
 
 /** StubCall: one command the stub ran. */

@@ -1,15 +1,19 @@
-import { describe, expect, it } from 'vitest';
 import {
   AccessRegisterIn,
   AccessRegOpMod,
+  CmdStatus,
+  CoreDumpReg,
+  CoreDumpType,
+  CRDUMP_MAGIC,
+  Eth8023Counters,
+  Op,
+  PpcntGroup,
+  PpcntReg,
   REGISTER_DATA_OFFSET,
   RegisterId,
-} from '../../ifc/access-reg.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CoreDumpReg, CoreDumpType, CRDUMP_MAGIC } from '../../ifc/registers/core-dump.js';
-import { Eth8023Counters, PpcntGroup, PpcntReg } from '../../ifc/registers/ppcnt.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  UctxCap,
+} from '@auxctl/prm';
+import { describe, expect, it } from 'vitest';
 import { Syndrome } from '../syndromes.js';
 import { FirmwareHarness } from '../test-support/firmware-harness.js';
 

@@ -8,8 +8,7 @@
  *
  * Owns: the table row only.
  */
-import { AccessRegisterIn, AccessRegisterOut, AccessRegOpMod } from '../../ifc/access-reg.js';
-import { Op } from '../../ifc/opcodes.js';
+import { AccessRegisterIn, AccessRegisterOut, AccessRegOpMod, Op } from '@auxctl/prm';
 import { type CommandSpec, ENABLED } from './command.js';
 
 /** accessRegCommands: see the module header. */

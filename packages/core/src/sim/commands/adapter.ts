@@ -13,11 +13,11 @@ import {
   MELLANOX_OUI,
   NopIn,
   NopOut,
+  Op,
   QueryAdapterIn,
   QueryAdapterOut,
   QueryAdapterParamBlock,
-} from '../../ifc/adapter.js';
-import { Op } from '../../ifc/opcodes.js';
+} from '@auxctl/prm';
 import { ALWAYS, type CommandSpec, ENABLED } from './command.js';
 
 /** ascii: `s` as bytes, cut to `max` so it fits a fixed PRM string field. */

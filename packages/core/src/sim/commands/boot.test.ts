@@ -1,16 +1,18 @@
-import { describe, expect, it } from 'vitest';
 import {
+  CmdStatus,
   EnableHcaIn,
   ManagePagesIn,
   ManagePagesOut,
+  Op,
+  QueryIssiIn,
+  QueryIssiOut,
   QueryPagesIn,
   QueryPagesOut,
+  SetIssiIn,
   TeardownHcaIn,
-} from '../../ifc/init.js';
-import { QueryIssiIn, QueryIssiOut, SetIssiIn } from '../../ifc/issi.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  UctxCap,
+} from '@auxctl/prm';
+import { describe, expect, it } from 'vitest';
 import { BOOT_PAGES, INIT_PAGES } from '../page-ledger.js';
 import { Syndrome } from '../syndromes.js';
 import { FirmwareHarness } from '../test-support/firmware-harness.js';

@@ -13,22 +13,24 @@
  */
 import {
   CmdOut,
+  CmdStatus,
   EnableHcaIn,
   EnableHcaOut,
   InitHcaIn,
   ManagePagesIn,
   ManagePagesOpMod,
   ManagePagesOut,
+  Op,
   PAGE_ADDRESS_BYTES,
+  QueryIssiIn,
+  QueryIssiOut,
   QueryPagesIn,
   QueryPagesOut,
+  SetIssiIn,
   TeardownHcaIn,
   TeardownHcaOut,
   TeardownProfile,
-} from '../../ifc/init.js';
-import { QueryIssiIn, QueryIssiOut, SetIssiIn } from '../../ifc/issi.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import {

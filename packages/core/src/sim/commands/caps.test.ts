@@ -1,17 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { MELLANOX_OUI, QueryAdapterOut, QueryAdapterParamBlock } from '../../ifc/adapter.js';
-import { DiagnosticCntrLayout } from '../../ifc/diag.js';
 import {
   CapType,
   CmdHcaCap,
+  CmdStatus,
   DebugCap,
+  DiagnosticCntrLayout,
+  MELLANOX_OUI,
+  Op,
+  QueryAdapterOut,
+  QueryAdapterParamBlock,
   QueryHcaCapIn,
   QueryHcaCapOut,
   RoceCap,
-} from '../../ifc/hca-cap.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  UctxCap,
+} from '@auxctl/prm';
+import { describe, expect, it } from 'vitest';
 import { DIAG_COUNTERS } from '../diag-counters.js';
 import { DEFAULT_IDENTITY } from '../firmware-options.js';
 import { Syndrome } from '../syndromes.js';

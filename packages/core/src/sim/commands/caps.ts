@@ -11,14 +11,14 @@
  */
 import {
   CapType,
+  CmdStatus,
   HCA_CAP_UNION_BYTES,
+  Op,
   QueryHcaCapIn,
   QueryHcaCapOut,
   SetHcaCapIn,
   SetHcaCapOut,
-} from '../../ifc/hca-cap.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { BEFORE_INIT, type CommandSpec, ENABLED } from './command.js';

@@ -10,8 +10,7 @@
  *
  * Owns: the types shared by handlers and the dispatcher. Never: state.
  */
-import type { DeviceIdentity } from '../../backend.js';
-import type { DmaSpace } from '../../dma.js';
+import type { DeviceIdentity, DmaSpace } from '@auxctl/prm';
 import type { Datapath } from '../datapath/datapath.js';
 import type { DiagCounters } from '../diag-counters.js';
 import type { HcaCaps } from '../hca-caps.js';

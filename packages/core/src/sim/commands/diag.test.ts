@@ -1,17 +1,17 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
+  CmdStatus,
   CounterId,
   DiagnosticCntrStruct,
   DiagnosticParamsContext,
+  Op,
   QueryDiagnosticCntrsIn,
   QueryDiagnosticCntrsOut,
   QueryDiagnosticParamsOut,
   SetDiagnosticParamsIn,
-} from '../../ifc/diag.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  UctxCap,
+} from '@auxctl/prm';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { DIAG_COUNTERS, DIAG_LIMITS } from '../diag-counters.js';
 import { Syndrome } from '../syndromes.js';
 import { FirmwareHarness } from '../test-support/firmware-harness.js';

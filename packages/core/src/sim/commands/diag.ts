@@ -17,24 +17,23 @@
  */
 
 import {
+  CmdStatus,
   CounterId,
   DiagnosticCntrStruct,
   DiagnosticParamsContext,
+  Op,
   QueryDiagnosticCntrsIn,
   QueryDiagnosticCntrsOut,
   QueryDiagnosticParamsIn,
   QueryDiagnosticParamsOut,
   SetDiagnosticParamsIn,
   SetDiagnosticParamsOut,
-} from '../../ifc/diag.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  UctxCap,
+} from '@auxctl/prm';
 import type { DiagParams } from '../diag-counters.js';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
-import type { CommandCall, CommandSpec, FwContext } from './command.js';
-import { INITIALIZED } from './command.js';
+import { type CommandCall, type CommandSpec, type FwContext, INITIALIZED } from './command.js';
 
 const TOOLS = { cap: UctxCap.TOOLS_RESOURCES };
 

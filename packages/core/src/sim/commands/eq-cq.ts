@@ -12,19 +12,23 @@
  * Owns: the handlers only.
  */
 import {
+  CmdOut,
+  CQE_BYTES,
   Cqc,
   CqeSize,
   CreateCqIn,
   CreateCqOut,
+  CreateEqIn,
+  CreateEqOut,
   DestroyCqIn,
+  DestroyEqIn,
+  EQE_BYTES,
+  Eqc,
+  Op,
   PAS_OFFSET,
   QueryCqIn,
   QueryCqOut,
-} from '../../ifc/cq.js';
-import { CreateEqIn, CreateEqOut, DestroyEqIn, EQE_BYTES, Eqc } from '../../ifc/eq.js';
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CQE_BYTES } from '../../ifc/wqe.js';
+} from '@auxctl/prm';
 import type { CqData, EqData } from '../datapath/queue-data.js';
 import { checkLogSize, readPas, ringMemory } from '../datapath/ring-memory.js';
 import { type CommandCall, type CommandSpec, type FwContext, INITIALIZED } from './command.js';

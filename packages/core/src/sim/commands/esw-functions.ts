@@ -18,10 +18,12 @@
  * Owns: the handlers only.
  */
 import {
+  CmdStatus,
   EswSfEntry,
   EswSfState,
   HcaVportContext,
   macToEui64,
+  Op,
   OtherHcaCap,
   QueryEswFunctionsIn,
   QueryEswFunctionsOut,
@@ -29,9 +31,7 @@ import {
   QueryHcaVportContextOut,
   QueryOtherHcaCapIn,
   QueryOtherHcaCapOut,
-} from '../../ifc/esw-functions.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
+} from '@auxctl/prm';
 import type { Datapath } from '../datapath/datapath.js';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';

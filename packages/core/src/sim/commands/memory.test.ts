@@ -1,23 +1,21 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
+  CmdStatus,
   CreateMkeyOut,
+  CreateUmemOut,
   Mkc,
   MkcAccessMode,
+  MTT_BYTES,
   mkeyFromIndex,
+  mttAddress,
+  Op,
   QueryMkeyIn,
   QueryMkeyOut,
-} from '../../ifc/mkey.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
-import {
-  CreateUmemOut,
-  MTT_BYTES,
-  mttAddress,
   QueryUmemIn,
   QueryUmemOut,
   Umem,
-} from '../../ifc/umem.js';
+} from '@auxctl/prm';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { FirmwareHarness } from '../test-support/firmware-harness.js';

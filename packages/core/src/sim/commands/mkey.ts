@@ -15,24 +15,23 @@
  * Owns: the handlers only.
  */
 
-import { CmdOut } from '../../ifc/init.js';
 import {
+  CmdOut,
+  CmdStatus,
   CreateMkeyIn,
   CreateMkeyOut,
   DestroyMkeyIn,
   Mkc,
   MkcAccessMode,
+  Op,
   QueryMkeyIn,
   QueryMkeyOut,
-} from '../../ifc/mkey.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import type { MkeyData, UmemData } from '../memory-translation.js';
 import type { FwObjectRef } from '../object-table.js';
 import { Syndrome } from '../syndromes.js';
-import type { CommandCall, CommandSpec, FwContext } from './command.js';
-import { INITIALIZED } from './command.js';
+import { type CommandCall, type CommandSpec, type FwContext, INITIALIZED } from './command.js';
 
 const badField = (msg: string) => new FwError(CmdStatus.BAD_PARAM, Syndrome.BAD_FIELD, msg);
 

@@ -6,9 +6,7 @@
  *
  * Owns: the handlers only.
  */
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
-import { AllocPdIn, AllocPdOut, DeallocPdIn } from '../../ifc/pd.js';
+import { AllocPdIn, AllocPdOut, CmdOut, DeallocPdIn, Op } from '@auxctl/prm';
 import { type CommandSpec, INITIALIZED } from './command.js';
 
 /** pdCommands: see the module header. */

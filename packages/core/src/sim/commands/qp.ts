@@ -22,15 +22,16 @@
  *
  * Owns: the handlers only.
  */
-import { PAS_OFFSET } from '../../ifc/cq.js';
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
 import {
   Ads,
+  CmdOut,
+  CmdStatus,
   CreateQpIn,
   CreateQpOut,
   ModifyQpIn,
   ModifyQpOut,
+  Op,
+  PAS_OFFSET,
   QP_TRANSITIONS,
   Qpc,
   QpNumIn,
@@ -40,9 +41,8 @@ import {
   QueryQpOut,
   qpTransitionAllowed,
   RQ_STRIDE_BASE,
-} from '../../ifc/qp.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { SEND_WQEBB_BYTES } from '../../ifc/wqe.js';
+  SEND_WQEBB_BYTES,
+} from '@auxctl/prm';
 import type { QpData } from '../datapath/queue-data.js';
 import { checkLogSize, readPas, ringMemory } from '../datapath/ring-memory.js';
 import { FwError } from '../fw-error.js';

@@ -3,7 +3,7 @@
  * status and syndrome wherever it is checked (see sim/syndromes.ts), and
  * the port check they share.
  */
-import { CmdStatus } from '../../ifc/status.js';
+import { CmdStatus } from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import type { FwContext } from './command.js';

@@ -1,3 +1,15 @@
+import {
+  CmdHdrOut,
+  CmdStatus,
+  CreateQpIn,
+  type DmaSpace,
+  QP_TRANSITIONS,
+  Qpc,
+  QpState,
+  type QpTransition,
+  QueueState,
+  UctxCap,
+} from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CommandExecutor } from '../../device/firmware-commands.js';
@@ -17,12 +29,6 @@ import {
   queryRq,
   querySq,
 } from '../../device/queue-commands.js';
-import type { DmaSpace } from '../../dma.js';
-import { CmdHdrOut } from '../../ifc/header.js';
-import { QP_TRANSITIONS, QpState, type QpTransition } from '../../ifc/qp.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
-import { QueueState } from '../../ifc/wq.js';
 import { Syndrome } from '../syndromes.js';
 import { FirmwareHarness } from '../test-support/firmware-harness.js';
 
@@ -254,8 +260,7 @@ describe('QP commands', () => {
   it('refuses service types other than RC', async () => {
     const s = setup();
     const { pd, cqn } = await kernelObjects(s.k, s);
-    const inbox = (await import('../../ifc/qp.js')).CreateQpIn;
-    const { Qpc } = await import('../../ifc/qp.js');
+    const inbox = CreateQpIn;
     const b = inbox.alloc();
     b.writeUInt16BE(0x500, 0);
     Qpc.write(b, { st: 2, pd, cqn_snd: cqn, cqn_rcv: cqn }, inbox.byteOffset('qpc'));

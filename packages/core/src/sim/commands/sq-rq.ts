@@ -15,11 +15,8 @@
  *
  * Owns: the handlers only.
  */
-import { PAS_OFFSET } from '../../ifc/cq.js';
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
-import { UctxCap } from '../../ifc/uctx.js';
 import {
+  CmdOut,
   CreateRqIn,
   CreateRqOut,
   CreateSqIn,
@@ -28,15 +25,19 @@ import {
   DestroySqIn,
   ModifyRqIn,
   ModifySqIn,
+  Op,
+  PAS_OFFSET,
   QueryRqOut,
   QuerySqOut,
   QueueState,
   Rqc,
+  SEND_WQEBB_BYTES,
+  SEND_WQEBB_SHIFT,
   Sqc,
+  UctxCap,
   Wq,
   WqType,
-} from '../../ifc/wq.js';
-import { SEND_WQEBB_BYTES, SEND_WQEBB_SHIFT } from '../../ifc/wqe.js';
+} from '@auxctl/prm';
 import { type RqData, type SqData, type TisData, wqCounter } from '../datapath/queue-data.js';
 import { checkLogSize, readPas, ringMemory } from '../datapath/ring-memory.js';
 import type { FwObject } from '../object-table.js';

@@ -10,19 +10,19 @@
  *
  * Owns: the handlers only.
  */
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
 import {
+  CmdOut,
   CreateTirIn,
   CreateTirOut,
   CreateTisIn,
   CreateTisOut,
   DestroyTirIn,
   DestroyTisIn,
+  Op,
   Tirc,
   TirDispType,
   Tisc,
-} from '../../ifc/tir-tis.js';
+} from '@auxctl/prm';
 import type { TirData, TisData } from '../datapath/queue-data.js';
 import { type CommandSpec, INITIALIZED } from './command.js';
 import { notModelled, requirePort } from './queue-errors.js';

@@ -1,7 +1,5 @@
+import { CmdStatus, Op, QueryUctxIn, QueryUctxOut, Uctx, UctxCap } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { QueryUctxIn, QueryUctxOut, Uctx, UctxCap } from '../../ifc/uctx.js';
 import { Syndrome } from '../syndromes.js';
 import { FirmwareHarness } from '../test-support/firmware-harness.js';
 

@@ -16,17 +16,17 @@
  * Owns: the handlers only.
  */
 
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
 import {
+  CmdOut,
+  CmdStatus,
   CreateUctxIn,
   CreateUctxOut,
   DestroyUctxIn,
+  Op,
   QueryUctxIn,
   QueryUctxOut,
   Uctx,
-} from '../../ifc/uctx.js';
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { type CommandSpec, INITIALIZED } from './command.js';

@@ -12,25 +12,24 @@
  * Owns: the handlers only.
  */
 
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
 import {
+  CmdOut,
+  CmdStatus,
   CreateUmemIn,
   CreateUmemOut,
   DestroyUmemIn,
   MTT_BYTES,
   mttAddress,
+  Op,
   QueryUmemIn,
   QueryUmemOut,
   Umem,
   writeMtt,
-} from '../../ifc/umem.js';
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { checkUmemPages, type UmemData } from '../memory-translation.js';
 import { Syndrome } from '../syndromes.js';
-import type { CommandCall, CommandSpec, FwContext } from './command.js';
-import { INITIALIZED } from './command.js';
+import { type CommandCall, type CommandSpec, type FwContext, INITIALIZED } from './command.js';
 
 /** MAX_LOG_PAGE_SIZE: largest umem page the device accepts (4 KiB << 18 = 1 GiB). */
 export const MAX_LOG_PAGE_SIZE = 18;

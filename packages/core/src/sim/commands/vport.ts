@@ -14,16 +14,16 @@
  *
  * Owns: the handlers only.
  */
-import { CmdOut } from '../../ifc/init.js';
-import { Op } from '../../ifc/opcodes.js';
-import { CmdStatus } from '../../ifc/status.js';
 import {
+  CmdOut,
+  CmdStatus,
   MacAddressLayout,
   ModifyNicVportContextIn,
   ModifyVportStateIn,
   macFromFields,
   macToFields,
   NicVportContext,
+  Op,
   QueryNicVportContextIn,
   QueryNicVportContextOut,
   QueryVportCounterIn,
@@ -33,7 +33,7 @@ import {
   TrafficCounter,
   VPORT_TRAFFIC_COUNTERS,
   VportState,
-} from '../../ifc/vport.js';
+} from '@auxctl/prm';
 import type { Datapath } from '../datapath/datapath.js';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';

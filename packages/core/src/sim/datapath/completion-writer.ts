@@ -18,9 +18,17 @@
  *
  * Owns: producer counters and arming. Never: decides what completes.
  */
-import type { DmaSpace } from '../../dma.js';
-import { EQE_BYTES, Eqe, EventType } from '../../ifc/eq.js';
-import { CQE_BYTES, Cqe64, CqeOpcode, ErrCqe, type EventInterrupt } from '../../ifc/wqe.js';
+import {
+  CQE_BYTES,
+  Cqe64,
+  CqeOpcode,
+  type DmaSpace,
+  EQE_BYTES,
+  Eqe,
+  ErrCqe,
+  type EventInterrupt,
+  EventType,
+} from '@auxctl/prm';
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../object-table.js';
 import type { CqData, EqData } from './queue-data.js';

@@ -16,9 +16,13 @@
  * Owns: ports, the vport, pending doorbells. Never: object lifetimes (the
  * object table) or frame transport between devices (SimWire).
  */
-import type { DmaSpace } from '../../dma.js';
-import { EventType, PortChangeSubtype } from '../../ifc/eq.js';
-import type { Doorbell, EventInterrupt } from '../../ifc/wqe.js';
+import {
+  type DmaSpace,
+  type Doorbell,
+  type EventInterrupt,
+  EventType,
+  PortChangeSubtype,
+} from '@auxctl/prm';
 import type { Logger } from '../../log.js';
 import type { ObjectTable } from '../object-table.js';
 import { CompletionWriter } from './completion-writer.js';

@@ -28,18 +28,18 @@
  * Owns: the Ethernet semantics. Never: rings, keys, ports or counters
  * (borrowed from the data path).
  */
-import { VportState } from '../../ifc/vport.js';
-import { QueueState } from '../../ifc/wq.js';
 import {
   CqeOpcode,
   CqeSyndrome,
+  QueueState,
   SEND_WQEBB_BYTES,
+  VportState,
   WQE_CTRL_CQ_UPDATE,
   WQE_SEG_BYTES,
   WqeCtrlSeg,
   WqeEthSeg,
   WqeOpcode,
-} from '../../ifc/wqe.js';
+} from '@auxctl/prm';
 import type { FwObject } from '../object-table.js';
 import { bump } from './counter-store.js';
 import type { Datapath } from './datapath.js';

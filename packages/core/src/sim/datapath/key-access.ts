@@ -24,9 +24,14 @@
  * Owns: the checks, the views they yield, and moving bytes across views
  * (gather / scatterFrom). Never: what is moved where (the caller decides).
  */
-import type { DmaSpace } from '../../dma.js';
-import { MkcAccessMode } from '../../ifc/mkey.js';
-import { CqeSyndrome, INVALID_LKEY, WQE_SEG_BYTES, WqeDataSeg } from '../../ifc/wqe.js';
+import {
+  CqeSyndrome,
+  type DmaSpace,
+  INVALID_LKEY,
+  MkcAccessMode,
+  WQE_SEG_BYTES,
+  WqeDataSeg,
+} from '@auxctl/prm';
 import { type MkeyData, physicalViews, umemViews } from '../memory-translation.js';
 import type { ObjectTable } from '../object-table.js';
 

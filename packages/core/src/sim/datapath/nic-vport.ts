@@ -5,7 +5,7 @@
  *
  * Owns: the vport's settings and counters. Never: frames.
  */
-import { VportState, type VportTrafficCounter } from '../../ifc/vport.js';
+import { VportState, type VportTrafficCounter } from '@auxctl/prm';
 
 /** VportCounter: packets and octets of one traffic class. */
 export interface VportCounter {

@@ -15,7 +15,7 @@
  * Owns: the types, how the counters show in a context, and how far a send
  * WQE moves its queue's counter.
  */
-import { SEND_WQEBB_BYTES, WQE_SEG_BYTES } from '../../ifc/wqe.js';
+import { SEND_WQEBB_BYTES, WQE_SEG_BYTES } from '@auxctl/prm';
 import type { FwObjectType } from '../register-host.js';
 import type { RingMemory } from './ring-memory.js';
 

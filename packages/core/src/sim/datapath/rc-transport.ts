@@ -27,17 +27,17 @@
  * Owns: the RC semantics. Never: keys, rings or ports (borrowed from the
  * data path).
  */
-import { QpState } from '../../ifc/qp.js';
 import {
   CqeOpcode,
   CqeSyndrome,
+  QpState,
   SEND_WQEBB_BYTES,
   WQE_CTRL_CQ_UPDATE,
   WQE_SEG_BYTES,
   WqeCtrlSeg,
   WqeOpcode,
   WqeRaddrSeg,
-} from '../../ifc/wqe.js';
+} from '@auxctl/prm';
 import type { FwObject } from '../object-table.js';
 import type { Datapath } from './datapath.js';
 import { gather, isKeyFault, keyViews, recvWqeViews, scatterFrom, sgeViews } from './key-access.js';

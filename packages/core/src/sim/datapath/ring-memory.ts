@@ -15,9 +15,7 @@
  * Owns: validation of ring descriptions, and resolving them. Never: object
  * state.
  */
-import type { DmaSpace } from '../../dma.js';
-import { PAGE_SIZE } from '../../dma.js';
-import { CmdStatus } from '../../ifc/status.js';
+import { CmdStatus, type DmaSpace, PAGE_SIZE } from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 

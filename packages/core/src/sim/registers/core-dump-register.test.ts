@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
+  CmdStatus,
   CoreDumpReg,
   CoreDumpType,
   CRDUMP_BLOCK_BYTES,
   CRDUMP_MAX_BYTES,
   CrdumpBlockTag,
   CrdumpHeader,
-} from '../../ifc/registers/core-dump.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  RegisterId,
+  UctxCap,
+} from '@auxctl/prm';
+import { describe, expect, it } from 'vitest';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { RegisterFile } from './register-file.js';

@@ -47,15 +47,15 @@
  * function) and a TO_MEM `size` of 0 is REG_BAD_FIELD.
  */
 
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
+  CmdStatus,
   CORE_DUMP_INLINE_OFFSET,
   CoreDumpReg,
   CoreDumpType,
   CRDUMP_MAX_BYTES,
   CrdumpHeader,
-} from '../../ifc/registers/core-dump.js';
-import { CmdStatus } from '../../ifc/status.js';
+  RegisterId,
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';

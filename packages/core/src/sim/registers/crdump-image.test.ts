@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
+  asciiz,
   CRDUMP_BLOCK_BYTES,
   CRDUMP_BLOCK_MAGIC,
   CRDUMP_FORMAT_VERSION,
@@ -9,8 +8,9 @@ import {
   CRDUMP_MAX_BYTES,
   CrdumpBlockTag,
   CrdumpHeader,
-} from '../../ifc/registers/core-dump.js';
-import { asciiz } from '../../ifc/registers/resource-dump-stream.js';
+} from '@auxctl/prm';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { type CrdumpCapture, CrdumpImage, crdumpSeed } from './crdump-image.js';
 import { rawFwVersion } from './fw-version.js';
 import { TEST_IDENTITY } from './test-support/fake-register-host.js';

@@ -22,7 +22,6 @@
  *
  * Owns: nothing but its parameters. Never: materialises the whole dump.
  */
-import type { DeviceIdentity } from '../../backend.js';
 import {
   CRDUMP_BLOCK_BYTES,
   CRDUMP_BLOCK_MAGIC,
@@ -30,7 +29,8 @@ import {
   CRDUMP_MAGIC,
   CrdumpBlockTag,
   CrdumpHeader,
-} from '../../ifc/registers/core-dump.js';
+  type DeviceIdentity,
+} from '@auxctl/prm';
 import { rawFwVersion } from './fw-version.js';
 
 /** CrdumpCapture: what determines a dump's bytes. */

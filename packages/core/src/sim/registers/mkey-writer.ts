@@ -10,7 +10,7 @@
  * A failure part way leaves the bytes already written in the caller's
  * memory; the caller commits its own cursor only after the whole write.
  */
-import { CmdStatus } from '../../ifc/status.js';
+import { CmdStatus } from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';

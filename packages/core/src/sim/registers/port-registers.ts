@@ -12,9 +12,7 @@
  * is needed to read; writing needs uid 0 (firmware refuses others:
  * UID_NOT_ALLOWED), because a port is shared by every function user.
  */
-import { RegisterId } from '../../ifc/access-reg.js';
-import { PaosReg, PmtuReg, PortStatus } from '../../ifc/registers/port-regs.js';
-import { CmdStatus } from '../../ifc/status.js';
+import { CmdStatus, PaosReg, PmtuReg, PortStatus, RegisterId } from '@auxctl/prm';
 import type { SimPort } from '../datapath/sim-port.js';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';

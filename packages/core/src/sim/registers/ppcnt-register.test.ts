@@ -1,7 +1,5 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
+  CmdStatus,
   Eth2863Counters,
   Eth8023Counters,
   groupCounters,
@@ -9,9 +7,11 @@ import {
   PhysLayerStatisticalCounters,
   PpcntGroup,
   PpcntReg,
+  RegisterId,
   readGroupCounters,
-} from '../../ifc/registers/ppcnt.js';
-import { CmdStatus } from '../../ifc/status.js';
+} from '@auxctl/prm';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { RegisterFile } from './register-file.js';

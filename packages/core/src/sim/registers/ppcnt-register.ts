@@ -14,14 +14,14 @@
  * another group, is REG_BAD_FIELD. `prio_tc` and `pnat` are echoed and
  * otherwise ignored (no per-priority groups are modelled).
  */
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
   type CounterGroupLayout,
   groupCounters,
   PPCNT_GROUP_LAYOUTS,
   PpcntReg,
+  RegisterId,
   writeGroupCounters,
-} from '../../ifc/registers/ppcnt.js';
+} from '@auxctl/prm';
 import type { RegisterHost } from '../register-host.js';
 import { badField, type RegisterHandler, type RegisterRequest } from './register-handler.js';
 

@@ -1,12 +1,18 @@
+import {
+  AccessRegisterIn,
+  CmdStatus,
+  CoreDumpReg,
+  CoreDumpType,
+  MtrcCap,
+  PpcntReg,
+  REGISTER_DATA_OFFSET,
+  RegisterId,
+  ResourceDumpReg,
+  SegmentType,
+  UctxCap,
+} from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AccessRegisterIn, REGISTER_DATA_OFFSET, RegisterId } from '../../ifc/access-reg.js';
-import { CoreDumpReg, CoreDumpType } from '../../ifc/registers/core-dump.js';
-import { MtrcCap } from '../../ifc/registers/mtrc.js';
-import { PpcntReg } from '../../ifc/registers/ppcnt.js';
-import { ResourceDumpReg, SegmentType } from '../../ifc/registers/resource-dump.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { RegisterFile } from './register-file.js';

@@ -39,9 +39,13 @@
  * Owns: the registers' state (dump captures and cursors, tracer).
  * Never: touches firmware tables except through the host.
  */
-import { AccessRegisterIn, AccessRegOpMod, REGISTER_DATA_OFFSET } from '../../ifc/access-reg.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+import {
+  AccessRegisterIn,
+  AccessRegOpMod,
+  CmdStatus,
+  REGISTER_DATA_OFFSET,
+  UctxCap,
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';

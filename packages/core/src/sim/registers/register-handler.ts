@@ -9,7 +9,7 @@
  * state, so a rejected access never leaves a half-applied change behind.
  * `badField` is the failure most of those checks share.
  */
-import { CmdStatus } from '../../ifc/status.js';
+import { CmdStatus } from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 

@@ -35,7 +35,7 @@ import {
   RscDumpErrorId,
   SegmentType,
   TerminateSegment,
-} from '../../ifc/registers/resource-dump.js';
+} from '@auxctl/prm';
 import type { FwObjectType, FwObjectView, RegisterHost } from '../register-host.js';
 import { rawFwVersion } from './fw-version.js';
 import { badField } from './register-handler.js';

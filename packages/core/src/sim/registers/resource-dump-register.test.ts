@@ -1,23 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
+  asciiz,
+  CmdStatus,
   CommandSegment,
+  decodeMenu,
+  decodeResourceSegment,
   ErrorSegment,
   InfoSegment,
+  RegisterId,
   ResourceDumpReg,
   RSC_DUMP_ALL,
   RSC_DUMP_INLINE_BYTES,
   RscDumpErrorId,
   SegmentType,
-} from '../../ifc/registers/resource-dump.js';
-import {
-  asciiz,
-  decodeMenu,
-  decodeResourceSegment,
   splitSegments,
-} from '../../ifc/registers/resource-dump-stream.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  UctxCap,
+} from '@auxctl/prm';
+import { describe, expect, it } from 'vitest';
 import { FwError } from '../fw-error.js';
 import type { FwObjectView } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';

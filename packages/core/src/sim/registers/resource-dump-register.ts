@@ -31,9 +31,7 @@
  *   bytes.
  * Dumps are per uid: two contexts dump concurrently.
  */
-import { RegisterId } from '../../ifc/access-reg.js';
-import { ResourceDumpReg, RSC_DUMP_INLINE_BYTES } from '../../ifc/registers/resource-dump.js';
-import { CmdStatus } from '../../ifc/status.js';
+import { CmdStatus, RegisterId, ResourceDumpReg, RSC_DUMP_INLINE_BYTES } from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';

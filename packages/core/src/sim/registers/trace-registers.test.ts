@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
+  CmdStatus,
   MtrcCap,
   MtrcConf,
   MtrcCtrl,
@@ -8,9 +7,10 @@ import {
   MtrcStdb,
   MtrcStringDbParam,
   MtrcTraceMode,
-} from '../../ifc/registers/mtrc.js';
-import { CmdStatus } from '../../ifc/status.js';
-import { UctxCap } from '../../ifc/uctx.js';
+  RegisterId,
+  UctxCap,
+} from '@auxctl/prm';
+import { describe, expect, it } from 'vitest';
 import { FwError } from '../fw-error.js';
 import { Syndrome } from '../syndromes.js';
 import { RegisterFile } from './register-file.js';

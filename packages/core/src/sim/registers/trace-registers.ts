@@ -22,8 +22,8 @@
  * fail with BAD_RES_STATE / REG_NOT_OWNER; reads are open to any uid with
  * the capability. Every reply carries the register's current contents.
  */
-import { RegisterId } from '../../ifc/access-reg.js';
 import {
+  CmdStatus,
   MTRC_MAX_STRING_DBS,
   MtrcCap,
   MtrcConf,
@@ -33,8 +33,8 @@ import {
   MtrcStringDbParam,
   MtrcTraceMode,
   MtrcTraceStatus,
-} from '../../ifc/registers/mtrc.js';
-import { CmdStatus } from '../../ifc/status.js';
+  RegisterId,
+} from '@auxctl/prm';
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { Syndrome } from '../syndromes.js';

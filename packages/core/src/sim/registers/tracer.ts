@@ -10,7 +10,7 @@
  * An owner whose context no longer exists loses ownership the next time the
  * tracer is looked at, as firmware frees a function's ownership with it.
  */
-import { MtrcTraceMode, MtrcTraceStatus } from '../../ifc/registers/mtrc.js';
+import { MtrcTraceMode, MtrcTraceStatus } from '@auxctl/prm';
 import type { RegisterHost } from '../register-host.js';
 
 /** STDB_READ_BYTES: string databases are padded to a multiple of this (Linux reads 256 at a time). */

@@ -6,38 +6,46 @@
  * `execute` and returns the status, syndrome and outbox, so a test can
  * assert failures as data; the `...Ok` helpers throw when a command fails.
  */
-import { DmaSpace } from '../../dma.js';
 import {
+  AllocPdIn,
+  AllocPdOut,
   CapType,
   CmdHcaCap,
-  hcaCapOpMod,
-  QueryHcaCapIn,
-  QueryHcaCapOut,
-  SetHcaCapIn,
-} from '../../ifc/hca-cap.js';
-import { CmdHdrIn, CmdHdrOut } from '../../ifc/header.js';
-import {
-  EnableHcaIn,
-  InitHcaIn,
-  ManagePagesIn,
-  QueryPagesIn,
-  QueryPagesOut,
-  TeardownHcaIn,
-} from '../../ifc/init.js';
-import { QueryIssiIn, SetIssiIn } from '../../ifc/issi.js';
-import { CreateMkeyIn, CreateMkeyOut, Mkc, MkcAccessMode, mkeyFromIndex } from '../../ifc/mkey.js';
-import { Op } from '../../ifc/opcodes.js';
-import { AllocPdIn, AllocPdOut, DeallocPdIn } from '../../ifc/pd.js';
-import { CmdStatus, statusName } from '../../ifc/status.js';
-import { CreateUctxIn, CreateUctxOut, DestroyUctxIn, Uctx } from '../../ifc/uctx.js';
-import {
+  CmdHdrIn,
+  CmdHdrOut,
+  CmdStatus,
+  CreateMkeyIn,
+  CreateMkeyOut,
+  CreateUctxIn,
+  CreateUctxOut,
   CreateUmemIn,
   CreateUmemOut,
+  DeallocPdIn,
+  DestroyUctxIn,
   DestroyUmemIn,
+  DmaSpace,
+  EnableHcaIn,
+  hcaCapOpMod,
+  InitHcaIn,
+  ManagePagesIn,
+  Mkc,
+  MkcAccessMode,
   MTT_BYTES,
+  mkeyFromIndex,
+  Op,
+  QueryHcaCapIn,
+  QueryHcaCapOut,
+  QueryIssiIn,
+  QueryPagesIn,
+  QueryPagesOut,
+  SetHcaCapIn,
+  SetIssiIn,
+  statusName,
+  TeardownHcaIn,
+  Uctx,
   Umem,
   writeMtt,
-} from '../../ifc/umem.js';
+} from '@auxctl/prm';
 import { Firmware } from '../firmware.js';
 import type { FirmwareOptions } from '../firmware-options.js';
 

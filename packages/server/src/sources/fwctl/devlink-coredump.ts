@@ -14,7 +14,7 @@
  * address is checked before it is passed as one argument).
  */
 import { execFile } from 'node:child_process';
-import { AuxError } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import type { HostCoredump } from '../device-source.js';
 
 /** DevlinkOptions: which devlink and how much it may print. */

@@ -18,7 +18,6 @@
  * Never: retries an RPC, or keeps the caller's buffers after it returns.
  */
 import { performance } from 'node:perf_hooks';
-import { AuxError, isAuxError } from '@auxctl/core';
 import {
   type AuditLog,
   type CheckedRpc,
@@ -30,6 +29,7 @@ import {
   rpcOutcome,
 } from '@auxctl/ctl-aux';
 import type { FwctlFile } from '@auxctl/fwctl-linux';
+import { AuxError, isAuxError } from '@auxctl/prm';
 import type { SourceContext } from '../device-source.js';
 
 /** UMEM_UNAVAILABLE: why a fwctl context has no umem. */

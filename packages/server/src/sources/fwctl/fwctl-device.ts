@@ -13,9 +13,11 @@
  * health reporters (devlink's, on the host) or port functions (devlink
  * port) — it has none and the server says so.
  */
-import { AuxError, type CoreEvent, type CoreState, EventChannel } from '@auxctl/core';
+
+import { type CoreEvent, type CoreState, EventChannel } from '@auxctl/core';
 import { type AuditLog, type CtlCredentials, privilegeCaps } from '@auxctl/ctl-aux';
 import { type FwctlDeviceEntry, FwctlFile, type FwctlSyscalls } from '@auxctl/fwctl-linux';
+import { AuxError } from '@auxctl/prm';
 import { type Device, DeviceState, type HealthReporterReport } from '@auxctl/proto';
 import type { DumpModes, HostCoredump, ServedDevice, SourceContext } from '../device-source.js';
 import { FwctlContext } from './fwctl-context.js';

@@ -1,5 +1,6 @@
-import { AllocPdIn, buildInbox, type CoreEvent, NopIn, Op } from '@auxctl/core';
+import { buildInbox, type CoreEvent } from '@auxctl/core';
 import { buildSysfsTree } from '@auxctl/fwctl-linux/testing';
+import { AllocPdIn, NopIn, Op } from '@auxctl/prm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../test-support/memory-log.js';
 import { type FwctlDouble, startFwctlDouble } from '../../testing/index.js';

@@ -13,7 +13,6 @@
  */
 import {
   AUX_MODNAME,
-  AuxError,
   AuxiliaryBus,
   CoreDevice,
   type CoreHealthOptions,
@@ -34,6 +33,7 @@ import {
   ctlDeviceName,
 } from '@auxctl/ctl-aux';
 import { createNetDriver } from '@auxctl/net-aux';
+import { AuxError } from '@auxctl/prm';
 import type { Device } from '@auxctl/proto';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
 import { deviceSnapshot } from '../../devices/device-snapshot.js';

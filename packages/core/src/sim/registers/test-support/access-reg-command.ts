@@ -3,8 +3,7 @@
  * and run it through a RegisterFile, returning the register bytes of the
  * reply.
  */
-import { AccessRegisterIn, AccessRegOpMod, REGISTER_DATA_OFFSET } from '../../../ifc/access-reg.js';
-import { Op } from '../../../ifc/opcodes.js';
+import { AccessRegisterIn, AccessRegOpMod, Op, REGISTER_DATA_OFFSET } from '@auxctl/prm';
 import type { RegisterFile } from '../register-file.js';
 
 /** AccessRegOptions: the knobs of one ACCESS_REG. */

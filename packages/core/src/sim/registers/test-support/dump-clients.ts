@@ -3,13 +3,13 @@
  * resource dump through ACCESS_REG, written the way the register modules
  * document the protocols.
  */
-import { RegisterId } from '../../../ifc/access-reg.js';
 import {
   CORE_DUMP_INLINE_OFFSET,
   CoreDumpReg,
   CoreDumpType,
-} from '../../../ifc/registers/core-dump.js';
-import { ResourceDumpReg } from '../../../ifc/registers/resource-dump.js';
+  RegisterId,
+  ResourceDumpReg,
+} from '@auxctl/prm';
 import type { RegisterFile } from '../register-file.js';
 import { accessReg } from './access-reg-command.js';
 

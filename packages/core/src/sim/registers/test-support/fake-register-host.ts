@@ -4,9 +4,7 @@
  * crdump size and crash count, memory keys backed by Buffers, objects,
  * port counter stores and a clock.
  */
-import type { DeviceIdentity } from '../../../backend.js';
-import { CmdStatus } from '../../../ifc/status.js';
-import { UCTX_CAP_ALL } from '../../../ifc/uctx.js';
+import { CmdStatus, type DeviceIdentity, UCTX_CAP_ALL } from '@auxctl/prm';
 import { FwError } from '../../fw-error.js';
 import type { FwObjectView, RegisterHost } from '../../register-host.js';
 import { Syndrome } from '../../syndromes.js';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AuxError, isAuxError, printable } from './errors.js';
+import { printable } from './printable.js';
 
 describe('printable', () => {
   const hostile = fc.oneof(
@@ -61,15 +61,5 @@ describe('printable', () => {
     expect(printable('a\nb"')).toBe('a\\nb\\"');
     expect(printable({ a: 1 })).toBe('{ a: 1 }');
     expect(printable('x'.repeat(200))).toMatch(/^x{77}\.\.\.$/);
-  });
-});
-
-describe('AuxError', () => {
-  it('carries an errno code that isAuxError matches', () => {
-    const e = new AuxError('EBUSY', 'busy');
-    expect(e.errno).toBe(16);
-    expect(isAuxError(e, 'EBUSY')).toBe(true);
-    expect(isAuxError(e, 'EINVAL')).toBe(false);
-    expect(isAuxError(new Error('x'))).toBe(false);
   });
 });

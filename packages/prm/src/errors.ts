@@ -1,13 +1,15 @@
 /**
- * AuxError: the one error class of core and the aux packages.
+ * AuxError: the one error class of the driver side (core and the aux
+ * packages) and of the simulated device.
  *
  * Every failure that a caller can act on carries an errno name (`code`) as
  * Linux would return it, and a message that says what to do. Firmware status
  * is not an error here: a raw command that reached firmware and failed is
- * data in its outbox (see `CommandQueue.cmdDo`).
+ * data in its outbox (see `CommandQueue.cmdDo` in @auxctl/core).
+ *
+ * Owns: the errno names and the error class. Never: renders untrusted
+ * values into messages (core's `printable` does, with node:util).
  */
-
-import { inspect } from 'node:util';
 
 /** Errno names used across auxctl, with their Linux numbers. */
 export const Errno = {
@@ -62,27 +64,4 @@ export class AuxError<D extends object = Record<string, unknown>> extends Error 
 /** isAuxError: true when `e` is an AuxError, optionally with the given code. */
 export function isAuxError(e: unknown, code?: ErrnoName): e is AuxError {
   return e instanceof AuxError && (code === undefined || e.code === code);
-}
-
-const MAX_PRINTABLE = 80;
-
-/**
- * printable: a bounded, escaped rendering of untrusted input for an error
- * message. Strings come back with control characters escaped, objects as
- * `util.inspect` shows them. Unlike `String(v)` it never throws (a
- * null-prototype object, `{ toString: 0 }`, a throwing custom inspect) and
- * never floods a message.
- */
-export function printable(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v).slice(1, -1);
-  else if (v === null || (typeof v !== 'object' && typeof v !== 'function')) s = String(v);
-  else {
-    try {
-      s = inspect(v, { depth: 1, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 8 });
-    } catch {
-      s = `<${typeof v}>`;
-    }
-  }
-  return s.length > MAX_PRINTABLE ? `${s.slice(0, MAX_PRINTABLE - 3)}...` : s;
 }

@@ -1,0 +1,380 @@
+/**
+ * @auxctl/prm: the hardware interface of an mlx5-class function, shared by
+ * the drivers (@auxctl/core and the aux packages) and by any device behind
+ * them (@auxctl/sim, a Linux fwctl backend): the PRM layout helper and
+ * every layout declared with it, opcodes, command and delivery statuses,
+ * the command-queue entry and mailbox formats, host DMA memory, the
+ * `DeviceBackend` seam and the errno-coded error class.
+ *
+ * Pure TypeScript: no Node module other than Buffer, so a tool (the CLI)
+ * can decode fields with the same declarations.
+ */
+export type {
+  CompletionHandler,
+  DeviceBackend,
+  DeviceIdentity,
+  SubFunctionAttrs,
+  SubFunctionHost,
+} from './backend.js';
+export { CommandEntries, isSlot } from './cmd/command-entries.js';
+export {
+  type BlockMemory,
+  blocksFor,
+  type ChainDirection,
+  ChainFault,
+  collect,
+  decode,
+  decodeInto,
+  dmaBlockMemory,
+  encode,
+  fill,
+  MailboxChain,
+  prepare,
+} from './cmd/mailbox-chain.js';
+export { BLOCKS_PER_CHUNK, type MailboxBlock, MailboxPool } from './cmd/mailbox-pool.js';
+export {
+  blockIntact,
+  controlIntact,
+  entryIntact,
+  signBlock,
+  signBlockControl,
+  signEntry,
+  xor8,
+} from './cmd/signature.js';
+export { DmaSpace, PAGE_SIZE } from './dma.js';
+export { AuxError, Errno, type ErrnoName, isAuxError } from './errors.js';
+export {
+  AccessRegisterIn,
+  AccessRegisterOut,
+  AccessRegOpMod,
+  REGISTER_DATA_OFFSET,
+  RegisterId,
+  registerName,
+} from './ifc/access-reg.js';
+export {
+  MELLANOX_OUI,
+  NopIn,
+  NopOut,
+  QueryAdapterIn,
+  QueryAdapterOut,
+  QueryAdapterParamBlock,
+} from './ifc/adapter.js';
+export {
+  CMD_ENTRY_BYTES,
+  CMD_OWNER_HW,
+  CMD_QUEUE_BYTES,
+  CMD_QUEUE_SLOTS,
+  CMD_TYPE_PCI,
+  CmdLayout,
+  CmdProtBlock,
+  MAILBOX_ALIGN,
+  MAILBOX_BLOCK_BYTES,
+  MAX_REG_CMDS,
+  PAGE_QUEUE_SLOT,
+} from './ifc/cmd-layout.js';
+export {
+  Cqc,
+  CqeSize,
+  CreateCqIn,
+  CreateCqOut,
+  DestroyCqIn,
+  PAS_OFFSET,
+  QueryCqIn,
+  QueryCqOut,
+} from './ifc/cq.js';
+export {
+  CounterId,
+  DiagnosticCntrLayout,
+  DiagnosticCntrStruct,
+  DiagnosticParamsContext,
+  QueryDiagnosticCntrsIn,
+  QueryDiagnosticCntrsOut,
+  QueryDiagnosticParamsIn,
+  QueryDiagnosticParamsOut,
+  SetDiagnosticParamsIn,
+  SetDiagnosticParamsOut,
+} from './ifc/diag.js';
+export {
+  CreateEqIn,
+  CreateEqOut,
+  DestroyEqIn,
+  EQE_BYTES,
+  Eqc,
+  Eqe,
+  EventType,
+  PortChangeSubtype,
+} from './ifc/eq.js';
+export {
+  EswSfEntry,
+  EswSfState,
+  eswFunctionsOutBytes,
+  HcaVportContext,
+  macToEui64,
+  OtherHcaCap,
+  QueryEswFunctionsIn,
+  QueryEswFunctionsOut,
+  QueryHcaVportContextIn,
+  QueryHcaVportContextOut,
+  QueryOtherHcaCapIn,
+  QueryOtherHcaCapOut,
+} from './ifc/esw-functions.js';
+export {
+  CapMode,
+  CapType,
+  CmdHcaCap,
+  DebugCap,
+  HCA_CAP_UNION_BYTES,
+  hcaCapOpMod,
+  QueryHcaCapIn,
+  QueryHcaCapOut,
+  RoceCap,
+  SetHcaCapIn,
+  SetHcaCapOut,
+} from './ifc/hca-cap.js';
+export {
+  CMD_HDR_BYTES,
+  CmdHdrIn,
+  CmdHdrOut,
+  MAILBOX_DATA_BYTES,
+  MAX_CMD_BYTES,
+  MAX_MAILBOXES,
+} from './ifc/header.js';
+export {
+  checkHealthSyndrome,
+  HealthBuffer,
+  HealthSyndrome,
+  healthSyndromeText,
+} from './ifc/health.js';
+export {
+  CmdOut,
+  DisableHcaIn,
+  DisableHcaOut,
+  EnableHcaIn,
+  EnableHcaOut,
+  InitHcaIn,
+  ManagePagesIn,
+  ManagePagesOpMod,
+  ManagePagesOut,
+  PAGE_ADDRESS_BYTES,
+  PagesOpMod,
+  QueryPagesIn,
+  QueryPagesOut,
+  TeardownHcaIn,
+  TeardownHcaOut,
+  TeardownProfile,
+} from './ifc/init.js';
+export { QueryIssiIn, QueryIssiOut, SetIssiIn } from './ifc/issi.js';
+export {
+  CreateMkeyIn,
+  CreateMkeyOut,
+  DestroyMkeyIn,
+  Mkc,
+  MkcAccessMode,
+  mkeyFromIndex,
+  mkeyIndex,
+  QueryMkeyIn,
+  QueryMkeyOut,
+} from './ifc/mkey.js';
+export {
+  OPCODES,
+  Op,
+  type OpcodeInfo,
+  type OpcodeName,
+  opcodeInfo,
+  opcodeName,
+} from './ifc/opcodes.js';
+export { AllocPdIn, AllocPdOut, DeallocPdIn } from './ifc/pd.js';
+export {
+  Ads,
+  CreateQpIn,
+  CreateQpOut,
+  ModifyQpIn,
+  ModifyQpOut,
+  QP_TRANSITIONS,
+  Qpc,
+  QpNumIn,
+  QpServiceType,
+  QpState,
+  type QpStateName,
+  type QpTransition,
+  QueryQpOut,
+  qpTransitionAllowed,
+  qpTransitionByOpcode,
+  RQ_STRIDE_BASE,
+} from './ifc/qp.js';
+export {
+  CORE_DUMP_INLINE_OFFSET,
+  CoreDumpReg,
+  CoreDumpType,
+  CRDUMP_BLOCK_BYTES,
+  CRDUMP_BLOCK_MAGIC,
+  CRDUMP_DEFAULT_BYTES,
+  CRDUMP_FORMAT_VERSION,
+  CRDUMP_MAGIC,
+  CRDUMP_MAX_BYTES,
+  CrdumpBlockTag,
+  CrdumpHeader,
+} from './ifc/registers/core-dump.js';
+export {
+  MTRC_MAX_STRING_DBS,
+  MtrcCap,
+  MtrcConf,
+  MtrcCtrl,
+  MtrcCtrlSelect,
+  MtrcStdb,
+  MtrcStringDbParam,
+  MtrcTraceMode,
+  MtrcTraceStatus,
+} from './ifc/registers/mtrc.js';
+export { PaosReg, PmtuReg, PortStatus } from './ifc/registers/port-regs.js';
+export {
+  type CounterGroupLayout,
+  Eth2863Counters,
+  Eth8023Counters,
+  type GroupCounter,
+  groupCounters,
+  PhysLayerCounters,
+  PhysLayerStatisticalCounters,
+  PPCNT_GROUP_LAYOUTS,
+  PpcntGroup,
+  PpcntReg,
+  readGroupCounters,
+  writeGroupCounters,
+} from './ifc/registers/ppcnt.js';
+export {
+  CommandSegment,
+  ErrorSegment,
+  InfoSegment,
+  MenuRecord,
+  MenuSegment,
+  RESOURCE_SEGMENT_MAX,
+  ResourceDumpField,
+  ResourceDumpObjectHeader,
+  ResourceDumpReg,
+  ResourceSegment,
+  RSC_DUMP_ALL,
+  RSC_DUMP_INLINE_BYTES,
+  RscDumpErrorId,
+  SegmentHeader,
+  SegmentType,
+  TerminateSegment,
+} from './ifc/registers/resource-dump.js';
+export {
+  asciiz,
+  type DumpedObject,
+  type DumpSegment,
+  decodeMenu,
+  decodeResourceSegment,
+  type MenuEntry,
+  splitSegments,
+} from './ifc/registers/resource-dump-stream.js';
+export {
+  CmdStatus,
+  DeliveryStatus,
+  DRIVER_SYNDROME,
+  deliveryStatusName,
+  statusName,
+  statusToErrno,
+} from './ifc/status.js';
+export {
+  CreateTirIn,
+  CreateTirOut,
+  CreateTisIn,
+  CreateTisOut,
+  DestroyTirIn,
+  DestroyTisIn,
+  Tirc,
+  TirDispType,
+  Tisc,
+} from './ifc/tir-tis.js';
+export {
+  CreateUctxIn,
+  CreateUctxOut,
+  DestroyUctxIn,
+  QueryUctxIn,
+  QueryUctxOut,
+  UCTX_CAP_ALL,
+  Uctx,
+  UctxCap,
+} from './ifc/uctx.js';
+export {
+  CreateUmemIn,
+  CreateUmemOut,
+  DestroyUmemIn,
+  MTT_BYTES,
+  Mtt,
+  mttAddress,
+  QueryUmemIn,
+  QueryUmemOut,
+  Umem,
+  writeMtt,
+} from './ifc/umem.js';
+export {
+  MacAddressLayout,
+  ModifyNicVportContextIn,
+  ModifyNicVportFieldSelect,
+  ModifyVportStateIn,
+  macFromFields,
+  macToFields,
+  NicVportContext,
+  QueryNicVportContextIn,
+  QueryNicVportContextOut,
+  QueryVportCounterIn,
+  QueryVportCounterOut,
+  QueryVportStateIn,
+  QueryVportStateOut,
+  TrafficCounter,
+  VPORT_TRAFFIC_COUNTERS,
+  VportState,
+  type VportTrafficCounter,
+} from './ifc/vport.js';
+export {
+  CreateRqIn,
+  CreateRqOut,
+  CreateSqIn,
+  CreateSqOut,
+  DestroyRqIn,
+  DestroySqIn,
+  ModifyRqIn,
+  ModifySqIn,
+  QueryRqOut,
+  QuerySqOut,
+  QueueState,
+  Rqc,
+  Sqc,
+  Wq,
+  WqType,
+} from './ifc/wq.js';
+export {
+  CQE_BYTES,
+  CQE_INIT_OP_OWN,
+  CQE_OWNER_MASK,
+  Cqe64,
+  CqeOpcode,
+  CqeSyndrome,
+  type Doorbell,
+  ErrCqe,
+  type EventInterrupt,
+  INVALID_LKEY,
+  SEND_WQEBB_BYTES,
+  SEND_WQEBB_SHIFT,
+  WQE_CTRL_CQ_UPDATE,
+  WQE_SEG_BYTES,
+  WqeCtrlSeg,
+  WqeDataSeg,
+  WqeEthSeg,
+  WqeOpcode,
+  WqeRaddrSeg,
+} from './ifc/wqe.js';
+export {
+  type BigFieldName,
+  type Decoded,
+  defineLayout,
+  type FieldInfo,
+  type FieldSpec,
+  type Fields,
+  type IntFieldName,
+  Layout,
+  type LayoutLike,
+  type ValueOf,
+} from './layout/layout.js';
