@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       'packages/*/src/**/*.test.ts',
       'proto/src/**/*.test.ts',
+      'examples/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
       'test/**/*.test.ts',
     ],

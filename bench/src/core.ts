@@ -11,7 +11,7 @@
  *   without and with block signatures, next to two plain Buffer copies of
  *   the same bytes.
  */
-import { AuxiliaryBus, buildInbox, CoreDevice, createSimDevice, IdAllocator } from '@auxctl/core';
+import { AuxiliaryBus, buildInbox, CoreDevice, IdAllocator } from '@auxctl/core';
 import {
   CapType,
   DmaSpace,
@@ -26,6 +26,7 @@ import {
   QueryHcaCapIn,
   QueryHcaCapOut,
 } from '@auxctl/prm';
+import { createSimDevice } from '@auxctl/sim';
 import {
   compareRates,
   inFlight,

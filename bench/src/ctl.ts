@@ -11,7 +11,7 @@
  *   core handle, with 1 and 31 commands in flight: interleaved rounds, the
  *   median of the per-round ratios (compareRates).
  */
-import { AuxiliaryBus, buildInbox, CoreDevice, createSimDevice, IdAllocator } from '@auxctl/core';
+import { AuxiliaryBus, buildInbox, CoreDevice, IdAllocator } from '@auxctl/core';
 import {
   CtlRegistry,
   coredump,
@@ -21,6 +21,7 @@ import {
   RpcScope,
 } from '@auxctl/ctl-aux';
 import { CapType, hcaCapOpMod, Op, QueryHcaCapIn, QueryHcaCapOut } from '@auxctl/prm';
+import { createSimDevice } from '@auxctl/sim';
 import { pino } from 'pino';
 import {
   compareRates,

@@ -14,12 +14,12 @@ import {
   type AuxiliaryDriver,
   CoreDevice,
   createSfDriver,
-  createSimDevice,
   IdAllocator,
 } from '@auxctl/core';
 import { CtlRegistry, createCtlDriver } from '@auxctl/ctl-aux';
 import { createNetDriver } from '@auxctl/net-aux';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
+import { createSimDevice } from '@auxctl/sim';
 import { pino } from 'pino';
 import { printTable, type Row, ratio, round, writeResults } from './harness.js';
 

@@ -9,12 +9,9 @@ import {
   type AuxiliaryDriver,
   CoreDevice,
   type CoreHandle,
-  createSimDevice,
   IdAllocator,
-  type SimFunction,
-  SimWire,
-  simIdentity,
 } from '@auxctl/core';
+import { createSimDevice, type SimFunction, SimWire, simIdentity } from '@auxctl/sim';
 
 /** WiredPair: see the module header. */
 export interface WiredPair {

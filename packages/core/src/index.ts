@@ -19,7 +19,6 @@ export {
   CompletionQueue,
   type CompletionQueueOptions,
 } from './datapath/completion-queue.js';
-export { type Cqe, cqeOwner, cqeReady, parseCqe } from './datapath/cqe.js';
 export type { DataPathHandle } from './datapath/data-path-handle.js';
 export {
   ReceiveQueue,
@@ -97,31 +96,3 @@ export {
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
 export { printable } from './printable.js';
-export {
-  createSimDevice,
-  type SimFunction,
-  type SimFunctionOptions,
-  simIdentity,
-} from './sim/create-sim-device.js';
-export { SimPort } from './sim/datapath/sim-port.js';
-export { EmbeddedSwitch } from './sim/embedded-switch.js';
-export { FaultInjector } from './sim/fault-injector.js';
-export { Firmware } from './sim/firmware.js';
-export type { FirmwareEngine } from './sim/firmware-engine.js';
-export {
-  DEFAULT_CRDUMP_SIZE,
-  DEFAULT_IDENTITY,
-  DEFAULT_MAX_SFS,
-  type FirmwareOptions,
-  MAX_CRDUMP_SIZE,
-} from './sim/firmware-options.js';
-export { FwError } from './sim/fw-error.js';
-export {
-  LATENCY_PROFILES,
-  type LatencyModel,
-  SimDevice,
-  type SimDeviceOptions,
-} from './sim/sim-device.js';
-export { SimWire, type SimWireOptions, type SimWireStats, type WireEnd } from './sim/sim-wire.js';
-export { type SfFunction, type SfTransport, SubFunctions } from './sim/sub-functions.js';
-export { Syndrome } from './sim/syndromes.js';

@@ -1,4 +1,4 @@
-import { buildInbox, Syndrome } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
 import {
   AccessRegisterIn,
   AccessRegOpMod,
@@ -23,6 +23,7 @@ import {
   RegisterId,
   SetDiagnosticParamsIn,
   SetDiagnosticParamsOut,
+  Syndrome,
   Uctx,
   UctxCap,
 } from '@auxctl/prm';

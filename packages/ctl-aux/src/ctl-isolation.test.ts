@@ -1,4 +1,4 @@
-import { buildInbox, Syndrome } from '@auxctl/core';
+import { buildInbox } from '@auxctl/core';
 import {
   CmdStatus,
   CreateMkeyOut,
@@ -7,6 +7,7 @@ import {
   Op,
   QueryMkeyIn,
   QueryMkeyOut,
+  Syndrome,
 } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocPd, crdumpToMem, createMkey, mkeyInbox, send } from './test-support/commands.js';

@@ -1,11 +1,5 @@
-import {
-  AuxiliaryBus,
-  CoreDevice,
-  createSimDevice,
-  IdAllocator,
-  silentLogger,
-  simIdentity,
-} from '@auxctl/core';
+import { AuxiliaryBus, CoreDevice, IdAllocator, silentLogger } from '@auxctl/core';
+import { createSimDevice, simIdentity } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCtlDriver } from './ctl-driver.js';
 import { CtlRegistry, type CtlRegistryEvent } from './ctl-registry.js';

@@ -1,12 +1,4 @@
-import {
-  AuxiliaryBus,
-  buildInbox,
-  CoreDevice,
-  createSfDriver,
-  createSimDevice,
-  IdAllocator,
-  Syndrome,
-} from '@auxctl/core';
+import { AuxiliaryBus, buildInbox, CoreDevice, createSfDriver, IdAllocator } from '@auxctl/core';
 import {
   CmdHcaCap,
   CmdStatus,
@@ -28,7 +20,9 @@ import {
   QueryOtherHcaCapOut,
   RSC_DUMP_ALL,
   SegmentType,
+  Syndrome,
 } from '@auxctl/prm';
+import { createSimDevice } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCtlDriver } from './ctl-driver.js';
 import { CtlRegistry } from './ctl-registry.js';

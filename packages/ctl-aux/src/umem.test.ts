@@ -1,4 +1,4 @@
-import { buildInbox, createUmemInbox, Syndrome } from '@auxctl/core';
+import { buildInbox, createUmemInbox } from '@auxctl/core';
 import {
   CmdStatus,
   CRDUMP_MAGIC,
@@ -8,6 +8,7 @@ import {
   Op,
   QueryUmemIn,
   QueryUmemOut,
+  Syndrome,
   Umem,
 } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -31,7 +31,6 @@ import {
   allocPd,
   CompletionQueue,
   type CoreHandle,
-  type Cqe,
   createPaMkey,
   createTir,
   createTis,
@@ -43,6 +42,7 @@ import {
   ReceiveQueue,
   SendQueue,
 } from '@auxctl/core';
+import type { Cqe } from '@auxctl/prm';
 import type { SwCounters } from './net-stats.js';
 
 /** NetChannelOptions: ring sizes, slot sizes and where frames and counts go. */

@@ -82,6 +82,7 @@ export {
   QueryCqIn,
   QueryCqOut,
 } from './ifc/cq.js';
+export { type Cqe, cqeOwner, cqeReady, parseCqe } from './ifc/cqe.js';
 export {
   CounterId,
   DiagnosticCntrLayout,
@@ -378,3 +379,4 @@ export {
   type LayoutLike,
   type ValueOf,
 } from './layout/layout.js';
+export { Syndrome } from './syndromes.js';

@@ -7,8 +7,8 @@
  *
  * Owns: the two interfaces only.
  */
-import type { CoreHandle, Cqe, Logger } from '@auxctl/core';
-import type { DmaSpace } from '@auxctl/prm';
+import type { CoreHandle, Logger } from '@auxctl/core';
+import type { Cqe, DmaSpace } from '@auxctl/prm';
 import type { WorkCompletion } from './work-completion.js';
 
 /** VerbsKind: the object types a context owns. */

@@ -22,8 +22,15 @@
  * (it holds a use of each until destroyed).
  */
 
-import { type Cqe, type QpInfo, QueuePair, type SendWqe, sendWqeBlocks } from '@auxctl/core';
-import { AuxError, CqeOpcode, type QpStateName, type QpTransition, WqeOpcode } from '@auxctl/prm';
+import { type QpInfo, QueuePair, type SendWqe, sendWqeBlocks } from '@auxctl/core';
+import {
+  AuxError,
+  type Cqe,
+  CqeOpcode,
+  type QpStateName,
+  type QpTransition,
+  WqeOpcode,
+} from '@auxctl/prm';
 import type { CompletionSink, ContextLink } from './context-link.js';
 import type { IbCq } from './ib-cq.js';
 import type { IbPd } from './ib-pd.js';

@@ -1,13 +1,12 @@
 import { type AuxError, CmdHdrOut, CmdStatus, DRIVER_SYNDROME, Op } from '@auxctl/prm';
+import { SimDevice } from '@auxctl/sim';
+import { makeInbox, StubEngine } from '@auxctl/sim/testing';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimDevice } from '../sim/sim-device.js';
 import type { CmdStatusDetail } from './command-errors.js';
 import { CommandQueue } from './command-queue.js';
-import { makeInbox } from './test-support/inbox.js';
 import { RecordingBackend } from './test-support/recording-backend.js';
 import { settled } from './test-support/settled.js';
-import { StubEngine } from './test-support/stub-engine.js';
 
 const open: CommandQueue[] = [];
 

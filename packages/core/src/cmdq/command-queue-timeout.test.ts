@@ -1,11 +1,10 @@
 import { CMD_ENTRY_BYTES, CmdLayout, type CompletionHandler, MAX_REG_CMDS, Op } from '@auxctl/prm';
+import { SimDevice } from '@auxctl/sim';
+import { makeInbox, StubEngine } from '@auxctl/sim/testing';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimDevice } from '../sim/sim-device.js';
 import { CommandQueue, type CommandQueueOptions, DEFAULT_CMD_TIMEOUT_MS } from './command-queue.js';
-import { makeInbox } from './test-support/inbox.js';
 import { settled } from './test-support/settled.js';
-import { StubEngine } from './test-support/stub-engine.js';
 
 const open: CommandQueue[] = [];
 

@@ -12,15 +12,14 @@ import {
   Op,
   PAGE_QUEUE_SLOT,
 } from '@auxctl/prm';
+import { SimDevice } from '@auxctl/sim';
+import { makeInbox, StubEngine } from '@auxctl/sim/testing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RateLimitedLog } from '../log.js';
-import { SimDevice } from '../sim/sim-device.js';
 import type { CmdStatusDetail, CmdTransportDetail } from './command-errors.js';
 import { CommandQueue, type CommandQueueOptions } from './command-queue.js';
-import { makeInbox } from './test-support/inbox.js';
 import { RecordingBackend } from './test-support/recording-backend.js';
-import { StubEngine } from './test-support/stub-engine.js';
 
 const open: CommandQueue[] = [];
 

@@ -19,9 +19,8 @@
  * Owns: the ring memory, the CQ object and its handler registration.
  */
 
-import { CQE_BYTES, CQE_INIT_OP_OWN, Cqe64 } from '@auxctl/prm';
+import { CQE_BYTES, CQE_INIT_OP_OWN, type Cqe, Cqe64, cqeReady, parseCqe } from '@auxctl/prm';
 import { createCq, destroyCq } from '../device/queue-commands.js';
-import { type Cqe, cqeReady, parseCqe } from './cqe.js';
 import type { DataPathHandle } from './data-path-handle.js';
 import { QueueBuffer } from './queue-buffer.js';
 

@@ -1,4 +1,5 @@
 import { isAuxError, PpcntGroup, VportState } from '@auxctl/prm';
+import { SimWire } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   modifyNicVportContext,
@@ -9,7 +10,6 @@ import {
   readPortCounters,
   writePmtu,
 } from '../device/port-commands.js';
-import { SimWire } from '../sim/sim-wire.js';
 import { CompletionQueue } from './completion-queue.js';
 import { channel, flush, frame, type Node, nodes } from './test-support/data-path-rig.js';
 

@@ -1,4 +1,5 @@
 import { CqeOpcode, PpcntGroup } from '@auxctl/prm';
+import { SimWire } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   modifyNicVportContext,
@@ -7,7 +8,6 @@ import {
   readPortCounters,
   writePaos,
 } from '../device/port-commands.js';
-import { SimWire } from '../sim/sim-wire.js';
 import { channel, flush, frame, nodes, RX_SLOT } from './test-support/data-path-rig.js';
 
 const cleanups: Array<() => Promise<void>> = [];

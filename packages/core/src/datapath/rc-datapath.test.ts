@@ -1,15 +1,19 @@
 import {
+  AccessRegOpMod,
   CqeOpcode,
   CqeSyndrome,
   decodeResourceSegment,
+  RegisterId,
+  ResourceDumpReg,
   RSC_DUMP_ALL,
   SegmentType,
   splitSegments,
   WqeOpcode,
 } from '@auxctl/prm';
+import { SimWire } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildResourceDump } from '../sim/registers/resource-dump-builder.js';
-import { SimWire } from '../sim/sim-wire.js';
+import type { CoreHandle } from '../device/core-handle.js';
+import { accessRegister } from '../device/firmware-commands.js';
 import { flush, type Node, nodes } from './test-support/data-path-rig.js';
 import { connect, type Endpoint, endpoint } from './test-support/rc-rig.js';
 
@@ -17,6 +21,23 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** fullQpcDump: every FULL_QPC segment the device dumps, read inline through ACCESS_REG. */
+async function fullQpcDump(h: CoreHandle): Promise<Buffer> {
+  let req = ResourceDumpReg.encode({
+    segment_type: SegmentType.FULL_QPC,
+    num_of_obj1: RSC_DUMP_ALL,
+    inline_dump: 1,
+  });
+  const pieces: Buffer[] = [];
+  for (;;) {
+    const out = await accessRegister(h, RegisterId.RESOURCE_DUMP, AccessRegOpMod.READ, req);
+    const size = ResourceDumpReg.get(out, 'size');
+    pieces.push(Buffer.from(ResourceDumpReg.view(out, 'inline_data').subarray(0, size)));
+    if (!ResourceDumpReg.get(out, 'more_dump')) return Buffer.concat(pieces);
+    req = Buffer.from(out); // the reply goes back as the next request, as Linux does
+  }
+}
 
 async function rig(o: { connect?: boolean; lossRate?: number } = {}) {
   const r = await nodes(2);
@@ -230,14 +251,7 @@ describe('RC queue pairs over a SimWire', () => {
 
   it('the resource dump (FULL_QPC) shows a QP state, peer and CQs', async () => {
     const { na, a, b } = await rig();
-    const stream = buildResourceDump(na.sim.engine, {
-      segmentType: SegmentType.FULL_QPC,
-      vhcaId: 0,
-      index1: 0,
-      index2: 0,
-      numOfObj1: RSC_DUMP_ALL,
-      numOfObj2: 0,
-    });
+    const stream = await fullQpcDump(na.h);
     const qps = splitSegments(stream)
       .filter((s) => s.type === SegmentType.FULL_QPC)
       .map((s) => decodeResourceSegment(s.bytes));

@@ -1,7 +1,7 @@
 import { type DmaSpace, PpcntGroup } from '@auxctl/prm';
+import { SimWire } from '@auxctl/sim';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readPortCounters } from '../device/port-commands.js';
-import { SimWire } from '../sim/sim-wire.js';
 import {
   type Channel,
   channel,

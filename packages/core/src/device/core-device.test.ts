@@ -1,9 +1,9 @@
 import { HealthSyndrome, isAuxError } from '@auxctl/prm';
+import { createSimDevice, type SimFunction, simIdentity } from '@auxctl/sim';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import type { AuxiliaryDriver } from '../bus/auxiliary-driver.js';
-import { createSimDevice, type SimFunction, simIdentity } from '../sim/create-sim-device.js';
 import type { AuxDeviceSpec } from './aux-table.js';
 import { CoreDevice, type CoreDeviceOptions } from './core-device.js';
 import type { CoreEvent } from './core-events.js';

@@ -4,16 +4,9 @@
  * numbers tests compare against baselines (firmware objects, DMA mappings
  * that are not the command queue's mailboxes).
  */
-import {
-  AuxiliaryBus,
-  CoreDevice,
-  createSimDevice,
-  IdAllocator,
-  type Logger,
-  type SimFunction,
-  type SimFunctionOptions,
-} from '@auxctl/core';
+import { AuxiliaryBus, CoreDevice, IdAllocator, type Logger } from '@auxctl/core';
 import { BLOCKS_PER_CHUNK } from '@auxctl/prm';
+import { createSimDevice, type SimFunction, type SimFunctionOptions } from '@auxctl/sim';
 import { pino } from 'pino';
 import type { CtlCredentials } from '../credentials.js';
 import type { CtlContext } from '../ctl-context.js';

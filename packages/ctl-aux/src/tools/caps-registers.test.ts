@@ -1,5 +1,12 @@
-import { Syndrome } from '@auxctl/core';
-import { isAuxError, MtrcCap, PpcntGroup, PpcntReg, RegisterId, UctxCap } from '@auxctl/prm';
+import {
+  isAuxError,
+  MtrcCap,
+  PpcntGroup,
+  PpcntReg,
+  RegisterId,
+  Syndrome,
+  UctxCap,
+} from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';
 import { debugCaps, generalCaps, queryCap } from './caps.js';

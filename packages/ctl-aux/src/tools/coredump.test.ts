@@ -1,5 +1,4 @@
-import { Syndrome } from '@auxctl/core';
-import { CmdStatus, CRDUMP_MAGIC, isAuxError, Op } from '@auxctl/prm';
+import { CmdStatus, CRDUMP_MAGIC, isAuxError, Op, Syndrome } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';

@@ -22,7 +22,7 @@
  * Owns: the loops. Never: keeps a dump after returning it.
  */
 
-import { printable, Syndrome } from '@auxctl/core';
+import { printable } from '@auxctl/core';
 import {
   AccessRegisterOut,
   AccessRegOpMod,
@@ -36,6 +36,7 @@ import {
   isAuxError,
   MAX_CMD_BYTES,
   RegisterId,
+  Syndrome,
 } from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { withDumpWindow } from './dump-window.js';

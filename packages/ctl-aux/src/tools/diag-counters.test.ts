@@ -1,4 +1,4 @@
-import { Syndrome } from '@auxctl/core';
+import { Syndrome } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CTL_TAINT } from '../ctl-context.js';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';

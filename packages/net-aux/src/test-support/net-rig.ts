@@ -4,17 +4,14 @@
  * port 1 of each. `objects(i)` counts firmware objects other than the
  * core's own event queues, so a test can check that a netdev left nothing.
  */
+import { AuxiliaryBus, CoreDevice, type CoreHandle, IdAllocator } from '@auxctl/core';
 import {
-  AuxiliaryBus,
-  CoreDevice,
-  type CoreHandle,
   createSimDevice,
-  IdAllocator,
   type SimFunction,
   SimWire,
   type SimWireOptions,
   simIdentity,
-} from '@auxctl/core';
+} from '@auxctl/sim';
 import type { NetDevice } from '../net-device.js';
 import { createNetDriver, type NetDriverOptions } from '../net-driver.js';
 import { NetRegistry } from '../net-registry.js';

@@ -3,17 +3,9 @@
  * their rdma aux devices, optionally joined by a wire, and the RC
  * endpoints tests build on them through the verbs API only.
  */
-import {
-  AuxiliaryBus,
-  type AuxiliaryDriver,
-  CoreDevice,
-  createSimDevice,
-  IdAllocator,
-  type SimFunction,
-  SimWire,
-  simIdentity,
-} from '@auxctl/core';
+import { AuxiliaryBus, type AuxiliaryDriver, CoreDevice, IdAllocator } from '@auxctl/core';
 import { BLOCKS_PER_CHUNK } from '@auxctl/prm';
+import { createSimDevice, type SimFunction, SimWire, simIdentity } from '@auxctl/sim';
 import type { IbContext } from '../ib-context.js';
 import type { IbCq } from '../ib-cq.js';
 import type { IbMr } from '../ib-mr.js';

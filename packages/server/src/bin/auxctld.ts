@@ -9,7 +9,8 @@
  * server's. It must never print a key or a token.
  */
 import { join } from 'node:path';
-import { CORE_HEALTH_DEFAULTS, DEFAULT_CRDUMP_SIZE, MAX_CRDUMP_SIZE } from '@auxctl/core';
+import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
+import { DEFAULT_CRDUMP_SIZE, MAX_CRDUMP_SIZE } from '@auxctl/sim';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';

@@ -14,7 +14,7 @@
  * fault state of its own (the injector is the truth).
  */
 
-import type { FaultInjector, Logger } from '@auxctl/core';
+import type { Logger } from '@auxctl/core';
 import { AuxError } from '@auxctl/prm';
 import type {
   ArmedFault,
@@ -26,6 +26,7 @@ import type {
   ListFaultsResponse,
   SimulatorServiceServer,
 } from '@auxctl/proto';
+import type { FaultInjector } from '@auxctl/sim';
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';

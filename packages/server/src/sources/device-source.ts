@@ -29,9 +29,10 @@
  * Owns: the shape of the seam. Never: policy, audit of refusals, wire
  * mapping of errors (the server's), or anything specific to one source.
  */
-import type { CoreEvent, CoreState, FaultInjector, PortFunctions } from '@auxctl/core';
+import type { CoreEvent, CoreState, PortFunctions } from '@auxctl/core';
 import type { CtlContext, CtlCredentials } from '@auxctl/ctl-aux';
 import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/proto';
+import type { FaultInjector } from '@auxctl/sim';
 
 /** SourceKind: which kind of source serves a device. */
 export type SourceKind = 'sim' | 'fwctl';

@@ -4,6 +4,14 @@
  * TIS, SQ, RQ, TIR and mapped buffers) built only from core's API, the way
  * a netdev driver would.
  */
+
+import type { Cqe } from '@auxctl/prm';
+import {
+  createSimDevice,
+  type SimFunction,
+  type SimFunctionOptions,
+  simIdentity,
+} from '@auxctl/sim';
 import { AuxiliaryBus } from '../../bus/auxiliary-bus.js';
 import { CoreDevice } from '../../device/core-device.js';
 import type { CoreEvent } from '../../device/core-events.js';
@@ -11,14 +19,7 @@ import type { CoreHandle } from '../../device/core-handle.js';
 import { IdAllocator } from '../../device/id-allocator.js';
 import { allocPd, createPaMkey } from '../../device/memory-commands.js';
 import { createTir, createTis, destroyTir, destroyTis } from '../../device/queue-commands.js';
-import {
-  createSimDevice,
-  type SimFunction,
-  type SimFunctionOptions,
-  simIdentity,
-} from '../../sim/create-sim-device.js';
 import { CompletionQueue } from '../completion-queue.js';
-import type { Cqe } from '../cqe.js';
 import { ReceiveQueue, SendQueue } from '../eth-queues.js';
 
 /** flush: let doorbell batches, wire deliveries and interrupts run. */

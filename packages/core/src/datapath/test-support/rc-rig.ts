@@ -3,6 +3,8 @@
  * CQs collecting their CQEs, and an RC QP, built only from core's API, the
  * way an RDMA driver would; `connect` walks two QPs to RTS.
  */
+
+import type { Cqe } from '@auxctl/prm';
 import type { CoreHandle } from '../../device/core-handle.js';
 import {
   allocPd,
@@ -15,7 +17,6 @@ import {
 } from '../../device/memory-commands.js';
 import type { QpModifyParams } from '../../device/qp-commands.js';
 import { CompletionQueue } from '../completion-queue.js';
-import type { Cqe } from '../cqe.js';
 import { QueuePair } from '../queue-pair.js';
 
 /** Endpoint: one side of an RC connection. */

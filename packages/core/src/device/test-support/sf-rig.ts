@@ -3,13 +3,10 @@
  * stand-in driver for `eth` / `rdma` / `ctl` (binds and does nothing), and
  * the baselines a test compares against when everything is gone again.
  */
+
+import { createSimDevice, type SimFunction, type SimFunctionOptions } from '@auxctl/sim';
 import { AuxiliaryBus } from '../../bus/auxiliary-bus.js';
 import { recordingDriver } from '../../bus/test-support/recording-driver.js';
-import {
-  createSimDevice,
-  type SimFunction,
-  type SimFunctionOptions,
-} from '../../sim/create-sim-device.js';
 import { CoreDevice } from '../core-device.js';
 import type { CoreEvent } from '../core-events.js';
 import { IdAllocator } from '../id-allocator.js';

@@ -7,9 +7,10 @@
  * Never: reaches the simulator behind the core (faults come from the
  * backend the core was probed with, when it is the simulator's).
  */
-import { type CoreDevice, FaultInjector } from '@auxctl/core';
+import type { CoreDevice } from '@auxctl/core';
 import type { CtlCredentials } from '@auxctl/ctl-aux';
 import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/proto';
+import { FaultInjector } from '@auxctl/sim';
 import { healthReports } from '../../devices/device-snapshot.js';
 import { notUpError } from '../../devices/device-up.js';
 import type { DumpModes, ServedDevice, SourceContext } from '../device-source.js';

@@ -17,13 +17,9 @@ import {
   CoreDevice,
   type CoreHealthOptions,
   createSfDriver,
-  createSimDevice,
   IdAllocator,
-  LATENCY_PROFILES,
   type Logger,
-  type SimFunction,
   silentLogger,
-  simIdentity,
 } from '@auxctl/core';
 import {
   type CtlContext,
@@ -36,6 +32,7 @@ import { createNetDriver } from '@auxctl/net-aux';
 import { AuxError } from '@auxctl/prm';
 import type { Device } from '@auxctl/proto';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
+import { createSimDevice, LATENCY_PROFILES, type SimFunction, simIdentity } from '@auxctl/sim';
 import { deviceSnapshot } from '../../devices/device-snapshot.js';
 import { unknownDevice } from '../../devices/device-sources.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';

@@ -1,0 +1,177 @@
+/**
+ * Datapath: the simulated device's data path: doorbells, the Ethernet send
+ * and receive paths, ports, and (through RcTransport) RC queue pairs.
+ *
+ * DOORBELLS AND BATCHES
+ * A send doorbell (`sq` / `qp`) only marks the queue; all marked queues are
+ * processed together on the next `setImmediate` of this device, so a burst
+ * of posts costs one pass, not one timer per WQE. A pass reads the
+ * producer counter from the queue's doorbell record and executes every
+ * WQE up to it. A device reset or a fatal error makes pending passes
+ * vanish: nothing in flight completes afterwards.
+ *
+ * Ethernet frames are EthTransport's (eth-transport.ts), RC queue pairs
+ * RcTransport's (rc-transport.ts).
+ *
+ * Owns: ports, the vport, pending doorbells. Never: object lifetimes (the
+ * object table) or frame transport between devices (SimWire).
+ */
+import {
+  type DmaSpace,
+  type Doorbell,
+  type EventInterrupt,
+  EventType,
+  PortChangeSubtype,
+} from '@auxctl/prm';
+import type { Logger } from '../log.js';
+import type { ObjectTable } from '../object-table.js';
+import { CompletionWriter } from './completion-writer.js';
+import type { EswitchHooks } from './eswitch-hooks.js';
+import { EthTransport } from './eth-transport.js';
+import { NicVport } from './nic-vport.js';
+import { RcTransport } from './rc-transport.js';
+import { type PortEndpoint, SimPort } from './sim-port.js';
+
+/** DatapathHost: what the data path needs of its firmware. */
+export interface DatapathHost {
+  readonly dma: DmaSpace;
+  readonly objects: ObjectTable;
+  readonly log: Logger;
+  readonly ports: number;
+  halted(): boolean;
+  portCounters(port: number): Map<string, bigint> | undefined;
+}
+
+/** Datapath: see the module header. */
+export class Datapath implements PortEndpoint {
+  readonly ports: readonly SimPort[];
+  readonly vport = new NicVport();
+  readonly cqes: CompletionWriter;
+  readonly rc: RcTransport;
+  readonly eth: EthTransport;
+  /** eswitch: the embedded switch this function is a member of (PFs hosting SFs, and SFs). */
+  eswitch: EswitchHooks | undefined;
+  private pendingSq = new Set<number>();
+  private pendingQp = new Set<number>();
+  private scheduled = false;
+  private gen = 0;
+
+  constructor(readonly host: DatapathHost) {
+    this.ports = Array.from({ length: host.ports }, (_, i) => new SimPort(i + 1, this));
+    this.cqes = new CompletionWriter(host.dma, host.objects, () => host.halted(), host.log);
+    this.rc = new RcTransport(this);
+    this.eth = new EthTransport(this);
+  }
+
+  get alive(): boolean {
+    return !this.host.halted();
+  }
+
+  /** port: port `n` (1-based), or undefined. */
+  port(n: number): SimPort | undefined {
+    return Number.isInteger(n) && n >= 1 ? this.ports[n - 1] : undefined;
+  }
+
+  attachEvents(fn: EventInterrupt): void {
+    this.cqes.attach(fn);
+  }
+
+  detachEvents(): void {
+    this.cqes.detach();
+  }
+
+  /** ringDoorbell: see the module header; unknown queues are ignored, as hardware does. */
+  ringDoorbell(db: Doorbell): void {
+    if (this.host.halted()) return;
+    switch (db.type) {
+      case 'sq':
+        this.pendingSq.add(db.num);
+        this.schedule();
+        return;
+      case 'qp':
+        this.pendingQp.add(db.num);
+        this.schedule();
+        return;
+      case 'cq':
+        this.cqes.armCq(db.num, db.ci, db.solicited ?? false);
+        return;
+      case 'eq':
+        this.cqes.updateEq(db.num, db.ci, db.arm);
+        return;
+    }
+  }
+
+  /** setAdmin: PAOS admin status of `port`; the link at both ends follows. */
+  setAdmin(port: SimPort, up: boolean): void {
+    port.adminUp = up;
+    this.refreshLink(port);
+  }
+
+  /** refreshPort: recompute port `n`'s operational status; a flip raises PORT_CHANGE. */
+  refreshPort(n: number): void {
+    const port = this.port(n);
+    if (!port) return;
+    const up = port.linkUp();
+    if (up === port.operUp) return;
+    port.operUp = up;
+    const sub = up ? PortChangeSubtype.ACTIVE : PortChangeSubtype.DOWN;
+    this.cqes.asyncEvent(EventType.PORT_CHANGE, sub, { port: n });
+    this.eswitch?.portChanged(n);
+  }
+
+  /** reset: function-level reset: pending work vanishes, ports and vport return to defaults. */
+  reset(): void {
+    this.gen++;
+    this.scheduled = false;
+    this.pendingSq.clear();
+    this.pendingQp.clear();
+    this.cqes.forget();
+    this.vport.reset();
+    for (const p of this.ports) p.reset();
+    this.refreshLinks();
+  }
+
+  /** refreshLinks: recompute every port's link and the link of the port at its other end. */
+  refreshLinks(): void {
+    for (const p of this.ports) this.refreshLink(p);
+  }
+
+  /** counters: the PPCNT store of port `n`. */
+  counters(n: number): Map<string, bigint> | undefined {
+    return this.host.portCounters(n);
+  }
+
+  /** receive: a frame arrived on port `n` (PortEndpoint; see eth-transport.ts). */
+  receive(n: number, frame: Buffer, intact: boolean): void {
+    if (this.eswitch?.ingress(n, frame, intact)) return;
+    this.eth.receive(n, frame, intact);
+  }
+
+  /** refreshLink: recompute `port`'s link and the link of the port at its other end. */
+  private refreshLink(port: SimPort): void {
+    this.refreshPort(port.num);
+    const peer = port.wire?.peer().port;
+    if (peer && peer !== port) peer.endpoint.refreshPort(peer.num);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const gen = this.gen;
+    setImmediate(() => {
+      if (gen !== this.gen) return;
+      this.scheduled = false;
+      this.runBatch();
+    });
+  }
+
+  private runBatch(): void {
+    const sqs = this.pendingSq;
+    const qps = this.pendingQp;
+    this.pendingSq = new Set();
+    this.pendingQp = new Set();
+    if (this.host.halted()) return;
+    for (const sqn of sqs) this.eth.processSq(sqn);
+    for (const qpn of qps) this.rc.processSend(qpn);
+  }
+}
