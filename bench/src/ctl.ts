@@ -11,6 +11,7 @@
  *   core handle, with 1 and 31 commands in flight: interleaved rounds, the
  *   median of the per-round ratios (compareRates).
  */
+
 import { AuxiliaryBus, buildInbox, CoreDevice, IdAllocator } from '@auxctl/core';
 import {
   CtlRegistry,
@@ -18,9 +19,8 @@ import {
   createCtlDriver,
   INLINE_PIECE_DEFAULT,
   INLINE_PIECE_MAX,
-  RpcScope,
 } from '@auxctl/ctl-aux';
-import { CapType, hcaCapOpMod, Op, QueryHcaCapIn, QueryHcaCapOut } from '@auxctl/prm';
+import { CapType, FwctlScope, hcaCapOpMod, Op, QueryHcaCapIn, QueryHcaCapOut } from '@auxctl/prm';
 import { createSimDevice } from '@auxctl/sim';
 import { pino } from 'pino';
 import {
@@ -100,7 +100,7 @@ export async function runCtl(ms: number): Promise<Record<string, number>> {
       op_mod: hcaCapOpMod(CapType.GENERAL, true),
     });
     const outLen = QueryHcaCapOut.bytes;
-    const req = { scope: RpcScope.CONFIGURATION, inbox: capIn, outLen };
+    const req = { scope: FwctlScope.CONFIGURATION, inbox: capIn, outLen };
     // Each pair in interleaved rounds (compareRates): the median of per-round ratios.
     const per = 8;
     const one = await compareRates(

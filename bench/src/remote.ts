@@ -21,7 +21,7 @@
  */
 import type { AuxctlClient, Session } from '@auxctl/client';
 import { buildInbox } from '@auxctl/core';
-import { NopIn, Op } from '@auxctl/prm';
+import { FwctlScope, NopIn, Op } from '@auxctl/prm';
 import {
   ExecRequest,
   ExecResponse,
@@ -49,7 +49,9 @@ import { type BenchState, prepareState } from './remote-state.js';
 
 const IN_FLIGHT = 32;
 const OUT_LEN = 16;
-const SCOPE = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
+const SCOPE = FwctlScope.DEBUG_READ_ONLY;
+/** The same scope as the raw gRPC baseline writes it on the wire. */
+const WIRE_SCOPE = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
 /** At most this many sequential latency samples per side and round. */
 const MAX_SAMPLES = 50_000;
 /** Sequential calls (at most; bounded by the figure's time too) each side makes before the Exec rounds. */
@@ -125,8 +127,12 @@ async function measureRpc(
   const sRes = SessionResponse.encode({
     kind: { $case: 'result', result: { requestId: id, outbox } },
   }).finish().length;
-  const eReq = ExecRequest.encode({ device, scope: SCOPE, inbox: nop, outLen: OUT_LEN }).finish()
-    .length;
+  const eReq = ExecRequest.encode({
+    device,
+    scope: WIRE_SCOPE,
+    inbox: nop,
+    outLen: OUT_LEN,
+  }).finish().length;
   const eRes = ExecResponse.encode({ outbox }).finish().length;
 
   const session: Session = await client.openSession(device, SCOPE);

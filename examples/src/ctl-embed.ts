@@ -9,16 +9,10 @@
  * imports are the ones an embedder writes; packages/ctl-aux/README.md shows
  * this file.
  */
+
 import { AuxiliaryBus, buildInbox, CoreDevice, type Logger } from '@auxctl/core';
-import {
-  CtlRegistry,
-  coredump,
-  createCtlDriver,
-  generalCaps,
-  RpcScope,
-  readPpcnt,
-} from '@auxctl/ctl-aux';
-import { CmdHdrOut, NopIn, Op } from '@auxctl/prm';
+import { CtlRegistry, coredump, createCtlDriver, generalCaps, readPpcnt } from '@auxctl/ctl-aux';
+import { CmdHdrOut, FwctlScope, NopIn, Op } from '@auxctl/prm';
 import { createSimDevice } from '@auxctl/sim';
 import { pino } from 'pino';
 import { runAsScript } from './run-as-script.js';
@@ -55,7 +49,7 @@ export async function runEmbedExample(
       const caps = await generalCaps(ctx);
       const counters = await readPpcnt(ctx, { port: 1 });
       const nop = await ctx.rpc({
-        scope: RpcScope.DEBUG_READ_ONLY,
+        scope: FwctlScope.DEBUG_READ_ONLY,
         inbox: buildInbox(NopIn, Op.NOP),
         outLen: 16,
       });

@@ -9,11 +9,11 @@ import {
   AccessRegOpMod,
   CoreDumpReg,
   CoreDumpType,
+  FwctlScope,
   Op,
   REGISTER_DATA_OFFSET,
   RegisterId,
 } from '@auxctl/prm';
-import { RpcScope } from '@auxctl/proto';
 import { AuxctlServer } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -58,7 +58,7 @@ describe('a coredump into session memory through raw RPCs', () => {
   it('CR_DUMP_TO_MEM into a Session umem reads back the bytes Coredump streams', async () => {
     const fw = server.fleet.sim(device).engine;
     const baseline = fw.objectCounts();
-    const session = await client.openSession(device, RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+    const session = await client.openSession(device, FwctlScope.DEBUG_READ_ONLY);
     const umem = await session.umemReg(CRDUMP_SIZE);
     expect(umem.bytes).toBeGreaterThanOrEqual(CRDUMP_SIZE);
 

@@ -9,7 +9,7 @@
  * dump-download.ts. It must never retry a call on its own (an Exec is not
  * idempotent) and never outlive close(): every call after it fails.
  */
-
+import type { FwctlScopeValue } from '@auxctl/prm';
 import {
   type ArmedFault,
   CtlServiceClient,
@@ -24,7 +24,6 @@ import {
   type ListFaultsResponse,
   type PortFunction,
   PortFunctionServiceClient,
-  type RpcScope,
   SimulatorServiceClient,
   type WatchDevicesRequest,
   type WatchDevicesResponse,
@@ -54,6 +53,7 @@ import {
 } from './dump-download.js';
 import { openSession, type Session, type SessionOptions } from './session.js';
 import type { TransportFacts } from './transport-failure.js';
+import { wireScopeOf } from './wire-scope.js';
 
 /** AuxctlClientOptions: per-client behaviour. */
 export interface AuxctlClientOptions {
@@ -256,9 +256,14 @@ export class AuxctlClient {
   }
 
   /** exec: one firmware RPC in a context of its own; resolves with the outbox (firmware status inside). */
-  async exec(device: string, scope: RpcScope, inbox: Buffer, outLen: number): Promise<Buffer> {
+  async exec(
+    device: string,
+    scope: FwctlScopeValue,
+    inbox: Buffer,
+    outLen: number,
+  ): Promise<Buffer> {
     const res = await this.#unary<ExecResponse>('Exec', (md, o, cb) =>
-      this.ctl.exec({ device, scope, inbox, outLen }, md, o, cb),
+      this.ctl.exec({ device, scope: wireScopeOf(scope), inbox, outLen }, md, o, cb),
     );
     return res.outbox;
   }
@@ -294,7 +299,7 @@ export class AuxctlClient {
   }
 
   /** openSession: a pipelined session on `device` at `scope` (see session.ts); close it when done. */
-  openSession(device: string, scope: RpcScope, options?: SessionOptions): Promise<Session> {
+  openSession(device: string, scope: FwctlScopeValue, options?: SessionOptions): Promise<Session> {
     return openSession(this.ctl, device, scope, { transport: this.transport, ...options });
   }
 

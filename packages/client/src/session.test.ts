@@ -1,3 +1,4 @@
+import { FwctlScope } from '@auxctl/prm';
 import {
   CtlServiceService,
   RpcScope,
@@ -78,10 +79,7 @@ describe('Session', () => {
       for (const id of [...outstanding.keys()].reverse()) answer(call, outstanding, id);
     }, 4);
     running = await startTestServer([binding]);
-    const session = await running.client.openSession(
-      '0000:08:00.0',
-      RpcScope.RPC_SCOPE_DEBUG_READ_ONLY,
-    );
+    const session = await running.client.openSession('0000:08:00.0', FwctlScope.DEBUG_READ_ONLY);
     expect(session.info).toMatchObject({ uid: 7, maxInFlight: 4 });
     expect(stats.opened).toMatchObject({
       open: { device: '0000:08:00.0', scope: RpcScope.RPC_SCOPE_DEBUG_READ_ONLY },
@@ -100,7 +98,7 @@ describe('Session', () => {
       for (const id of [...outstanding.keys()]) answer(call, outstanding, id);
     }, 8);
     running = await startTestServer([binding]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_CONFIGURATION, {
+    const session = await running.client.openSession('d', FwctlScope.CONFIGURATION, {
       maxInFlight: 2,
     });
     await Promise.all(Array.from({ length: 10 }, (_, n) => session.rpc(inboxOf(n), 24)));
@@ -123,7 +121,7 @@ describe('Session', () => {
       }
     });
     running = await startTestServer([binding]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_CONFIGURATION);
+    const session = await running.client.openSession('d', FwctlScope.CONFIGURATION);
     const results = await Promise.allSettled([0, 1, 2].map((n) => session.rpc(inboxOf(n), 24)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const reason = (results[1] as PromiseRejectedResult).reason as AuxctlError;
@@ -137,7 +135,7 @@ describe('Session', () => {
       if (outstanding.size === 3) call.end();
     });
     running = await startTestServer([binding]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_CONFIGURATION);
+    const session = await running.client.openSession('d', FwctlScope.CONFIGURATION);
     const results = await Promise.allSettled([0, 1, 2].map((n) => session.rpc(inboxOf(n), 24)));
     for (const r of results) {
       expect(r.status).toBe('rejected');
@@ -152,7 +150,7 @@ describe('Session', () => {
         call.emit('error', grpcError(status.UNAVAILABLE, 'device removed'));
     });
     running = await startTestServer([binding]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_CONFIGURATION);
+    const session = await running.client.openSession('d', FwctlScope.CONFIGURATION);
     const results = await Promise.allSettled([0, 1].map((n) => session.rpc(inboxOf(n), 24)));
     for (const r of results) {
       expect((r as PromiseRejectedResult).reason).toMatchObject({
@@ -167,7 +165,7 @@ describe('Session', () => {
     const { binding } = sessionServer(() => {});
     running = await startTestServer([binding]);
     await expect(
-      running.client.openSession('d', RpcScope.RPC_SCOPE_DEBUG_WRITE_FULL),
+      running.client.openSession('d', FwctlScope.DEBUG_WRITE_FULL),
     ).rejects.toMatchObject({
       code: 'PERMISSION_DENIED',
       details: 'scope not allowed for you',
@@ -198,7 +196,7 @@ describe('Session', () => {
       },
     };
     running = await startTestServer([{ definition: CtlServiceService, handlers }]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_CONFIGURATION);
+    const session = await running.client.openSession('d', FwctlScope.CONFIGURATION);
     const pending = [0, 1, 2, 3].map((n) => session.rpc(inboxOf(n), 24));
     await session.close();
     expect(ended).toBe(true);
@@ -209,7 +207,7 @@ describe('Session', () => {
   it('cancel fails pending RPCs with CANCELLED', async () => {
     const { binding } = sessionServer(() => {});
     running = await startTestServer([binding]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_CONFIGURATION);
+    const session = await running.client.openSession('d', FwctlScope.CONFIGURATION);
     const p = session.rpc(inboxOf(0), 24);
     session.cancel();
     await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
@@ -272,7 +270,7 @@ describe('Session', () => {
       },
     };
     running = await startTestServer([{ definition: CtlServiceService, handlers }]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+    const session = await running.client.openSession('d', FwctlScope.DEBUG_READ_ONLY);
     const umem = await session.umemReg(100);
     expect(umem).toEqual({ umemId: 9, bytes: 4096, mkey: 0x300, pd: 2 });
     await expect(session.umemReg(8192)).rejects.toMatchObject({ code: 'ENOMEM', details: 'limit' });
@@ -316,7 +314,7 @@ describe('Session', () => {
       },
     };
     running = await startTestServer([{ definition: CtlServiceService, handlers }]);
-    const session = await running.client.openSession('d', RpcScope.RPC_SCOPE_DEBUG_READ_ONLY);
+    const session = await running.client.openSession('d', FwctlScope.DEBUG_READ_ONLY);
     await expect(session.umemRead(1)).rejects.toMatchObject({ code: 'EPROTO' });
   });
 });

@@ -24,17 +24,12 @@
  * the session's end releases whatever is left. These are requests like
  * RPCs: the same ids, queue, max_in_flight and error answers.
  */
-
-import type {
-  CtlServiceClient,
-  RpcScope,
-  SessionInfo,
-  SessionRequest,
-  SessionResponse,
-} from '@auxctl/proto';
+import type { FwctlScopeValue } from '@auxctl/prm';
+import type { CtlServiceClient, SessionInfo, SessionRequest, SessionResponse } from '@auxctl/proto';
 import { type CallOptions, type ClientDuplexStream, status as grpcStatus } from '@grpc/grpc-js';
 import { AuxctlError, toAuxctlError } from './auxctl-error.js';
 import type { TransportFacts } from './transport-failure.js';
+import { wireScopeOf } from './wire-scope.js';
 
 /** SessionOptions: local limits and call options. */
 export interface SessionOptions {
@@ -331,7 +326,7 @@ class PipelinedSession implements Session {
 export function openSession(
   ctl: CtlServiceClient,
   device: string,
-  scope: RpcScope,
+  scope: FwctlScopeValue,
   options: SessionOptions = {},
 ): Promise<Session> {
   const call = ctl.session(options.callOptions ?? {});
@@ -368,6 +363,6 @@ export function openSession(
       session = new PipelinedSession(call, m.kind.info, options.maxInFlight);
       resolve(session);
     });
-    call.write({ kind: { $case: 'open', open: { device, scope } } });
+    call.write({ kind: { $case: 'open', open: { device, scope: wireScopeOf(scope) } } });
   });
 }

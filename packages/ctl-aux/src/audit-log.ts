@@ -27,10 +27,9 @@
  * Owns: the line format. Never: decides what is allowed.
  */
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '@auxctl/core';
-import { isAuxError, opcodeName, statusName } from '@auxctl/prm';
+import { type Logger, printable } from '@auxctl/core';
+import { fwctlScopeName, isAuxError, isFwctlScope, opcodeName, statusName } from '@auxctl/prm';
 import type { CheckedRpc } from './rpc-request.js';
-import { scopeName } from './scope.js';
 
 /** AuditSubject: who and where (the core device's name), fixed for a context. */
 export interface AuditSubject {
@@ -125,7 +124,7 @@ export class ContextAudit {
         opcode: c.opcode,
         opcode_name: hasOp ? opcodeName(c.opcode!) : undefined,
         op_mod: c.opMod,
-        scope: c.scope === undefined ? undefined : scopeName(c.scope),
+        scope: c.scope === undefined ? undefined : scopeLabel(c.scope),
         status: c.status,
         status_name: hasStatus ? statusName(c.status!) : undefined,
         syndrome: hasStatus ? c.syndrome : undefined,
@@ -144,4 +143,9 @@ export class ContextAudit {
   ): void {
     this.log.info({ event, ...fields });
   }
+}
+
+/** scopeLabel: the scope's name, or `UNKNOWN_<value>` for what a refused RPC asked for. */
+function scopeLabel(v: unknown): string {
+  return isFwctlScope(v) ? fwctlScopeName(v) : `UNKNOWN_${printable(v)}`;
 }

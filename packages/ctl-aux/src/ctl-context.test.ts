@@ -8,6 +8,7 @@ import {
   CmdHdrOut,
   CmdStatus,
   DeallocPdIn,
+  FwctlScope,
   hcaCapOpMod,
   isAuxError,
   MAX_CMD_BYTES,
@@ -29,7 +30,7 @@ import {
 } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CTL_TAINT } from './ctl-context.js';
-import { RpcScope } from './scope.js';
+
 import { allocPd, send } from './test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, ROOT, USER } from './test-support/rig.js';
 
@@ -74,7 +75,7 @@ describe('CtlContext.open and info', () => {
     // The firmware agrees: QUERY_UCTX of the context's own uid shows its caps.
     const q = buildInbox(QueryUctxIn, Op.QUERY_UCTX, { uctx_uid: root.uid });
     const out = await root.rpc({
-      scope: RpcScope.DEBUG_READ_ONLY,
+      scope: FwctlScope.DEBUG_READ_ONLY,
       inbox: q,
       outLen: QueryUctxOut.bytes,
     });
@@ -105,7 +106,7 @@ describe('CtlContext.rpc', () => {
     rig = await ctlRig();
     const ctx = await rig.open(ADMIN);
     const out = await ctx.rpc({
-      scope: RpcScope.CONFIGURATION,
+      scope: FwctlScope.CONFIGURATION,
       inbox: capIn(),
       outLen: QueryHcaCapOut.bytes,
     });
@@ -139,7 +140,7 @@ describe('CtlContext.rpc', () => {
   it('enforces lengths: EINVAL below a header, EMSGSIZE above the largest command', async () => {
     rig = await ctlRig();
     const ctx = await rig.open(ROOT);
-    const s = RpcScope.DEBUG_WRITE_FULL;
+    const s = FwctlScope.DEBUG_WRITE_FULL;
     await rejects(ctx.rpc({ scope: s, inbox: Buffer.alloc(15), outLen: 16 }), 'EINVAL');
     await rejects(ctx.rpc({ scope: s, inbox: capIn(), outLen: 15 }), 'EINVAL');
     await rejects(ctx.rpc({ scope: s, inbox: capIn(), outLen: 1.5 }), 'EINVAL');
@@ -165,13 +166,17 @@ describe('CtlContext.rpc', () => {
       await rejects(ctx.rpc({ scope: scope as never, inbox: capIn(), outLen: 4112 }), 'EOPNOTSUPP');
     }
     await rejects(
-      ctx.rpc({ scope: RpcScope.DEBUG_WRITE_FULL, inbox: capIn(), outLen: 4112 }),
+      ctx.rpc({ scope: FwctlScope.DEBUG_WRITE_FULL, inbox: capIn(), outLen: 4112 }),
       'EPERM',
     );
     // A refused RPC does not taint; one sent at DEBUG_WRITE_FULL does.
     expect(ctx.info().tainted).toEqual([]);
     const root = await rig.open(ROOT);
-    const out = await root.rpc({ scope: RpcScope.DEBUG_WRITE_FULL, inbox: capIn(), outLen: 4112 });
+    const out = await root.rpc({
+      scope: FwctlScope.DEBUG_WRITE_FULL,
+      inbox: capIn(),
+      outLen: 4112,
+    });
     expect(out[0]).toBe(0);
     expect(ctx.info().tainted).toEqual([CTL_TAINT]);
   });
@@ -179,7 +184,7 @@ describe('CtlContext.rpc', () => {
   it('refuses reserved header bits with EINVAL, generic and per command', async () => {
     rig = await ctlRig();
     const ctx = await rig.open(ROOT);
-    const s = RpcScope.DEBUG_READ_ONLY;
+    const s = FwctlScope.DEBUG_READ_ONLY;
     const nop = buildInbox(NopIn, Op.NOP);
     nop[4] = 0x80; // reserved_at_20
     expect(
@@ -207,7 +212,7 @@ describe('CtlContext.rpc', () => {
     const ctx = await rig.open(ROOT);
     const nop = buildInbox(NopIn, Op.NOP);
     expect(
-      await rejects(ctx.rpc({ scope: RpcScope.CONFIGURATION, inbox: nop, outLen: 16 }), 'EPERM'),
+      await rejects(ctx.rpc({ scope: FwctlScope.CONFIGURATION, inbox: nop, outLen: 16 }), 'EPERM'),
     ).toMatch(/needs scope DEBUG_READ_ONLY/);
     const reg = (opMod: number) =>
       buildInbox(
@@ -217,13 +222,16 @@ describe('CtlContext.rpc', () => {
         PpcntReg.bytes,
       );
     // ACCESS_REG read is debug, write is configuration (upstream): a write at CONFIGURATION is sent.
-    await rejects(ctx.rpc({ scope: RpcScope.CONFIGURATION, inbox: reg(1), outLen: 272 }), 'EPERM');
-    const w = await ctx.rpc({ scope: RpcScope.CONFIGURATION, inbox: reg(0), outLen: 272 });
+    await rejects(
+      ctx.rpc({ scope: FwctlScope.CONFIGURATION, inbox: reg(1), outLen: 272 }),
+      'EPERM',
+    );
+    const w = await ctx.rpc({ scope: FwctlScope.CONFIGURATION, inbox: reg(0), outLen: 272 });
     expect(CmdHdrOut.get(w, 'syndrome')).toBe(Syndrome.REG_BAD_ACCESS); // PPCNT is read-only
     const set = buildInbox(SetDiagnosticParamsIn, Op.SET_DIAGNOSTIC_PARAMS);
     await rejects(
       ctx.rpc({
-        scope: RpcScope.DEBUG_READ_ONLY,
+        scope: FwctlScope.DEBUG_READ_ONLY,
         inbox: set,
         outLen: SetDiagnosticParamsOut.bytes,
       }),
@@ -239,7 +247,7 @@ describe('CtlContext.rpc', () => {
     ]) {
       const inbox = Buffer.alloc(64);
       inbox.writeUInt16BE(op, 0);
-      await rejects(ctx.rpc({ scope: RpcScope.DEBUG_WRITE_FULL, inbox, outLen: 64 }), 'EPERM');
+      await rejects(ctx.rpc({ scope: FwctlScope.DEBUG_WRITE_FULL, inbox, outLen: 64 }), 'EPERM');
     }
     expect(rig.objects()).toBe(1); // only the context's own uctx
   });
@@ -250,14 +258,18 @@ describe('CtlContext.rpc', () => {
     const b = await rig.open(ADMIN);
     // b pretends to be a: QUERY_UCTX of a's uid with a's uid in the header.
     const inbox = buildInbox(QueryUctxIn, Op.QUERY_UCTX, { uid: a.uid, uctx_uid: a.uid });
-    const out = await b.rpc({ scope: RpcScope.DEBUG_READ_ONLY, inbox, outLen: QueryUctxOut.bytes });
+    const out = await b.rpc({
+      scope: FwctlScope.DEBUG_READ_ONLY,
+      inbox,
+      outLen: QueryUctxOut.bytes,
+    });
     expect(CmdHdrOut.get(out, 'status')).toBe(CmdStatus.BAD_RES);
     expect(CmdHdrOut.get(out, 'syndrome')).toBe(Syndrome.OBJ_OTHER_UID);
     expect(CmdHdrIn.get(inbox, 'uid')).toBe(a.uid);
     // uid 0 (the kernel) is no better.
     CmdHdrIn.set(inbox, 'uid', 0);
     const out0 = await b.rpc({
-      scope: RpcScope.DEBUG_READ_ONLY,
+      scope: FwctlScope.DEBUG_READ_ONLY,
       inbox,
       outLen: QueryUctxOut.bytes,
     });
@@ -278,7 +290,7 @@ describe('CtlContext.rpc', () => {
       { op_mod: 1, register_id: RegisterId.CORE_DUMP },
       64,
     );
-    const out = await ctx.rpc({ scope: RpcScope.DEBUG_READ_ONLY, inbox, outLen: 16 + 64 });
+    const out = await ctx.rpc({ scope: FwctlScope.DEBUG_READ_ONLY, inbox, outLen: 16 + 64 });
     expect(CmdHdrOut.get(out, 'status')).toBe(CmdStatus.BAD_PARAM);
     expect(CmdHdrOut.get(out, 'syndrome')).toBe(Syndrome.UID_LACKS_CAP);
     expect(rig.audit.at(-1)).toMatchObject({
@@ -293,13 +305,17 @@ describe('CtlContext.rpc', () => {
     const ctx = await rig.open(ADMIN);
     const other = await rig.open(USER);
     await ctx.rpc({
-      scope: RpcScope.DEBUG_READ_ONLY,
+      scope: FwctlScope.DEBUG_READ_ONLY,
       inbox: buildInbox(NopIn, Op.NOP),
       outLen: 16,
     });
     expect(ctx.info().tainted).toEqual([]);
     for (let i = 0; i < 3; i++) {
-      await ctx.rpc({ scope: RpcScope.DEBUG_WRITE, inbox: buildInbox(NopIn, Op.NOP), outLen: 16 });
+      await ctx.rpc({
+        scope: FwctlScope.DEBUG_WRITE,
+        inbox: buildInbox(NopIn, Op.NOP),
+        outLen: 16,
+      });
     }
     expect(ctx.info().tainted).toEqual([CTL_TAINT]);
     expect(other.info().tainted).toEqual([CTL_TAINT]);

@@ -29,7 +29,14 @@
  */
 
 import { type CmdStatusDetail, type CoreHandle, destroyUctx, type Logger } from '@auxctl/core';
-import { AuxError, CmdHdrIn, CmdOut, isAuxError } from '@auxctl/prm';
+import {
+  AuxError,
+  CmdHdrIn,
+  CmdOut,
+  fwctlScopeName,
+  isAuxError,
+  TAINTING_SCOPE,
+} from '@auxctl/prm';
 import {
   type AuditCommand,
   type AuditLog,
@@ -41,7 +48,7 @@ import {
 import type { CtlPrivileges } from './credentials.js';
 import { ObjectLedger } from './object-ledger.js';
 import { type CheckedRpc, checkRpcRequest, type RpcRequest } from './rpc-request.js';
-import { scopeName, TAINTING_SCOPE } from './scope.js';
+
 import { scopeRule } from './scope-table.js';
 import { UmemRegistry } from './umem-registry.js';
 
@@ -281,9 +288,9 @@ export class CtlContext implements CtlChannel {
             principal: this.principal,
             device: this.coreDevice,
             uid: this.uid,
-            scope: scopeName(c.scope),
+            scope: fwctlScopeName(c.scope),
           },
-          `${this.principal} requested ${scopeName(c.scope)} access to ${this.coreDevice}: device tainted`,
+          `${this.principal} requested ${fwctlScopeName(c.scope)} access to ${this.coreDevice}: device tainted`,
         );
       }
     } catch {

@@ -1,9 +1,9 @@
 import { buildInbox, type Uevent } from '@auxctl/core';
-import { isAuxError, NopIn, Op } from '@auxctl/prm';
+import { FwctlScope, isAuxError, NopIn, Op } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CtlContext } from './ctl-context.js';
 import { CTL_DRIVER_NAME } from './ctl-driver.js';
-import { RpcScope } from './scope.js';
+
 import { allocPd, createMkey } from './test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, ROOT, USER } from './test-support/rig.js';
 import { coredump } from './tools/coredump.js';
@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 const nop = () => ({
-  scope: RpcScope.DEBUG_READ_ONLY,
+  scope: FwctlScope.DEBUG_READ_ONLY,
   inbox: buildInbox(NopIn, Op.NOP),
   outLen: 16,
 });

@@ -41,13 +41,6 @@ export {
   type RpcRequest,
 } from './rpc-request.js';
 export {
-  isRpcScope,
-  RpcScope,
-  type RpcScopeName,
-  type RpcScopeValue,
-  scopeName,
-} from './scope.js';
-export {
   LOCAL_UMEM_CALLS,
   REJECTED_OPCODES,
   type RejectedOpcode,

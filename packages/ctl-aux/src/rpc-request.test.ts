@@ -1,8 +1,16 @@
-import { AuxError, CmdHdrIn, MAX_CMD_BYTES, OPCODES, Op } from '@auxctl/prm';
+import {
+  AuxError,
+  CmdHdrIn,
+  FwctlScope,
+  isFwctlScope,
+  MAX_CMD_BYTES,
+  OPCODES,
+  Op,
+} from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRpcRequest, RPC_CHECK_ERRNOS } from './rpc-request.js';
-import { isRpcScope, RpcScope } from './scope.js';
+
 import { REJECTED_OPCODES, requiredScope, SCOPE_TABLE } from './scope-table.js';
 
 const opcodes = fc.oneof(
@@ -61,8 +69,8 @@ describe('checkRpcRequest', () => {
             checkRpcRequest({ scope, inbox: head(opcode, opMod, 64), outLen: 64 }, rawio),
           );
           const needed = requiredScope(opcode, opMod);
-          if (!isRpcScope(scope)) expect(code).toBe('EOPNOTSUPP');
-          else if (scope === RpcScope.DEBUG_WRITE_FULL && !rawio) expect(code).toBe('EPERM');
+          if (!isFwctlScope(scope)) expect(code).toBe('EOPNOTSUPP');
+          else if (scope === FwctlScope.DEBUG_WRITE_FULL && !rawio) expect(code).toBe('EPERM');
           else if (needed === undefined || needed > scope) expect(code).toBe('EPERM');
           else expect(code).toBeUndefined();
         },
@@ -83,8 +91,8 @@ describe('checkRpcRequest', () => {
           const code = codeOf(() => checkRpcRequest({ scope, inbox, outLen }, true));
           if (inLen > MAX_CMD_BYTES || outLen > MAX_CMD_BYTES) expect(code).toBe('EMSGSIZE');
           else if (inLen < 16 || outLen < 16) expect(code).toBe('EINVAL');
-          else if (!isRpcScope(scope)) expect(code).toBe('EOPNOTSUPP');
-          else if (scope < RpcScope.DEBUG_READ_ONLY) expect(code).toBe('EPERM');
+          else if (!isFwctlScope(scope)) expect(code).toBe('EOPNOTSUPP');
+          else if (scope < FwctlScope.DEBUG_READ_ONLY) expect(code).toBe('EPERM');
           else expect(code).toBeUndefined();
         },
       ),

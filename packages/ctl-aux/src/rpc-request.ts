@@ -23,15 +23,25 @@
  */
 
 import { printable } from '@auxctl/core';
-import { AuxError, CMD_HDR_BYTES, CmdHdrIn, MAX_CMD_BYTES, opcodeName } from '@auxctl/prm';
+import {
+  AuxError,
+  CMD_HDR_BYTES,
+  CmdHdrIn,
+  FwctlScope,
+  type FwctlScopeValue,
+  fwctlScopeName,
+  isFwctlScope,
+  MAX_CMD_BYTES,
+  opcodeName,
+} from '@auxctl/prm';
 import { reservedHeadField } from './command-heads.js';
-import { isRpcScope, RpcScope, type RpcScopeValue, scopeName } from './scope.js';
+
 import { LOCAL_UMEM_CALLS, rejection, requiredScope } from './scope-table.js';
 
 /** RpcRequest: one firmware RPC as a caller hands it to `CtlContext.rpc`. */
 export interface RpcRequest {
-  /** The scope the caller asks for (RpcScope). */
-  readonly scope: RpcScopeValue;
+  /** The scope the caller asks for (FwctlScope). */
+  readonly scope: FwctlScopeValue;
   /** The command inbox, header included; the caller's bytes are never modified. */
   readonly inbox: Uint8Array;
   /** Bytes of outbox wanted, header included. */
@@ -40,13 +50,13 @@ export interface RpcRequest {
 
 /** CheckedRpc: a request that passed every check. */
 export interface CheckedRpc {
-  readonly scope: RpcScopeValue;
+  readonly scope: FwctlScopeValue;
   readonly inbox: Uint8Array;
   readonly outLen: number;
   readonly opcode: number;
   readonly opMod: number;
   /** The scope the opcode needs (at most `scope`). */
-  readonly needed: RpcScopeValue;
+  readonly needed: FwctlScopeValue;
 }
 
 /** RpcRefusal: what is known of a refused request, for the audit log. */
@@ -105,14 +115,14 @@ export function checkRpcRequest(
   const opcode = (inbox[OPCODE]! << 8) | inbox[OPCODE + 1]!;
   const opMod = (inbox[OP_MOD]! << 8) | inbox[OP_MOD + 1]!;
   const head = (): RpcRefusal => ({ scope, inLen: inbox.length, outLen, opcode, opMod });
-  if (!isRpcScope(scope)) {
+  if (!isFwctlScope(scope)) {
     throw refuse(
       'EOPNOTSUPP',
       `scope ${printable(scope)} is not a fwctl scope; use 0 (CONFIGURATION) .. 3 (DEBUG_WRITE_FULL)`,
       head(),
     );
   }
-  if (scope === RpcScope.DEBUG_WRITE_FULL && !sysRawio) {
+  if (scope === FwctlScope.DEBUG_WRITE_FULL && !sysRawio) {
     throw refuse('EPERM', 'DEBUG_WRITE_FULL needs the sys_rawio privilege', head());
   }
   const reserved = reservedHeadField(inbox, opcode);
@@ -134,7 +144,7 @@ export function checkRpcRequest(
   if (needed > scope) {
     throw refuse(
       'EPERM',
-      `${opcodeName(opcode)} op_mod 0x${opMod.toString(16)} needs scope ${scopeName(needed)}; the RPC asked for ${scopeName(scope)}`,
+      `${opcodeName(opcode)} op_mod 0x${opMod.toString(16)} needs scope ${fwctlScopeName(needed)}; the RPC asked for ${fwctlScopeName(scope)}`,
       head(),
     );
   }

@@ -1,7 +1,7 @@
-import { OPCODES, Op, opcodeInfo } from '@auxctl/prm';
+import { FwctlScope, OPCODES, Op, opcodeInfo } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
 import { checkedHeadOpcodes } from './command-heads.js';
-import { RpcScope } from './scope.js';
+
 import {
   REJECTED_OPCODES,
   rejection,
@@ -40,7 +40,7 @@ describe('SCOPE_TABLE', () => {
       'QUERY_VPORT_COUNTER',
     ]) {
       const op = OPCODES.find((o) => o.name === name)!;
-      expect(requiredScope(op.opcode, 0), name).toBe(RpcScope.DEBUG_READ_ONLY);
+      expect(requiredScope(op.opcode, 0), name).toBe(FwctlScope.DEBUG_READ_ONLY);
     }
     const changes = OPCODES.filter(
       (o) =>
@@ -72,19 +72,19 @@ describe('SCOPE_TABLE', () => {
   it('follows upstream mlx5 fwctl: configuration queries, ~75 debug queries, diagnostics at debug write', () => {
     const at = (scope: number) =>
       SCOPE_TABLE.filter((r) => r.source === 'upstream' && r.scope === scope);
-    expect(requiredScope(Op.QUERY_HCA_CAP, 1)).toBe(RpcScope.CONFIGURATION);
-    expect(requiredScope(Op.QUERY_ADAPTER, 0)).toBe(RpcScope.CONFIGURATION);
-    expect(requiredScope(Op.NOP, 0)).toBe(RpcScope.DEBUG_READ_ONLY);
-    expect(requiredScope(Op.QUERY_DIAGNOSTIC_COUNTERS, 0)).toBe(RpcScope.DEBUG_READ_ONLY);
-    expect(requiredScope(Op.SET_DIAGNOSTIC_PARAMS, 0)).toBe(RpcScope.DEBUG_WRITE);
-    expect(requiredScope(Op.ACCESS_REG, 0)).toBe(RpcScope.CONFIGURATION);
-    expect(requiredScope(Op.ACCESS_REG, 1)).toBe(RpcScope.DEBUG_READ_ONLY);
-    expect(requiredScope(Op.ACCESS_REG, 7)).toBe(RpcScope.DEBUG_READ_ONLY);
-    const debug = at(RpcScope.DEBUG_READ_ONLY).filter((r) => !r.byOpMod);
+    expect(requiredScope(Op.QUERY_HCA_CAP, 1)).toBe(FwctlScope.CONFIGURATION);
+    expect(requiredScope(Op.QUERY_ADAPTER, 0)).toBe(FwctlScope.CONFIGURATION);
+    expect(requiredScope(Op.NOP, 0)).toBe(FwctlScope.DEBUG_READ_ONLY);
+    expect(requiredScope(Op.QUERY_DIAGNOSTIC_COUNTERS, 0)).toBe(FwctlScope.DEBUG_READ_ONLY);
+    expect(requiredScope(Op.SET_DIAGNOSTIC_PARAMS, 0)).toBe(FwctlScope.DEBUG_WRITE);
+    expect(requiredScope(Op.ACCESS_REG, 0)).toBe(FwctlScope.CONFIGURATION);
+    expect(requiredScope(Op.ACCESS_REG, 1)).toBe(FwctlScope.DEBUG_READ_ONLY);
+    expect(requiredScope(Op.ACCESS_REG, 7)).toBe(FwctlScope.DEBUG_READ_ONLY);
+    const debug = at(FwctlScope.DEBUG_READ_ONLY).filter((r) => !r.byOpMod);
     expect(debug.length).toBeGreaterThanOrEqual(75);
     expect(debug.every((r) => r.name === 'NOP' || /QUERY/.test(r.name))).toBe(true);
-    expect(at(RpcScope.DEBUG_WRITE).map((r) => r.name)).toEqual(['SET_DIAGNOSTIC_PARAMS']);
-    expect(at(RpcScope.DEBUG_WRITE_FULL)).toEqual([]);
+    expect(at(FwctlScope.DEBUG_WRITE).map((r) => r.name)).toEqual(['SET_DIAGNOSTIC_PARAMS']);
+    expect(at(FwctlScope.DEBUG_WRITE_FULL)).toEqual([]);
   });
 
   it('allows exactly the four own-uid object commands beyond upstream, each tracked', () => {

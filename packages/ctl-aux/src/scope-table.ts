@@ -22,8 +22,7 @@
  *
  * Owns: the table, as data. Never: the checks that use it (rpc-request.ts).
  */
-import { Op } from '@auxctl/prm';
-import { RpcScope, type RpcScopeValue } from './scope.js';
+import { FwctlScope, type FwctlScopeValue, Op } from '@auxctl/prm';
 
 /** TrackedObject: a firmware object type a context creates for itself through rpc(). */
 export type TrackedObject = 'PD' | 'MKEY';
@@ -33,9 +32,9 @@ export interface ScopeRule {
   readonly opcode: number;
   readonly name: string;
   /** The lowest scope that allows the command. */
-  readonly scope: RpcScopeValue;
+  readonly scope: FwctlScopeValue;
   /** Scopes for particular op_mods, where they differ (ACCESS_REG writes). */
-  readonly byOpMod?: Readonly<Record<number, RpcScopeValue>>;
+  readonly byOpMod?: Readonly<Record<number, FwctlScopeValue>>;
   /** Set for own-uid object commands: what the driver records or forgets. */
   readonly tracks?: { readonly type: TrackedObject; readonly action: 'create' | 'destroy' };
   /** Where the rule comes from: `upstream` (mlx5 fwctl) or `auxctl` (documented above). */
@@ -58,7 +57,7 @@ export interface RejectedOpcode {
  */
 export const LOCAL_UMEM_CALLS = "the context's umemReg / umemUnreg";
 
-const { CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE } = RpcScope;
+const { CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE } = FwctlScope;
 
 /** Upstream CONFIGURATION rows (opcode numbers from mlx5_ifc.h and the fwctl driver). */
 const configuration: ReadonlyArray<readonly [string, number]> = [
@@ -164,7 +163,7 @@ const debugReadOnly: ReadonlyArray<readonly [string, number]> = [
 const accessRegister = { scope: DEBUG_READ_ONLY, byOpMod: { 0: CONFIGURATION } } as const;
 
 const upstream =
-  (scope: RpcScopeValue) =>
+  (scope: FwctlScopeValue) =>
   ([name, opcode]: readonly [string, number]): ScopeRule => ({
     name,
     opcode,
@@ -272,7 +271,7 @@ export function rejection(opcode: number): RejectedOpcode | undefined {
 }
 
 /** requiredScope: the scope `opcode` with `opMod` needs; undefined when no scope allows it. */
-export function requiredScope(opcode: number, opMod: number): RpcScopeValue | undefined {
+export function requiredScope(opcode: number, opMod: number): FwctlScopeValue | undefined {
   const r = rules.get(opcode);
   if (!r) return undefined;
   return r.byOpMod?.[opMod] ?? r.scope;

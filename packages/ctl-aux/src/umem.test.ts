@@ -4,6 +4,7 @@ import {
   CRDUMP_MAGIC,
   CreateUmemOut,
   DestroyMkeyIn,
+  FwctlScope,
   isAuxError,
   Op,
   QueryUmemIn,
@@ -12,7 +13,7 @@ import {
   Umem,
 } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RpcScope } from './scope.js';
+
 import { allocPd, crdumpToMem, createMkey, send } from './test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, USER } from './test-support/rig.js';
 import { UMEM_MAX_BYTES } from './umem-registry.js';
@@ -145,7 +146,9 @@ describe('umemReg / umemUnreg', () => {
     const addr = rig.sim.dma.map(buf);
     const inbox = createUmemInbox(rig.sim.dma.pageAddresses(addr));
     expect(
-      await code(ctx.rpc({ scope: RpcScope.DEBUG_WRITE_FULL, inbox, outLen: CreateUmemOut.bytes })),
+      await code(
+        ctx.rpc({ scope: FwctlScope.DEBUG_WRITE_FULL, inbox, outLen: CreateUmemOut.bytes }),
+      ),
     ).toBe('EPERM');
     rig.sim.dma.unmap(addr);
     expect(rig.objects()).toBe(1);

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { isAuxError } from '@auxctl/prm';
+import { FwctlScope, fwctlScopeName, isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,9 +16,7 @@ import {
   FWCTL_RPC_LAYOUT,
   FWCTL_TYPE,
   FwctlDeviceType,
-  FwctlScope,
   fwctlDeviceTypeName,
-  fwctlScopeName,
   ioctlName,
 } from './fwctl-abi.js';
 import type { HostStruct, StructField } from './host-struct.js';

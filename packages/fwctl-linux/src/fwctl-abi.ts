@@ -23,14 +23,6 @@ export const FWCTL_INFO = 0x9a00;
 /** FWCTL_RPC: `_IO(FWCTL_TYPE, FWCTL_CMD_RPC = 1)`. */
 export const FWCTL_RPC = 0x9a01;
 
-/** FwctlScope: `enum fwctl_rpc_scope`; DEBUG_WRITE and DEBUG_WRITE_FULL taint the kernel. */
-export const FwctlScope = {
-  CONFIGURATION: 0,
-  DEBUG_READ_ONLY: 1,
-  DEBUG_WRITE: 2,
-  DEBUG_WRITE_FULL: 3,
-} as const;
-
 /** FwctlDeviceType: `enum fwctl_device_type` as merged in mainline (BNXT since v7.1). */
 export const FwctlDeviceType = { ERROR: 0, MLX5: 1, CXL: 2, BNXT: 3, PDS: 4 } as const;
 
@@ -109,11 +101,6 @@ export function ioctlName(request: number): string {
   if (request === FWCTL_INFO) return 'FWCTL_INFO';
   if (request === FWCTL_RPC) return 'FWCTL_RPC';
   return `ioctl 0x${request.toString(16)}`;
-}
-
-/** fwctlScopeName: the name of a scope value, or `scope N` for one the uAPI does not define. */
-export function fwctlScopeName(scope: number): string {
-  return nameIn(FwctlScope, scope) ?? `scope ${scope}`;
 }
 
 /** fwctlDeviceTypeName: the name of a device type, or `device type N` for a newer one. */

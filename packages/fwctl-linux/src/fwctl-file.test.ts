@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
-import { AuxError, isAuxError } from '@auxctl/prm';
+import { AuxError, FwctlScope, isAuxError } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FWCTL_MAX_RPC_LEN, FwctlDeviceType, FwctlScope } from './fwctl-abi.js';
+import { FWCTL_MAX_RPC_LEN, FwctlDeviceType } from './fwctl-abi.js';
 import { kernelErrnoOf } from './fwctl-errno.js';
 import { FwctlFile } from './fwctl-file.js';
 import { deferred, FakeDriver } from './test-support/fake-driver.js';

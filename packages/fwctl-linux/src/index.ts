@@ -24,9 +24,7 @@ export {
   type FwctlInfoFields,
   type FwctlInfoMlx5Fields,
   type FwctlRpcFields,
-  FwctlScope,
   fwctlDeviceTypeName,
-  fwctlScopeName,
   ioctlName,
 } from './fwctl-abi.js';
 export {

@@ -44,6 +44,16 @@ export {
 export { DmaSpace, PAGE_SIZE } from './dma.js';
 export { AuxError, Errno, type ErrnoName, isAuxError } from './errors.js';
 export {
+  FWCTL_SCOPE_NAMES,
+  FwctlScope,
+  type FwctlScopeName,
+  type FwctlScopeValue,
+  fwctlScopeName,
+  isFwctlScope,
+  isFwctlScopeName,
+  TAINTING_SCOPE,
+} from './fwctl-scope.js';
+export {
   AccessRegisterIn,
   AccessRegisterOut,
   AccessRegOpMod,

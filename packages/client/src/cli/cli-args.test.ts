@@ -1,4 +1,5 @@
-import { DumpMode, RpcScope } from '@auxctl/proto';
+import { FwctlScope } from '@auxctl/prm';
+import { DumpMode } from '@auxctl/proto';
 import { InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -63,10 +64,10 @@ describe('parseHex', () => {
 describe('parseScope', () => {
   it('accepts every scope name in any case, with - or _, and the RPC_SCOPE_ prefix', () => {
     const expected = [
-      RpcScope.RPC_SCOPE_CONFIGURATION,
-      RpcScope.RPC_SCOPE_DEBUG_READ_ONLY,
-      RpcScope.RPC_SCOPE_DEBUG_WRITE,
-      RpcScope.RPC_SCOPE_DEBUG_WRITE_FULL,
+      FwctlScope.CONFIGURATION,
+      FwctlScope.DEBUG_READ_ONLY,
+      FwctlScope.DEBUG_WRITE,
+      FwctlScope.DEBUG_WRITE_FULL,
     ];
     fc.assert(
       fc.property(fc.nat(3), fc.boolean(), fc.boolean(), fc.boolean(), (i, upper, dash, prefix) => {

@@ -9,7 +9,8 @@
  * so each caller words its own error. It must never accept a value the
  * server would have to refuse for its shape.
  */
-import { DumpMode, RpcScope } from '@auxctl/proto';
+import { FWCTL_SCOPE_NAMES, FwctlScope, type FwctlScopeValue } from '@auxctl/prm';
+import { DumpMode } from '@auxctl/proto';
 import { InvalidArgumentError } from 'commander';
 
 /** MIN_CMD_BYTES / MAX_CMD_BYTES: inbox and outbox bounds of one firmware RPC (16 + 512 * 512). */
@@ -44,21 +45,19 @@ export function parseInbox(text: string): Buffer {
   return bytes;
 }
 
-const SCOPES: ReadonlyMap<string, RpcScope> = new Map([
-  ['configuration', RpcScope.RPC_SCOPE_CONFIGURATION],
-  ['debug_read_only', RpcScope.RPC_SCOPE_DEBUG_READ_ONLY],
-  ['debug_write', RpcScope.RPC_SCOPE_DEBUG_WRITE],
-  ['debug_write_full', RpcScope.RPC_SCOPE_DEBUG_WRITE_FULL],
-]);
+const SCOPES: ReadonlyMap<string, FwctlScopeValue> = new Map(
+  FWCTL_SCOPE_NAMES.map((name) => [name.toLowerCase(), FwctlScope[name]]),
+);
 
 /** SCOPE_NAMES: the spellings `--scope` documents. */
 export const SCOPE_NAMES: readonly string[] = [...SCOPES.keys()];
 
 /**
- * parseScope: an RpcScope from its fwctl name in any case, with `-` or `_`
- * (`configuration`, `debug-read-only`, `DEBUG_WRITE`, `rpc_scope_...`).
+ * parseScope: a fwctl scope from its name in any case, with `-` or `_`
+ * (`configuration`, `debug-read-only`, `DEBUG_WRITE`, and the wire enum's
+ * `rpc_scope_...` spelling).
  */
-export function parseScope(text: string): RpcScope {
+export function parseScope(text: string): FwctlScopeValue {
   const key = text
     .trim()
     .toLowerCase()

@@ -14,6 +14,7 @@ import {
   CoreDumpType,
   CreateMkeyIn,
   CreateMkeyOut,
+  FwctlScope,
   Mkc,
   MkcAccessMode,
   mkeyFromIndex,
@@ -22,7 +23,6 @@ import {
   RegisterId,
 } from '@auxctl/prm';
 import type { CtlContext } from '../ctl-context.js';
-import { RpcScope } from '../scope.js';
 
 /** Answer: the status and syndrome of an outbox. */
 export interface Answer {
@@ -33,7 +33,7 @@ export interface Answer {
 
 /** send: an RPC at DEBUG_READ_ONLY, decoded. */
 export async function send(ctx: CtlContext, inbox: Buffer, outLen = 16): Promise<Answer> {
-  const out = await ctx.rpc({ scope: RpcScope.DEBUG_READ_ONLY, inbox, outLen });
+  const out = await ctx.rpc({ scope: FwctlScope.DEBUG_READ_ONLY, inbox, outLen });
   return { status: CmdHdrOut.get(out, 'status'), syndrome: CmdHdrOut.get(out, 'syndrome'), out };
 }
 

@@ -17,12 +17,13 @@ import {
   CmdHdrIn,
   CmdHdrOut,
   CmdStatus,
+  type FwctlScopeValue,
   opcodeName,
   statusName,
   statusToErrno,
 } from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
-import type { RpcScopeValue } from '../scope.js';
+
 import { requiredScope } from '../scope-table.js';
 
 /**
@@ -34,7 +35,7 @@ export async function fwCall(
   ch: CtlChannel,
   inbox: Buffer,
   outLen: number,
-  scope?: RpcScopeValue,
+  scope?: FwctlScopeValue,
 ): Promise<Buffer> {
   const opcode = CmdHdrIn.get(inbox, 'opcode');
   const opMod = CmdHdrIn.get(inbox, 'op_mod');

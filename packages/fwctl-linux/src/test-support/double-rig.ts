@@ -3,8 +3,10 @@
  * open once, structs whose pointers the double can follow, and the errno
  * a call ended with.
  */
+
 import { Buffer } from 'node:buffer';
-import { encodeFwctlInfo, encodeFwctlRpc, type FwctlRpcFields, FwctlScope } from '../fwctl-abi.js';
+import { FwctlScope } from '@auxctl/prm';
+import { encodeFwctlInfo, encodeFwctlRpc, type FwctlRpcFields } from '../fwctl-abi.js';
 import { kernelErrnoOf } from '../fwctl-errno.js';
 import { KernelDouble } from '../testing/kernel-double.js';
 import { FakeDriver } from './fake-driver.js';

@@ -28,7 +28,9 @@
  * Owns: the checks and copies of one ioctl. Never: keeps state between
  * ioctls (files, registration and taint are KernelDouble's).
  */
+
 import { Buffer } from 'node:buffer';
+import { FwctlScope } from '@auxctl/prm';
 import {
   FWCTL_INFO,
   FWCTL_INFO_LAYOUT,
@@ -37,7 +39,6 @@ import {
   FWCTL_RPC_LAYOUT,
   FWCTL_SIZE_HEADER,
   type FwctlRpcFields,
-  FwctlScope,
   ioctlName,
 } from '../fwctl-abi.js';
 import { fwctlError } from '../fwctl-errno.js';

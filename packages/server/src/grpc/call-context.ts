@@ -11,16 +11,16 @@
  */
 
 import type { Logger } from '@auxctl/core';
-import { AuxError } from '@auxctl/prm';
+import { AuxError, type FwctlScopeName } from '@auxctl/prm';
 import type { Metadata } from '@grpc/grpc-js';
-import type { PolicyDecision, PolicyScopeName } from '../policy/index.js';
+import type { PolicyDecision } from '../policy/index.js';
 import type { AuthContextCall } from '../security/index.js';
 import type { Refusal } from './refusal-audit.js';
 
 /** CallTarget: what a call acts on, as the policy sees it. */
 export interface CallTarget {
   readonly device?: string;
-  readonly scope?: PolicyScopeName;
+  readonly scope?: FwctlScopeName;
 }
 
 /** ServerCallLike: the parts of a grpc-js server call middleware reads. */

@@ -13,13 +13,7 @@ export {
   type PolicyRule,
 } from './policy-document.js';
 export { type PolicyParseOptions, parsePolicy, validatePolicy } from './policy-parser.js';
-export {
-  HIGHEST_SCOPE,
-  isPolicyScopeName,
-  POLICY_SCOPES,
-  type PolicyScopeName,
-  scopeRank,
-} from './policy-scope.js';
+export { HIGHEST_SCOPE, scopeRank } from './policy-scope.js';
 export {
   type PolicyReloadResult,
   PolicyStore,

@@ -5,7 +5,7 @@
  * Owns: the shape of the file and its limits. Never: evaluation (see
  * policy.ts) or file I/O (see policy-store.ts).
  */
-import type { PolicyScopeName } from './policy-scope.js';
+import type { FwctlScopeName } from '@auxctl/prm';
 
 /** POLICY_VERSION: the only file format version this server reads. */
 export const POLICY_VERSION = 1;
@@ -30,7 +30,7 @@ export interface PolicyRule {
   readonly principals: readonly string[];
   readonly methods: readonly string[];
   readonly devices: readonly string[];
-  readonly maxScope?: PolicyScopeName;
+  readonly maxScope?: FwctlScopeName;
   readonly comment?: string;
 }
 

@@ -12,7 +12,7 @@
  */
 
 import { printable } from '@auxctl/core';
-import { AuxError } from '@auxctl/prm';
+import { AuxError, FWCTL_SCOPE_NAMES, isFwctlScopeName } from '@auxctl/prm';
 import { AUXCTL_METHODS } from './auxctl-methods.js';
 import { GlobPattern, globProblem } from './glob-pattern.js';
 import {
@@ -22,7 +22,6 @@ import {
   type PolicyList,
   type PolicyRule,
 } from './policy-document.js';
-import { isPolicyScopeName, POLICY_SCOPES } from './policy-scope.js';
 
 /** PolicyParseOptions: what the parser checks method patterns against. */
 export interface PolicyParseOptions {
@@ -118,8 +117,8 @@ function rule(
   };
   if ('maxScope' in v) {
     if (list === 'deny') fail(key(path, 'maxScope'), 'applies to allow rules only; remove it');
-    if (!isPolicyScopeName(v.maxScope)) {
-      fail(key(path, 'maxScope'), `must be one of ${POLICY_SCOPES.join(', ')}`);
+    if (!isFwctlScopeName(v.maxScope)) {
+      fail(key(path, 'maxScope'), `must be one of ${FWCTL_SCOPE_NAMES.join(', ')}`);
     }
     out.maxScope = v.maxScope;
   }

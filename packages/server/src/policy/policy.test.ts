@@ -1,8 +1,9 @@
+import { FWCTL_SCOPE_NAMES, type FwctlScopeName } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Policy } from './policy.js';
 import type { PolicyDocument } from './policy-document.js';
-import { POLICY_SCOPES, type PolicyScopeName, scopeRank } from './policy-scope.js';
+import { scopeRank } from './policy-scope.js';
 import { documentArb, requestArb, ruleArb } from './test-support/policy-arbitraries.js';
 
 const EXEC = 'auxctl.v1.CtlService/Exec';
@@ -67,7 +68,7 @@ describe('Policy.evaluate', () => {
   });
 
   it('refuses an unknown scope name', () => {
-    const req = { principal: 'a', method: EXEC, scope: 'ROOT' as PolicyScopeName };
+    const req = { principal: 'a', method: EXEC, scope: 'ROOT' as FwctlScopeName };
     expect(() => policy.evaluate(req)).toThrow(/scope "ROOT" is unknown/);
   });
 });
@@ -122,7 +123,7 @@ describe('Policy.evaluate properties', () => {
     fc.assert(
       fc.property(documentArb, requestArb, (doc, req) => {
         const p = new Policy(doc);
-        const allowed = POLICY_SCOPES.map((scope) => p.evaluate({ ...req, scope }).allowed);
+        const allowed = FWCTL_SCOPE_NAMES.map((scope) => p.evaluate({ ...req, scope }).allowed);
         for (let i = 1; i < allowed.length; i++) {
           if (allowed[i]) expect(allowed[i - 1]).toBe(true);
         }

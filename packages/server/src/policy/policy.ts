@@ -13,10 +13,11 @@
  * Owns: the decision and its reason. Never: I/O, logging, or throwing for a
  * well-formed request (a malformed one — unknown scope — is EINVAL).
  */
+import type { FwctlScopeName } from '@auxctl/prm';
 import { GlobPattern } from './glob-pattern.js';
 import type { PolicyDocument, PolicyList, PolicyRule } from './policy-document.js';
 import { type PolicyParseOptions, parsePolicy, validatePolicy } from './policy-parser.js';
-import { HIGHEST_SCOPE, type PolicyScopeName, scopeRank } from './policy-scope.js';
+import { HIGHEST_SCOPE, scopeRank } from './policy-scope.js';
 
 /** PolicyRequest: one call to authorize. */
 export interface PolicyRequest {
@@ -27,7 +28,7 @@ export interface PolicyRequest {
   /** PCI address of the target device; absent for host-wide methods. */
   readonly device?: string;
   /** Scope the call needs; absent for methods without one. */
-  readonly scope?: PolicyScopeName;
+  readonly scope?: FwctlScopeName;
 }
 
 /** PolicyDecision: the verdict and what the audit log records about it. */
@@ -44,7 +45,7 @@ export interface PolicyDecision {
   /** The deciding rule's comment, if it has one. */
   readonly comment: string | undefined;
   /** When allowed: the highest scope the deciding rule grants. */
-  readonly maxScope: PolicyScopeName | undefined;
+  readonly maxScope: FwctlScopeName | undefined;
   /** One line for the audit log, e.g. `deny[0] matched`. */
   readonly reason: string;
 }
@@ -53,7 +54,7 @@ interface CompiledRule {
   readonly principals: readonly GlobPattern[];
   readonly methods: readonly GlobPattern[];
   readonly devices: readonly GlobPattern[];
-  readonly maxScope: PolicyScopeName;
+  readonly maxScope: FwctlScopeName;
   readonly comment: string | undefined;
 }
 

@@ -12,13 +12,13 @@
  * context before the policy allowed it.
  */
 
-import type { CtlChannel, RpcScopeValue } from '@auxctl/ctl-aux';
-import { AuxError } from '@auxctl/prm';
-import { fwctlScopeOf, type RpcScope } from '@auxctl/proto';
+import type { CtlChannel } from '@auxctl/ctl-aux';
+import { AuxError, FwctlScope, type FwctlScopeValue, fwctlScopeName } from '@auxctl/prm';
+import type { RpcScope } from '@auxctl/proto';
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, type CallContext } from '../grpc/call-context.js';
+import { fwctlScopeOfWire } from '../grpc/wire-scope.js';
 import { type FwCommandObserver, meteredChannel } from '../metrics/metered-channel.js';
-import { POLICY_SCOPES } from '../policy/index.js';
 import type { ServedDevice, SourceContext } from '../sources/device-source.js';
 
 /** AuthorizedContext: an open ctl context and the fwctl scope it was authorized for. */
@@ -26,7 +26,7 @@ export interface AuthorizedContext {
   readonly ctx: SourceContext;
   /** The device (a session watches it for loss). */
   readonly device: ServedDevice;
-  readonly scope: RpcScopeValue;
+  readonly scope: FwctlScopeValue;
   /** The context as a channel whose RPCs are reported to the metrics (when there are any). */
   readonly channel: CtlChannel;
 }
@@ -35,7 +35,7 @@ export interface AuthorizedContext {
 export interface CtlAuthorization {
   /** The device, as the name resolved once the call was authorized. */
   readonly device: ServedDevice;
-  readonly scope: RpcScopeValue;
+  readonly scope: FwctlScopeValue;
   readonly principal: string;
   readonly caps: { readonly sys_admin: true; readonly sys_rawio: boolean };
 }
@@ -47,21 +47,20 @@ export function authorizeCtl(
   device: string,
   wireScope: RpcScope,
 ): CtlAuthorization {
-  const fwctl = fwctlScopeOf(wireScope);
+  const fwctl = fwctlScopeOfWire(wireScope);
   if (fwctl === undefined) {
     throw new AuxError(
       'EINVAL',
       'scope is missing or unknown; pass one of CONFIGURATION, DEBUG_READ_ONLY, DEBUG_WRITE, DEBUG_WRITE_FULL',
     );
   }
-  const scopeName = POLICY_SCOPES[fwctl];
   const authorized = authorizedCall(call);
-  authorized.authorize({ device, ...(scopeName && { scope: scopeName }) });
+  authorized.authorize({ device, scope: fwctlScopeName(fwctl) });
   return {
     device: devices.device(device),
-    scope: fwctl as RpcScopeValue,
+    scope: fwctl,
     principal: authorized.principal,
-    caps: { sys_admin: true, sys_rawio: fwctl === 3 },
+    caps: { sys_admin: true, sys_rawio: fwctl === FwctlScope.DEBUG_WRITE_FULL },
   };
 }
 

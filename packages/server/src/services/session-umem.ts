@@ -24,13 +24,8 @@
  * unmaps the buffers, and `forget()` drops the references.
  */
 
-import {
-  type CtlChannel,
-  type OpenDumpWindow,
-  openDumpWindow,
-  type RpcScopeValue,
-} from '@auxctl/ctl-aux';
-import { AuxError, isAuxError } from '@auxctl/prm';
+import { type CtlChannel, type OpenDumpWindow, openDumpWindow } from '@auxctl/ctl-aux';
+import { AuxError, type FwctlScopeValue, isAuxError } from '@auxctl/prm';
 import type { UmemChunk, UmemRead, UmemRegistered } from '@auxctl/proto';
 import type { SourceContext } from '../sources/device-source.js';
 
@@ -49,7 +44,7 @@ export class SessionUmems {
   /** `channel` carries the session's RPCs (metrics); its commands go at `scope`, the session's. */
   constructor(
     channel: CtlChannel,
-    scope: RpcScopeValue,
+    scope: FwctlScopeValue,
     private readonly ctx: SourceContext,
   ) {
     this.channel = {

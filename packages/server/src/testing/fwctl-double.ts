@@ -24,7 +24,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreDevice } from '@auxctl/core';
-import { type RpcScopeValue, requiredScope, scopeRule } from '@auxctl/ctl-aux';
+import { requiredScope, scopeRule } from '@auxctl/ctl-aux';
 import { encodeFwctlInfoMlx5, FwctlDeviceType, type FwctlSyscalls } from '@auxctl/fwctl-linux';
 import {
   buildSysfsTree,
@@ -32,7 +32,7 @@ import {
   KernelDouble,
   removeFromSysfsTree,
 } from '@auxctl/fwctl-linux/testing';
-import { AuxError, CmdHdrIn } from '@auxctl/prm';
+import { AuxError, CmdHdrIn, type FwctlScopeValue } from '@auxctl/prm';
 import type { FwctlSourceOptions } from '../sources/fwctl/fwctl-source.js';
 import { SimSource } from '../sources/sim/sim-source.js';
 
@@ -86,7 +86,7 @@ export function mlx5FwctlDriver(sim: SimSource, core: CoreDevice): DoubleDriver 
               `mlx5 fwctl: opcode 0x${opcode.toString(16)} is not allowed at scope ${scope}`,
             );
           }
-          return ctx.rpc({ scope: scope as RpcScopeValue, inbox, outLen });
+          return ctx.rpc({ scope: scope as FwctlScopeValue, inbox, outLen });
         },
         close: () => ctx.close(),
       };

@@ -3,11 +3,11 @@
  * principals, methods and devices, so that generated rules and requests
  * actually meet (random strings would almost never match each other).
  */
+import { FWCTL_SCOPE_NAMES } from '@auxctl/prm';
 import fc from 'fast-check';
 import { AUXCTL_METHODS } from '../auxctl-methods.js';
 import type { PolicyRequest } from '../policy.js';
 import type { PolicyDocument, PolicyRule } from '../policy-document.js';
-import { POLICY_SCOPES } from '../policy-scope.js';
 
 export const PRINCIPALS = ['alice', 'bob', 'spiffe://lab/admin', 'spiffe://lab/ops'];
 export const DEVICES = ['0000:08:00.0', '0000:08:00.1', '0000:09:00.0'];
@@ -31,7 +31,7 @@ export function ruleArb(kind: 'deny' | 'allow'): fc.Arbitrary<PolicyRule> {
       principals: list(principalPattern),
       methods: list(methodPattern),
       devices: list(devicePattern),
-      maxScope: kind === 'allow' ? fc.constantFrom(...POLICY_SCOPES) : fc.constant(undefined),
+      maxScope: kind === 'allow' ? fc.constantFrom(...FWCTL_SCOPE_NAMES) : fc.constant(undefined),
       comment: fc.string({ maxLength: 20 }),
     },
     { requiredKeys: ['principals', 'methods', 'devices'] },
@@ -51,7 +51,7 @@ export const requestArb: fc.Arbitrary<PolicyRequest> = fc.record(
     principal: fc.constantFrom(...PRINCIPALS, 'mallory'),
     method: fc.constantFrom(...AUXCTL_METHODS),
     device: fc.constantFrom(...DEVICES),
-    scope: fc.constantFrom(...POLICY_SCOPES),
+    scope: fc.constantFrom(...FWCTL_SCOPE_NAMES),
   },
   { requiredKeys: ['principal', 'method'] },
 );
