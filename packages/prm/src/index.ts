@@ -98,12 +98,14 @@ export {
   DiagnosticCntrLayout,
   DiagnosticCntrStruct,
   DiagnosticParamsContext,
+  type DiagSamplingSetup,
   QueryDiagnosticCntrsIn,
   QueryDiagnosticCntrsOut,
   QueryDiagnosticParamsIn,
   QueryDiagnosticParamsOut,
   SetDiagnosticParamsIn,
   SetDiagnosticParamsOut,
+  setDiagnosticParamsInbox,
 } from './ifc/diag.js';
 export {
   CreateEqIn,

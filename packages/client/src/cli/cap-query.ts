@@ -4,11 +4,10 @@
  * status is an error here (the caller cannot decode anything), exit code
  * REMOTE, with `hint` saying what to check.
  */
-import { FwctlScope } from '@auxctl/prm';
+import { FwctlScope, QueryHcaCapOut } from '@auxctl/prm';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { execChecked } from './fw-exec.js';
 import { QUERY_HCA_CAP_OUT_BYTES, queryHcaCapInbox } from './hca-cap-fields.js';
-import { CMD_HDR_BYTES } from './prm-fields.js';
 
 /** queryCapability: see the module header. */
 export async function queryCapability(
@@ -25,5 +24,5 @@ export async function queryCapability(
     what: `QUERY_HCA_CAP (cap_type 0x${capType.toString(16)})`,
     hint,
   });
-  return outbox.subarray(CMD_HDR_BYTES);
+  return QueryHcaCapOut.view(outbox, 'capability');
 }

@@ -1,3 +1,4 @@
+import { HCA_CAP_UNION_BYTES } from '@auxctl/prm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,6 @@ import {
   queryDiagCountersInbox,
   setDiagParamsInbox,
 } from './diag-counter-fields.js';
-import { HCA_CAP_UNION_BYTES } from './hca-cap-fields.js';
 
 describe('diagnostic counter list', () => {
   it('reads num_of_diagnostic_counters at bit 0x280 of the general capability', () => {

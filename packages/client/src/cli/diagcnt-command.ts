@@ -39,7 +39,7 @@ import {
 import { CliError, ExitCode } from './exit-codes.js';
 import { execChecked } from './fw-exec.js';
 import { CAP_TYPES } from './hca-cap-fields.js';
-import { hex16 } from './prm-fields.js';
+import { hex16 } from './prm-text.js';
 import { formatTable } from './text-table.js';
 
 const HINT = 'the device may lack the debug capability';

@@ -12,7 +12,7 @@ import { parseIntInRange } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
 import { usageError } from './exit-codes.js';
 import { reportError } from './host-runner.js';
-import { hex16 } from './prm-fields.js';
+import { hex16 } from './prm-text.js';
 import { formatTable } from './text-table.js';
 
 /** InjectOptions: the flags of `fault inject`. */

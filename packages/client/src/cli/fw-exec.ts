@@ -8,7 +8,7 @@
 import type { FwctlScopeValue } from '@auxctl/prm';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import { hex32, outboxStatus } from './prm-fields.js';
+import { hex32, outboxStatus } from './prm-text.js';
 
 /** FwCommandSpec: what one checked command sends and how its failure is told. */
 export interface FwCommandSpec {

@@ -1,15 +1,14 @@
+import { CmdHcaCap, CmdHdrIn, HCA_CAP_UNION_BYTES } from '@auxctl/prm';
 import { InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeGeneralCaps,
   GENERAL_CAP_FIELDS,
-  HCA_CAP_UNION_BYTES,
   parseCapId,
   parseCapMode,
   queryHcaCapInbox,
 } from './hca-cap-fields.js';
-import { CmdIn, readField, writeField } from './prm-fields.js';
 
 describe('QUERY_HCA_CAP', () => {
   it('op_mod is cap_type << 1 | current', () => {
@@ -17,35 +16,40 @@ describe('QUERY_HCA_CAP', () => {
       fc.property(fc.nat(0x7fff), fc.constantFrom('cur' as const, 'max' as const), (t, mode) => {
         const inbox = queryHcaCapInbox(t, mode);
         expect(inbox.length).toBe(16);
-        expect(readField(inbox, CmdIn.opcode)).toBe(0x100);
-        expect(readField(inbox, CmdIn.op_mod)).toBe((t << 1) | (mode === 'cur' ? 1 : 0));
+        expect(CmdHdrIn.get(inbox, 'opcode')).toBe(0x100);
+        expect(CmdHdrIn.get(inbox, 'op_mod')).toBe((t << 1) | (mode === 'cur' ? 1 : 0));
       }),
     );
   });
 
-  it('the decoded fields do not overlap and fit the capability', () => {
-    const sorted = [...GENERAL_CAP_FIELDS].sort((a, b) => a.bitOffset - b.bitOffset);
-    sorted.forEach((f, i) => {
-      const next = sorted[i + 1];
+  it('the decoded fields are distinct cmd_hca_cap fields, in PRM order, inside the capability', () => {
+    const infos = GENERAL_CAP_FIELDS.map((f) => CmdHcaCap.info(f));
+    infos.forEach((f, i) => {
+      const next = infos[i + 1];
       if (next) expect(f.bitOffset + f.bits).toBeLessThanOrEqual(next.bitOffset);
       expect(f.bitOffset + f.bits).toBeLessThanOrEqual(HCA_CAP_UNION_BYTES * 8);
+      expect([f.kind, f.reserved]).toEqual(['uint', false]);
     });
   });
 
   it('decodes what was written at each field, independently of the others', () => {
     const cap = Buffer.alloc(HCA_CAP_UNION_BYTES);
     GENERAL_CAP_FIELDS.forEach((f, i) => {
-      writeField(cap, f, i + 1);
+      const { bits } = CmdHcaCap.info(f);
+      CmdHcaCap.set(cap, f, (i + 1) % 2 ** bits);
     });
     const decoded = decodeGeneralCaps(cap);
     GENERAL_CAP_FIELDS.forEach((f, i) => {
-      const mask = f.bits === 32 ? 0xffffffff : 2 ** f.bits - 1;
-      expect(decoded[f.name]).toBe((i + 1) & mask);
+      const { bits } = CmdHcaCap.info(f);
+      expect(decoded[f]).toBe((i + 1) % 2 ** bits);
     });
     // log_max_qp lives in the low 5 bits of dword 4 (mlx5_ifc offset 0x9b).
     const one = Buffer.alloc(HCA_CAP_UNION_BYTES);
     one.writeUInt32BE(18, 0x10);
     expect(decodeGeneralCaps(one).log_max_qp).toBe(18);
+    // uctx_cap is the whole dword at 0x6a0 (the fwctl-era header).
+    one.writeUInt32BE(0x7, 0x6a0 / 8);
+    expect(decodeGeneralCaps(one).uctx_cap).toBe(7);
   });
 
   it('parses cap ids and modes', () => {

@@ -9,7 +9,7 @@ import { SessionInfo } from '@auxctl/proto';
 import type { Command } from 'commander';
 import { parseScope } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
-import { hex32 } from './prm-fields.js';
+import { hex32 } from './prm-text.js';
 
 /** UCTX_CAP_BITS: MLX5_UCTX_CAP_* bits of `uctx_cap` / `ucap` (mlx5_ifc.h). */
 const UCTX_CAP_BITS: readonly (readonly [number, string])[] = [

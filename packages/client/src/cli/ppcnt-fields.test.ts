@@ -1,20 +1,27 @@
+import {
+  AccessRegisterIn,
+  CmdHdrIn,
+  Eth8023Counters,
+  groupCounters,
+  PpcntGroup,
+  PpcntReg,
+  REGISTER_DATA_OFFSET,
+} from '@auxctl/prm';
 import { InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  AccessRegIn,
   decodePpcntCounters,
-  GROUP_COUNTERS,
-  PPCNT_COUNTER_SET_BYTE,
   PPCNT_IO_BYTES,
-  PpcntReg,
   parseLocalPort,
   parsePpcntGroup,
   parseRegisterId,
   ppcntGroupOf,
   ppcntReadInbox,
 } from './ppcnt-fields.js';
-import { CMD_HDR_BYTES, CmdIn, readField } from './prm-fields.js';
+
+/** PPCNT's counter_set starts at byte 8 of the register (mlx5_ifc ppcnt_reg). */
+const COUNTER_SET_BYTE = 8;
 
 describe('PPCNT through ACCESS_REG', () => {
   it('the inbox reads register 0x5008 with the port and group in ppcnt_reg', () => {
@@ -25,23 +32,25 @@ describe('PPCNT through ACCESS_REG', () => {
         (port, grp) => {
           const inbox = ppcntReadInbox(port, grp);
           expect(inbox.length).toBe(PPCNT_IO_BYTES);
-          expect(readField(inbox, CmdIn.opcode)).toBe(0x805);
-          expect(readField(inbox, CmdIn.op_mod)).toBe(1);
-          expect(readField(inbox, AccessRegIn.register_id)).toBe(0x5008);
-          const reg = inbox.subarray(CMD_HDR_BYTES);
-          expect(readField(reg, PpcntReg.local_port)).toBe(port);
+          expect(CmdHdrIn.get(inbox, 'opcode')).toBe(0x805);
+          expect(CmdHdrIn.get(inbox, 'op_mod')).toBe(1);
+          expect(AccessRegisterIn.get(inbox, 'register_id')).toBe(0x5008);
+          const reg = inbox.subarray(REGISTER_DATA_OFFSET);
+          expect(PpcntReg.get(reg, 'local_port')).toBe(port);
           expect(ppcntGroupOf(reg)).toBe(grp);
-          expect(readField(reg, PpcntReg.clr)).toBe(0);
+          expect(PpcntReg.get(reg, 'clr')).toBe(0);
         },
       ),
     );
-    // grp is the low 6 bits of the first dword: 0x12 lands as ...0012.
-    expect(ppcntReadInbox(1, 0x12).readUInt32BE(CMD_HDR_BYTES)).toBe(0x00010012);
+    // Register data starts at byte 16; grp is the low 6 bits of its first dword: 0x12 lands as ...0012.
+    expect(ppcntReadInbox(1, 0x12).readUInt32BE(16)).toBe(0x00010012);
+    expect(PpcntReg.byteOffset('counter_set')).toBe(COUNTER_SET_BYTE);
   });
 
   it('counters are 64-bit _high/_low pairs in PRM order, printed as decimal strings', () => {
-    const names = GROUP_COUNTERS.get(0) as readonly string[];
+    const names = groupCounters(Eth8023Counters).map((c) => c.name);
     expect(names).toHaveLength(19);
+    expect(names[0]).toBe('a_frames_transmitted_ok');
     fc.assert(
       fc.property(
         fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), {
@@ -49,10 +58,10 @@ describe('PPCNT through ACCESS_REG', () => {
           maxLength: names.length,
         }),
         (values) => {
-          const reg = Buffer.alloc(PPCNT_IO_BYTES - CMD_HDR_BYTES);
+          const reg = Buffer.alloc(PPCNT_IO_BYTES - REGISTER_DATA_OFFSET);
           values.forEach((v, i) => {
-            reg.writeUInt32BE(Number(v >> 32n), PPCNT_COUNTER_SET_BYTE + 8 * i);
-            reg.writeUInt32BE(Number(v & 0xffffffffn), PPCNT_COUNTER_SET_BYTE + 8 * i + 4);
+            reg.writeUInt32BE(Number(v >> 32n), COUNTER_SET_BYTE + 8 * i);
+            reg.writeUInt32BE(Number(v & 0xffffffffn), COUNTER_SET_BYTE + 8 * i + 4);
           });
           const out = decodePpcntCounters(reg, 0) as Record<string, string>;
           expect(Object.keys(out)).toEqual(names);
@@ -62,7 +71,7 @@ describe('PPCNT through ACCESS_REG', () => {
         },
       ),
     );
-    expect(decodePpcntCounters(Buffer.alloc(256), 0x12)).toBeUndefined();
+    expect(decodePpcntCounters(Buffer.alloc(256), PpcntGroup.PER_PRIORITY)).toBeUndefined();
     expect(Object.keys(decodePpcntCounters(Buffer.alloc(256), 1) ?? {})[0]).toBe('if_in_octets');
   });
 
@@ -75,6 +84,7 @@ describe('PPCNT through ACCESS_REG', () => {
     expect(() => parseRegisterId('0x5009')).toThrow(/unknown register/);
     expect(parsePpcntGroup('ieee_802_3')).toBe(0);
     expect(parsePpcntGroup('RFC_2863')).toBe(1);
+    expect(parsePpcntGroup('physical_layer_statistical')).toBe(0x16);
     expect(parsePpcntGroup('0x12')).toBe(0x12);
     expect(() => parsePpcntGroup('64')).toThrow();
     expect(parseLocalPort('1')).toBe(1);

@@ -5,21 +5,19 @@
  * Groups without a decoder print the raw counter_set. A firmware status
  * other than OK is a REMOTE failure. It must never write a register.
  */
-import { FwctlScope } from '@auxctl/prm';
+import { FwctlScope, PpcntReg, REGISTER_DATA_OFFSET } from '@auxctl/prm';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { execChecked } from './fw-exec.js';
 import {
   decodePpcntCounters,
   groupName,
-  PPCNT_COUNTER_SET_BYTE,
   PPCNT_IO_BYTES,
   parseLocalPort,
   parsePpcntGroup,
   parseRegisterId,
   ppcntReadInbox,
 } from './ppcnt-fields.js';
-import { CMD_HDR_BYTES } from './prm-fields.js';
 
 interface RegOptions {
   id: number;
@@ -50,11 +48,11 @@ export function registerReg(program: Command, ctx: CommandContext): void {
           what: 'ACCESS_REG PPCNT read',
           hint: 'check --port and --group',
         });
-        const reg = outbox.subarray(CMD_HDR_BYTES);
+        const reg = outbox.subarray(REGISTER_DATA_OFFSET);
         const counters = decodePpcntCounters(reg, opts.group);
         const head = `device ${device} PPCNT port ${opts.port} group ${groupName(opts.group)}`;
         if (counters === undefined) {
-          const raw = reg.subarray(PPCNT_COUNTER_SET_BYTE).toString('hex');
+          const raw = PpcntReg.view(reg, 'counter_set').toString('hex');
           return {
             json: { raw },
             text: `${head}\n(this group is not decoded; raw counter_set)\nraw ${raw}\n`,

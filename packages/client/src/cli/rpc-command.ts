@@ -9,7 +9,7 @@ import type { FwctlScopeValue } from '@auxctl/prm';
 import type { Command } from 'commander';
 import { MAX_CMD_BYTES, MIN_CMD_BYTES, parseInbox, parseOutLen, parseScope } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
-import { hex32, outboxStatus } from './prm-fields.js';
+import { hex32, outboxStatus } from './prm-text.js';
 
 interface RpcOptions {
   scope: FwctlScopeValue;

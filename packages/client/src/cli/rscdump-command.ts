@@ -18,7 +18,7 @@ import { parseUintText } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
 import { usageError } from './exit-codes.js';
 import { reportError, requireOneHost } from './host-runner.js';
-import { hex16 } from './prm-fields.js';
+import { hex16 } from './prm-text.js';
 import { parseMenu, splitSegments } from './resource-dump-menu.js';
 import { formatTable } from './text-table.js';
 

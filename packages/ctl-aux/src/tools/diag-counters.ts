@@ -16,6 +16,7 @@ import {
   CounterId,
   DiagnosticCntrStruct,
   DiagnosticParamsContext,
+  type DiagSamplingSetup,
   Op,
   QueryDiagnosticCntrsIn,
   QueryDiagnosticCntrsOut,
@@ -23,6 +24,7 @@ import {
   QueryDiagnosticParamsOut,
   SetDiagnosticParamsIn,
   SetDiagnosticParamsOut,
+  setDiagnosticParamsInbox,
 } from '@auxctl/prm';
 import type { CtlChannel } from '../ctl-context.js';
 import { type DebugCaps, debugCaps } from './caps.js';
@@ -36,20 +38,8 @@ export function diagCap(ch: CtlChannel): Promise<DiagCap> {
   return debugCaps(ch, 'cur');
 }
 
-/** DiagSetup: what `diagSet` configures. */
-export interface DiagSetup {
-  readonly counterIds: readonly number[];
-  /** 'single' fills the buffer once, 'repetitive' keeps the newest, 'on_demand' samples at each read. */
-  readonly mode: 'single' | 'repetitive' | 'on_demand';
-  /** Buffer of 2^logNumOfSamples samples. */
-  readonly logNumOfSamples: number;
-  /** Periodic modes: a sample every 2^logSamplePeriod device clocks. */
-  readonly logSamplePeriod?: number;
-  /** Also sample at each read (with a periodic mode). */
-  readonly onDemand?: boolean;
-  /** Restart counter values from zero. */
-  readonly clear?: boolean;
-}
+/** DiagSetup: what `diagSet` configures (prm's sampling setup). */
+export type DiagSetup = DiagSamplingSetup;
 
 /** DiagParams: the sampler as the device reports it. */
 export type DiagParams = ReturnType<typeof DiagnosticParamsContext.decode> & {
@@ -62,31 +52,7 @@ export async function diagSet(ch: CtlChannel, setup: DiagSetup): Promise<void> {
   if (!Array.isArray(ids) || ids.length < 1 || ids.length > 0xffff) {
     throw new AuxError('EINVAL', 'counterIds must list 1..65535 counter ids');
   }
-  const inbox = buildInbox(
-    SetDiagnosticParamsIn,
-    Op.SET_DIAGNOSTIC_PARAMS,
-    {},
-    ids.length * CounterId.bytes,
-  );
-  encodeArgs(() => {
-    DiagnosticParamsContext.write(
-      inbox,
-      {
-        num_of_counters: ids.length,
-        log_num_of_samples: setup.logNumOfSamples,
-        single: setup.mode === 'single' ? 1 : 0,
-        repetitive: setup.mode === 'repetitive' ? 1 : 0,
-        on_demand: setup.mode === 'on_demand' || setup.onDemand ? 1 : 0,
-        clear: setup.clear ? 1 : 0,
-        enable: 1,
-        log_sample_period: setup.logSamplePeriod ?? 0,
-      },
-      SetDiagnosticParamsIn.byteOffset('diagnostic_params_context'),
-    );
-    ids.forEach((id, i) => {
-      CounterId.set(inbox, 'counter_id', id, SetDiagnosticParamsIn.bytes + i * CounterId.bytes);
-    });
-  });
+  const inbox = encodeArgs(() => setDiagnosticParamsInbox(setup));
   await fwCall(ch, inbox, SetDiagnosticParamsOut.bytes);
 }
 

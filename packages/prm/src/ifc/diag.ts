@@ -8,9 +8,12 @@
  * come back as `diagnostic_cntr_struct` entries after a 16-byte header. The
  * device lists its counters in the debug capability (`DiagnosticCntrLayout`).
  *
- * Owns: layouts only.
+ * Owns: the layouts, and how a sampling setup is encoded into a
+ * SET_DIAGNOSTIC_PARAMS inbox (the driver's tool and the CLI send the same
+ * bytes). Never: sends anything.
  */
 import { defineLayout } from '../layout/layout.js';
+import { Op } from './opcodes.js';
 
 /** DiagnosticCntrLayout: one entry of the debug capability's `diagnostic_counter[]`. */
 export const DiagnosticCntrLayout = defineLayout('diagnostic_cntr_layout', {
@@ -102,3 +105,48 @@ export const QueryDiagnosticCntrsOut = defineLayout('query_diagnostic_cntrs_out'
   syndrome: 32,
   reserved_at_40: 64,
 });
+
+/** DiagSamplingSetup: what a SET_DIAGNOSTIC_PARAMS context asks of the sampler. */
+export interface DiagSamplingSetup {
+  readonly counterIds: readonly number[];
+  /** 'single' fills the buffer once, 'repetitive' keeps the newest, 'on_demand' samples at each read. */
+  readonly mode: 'single' | 'repetitive' | 'on_demand';
+  /** Buffer of 2^logNumOfSamples samples. */
+  readonly logNumOfSamples: number;
+  /** Periodic modes: a sample every 2^logSamplePeriod device clocks (default 0). */
+  readonly logSamplePeriod?: number;
+  /** Also sample at each read (with a periodic mode). */
+  readonly onDemand?: boolean;
+  /** Restart counter values from zero. */
+  readonly clear?: boolean;
+}
+
+/**
+ * setDiagnosticParamsInbox: the SET_DIAGNOSTIC_PARAMS inbox enabling `s`:
+ * the header, the params context (enable set), then one `counter_id` entry
+ * per id. A value a field cannot hold throws RangeError (the layout rule);
+ * callers add their own checks (an id of 0, an empty list) and errors.
+ */
+export function setDiagnosticParamsInbox(s: DiagSamplingSetup): Buffer {
+  const ids = s.counterIds;
+  const inbox = Buffer.alloc(SetDiagnosticParamsIn.bytes + ids.length * CounterId.bytes);
+  SetDiagnosticParamsIn.write(inbox, { opcode: Op.SET_DIAGNOSTIC_PARAMS });
+  DiagnosticParamsContext.write(
+    inbox,
+    {
+      num_of_counters: ids.length,
+      log_num_of_samples: s.logNumOfSamples,
+      single: s.mode === 'single' ? 1 : 0,
+      repetitive: s.mode === 'repetitive' ? 1 : 0,
+      on_demand: s.mode === 'on_demand' || s.onDemand ? 1 : 0,
+      clear: s.clear ? 1 : 0,
+      enable: 1,
+      log_sample_period: s.logSamplePeriod ?? 0,
+    },
+    SetDiagnosticParamsIn.byteOffset('diagnostic_params_context'),
+  );
+  ids.forEach((id, i) => {
+    CounterId.set(inbox, 'counter_id', id, SetDiagnosticParamsIn.bytes + i * CounterId.bytes);
+  });
+  return inbox;
+}
