@@ -1,10 +1,11 @@
+import { captureLog } from '@auxctl/core/testing';
 import { describe, expect, it } from 'vitest';
 import { runEmbedExample } from './ctl-embed.js';
-import { captureLog, readmeExample } from './test-support/readme-example.js';
+import { readmeExample } from './test-support/readme-example.js';
 
 describe('the embedding example', () => {
   it('runs with only core and ctl-aux and audits what it does', async () => {
-    const audit = captureLog();
+    const audit = captureLog('info');
     const r = await runEmbedExample(audit.log);
     expect(r.devices).toEqual([expect.stringMatching(/^mlx5ctl-mlx5_core\.ctl\.\d+$/)]);
     expect(r.uctxCap).toBe(0x4);

@@ -6,7 +6,6 @@
  * Never used outside tests.
  */
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 
 /** ReadmeExample: what a README test compares. */
 export interface ReadmeExample {
@@ -29,10 +28,4 @@ export function readmeExample(pkg: string, file: string): ReadmeExample {
   const fn = source.indexOf('export async function runEmbedExample');
   if (imports.length === 0 || start < 0 || fn < start) throw new Error(`${file} is not an example`);
   return { readme, imports, body: source.slice(start, source.indexOf('\n}\n', fn) + 2) };
-}
-
-/** captureLog: a pino logger whose lines land, parsed, in `lines`. */
-export function captureLog(): { log: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  return { log: pino({}, { write: (s: string) => lines.push(JSON.parse(s)) }), lines };
 }

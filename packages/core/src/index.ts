@@ -5,7 +5,39 @@
  * drives (layouts, opcodes, statuses, the DeviceBackend seam) is
  * @auxctl/prm; import those names from there.
  */
-export * from './bus/index.js';
+export {
+  AUX_DRIVER_EXPORT,
+  AUX_ID_MAX,
+  AUX_NAME_PART_MAX,
+  type AuxDeviceInfo,
+  type AuxDeviceInit,
+  type AuxDeviceName,
+  type AuxDeviceState,
+  type AuxDriverInfo,
+  type AuxDriverResolver,
+  AuxiliaryBus,
+  type AuxiliaryBusOptions,
+  AuxiliaryDevice,
+  type AuxiliaryDeviceId,
+  type AuxiliaryDriver,
+  DeviceRegistry,
+  type DeviceRegistryMessages,
+  formatDeviceName,
+  formatMatchName,
+  MODALIAS_PREFIX,
+  type ModuleImporter,
+  matchId,
+  matchNameOf,
+  modaliasOf,
+  moduleResolver,
+  parseDeviceName,
+  parseMatchName,
+  parseModalias,
+  type RegistryEvent,
+  supportsSuspend,
+  type Uevent,
+  type UeventAction,
+} from './bus/index.js';
 export type { CmdStatusDetail, CmdTransportDetail } from './cmdq/command-errors.js';
 export {
   type CmdOptions,
@@ -29,7 +61,19 @@ export {
 export { QueueBuffer } from './datapath/queue-buffer.js';
 export { QueuePair, type QueuePairOptions } from './datapath/queue-pair.js';
 export { WorkQueue, type WorkQueueKind } from './datapath/work-queue.js';
-export * from './datapath/wqe-format.js';
+export {
+  type ParsedSendWqe,
+  type RecvWqeStride,
+  readRecvWqe,
+  readSendWqe,
+  recvWqeStride,
+  type SendWqe,
+  type Sge,
+  sendWqeBlocks,
+  sendWqeDs,
+  writeRecvWqe,
+  writeSendWqe,
+} from './datapath/wqe-format.js';
 export {
   AUX_MODNAME,
   type AuxDeviceSpec,
@@ -57,10 +101,53 @@ export {
   HostPages,
   shutdownFirmware,
 } from './device/firmware-boot.js';
-export * from './device/firmware-commands.js';
+export {
+  type AdapterInfo,
+  accessRegister,
+  buildInbox,
+  type CommandExecutor,
+  disableHca,
+  enableHca,
+  type GeneralCaps,
+  givePages,
+  initHca,
+  nop,
+  queryAdapter,
+  queryHcaCap,
+  queryIssi,
+  queryPages,
+  reclaimPages,
+  setHcaCap,
+  setIssi,
+  teardownHca,
+} from './device/firmware-commands.js';
 export { coreDeviceIds, IdAllocator, sfDeviceIds } from './device/id-allocator.js';
-export * from './device/memory-commands.js';
-export * from './device/port-commands.js';
+export {
+  allocPd,
+  createPaMkey,
+  createUmem,
+  createUmemInbox,
+  createUmemMkey,
+  deallocPd,
+  destroyMkey,
+  destroyUctx,
+  destroyUmem,
+  type KeyRights,
+} from './device/memory-commands.js';
+export {
+  type LinkState,
+  modifyNicVportContext,
+  modifyVportState,
+  queryNicVportContext,
+  queryVportCounters,
+  queryVportState,
+  readPaos,
+  readPmtu,
+  readPortCounters,
+  type VportCounters,
+  writePaos,
+  writePmtu,
+} from './device/port-commands.js';
 export {
   type CheckedAttrs,
   checkAddArgs,
@@ -75,8 +162,40 @@ export {
   type PortFunctionState,
   PortFunctions,
 } from './device/port-functions.js';
-export * from './device/qp-commands.js';
-export * from './device/queue-commands.js';
+export {
+  createQp,
+  destroyQp,
+  modifyQp,
+  type QpInfo,
+  type QpModifyParams,
+  type QpParams,
+  queryQp,
+} from './device/qp-commands.js';
+export {
+  type CqParams,
+  createCq,
+  createEq,
+  createRq,
+  createSq,
+  createTir,
+  createTis,
+  destroyCq,
+  destroyEq,
+  destroyRq,
+  destroySq,
+  destroyTir,
+  destroyTis,
+  modifyRq,
+  modifySq,
+  queryCq,
+  queryRq,
+  querySq,
+  type RingPlacement,
+  type RqParams,
+  type SqParams,
+  type WqInfo,
+  withPas,
+} from './device/queue-commands.js';
 export { SfDevice, type SfDeviceInit } from './device/sf-device.js';
 export {
   createSfDriver,

@@ -1,4 +1,5 @@
 import { AuxiliaryBus, buildInbox, CoreDevice, createSfDriver, IdAllocator } from '@auxctl/core';
+import { captureLog } from '@auxctl/core/testing';
 import {
   CmdHcaCap,
   CmdStatus,
@@ -27,7 +28,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCtlDriver } from './ctl-driver.js';
 import { CtlRegistry } from './ctl-registry.js';
 import { allocPd, createMkey, send } from './test-support/commands.js';
-import { ADMIN, captureLog, ROOT } from './test-support/rig.js';
+import { ADMIN, ROOT } from './test-support/rig.js';
 import { resourceDumpObjects } from './tools/resource-dump.js';
 
 const SF_MAC = Buffer.from('02000000005a', 'hex');
@@ -41,7 +42,7 @@ async function sfCtlRig() {
   const bus = new AuxiliaryBus();
   const ids = new IdAllocator();
   const registry = new CtlRegistry();
-  const audit = captureLog();
+  const audit = captureLog('info');
   await bus.registerDriver(createCtlDriver({ registry, audit: audit.log }));
   await bus.registerDriver(createSfDriver({ ids, health: { poll: false } }));
   const sim = createSimDevice({ crdumpSize: 8192 });

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { buildInbox } from '@auxctl/core';
+import { captureLog } from '@auxctl/core/testing';
 import { NopIn, Op } from '@auxctl/prm';
 import * as proto from '@auxctl/proto';
 import {
@@ -28,7 +29,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PolicyDocument } from './policy/index.js';
 import { bearerCallCredentials, CertAuthority, mintBearer } from './security/index.js';
-import { memoryLog } from './test-support/memory-log.js';
 import { failure, type Harness, startHarness, unaryCall } from './test-support/server-harness.js';
 
 const ADMIN = 'spiffe://auxctl/admin';
@@ -127,11 +127,11 @@ const MALFORMED = Buffer.from([0x0a, 0x05]);
 
 describe('refusals over mTLS are audited', () => {
   let h: Harness;
-  const audit = memoryLog();
+  const audit = captureLog('info');
   beforeAll(async () => {
     h = await startHarness({
       policy: POLICY,
-      auditLogger: audit.logger,
+      auditLogger: audit.log,
       limits: { maxMessageBytes: 4096 },
     });
   });
@@ -353,11 +353,11 @@ describe('refusals over mTLS are audited', () => {
 describe('bearer refusals are audited', () => {
   const secret = 'a-test-secret-of-at-least-32-bytes!!';
   let h: Harness;
-  const audit = memoryLog();
+  const audit = captureLog('info');
   beforeAll(async () => {
     h = await startHarness({
       policy: POLICY,
-      auditLogger: audit.logger,
+      auditLogger: audit.log,
       bearer: { key: { secret }, algorithms: ['HS256'] },
     });
   });
@@ -396,12 +396,12 @@ describe('bearer refusals are audited', () => {
 
 describe('the per-principal rate limit', () => {
   let h: Harness;
-  const audit = memoryLog();
+  const audit = captureLog('info');
   beforeAll(async () => {
     // 0.01 tokens a second: nothing refills within a test.
     h = await startHarness({
       policy: POLICY,
-      auditLogger: audit.logger,
+      auditLogger: audit.log,
       limits: { ratePerSec: 0.01, rateBurst: 8 },
     });
   });

@@ -1,8 +1,8 @@
 import { AuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
+import { captureLog } from '../testing/capture-log.js';
 import { AuxiliaryBus } from './auxiliary-bus.js';
 import type { AuxiliaryDriver } from './auxiliary-driver.js';
-import { captureLog } from './test-support/capture-log.js';
 import { recordingDriver } from './test-support/recording-driver.js';
 import type { Uevent } from './uevent.js';
 

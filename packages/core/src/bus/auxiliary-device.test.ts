@@ -1,7 +1,7 @@
 import { isAuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
+import { captureLog } from '../testing/capture-log.js';
 import { AuxiliaryBus } from './auxiliary-bus.js';
-import { captureLog } from './test-support/capture-log.js';
 import { recordingDriver } from './test-support/recording-driver.js';
 
 interface EthApi {

@@ -1,9 +1,9 @@
 import { AuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
+import { captureLog } from '../testing/capture-log.js';
 import { AuxiliaryBus } from './auxiliary-bus.js';
 import type { AuxiliaryDriver } from './auxiliary-driver.js';
 import { type AuxDriverResolver, moduleResolver } from './module-resolver.js';
-import { captureLog } from './test-support/capture-log.js';
 import { recordingDriver } from './test-support/recording-driver.js';
 
 const fakeEthUrl = new URL('./test-support/fake-eth-driver.ts', import.meta.url).href;

@@ -14,9 +14,9 @@ import {
 } from '@auxctl/prm';
 import { SimDevice } from '@auxctl/sim';
 import { makeInbox, StubEngine } from '@auxctl/sim/testing';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RateLimitedLog } from '../log.js';
+import { captureLog } from '../testing/capture-log.js';
 import type { CmdStatusDetail, CmdTransportDetail } from './command-errors.js';
 import { CommandQueue, type CommandQueueOptions } from './command-queue.js';
 import { RecordingBackend } from './test-support/recording-backend.js';
@@ -32,12 +32,6 @@ function setup(opts: CommandQueueOptions = {}) {
   const q = new CommandQueue(backend, opts);
   open.push(q);
   return { engine, device, backend, q, baseline };
-}
-
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s)) });
-  return { logger, lines };
 }
 
 async function rejection(p: Promise<unknown>): Promise<AuxError> {
@@ -210,7 +204,7 @@ describe('results', () => {
   });
 
   it('cmdExec logs the exact failure line with structured fields, rate-limited', async () => {
-    const { logger, lines } = captureLog();
+    const { log: logger, lines } = captureLog();
     let t = 0;
     const { q, device } = setup({ logger, failureLog: new RateLimitedLog(2, 1000, () => t) });
     device.faults.forceStatus(Op.CREATE_MKEY, CmdStatus.BAD_PARAM, 0x3000002, 4);

@@ -4,28 +4,14 @@
  * numbers tests compare against baselines (firmware objects, DMA mappings
  * that are not the command queue's mailboxes).
  */
-import { AuxiliaryBus, CoreDevice, IdAllocator, type Logger } from '@auxctl/core';
+import { AuxiliaryBus, CoreDevice, IdAllocator } from '@auxctl/core';
+import { type CapturedLine, captureLog } from '@auxctl/core/testing';
 import { BLOCKS_PER_CHUNK } from '@auxctl/prm';
 import { createSimDevice, type SimFunction, type SimFunctionOptions } from '@auxctl/sim';
-import { pino } from 'pino';
 import type { CtlCredentials } from '../credentials.js';
 import type { CtlContext } from '../ctl-context.js';
 import { createCtlDriver } from '../ctl-driver.js';
 import { CtlRegistry } from '../ctl-registry.js';
-
-/** Line: one parsed log line. */
-export interface Line {
-  readonly level: number;
-  readonly msg?: string;
-  readonly [field: string]: unknown;
-}
-
-/** captureLog: a pino logger whose lines land, parsed, in `lines`. */
-export function captureLog(level = 'info'): { log: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const log = pino({ level }, { write: (s: string) => lines.push(JSON.parse(s) as Line) });
-  return { log, lines };
-}
 
 /** ROOT: credentials with every privilege. */
 export const ROOT: CtlCredentials = {
@@ -44,8 +30,8 @@ export interface CtlRig {
   readonly registry: CtlRegistry;
   readonly sim: SimFunction;
   readonly core: CoreDevice;
-  readonly audit: Line[];
-  readonly log: Line[];
+  readonly audit: CapturedLine[];
+  readonly log: CapturedLine[];
   /** The ctl device name of the rig's device. */
   readonly name: string;
   open(creds?: CtlCredentials): Promise<CtlContext>;
@@ -63,7 +49,7 @@ export async function ctlRig(
 ): Promise<CtlRig> {
   const bus = new AuxiliaryBus();
   const registry = new CtlRegistry();
-  const audit = captureLog();
+  const audit = captureLog('info');
   const log = captureLog('debug');
   await bus.registerDriver(
     createCtlDriver({

@@ -1,6 +1,6 @@
+import { captureLog } from '@auxctl/core/testing';
 import { AuxError } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
-import { memoryLog } from '../test-support/memory-log.js';
 import { RefusalAudit, refusalOf } from './refusal-audit.js';
 
 const base = { method: 'auxctl.v1.CtlService/Exec', peer: 'ipv4:10.0.0.1:5555' };
@@ -23,7 +23,7 @@ describe('refusalOf', () => {
 
 describe('RefusalAudit', () => {
   it('writes one line of the fixed shape per refusal, and an error only once', () => {
-    const { logger, lines } = memoryLog();
+    const { log: logger, lines } = captureLog('info');
     const audit = new RefusalAudit(logger);
     const err = new AuxError('EBUSY', 'call rate limit for alice reached', {
       limit: 'call rate',
@@ -51,7 +51,7 @@ describe('RefusalAudit', () => {
   });
 
   it('carries what else the refusing check knows as detail', () => {
-    const { logger, lines } = memoryLog();
+    const { log: logger, lines } = captureLog('info');
     new RefusalAudit(logger).record({
       kind: 'authorization',
       method: 'auxctl.v1.CtlService/Coredump',
@@ -64,7 +64,7 @@ describe('RefusalAudit', () => {
   });
 
   it('skips an error its thrower already recorded', () => {
-    const { logger, lines } = memoryLog();
+    const { log: logger, lines } = captureLog('info');
     const audit = new RefusalAudit(logger);
     const err = RefusalAudit.markAudited(new AuxError('EPERM', 'no', { rule: 'deny[0]' }));
     expect(audit.recordError(err, base)).toBe(false);
@@ -72,7 +72,7 @@ describe('RefusalAudit', () => {
   });
 
   it('limits lines per key and writes the rest as a count, so a flood cannot flood the log', () => {
-    const { logger, lines } = memoryLog();
+    const { log: logger, lines } = captureLog('info');
     let t = 0;
     const audit = new RefusalAudit(logger, { burst: 3, perSec: 1, now: () => t });
     const refuse = (principal: string | undefined, peer = base.peer) =>
@@ -98,7 +98,7 @@ describe('RefusalAudit', () => {
   });
 
   it('bounds the keys it counts for, folding the rest into "*"', () => {
-    const { logger, lines } = memoryLog();
+    const { log: logger, lines } = captureLog('info');
     const audit = new RefusalAudit(logger, { burst: 1, perSec: 0.001, maxKeys: 2, now: () => 0 });
     for (let k = 0; k < 5; k++) {
       for (let i = 0; i < 3; i++) {
@@ -111,7 +111,7 @@ describe('RefusalAudit', () => {
   });
 
   it('cuts long values so one refusal cannot write an unbounded line', () => {
-    const { logger, lines } = memoryLog();
+    const { log: logger, lines } = captureLog('info');
     const audit = new RefusalAudit(logger);
     audit.record({ kind: 'limit', method: 'm', code: 'X', reason: 'r'.repeat(10_000) });
     expect(String(lines[0]?.reason).length).toBeLessThanOrEqual(257);

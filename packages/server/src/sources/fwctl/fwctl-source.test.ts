@@ -1,8 +1,8 @@
 import { buildInbox, type CoreEvent } from '@auxctl/core';
+import { captureLog } from '@auxctl/core/testing';
 import { buildSysfsTree } from '@auxctl/fwctl-linux/testing';
 import { AllocPdIn, NopIn, Op } from '@auxctl/prm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLog } from '../../test-support/memory-log.js';
 import { type FwctlDouble, startFwctlDouble } from '../../testing/index.js';
 import { FWCTL_TAINT_REASON, FwctlSource } from './fwctl-source.js';
 
@@ -12,15 +12,15 @@ const ADMIN = { principal: 'spiffe://auxctl/admin', caps: { sys_admin: true as c
 describe('FwctlSource over the kernel double', () => {
   let host: FwctlDouble;
   let source: FwctlSource;
-  let audit: ReturnType<typeof memoryLog>;
+  let audit: ReturnType<typeof captureLog>;
 
   beforeEach(async () => {
     host = await startFwctlDouble({ devices: 2 });
-    audit = memoryLog();
+    audit = captureLog('info');
     source = await FwctlSource.start({
       ...host.sourceOptions(),
       pollMs: 20,
-      auditLogger: audit.logger,
+      auditLogger: audit.log,
     });
   });
   afterEach(async () => {
