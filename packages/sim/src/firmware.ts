@@ -6,7 +6,7 @@
  * to the register file (`RegisterHost`). Dispatch is table-driven
  * (commands/command-table.ts); before a handler runs, every command passes
  * the same checks, in this order, each failing with a documented status and
- * syndrome (sim/syndromes.ts):
+ * syndrome (@auxctl/prm syndromes.ts):
  *
  *  1. firmware halted by a fatal error     INT_ERR        FW_HALTED
  *  2. inbox shorter than the 16-byte header BAD_INP_LEN    SHORT_INBOX

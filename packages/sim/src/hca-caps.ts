@@ -69,7 +69,7 @@ const GENERAL_CAP_DEFAULTS = {
   device_frequency_mhz: 156,
   device_frequency_khz: 156_250,
   uctx_cap: UCTX_CAP_ALL,
-  // Sub-functions (see sim/sub-functions.ts): Firmware always sets these
+  // Sub-functions (see sub-functions.ts): Firmware always sets these
   // from its `maxSfs` option (sfCaps in firmware.ts); 0 = none.
   sf: 0,
   max_num_sf: 0,

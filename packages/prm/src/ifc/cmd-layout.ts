@@ -14,7 +14,7 @@
  * queue's hot path reads two numbers instead of building a bigint.
  *
  * Owns: the two layouts and the transport constants. Never: behaviour (see
- * cmdq/command-entry.ts and cmdq/mailbox-chain.ts).
+ * cmd/command-entries.ts and cmd/mailbox-chain.ts).
  */
 import { defineLayout } from '../layout/layout.js';
 

@@ -8,8 +8,8 @@
  * offsets. `num_of_diagnostic_counters` (0x280) and the sampling fields of the
  * debug capability are the PRM fields the upstream header leaves reserved.
  *
- * Owns: layouts and cap-type numbers only. Never: capability values (see
- * `sim/hca-caps.ts`).
+ * Owns: layouts and cap-type numbers only. Never: capability values (the
+ * simulator's are in @auxctl/sim `hca-caps.ts`).
  */
 import { defineLayout } from '../layout/layout.js';
 

@@ -1,6 +1,6 @@
 /**
  * Errors shared by the queue command handlers, so each rule fails with one
- * status and syndrome wherever it is checked (see sim/syndromes.ts), and
+ * status and syndrome wherever it is checked (see @auxctl/prm syndromes.ts), and
  * the port check they share.
  */
 import { CmdStatus, Syndrome } from '@auxctl/prm';

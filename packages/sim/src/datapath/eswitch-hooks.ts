@@ -1,6 +1,6 @@
 /**
  * EswitchHooks: what a function's data path asks of the embedded switch it
- * is a member of (see sim/embedded-switch.ts). A data path without one
+ * is a member of (see embedded-switch.ts). A data path without one
  * sends every frame to its port's wire, as before sub-functions existed.
  *
  * Owns: nothing. Never: frames beyond the call.
