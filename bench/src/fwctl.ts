@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Session } from '@auxctl/client';
 import { buildInbox } from '@auxctl/core';
 import { linuxSyscalls } from '@auxctl/fwctl-linux';
-import { FwctlScope, NopIn, Op } from '@auxctl/prm';
+import { NopIn, Op } from '@auxctl/prm';
 import {
   compareRates,
   inFlight,
@@ -108,7 +108,7 @@ async function measureSessions(ms: number): Promise<Record<string, number | stri
       clients.push(client);
       const device = (await client.listDevices())[0]?.name;
       if (!device) throw new Error('auxctld lists no device');
-      const s = await client.openSession(device, FwctlScope.DEBUG_READ_ONLY);
+      const s = await client.openSession(device, 'DEBUG_READ_ONLY');
       sessions.push(s);
       return s;
     };

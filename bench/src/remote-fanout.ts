@@ -12,7 +12,6 @@
  * the protocol's; the README says how to read it.
  */
 import { type AuxctlClient, fanOut } from '@auxctl/client';
-import { FwctlScope } from '@auxctl/prm';
 import { type Row, ratio } from './harness.js';
 import { callersFor } from './remote-load.js';
 import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
@@ -49,7 +48,7 @@ export async function measureFanOut(
         return d.name;
       }),
     );
-    const scope = FwctlScope.DEBUG_READ_ONLY;
+    const scope = 'DEBUG_READ_ONLY';
     const exec = (i: number) => () => clients[i]!.exec(devices[i]!, scope, nop, 16);
     const hosts = clients.map((c) => c.address);
     const perHost = FANOUT_IN_FLIGHT / FANOUT_HOSTS;

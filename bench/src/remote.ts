@@ -21,7 +21,7 @@
  */
 import type { AuxctlClient, Session } from '@auxctl/client';
 import { buildInbox } from '@auxctl/core';
-import { FwctlScope, NopIn, Op } from '@auxctl/prm';
+import { NopIn, Op } from '@auxctl/prm';
 import {
   ExecRequest,
   ExecResponse,
@@ -49,7 +49,7 @@ import { type BenchState, prepareState } from './remote-state.js';
 
 const IN_FLIGHT = 32;
 const OUT_LEN = 16;
-const SCOPE = FwctlScope.DEBUG_READ_ONLY;
+const SCOPE = 'DEBUG_READ_ONLY';
 /** The same scope as the raw gRPC baseline writes it on the wire. */
 const WIRE_SCOPE = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
 /** At most this many sequential latency samples per side and round. */

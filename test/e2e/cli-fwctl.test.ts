@@ -8,7 +8,6 @@
 
 import { join } from 'node:path';
 import { AuxctlClient, ExitCode, isAuxctlError } from '@auxctl/client';
-import { FwctlScope } from '@auxctl/prm';
 import type { PolicyDocument } from '@auxctl/server';
 import { type FwctlDouble, startFwctlDouble } from '@auxctl/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,7 +139,7 @@ describe('auxctl against auxctld serving Linux fwctl devices (kernel double)', (
     );
     try {
       const victim = host.devices[1] as string;
-      const session = await client.openSession(victim, FwctlScope.DEBUG_READ_ONLY);
+      const session = await client.openSession(victim, 'DEBUG_READ_ONLY');
       const open = host.kernel.openFiles();
       expect(open).toBeGreaterThan(0);
       await host.remove(victim);

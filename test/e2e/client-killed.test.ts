@@ -18,9 +18,9 @@ const MiB = 1024 * 1024;
 const SESSION_CLIENT = `
 import { AuxctlClient } from '@auxctl/client';
 import { buildInbox } from '@auxctl/core';
-import { AllocPdIn, AllocPdOut, FwctlScope, Op } from '@auxctl/prm';
+import { AllocPdIn, AllocPdOut, Op } from '@auxctl/prm';
 const client = await AuxctlClient.connect({ config: process.env.CONFIG, host: process.env.HOST });
-const s = await client.openSession(process.env.DEVICE, FwctlScope.DEBUG_READ_ONLY);
+const s = await client.openSession(process.env.DEVICE, 'DEBUG_READ_ONLY');
 const out = await s.rpc(buildInbox(AllocPdIn, Op.ALLOC_PD), AllocPdOut.bytes);
 if (out.readUInt8(0) !== 0) throw new Error('ALLOC_PD failed');
 process.stdout.write('READY\\n');

@@ -9,7 +9,6 @@ import {
   AccessRegOpMod,
   CoreDumpReg,
   CoreDumpType,
-  FwctlScope,
   Op,
   REGISTER_DATA_OFFSET,
   RegisterId,
@@ -58,7 +57,7 @@ describe('a coredump into session memory through raw RPCs', () => {
   it('CR_DUMP_TO_MEM into a Session umem reads back the bytes Coredump streams', async () => {
     const fw = server.fleet.sim(device).engine;
     const baseline = fw.objectCounts();
-    const session = await client.openSession(device, FwctlScope.DEBUG_READ_ONLY);
+    const session = await client.openSession(device, 'DEBUG_READ_ONLY');
     const umem = await session.umemReg(CRDUMP_SIZE);
     expect(umem.bytes).toBeGreaterThanOrEqual(CRDUMP_SIZE);
 

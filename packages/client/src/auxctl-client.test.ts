@@ -1,4 +1,3 @@
-import { FwctlScope } from '@auxctl/prm';
 import {
   CtlServiceService,
   Device,
@@ -93,7 +92,7 @@ describe('AuxctlClient unary calls', () => {
       },
     ]);
     const inbox = Buffer.from('0001000000000000000000000000000042', 'hex');
-    const out = await running.client.exec('0000:08:00.0', FwctlScope.CONFIGURATION, inbox, 40);
+    const out = await running.client.exec('0000:08:00.0', 'CONFIGURATION', inbox, 40);
     expect(out.length).toBe(40);
     expect(out.subarray(16, 16 + inbox.length)).toEqual(inbox);
     expect(seen[0]).toMatchObject({
@@ -102,7 +101,7 @@ describe('AuxctlClient unary calls', () => {
       outLen: 40,
     });
     const denied = await running.client
-      .exec('0000:08:00.0', FwctlScope.DEBUG_WRITE_FULL, inbox, 40)
+      .exec('0000:08:00.0', 'DEBUG_WRITE_FULL', inbox, 40)
       .catch((e: unknown) => e as AuxctlError);
     expect(denied).toMatchObject({
       code: 'PERMISSION_DENIED',

@@ -9,7 +9,7 @@
  * dump-download.ts. It must never retry a call on its own (an Exec is not
  * idempotent) and never outlive close(): every call after it fails.
  */
-import type { FwctlScopeValue } from '@auxctl/prm';
+import type { FwctlScopeName } from '@auxctl/prm';
 import {
   type ArmedFault,
   CtlServiceClient,
@@ -258,7 +258,7 @@ export class AuxctlClient {
   /** exec: one firmware RPC in a context of its own; resolves with the outbox (firmware status inside). */
   async exec(
     device: string,
-    scope: FwctlScopeValue,
+    scope: FwctlScopeName,
     inbox: Buffer,
     outLen: number,
   ): Promise<Buffer> {
@@ -299,7 +299,7 @@ export class AuxctlClient {
   }
 
   /** openSession: a pipelined session on `device` at `scope` (see session.ts); close it when done. */
-  openSession(device: string, scope: FwctlScopeValue, options?: SessionOptions): Promise<Session> {
+  openSession(device: string, scope: FwctlScopeName, options?: SessionOptions): Promise<Session> {
     return openSession(this.ctl, device, scope, { transport: this.transport, ...options });
   }
 

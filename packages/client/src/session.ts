@@ -24,7 +24,7 @@
  * the session's end releases whatever is left. These are requests like
  * RPCs: the same ids, queue, max_in_flight and error answers.
  */
-import type { FwctlScopeValue } from '@auxctl/prm';
+import type { FwctlScopeName } from '@auxctl/prm';
 import type { CtlServiceClient, SessionInfo, SessionRequest, SessionResponse } from '@auxctl/proto';
 import { type CallOptions, type ClientDuplexStream, status as grpcStatus } from '@grpc/grpc-js';
 import { AuxctlError, toAuxctlError } from './auxctl-error.js';
@@ -326,7 +326,7 @@ class PipelinedSession implements Session {
 export function openSession(
   ctl: CtlServiceClient,
   device: string,
-  scope: FwctlScopeValue,
+  scope: FwctlScopeName,
   options: SessionOptions = {},
 ): Promise<Session> {
   const call = ctl.session(options.callOptions ?? {});

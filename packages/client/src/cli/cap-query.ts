@@ -4,7 +4,7 @@
  * status is an error here (the caller cannot decode anything), exit code
  * REMOTE, with `hint` saying what to check.
  */
-import { FwctlScope, QueryHcaCapOut } from '@auxctl/prm';
+import { QueryHcaCapOut } from '@auxctl/prm';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { execChecked } from './fw-exec.js';
 import { QUERY_HCA_CAP_OUT_BYTES, queryHcaCapInbox } from './hca-cap-fields.js';
@@ -18,7 +18,7 @@ export async function queryCapability(
   hint: string,
 ): Promise<Buffer> {
   const outbox = await execChecked(client, device, {
-    scope: FwctlScope.CONFIGURATION,
+    scope: 'CONFIGURATION',
     inbox: queryHcaCapInbox(capType, mode),
     outLen: QUERY_HCA_CAP_OUT_BYTES,
     what: `QUERY_HCA_CAP (cap_type 0x${capType.toString(16)})`,

@@ -9,7 +9,7 @@
  * so each caller words its own error. It must never accept a value the
  * server would have to refuse for its shape.
  */
-import { FWCTL_SCOPE_NAMES, FwctlScope, type FwctlScopeValue } from '@auxctl/prm';
+import { FWCTL_SCOPE_NAMES, type FwctlScopeName } from '@auxctl/prm';
 import { DumpMode } from '@auxctl/proto';
 import { InvalidArgumentError } from 'commander';
 
@@ -45,8 +45,8 @@ export function parseInbox(text: string): Buffer {
   return bytes;
 }
 
-const SCOPES: ReadonlyMap<string, FwctlScopeValue> = new Map(
-  FWCTL_SCOPE_NAMES.map((name) => [name.toLowerCase(), FwctlScope[name]]),
+const SCOPES: ReadonlyMap<string, FwctlScopeName> = new Map(
+  FWCTL_SCOPE_NAMES.map((name) => [name.toLowerCase(), name]),
 );
 
 /** SCOPE_NAMES: the spellings `--scope` documents. */
@@ -57,7 +57,7 @@ export const SCOPE_NAMES: readonly string[] = [...SCOPES.keys()];
  * (`configuration`, `debug-read-only`, `DEBUG_WRITE`, and the wire enum's
  * `rpc_scope_...` spelling).
  */
-export function parseScope(text: string): FwctlScopeValue {
+export function parseScope(text: string): FwctlScopeName {
   const key = text
     .trim()
     .toLowerCase()

@@ -12,7 +12,6 @@
  * Firmware refusals (unknown counter, sampler off, range outside the
  * buffer) are REMOTE errors that name the status and what to do.
  */
-import { FwctlScope } from '@auxctl/prm';
 import { type Command, Option } from 'commander';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { queryCapability } from './cap-query.js';
@@ -104,7 +103,7 @@ async function enable(client: AuxctlClient, device: string, o: DiagcntOptions) {
     clear: o.clear === true,
   };
   await execChecked(client, device, {
-    scope: FwctlScope.DEBUG_WRITE,
+    scope: 'DEBUG_WRITE',
     inbox: setDiagParamsInbox(setup),
     outLen: diagParamsOutLen(0),
     what: 'SET_DIAGNOSTIC_PARAMS',
@@ -123,7 +122,7 @@ async function enable(client: AuxctlClient, device: string, o: DiagcntOptions) {
 async function query(client: AuxctlClient, device: string, o: DiagcntOptions) {
   const params = decodeDiagParams(
     await execChecked(client, device, {
-      scope: FwctlScope.DEBUG_READ_ONLY,
+      scope: 'DEBUG_READ_ONLY',
       inbox: queryDiagParamsInbox(),
       outLen: diagParamsOutLen(MAX_DIAG_COUNTERS),
       what: 'QUERY_DIAGNOSTIC_PARAMS',
@@ -151,7 +150,7 @@ async function query(client: AuxctlClient, device: string, o: DiagcntOptions) {
   for (let at = o.index; at < o.index + want; at += perQuery) {
     const n = Math.min(perQuery, o.index + want - at);
     const outbox = await execChecked(client, device, {
-      scope: FwctlScope.DEBUG_READ_ONLY,
+      scope: 'DEBUG_READ_ONLY',
       inbox: queryDiagCountersInbox(n, at),
       outLen: diagSamplesOutLen(n * params.counterIds.length),
       what: `QUERY_DIAGNOSTIC_COUNTERS (samples ${at}..${at + n - 1})`,
@@ -175,7 +174,7 @@ async function query(client: AuxctlClient, device: string, o: DiagcntOptions) {
 
 async function disable(client: AuxctlClient, device: string) {
   await execChecked(client, device, {
-    scope: FwctlScope.DEBUG_WRITE,
+    scope: 'DEBUG_WRITE',
     inbox: disableDiagInbox(),
     outLen: diagParamsOutLen(0),
     what: 'SET_DIAGNOSTIC_PARAMS (disable)',

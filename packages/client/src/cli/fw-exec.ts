@@ -5,14 +5,14 @@
  * saying what to check. Commands whose status is the answer (`rpc`) use
  * Exec directly.
  */
-import type { FwctlScopeValue } from '@auxctl/prm';
+import type { FwctlScopeName } from '@auxctl/prm';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { hex32, outboxStatus } from './prm-text.js';
 
 /** FwCommandSpec: what one checked command sends and how its failure is told. */
 export interface FwCommandSpec {
-  readonly scope: FwctlScopeValue;
+  readonly scope: FwctlScopeName;
   readonly inbox: Buffer;
   readonly outLen: number;
   /** The command as the error names it, e.g. `QUERY_HCA_CAP (cap_type 0xd)`. */

@@ -4,7 +4,7 @@
  * Owns decoding the uctx capability bits for people; the session is
  * always closed before the command returns.
  */
-import { FwctlScope, type FwctlScopeValue } from '@auxctl/prm';
+import type { FwctlScopeName } from '@auxctl/prm';
 import { SessionInfo } from '@auxctl/proto';
 import type { Command } from 'commander';
 import { parseScope } from './cli-args.js';
@@ -48,8 +48,8 @@ export function registerInfo(program: Command, ctx: CommandContext): void {
     .description('open a session on a device and print its context: uid, caps, taint')
     .argument('<device>', 'device (PCI address)')
     .option('--scope <scope>', 'scope to open the session at', parseScope)
-    .action(async (device: string, opts: { scope?: FwctlScopeValue }, cmd: Command) => {
-      const scope = opts.scope ?? FwctlScope.CONFIGURATION;
+    .action(async (device: string, opts: { scope?: FwctlScopeName }, cmd: Command) => {
+      const scope = opts.scope ?? 'CONFIGURATION';
       await ctx.runOnHosts(cmd, async (client) => {
         const session = await client.openSession(device, scope);
         try {

@@ -5,7 +5,7 @@
  * Groups without a decoder print the raw counter_set. A firmware status
  * other than OK is a REMOTE failure. It must never write a register.
  */
-import { FwctlScope, PpcntReg, REGISTER_DATA_OFFSET } from '@auxctl/prm';
+import { PpcntReg, REGISTER_DATA_OFFSET } from '@auxctl/prm';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { execChecked } from './fw-exec.js';
@@ -42,7 +42,7 @@ export function registerReg(program: Command, ctx: CommandContext): void {
     .action(async (device: string, opts: RegOptions, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (client) => {
         const outbox = await execChecked(client, device, {
-          scope: FwctlScope.DEBUG_READ_ONLY,
+          scope: 'DEBUG_READ_ONLY',
           inbox: ppcntReadInbox(opts.port, opts.group),
           outLen: PPCNT_IO_BYTES,
           what: 'ACCESS_REG PPCNT read',

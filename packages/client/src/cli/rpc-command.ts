@@ -5,14 +5,14 @@
  * only failures before the firmware (scope, device, transport) set an
  * exit code.
  */
-import type { FwctlScopeValue } from '@auxctl/prm';
+import type { FwctlScopeName } from '@auxctl/prm';
 import type { Command } from 'commander';
 import { MAX_CMD_BYTES, MIN_CMD_BYTES, parseInbox, parseOutLen, parseScope } from './cli-args.js';
 import type { CommandContext } from './command-context.js';
 import { hex32, outboxStatus } from './prm-text.js';
 
 interface RpcOptions {
-  scope: FwctlScopeValue;
+  scope: FwctlScopeName;
   in: Buffer;
   outLen: number;
 }
