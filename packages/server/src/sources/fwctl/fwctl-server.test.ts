@@ -4,7 +4,13 @@
  * (the policy does not stop these calls first, as it does for lesser
  * principals).
  */
+import { createHash } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  type CoredumpResponse,
+  DumpMode,
   type ListDevicesRequest,
   type ListDevicesResponse,
   PortFunctionServiceClient,
@@ -86,6 +92,51 @@ describe('auxctld --source auto', () => {
       await withFwctl.close();
       await without.close();
       await host.close();
+    }
+  });
+});
+
+describe('auxctld with the fwctl source: coredumps from devlink health', () => {
+  it('streams the fw_fatal dump devlink prints, framed and hashed like any dump', async () => {
+    const host = await startFwctlDouble({ devices: 1 });
+    const dir = await mkdtemp(join(tmpdir(), 'auxctl-devlink-'));
+    const dump = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+    const chunks = [dump.subarray(0, 256), dump.subarray(256)].map((c) => [...c]);
+    const json = join(dir, 'dump.json');
+    await writeFile(json, JSON.stringify({ crdump_data: chunks }));
+    const devlink = join(dir, 'devlink');
+    await writeFile(devlink, `#!/bin/sh\ncat ${JSON.stringify(json)}\n`);
+    await chmod(devlink, 0o755);
+    const h = await startHarness({
+      sources: ['fwctl'],
+      fwctl: { ...host.sourceOptions(), devlink: { path: devlink } },
+    });
+    try {
+      const ctl = h.ctl(h.admin);
+      const frames: CoredumpResponse[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const call = ctl.coredump({ device: host.devices[0] as string, mode: 0, chunkSize: 0 });
+        call.on('data', (f: CoredumpResponse) => frames.push(f));
+        call.on('error', reject);
+        call.on('end', resolve);
+      });
+      const header = frames[0]?.frame;
+      expect(header?.$case).toBe('header');
+      if (header?.$case !== 'header') throw new Error('no header');
+      expect(header.header).toMatchObject({ size: dump.length, mode: DumpMode.DUMP_MODE_HOST });
+      const data = Buffer.concat(
+        frames.flatMap((f) => (f.frame?.$case === 'chunk' ? [f.frame.chunk.data] : [])),
+      );
+      expect(data).toEqual(dump);
+      const trailer = frames.at(-1)?.frame;
+      if (trailer?.$case !== 'trailer') throw new Error('no trailer');
+      expect(Buffer.from(trailer.trailer.sha256).toString('hex')).toBe(
+        createHash('sha256').update(dump).digest('hex'),
+      );
+    } finally {
+      await h.close();
+      await host.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

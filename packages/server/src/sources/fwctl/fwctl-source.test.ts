@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { buildInbox, type CoreEvent } from '@auxctl/core';
 import { captureLog } from '@auxctl/core/testing';
+import { FwctlDeviceType } from '@auxctl/fwctl-linux';
 import { buildSysfsTree } from '@auxctl/fwctl-linux/testing';
 import { AllocPdIn, NopIn, Op } from '@auxctl/prm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,16 +108,29 @@ describe('FwctlSource over the kernel double', () => {
     expect(host.kernel.openFiles()).toBe(0);
   });
 
-  it('announces a device that appears in sysfs (hot add), and serves only mlx5 ones', async () => {
+  it('announces a device that appears in sysfs (hot add), and serves only those FWCTL_INFO calls mlx5', async () => {
     const seen: string[] = [];
     const off = source.onAppeared((d) => seen.push(d.name));
+    // fwctl9's node answers FWCTL_INFO as a CXL device: its type decides, not its driver's name.
+    host.kernel.register(join(host.devRoot, 'fwctl', 'fwctl9'), {
+      deviceType: FwctlDeviceType.CXL,
+      openUctx: async () => ({
+        info: () => Buffer.alloc(0),
+        fwRpc: () => Promise.reject(new Error('not used')),
+        close: async () => {},
+      }),
+    });
     await buildSysfsTree(host.sysfsRoot, [
       { fwctl: 'fwctl7', pci: '0000:77:00.0', driver: 'mlx5_core', aux: [] },
       { fwctl: 'fwctl8', pci: '0000:78:00.0', driver: 'cxl_pci', aux: [] },
+      { fwctl: 'fwctl9', pci: '0000:79:00.0', driver: 'mlx5_core', aux: [] },
     ]);
     await expect.poll(() => seen).toEqual(['0000:77:00.0']);
-    expect(source.devices().map((d) => d.name)).toContain('0000:77:00.0');
-    expect(source.devices().map((d) => d.name)).not.toContain('0000:78:00.0');
+    const names = source.devices().map((d) => d.name);
+    expect(names).toContain('0000:77:00.0');
+    expect(names).not.toContain('0000:78:00.0');
+    expect(names).not.toContain('0000:79:00.0');
+    await host.kernel.unregister(join(host.devRoot, 'fwctl', 'fwctl9'));
     off();
   });
 });

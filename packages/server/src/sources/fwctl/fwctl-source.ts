@@ -10,8 +10,9 @@
  * `/proc/sys/kernel/tainted` and shown on every device of this source.
  *
  * LIFESPAN
- * 1. `FwctlSource.start(opts)`: first discovery (mlx5 devices only; others
- *    are logged and left alone), then the watcher polls.
+ * 1. `FwctlSource.start(opts)`: first discovery (mlx5 devices only, by the
+ *    type FWCTL_INFO reports; others are logged and left alone), then the
+ *    watcher polls.
  * 2. A device that appears is announced; one that disappears revokes its
  *    contexts and reports `closed`.
  * 3. `close()`: stop the watcher, revoke every context (closing its file).
@@ -25,8 +26,11 @@ import { type Logger, silentLogger } from '@auxctl/core';
 import { AuditLog } from '@auxctl/ctl-aux';
 import {
   type FwctlDeviceEntry,
+  FwctlDeviceType,
+  FwctlFile,
   type FwctlSyscalls,
   FwctlWatcher,
+  fwctlDeviceTypeName,
   linuxSyscalls,
   readKernelTaint,
 } from '@auxctl/fwctl-linux';
@@ -141,9 +145,10 @@ export class FwctlSource implements DeviceSource {
 
   private async added(e: FwctlDeviceEntry): Promise<void> {
     if (this.closed || this.devices_.has(e.pci)) return;
-    if (e.driver !== 'mlx5_core') {
+    const type = await this.deviceType(e);
+    if (type !== 'mlx5') {
       this.log.info(
-        { fwctl: e.name, device: e.pci, driver: e.driver },
+        { fwctl: e.name, device: e.pci, driver: e.driver, type },
         'not an mlx5 fwctl device; not served',
       );
       return;
@@ -160,6 +165,26 @@ export class FwctlSource implements DeviceSource {
     this.devices_.set(e.pci, d);
     this.log.info({ fwctl: e.name, device: e.pci, devnode: e.devnode }, 'fwctl device found');
     for (const fn of [...this.appeared]) fn(d);
+  }
+
+  /**
+   * deviceType: what FWCTL_INFO says the device is (one open and close of
+   * its node); when the node cannot be opened now (permissions, a node not
+   * yet created), the PCI driver's name decides, as mlx5ctl does, and the
+   * open error is logged: each later open reports its own.
+   */
+  private async deviceType(e: FwctlDeviceEntry): Promise<string> {
+    let file: FwctlFile;
+    try {
+      file = await FwctlFile.open(e.devnode, this.syscalls);
+    } catch (err) {
+      this.log.warn({ err, devnode: e.devnode }, 'cannot open the fwctl device to read its type');
+      return e.driver === 'mlx5_core' ? 'mlx5' : `driver ${e.driver ?? 'none'}`;
+    }
+    await file.close();
+    return file.info.deviceType === FwctlDeviceType.MLX5
+      ? 'mlx5'
+      : fwctlDeviceTypeName(file.info.deviceType);
   }
 
   private async removed(e: FwctlDeviceEntry): Promise<void> {
