@@ -37,7 +37,6 @@ import {
   decodeFwctlInfoMlx5,
   decodeFwctlRpc,
   encodeFwctlInfo,
-  encodeFwctlRpc,
   FWCTL_INFO,
   FWCTL_INFO_LAYOUT,
   FWCTL_INFO_MLX5_LAYOUT,
@@ -113,15 +112,23 @@ export class FwctlFile {
     if (Number.isInteger(outLen) && outLen > FWCTL_MAX_RPC_LEN) {
       throw fwctlError('EMSGSIZE', 'FWCTL_RPC', this.devnode, `outLen ${outLen}`);
     }
-    const out = Buffer.alloc(Number.isInteger(outLen) && outLen > 0 ? outLen : 0);
-    const arg = encodeFwctlRpc({
-      size: FWCTL_RPC_LAYOUT.size,
-      scope,
-      inLen: inbox.length,
-      outLen,
-      in: this.#sys.addressOf(inbox),
-      out: this.#sys.addressOf(out),
-    });
+    // One allocation for the struct and the outbox (8-byte aligned after the 32-byte struct).
+    const room = Buffer.alloc(
+      FWCTL_RPC_LAYOUT.size + (Number.isInteger(outLen) && outLen > 0 ? outLen : 0),
+    );
+    const arg = room.subarray(0, FWCTL_RPC_LAYOUT.size);
+    const out = room.subarray(FWCTL_RPC_LAYOUT.size);
+    FWCTL_RPC_LAYOUT.encode(
+      {
+        size: FWCTL_RPC_LAYOUT.size,
+        scope,
+        inLen: inbox.length,
+        outLen,
+        in: this.#sys.addressOf(inbox),
+        out: this.#sys.addressOf(out),
+      },
+      arg,
+    );
     const call = this.#sys.ioctl(this.#fd, FWCTL_RPC, arg);
     // The kernel holds these buffers' addresses until the ioctl returns: kept
     // reachable here even when the caller no longer references its request.

@@ -48,4 +48,23 @@ describe('UserMemory', () => {
       ),
     );
   });
+
+  it('keeps the 1,024 most recently given addresses mapped; an older one resolves to nothing', () => {
+    const mem = new UserMemory();
+    // Buffer.alloc: each its own ArrayBuffer (Buffer.from([..]) would share Node's pool).
+    const first = Buffer.alloc(3, 1);
+    const kept = Buffer.alloc(3, 4);
+    const firstAt = mem.addressOf(first);
+    const keptAt = mem.addressOf(kept);
+    for (let i = 0; i < 1023; i++) {
+      mem.addressOf(Buffer.alloc(1));
+      // `kept` is given again now and then: each time it is the newest mapping.
+      if (i % 100 === 0) mem.addressOf(kept);
+    }
+    expect(mem.resolve(firstAt, 3)).toBeUndefined();
+    expect(mem.resolve(keptAt, 3)).toEqual(kept);
+    // Given again, an unmapped buffer is mapped again at the same address.
+    expect(mem.addressOf(first)).toBe(firstAt);
+    expect(mem.resolve(firstAt, 3)).toEqual(first);
+  });
 });

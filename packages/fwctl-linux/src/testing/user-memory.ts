@@ -10,7 +10,11 @@
  * memory, and a region's end is a hard edge. An address in no region, or a
  * range past a region's end, resolves to nothing: the kernel's EFAULT.
  *
- * Regions hold their ArrayBuffer weakly; a collected one stops resolving.
+ * The MAPPED most recently given addresses stay mapped (each addressOf
+ * maps its region again, as the newest), held strongly, so a buffer is
+ * resolvable for as long as any ioctl could still use it; older ones are
+ * unmapped and resolve to nothing. Weak references per buffer cost more
+ * than the rest of the double's ioctl put together.
  *
  * Owns: the address <-> ArrayBuffer map. Never: copies or keeps data.
  */
@@ -21,22 +25,30 @@ export const USER_BASE = 1n << 44n;
 /** REGION_SPAN: the address space given to each ArrayBuffer (more than a Buffer can hold). */
 const REGION_SPAN = 1n << 33n;
 
+/** MAPPED: regions kept mapped (far more than the buffers of every ioctl in flight). */
+const MAPPED = 1024;
+
 /** UserMemory: see the module header. */
 export class UserMemory {
   readonly #regionOf = new WeakMap<ArrayBufferLike, bigint>();
-  readonly #regions = new Map<bigint, WeakRef<ArrayBufferLike>>();
-  readonly #collected = new FinalizationRegistry<bigint>((region) => this.#regions.delete(region));
+  /** Mapped regions, oldest first. */
+  readonly #regions = new Map<bigint, ArrayBufferLike>();
   #next = 0n;
 
-  /** addressOf: the fake user address of `buf`'s first byte. */
+  /** addressOf: the fake user address of `buf`'s first byte (its region mapped as the newest). */
   addressOf(buf: Buffer): bigint {
     const backing = buf.buffer;
     let region = this.#regionOf.get(backing);
     if (region === undefined) {
       region = this.#next++;
       this.#regionOf.set(backing, region);
-      this.#regions.set(region, new WeakRef(backing));
-      this.#collected.register(backing, region);
+    } else {
+      this.#regions.delete(region);
+    }
+    this.#regions.set(region, backing);
+    if (this.#regions.size > MAPPED) {
+      const oldest = this.#regions.keys().next().value as bigint;
+      this.#regions.delete(oldest);
     }
     return USER_BASE + region * REGION_SPAN + BigInt(buf.byteOffset);
   }
@@ -51,7 +63,7 @@ export class UserMemory {
     if (ptr < USER_BASE) return undefined;
     const region = (ptr - USER_BASE) / REGION_SPAN;
     const offset = (ptr - USER_BASE) % REGION_SPAN;
-    const backing = this.#regions.get(region)?.deref();
+    const backing = this.#regions.get(region);
     if (backing === undefined || offset + BigInt(len) > BigInt(backing.byteLength)) {
       return undefined;
     }
