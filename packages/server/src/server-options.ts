@@ -61,7 +61,13 @@ export interface AuxctlServerOptions {
   /** Number of simulated devices (default 2). */
   readonly devices?: number;
   /** Where the fwctl source looks and how it reaches the kernel (sysfs root, syscalls, devlink). */
-  readonly fwctl?: Omit<FwctlSourceOptions, 'logger' | 'auditLogger'>;
+  readonly fwctl?: Omit<FwctlSourceOptions, 'logger' | 'auditLogger' | 'onClose'>;
+  /**
+   * Serve this many simulated mlx5 functions through a kernel double of
+   * Linux fwctl instead of the host's kernel (the fwctl source without the
+   * hardware; `@auxctl/server/testing`'s startFwctlDouble).
+   */
+  readonly fwctlKernelDouble?: number;
   /** host:port (default 127.0.0.1:9339; port 0 picks a free one). */
   readonly listen?: string;
   /** Policy file (default `<stateDir>/policy.json`, created on first start: admin only). */

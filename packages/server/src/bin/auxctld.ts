@@ -50,6 +50,11 @@ const program = new Command('auxctld')
     integerIn(10, 3_600_000),
     2000,
   )
+  .option(
+    '--fwctl-kernel-double <n>',
+    "try the fwctl source without the hardware: serve n simulated mlx5 functions through a double of the kernel's fwctl (default: the host kernel)",
+    integerIn(1, 8),
+  )
   .option('--devlink <path>', 'devlink (iproute2) for the coredumps of fwctl devices', 'devlink')
   .option(
     '--devices <n>',
@@ -226,6 +231,7 @@ interface AuxctldFlags {
   fwctlDevRoot: string;
   fwctlProcRoot: string;
   fwctlPoll: number;
+  fwctlKernelDouble?: number;
   devlink: string;
   devices: number;
   simCrdumpSize: number;
@@ -298,6 +304,7 @@ async function main(): Promise<void> {
     server = new AuxctlServer({
       stateDir: o.stateDir,
       sources: o.source,
+      ...(o.fwctlKernelDouble !== undefined && { fwctlKernelDouble: o.fwctlKernelDouble }),
       fwctl: {
         sysfsRoot: o.fwctlSysfsRoot,
         devRoot: o.fwctlDevRoot,

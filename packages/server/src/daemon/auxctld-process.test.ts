@@ -338,4 +338,40 @@ describe('auxctld as a process', () => {
     );
     expect(info).toMatch(/FAILED_PRECONDITION.*FWCTL_INFO.*ENOTTY/s);
   });
+
+  it('--fwctl-kernel-double serves the fwctl source without the hardware, end to end', async () => {
+    const dir = await tempDir();
+    const state = join(dir, 'state');
+    const { out } = await start(
+      ['--state-dir', state, '--listen', '127.0.0.1:0', '--source', 'fwctl'].concat([
+        '--fwctl-kernel-double',
+        '2',
+      ]),
+      /"connect with"/,
+    );
+    expect(out()).toMatch(/kernel double over simulated firmware/);
+    const cli = connectLine(out()).hint.replace(/ devices$/, '');
+    const { stdout } = await run('sh', ['-c', `${cli} devices --json`]);
+    const names = (JSON.parse(stdout) as { devices: { name: string }[] }).devices.map(
+      (d) => d.name,
+    );
+    expect(names).toHaveLength(2);
+    const info = JSON.parse((await run('sh', ['-c', `${cli} info ${names[0]} --json`])).stdout);
+    expect(info.uid).toBeGreaterThan(0);
+    const nop = '080d0000000000000000000000000000';
+    const rpc = await run('sh', [
+      '-c',
+      `${cli} rpc ${names[0]} --scope debug_read_only --in ${nop} --out-len 16 --json`,
+    ]);
+    expect(JSON.parse(rpc.stdout)).toMatchObject({ status: 0, statusName: 'OK' });
+    // umem: the fwctl source says why it has none.
+    const umem = await run('sh', [
+      '-c',
+      `${cli} coredump ${names[0]} --mode umem -o ${join(dir, 'c')}`,
+    ]).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(umem).toMatch(/UNIMPLEMENTED.*no user memory registration/);
+  });
 });

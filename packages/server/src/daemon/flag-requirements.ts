@@ -21,6 +21,12 @@ export const FLAG_REQUIREMENTS: readonly FlagRequirement[] = [
   { flag: 'bearerAudience', needs: 'bearerKey' },
   { flag: 'bearerClockTolerance', needs: 'bearerKey' },
   { flag: 'anonymousPrincipal', needs: 'insecure' },
+  { flag: 'fwctlKernelDouble', needs: 'source' },
+  { flag: 'fwctlSysfsRoot', needs: 'source' },
+  { flag: 'fwctlDevRoot', needs: 'source' },
+  { flag: 'fwctlProcRoot', needs: 'source' },
+  { flag: 'fwctlPoll', needs: 'source' },
+  { flag: 'devlink', needs: 'source' },
 ];
 
 /** flagName: a commander attribute name as the user types it (`bearerKey` -> `--bearer-key`). */

@@ -12,6 +12,7 @@ import type { Logger } from '@auxctl/core';
 import { discoverFwctl } from '@auxctl/fwctl-linux';
 import { AuxError } from '@auxctl/prm';
 import { type AuxctlServerOptions, SERVER_DEFAULTS } from '../server-options.js';
+import { startFwctlDouble } from '../testing/fwctl-double.js';
 import type { DeviceSource } from './device-source.js';
 import { FwctlSource } from './fwctl/fwctl-source.js';
 import { SimSource } from './sim/sim-source.js';
@@ -52,11 +53,28 @@ async function openFwctl(
   o: AuxctlServerOptions,
   logs: { logger: Logger; audit: Logger },
 ): Promise<FwctlSource> {
-  const source = await FwctlSource.start({
-    ...o.fwctl,
-    logger: logs.logger,
-    auditLogger: logs.audit,
-  });
+  // Without the hardware: a kernel double over simulated firmware stands in for the host.
+  const host = o.fwctlKernelDouble
+    ? await startFwctlDouble({ devices: o.fwctlKernelDouble })
+    : undefined;
+  let source: FwctlSource;
+  try {
+    source = await FwctlSource.start({
+      ...o.fwctl,
+      ...(host && { ...host.sourceOptions(), onClose: () => host.close() }),
+      logger: logs.logger,
+      auditLogger: logs.audit,
+    });
+  } catch (err) {
+    await host?.close();
+    throw err;
+  }
+  if (host) {
+    logs.logger.warn(
+      { devices: host.devices },
+      'serving fwctl devices of a kernel double over simulated firmware, not the host kernel',
+    );
+  }
   if (source.devices().length === 0) {
     logs.logger.warn(
       { sysfsRoot: o.fwctl?.sysfsRoot ?? '/sys' },

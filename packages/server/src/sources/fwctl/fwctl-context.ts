@@ -29,7 +29,7 @@ import {
   rpcOutcome,
 } from '@auxctl/ctl-aux';
 import type { FwctlFile } from '@auxctl/fwctl-linux';
-import { AuxError, isAuxError } from '@auxctl/prm';
+import { AuxError, isAuxError, TAINTING_SCOPE } from '@auxctl/prm';
 import type { SourceContext } from '../device-source.js';
 
 /** UMEM_UNAVAILABLE: why a fwctl context has no umem. */
@@ -123,7 +123,7 @@ export class FwctlContext implements SourceContext {
     } finally {
       this.active--;
       // The kernel taints the host for any RPC at a tainting scope, even one it refuses.
-      if (c.scope >= 2) this.init.onTaintingRpc();
+      if (c.scope >= TAINTING_SCOPE) this.init.onTaintingRpc();
     }
   }
 

@@ -51,6 +51,8 @@ export interface FwctlSourceOptions {
   /** How often sysfs is scanned for added and removed devices, ms (default 2000). */
   readonly pollMs?: number;
   readonly devlink?: DevlinkOptions;
+  /** Run after the source closed (e.g. to release a kernel double it was started on). */
+  readonly onClose?: () => Promise<void>;
   readonly logger?: Logger;
   /** Receives the contexts' `ctl.*` audit lines. */
   readonly auditLogger?: Logger;
@@ -121,6 +123,7 @@ export class FwctlSource implements DeviceSource {
     await this.watcher.close();
     await Promise.all([...this.devices_.values()].map((d) => d.remove()));
     this.devices_.clear();
+    await this.o.onClose?.();
   }
 
   /** refreshTaint: re-read the host's taint; a change to tainted is an event on every device. */
