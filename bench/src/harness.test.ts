@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareRates, inFlight, median, timeInterleaved } from './harness.js';
+import { compareRates, inFlight, median, runFacts, timeInterleaved } from './harness.js';
 
 describe('bench harness', () => {
   it('median is the middle of the sorted values (mean of the two middle ones for an even count)', () => {
@@ -78,5 +78,12 @@ describe('bench harness', () => {
     expect(c.subjectPerSec).toBeLessThan(c.baselinePerSec);
     expect(c.pooledRatio).toBeLessThan(0.9);
     expect(base).toBeGreaterThanOrEqual(subj);
+  });
+
+  it('runFacts names the cores, the Node version and the commit measured', () => {
+    const f = runFacts();
+    expect(f.cores).toBeGreaterThan(0);
+    expect(f.node).toBe(process.version);
+    expect(f.commit).toMatch(/^([0-9a-f]{40}(\+dirty)?|unknown)$/);
   });
 });

@@ -6,7 +6,9 @@
  * or busier machine moves both sides together. Loops are bounded both in
  * iterations and in time.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -188,6 +190,29 @@ export function printTable(title: string, rows: readonly Row[]): void {
   }
 }
 
+/** RunFacts: what a result was measured on: the machine's core count, Node and the commit. */
+export interface RunFacts {
+  readonly cores: number;
+  readonly node: string;
+  /** `git rev-parse HEAD` of the checkout, with `+dirty` when tracked files differ; `unknown` outside git. */
+  readonly commit: string;
+}
+
+/** runFacts: the RunFacts of this process and checkout. */
+export function runFacts(): RunFacts {
+  let commit = 'unknown';
+  try {
+    const git = (args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit =
+      git(['rev-parse', 'HEAD']) +
+      (git(['status', '--porcelain', '--untracked-files=no']) ? '+dirty' : '');
+  } catch {
+    // Not a git checkout (or no git): the figures stand without it.
+  }
+  return { cores: availableParallelism(), node: process.version, commit };
+}
+
 /** writeResults: `bench/results/<name>.json` with the figures and run facts. */
 export function writeResults(name: string, figures: Record<string, number | string>): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -195,7 +220,7 @@ export function writeResults(name: string, figures: Record<string, number | stri
   mkdirSync(dirname(file), { recursive: true });
   const doc = {
     ...figures,
-    node: process.version,
+    ...runFacts(),
     measured_at: new Date().toISOString(),
   };
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
