@@ -194,7 +194,7 @@ export function printTable(title: string, rows: readonly Row[]): void {
 export interface RunFacts {
   readonly cores: number;
   readonly node: string;
-  /** `git rev-parse HEAD` of the checkout, with `+dirty` when tracked files differ; `unknown` outside git. */
+  /** `git rev-parse HEAD` of the checkout, `+dirty` when tracked files other than results differ; `unknown` outside git. */
   readonly commit: string;
 }
 
@@ -204,9 +204,15 @@ export function runFacts(): RunFacts {
   try {
     const git = (args: string[]) =>
       execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    commit =
-      git(['rev-parse', 'HEAD']) +
-      (git(['status', '--porcelain', '--untracked-files=no']) ? '+dirty' : '');
+    // The results files themselves are rewritten by every run: they do not make a tree dirty.
+    const changed = git([
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      ':(top,exclude)bench/results',
+    ]);
+    commit = git(['rev-parse', 'HEAD']) + (changed ? '+dirty' : '');
   } catch {
     // Not a git checkout (or no git): the figures stand without it.
   }
