@@ -130,6 +130,10 @@ describe('fwctl ABI', () => {
           koffi.encode(kr, rpc, r);
           expect(encodeFwctlRpc(r)).toEqual(kr);
           expect(decodeFwctlRpc(kr)).toEqual(r);
+          // One field read alone gives what the whole decode gives.
+          for (const field of Object.keys(r) as (keyof typeof r)[]) {
+            expect(FWCTL_RPC_LAYOUT.get(kr, field)).toBe(r[field]);
+          }
         },
       ),
     );

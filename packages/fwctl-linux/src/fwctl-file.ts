@@ -35,7 +35,6 @@ import { AuxError, isAuxError } from '@auxctl/prm';
 import {
   decodeFwctlInfo,
   decodeFwctlInfoMlx5,
-  decodeFwctlRpc,
   encodeFwctlInfo,
   FWCTL_INFO,
   FWCTL_INFO_LAYOUT,
@@ -138,7 +137,7 @@ export class FwctlFile {
     } finally {
       this.#inFlight.delete(call);
     }
-    return out.subarray(0, Math.min(outLen, decodeFwctlRpc(arg).outLen));
+    return out.subarray(0, Math.min(outLen, FWCTL_RPC_LAYOUT.get(arg, 'outLen') as number));
   }
 
   /** close: release the file (once); later calls return the same promise. */

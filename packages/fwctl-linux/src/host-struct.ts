@@ -79,6 +79,21 @@ export class HostStruct<S extends Record<string, StructField>> {
     return out as FieldValues<S>;
   }
 
+  /** get: read one field of the struct in `buf` (an OUT field, without decoding the rest). */
+  get<K extends keyof S & string>(buf: Buffer, field: K): FieldValues<S>[K] {
+    this.#fits(buf);
+    const f = this.fields[field]!;
+    const v =
+      f.type === 'u32'
+        ? LE
+          ? buf.readUInt32LE(f.offset)
+          : buf.readUInt32BE(f.offset)
+        : LE
+          ? buf.readBigUInt64LE(f.offset)
+          : buf.readBigUInt64BE(f.offset);
+    return v as FieldValues<S>[K];
+  }
+
   /** set: write one field of the struct in `buf` (as a kernel writes back an OUT field). */
   set<K extends keyof S & string>(buf: Buffer, field: K, value: FieldValues<S>[K]): void {
     this.#fits(buf);

@@ -30,7 +30,11 @@ const MAPPED = 1024;
 
 /** UserMemory: see the module header. */
 export class UserMemory {
-  readonly #regionOf = new WeakMap<ArrayBufferLike, bigint>();
+  /** Each ArrayBuffer's region and the region's base address. */
+  readonly #regionOf = new WeakMap<
+    ArrayBufferLike,
+    { readonly region: bigint; readonly base: bigint }
+  >();
   /** Mapped regions, oldest first. */
   readonly #regions = new Map<bigint, ArrayBufferLike>();
   #next = 0n;
@@ -38,19 +42,20 @@ export class UserMemory {
   /** addressOf: the fake user address of `buf`'s first byte (its region mapped as the newest). */
   addressOf(buf: Buffer): bigint {
     const backing = buf.buffer;
-    let region = this.#regionOf.get(backing);
-    if (region === undefined) {
-      region = this.#next++;
-      this.#regionOf.set(backing, region);
+    let known = this.#regionOf.get(backing);
+    if (known === undefined) {
+      const region = this.#next++;
+      known = { region, base: USER_BASE + region * REGION_SPAN };
+      this.#regionOf.set(backing, known);
     } else {
-      this.#regions.delete(region);
+      this.#regions.delete(known.region);
     }
-    this.#regions.set(region, backing);
+    this.#regions.set(known.region, backing);
     if (this.#regions.size > MAPPED) {
       const oldest = this.#regions.keys().next().value as bigint;
       this.#regions.delete(oldest);
     }
-    return USER_BASE + region * REGION_SPAN + BigInt(buf.byteOffset);
+    return buf.byteOffset === 0 ? known.base : known.base + BigInt(buf.byteOffset);
   }
 
   /**
