@@ -14,6 +14,7 @@ import { DEFAULT_CRDUMP_SIZE, MAX_CRDUMP_SIZE } from '@auxctl/sim';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';
+import { type AuxctldFlags, serverOptionsOf } from '../daemon/auxctld-flags.js';
 import { bearerConfigOf } from '../daemon/bearer-options.js';
 import { unmetRequirements } from '../daemon/flag-requirements.js';
 import {
@@ -27,8 +28,8 @@ import {
 import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
 import { defaultStateDir } from '../security/index.js';
-import { SOURCE_CHOICES, type SourceChoice } from '../sources/open-sources.js';
-import { SIM_LATENCY_PROFILES, type SimLatencyProfile } from '../sources/sim/sim-source.js';
+import { SOURCE_CHOICES } from '../sources/open-sources.js';
+import { SIM_LATENCY_PROFILES } from '../sources/sim/sim-source.js';
 
 const MiB = 1024 * 1024;
 const { limits, dumps } = SERVER_DEFAULTS;
@@ -224,53 +225,6 @@ const program = new Command('auxctld')
   )
   .showHelpAfterError();
 
-/** AuxctldFlags: the parsed command line. */
-interface AuxctldFlags {
-  source: SourceChoice[];
-  fwctlSysfsRoot: string;
-  fwctlDevRoot: string;
-  fwctlProcRoot: string;
-  fwctlPoll: number;
-  fwctlKernelDouble?: number;
-  devlink: string;
-  devices: number;
-  simCrdumpSize: number;
-  simLatency: SimLatencyProfile;
-  listen: string;
-  stateDir: string;
-  policy?: string;
-  insecure?: boolean;
-  anonymousPrincipal: string;
-  auditLog?: string;
-  drainTimeout: number;
-  dumpStoreMib: number;
-  dumpMaxAge: number;
-  dumps: number;
-  dumpsPerPrincipal: number;
-  streamsPerConnection: number;
-  streamsPerPrincipal: number;
-  maxConcurrentStreams: number;
-  bearerKey?: string;
-  bearerAlgorithms?: string[];
-  bearerIssuer?: string[];
-  bearerAudience?: string[];
-  bearerClockTolerance: number;
-  rate: number;
-  rateBurst: number;
-  sessionsPerPrincipal: number;
-  sessions: number;
-  maxInFlight: number;
-  maxMessageKib: number;
-  umemMibPerContext: number;
-  execContextIdle: number;
-  healthInterval: number;
-  healthMisses: number;
-  recoverGrace: number;
-  autoRecover: boolean;
-  logFormat: 'auto' | 'json' | 'pretty';
-  metricsListen?: string;
-}
-
 async function main(): Promise<void> {
   program.parse();
   const unmet = unmetRequirements((name) => {
@@ -302,53 +256,10 @@ async function main(): Promise<void> {
             clockToleranceSec: o.bearerClockTolerance,
           });
     server = new AuxctlServer({
-      stateDir: o.stateDir,
-      sources: o.source,
-      ...(o.fwctlKernelDouble !== undefined && { fwctlKernelDouble: o.fwctlKernelDouble }),
-      fwctl: {
-        sysfsRoot: o.fwctlSysfsRoot,
-        devRoot: o.fwctlDevRoot,
-        procRoot: o.fwctlProcRoot,
-        pollMs: o.fwctlPoll,
-        devlink: { path: o.devlink },
-      },
-      devices: o.devices,
-      crdumpSize: o.simCrdumpSize,
-      simLatency: o.simLatency,
-      listen: o.listen,
-      ...(o.policy !== undefined && { policyPath: o.policy }),
-      insecure: o.insecure === true,
-      ...(o.insecure && { anonymousPrincipal: o.anonymousPrincipal }),
+      ...serverOptionsOf(o),
       ...(bearer && { bearer }),
       logger,
       auditLogger,
-      drainTimeoutMs: o.drainTimeout,
-      execContextIdleMs: o.execContextIdle,
-      health: {
-        intervalMs: o.healthInterval,
-        maxMisses: o.healthMisses,
-        gracePeriodMs: o.recoverGrace,
-        autoRecover: o.autoRecover,
-      },
-      ...(o.metricsListen !== undefined && { metricsListen: o.metricsListen }),
-      dumps: {
-        storeBytes: o.dumpStoreMib * MiB,
-        maxAgeMs: o.dumpMaxAge * 1000,
-        concurrent: o.dumps,
-        concurrentPerPrincipal: o.dumpsPerPrincipal,
-      },
-      limits: {
-        ratePerSec: o.rate,
-        rateBurst: o.rateBurst,
-        sessionsPerPrincipal: o.sessionsPerPrincipal,
-        sessionsTotal: o.sessions,
-        maxInFlight: o.maxInFlight,
-        maxMessageBytes: o.maxMessageKib * 1024,
-        umemBytesPerContext: o.umemMibPerContext * MiB,
-        streamsPerConnection: o.streamsPerConnection,
-        streamsPerPrincipal: o.streamsPerPrincipal,
-        maxConcurrentStreams: o.maxConcurrentStreams,
-      },
     });
   } catch (err) {
     logger.fatal({ err }, 'cannot start');

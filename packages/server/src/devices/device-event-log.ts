@@ -40,15 +40,14 @@ export interface DeviceEventLogOptions {
   readonly now?: () => Date;
 }
 
+/** Followed: what the log reads of a device. */
+type Followed = Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>;
+
 /** FollowedDevices: the devices to follow now, and how new ones are announced. */
 export interface FollowedDevices {
-  devices(): readonly Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>[];
-  onAppeared?(
-    fn: (device: Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>) => void,
-  ): () => void;
+  devices(): readonly Followed[];
+  onAppeared?(fn: (device: Followed) => void): () => void;
 }
-
-type Followed = Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>;
 
 /** DeviceEventLog: see the module header. */
 export class DeviceEventLog {

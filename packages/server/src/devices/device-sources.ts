@@ -54,7 +54,7 @@ export class DeviceSources {
   /** find: the device named `name` (from the first source that has it), or undefined. */
   find(name: string): ServedDevice | undefined {
     for (const source of this.sources) {
-      const d = source.devices().find((x) => x.name === name);
+      const d = source.device(name);
       if (d) return d;
     }
     return undefined;

@@ -109,6 +109,8 @@ export interface DeviceSource {
   readonly kind: SourceKind;
   /** devices: what the source serves now (PFs and SFs), ordered as it lists them. */
   devices(): readonly ServedDevice[];
+  /** device: the device named `name`, or undefined (without listing them all: Exec asks per call). */
+  device(name: string): ServedDevice | undefined;
   /** onAppeared: call `fn` for each device that appears later; returns the unsubscribe. */
   onAppeared(fn: (device: ServedDevice) => void): () => void;
   /** close: close every context and release every device; idempotent. */

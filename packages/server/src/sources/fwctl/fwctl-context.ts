@@ -77,7 +77,8 @@ export class FwctlContext implements SourceContext {
 
   /** pristine: open with nothing in flight (a fwctl file holds no umem or objects of ours). */
   get pristine(): boolean {
-    return this.closing === undefined && !this.abort.signal.aborted && this.active === 0;
+    // Closing and revocation both abort the signal first.
+    return !this.abort.signal.aborted && this.active === 0;
   }
 
   /**

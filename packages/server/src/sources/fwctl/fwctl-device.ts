@@ -16,7 +16,12 @@
 
 import { type CoreEvent, type CoreState, EventChannel } from '@auxctl/core';
 import { type AuditLog, type CtlCredentials, privilegeCaps } from '@auxctl/ctl-aux';
-import { type FwctlDeviceEntry, FwctlFile, type FwctlSyscalls } from '@auxctl/fwctl-linux';
+import {
+  type FwctlDeviceEntry,
+  FwctlDeviceType,
+  FwctlFile,
+  type FwctlSyscalls,
+} from '@auxctl/fwctl-linux';
 import { AuxError } from '@auxctl/prm';
 import { type Device, DeviceState, type HealthReporterReport } from '@auxctl/proto';
 import type { DumpModes, HostCoredump, ServedDevice, SourceContext } from '../device-source.js';
@@ -102,7 +107,7 @@ export class FwctlServedDevice implements ServedDevice {
       throw new AuxError('ENODEV', `device ${this.name} is ${this.current}; list devices again`);
     }
     const file = await FwctlFile.open(this.entry.devnode, this.host.syscalls);
-    if (file.info.deviceType !== 1) {
+    if (file.info.deviceType !== FwctlDeviceType.MLX5) {
       await file.close();
       throw new AuxError(
         'EOPNOTSUPP',

@@ -65,7 +65,7 @@ export const FWCTL_TAINT_REASON =
 /** FwctlSource: see the module header. */
 export class FwctlSource implements DeviceSource {
   readonly kind = 'fwctl';
-  private readonly devices_ = new Map<string, FwctlServedDevice>();
+  private readonly served = new Map<string, FwctlServedDevice>();
   private readonly appeared = new Set<(d: ServedDevice) => void>();
   private taintedHost = false;
   private readonly adding = new Set<Promise<void>>();
@@ -107,7 +107,11 @@ export class FwctlSource implements DeviceSource {
 
   /** devices: the mlx5 fwctl devices sysfs shows now, by fwctl number. */
   devices(): ServedDevice[] {
-    return [...this.devices_.values()];
+    return [...this.served.values()];
+  }
+
+  device(name: string): ServedDevice | undefined {
+    return this.served.get(name);
   }
 
   onAppeared(fn: (device: ServedDevice) => void): () => void {
@@ -121,13 +125,18 @@ export class FwctlSource implements DeviceSource {
     this.closed = true;
     this.appeared.clear();
     await this.watcher.close();
-    await Promise.all([...this.devices_.values()].map((d) => d.remove()));
-    this.devices_.clear();
+    await Promise.all([...this.served.values()].map((d) => d.remove()));
+    this.served.clear();
     await this.o.onClose?.();
   }
 
-  /** refreshTaint: re-read the host's taint; a change to tainted is an event on every device. */
+  /**
+   * refreshTaint: re-read the host's taint; a change to tainted is an event
+   * on every device. The kernel never clears its taint, so once tainted
+   * there is nothing left to read.
+   */
   async refreshTaint(): Promise<void> {
+    if (this.taintedHost) return;
     let fwctl = false;
     try {
       fwctl = (await readKernelTaint(this.o.procRoot)).fwctl;
@@ -137,7 +146,7 @@ export class FwctlSource implements DeviceSource {
     }
     if (fwctl && !this.taintedHost) {
       this.taintedHost = true;
-      for (const d of this.devices_.values()) d.taint(FWCTL_TAINT_REASON);
+      for (const d of this.served.values()) d.taint(FWCTL_TAINT_REASON);
     }
   }
 
@@ -147,7 +156,7 @@ export class FwctlSource implements DeviceSource {
   }
 
   private async added(e: FwctlDeviceEntry): Promise<void> {
-    if (this.closed || this.devices_.has(e.pci)) return;
+    if (this.closed || this.served.has(e.pci)) return;
     const type = await this.deviceType(e);
     if (type !== 'mlx5') {
       this.log.info(
@@ -157,7 +166,7 @@ export class FwctlSource implements DeviceSource {
       return;
     }
     const ids = await pciIds(this.o.sysfsRoot ?? '/sys', e.name);
-    if (this.closed || this.devices_.has(e.pci)) return;
+    if (this.closed || this.served.has(e.pci)) return;
     const d = new FwctlServedDevice(e, ids, {
       syscalls: this.syscalls,
       audit: this.audit,
@@ -165,7 +174,7 @@ export class FwctlSource implements DeviceSource {
       taintingRpc: () => void this.refreshTaint(),
       hostCoredump: (pci) => devlinkCoredump(pci, this.o.devlink),
     });
-    this.devices_.set(e.pci, d);
+    this.served.set(e.pci, d);
     this.log.info({ fwctl: e.name, device: e.pci, devnode: e.devnode }, 'fwctl device found');
     for (const fn of [...this.appeared]) fn(d);
   }
@@ -191,9 +200,9 @@ export class FwctlSource implements DeviceSource {
   }
 
   private async removed(e: FwctlDeviceEntry): Promise<void> {
-    const d = this.devices_.get(e.pci);
+    const d = this.served.get(e.pci);
     if (!d || d.entry.name !== e.name) return;
-    this.devices_.delete(e.pci);
+    this.served.delete(e.pci);
     this.log.info({ fwctl: e.name, device: e.pci }, 'fwctl device gone');
     await d.remove();
   }

@@ -212,6 +212,12 @@ export class SimSource implements DeviceSource {
     return this.cores().map((c) => this.view(c));
   }
 
+  /** device: the served view of the core named `name` (DeviceSource). */
+  device(name: string): ServedDevice | undefined {
+    const core = this.find(name);
+    return core && this.view(core);
+  }
+
   /** onAppeared: see DeviceSource (sub-functions' cores, once attached). */
   onAppeared(fn: (device: ServedDevice) => void): () => void {
     this.appeared.add(fn);
