@@ -50,7 +50,10 @@ export function startServerProcess(
   cfg: RemoteServerConfig,
   timeoutMs = 30_000,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script, JSON.stringify(cfg)], {
+  // BENCH_CPU_PROF_DIR=dir: each server child writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF_DIR;
+  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, script, JSON.stringify(cfg)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const stop = async (): Promise<void> => {

@@ -70,8 +70,8 @@ const MAX_DEVICE_DATA = 4096;
 export class FwctlFile {
   readonly #sys: FwctlSyscalls;
   readonly #fd: number;
-  /** The RPCs in flight, each with the buffers whose addresses the kernel holds. */
-  readonly #inFlight = new Map<Promise<void>, readonly Buffer[]>();
+  /** The RPCs in flight, each with the buffer whose addresses the kernel holds. */
+  readonly #inFlight = new Map<Promise<void>, Buffer>();
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -107,23 +107,38 @@ export class FwctlFile {
     if (!Buffer.isBuffer(inbox)) {
       throw new AuxError('EINVAL', `FWCTL_RPC: inbox must be a Buffer, got ${printable(inbox)}`);
     }
-    // The kernel refuses this too; checked here only so no such buffer is allocated.
-    if (Number.isInteger(outLen) && outLen > FWCTL_MAX_RPC_LEN) {
-      throw fwctlError('EMSGSIZE', 'FWCTL_RPC', this.devnode, `outLen ${outLen}`);
+    // The kernel refuses these too; checked here only so no such buffer is allocated.
+    if (
+      inbox.length > FWCTL_MAX_RPC_LEN ||
+      (Number.isInteger(outLen) && outLen > FWCTL_MAX_RPC_LEN)
+    ) {
+      throw fwctlError(
+        'EMSGSIZE',
+        'FWCTL_RPC',
+        this.devnode,
+        `in_len ${inbox.length}, out_len ${outLen}`,
+      );
     }
-    // One allocation for the struct and the outbox (8-byte aligned after the 32-byte struct).
-    const room = Buffer.alloc(
-      FWCTL_RPC_LAYOUT.size + (Number.isInteger(outLen) && outLen > 0 ? outLen : 0),
-    );
-    const arg = room.subarray(0, FWCTL_RPC_LAYOUT.size);
-    const out = room.subarray(FWCTL_RPC_LAYOUT.size);
+    // One allocation for the struct, a copy of the inbox and the outbox, each
+    // 8-byte aligned. allocUnsafe (zeroed here) takes small ones from Node's
+    // pool, whose memory is already off the V8 heap: Buffer.alloc of under 64
+    // bytes is on the heap, and taking its address would move it first.
+    const inAt = FWCTL_RPC_LAYOUT.size;
+    const outAt = inAt + align8(inbox.length);
+    const room = Buffer.allocUnsafe(
+      outAt + (Number.isInteger(outLen) && outLen > 0 ? outLen : 0),
+    ).fill(0);
+    const arg = room.subarray(0, inAt);
+    const user = room.subarray(inAt, inAt + inbox.length);
+    const out = room.subarray(outAt);
+    inbox.copy(user);
     FWCTL_RPC_LAYOUT.encode(
       {
         size: FWCTL_RPC_LAYOUT.size,
         scope,
         inLen: inbox.length,
         outLen,
-        in: this.#sys.addressOf(inbox),
+        in: this.#sys.addressOf(user),
         out: this.#sys.addressOf(out),
       },
       arg,
@@ -131,7 +146,7 @@ export class FwctlFile {
     const call = this.#sys.ioctl(this.#fd, FWCTL_RPC, arg);
     // The kernel holds these buffers' addresses until the ioctl returns: kept
     // reachable here even when the caller no longer references its request.
-    this.#inFlight.set(call, [inbox, out, arg]);
+    this.#inFlight.set(call, room);
     try {
       await call.catch((e: unknown) => Promise.reject(onDevnode(e, this.devnode)));
     } finally {
@@ -148,6 +163,11 @@ export class FwctlFile {
     })();
     return this.#closing;
   }
+}
+
+/** align8: `n` rounded up to a multiple of 8. */
+function align8(n: number): number {
+  return (n + 7) & ~7;
 }
 
 /** queryInfo: FWCTL_INFO with room for mlx5's device data, once more if the driver has more. */

@@ -39,12 +39,16 @@ export function fieldBytes(type: FieldType): number {
 
 /** HostStruct: one struct layout; `size` is its sizeof. */
 export class HostStruct<S extends Record<string, StructField>> {
+  /** The fields in declaration order, listed once (decode runs per ioctl). */
+  readonly #entries: readonly (readonly [string, StructField])[];
+
   constructor(
     readonly name: string,
     readonly size: number,
     readonly fields: S,
   ) {
-    for (const [field, f] of Object.entries(fields)) {
+    this.#entries = Object.entries(fields);
+    for (const [field, f] of this.#entries) {
       const end = f.offset + fieldBytes(f.type);
       if (f.offset % fieldBytes(f.type) !== 0 || end > size) {
         throw new RangeError(`HostStruct ${name}.${field}: misaligned or beyond ${size} bytes`);
@@ -59,7 +63,7 @@ export class HostStruct<S extends Record<string, StructField>> {
    */
   encode(values: Readonly<FieldValues<S>>, into: Buffer = Buffer.alloc(this.size)): Buffer {
     this.#fits(into);
-    for (const field of Object.keys(this.fields)) {
+    for (const [field] of this.#entries) {
       this.#write(into, field, values[field as keyof S]);
     }
     return into;
@@ -69,7 +73,7 @@ export class HostStruct<S extends Record<string, StructField>> {
   decode(buf: Buffer): FieldValues<S> {
     this.#fits(buf);
     const out: Record<string, number | bigint> = {};
-    for (const [field, f] of Object.entries(this.fields)) {
+    for (const [field, f] of this.#entries) {
       if (f.type === 'u32') {
         out[field] = LE ? buf.readUInt32LE(f.offset) : buf.readUInt32BE(f.offset);
       } else {

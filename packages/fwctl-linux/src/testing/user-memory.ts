@@ -30,14 +30,16 @@ const MAPPED = 1024;
 
 /** UserMemory: see the module header. */
 export class UserMemory {
-  /** Each ArrayBuffer's region and the region's base address. */
+  /** Each ArrayBuffer's region number and the region's base address. */
   readonly #regionOf = new WeakMap<
     ArrayBufferLike,
-    { readonly region: bigint; readonly base: bigint }
+    { readonly region: number; readonly base: bigint }
   >();
-  /** Mapped regions, oldest first. */
-  readonly #regions = new Map<bigint, ArrayBufferLike>();
-  #next = 0n;
+  /** Mapped regions by number, oldest first. */
+  readonly #regions = new Map<number, ArrayBufferLike>();
+  /** The region mapped last (given again, it stays where it is). */
+  #newest = -1;
+  #next = 0;
 
   /** addressOf: the fake user address of `buf`'s first byte (its region mapped as the newest). */
   addressOf(buf: Buffer): bigint {
@@ -45,15 +47,16 @@ export class UserMemory {
     let known = this.#regionOf.get(backing);
     if (known === undefined) {
       const region = this.#next++;
-      known = { region, base: USER_BASE + region * REGION_SPAN };
+      known = { region, base: USER_BASE + BigInt(region) * REGION_SPAN };
       this.#regionOf.set(backing, known);
-    } else {
-      this.#regions.delete(known.region);
     }
-    this.#regions.set(known.region, backing);
-    if (this.#regions.size > MAPPED) {
-      const oldest = this.#regions.keys().next().value as bigint;
-      this.#regions.delete(oldest);
+    if (known.region !== this.#newest) {
+      this.#regions.delete(known.region);
+      this.#regions.set(known.region, backing);
+      this.#newest = known.region;
+      if (this.#regions.size > MAPPED) {
+        this.#regions.delete(this.#regions.keys().next().value as number);
+      }
     }
     return buf.byteOffset === 0 ? known.base : known.base + BigInt(buf.byteOffset);
   }
@@ -66,12 +69,9 @@ export class UserMemory {
   resolve(ptr: bigint, len: number): Buffer | undefined {
     if (len === 0) return Buffer.alloc(0);
     if (ptr < USER_BASE) return undefined;
-    const region = (ptr - USER_BASE) / REGION_SPAN;
-    const offset = (ptr - USER_BASE) % REGION_SPAN;
-    const backing = this.#regions.get(region);
-    if (backing === undefined || offset + BigInt(len) > BigInt(backing.byteLength)) {
-      return undefined;
-    }
-    return Buffer.from(backing, Number(offset), len);
+    const backing = this.#regions.get(Number((ptr - USER_BASE) / REGION_SPAN));
+    const offset = Number((ptr - USER_BASE) % REGION_SPAN);
+    if (backing === undefined || offset + len > backing.byteLength) return undefined;
+    return Buffer.from(backing, offset, len);
   }
 }
