@@ -49,6 +49,12 @@ export interface CallContext {
   readonly log: Logger;
   /** Set by the authentication middleware. */
   readonly principal?: string;
+  /**
+   * caller: one slot per call, shared by every context the chain derives
+   * from it, which authentication fills too, so middleware outside it (the
+   * call's outcome line, refusal audit) can name the principal.
+   */
+  readonly caller?: { principal?: string };
   /** decide: the policy's verdict on `target` for this call (set by authorization). */
   readonly decide?: (target: CallTarget) => PolicyDecision;
   /** authorize: as decide, throwing EPERM (and auditing) on denial. */

@@ -48,15 +48,17 @@ export type CallObserver = (method: string, code: string, seconds: number) => vo
  * the call's outcome.
  */
 export function callOutcome(observe?: CallObserver, refusals?: RefusalAudit): Middleware {
-  return async (ctx, next) => {
+  return async (outer, next) => {
     const start = performance.now();
+    // The slot authentication fills, seen here once the inner middleware ran.
+    const ctx: CallContext = outer.caller ? outer : { ...outer, caller: {} };
     const done = (code: string, level: 'info' | 'error', extra?: Record<string, unknown>) => {
       const ms = performance.now() - start;
       observe?.(ctx.method, code, ms / 1000);
       if (!ctx.log.isLevelEnabled(level)) return;
       const line = {
         method: ctx.method,
-        principal: lastPrincipal.get(ctx.call),
+        principal: ctx.caller?.principal,
         peer: ctx.call.getPeer(),
         code,
         latencyMs: Math.round(ms * 1000) / 1000,
@@ -78,10 +80,6 @@ export function callOutcome(observe?: CallObserver, refusals?: RefusalAudit): Mi
     done(ctx.cancel.aborted ? 'CANCELLED' : 'OK', 'info');
   };
 }
-
-// The principal of a call as authentication found it, keyed by the grpc-js
-// call (one per call), so the outer logging middleware can name it.
-const lastPrincipal = new WeakMap<ServerCallLike, string>();
 
 /** AuthenticationOptions: how callers prove who they are. */
 export interface AuthenticationOptions {
@@ -134,7 +132,7 @@ function auditRefusal(refusals: RefusalAudit, ctx: CallContext, err: unknown): v
   const call = ctx.call;
   refusals.recordError(err, {
     method: ctx.method,
-    principal: lastPrincipal.get(call),
+    principal: ctx.caller?.principal,
     peer: call.getPeer(),
     presented:
       kind === 'authentication'
@@ -146,7 +144,7 @@ function auditRefusal(refusals: RefusalAudit, ctx: CallContext, err: unknown): v
 /** authentication: authenticateCall as a middleware; the handler sees `principal`. */
 export function authentication(opts: AuthenticationOptions): Middleware {
   const withPrincipal = (ctx: CallContext, next: CallNext, principal: string): Promise<void> => {
-    lastPrincipal.set(ctx.call, principal);
+    if (ctx.caller) ctx.caller.principal = principal;
     return next({ ...ctx, principal });
   };
   return (ctx, next) => {
