@@ -5,11 +5,16 @@
  * state directory, prints one JSON line with what it listens on, and runs
  * until SIGTERM or until its stdin closes (so it never outlives the bench).
  *
+ * auxctld writes its log and audit lines as the daemon does with
+ * `--audit-log` (daemonLogs), to files of its own in the state directory,
+ * so every figure pays for a complete audit trail.
+ *
  * It must never create or change the state directory's certificates (the
  * bench prepares them once, so every process shares one CA).
  */
 import { readFile } from 'node:fs/promises';
-import { AuxctlServer, mtlsServerCredentials, statePaths } from '@auxctl/server';
+import { join } from 'node:path';
+import { AuxctlServer, daemonLogs, mtlsServerCredentials, statePaths } from '@auxctl/server';
 import { startFwctlDouble } from '@auxctl/server/testing';
 import { startBareGrpc, startTlsSocket } from './remote-bare.js';
 
@@ -37,7 +42,13 @@ async function start(
 ): Promise<{ ready: RemoteServerReady; stop(): Promise<void> }> {
   if (cfg.mode === 'auxctld') {
     const host = cfg.fwctlDouble ? await startFwctlDouble({ devices: 1 }) : undefined;
+    // Logged as the daemon logs with --audit-log: every call and audit line is written.
+    const logs = daemonLogs({
+      mainFile: join(cfg.stateDir, `auxctld-${process.pid}.log`),
+      auditFile: join(cfg.stateDir, `audit-${process.pid}.log`),
+    });
     const server = new AuxctlServer({
+      ...logs,
       stateDir: cfg.stateDir,
       devices: 1,
       ...(host && {

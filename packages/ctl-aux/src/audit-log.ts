@@ -29,6 +29,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Logger, printable } from '@auxctl/core';
 import { fwctlScopeName, isAuxError, isFwctlScope, opcodeName, statusName } from '@auxctl/prm';
+import { type RpcLine, RpcLineWriter, rpcRecord } from './audit-line.js';
 import type { CheckedRpc } from './rpc-request.js';
 
 /** AuditSubject: who and where (the core device's name), fixed for a context. */
@@ -106,7 +107,12 @@ export class AuditLog {
 
 /** ContextAudit: the audit lines of one context. */
 export class ContextAudit {
-  constructor(private readonly log: Logger) {}
+  /** Writes the `ctl.rpc` lines without pino's generic path when the logger allows (audit-line.ts). */
+  private readonly raw: RpcLineWriter | undefined;
+
+  constructor(private readonly log: Logger) {
+    this.raw = RpcLineWriter.forLogger(log, [RPC_MSG, REFUSED_MSG]);
+  }
 
   /** command: one line for one command. */
   command(c: AuditCommand): void {
@@ -115,25 +121,23 @@ export class ContextAudit {
     if (!this.log.isLevelEnabled(level)) return;
     const hasOp = c.opcode !== undefined;
     const hasStatus = c.status !== undefined;
-    // One object literal of a fixed shape (undefined fields are left out of the line).
-    this.log[level](
-      {
-        event: 'ctl.rpc',
-        origin: c.origin,
-        result: c.errno ?? (c.status === 0 ? 'ok' : 'fw_error'),
-        opcode: c.opcode,
-        opcode_name: hasOp ? opcodeName(c.opcode!) : undefined,
-        op_mod: c.opMod,
-        scope: c.scope === undefined ? undefined : scopeLabel(c.scope),
-        status: c.status,
-        status_name: hasStatus ? statusName(c.status!) : undefined,
-        syndrome: hasStatus ? c.syndrome : undefined,
-        in_len: c.inLen,
-        out_len: c.outLen,
-        latency_us: c.latencyUs,
-      },
-      refused ? 'ctl rpc refused' : 'ctl rpc',
-    );
+    const line: RpcLine = {
+      origin: c.origin,
+      result: c.errno ?? (c.status === 0 ? 'ok' : 'fw_error'),
+      opcode: c.opcode,
+      opcodeName: hasOp ? opcodeName(c.opcode!) : undefined,
+      opMod: c.opMod,
+      scope: c.scope === undefined ? undefined : scopeLabel(c.scope),
+      status: c.status,
+      statusName: hasStatus ? statusName(c.status!) : undefined,
+      syndrome: hasStatus ? c.syndrome : undefined,
+      inLen: c.inLen,
+      outLen: c.outLen,
+      latencyUs: c.latencyUs,
+    };
+    const msg = refused ? REFUSED_MSG : RPC_MSG;
+    if (this.raw?.write(level, line, msg)) return;
+    this.log[level](rpcRecord(line), msg);
   }
 
   /** session: a context opened or closed (with its capabilities or the close reason). */
@@ -144,6 +148,9 @@ export class ContextAudit {
     this.log.info({ event, ...fields });
   }
 }
+
+const RPC_MSG = 'ctl rpc';
+const REFUSED_MSG = 'ctl rpc refused';
 
 /** scopeLabel: the scope's name, or `UNKNOWN_<value>` for what a refused RPC asked for. */
 function scopeLabel(v: unknown): string {

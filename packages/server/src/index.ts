@@ -20,6 +20,7 @@ export {
   SERVER_DEFAULTS,
   type ServerLimits,
 } from './auxctl-server.js';
+export { type DaemonLogOptions, type DaemonLogs, daemonLogs } from './daemon/daemon-logs.js';
 export { defaultPolicyDocument, ensureDefaultPolicy } from './default-policy.js';
 export { DeviceSources } from './devices/device-sources.js';
 export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './dump-store/index.js';

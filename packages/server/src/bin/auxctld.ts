@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
 import { DEFAULT_CRDUMP_SIZE, MAX_CRDUMP_SIZE } from '@auxctl/sim';
 import { Command } from 'commander';
-import { pino } from 'pino';
 import { AuxctlServer, DEFAULT_LISTEN, SERVER_DEFAULTS } from '../auxctl-server.js';
 import { type AuxctldFlags, serverOptionsOf } from '../daemon/auxctld-flags.js';
 import { bearerConfigOf } from '../daemon/bearer-options.js';
+import { daemonLogs } from '../daemon/daemon-logs.js';
 import { unmetRequirements } from '../daemon/flag-requirements.js';
 import {
   integerIn,
@@ -25,7 +25,6 @@ import {
   oneOf,
   positiveInt,
 } from '../daemon/option-values.js';
-import { readableDestination } from '../daemon/readable-log.js';
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
 import { defaultStateDir } from '../security/index.js';
 import { SOURCE_CHOICES } from '../sources/open-sources.js';
@@ -234,15 +233,10 @@ async function main(): Promise<void> {
   if (unmet.length > 0) program.error(unmet.map((m) => `error: ${m}`).join('\n'));
   const o = program.opts<AuxctldFlags>();
   const readable = o.logFormat === 'pretty' || (o.logFormat === 'auto' && process.stdout.isTTY);
-  const logger = readable
-    ? pino({ base: { service: 'auxctld' } }, readableDestination(process.stdout))
-    : pino({ base: { service: 'auxctld' } });
-  const auditLogger = o.auditLog
-    ? pino(
-        { base: { stream: 'audit' } },
-        pino.destination({ dest: o.auditLog, append: true, mkdir: true }),
-      )
-    : logger.child({ stream: 'audit' });
+  const { logger, auditLogger } = daemonLogs({
+    readable,
+    ...(o.auditLog && { auditFile: o.auditLog }),
+  });
   let server: AuxctlServer;
   try {
     const bearer =
