@@ -44,7 +44,9 @@ describe('RpcLineWriter', () => {
       fc.property(who, line, fc.constantFrom('info', 'warn'), (w, f, level: 'info' | 'warn') => {
         const viaPino = capture();
         const raw = capture();
-        logger(viaPino).child({ ...w })[level](rpcRecord(f), 'ctl rpc');
+        logger(viaPino)
+          .child({ ...w })
+          [level](rpcRecord(f), 'ctl rpc');
         const writer = RpcLineWriter.forLogger(logger(raw).child({ ...w }), ['ctl rpc']);
         expect(writer).toBeDefined();
         const wrote = writer!.write(level, f, 'ctl rpc');
