@@ -40,7 +40,7 @@ import {
   round,
   writeResults,
 } from './harness.js';
-import { type BareClient, echoRequest, newBareClient } from './remote-bare.js';
+import { type BareClient, echoRequest, newBareClient, unaryEcho } from './remote-bare.js';
 import { DUMP_BYTES, measureDump } from './remote-dump.js';
 import { measureFanOut } from './remote-fanout.js';
 import { percentile, sampleLatencies } from './remote-load.js';
@@ -94,12 +94,6 @@ function chatBatch(
       sent++;
       call.write(req);
     }
-  });
-}
-
-function unaryEcho(bare: BareClient, req: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    bare.echo(req, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 
