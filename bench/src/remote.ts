@@ -11,7 +11,8 @@
  * - A 64 MiB coredump stream vs a bare server stream and a raw TLS socket,
  *   and the client's and server's peak RSS growth (remote-dump.ts), on a
  *   fresh server and again after the RPC figures' load.
- * - Exec RPCs/s over 8 auxctld processes through fanOut vs one process
+ * - Exec RPCs/s over 8 auxctld processes through fanOut vs the same
+ *   fan-out by a bare grpc-js client over 8 bare echo processes
  *   (remote-fanout.ts).
  *
  * auxctld and the baselines run in child processes (remote-server.ts), so
