@@ -23,7 +23,7 @@ import { ExecRequest, ExecResponse, RpcScope } from '@auxctl/proto';
 import { median, type Row, round } from './harness.js';
 import { type BareClient, echoRequest, newBareClient, unaryEcho } from './remote-bare.js';
 import { callersFor } from './remote-load.js';
-import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
+import { cpuMsOfPid, type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
 import type { RemoteServerConfig } from './remote-server.js';
 import type { BenchState } from './remote-state.js';
 
@@ -32,6 +32,10 @@ export const FANOUT_HOSTS = 8;
 export const FANOUT_IN_FLIGHT = 32;
 /** FANOUT_ROUNDS: rounds of the figure; each runs both sides for a share of its time. */
 export const FANOUT_ROUNDS = 8;
+/** FANOUT_WARMUP_CALLS_PER_HOST: calls each server process answers before the rounds. */
+export const FANOUT_WARMUP_CALLS_PER_HOST = 2_500;
+/** Bound on each side's warm-up time. */
+const WARMUP_MAX_MS = 15_000;
 /** Bound on the calls of one caller in one span (far above what a span allows). */
 const MAX_CALLS_PER_CALLER = 100_000;
 const OUT_LEN = 16;
@@ -54,11 +58,27 @@ async function startMany(
   return mine;
 }
 
-/** timed: the calls `work` completed and the ms it took. */
-async function timed(work: () => Promise<number>): Promise<{ ops: number; ms: number }> {
+/** Span: what one side did in one span: calls, wall ms, CPU ms of the bench process and of its servers. */
+interface Span {
+  ops: number;
+  ms: number;
+  clientCpuMs: number;
+  serverCpuMs: number;
+}
+
+/** timed: run `work` (resolving the calls it completed) and measure its Span. */
+async function timed(
+  servers: readonly ServerProcess[],
+  work: () => Promise<number>,
+): Promise<Span> {
+  const serverCpu = () => servers.reduce((sum, p) => sum + cpuMsOfPid(p.pid), 0);
+  const s0 = serverCpu();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ops = await work();
-  return { ops, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ops, ms, clientCpuMs: (c.user + c.system) / 1000, serverCpuMs: serverCpu() - s0 };
 }
 
 /** measureFanOut: start the servers, measure both sides in rounds, stop everything. */
@@ -112,8 +132,9 @@ export async function measureFanOut(
     const perHost = FANOUT_IN_FLIGHT / FANOUT_HOSTS;
     const span = ms / 4;
 
-    const auxctl = (): Promise<{ ops: number; ms: number }> =>
-      timed(async () => {
+    // A side runs every host's callers for `span` ms, at most `perCaller` calls each.
+    const auxctl = (span: number, perCaller: number): Promise<Span> =>
+      timed(auxProcs, async () => {
         const res = await fanOut(
           hosts,
           (_h, i) =>
@@ -121,7 +142,7 @@ export async function measureFanOut(
               perHost,
               () => aux[i]!.exec(devices[i]!, SCOPE, nop, OUT_LEN),
               span,
-              MAX_CALLS_PER_CALLER,
+              perCaller,
             ),
           { concurrency: FANOUT_HOSTS },
         );
@@ -132,39 +153,53 @@ export async function measureFanOut(
         }
         return ops;
       });
-    const bareSide = (): Promise<{ ops: number; ms: number }> =>
-      timed(async () => {
+    const bareSide = (span: number, perCaller: number): Promise<Span> =>
+      timed(bareProcs, async () => {
         const counts = await Promise.all(
-          bare.map((b) =>
-            callersFor(perHost, () => unaryEcho(b, echoReq), span, MAX_CALLS_PER_CALLER),
-          ),
+          bare.map((b) => callersFor(perHost, () => unaryEcho(b, echoReq), span, perCaller)),
         );
         return counts.reduce((a, b) => a + b, 0);
       });
 
-    // Warm-up (JIT, TLS sessions, HTTP/2 windows) of both sides, then the rounds.
-    await bareSide();
-    await auxctl();
+    // Warm-up of every server process (and the client), then the rounds. A
+    // round gives each process only a few hundred calls, and a fresh process
+    // runs its per-call path several times slower until the JIT has
+    // optimized it (after a couple of thousand calls here), more so for
+    // auxctld's longer path than for the echo: without this the figure
+    // measured cold code, not what a running daemon costs.
+    const warmPerCaller = FANOUT_WARMUP_CALLS_PER_HOST / perHost;
+    await bareSide(WARMUP_MAX_MS, warmPerCaller);
+    await auxctl(WARMUP_MAX_MS, warmPerCaller);
     const sides = [bareSide, auxctl];
-    const rates: [number, number][] = [];
+    const spans: [Span, Span][] = [];
     for (let r = 0; r < FANOUT_ROUNDS; r++) {
-      const row: [number, number] = [Number.NaN, Number.NaN];
+      const row: Span[] = [];
       for (let j = 0; j < sides.length; j++) {
         const k = (r + j) % sides.length;
-        const t = await (sides[k] as () => Promise<{ ops: number; ms: number }>)();
-        row[k] = (t.ops / t.ms) * 1000;
+        row[k] = await (sides[k] as typeof auxctl)(span, MAX_CALLS_PER_CALLER);
       }
-      rates.push(row);
+      spans.push(row as [Span, Span]);
     }
-    const roundRatios = rates.map(([b, a]) => a / b);
-    const auxPerSec = median(rates.map(([, a]) => a));
-    const barePerSec = median(rates.map(([b]) => b));
+    const perSec = (t: Span) => (t.ops / t.ms) * 1000;
+    const roundRatios = spans.map(([b, a]) => perSec(a) / perSec(b));
+    const auxPerSec = median(spans.map(([, a]) => perSec(a)));
+    const barePerSec = median(spans.map(([b]) => perSec(b)));
+    // CPU per call over all rounds: what each side costs whatever the machine's
+    // other load did to the rates (/proc counts in 10 ms ticks, hence the pooling).
+    const cpuUs = (k: 0 | 1, of: 'clientCpuMs' | 'serverCpuMs') => {
+      const sum = (f: (t: Span) => number) => spans.reduce((acc, row) => acc + f(row[k]), 0);
+      return round((sum((t) => t[of]) * 1000) / sum((t) => t.ops));
+    };
     const out = {
       exec_fanout8_32_per_s: Math.round(auxPerSec),
       bare_unary_fanout8_32_per_s: Math.round(barePerSec),
       fanout8_vs_bare_fanout_ratio: round(median(roundRatios), 3),
       fanout8_round_ratios: roundRatios.map((x) => x.toFixed(3)).join(' '),
       fanout8_rounds: FANOUT_ROUNDS,
+      fanout8_exec_client_cpu_us_per_call: cpuUs(1, 'clientCpuMs'),
+      fanout8_exec_server_cpu_us_per_call: cpuUs(1, 'serverCpuMs'),
+      fanout8_bare_client_cpu_us_per_call: cpuUs(0, 'clientCpuMs'),
+      fanout8_bare_server_cpu_us_per_call: cpuUs(0, 'serverCpuMs'),
       fanout8_request_bytes: reqBytes,
       fanout8_response_bytes: resBytes,
     };
