@@ -14,8 +14,11 @@
  * All 16 server processes run for the whole figure, but only one side's 8
  * are busy at a time, so on a machine with fewer cores than processes both
  * sides share the cores with the same number of busy processes. The sides
- * alternate in rounds (the order rotating); the figure is the median of the
- * per-round rate ratios, reported with their spread. Everything started
+ * alternate in rounds (the order rotating) after every process has been
+ * warmed up; the figure is the median of the per-round rate ratios,
+ * reported with their spread, and next to it each side's CPU time per call
+ * in the bench process and in its servers, which tells where a gap comes
+ * from when the machine's other load blurs the rates. Everything started
  * here is stopped, whatever fails.
  */
 import { type AuxctlClient, fanOut } from '@auxctl/client';
