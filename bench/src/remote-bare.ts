@@ -90,6 +90,13 @@ export function streamRequest(total: number, chunk: number): Buffer {
   return b;
 }
 
+/** unaryEcho: one Echo call on `bare`; resolves the answer. */
+export function unaryEcho(bare: BareClient, req: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    bare.echo(req, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
 const zeros = Buffer.alloc(BARE_MAX_CHUNK);
 // Dump-like content (not zeros) so nothing on the path can shortcut it.
 const pattern = Buffer.from(Array.from({ length: BARE_MAX_CHUNK }, (_, i) => (i * 31 + 7) & 0xff));

@@ -33,6 +33,24 @@ export function rssOfPid(pid: number): number {
   }
 }
 
+/**
+ * cpuMsOfPid: user + system CPU time `pid` has used, in ms, from
+ * /proc/<pid>/stat (10 ms ticks on most kernels); NaN where it cannot be read.
+ */
+export function cpuMsOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CLOCK_TICKS_PER_SEC: USER_HZ of /proc's time fields (100 on Linux for every common architecture). */
+const CLOCK_TICKS_PER_SEC = 100;
+
 /** exited: whether `child` has exited or exits within `ms`. */
 export function exited(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);

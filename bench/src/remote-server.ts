@@ -64,6 +64,10 @@ async function start(
         rateBurst: 1e9,
         maxInFlight: cfg.maxInFlight,
         sessionsPerPrincipal: 256,
+        // The sessions figure opens 64 Sessions on one connection (default cap 32).
+        streamsPerConnection: 256,
+        streamsPerPrincipal: 256,
+        maxConcurrentStreams: 256,
       },
       ...(cfg.crdumpSize !== undefined && { crdumpSize: cfg.crdumpSize }),
     });

@@ -11,8 +11,11 @@
  * - A 64 MiB coredump stream vs a bare server stream and a raw TLS socket,
  *   and the client's and server's peak RSS growth (remote-dump.ts), on a
  *   fresh server and again after the RPC figures' load.
- * - Exec RPCs/s over 8 auxctld processes through fanOut vs one process
+ * - Exec RPCs/s over 8 auxctld processes through fanOut vs the same
+ *   fan-out by a bare grpc-js client over 8 bare echo processes
  *   (remote-fanout.ts).
+ * - p99 / p50 latency of 64 Sessions x 5,000 sequential NOPs on one
+ *   auxctld, next to 64 bare bidi echo streams (remote-sessions.ts).
  *
  * auxctld and the baselines run in child processes (remote-server.ts), so
  * client and server each have their own event loop as in production and
@@ -40,11 +43,12 @@ import {
   round,
   writeResults,
 } from './harness.js';
-import { type BareClient, echoRequest, newBareClient } from './remote-bare.js';
+import { type BareClient, echoRequest, newBareClient, unaryEcho } from './remote-bare.js';
 import { DUMP_BYTES, measureDump } from './remote-dump.js';
 import { measureFanOut } from './remote-fanout.js';
 import { percentile, sampleLatencies } from './remote-load.js';
 import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
+import { measureSessions } from './remote-sessions.js';
 import { type BenchState, prepareState } from './remote-state.js';
 
 const IN_FLIGHT = 32;
@@ -94,12 +98,6 @@ function chatBatch(
       sent++;
       call.write(req);
     }
-  });
-}
-
-function unaryEcho(bare: BareClient, req: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    bare.echo(req, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 
@@ -292,6 +290,9 @@ export async function runRemote(ms: number): Promise<Record<string, number | str
     for (const c of clients.splice(0)) c.close();
     await stopAll(procs.splice(0));
 
+    const many = await measureSessions(state, nop);
+    rows.push(...many.rows);
+    Object.assign(out, many.out);
     const fan = await measureFanOut(state, nop, ms);
     rows.push(...fan.rows);
     Object.assign(out, fan.out);
