@@ -7,19 +7,21 @@
  * | main   | stdout: JSON lines, or readableLine on a terminal (`readable`); or a file (`mainFile`) |
  * | audit  | `auditFile` (appended, directories made), else the main log with `stream: "audit"` |
  *
- * JSON destinations write asynchronously: a line is handed to the kernel at
- * once when no write is in flight, and the lines that arrive meanwhile go
- * out together in the next write(2) — one system call per batch under load
- * instead of one per line, and none on a call's path. pino flushes what is
- * left synchronously when the process exits (normal exit, a signal the
- * daemon handles, an uncaught exception), so a line is lost only if the
- * process is killed outright (SIGKILL, OOM) while its batch is in flight.
- * The readable form writes synchronously: it is for a person at a terminal.
+ * JSON destinations are batched (BatchedFile): lines collect in memory and
+ * go to the kernel in one write(2) once BATCH_CHARS have collected, or at
+ * the next FLUSH_MS tick — so under load one system call carries dozens of
+ * lines, and an idle daemon's line is in the file within FLUSH_MS. What is
+ * left is written when the process exits (normal exit, a signal the daemon
+ * handles, an uncaught exception), so lines are lost only if the process
+ * is killed outright (SIGKILL, OOM): at most FLUSH_MS or BATCH_CHARS of
+ * them. The readable form writes each line at once: it is for a person at
+ * a terminal.
  *
  * Owns: the destinations and their write mode. Never: the line format of
  * either stream (the server's and ctl-aux's loggers).
  */
 import { type Logger, pino } from 'pino';
+import { BatchedFile } from './batched-file.js';
 import { readableDestination } from './readable-log.js';
 
 /** DaemonLogOptions: where the daemon's lines go. */
@@ -38,7 +40,7 @@ export interface DaemonLogs {
   readonly auditLogger: Logger;
 }
 
-/** daemonLogs: the loggers of see the module header. */
+/** daemonLogs: the two loggers (see the module header). */
 export function daemonLogs(o: DaemonLogOptions = {}): DaemonLogs {
   const base = { service: 'auxctld' };
   const logger =
@@ -51,9 +53,12 @@ export function daemonLogs(o: DaemonLogOptions = {}): DaemonLogs {
   return { logger, auditLogger };
 }
 
-/** batched: an asynchronous destination (see the module header); a path is appended to. */
-function batched(dest: string | number) {
-  return typeof dest === 'number'
-    ? pino.destination({ dest, sync: false })
-    : pino.destination({ dest, append: true, mkdir: true, sync: false });
+/** BATCH_CHARS / FLUSH_MS: when a batch of lines is written (see the module header). */
+export const BATCH_CHARS = 16 * 1024;
+export const FLUSH_MS = 100;
+
+/** batched: a BatchedFile on `dest` (see the module header); a path is appended to. */
+function batched(dest: string | number): BatchedFile {
+  const o = { batchChars: BATCH_CHARS, flushMs: FLUSH_MS };
+  return typeof dest === 'number' ? BatchedFile.onDescriptor(dest, o) : BatchedFile.open(dest, o);
 }

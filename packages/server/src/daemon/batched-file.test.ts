@@ -1,0 +1,61 @@
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BatchedFile } from './batched-file.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function tempFile(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'auxctl-batch-'));
+  dirs.push(d);
+  return join(d, 'sub', 'log');
+}
+
+const text = (path: string) => readFile(path, 'utf8').catch(() => '');
+
+describe('BatchedFile', () => {
+  it('holds lines until a batch is full, then writes them in order in one go', async () => {
+    const path = await tempFile();
+    const f = BatchedFile.open(path, { batchChars: 100, flushMs: 60_000 });
+    const lines = Array.from({ length: 9 }, (_, i) => `line ${i} ${'x'.repeat(4)}\n`);
+    for (const l of lines.slice(0, 8)) f.write(l);
+    expect(await text(path)).toBe('');
+    f.write(lines[8]!); // 9 x 12 chars > 100 > 8 x 12
+    expect(await text(path)).toBe(lines.join(''));
+    f.write('tail\n');
+    f.close();
+    expect(await text(path)).toBe(`${lines.join('')}tail\n`);
+    expect(f.write('after close\n')).toBe(false);
+  });
+
+  it('writes a lone line at the next tick', async () => {
+    const path = await tempFile();
+    const f = BatchedFile.open(path, { batchChars: 1 << 20, flushMs: 20 });
+    f.write('alone\n');
+    for (let i = 0; i < 100 && (await text(path)) === ''; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await text(path)).toBe('alone\n');
+    f.close();
+  });
+
+  it('a failed write throws and keeps the batch for the next flush', async () => {
+    const path = await tempFile();
+    const seed = BatchedFile.open(path, { batchChars: 1 << 20, flushMs: 60_000 });
+    seed.close();
+    const fd = openSync(path, 'r'); // not writable: EBADF
+    const f = BatchedFile.onDescriptor(fd, { batchChars: 1 << 20, flushMs: 60_000 });
+    f.write('kept\n');
+    expect(() => f.flush()).toThrow(/EBADF/);
+    expect(() => f.flush()).toThrow(/EBADF/);
+    f.write('more\n');
+    expect(() => f.close()).toThrow(/EBADF/);
+    closeSync(fd);
+    expect(await text(path)).toBe('');
+  });
+});
