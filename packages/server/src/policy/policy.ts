@@ -76,11 +76,24 @@ function matches(rule: CompiledRule, principal: string, method: string, device?:
   return GlobPattern.matchesAny(rule.devices, device);
 }
 
+/** DECISIONS_KEPT: how many distinct requests a policy remembers the decision of. */
+const DECISIONS_KEPT = 4096;
+
+/**
+ * decisionKey: one string per distinct request: every part but the last is
+ * length-prefixed, as any of them may hold any character.
+ */
+function decisionKey(req: PolicyRequest): string {
+  const d = req.device === undefined ? '-' : `${req.device.length}:${req.device}`;
+  return `${req.principal.length}:${req.principal}${d}|${req.method.length}:${req.method}${req.scope ?? ''}`;
+}
+
 /** Policy: evaluate requests against one immutable policy document. */
 export class Policy {
   readonly document: PolicyDocument;
   private readonly deny: readonly CompiledRule[];
   private readonly allow: readonly CompiledRule[];
+  private readonly decisions = new Map<string, PolicyDecision>();
 
   /** Policy: compile an already validated document (see parsePolicy / validatePolicy). */
   constructor(document: PolicyDocument) {
@@ -99,8 +112,22 @@ export class Policy {
     return new Policy(validatePolicy(value, options));
   }
 
-  /** evaluate: the decision for `req`; EINVAL only when `req.scope` is not a scope name. */
+  /**
+   * evaluate: the decision for `req`; EINVAL only when `req.scope` is not a
+   * scope name. A policy never changes, so decisions are kept (up to
+   * DECISIONS_KEPT, then forgotten all at once): every call asks again.
+   */
   evaluate(req: PolicyRequest): PolicyDecision {
+    const key = decisionKey(req);
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known;
+    const d = this.decide(req);
+    if (this.decisions.size >= DECISIONS_KEPT) this.decisions.clear();
+    this.decisions.set(key, d);
+    return d;
+  }
+
+  private decide(req: PolicyRequest): PolicyDecision {
     const method = req.method.startsWith('/') ? req.method.slice(1) : req.method;
     const wanted = req.scope === undefined ? -1 : scopeRank(req.scope);
     const decide = (
