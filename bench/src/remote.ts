@@ -278,7 +278,7 @@ export async function runRemote(ms: number): Promise<Record<string, number | str
     // been lower there on this machine; both are reported).
     const dump = await measureDump(dumpTarget);
     rows.push(...dump.rows);
-    Object.assign(out, dump.out);
+    Object.assign(out, dump.out, dump.rounds);
     const cliDump = await measureCliDump({ state, auxctld, client, device, ms });
     rows.push(...cliDump.rows);
     Object.assign(out, cliDump.out);
