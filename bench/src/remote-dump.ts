@@ -100,7 +100,7 @@ async function expectBytes(p: Promise<number>, what: string): Promise<void> {
 /** measureDump: the dump figures (see the module header); returns rows and result keys. */
 export async function measureDump(
   t: DumpTarget,
-): Promise<{ rows: Row[]; out: Record<string, number> }> {
+): Promise<{ rows: Row[]; out: Record<string, number>; rounds: Record<string, string> }> {
   // Capture once, with the server's RSS sampled (the store keeps the whole dump by design).
   let captured: Pulled | undefined;
   const capture = await sampleRssDuring(async () => {
@@ -128,8 +128,12 @@ export async function measureDump(
   const times = await timeInterleaved([aux, bare, tls], repeat);
   const best = (k: number) => Math.min(...times.map((r) => r[k] as number));
   const [auxMs, bareMs, tlsMs] = [best(0), best(1), best(2)];
-  const pairRatio = (k: number) =>
-    round(median(times.map((r) => (r[k] as number) / (r[0] as number))), 3);
+  const roundRatios = (k: number) => times.map((r) => (r[k] as number) / (r[0] as number));
+  const pairRatio = (k: number) => round(median(roundRatios(k)), 3);
+  const spread = (k: number) => {
+    const rs = roundRatios(k);
+    return `${Math.min(...rs).toFixed(3)}-${Math.max(...rs).toFixed(3)}`;
+  };
   const rate = (ms: number) => DUMP_BYTES / MIB / (ms / 1000);
 
   // RSS during one more resumed download (after the timed ones, so the sampler costs no figure).
@@ -153,14 +157,14 @@ export async function measureDump(
   const mibs = (x: number) => `${round(x)} MiB/s`;
   const rows: Row[] = [
     {
-      what: `coredump 64 MiB resumed stream, ${CHUNK / 1024} KiB chunks`,
+      what: `coredump 64 MiB resumed stream, ${CHUNK / 1024} KiB chunks (rounds ${spread(1)})`,
       value: mibs(rate(auxMs)),
       baseline: `${mibs(rate(bareMs))} bare grpc`,
       ratio: out.dump_stream_vs_bare_ratio,
       goal: '>= 0.9',
     },
     {
-      what: 'coredump 64 MiB vs raw node:tls socket',
+      what: `coredump 64 MiB vs raw node:tls socket (rounds ${spread(2)})`,
       value: mibs(rate(auxMs)),
       baseline: `${mibs(rate(tlsMs))} raw tls`,
       ratio: out.dump_stream_vs_tls_socket_ratio,
@@ -176,5 +180,13 @@ export async function measureDump(
       goal: '<= 80 MiB',
     },
   ];
-  return { rows, out };
+  const rounds = {
+    dump_stream_vs_bare_round_ratios: roundRatios(1)
+      .map((x) => x.toFixed(3))
+      .join(' '),
+    dump_stream_vs_tls_socket_round_ratios: roundRatios(2)
+      .map((x) => x.toFixed(3))
+      .join(' '),
+  };
+  return { rows, out, rounds };
 }

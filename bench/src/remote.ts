@@ -11,6 +11,8 @@
  * - A 64 MiB coredump stream vs a bare server stream and a raw TLS socket,
  *   and the client's and server's peak RSS growth (remote-dump.ts), on a
  *   fresh server and again after the RPC figures' load.
+ * - `auxctl coredump -o FILE` as a process vs a bare grpc-js client process
+ *   saving the same dump (remote-cli-dump.ts).
  * - Exec RPCs/s over 8 auxctld processes through fanOut vs the same
  *   fan-out by a bare grpc-js client over 8 bare echo processes
  *   (remote-fanout.ts).
@@ -44,6 +46,7 @@ import {
   writeResults,
 } from './harness.js';
 import { type BareClient, echoRequest, newBareClient, unaryEcho } from './remote-bare.js';
+import { measureCliDump } from './remote-cli-dump.js';
 import { DUMP_BYTES, measureDump } from './remote-dump.js';
 import { measureFanOut } from './remote-fanout.js';
 import { percentile, sampleLatencies } from './remote-load.js';
@@ -273,7 +276,10 @@ export async function runRemote(ms: number): Promise<Record<string, number | str
     // been lower there on this machine; both are reported).
     const dump = await measureDump(dumpTarget);
     rows.push(...dump.rows);
-    Object.assign(out, dump.out);
+    Object.assign(out, dump.out, dump.rounds);
+    const cliDump = await measureCliDump({ state, auxctld, client, device, ms });
+    rows.push(...cliDump.rows);
+    Object.assign(out, cliDump.out);
     const rpc = await measureRpc(rig, nop, ms);
     rows.push(...rpc.rows);
     Object.assign(out, rpc.out);

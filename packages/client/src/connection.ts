@@ -211,9 +211,10 @@ export async function loadConnectionSettings(
  * CHANNEL_OPTIONS: the transport settings of every auxctl channel.
  *
  * The HTTP/2 receive window is 1 MiB instead of grpc-js' 64 KiB: a dump
- * download is a server stream of 256 KiB frames, and with 64 KiB the server
- * stops four times per frame to wait for a WINDOW_UPDATE, which on loopback
- * cut throughput to about a third. The window bounds what the server may
+ * download is a server stream of frames of up to 1 MiB, and with 64 KiB the
+ * server stops several times per frame to wait for a WINDOW_UPDATE, which on
+ * loopback cut throughput to about a third (a window of 4 or 8 MiB was no
+ * faster than 1 MiB for 1 MiB frames). The window bounds what the server may
  * send ahead, so it is also the most a slow client is asked to hold.
  */
 export const CHANNEL_OPTIONS: Readonly<ChannelOptions> = {

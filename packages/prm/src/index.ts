@@ -7,7 +7,10 @@
  * `DeviceBackend` seam and the errno-coded error class.
  *
  * Pure TypeScript: no Node module other than Buffer, so a tool (the CLI)
- * can decode fields with the same declarations.
+ * can decode fields with the same declarations. The fwctl scopes also have
+ * a subpath of their own, `@auxctl/prm/fwctl-scope`, for a caller that
+ * needs only the scope names (the CLI's argument parsers) and not every
+ * layout this index loads.
  */
 export type {
   CompletionHandler,

@@ -9,7 +9,8 @@
  * so each caller words its own error. It must never accept a value the
  * server would have to refuse for its shape.
  */
-import { FWCTL_SCOPE_NAMES, type FwctlScopeName } from '@auxctl/prm';
+// The scope names alone: @auxctl/prm's index loads every PRM layout, which no argument needs.
+import { FWCTL_SCOPE_NAMES, type FwctlScopeName } from '@auxctl/prm/fwctl-scope';
 import { DumpMode } from '@auxctl/proto';
 import { InvalidArgumentError } from 'commander';
 

@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from './cli-program.js';
+import { commandNameOf, main } from './cli-program.js';
 import { ExitCode } from './exit-codes.js';
 import { memoryIo } from './test-support/memory-io.js';
 
@@ -164,6 +165,29 @@ describe('auxctl main: arguments', () => {
     const text = io.out.replace(/\s+/g, ' ');
     expect(text).toMatch(/--mode <mode>[^-]*\(default: auto\)/);
     expect(text).toMatch(/--force/);
+  });
+
+  it('commandNameOf finds the command past options and the values they take', () => {
+    const program = new Command()
+      .option('--host <host>')
+      .option('-c, --ca <file>')
+      .option('--json');
+    expect(commandNameOf(program, ['--host', 'coredump', '--json', 'devices', 'x'])).toBe(
+      'devices',
+    );
+    expect(commandNameOf(program, ['-c', 'info', 'rpc'])).toBe('rpc');
+    expect(commandNameOf(program, ['--host=coredump', 'sf'])).toBe('sf');
+    expect(commandNameOf(program, ['--json'])).toBeUndefined();
+    expect(commandNameOf(program, ['--json', '--', 'devices'])).toBeUndefined();
+  });
+
+  it('a run loads only the command it names, and a mistyped one still gets a suggestion', async () => {
+    const io = memoryIo(env);
+    expect(await main(['--host', 'watch', 'coredump', '--help'], io)).toBe(ExitCode.OK);
+    expect(io.out).toContain('Usage: auxctl coredump');
+    const typo = memoryIo(env);
+    expect(await main(['coredum'], typo)).toBe(ExitCode.USAGE);
+    expect(typo.err).toContain('coredump');
   });
 
   it('global flags are read after the command too', async () => {

@@ -4,30 +4,44 @@
  * code (exit-codes.ts), so it runs in-process in tests and the bin only
  * wires process globals to it.
  *
- * Owns the global flags (connection, --json, fan-out) and the mapping of
- * commander's own failures to USAGE. It must never call process.exit or
- * touch process globals, and never reject: every failure is an exit code
- * and a message on stderr.
+ * Owns the global flags (connection, --json, fan-out), which command
+ * modules a run loads (only the named command's, see COMMANDS), and the
+ * mapping of commander's own failures to USAGE. It must never call
+ * process.exit or touch process globals, and never reject: every failure is
+ * an exit code and a message on stderr.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { registerCap } from './cap-command.js';
 import { parseConcurrency, parseHostList } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
 import { CLIENT_VERSION } from './client-version.js';
 import type { CommandContext } from './command-context.js';
-import { registerCoredump } from './coredump-command.js';
-import { registerDevices } from './devices-command.js';
-import { registerDiagcnt } from './diagcnt-command.js';
 import { ExitCode, usageError } from './exit-codes.js';
-import { registerFault } from './fault-command.js';
-import { registerHealth } from './health-command.js';
 import { type GlobalOptions, reportError, runOnHosts } from './host-runner.js';
-import { registerInfo } from './info-command.js';
-import { registerReg } from './reg-command.js';
-import { registerRpc } from './rpc-command.js';
-import { registerRscdump } from './rscdump-command.js';
-import { registerSf } from './sf-command.js';
-import { registerWatch } from './watch-command.js';
+
+/** Register: what each command module exports to add its command to the program. */
+type Register = (program: Command, ctx: CommandContext) => void;
+
+/**
+ * COMMANDS: every command, in the order help lists them, and how to load
+ * the module that registers it. A run loads only the module of the command
+ * it names (the field tables and PRM layouts of the firmware commands cost
+ * a coredump most of its start-up otherwise); help, a mistyped or missing
+ * command load them all, so commander's help and suggestions see every one.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  devices: async () => (await import('./devices-command.js')).registerDevices,
+  health: async () => (await import('./health-command.js')).registerHealth,
+  info: async () => (await import('./info-command.js')).registerInfo,
+  cap: async () => (await import('./cap-command.js')).registerCap,
+  reg: async () => (await import('./reg-command.js')).registerReg,
+  rpc: async () => (await import('./rpc-command.js')).registerRpc,
+  coredump: async () => (await import('./coredump-command.js')).registerCoredump,
+  rscdump: async () => (await import('./rscdump-command.js')).registerRscdump,
+  diagcnt: async () => (await import('./diagcnt-command.js')).registerDiagcnt,
+  fault: async () => (await import('./fault-command.js')).registerFault,
+  watch: async () => (await import('./watch-command.js')).registerWatch,
+  sf: async () => (await import('./sf-command.js')).registerSf,
+};
 
 const EXIT_HELP = `
 Exit codes:
@@ -44,8 +58,33 @@ AUXCTL_TOKEN, else client.json (AUXCTL_CONFIG, else $AUXCTL_STATE_DIR/client.jso
 else ~/.local/state/auxctl/client.json).
 `;
 
-/** buildProgram: a fresh program whose commands report through `ctx`. */
-function buildProgram(io: CliIo, ctx: CommandContext): Command {
+/**
+ * commandNameOf: the first operand of `argv` — the command's name — skipping
+ * the program's options and the values of those that take one; undefined
+ * when there is none before `--` ends the options.
+ */
+export function commandNameOf(program: Command, argv: readonly string[]): string | undefined {
+  const valued = new Set<string>();
+  for (const o of program.options) {
+    if (!(o.required || o.optional)) continue;
+    if (o.long) valued.add(o.long);
+    if (o.short) valued.add(o.short);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (valued.has(arg)) i++;
+  }
+  return undefined;
+}
+
+/** buildProgram: a fresh program for `argv` whose commands report through `ctx`. */
+async function buildProgram(
+  io: CliIo,
+  ctx: CommandContext,
+  argv: readonly string[],
+): Promise<Command> {
   const program = new Command('auxctl')
     .description('scoped, audited remote access to NIC firmware (auxctld client)')
     .exitOverride()
@@ -68,18 +107,12 @@ function buildProgram(io: CliIo, ctx: CommandContext): Command {
         .argParser(parseConcurrency)
         .default(8),
     );
-  registerDevices(program, ctx);
-  registerHealth(program, ctx);
-  registerInfo(program, ctx);
-  registerCap(program, ctx);
-  registerReg(program, ctx);
-  registerRpc(program, ctx);
-  registerCoredump(program, ctx);
-  registerRscdump(program, ctx);
-  registerDiagcnt(program, ctx);
-  registerFault(program, ctx);
-  registerWatch(program, ctx);
-  registerSf(program, ctx);
+  const named = commandNameOf(program, argv);
+  const load =
+    named !== undefined && Object.hasOwn(COMMANDS, named)
+      ? [COMMANDS[named] as () => Promise<Register>]
+      : Object.values(COMMANDS);
+  for (const register of await Promise.all(load.map((l) => l()))) register(program, ctx);
   markRequired(program);
   program.commands.forEach((c) => {
     c.exitOverride().configureOutput({
@@ -111,8 +144,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       exitCode = code;
     },
   };
-  const program = buildProgram(io, ctx);
   try {
+    const program = await buildProgram(io, ctx, argv);
     if (argv.length === 0) {
       program.outputHelp({ error: true });
       return ExitCode.USAGE;

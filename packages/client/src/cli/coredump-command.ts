@@ -5,7 +5,8 @@
  * partial dump and an interrupted pull continues with `--resume`.
  *
  * A progress bar (cli-progress) is drawn on the progress stream only for
- * one host, without --json, when stdout is a terminal. With fan-out each
+ * one host, without --json, when stdout is a terminal; cli-progress is
+ * loaded only then, so a scripted pull does not pay for it. With fan-out each
  * host's dump goes to DIR/<host>/NAME for `-o DIR/NAME` (the host with
  * characters other than letters, digits, `.`, `_`, `-` replaced by `_`).
  *
@@ -17,7 +18,6 @@
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DumpHeader, DumpMode } from '@auxctl/proto';
-import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { DumpProgress } from '../dump-download.js';
 import { dumpPartPaths } from '../dump-part-file.js';
@@ -64,7 +64,10 @@ export function progressEnabled(io: CliIo, json: boolean, fanOut: boolean): bool
 }
 
 /** progressBar: an onProgress callback drawing a bar, and how to stop it. */
-function progressBar(io: CliIo): { onProgress(p: DumpProgress): void; stop(): void } {
+async function progressBar(
+  io: CliIo,
+): Promise<{ onProgress(p: DumpProgress): void; stop(): void }> {
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
     stream: io.progressStream,
     format: 'coredump [{bar}] {percentage}% {value}/{total} bytes',
@@ -107,7 +110,9 @@ export function registerCoredump(program: Command, ctx: CommandContext): void {
         const file = dumpPathFor(opts.output, target.fanOut ? target.host : undefined);
         if (target.fanOut) await mkdir(dirname(file), { recursive: true });
         await refuseOverwrite(file, opts);
-        const bar = progressEnabled(ctx.io, json, target.fanOut) ? progressBar(ctx.io) : undefined;
+        const bar = progressEnabled(ctx.io, json, target.fanOut)
+          ? await progressBar(ctx.io)
+          : undefined;
         const signal = ctx.io.signal;
         // The library reports every frame here; throwing ends the call and
         // keeps FILE.part and its sidecar for --resume.

@@ -15,8 +15,16 @@ import type { DumpChunk, DumpEntry } from './dump-entry.js';
 export const MIN_CHUNK_SIZE = 64 * 1024;
 /** MAX_CHUNK_SIZE: the largest data chunk of a dump stream (1 MiB). */
 export const MAX_CHUNK_SIZE = 1024 * 1024;
-/** DEFAULT_CHUNK_SIZE: the chunk size when the caller has no preference (256 KiB). */
-export const DEFAULT_CHUNK_SIZE = 256 * 1024;
+/**
+ * DEFAULT_CHUNK_SIZE: the chunk size when the caller has no preference
+ * (1 MiB, the largest). Every chunk costs the server a fixed amount besides
+ * its bytes (a frame through grpc-js and HTTP/2, a write callback, a wake of
+ * the streamer): a 64 MiB dump in 256 KiB chunks took the server about a
+ * third more CPU than in 1 MiB chunks, and streamed correspondingly slower
+ * next to a raw TLS socket. A slow client still costs at most its HTTP/2
+ * window plus about one chunk.
+ */
+export const DEFAULT_CHUNK_SIZE = MAX_CHUNK_SIZE;
 
 /** clampChunkSize: `n` bounded to 64 KiB..1 MiB; a missing or non-finite `n` gives the default. */
 export function clampChunkSize(n?: number): number {
