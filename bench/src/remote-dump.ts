@@ -168,6 +168,7 @@ export async function measureDump(
       value: mibs(rate(auxMs)),
       baseline: `${mibs(rate(tlsMs))} raw tls`,
       ratio: out.dump_stream_vs_tls_socket_ratio,
+      goal: '>= 0.9',
     },
     {
       what: 'coredump peak RSS growth, client',

@@ -219,7 +219,7 @@ async function measureRpc(
         value: `${out.exec_p50_us} µs`,
         baseline: `${out.bare_unary_p50_us} µs bare unary`,
         ratio: out.exec_p50_vs_bare_ratio,
-        goal: '<= 1.3',
+        goal: '<= 1.2',
       },
     ];
     return { rows, out };

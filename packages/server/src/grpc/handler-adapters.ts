@@ -89,7 +89,7 @@ function runChain(
   handler: CallNext,
 ): Promise<void> {
   const cancel = new Cancellation(call);
-  const ctx: CallContext = { method, call, cancel, log: env.log };
+  const ctx: CallContext = { method, call, cancel, log: env.log, caller: {} };
   return env.chain(ctx, handler).finally(() => cancel.release());
 }
 
