@@ -53,7 +53,8 @@ describe('auxctl dump and register commands against a real auxctld', () => {
   }
 
   beforeAll(async () => {
-    s = await startAuxctld();
+    // A coredump of several chunks (the server's default chunk is 1 MiB), so one can be cut.
+    s = await startAuxctld(undefined, 1, { crdumpSize: 4 * 1024 * 1024 });
     dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-dumps-'));
     const r = await runCli(s, ['devices', '--json']);
     dev = (JSON.parse(r.out) as { devices: { name: string }[] }).devices[0]?.name as string;
