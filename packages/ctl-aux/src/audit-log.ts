@@ -24,7 +24,8 @@
  * RPCs refused before reaching firmware are logged at `warn` (they are the
  * lines an auditor looks for), everything else at `info`.
  *
- * Owns: the line format. Never: decides what is allowed.
+ * Owns: the line format (the `ctl.rpc` line is rendered by audit-line.ts,
+ * for pino or raw). Never: decides what is allowed.
  */
 import { performance } from 'node:perf_hooks';
 import { type Logger, printable } from '@auxctl/core';
