@@ -16,16 +16,12 @@
  * is handed to the generated decoder, so errors and unknown fields behave
  * the same.
  *
- * Owns: the chunk fast path and the CtlService definition and client that
- * use it. Never: the header or trailer (generated).
+ * Owns: the chunk fast path (ctl-service.ts puts it in the CtlService
+ * definition). Never: the header or trailer (generated).
  */
-import { makeGenericClientConstructor } from '@grpc/grpc-js';
-import {
-  CoredumpResponse,
-  type CtlServiceClient as GeneratedCtlClient,
-  CtlServiceService as GeneratedCtlService,
-  ResourceDumpResponse,
-} from './gen/auxctl/v1/ctl_service.js';
+
+import { CoredumpResponse, ResourceDumpResponse } from './gen/auxctl/v1/ctl_service.js';
+import { readVarint, varintBytes, writeVarint } from './wire-varint.js';
 
 /** DumpFrameMessage: CoredumpResponse and ResourceDumpResponse share this shape. */
 type DumpFrameMessage = CoredumpResponse | ResourceDumpResponse;
@@ -34,40 +30,6 @@ type DumpFrameMessage = CoredumpResponse | ResourceDumpResponse;
 const TAG_CHUNK = 0x12;
 const TAG_OFFSET = 0x08;
 const TAG_DATA = 0x12;
-
-function varintBytes(n: number): number {
-  let len = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++;
-  return len;
-}
-
-function writeVarint(buf: Buffer, at: number, n: number): number {
-  let v = n;
-  let i = at;
-  while (v >= 0x80) {
-    buf[i++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  buf[i++] = v;
-  return i;
-}
-
-/** Reads a varint at `at` below `end`; undefined when it runs past `end` or beyond 2^53. */
-function readVarint(
-  buf: Buffer,
-  at: number,
-  end: number,
-): { value: number; next: number } | undefined {
-  let value = 0;
-  let scale = 1;
-  for (let i = at; i < end && i < at + 8; i++) {
-    const b = buf[i] as number;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) return Number.isSafeInteger(value) ? { value, next: i + 1 } : undefined;
-    scale *= 0x80;
-  }
-  return undefined;
-}
 
 /** A buffer of at least `bytes`: a fresh one, or a view of the reused serializer scratch. */
 type FrameBuffer = (bytes: number) => Buffer;
@@ -170,30 +132,3 @@ export const coredumpFrameCodec: FrameCodec<CoredumpResponse> = frameCodec(Cored
 /** resourceDumpFrameCodec: ResourceDumpResponse with the chunk fast path. */
 export const resourceDumpFrameCodec: FrameCodec<ResourceDumpResponse> =
   frameCodec(ResourceDumpResponse);
-
-/**
- * CtlServiceService: the generated definition with the dump streams'
- * response codecs replaced by the fast ones; same paths and messages, so
- * either side may use the generated definition against this one.
- */
-export const CtlServiceService = {
-  ...GeneratedCtlService,
-  coredump: {
-    ...GeneratedCtlService.coredump,
-    responseSerialize: coredumpFrameCodec.serialize,
-    responseDeserialize: coredumpFrameCodec.decode,
-  },
-  resourceDump: {
-    ...GeneratedCtlService.resourceDump,
-    responseSerialize: resourceDumpFrameCodec.serialize,
-    responseDeserialize: resourceDumpFrameCodec.decode,
-  },
-} as const satisfies typeof GeneratedCtlService;
-
-/** CtlServiceClient: the generated client constructor over {@link CtlServiceService}. */
-export const CtlServiceClient = makeGenericClientConstructor(
-  CtlServiceService,
-  'auxctl.v1.CtlService',
-) as unknown as typeof GeneratedCtlClient;
-/** CtlServiceClient: the generated client interface. */
-export type CtlServiceClient = GeneratedCtlClient;

@@ -5,8 +5,8 @@
  * ts-proto from auxctl/v1/*.proto (never edit src/gen by hand). The wire
  * RpcScope is mapped to and from the fwctl scope (@auxctl/prm) by the
  * server's gRPC layer and by the client, not here. The CtlService
- * definition and client carry a faster codec for dump data frames
- * (dump-frame-codec.ts).
+ * definition and client carry faster codecs for dump data frames and the
+ * Session's per-RPC frames (ctl-service.ts).
  */
 
 export {
@@ -16,12 +16,8 @@ export {
   parseClientConfig,
 } from './client-config.js';
 // These two replace the generated ones of the same names (explicit exports win over `export *`).
-export {
-  CtlServiceClient,
-  CtlServiceService,
-  coredumpFrameCodec,
-  resourceDumpFrameCodec,
-} from './dump-frame-codec.js';
+export { CtlServiceClient, CtlServiceService } from './ctl-service.js';
+export { coredumpFrameCodec, resourceDumpFrameCodec } from './dump-frame-codec.js';
 // The generated modules are the wire API itself, one per auxctl/v1/*.proto and nothing
 // else, so they are re-exported whole: a name added to a .proto is public by definition.
 export * from './gen/auxctl/v1/ctl_service.js';
@@ -32,3 +28,4 @@ export * from './gen/auxctl/v1/health.js';
 export * from './gen/auxctl/v1/port_function_service.js';
 export * from './gen/auxctl/v1/scope.js';
 export * from './gen/auxctl/v1/simulator_service.js';
+export { sessionRequestCodec, sessionResponseCodec } from './session-frame-codec.js';
