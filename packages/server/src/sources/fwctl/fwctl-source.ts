@@ -107,7 +107,8 @@ export class FwctlSource implements DeviceSource {
 
   /** devices: the mlx5 fwctl devices sysfs shows now, by fwctl number. */
   devices(): ServedDevice[] {
-    return [...this.served.values()];
+    // Discovery finishes in any order (one FWCTL_INFO per node); the list does not.
+    return [...this.served.values()].sort((a, b) => fwctlNumber(a) - fwctlNumber(b));
   }
 
   device(name: string): ServedDevice | undefined {
@@ -224,4 +225,9 @@ async function pciIds(
   };
   const [vendorId, deviceId] = await Promise.all([read('vendor'), read('device')]);
   return { vendorId, deviceId };
+}
+
+/** fwctlNumber: N of the device's fwctlN node. */
+function fwctlNumber(d: FwctlServedDevice): number {
+  return Number(/\d+$/.exec(d.entry.name)?.[0] ?? Number.MAX_SAFE_INTEGER);
 }
