@@ -16,78 +16,23 @@
  * is handed to the generated decoder, so errors and unknown fields behave
  * the same.
  *
- * Owns: the chunk fast path (ctl-service.ts puts it in the CtlService
+ * Owns: the chunk fast path and its reused serializer buffer (the frame's
+ * bytes are wire-frame.ts's; ctl-service.ts puts the codec in the CtlService
  * definition). Never: the header or trailer (generated).
  */
 
 import { CoredumpResponse, ResourceDumpResponse } from './gen/auxctl/v1/ctl_service.js';
-import { readVarint, varintBytes, writeVarint } from './wire-varint.js';
+import { decodeFrame, encodeFrame, type FrameBuffer, freshBuffer } from './wire-frame.js';
 
 /** DumpFrameMessage: CoredumpResponse and ResourceDumpResponse share this shape. */
 type DumpFrameMessage = CoredumpResponse | ResourceDumpResponse;
 
-/** Tag bytes: field 2 length-delimited (frame.chunk and chunk.data), field 1 varint (chunk.offset). */
-const TAG_CHUNK = 0x12;
-const TAG_OFFSET = 0x08;
-const TAG_DATA = 0x12;
-
-/** A buffer of at least `bytes`: a fresh one, or a view of the reused serializer scratch. */
-type FrameBuffer = (bytes: number) => Buffer;
-
-const fresh: FrameBuffer = (bytes) => Buffer.allocUnsafe(bytes);
-
 let scratch = Buffer.alloc(0);
+/** reused: a view of the serializer's scratch buffer (see serialize). */
 const reused: FrameBuffer = (bytes) => {
   if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * scratch.length));
   return scratch.subarray(0, bytes);
 };
-
-function encodeChunk(offset: number, data: Uint8Array, alloc: FrameBuffer): Buffer | undefined {
-  if (!Number.isSafeInteger(offset) || offset < 0) return undefined;
-  const offsetLen = offset === 0 ? 0 : 1 + varintBytes(offset);
-  const dataLen = data.length === 0 ? 0 : 1 + varintBytes(data.length) + data.length;
-  const inner = offsetLen + dataLen;
-  const out = alloc(1 + varintBytes(inner) + inner);
-  let at = writeVarint(out, 1, inner);
-  out[0] = TAG_CHUNK;
-  if (offset !== 0) {
-    out[at++] = TAG_OFFSET;
-    at = writeVarint(out, at, offset);
-  }
-  if (data.length !== 0) {
-    out[at++] = TAG_DATA;
-    at = writeVarint(out, at, data.length);
-    out.set(data, at);
-  }
-  return out;
-}
-
-/** Decodes `buf` when it is exactly one chunk frame of offset and data fields; else undefined. */
-function decodeChunk(buf: Buffer): { offset: number; data: Buffer } | undefined {
-  if (buf.length < 2 || buf[0] !== TAG_CHUNK) return undefined;
-  const len = readVarint(buf, 1, buf.length);
-  if (!len || len.next + len.value !== buf.length) return undefined;
-  let at = len.next;
-  let offset = 0;
-  let data: Buffer = Buffer.alloc(0);
-  while (at < buf.length) {
-    const tag = buf[at++];
-    if (tag === TAG_OFFSET) {
-      const v = readVarint(buf, at, buf.length);
-      if (!v) return undefined;
-      offset = v.value;
-      at = v.next;
-    } else if (tag === TAG_DATA) {
-      const n = readVarint(buf, at, buf.length);
-      if (!n || n.next + n.value > buf.length) return undefined;
-      data = buf.subarray(n.next, n.next + n.value);
-      at = n.next + n.value;
-    } else {
-      return undefined;
-    }
-  }
-  return { offset, data };
-}
 
 interface FrameCodec<M extends DumpFrameMessage> {
   /** encode: the message's bytes in a Buffer of its own. */
@@ -113,15 +58,19 @@ function frameCodec<M extends DumpFrameMessage>(generated: {
   const encodeWith = (message: M, alloc: FrameBuffer): Buffer => {
     const f = message.frame;
     const fast =
-      f?.$case === 'chunk' ? encodeChunk(f.chunk.offset, f.chunk.data, alloc) : undefined;
+      f?.$case === 'chunk'
+        ? encodeFrame({ n1: f.chunk.offset, bytes: f.chunk.data }, alloc)
+        : undefined;
     return fast ?? Buffer.from(generated.encode(message).finish());
   };
   return {
-    encode: (message) => encodeWith(message, fresh),
+    encode: (message) => encodeWith(message, freshBuffer),
     serialize: (message) => encodeWith(message, reused),
     decode(buf) {
-      const chunk = decodeChunk(buf);
-      return chunk ? ({ frame: { $case: 'chunk', chunk } } as M) : generated.decode(buf);
+      const f = decodeFrame(buf, false);
+      return f
+        ? ({ frame: { $case: 'chunk', chunk: { offset: f.n1, data: f.bytes } } } as M)
+        : generated.decode(buf);
     },
   };
 }

@@ -81,6 +81,8 @@ export class RpcLineWriter {
     private readonly log: Logger,
     private readonly stream: Destination,
     private readonly time: () => string,
+    /** `{"level":30` and the like, per level (fixed when the logger was made). */
+    private readonly prefixes: Readonly<Record<'info' | 'warn', string>>,
     /** `,"msg":"<message>"` plus the line's end, per message. */
     private readonly tails: Readonly<Record<string, string>>,
   ) {}
@@ -96,7 +98,14 @@ export class RpcLineWriter {
     const stringifiers = (l[S.stringifiersSym] ?? {}) as Record<string | symbol, unknown>;
     const messageKey = l[S.messageKeySym];
     const end = l[S.endSym];
+    const levelPrefix = l[S.lsCacheSym] as Record<number, string> | undefined;
+    const prefixes = {
+      info: levelPrefix?.[log.levels.values.info ?? -1],
+      warn: levelPrefix?.[log.levels.values.warn ?? -1],
+    };
     if (
+      prefixes.info === undefined ||
+      prefixes.warn === undefined ||
       typeof stream?.write !== 'function' ||
       stream[S.needsMetadataGsym] ||
       typeof time !== 'function' ||
@@ -116,7 +125,13 @@ export class RpcLineWriter {
     const tails: Record<string, string> = {};
     for (const m of messages)
       tails[m] = `,${JSON.stringify(messageKey)}:${JSON.stringify(m)}${end}`;
-    return new RpcLineWriter(log, stream, time as () => string, tails);
+    return new RpcLineWriter(
+      log,
+      stream,
+      time as () => string,
+      prefixes as Record<'info' | 'warn', string>,
+      tails,
+    );
   }
 
   /**
@@ -127,10 +142,8 @@ export class RpcLineWriter {
   write(level: 'info' | 'warn', f: RpcLine, msg: string): boolean {
     const tail = this.tails[msg];
     if (tail === undefined || !(numbers(f) && strings(f))) return false;
-    const l = this.log as unknown as PinoInternals;
-    const prefix = (l[S.lsCacheSym] as Record<number, string>)[this.log.levels.values[level]!];
-    if (prefix === undefined) return false;
-    let s = `${prefix}${this.time()}${l[S.chindingsSym] as string},"event":"ctl.rpc","origin":${JSON.stringify(f.origin)},"result":${JSON.stringify(f.result)}`;
+    const chindings = (this.log as unknown as PinoInternals)[S.chindingsSym] as string;
+    let s = `${this.prefixes[level]}${this.time()}${chindings},"event":"ctl.rpc","origin":${JSON.stringify(f.origin)},"result":${JSON.stringify(f.result)}`;
     if (f.opcode !== undefined) s += `,"opcode":${f.opcode}`;
     if (f.opcodeName !== undefined) s += `,"opcode_name":${JSON.stringify(f.opcodeName)}`;
     if (f.opMod !== undefined) s += `,"op_mod":${f.opMod}`;

@@ -108,7 +108,7 @@ export class FwctlSource implements DeviceSource {
   /** devices: the mlx5 fwctl devices sysfs shows now, by fwctl number. */
   devices(): ServedDevice[] {
     // Discovery finishes in any order (one FWCTL_INFO per node); the list does not.
-    return [...this.served.values()].sort((a, b) => fwctlNumber(a) - fwctlNumber(b));
+    return [...this.served.values()].sort((a, b) => byNumber.compare(a.entry.name, b.entry.name));
   }
 
   device(name: string): ServedDevice | undefined {
@@ -227,7 +227,5 @@ async function pciIds(
   return { vendorId, deviceId };
 }
 
-/** fwctlNumber: N of the device's fwctlN node. */
-function fwctlNumber(d: FwctlServedDevice): number {
-  return Number(/\d+$/.exec(d.entry.name)?.[0] ?? Number.MAX_SAFE_INTEGER);
-}
+/** byNumber: fwctl2 before fwctl10. */
+const byNumber = new Intl.Collator('en', { numeric: true });
