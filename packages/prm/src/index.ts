@@ -395,3 +395,34 @@ export {
   type ValueOf,
 } from './layout/layout.js';
 export { Syndrome } from './syndromes.js';
+export {
+  Avail,
+  isValidQueueSize,
+  needEvent,
+  readDesc,
+  Used,
+  VRING_AVAIL_F_NO_INTERRUPT,
+  VRING_DESC_BYTES,
+  VRING_MAX_SIZE,
+  VRING_USED_F_NO_NOTIFY,
+  VringAlign,
+  type VringDesc,
+  VringDescF,
+  vringSizes,
+  writeDesc,
+} from './virtio/split-ring.js';
+export {
+  controlQueueIndex,
+  featureBit,
+  hasFeature,
+  VIRTIO_ID_NET,
+  VIRTIO_NET_HDR_BYTES,
+  VIRTIO_NET_S_ANNOUNCE,
+  VIRTIO_NET_S_LINK_UP,
+  VirtioF,
+  VirtioNetConfig,
+  VirtioNetCtrl,
+  VirtioNetF,
+  VirtioStatus,
+  virtioNetQueue,
+} from './virtio/virtio-spec.js';
