@@ -28,4 +28,5 @@ export * from './gen/auxctl/v1/health.js';
 export * from './gen/auxctl/v1/port_function_service.js';
 export * from './gen/auxctl/v1/scope.js';
 export * from './gen/auxctl/v1/simulator_service.js';
+export * from './gen/auxctl/v1/vdpa_service.js';
 export { sessionRequestCodec, sessionResponseCodec } from './session-frame-codec.js';

@@ -29,6 +29,56 @@ import {
   HealthReporterReport,
 } from "./health.js";
 
+/** VdpaDeviceEventKind is what happened to a vdpa device. */
+export enum VdpaDeviceEventKind {
+  /** VDPA_DEVICE_EVENT_KIND_UNSPECIFIED - Not reported. */
+  VDPA_DEVICE_EVENT_KIND_UNSPECIFIED = 0,
+  /** VDPA_DEVICE_EVENT_KIND_ADDED - The device was added. */
+  VDPA_DEVICE_EVENT_KIND_ADDED = 1,
+  /** VDPA_DEVICE_EVENT_KIND_REMOVED - The device was removed. */
+  VDPA_DEVICE_EVENT_KIND_REMOVED = 2,
+  /** VDPA_DEVICE_EVENT_KIND_NEEDS_RESET - The device set NEEDS_RESET: its driver must reset it to go on. */
+  VDPA_DEVICE_EVENT_KIND_NEEDS_RESET = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function vdpaDeviceEventKindFromJSON(object: any): VdpaDeviceEventKind {
+  switch (object) {
+    case 0:
+    case "VDPA_DEVICE_EVENT_KIND_UNSPECIFIED":
+      return VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_UNSPECIFIED;
+    case 1:
+    case "VDPA_DEVICE_EVENT_KIND_ADDED":
+      return VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_ADDED;
+    case 2:
+    case "VDPA_DEVICE_EVENT_KIND_REMOVED":
+      return VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_REMOVED;
+    case 3:
+    case "VDPA_DEVICE_EVENT_KIND_NEEDS_RESET":
+      return VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_NEEDS_RESET;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return VdpaDeviceEventKind.UNRECOGNIZED;
+  }
+}
+
+export function vdpaDeviceEventKindToJSON(object: VdpaDeviceEventKind): string {
+  switch (object) {
+    case VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_UNSPECIFIED:
+      return "VDPA_DEVICE_EVENT_KIND_UNSPECIFIED";
+    case VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_ADDED:
+      return "VDPA_DEVICE_EVENT_KIND_ADDED";
+    case VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_REMOVED:
+      return "VDPA_DEVICE_EVENT_KIND_REMOVED";
+    case VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_NEEDS_RESET:
+      return "VDPA_DEVICE_EVENT_KIND_NEEDS_RESET";
+    case VdpaDeviceEventKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** PortState is the operational state of a physical port's link. */
 export enum PortState {
   /** PORT_STATE_UNSPECIFIED - Not reported. */
@@ -298,7 +348,23 @@ export interface WatchDevicesResponse {
     | //
     /** A port function (sub-function) was added, changed state or was deleted. */
     { $case: "portFunction"; portFunction: PortFunctionEvent }
+    | //
+    /**
+     * A vdpa device served by the device's function was added, removed or
+     * needs a reset.
+     */
+    { $case: "vdpa"; vdpa: VdpaDeviceEvent }
     | undefined;
+}
+
+/** VdpaDeviceEvent is a change of one vdpa device. */
+export interface VdpaDeviceEvent {
+  /** The vdpa device's name. */
+  name: string;
+  /** Its management device, `bus/device`. */
+  mgmtdev: string;
+  /** What happened. */
+  kind: VdpaDeviceEventKind;
 }
 
 /** PortFunctionEvent is a change of one port function of the device. */
@@ -686,6 +752,9 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
       case "portFunction":
         PortFunctionEvent.encode(message.event.portFunction, writer.uint32(106).fork()).join();
         break;
+      case "vdpa":
+        VdpaDeviceEvent.encode(message.event.vdpa, writer.uint32(114).fork()).join();
+        break;
     }
     return writer;
   },
@@ -810,6 +879,14 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
             message.event = { $case: "portFunction", portFunction: PortFunctionEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.event = { $case: "vdpa", vdpa: VdpaDeviceEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -857,6 +934,8 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
         ? { $case: "portFunction", portFunction: PortFunctionEvent.fromJSON(object.portFunction) }
         : isSet(object.port_function)
         ? { $case: "portFunction", portFunction: PortFunctionEvent.fromJSON(object.port_function) }
+        : isSet(object.vdpa)
+        ? { $case: "vdpa", vdpa: VdpaDeviceEvent.fromJSON(object.vdpa) }
         : undefined,
     };
   },
@@ -892,6 +971,8 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
       obj.port = PortEvent.toJSON(message.event.port);
     } else if (message.event?.$case === "portFunction") {
       obj.portFunction = PortFunctionEvent.toJSON(message.event.portFunction);
+    } else if (message.event?.$case === "vdpa") {
+      obj.vdpa = VdpaDeviceEvent.toJSON(message.event.vdpa);
     }
     return obj;
   },
@@ -977,7 +1058,114 @@ export const WatchDevicesResponse: MessageFns<WatchDevicesResponse> = {
         }
         break;
       }
+      case "vdpa": {
+        if (object.event?.vdpa !== undefined && object.event?.vdpa !== null) {
+          message.event = { $case: "vdpa", vdpa: VdpaDeviceEvent.fromPartial(object.event.vdpa) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseVdpaDeviceEvent(): VdpaDeviceEvent {
+  return { name: "", mgmtdev: "", kind: 0 };
+}
+
+export const VdpaDeviceEvent: MessageFns<VdpaDeviceEvent> = {
+  encode(message: VdpaDeviceEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.mgmtdev !== "") {
+      writer.uint32(18).string(message.mgmtdev);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VdpaDeviceEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVdpaDeviceEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mgmtdev = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VdpaDeviceEvent {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      mgmtdev: isSet(object.mgmtdev) ? globalThis.String(object.mgmtdev) : "",
+      kind: isSet(object.kind) ? vdpaDeviceEventKindFromJSON(object.kind) : 0,
+    };
+  },
+
+  toJSON(message: VdpaDeviceEvent): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.mgmtdev !== "") {
+      obj.mgmtdev = message.mgmtdev;
+    }
+    if (message.kind !== 0) {
+      obj.kind = vdpaDeviceEventKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VdpaDeviceEvent>, I>>(base?: I): VdpaDeviceEvent {
+    return VdpaDeviceEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VdpaDeviceEvent>, I>>(object: I): VdpaDeviceEvent {
+    const message = createBaseVdpaDeviceEvent();
+    message.name = object.name ?? "";
+    message.mgmtdev = object.mgmtdev ?? "";
+    message.kind = object.kind ?? 0;
     return message;
   },
 };
