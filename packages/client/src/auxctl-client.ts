@@ -1,8 +1,8 @@
 /**
  * AuxctlClient: the typed, promise-based client of one auxctld.
  *
- * Owns one grpc-js channel shared by the DeviceService, CtlService and
- * PortFunctionService clients, per-call deadlines for unary calls, and the translation of every
+ * Owns one grpc-js channel shared by the DeviceService, CtlService,
+ * PortFunctionService, SimulatorService and VdpaService clients, per-call deadlines for unary calls, and the translation of every
  * failure into AuxctlError (gRPC code name + details). Streams are exposed
  * in their natural shapes: WatchDevices as an async iterable (breaking out
  * of the loop cancels the call), Session via session.ts, dumps via
@@ -11,12 +11,14 @@
  */
 import type { FwctlScopeName } from '@auxctl/prm';
 import {
+  type AddVdpaDeviceRequest,
   type ArmedFault,
   CtlServiceClient,
   type Device,
   DeviceServiceClient,
   type ExecResponse,
   type GetHealthResponse,
+  type GetVdpaQueueResponse,
   type HealthReporterName,
   type InjectFaultRequest,
   type InjectFaultResponse,
@@ -25,6 +27,9 @@ import {
   type PortFunction,
   PortFunctionServiceClient,
   SimulatorServiceClient,
+  type VdpaDevice,
+  type VdpaMgmtDev,
+  VdpaServiceClient,
   type WatchDevicesRequest,
   type WatchDevicesResponse,
 } from '@auxctl/proto';
@@ -74,6 +79,7 @@ export class AuxctlClient {
   readonly devices: DeviceServiceClient;
   readonly portFunctions: PortFunctionServiceClient;
   readonly simulator: SimulatorServiceClient;
+  readonly vdpa: VdpaServiceClient;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
   /** transport: how this client connects (what connection-failure messages explain). */
@@ -94,6 +100,7 @@ export class AuxctlClient {
       clientOptions,
     );
     this.simulator = new SimulatorServiceClient(target.address, target.credentials, clientOptions);
+    this.vdpa = new VdpaServiceClient(target.address, target.credentials, clientOptions);
   }
 
   /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
@@ -255,6 +262,47 @@ export class AuxctlClient {
     return res.portFunctions;
   }
 
+  /** vdpaMgmtDevs: every vdpa management device, or the one named (NOT_FOUND when unknown). */
+  async vdpaMgmtDevs(name = ''): Promise<VdpaMgmtDev[]> {
+    const res = await this.#unary<{ mgmtdevs: VdpaMgmtDev[] }>('ListMgmtDevs', (md, o, cb) =>
+      this.vdpa.listMgmtDevs({ name }, md, o, cb),
+    );
+    return res.mgmtdevs;
+  }
+
+  /** vdpaAdd: create a vdpa device through a management device (`vdpa dev add`). */
+  async vdpaAdd(request: AddVdpaDeviceRequest): Promise<VdpaDevice> {
+    const res = await this.#unary<{ device?: VdpaDevice }>('AddVdpaDevice', (md, o, cb) =>
+      this.vdpa.addVdpaDevice(request, md, o, cb),
+    );
+    if (res.device === undefined) {
+      throw new AuxctlError('INTERNAL', 'AddVdpaDevice answered without a device');
+    }
+    return res.device;
+  }
+
+  /** vdpaDelete: delete a vdpa device (`vdpa dev del`). */
+  async vdpaDelete(name: string): Promise<void> {
+    await this.#unary('DeleteVdpaDevice', (md, o, cb) =>
+      this.vdpa.deleteVdpaDevice({ name }, md, o, cb),
+    );
+  }
+
+  /** vdpaDevices: every vdpa device, or the named ones (NOT_FOUND for an unknown name). */
+  async vdpaDevices(names: readonly string[] = []): Promise<VdpaDevice[]> {
+    const res = await this.#unary<{ devices: VdpaDevice[] }>('ListVdpaDevices', (md, o, cb) =>
+      this.vdpa.listVdpaDevices({ names: [...names] }, md, o, cb),
+    );
+    return res.devices;
+  }
+
+  /** vdpaQueue: one virtqueue's state and vendor statistics (`vdpa dev vstats show`). */
+  vdpaQueue(name: string, queueIndex: number): Promise<GetVdpaQueueResponse> {
+    return this.#unary('GetVdpaQueue', (md, o, cb) =>
+      this.vdpa.getVdpaQueue({ name, queueIndex }, md, o, cb),
+    );
+  }
+
   /** exec: one firmware RPC in a context of its own; resolves with the outbox (firmware status inside). */
   async exec(
     device: string,
@@ -315,6 +363,7 @@ export class AuxctlClient {
     this.devices.close();
     this.portFunctions.close();
     this.simulator.close();
+    this.vdpa.close();
     this.#channel.close();
   }
 }

@@ -414,6 +414,8 @@ export {
 export {
   controlQueueIndex,
   featureBit,
+  featureBits,
+  featureMask,
   hasFeature,
   VIRTIO_ID_NET,
   VIRTIO_NET_HDR_BYTES,
@@ -424,5 +426,6 @@ export {
   VirtioNetCtrl,
   VirtioNetF,
   VirtioStatus,
+  virtioFeatureName,
   virtioNetQueue,
 } from './virtio/virtio-spec.js';

@@ -41,6 +41,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   fault: async () => (await import('./fault-command.js')).registerFault,
   watch: async () => (await import('./watch-command.js')).registerWatch,
   sf: async () => (await import('./sf-command.js')).registerSf,
+  vdpa: async () => (await import('./vdpa-command.js')).registerVdpa,
 };
 
 const EXIT_HELP = `

@@ -127,3 +127,31 @@ export function virtioNetQueue(pair: number, dir: 'rx' | 'tx'): number {
 export function controlQueueIndex(features: bigint, maxPairs: number): number {
   return hasFeature(features, VirtioNetF.MQ) ? 2 * maxPairs : 2;
 }
+
+const FEATURE_NAMES = new Map<number, string>([
+  ...Object.entries(VirtioNetF).map(([name, bit]) => [bit, name] as const),
+  ...Object.entries(VirtioF).map(([name, bit]) => [bit, name] as const),
+]);
+
+/** virtioFeatureName: a net device feature bit's name as iproute2 prints it (`MAC`, `VERSION_1`), else `bit_<n>`. */
+export function virtioFeatureName(bit: number): string {
+  return FEATURE_NAMES.get(bit) ?? `bit_${bit}`;
+}
+
+/** featureBits: the bit numbers set in a 64-bit feature mask, ascending. */
+export function featureBits(mask: bigint): number[] {
+  const bits: number[] = [];
+  for (let b = 0; b < 64; b++) if (hasFeature(mask, b)) bits.push(b);
+  return bits;
+}
+
+/** featureMask: the 64-bit feature mask of bit numbers (each 0..63). */
+export function featureMask(bits: Iterable<number>): bigint {
+  let m = 0n;
+  for (const b of bits) {
+    if (!Number.isInteger(b) || b < 0 || b > 63)
+      throw new RangeError(`feature bit ${b} is not 0..63`);
+    m |= featureBit(b);
+  }
+  return m;
+}

@@ -89,8 +89,11 @@ export interface VdpaMgmtDev {
   supportedClasses: string[];
   /** The most virtqueues a device of it may have. */
   maxSupportedVqs: number;
-  /** Device features it can offer (a 64-bit virtio feature mask). */
-  supportedFeatures: number;
+  /**
+   * Device features it can offer, as virtio feature bit numbers (VERSION_1
+   * is 32, MAC 5, ...), ascending.
+   */
+  supportedFeatures: number[];
   /**
    * The `dev add` attributes it accepts (`mac`, `mtu`, `max_vqp`,
    * `device_features`).
@@ -131,8 +134,20 @@ export interface AddVdpaDeviceRequest {
   maxVqp?:
     | number
     | undefined;
-  /** Device features to offer (a 64-bit virtio feature mask). */
-  deviceFeatures?: number | undefined;
+  /**
+   * Device features to offer; unset offers all the management device
+   * supports.
+   */
+  deviceFeatures?: VirtioFeatures | undefined;
+}
+
+/**
+ * VirtioFeatures is a set of virtio feature bits (a message so that an
+ * empty set and no set differ).
+ */
+export interface VirtioFeatures {
+  /** Feature bit numbers, 0..63. */
+  bits: number[];
 }
 
 /** AddVdpaDeviceResponse is the new device. */
@@ -203,8 +218,8 @@ export interface VdpaNetConfig {
   linkUp: boolean;
   /** The MTU. */
   mtu: number;
-  /** The negotiated features (a 64-bit virtio feature mask). */
-  negotiatedFeatures: number;
+  /** The negotiated features, as virtio feature bit numbers, ascending. */
+  negotiatedFeatures: number[];
   /** Queue pairs; 0 unless MQ was negotiated. */
   maxVqp: number;
 }
@@ -244,7 +259,7 @@ export interface GetVdpaQueueResponse {
 }
 
 function createBaseVdpaMgmtDev(): VdpaMgmtDev {
-  return { name: "", device: "", supportedClasses: [], maxSupportedVqs: 0, supportedFeatures: 0, configAttrs: [] };
+  return { name: "", device: "", supportedClasses: [], maxSupportedVqs: 0, supportedFeatures: [], configAttrs: [] };
 }
 
 export const VdpaMgmtDev: MessageFns<VdpaMgmtDev> = {
@@ -261,8 +276,12 @@ export const VdpaMgmtDev: MessageFns<VdpaMgmtDev> = {
     if (message.maxSupportedVqs !== 0) {
       writer.uint32(32).uint32(message.maxSupportedVqs);
     }
-    if (message.supportedFeatures !== 0) {
-      writer.uint32(40).uint64(message.supportedFeatures);
+    if (message.supportedFeatures.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.supportedFeatures) {
+        writer.uint32(v);
+      }
+      writer.join();
     }
     for (const v of message.configAttrs) {
       writer.uint32(50).string(v!);
@@ -316,12 +335,22 @@ export const VdpaMgmtDev: MessageFns<VdpaMgmtDev> = {
             continue;
           }
           case 5: {
-            if (tag !== 40) {
-              break;
+            if (tag === 40) {
+              message.supportedFeatures.push(reader.uint32());
+
+              continue;
             }
 
-            message.supportedFeatures = longToNumber(reader.uint64());
-            continue;
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.supportedFeatures.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
           }
           case 6: {
             if (tag !== 50) {
@@ -357,11 +386,11 @@ export const VdpaMgmtDev: MessageFns<VdpaMgmtDev> = {
         : isSet(object.max_supported_vqs)
         ? globalThis.Number(object.max_supported_vqs)
         : 0,
-      supportedFeatures: isSet(object.supportedFeatures)
-        ? globalThis.Number(object.supportedFeatures)
-        : isSet(object.supported_features)
-        ? globalThis.Number(object.supported_features)
-        : 0,
+      supportedFeatures: globalThis.Array.isArray(object?.supportedFeatures)
+        ? object.supportedFeatures.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.supported_features)
+        ? object.supported_features.map((e: any) => globalThis.Number(e))
+        : [],
       configAttrs: globalThis.Array.isArray(object?.configAttrs)
         ? object.configAttrs.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.config_attrs)
@@ -384,8 +413,8 @@ export const VdpaMgmtDev: MessageFns<VdpaMgmtDev> = {
     if (message.maxSupportedVqs !== 0) {
       obj.maxSupportedVqs = Math.round(message.maxSupportedVqs);
     }
-    if (message.supportedFeatures !== 0) {
-      obj.supportedFeatures = Math.round(message.supportedFeatures);
+    if (message.supportedFeatures?.length) {
+      obj.supportedFeatures = message.supportedFeatures.map((e) => Math.round(e));
     }
     if (message.configAttrs?.length) {
       obj.configAttrs = message.configAttrs;
@@ -402,7 +431,7 @@ export const VdpaMgmtDev: MessageFns<VdpaMgmtDev> = {
     message.device = object.device ?? "";
     message.supportedClasses = object.supportedClasses?.map((e) => e) || [];
     message.maxSupportedVqs = object.maxSupportedVqs ?? 0;
-    message.supportedFeatures = object.supportedFeatures ?? 0;
+    message.supportedFeatures = object.supportedFeatures?.map((e) => e) || [];
     message.configAttrs = object.configAttrs?.map((e) => e) || [];
     return message;
   },
@@ -568,7 +597,7 @@ export const AddVdpaDeviceRequest: MessageFns<AddVdpaDeviceRequest> = {
       writer.uint32(40).uint32(message.maxVqp);
     }
     if (message.deviceFeatures !== undefined) {
-      writer.uint32(48).uint64(message.deviceFeatures);
+      VirtioFeatures.encode(message.deviceFeatures, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -627,11 +656,11 @@ export const AddVdpaDeviceRequest: MessageFns<AddVdpaDeviceRequest> = {
             continue;
           }
           case 6: {
-            if (tag !== 48) {
+            if (tag !== 50) {
               break;
             }
 
-            message.deviceFeatures = longToNumber(reader.uint64());
+            message.deviceFeatures = VirtioFeatures.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -658,9 +687,9 @@ export const AddVdpaDeviceRequest: MessageFns<AddVdpaDeviceRequest> = {
         ? globalThis.Number(object.max_vqp)
         : undefined,
       deviceFeatures: isSet(object.deviceFeatures)
-        ? globalThis.Number(object.deviceFeatures)
+        ? VirtioFeatures.fromJSON(object.deviceFeatures)
         : isSet(object.device_features)
-        ? globalThis.Number(object.device_features)
+        ? VirtioFeatures.fromJSON(object.device_features)
         : undefined,
     };
   },
@@ -683,7 +712,7 @@ export const AddVdpaDeviceRequest: MessageFns<AddVdpaDeviceRequest> = {
       obj.maxVqp = Math.round(message.maxVqp);
     }
     if (message.deviceFeatures !== undefined) {
-      obj.deviceFeatures = Math.round(message.deviceFeatures);
+      obj.deviceFeatures = VirtioFeatures.toJSON(message.deviceFeatures);
     }
     return obj;
   },
@@ -698,7 +727,90 @@ export const AddVdpaDeviceRequest: MessageFns<AddVdpaDeviceRequest> = {
     message.mac = object.mac ?? undefined;
     message.mtu = object.mtu ?? undefined;
     message.maxVqp = object.maxVqp ?? undefined;
-    message.deviceFeatures = object.deviceFeatures ?? undefined;
+    message.deviceFeatures = (object.deviceFeatures !== undefined && object.deviceFeatures !== null)
+      ? VirtioFeatures.fromPartial(object.deviceFeatures)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVirtioFeatures(): VirtioFeatures {
+  return { bits: [] };
+}
+
+export const VirtioFeatures: MessageFns<VirtioFeatures> = {
+  encode(message: VirtioFeatures, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bits.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.bits) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VirtioFeatures {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVirtioFeatures();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.bits.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.bits.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VirtioFeatures {
+    return { bits: globalThis.Array.isArray(object?.bits) ? object.bits.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: VirtioFeatures): unknown {
+    const obj: any = {};
+    if (message.bits?.length) {
+      obj.bits = message.bits.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VirtioFeatures>, I>>(base?: I): VirtioFeatures {
+    return VirtioFeatures.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VirtioFeatures>, I>>(object: I): VirtioFeatures {
+    const message = createBaseVirtioFeatures();
+    message.bits = object.bits?.map((e) => e) || [];
     return message;
   },
 };
@@ -1291,7 +1403,7 @@ export const VdpaDevice: MessageFns<VdpaDevice> = {
 };
 
 function createBaseVdpaNetConfig(): VdpaNetConfig {
-  return { mac: "", linkUp: false, mtu: 0, negotiatedFeatures: 0, maxVqp: 0 };
+  return { mac: "", linkUp: false, mtu: 0, negotiatedFeatures: [], maxVqp: 0 };
 }
 
 export const VdpaNetConfig: MessageFns<VdpaNetConfig> = {
@@ -1305,8 +1417,12 @@ export const VdpaNetConfig: MessageFns<VdpaNetConfig> = {
     if (message.mtu !== 0) {
       writer.uint32(24).uint32(message.mtu);
     }
-    if (message.negotiatedFeatures !== 0) {
-      writer.uint32(32).uint64(message.negotiatedFeatures);
+    if (message.negotiatedFeatures.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.negotiatedFeatures) {
+        writer.uint32(v);
+      }
+      writer.join();
     }
     if (message.maxVqp !== 0) {
       writer.uint32(40).uint32(message.maxVqp);
@@ -1352,12 +1468,22 @@ export const VdpaNetConfig: MessageFns<VdpaNetConfig> = {
             continue;
           }
           case 4: {
-            if (tag !== 32) {
-              break;
+            if (tag === 32) {
+              message.negotiatedFeatures.push(reader.uint32());
+
+              continue;
             }
 
-            message.negotiatedFeatures = longToNumber(reader.uint64());
-            continue;
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.negotiatedFeatures.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
           }
           case 5: {
             if (tag !== 40) {
@@ -1388,11 +1514,11 @@ export const VdpaNetConfig: MessageFns<VdpaNetConfig> = {
         ? globalThis.Boolean(object.link_up)
         : false,
       mtu: isSet(object.mtu) ? globalThis.Number(object.mtu) : 0,
-      negotiatedFeatures: isSet(object.negotiatedFeatures)
-        ? globalThis.Number(object.negotiatedFeatures)
-        : isSet(object.negotiated_features)
-        ? globalThis.Number(object.negotiated_features)
-        : 0,
+      negotiatedFeatures: globalThis.Array.isArray(object?.negotiatedFeatures)
+        ? object.negotiatedFeatures.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.negotiated_features)
+        ? object.negotiated_features.map((e: any) => globalThis.Number(e))
+        : [],
       maxVqp: isSet(object.maxVqp)
         ? globalThis.Number(object.maxVqp)
         : isSet(object.max_vqp)
@@ -1412,8 +1538,8 @@ export const VdpaNetConfig: MessageFns<VdpaNetConfig> = {
     if (message.mtu !== 0) {
       obj.mtu = Math.round(message.mtu);
     }
-    if (message.negotiatedFeatures !== 0) {
-      obj.negotiatedFeatures = Math.round(message.negotiatedFeatures);
+    if (message.negotiatedFeatures?.length) {
+      obj.negotiatedFeatures = message.negotiatedFeatures.map((e) => Math.round(e));
     }
     if (message.maxVqp !== 0) {
       obj.maxVqp = Math.round(message.maxVqp);
@@ -1429,7 +1555,7 @@ export const VdpaNetConfig: MessageFns<VdpaNetConfig> = {
     message.mac = object.mac ?? "";
     message.linkUp = object.linkUp ?? false;
     message.mtu = object.mtu ?? 0;
-    message.negotiatedFeatures = object.negotiatedFeatures ?? 0;
+    message.negotiatedFeatures = object.negotiatedFeatures?.map((e) => e) || [];
     message.maxVqp = object.maxVqp ?? 0;
     return message;
   },
