@@ -214,4 +214,5 @@ export {
 } from './health/health-poller.js';
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
+export { type LineLevel, LineWriter } from './log-line.js';
 export { printable } from './printable.js';

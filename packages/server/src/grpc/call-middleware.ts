@@ -11,7 +11,7 @@
  * a token, a payload or (for expected errors) a stack.
  */
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '@auxctl/core';
+import { LineWriter, type Logger } from '@auxctl/core';
 import { AuxError } from '@auxctl/prm';
 import { status } from '@grpc/grpc-js';
 import type { RateLimiter } from '../limits/index.js';
@@ -33,6 +33,29 @@ import type {
 import { grpcFailureOf } from './grpc-status.js';
 import { RefusalAudit, refusalOf } from './refusal-audit.js';
 
+/** The keys of the per-call log line and of a grant's audit line, in their order. */
+const CALL_KEYS = ['method', 'principal', 'peer', 'code', 'latencyMs', 'errno'];
+const AUTHZ_KEYS = ['event', 'principal', 'method', 'device', 'scope', 'allowed', 'rule'];
+
+/** CachedLineWriter: core's LineWriter for the last logger asked about (the server has one). */
+class CachedLineWriter {
+  private log: Logger | undefined;
+  private writer: LineWriter | undefined;
+
+  constructor(
+    private readonly keys: readonly string[],
+    private readonly messages: readonly string[],
+  ) {}
+
+  of(log: Logger): LineWriter | undefined {
+    if (log !== this.log) {
+      this.log = log;
+      this.writer = LineWriter.forLogger(log, this.keys, this.messages);
+    }
+    return this.writer;
+  }
+}
+
 /** CallObserver: told how each call ended (the metrics): grpc status name and duration. */
 export type CallObserver = (method: string, code: string, seconds: number) => void;
 
@@ -48,6 +71,7 @@ export type CallObserver = (method: string, code: string, seconds: number) => vo
  * the call's outcome.
  */
 export function callOutcome(observe?: CallObserver, refusals?: RefusalAudit): Middleware {
+  const callLines = new CachedLineWriter(CALL_KEYS, ['call']);
   return async (outer, next) => {
     const start = performance.now();
     // The slot authentication fills, seen here once the inner middleware ran.
@@ -56,14 +80,18 @@ export function callOutcome(observe?: CallObserver, refusals?: RefusalAudit): Mi
       const ms = performance.now() - start;
       observe?.(ctx.method, code, ms / 1000);
       if (!ctx.log.isLevelEnabled(level)) return;
-      const line = {
-        method: ctx.method,
-        principal: ctx.caller?.principal,
-        peer: ctx.call.getPeer(),
-        code,
-        latencyMs: Math.round(ms * 1000) / 1000,
-        ...extra,
-      };
+      const principal = ctx.caller?.principal;
+      const peer = ctx.call.getPeer();
+      const latencyMs = Math.round(ms * 1000) / 1000;
+      if (level === 'info') {
+        const w = callLines.of(ctx.log);
+        if (
+          w?.write('info', [ctx.method, principal, peer, code, latencyMs, extra?.errno], 'call')
+        ) {
+          return;
+        }
+      }
+      const line = { method: ctx.method, principal, peer, code, latencyMs, ...extra };
       if (level === 'error') ctx.log.error(line, 'call failed unexpectedly');
       else ctx.log.info(line, 'call');
     };
@@ -211,21 +239,13 @@ export function authorization(
   audit: Logger,
   refusals: RefusalAudit,
 ): Middleware {
+  const authzLines = new CachedLineWriter(AUTHZ_KEYS, ['allowed']);
   return (ctx, next) => {
     const principal = principalOf(ctx);
     const decide = (t: CallTarget): PolicyDecision =>
       policy.evaluate({ principal, method: ctx.method, device: t.device, scope: t.scope });
     const authorize = (t: CallTarget): PolicyDecision => {
       const d = decide(t);
-      const entry = {
-        event: 'authz',
-        principal,
-        method: ctx.method,
-        device: t.device,
-        scope: t.scope,
-        allowed: d.allowed,
-        rule: d.reason,
-      };
       if (!d.allowed) {
         const reason = `${principal} may not call ${ctx.method} on ${t.device ?? 'this host'}${t.scope ? ` at scope ${t.scope}` : ''} (${d.reason}); ask the operator for a policy rule`;
         refusals.record({
@@ -244,7 +264,12 @@ export function authorization(
           new AuxError('EPERM', reason, { device: t.device, scope: t.scope, rule: d.reason }),
         );
       }
-      if (t.device !== undefined && audit.isLevelEnabled('info')) audit.info(entry, 'allowed');
+      if (t.device !== undefined && audit.isLevelEnabled('info')) {
+        const values = ['authz', principal, ctx.method, t.device, t.scope, true, d.reason];
+        if (!authzLines.of(audit)?.write('info', values, 'allowed')) {
+          audit.info(Object.fromEntries(AUTHZ_KEYS.map((k, i) => [k, values[i]])), 'allowed');
+        }
+      }
       return d;
     };
     const refuse = (r: HandlerRefusal): void =>
