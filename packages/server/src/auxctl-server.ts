@@ -19,6 +19,7 @@ import {
   DeviceServiceService,
   PortFunctionServiceService,
   SimulatorServiceService,
+  VdpaServiceService,
 } from '@auxctl/proto';
 import {
   Server,
@@ -67,6 +68,7 @@ import { deviceServiceImpl } from './services/device-service.js';
 import { ExecContexts } from './services/exec-contexts.js';
 import { portFunctionServiceImpl } from './services/port-function-service.js';
 import { simulatorServiceImpl } from './services/simulator-service.js';
+import { vdpaServiceImpl } from './services/vdpa-service.js';
 import type { DeviceSource } from './sources/device-source.js';
 import { openSources } from './sources/open-sources.js';
 import { SimSource } from './sources/sim/sim-source.js';
@@ -287,6 +289,7 @@ export class AuxctlServer {
       }),
     );
     serve(PortFunctionServiceService, portFunctionServiceImpl(env, devices, audit));
+    serve(VdpaServiceService, vdpaServiceImpl(env, devices, audit));
     serve(SimulatorServiceService, simulatorServiceImpl(env, devices, audit));
     this.healthImpl = new HealthImplementation(
       Object.fromEntries(['', ...served].map((name) => [name, 'SERVING'] as const)),

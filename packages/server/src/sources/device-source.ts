@@ -31,7 +31,15 @@
  */
 import type { CoreEvent, CoreState, PortFunctions } from '@auxctl/core';
 import type { CtlContext, CtlCredentials } from '@auxctl/ctl-aux';
-import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/proto';
+import type {
+  AddVdpaDeviceRequest,
+  Device,
+  GetVdpaQueueResponse,
+  HealthReporterName,
+  HealthReporterReport,
+  VdpaDevice,
+  VdpaMgmtDev,
+} from '@auxctl/proto';
 import type { FaultInjector } from '@auxctl/sim';
 
 /** SourceKind: which kind of source serves a device. */
@@ -102,6 +110,28 @@ export interface ServedDevice {
   readonly portFunctions?: PortFunctions;
   /** The fault injector, for simulated devices only. */
   readonly faults?: FaultInjector;
+  /** The vdpa management of the device's function, when the source has a vdpa bus. */
+  readonly vdpa?: VdpaFunction;
+}
+
+/**
+ * VdpaFunction: the vdpa management device a function offers once a vdpa
+ * driver bound its vnet aux device, and the vdpa devices created through
+ * it, in the wire's terms (`device` fields are the served device's name).
+ * Errors are errno-coded AuxErrors, as the kernel's management commands
+ * answer (ENOENT, EEXIST, EOPNOTSUPP, ENOSPC, EINVAL).
+ */
+export interface VdpaFunction {
+  /** The management device, or undefined while no vdpa driver serves the function. */
+  mgmtdev(): VdpaMgmtDev | undefined;
+  /** The vdpa devices of the management device. */
+  devices(): VdpaDevice[];
+  /** add: `vdpa dev add` through the management device. */
+  add(req: AddVdpaDeviceRequest): Promise<VdpaDevice>;
+  /** del: `vdpa dev del` of one of its devices. */
+  del(name: string): Promise<void>;
+  /** queue: one virtqueue's state and vendor statistics. */
+  queue(name: string, index: number): Promise<GetVdpaQueueResponse>;
 }
 
 /** DeviceSource: see the module header. */
