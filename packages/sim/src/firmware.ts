@@ -72,6 +72,7 @@ import type { FwObjectView, RegisterHost } from './register-host.js';
 import { CrdumpImage } from './registers/crdump-image.js';
 import { RegisterFile } from './registers/register-file.js';
 import { SubFunctions } from './sub-functions.js';
+import { resolveVirtioEmulation } from './virtio-emulation-cap.js';
 
 interface Forced {
   readonly status: number;
@@ -120,6 +121,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       uctxCap: o.uctxCap,
       ports: o.ports,
       overrides: { ...sfCaps(o.maxSfs), ...o.caps },
+      ...(o.virtio !== false && { virtio: resolveVirtioEmulation(o.virtio) }),
       diag: { counterIds: DIAG_COUNTERS.map((c) => c.id), ...DIAG_LIMITS },
     });
     this.table = new ObjectTable((type) =>

@@ -62,6 +62,8 @@ export const VirtqError = {
   BAD_WRITE_FLAG: 4,
   /** A TX chain too short to hold the virtio net header. */
   BAD_LENGTH: 5,
+  /** An INDIRECT descriptor (the device does not offer VIRTIO_F_RING_INDIRECT_DESC). */
+  UNSUPPORTED_DESC: 6,
 } as const;
 
 /** VirtioEmulationCap: `virtio_emulation_cap_bits` (cap_type 0x13). */
