@@ -39,7 +39,6 @@ import {
   GeneralObjInCmdHdr,
   GeneralObjOutCmdHdr,
   isValidQueueSize,
-  mkeyIndex,
   QueryVirtioNetQOut,
   Syndrome,
   VirtioNetQObject,
@@ -53,7 +52,7 @@ import {
 } from '@auxctl/prm';
 import type { TisData, VirtqCounterData, VirtqData } from '../datapath/queue-data.js';
 import { FwError } from '../fw-error.js';
-import type { MkeyData, UmemData } from '../memory-translation.js';
+import { lookupMkey, type UmemData } from '../memory-translation.js';
 import type { FwObject, FwObjectRef } from '../object-table.js';
 import type { VirtioEmulationValues } from '../virtio-emulation-cap.js';
 import { virtqUmemBytes } from '../virtio-emulation-cap.js';
@@ -87,19 +86,6 @@ export function virtioOf(fw: FwContext): VirtioEmulationValues {
     );
   }
   return v;
-}
-
-/** lookupMkey: the key `mkey` names for `uid` (index and variant). */
-function lookupMkey(fw: FwContext, mkey: number, uid: number): FwObject<MkeyData> {
-  const key = fw.objects.lookup<MkeyData>('MKEY', mkeyIndex(mkey), uid);
-  if (Number(key.context.mkey_7_0) !== (mkey & 0xff)) {
-    throw new FwError(
-      CmdStatus.BAD_RES,
-      Syndrome.OBJ_NOT_FOUND,
-      `mkey 0x${mkey.toString(16)}: wrong variant`,
-    );
-  }
-  return key;
 }
 
 function checkUmems(fw: FwContext, v: VirtioEmulationValues, q: QCtx, uid: number): FwObjectRef[] {
@@ -148,7 +134,7 @@ function create(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
     }
   }
   const pd = fw.objects.lookup('PD', q.pd, uid);
-  lookupMkey(fw, q.virtio_q_mkey, uid);
+  lookupMkey(fw.objects, q.virtio_q_mkey, uid);
   const refs: FwObjectRef[] = [{ type: 'PD', id: pd.id }, ...checkUmems(fw, v, q, uid)];
   let port = 1;
   if ((q.queue_index & 1) === 1) {
@@ -231,7 +217,7 @@ function modify(fw: FwContext, { inbox, uid }: CommandCall): void {
   if (toState && !virtqTransitionAllowed(cur, o.state, v.freezeToRdy)) {
     throw badQueueState(`VIRTIO_NET_Q cannot go from state ${cur} to ${o.state}`);
   }
-  if (select & VirtqModify.VIRTIO_Q_MKEY) lookupMkey(fw, q.virtio_q_mkey, uid);
+  if (select & VirtqModify.VIRTIO_Q_MKEY) lookupMkey(fw.objects, q.virtio_q_mkey, uid);
   if (select & VirtqModify.VIRTIO_Q_ADDRS) {
     vq.context.desc_addr = q.desc_addr;
     vq.context.used_addr = q.used_addr;
