@@ -1,9 +1,11 @@
 import {
+  Avail,
   CqeOpcode,
   GeneralObjType,
   VIRTIO_NET_HDR_BYTES,
   VirtqError,
   VirtqState,
+  VRING_AVAIL_F_NO_INTERRUPT,
   VringDescF,
   writeDesc,
 } from '@auxctl/prm';
@@ -184,5 +186,31 @@ describe('virtqueues on an SF', () => {
     ).rejects.toMatchObject({
       code: 'EINVAL',
     });
+  });
+
+  it('returns an RX buffer too small for header and frame empty, honours NO_INTERRUPT, and fails a read-only RX chain', async () => {
+    const { hVnet, cPf } = await setup();
+    const v = await virtqRig(hVnet);
+    cleanups.push(() => v.close());
+    const rx = await v.queue(0);
+    Avail.setFlags(rx.avail, VRING_AVAIL_F_NO_INTERRUPT);
+    rx.postBuffer(0, VIRTIO_NET_HDR_BYTES + 10);
+    rx.kick();
+    cPf.send(frame(SF_MAC, 64));
+    await flush();
+    expect(rx.usedElems()).toEqual([{ id: 0, len: 0 }]);
+    expect(v.notified).toEqual([]);
+    expect(await queryVirtqCounters(hVnet, rx.counters)).toMatchObject({ invalid_buffer: 1 });
+
+    writeDesc(rx.desc, 1, { addr: rx.slotIova(1), len: 2048, flags: 0, next: 0 });
+    rx.post(1);
+    cPf.send(frame(SF_MAC, 64));
+    await flush();
+    expect(await queryVirtq(hVnet, rx.objId)).toMatchObject({
+      state: VirtqState.ERR,
+      errorType: VirtqError.BAD_WRITE_FLAG,
+      usedIndex: 1,
+    });
+    expect(await queryVirtqCounters(hVnet, rx.counters)).toMatchObject({ bad_desc_errors: 1 });
   });
 });
