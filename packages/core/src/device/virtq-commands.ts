@@ -33,6 +33,7 @@ import {
   VirtioQ,
   VirtqEventMode,
   VirtqModify,
+  VirtqOffload,
   VirtqState,
   VirtqType,
 } from '@auxctl/prm';
@@ -115,7 +116,7 @@ export async function createVirtq(cmd: CommandExecutor, p: VirtqParams): Promise
       event_mode: p.eventQpn === undefined ? VirtqEventMode.NO_MSIX : VirtqEventMode.QP,
       queue_index: p.queueIndex,
       virtio_version_1_0: 1,
-      offload_type: 1,
+      offload_type: VirtqOffload.ETH_FRAME,
       event_qpn_or_msix: p.eventQpn ?? 0,
       queue_size: p.queueSize,
       desc_addr: p.descAddr,
