@@ -77,8 +77,11 @@ export {
 export {
   AUX_MODNAME,
   type AuxDeviceSpec,
+  type AuxFunctionInfo,
+  type FunctionKind,
   MLX5_AUX_DEVICES,
   PORT_TYPE,
+  vnetSupported,
 } from './device/aux-table.js';
 export { CoreDevice, type CoreDeviceOptions } from './device/core-device.js';
 export type { CoreEvent, CoreState } from './device/core-events.js';
@@ -90,9 +93,15 @@ export {
   describeSyndrome,
 } from './device/core-health.js';
 export {
+  type DeviceParamName,
+  DeviceParams,
+  type DeviceParamValues,
+} from './device/device-params.js';
+export {
   type CqCompletionHandler,
   EventQueues,
   type EventQueuesOptions,
+  type ObjectChangeHandler,
 } from './device/event-queues.js';
 export {
   type BootProfile,
@@ -204,6 +213,24 @@ export {
   type SfDriverOptions,
 } from './device/sf-driver.js';
 export { type UserContext, UserContexts } from './device/user-contexts.js';
+export {
+  createVirtq,
+  createVirtqCounters,
+  destroyVirtq,
+  destroyVirtqCounters,
+  kickVirtq,
+  modifyVirtq,
+  queryVirtioEmulationCaps,
+  queryVirtq,
+  queryVirtqCounters,
+  type VirtioEmulationCaps,
+  type VirtqChange,
+  type VirtqCounters,
+  type VirtqInfo,
+  type VirtqParams,
+  type VirtqUmem,
+  virtqUmemSizes,
+} from './device/virtq-commands.js';
 export { EventChannel, type Listener } from './event-channel.js';
 export {
   HEALTH_POLLER_DEFAULTS,

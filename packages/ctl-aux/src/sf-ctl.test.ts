@@ -1,4 +1,23 @@
-import { AuxiliaryBus, buildInbox, CoreDevice, createSfDriver, IdAllocator } from '@auxctl/core';
+import {
+  AuxiliaryBus,
+  buildInbox,
+  CoreDevice,
+  type CoreHandle,
+  allocPd as coreAllocPd,
+  createSfDriver,
+  createUmem,
+  createUmemMkey,
+  createVirtq,
+  createVirtqCounters,
+  deallocPd,
+  destroyMkey,
+  destroyUmem,
+  destroyVirtq,
+  destroyVirtqCounters,
+  IdAllocator,
+  modifyVirtq,
+  virtqUmemSizes,
+} from '@auxctl/core';
 import { captureLog } from '@auxctl/core/testing';
 import {
   CmdHcaCap,
@@ -22,6 +41,7 @@ import {
   RSC_DUMP_ALL,
   SegmentType,
   Syndrome,
+  VirtqState,
 } from '@auxctl/prm';
 import { createSimDevice } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -225,4 +245,81 @@ describe('ctl on sub-functions', () => {
     const c3 = await registry.open(name, ADMIN);
     expect(c3.uid).not.toBe(c2.uid);
   });
+
+  it("an SF's resource dump lists the virtqueues its vnet user made, and nothing once they are gone", async () => {
+    const { registry, core, sim, a } = await sfCtlRig();
+    const sf = core.portFunctions.list().find((p) => p.sfnum === 10)!.nestedCore!;
+    const h: CoreHandle = sf.auxDevices().find((d) => d.devName.includes('.vnet.'))!.shared;
+    const made = await virtqueues(h, [0, 2]);
+    const ctx = await registry.open('mlx5ctl-mlx5_core.ctl.1', ADMIN);
+    const dump = await resourceDumpObjects(ctx, {
+      segmentType: SegmentType.VIRTIO_NET_Q,
+      numOfObj1: RSC_DUMP_ALL,
+    });
+    expect(dump.errors).toEqual([]);
+    expect(dump.objects.map((o) => [o.uid, o.id])).toEqual(made.ids.map((id) => [0, id]));
+    expect(dump.objects.map((o) => o.context.get('queue_index'))).toEqual([0n, 2n]);
+    expect(dump.objects.map((o) => o.context.get('state'))).toEqual([
+      BigInt(VirtqState.RDY),
+      BigInt(VirtqState.INIT),
+    ]);
+    await made.destroy();
+    const after = await resourceDumpObjects(ctx, {
+      segmentType: SegmentType.VIRTIO_NET_Q,
+      numOfObj1: RSC_DUMP_ALL,
+    });
+    expect(after.objects).toEqual([]);
+    await ctx.close();
+    const fw = sim.engine.subFunctions.get(a.functionId)!.firmware!;
+    expect(fw.objectCounts().VIRTIO_NET_Q ?? 0).toBe(0);
+  });
 });
+
+/** virtqueues: RX queues of 16 entries at `indexes` on uid 0 (the first made RDY), and their teardown. */
+async function virtqueues(h: CoreHandle, indexes: readonly number[]) {
+  const cap = h.virtioCaps!;
+  const mapped: bigint[] = [];
+  const umems: number[] = [];
+  const umem = async (bytes: number) => {
+    const addr = h.dma.map(Buffer.alloc(Math.ceil(bytes / 4096) * 4096));
+    mapped.push(addr);
+    const id = await createUmem(h, h.dma, { addr, size: bytes });
+    umems.push(id);
+    return { id, size: bytes };
+  };
+  const pd = await coreAllocPd(h);
+  const ring = await umem(4096);
+  const mkey = await createUmemMkey(h, { pd, umem: ring.id, len: 4096, iova: 0n });
+  const ids: number[] = [];
+  const counters: number[] = [];
+  for (const queueIndex of indexes) {
+    const [s1, s2, s3] = virtqUmemSizes(cap, 16);
+    const set = await createVirtqCounters(h);
+    counters.push(set);
+    ids.push(
+      await createVirtq(h, {
+        queueIndex,
+        queueSize: 16,
+        descAddr: 0n,
+        availAddr: 0x100n,
+        usedAddr: 0x200n,
+        mkey,
+        pd,
+        umems: [await umem(s1), await umem(s2), await umem(s3)],
+        counterSetId: set,
+      }),
+    );
+  }
+  await modifyVirtq(h, ids[0]!, { state: VirtqState.RDY });
+  return {
+    ids,
+    async destroy() {
+      for (const id of ids) await destroyVirtq(h, id);
+      for (const id of counters) await destroyVirtqCounters(h, id);
+      await destroyMkey(h, mkey);
+      for (const id of umems.reverse()) await destroyUmem(h, id);
+      await deallocPd(h, pd);
+      for (const addr of mapped) h.dma.unmap(addr);
+    },
+  };
+}

@@ -50,6 +50,7 @@
  * | queue| 0x07000005  | BAD_PARAM      | ring pages (pas) missing, not one contiguous DMA mapping, or doorbell record not mapped |
  * | queue| 0x07000006  | BAD_PARAM      | CQE size, WQ type or TIR dispatch type not modelled |
  * | queue| 0x07000007  | BAD_PARAM      | address path names a port the device does not have |
+ * | queue| 0x07000008  | BAD_RES_STATE  | VIRTIO_NET_Q fields other than the state modified outside INIT / SUSPEND |
  * | vport| 0x08000001  | BAD_PARAM      | other_vport / vport_number other than the function's own vport (or a vport of an enabled SF it hosts) |
  * | func | 0x09000001  | BAD_PARAM      | function_id names no enabled sub-function of this function |
  *
@@ -94,6 +95,7 @@ export const Syndrome = {
   RING_NOT_MAPPED: 0x0700_0005,
   QUEUE_NOT_MODELLED: 0x0700_0006,
   BAD_PORT: 0x0700_0007,
+  VIRTQ_FIELDS_LOCKED: 0x0700_0008,
   VPORT_OTHER: 0x0800_0001,
   FUNCTION_UNKNOWN: 0x0900_0001,
 } as const;

@@ -10,6 +10,7 @@ import { AuxError, type DeviceIdentity, type DmaSpace, UCTX_CAP_ALL } from '@aux
 import type { GeneralCapField } from './hca-caps.js';
 import { type Logger, silentLogger } from './log.js';
 import type { FwObjectType } from './register-host.js';
+import type { VirtioEmulationOptions } from './virtio-emulation-cap.js';
 
 /** FwClock: the firmware's time source in milliseconds (tests pass a fake one). */
 export interface FwClock {
@@ -42,6 +43,11 @@ export interface FirmwareOptions {
    * {@link DEFAULT_MAX_SFS}; 0 = no SF support (`sf` = 0). See sub-functions.ts.
    */
   readonly maxSfs?: number;
+  /**
+   * Virtio emulation (VIRTIO_NET_Q objects, cap_type 0x13) on an Ethernet
+   * device; default on with the defaults of VirtioEmulationOptions; false = off.
+   */
+  readonly virtio?: VirtioEmulationOptions | false;
   /** Live-object limits below what `log_max_*` allows (an SF's uctx share). */
   readonly objectLimits?: Partial<Record<FwObjectType, number>>;
 }
@@ -84,6 +90,7 @@ export function resolveFirmwareOptions(o: FirmwareOptions): ResolvedFirmwareOpti
     logger: o.logger ?? silentLogger,
     maxSfs: o.maxSfs ?? DEFAULT_MAX_SFS,
     objectLimits: o.objectLimits ?? {},
+    virtio: o.virtio ?? {},
   };
   if (!Number.isInteger(r.maxSfs) || r.maxSfs < 0 || r.maxSfs > 0xffff) {
     throw new AuxError('EINVAL', `maxSfs must be 0..65535, got ${r.maxSfs}`);

@@ -48,7 +48,6 @@ import {
   type EventInterrupt,
   HealthSyndrome,
   MAX_CMD_BYTES,
-  mkeyIndex,
   opcodeName,
   Syndrome,
   UCTX_CAP_ALL,
@@ -65,13 +64,14 @@ import { FwError } from './fw-error.js';
 import { FwHealth } from './fw-health.js';
 import { type GeneralCapField, HcaCaps } from './hca-caps.js';
 import type { Logger } from './log.js';
-import { type MkeyData, mkeyViews, scatter } from './memory-translation.js';
+import { lookupMkey, mkeyViews, scatter } from './memory-translation.js';
 import { type ObjectCounts, ObjectTable } from './object-table.js';
 import { PageLedger } from './page-ledger.js';
 import type { FwObjectView, RegisterHost } from './register-host.js';
 import { CrdumpImage } from './registers/crdump-image.js';
 import { RegisterFile } from './registers/register-file.js';
 import { SubFunctions } from './sub-functions.js';
+import { resolveVirtioEmulation } from './virtio-emulation-cap.js';
 
 interface Forced {
   readonly status: number;
@@ -120,6 +120,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       uctxCap: o.uctxCap,
       ports: o.ports,
       overrides: { ...sfCaps(o.maxSfs), ...o.caps },
+      ...(o.virtio !== false && { virtio: resolveVirtioEmulation(o.virtio) }),
       diag: { counterIds: DIAG_COUNTERS.map((c) => c.id), ...DIAG_LIMITS },
     });
     this.table = new ObjectTable((type) =>
@@ -348,14 +349,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     if (uid !== 0 && this.uidCaps(uid) === undefined) {
       throw new FwError(CmdStatus.BAD_PARAM, Syndrome.UID_UNKNOWN, `uid ${uid} does not exist`);
     }
-    const key = this.table.lookup<MkeyData>('MKEY', mkeyIndex(mkey), uid);
-    if (Number(key.context.mkey_7_0) !== (mkey & 0xff)) {
-      throw new FwError(
-        CmdStatus.BAD_RES,
-        Syndrome.OBJ_NOT_FOUND,
-        `mkey 0x${mkey.toString(16)}: wrong variant`,
-      );
-    }
+    const key = lookupMkey(this.table, mkey, uid);
     scatter(mkeyViews(this.dma, key.data, offset, data.length), data);
   }
 

@@ -22,12 +22,14 @@ import {
   CmdStatus,
   DebugCap,
   DiagnosticCntrLayout,
+  GeneralObjTypesCap,
   RoceCap,
   Syndrome,
   UCTX_CAP_ALL,
 } from '@auxctl/prm';
 import { FwError } from './fw-error.js';
 import type { FwObjectType } from './register-host.js';
+import { encodeVirtioEmulationCap, type VirtioEmulationValues } from './virtio-emulation-cap.js';
 
 /** GENERAL_CAP_DEFAULTS: max values of the general capabilities (a ConnectX-6 Dx-like PF). */
 const GENERAL_CAP_DEFAULTS = {
@@ -100,8 +102,8 @@ export const SETTABLE_GENERAL_CAPS: readonly GeneralCapField[] = [
 ];
 const MASK_FIELDS = new Set<GeneralCapField>(['uctx_cap']);
 
-/** LIMIT_FIELD: the capability bounding the number of live objects of each type. */
-const LIMIT_FIELD: Record<FwObjectType, GeneralCapField> = {
+/** LIMIT_FIELD: the capability bounding the number of live objects of each type (virtio: see `limit`). */
+const LIMIT_FIELD: Partial<Record<FwObjectType, GeneralCapField>> = {
   UCTX: 'log_max_uctx',
   UMEM: 'log_max_umem',
   PD: 'log_max_pd',
@@ -123,6 +125,8 @@ export interface HcaCapsOptions {
   readonly ports: number;
   /** Values for any general capability, applied to max and current alike. */
   readonly overrides?: Partial<Record<GeneralCapField, number>>;
+  /** Virtio emulation (cap_type 0x13, general object VIRTIO_NET_Q); undefined = not offered. */
+  readonly virtio?: VirtioEmulationValues;
   /** The diagnostic counters the debug capability lists, and its sampling limits. */
   readonly diag: {
     readonly counterIds: readonly number[];
@@ -140,6 +144,9 @@ export class HcaCaps {
   private cur: CapValues;
   private readonly debug: Buffer;
   private readonly roceCap: Buffer | undefined;
+  private readonly virtioCap: Buffer | undefined;
+  /** virtio: the virtio emulation values, when the device offers it. */
+  readonly virtio: VirtioEmulationValues | undefined;
 
   /** Throws AuxError(EINVAL) when an option or override does not fit its field. */
   constructor(opts: HcaCapsOptions) {
@@ -172,6 +179,8 @@ export class HcaCaps {
     this.cur = { ...this.initial };
     this.debug = buildDebugCap(opts.diag);
     this.roceCap = max.roce ? buildRoceCap() : undefined;
+    this.virtio = eth ? opts.virtio : undefined;
+    this.virtioCap = this.virtio && encodeVirtioEmulationCap(this.virtio);
   }
 
   /** get: a general capability, current (default) or max. */
@@ -181,7 +190,10 @@ export class HcaCaps {
 
   /** limit: how many live objects of `type` the current capabilities allow. */
   limit(type: FwObjectType): number {
-    return 2 ** this.cur[LIMIT_FIELD[type]];
+    const field = LIMIT_FIELD[type];
+    if (field) return 2 ** this.cur[field];
+    // VIRTIO_NET_Q and its counter sets: max_num_virtio_queues each.
+    return this.virtio?.maxQueues ?? 0;
   }
 
   /** hasCapType: whether the device reports capability type `capType`. */
@@ -189,13 +201,19 @@ export class HcaCaps {
     return (
       capType === CapType.GENERAL ||
       capType === CapType.DEBUG ||
-      (capType === CapType.ROCE && this.roceCap !== undefined)
+      (capType === CapType.ROCE && this.roceCap !== undefined) ||
+      (capType === CapType.VDPA_EMULATION && this.virtioCap !== undefined)
     );
   }
 
   /** query: the capability structure of `capType` (undefined when not reported). */
   query(capType: number, current: boolean): Buffer | undefined {
-    if (capType === CapType.GENERAL) return encodeGeneral(current ? this.cur : this.max);
+    if (capType === CapType.GENERAL) {
+      const b = encodeGeneral(current ? this.cur : this.max);
+      if (this.virtio) CmdHcaCap.set64(b, 'general_obj_types', GeneralObjTypesCap.VIRTIO_NET_Q);
+      return b;
+    }
+    if (capType === CapType.VDPA_EMULATION && this.virtioCap) return Buffer.from(this.virtioCap);
     if (capType === CapType.DEBUG) return Buffer.from(this.debug);
     if (capType === CapType.ROCE && this.roceCap) return Buffer.from(this.roceCap);
     return undefined;

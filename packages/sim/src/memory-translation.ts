@@ -15,9 +15,9 @@
  *
  * Owns: address arithmetic and the write path. Never: object lifetimes.
  */
-import { CmdStatus, type DmaSpace, MkcAccessMode, Syndrome } from '@auxctl/prm';
+import { CmdStatus, type DmaSpace, MkcAccessMode, mkeyIndex, Syndrome } from '@auxctl/prm';
 import { FwError } from './fw-error.js';
-import type { FwObject } from './object-table.js';
+import type { FwObject, ObjectTable } from './object-table.js';
 
 /** UmemData: what firmware keeps of a umem beyond its PRM context. */
 export interface UmemData {
@@ -47,6 +47,23 @@ const notMapped = (addr: bigint, len: number) =>
 
 const outOfRange = (msg: string) =>
   new FwError(CmdStatus.BAD_PARAM, Syndrome.MEM_OUT_OF_RANGE, msg);
+
+/**
+ * lookupMkey: the key `mkey` (`index << 8 | variant`) names for `uid`:
+ * BAD_RES / OBJ_NOT_FOUND for no such key or a wrong variant,
+ * OBJ_OTHER_UID for another uid's.
+ */
+export function lookupMkey(objects: ObjectTable, mkey: number, uid: number): FwObject<MkeyData> {
+  const key = objects.lookup<MkeyData>('MKEY', mkeyIndex(mkey), uid);
+  if (Number(key.context.mkey_7_0) !== (mkey & 0xff)) {
+    throw new FwError(
+      CmdStatus.BAD_RES,
+      Syndrome.OBJ_NOT_FOUND,
+      `mkey 0x${mkey.toString(16)}: wrong variant`,
+    );
+  }
+  return key;
+}
 
 /** checkUmemPages: every page of a new umem must be mapped for its whole page size. */
 export function checkUmemPages(dma: DmaSpace, umem: UmemData): void {

@@ -57,6 +57,8 @@ const ID_MAX: Record<FwObjectType, number> = {
   QP: 0xff_ffff,
   TIR: 0xff_ffff,
   TIS: 0xff_ffff,
+  VIRTIO_NET_Q: 0xffff_ffff,
+  VIRTIO_Q_COUNTERS: 0xffff_ffff,
 };
 
 /** ObjectTable: see the module header. */

@@ -22,7 +22,9 @@ export type FwObjectType =
   | 'RQ'
   | 'QP'
   | 'TIR'
-  | 'TIS';
+  | 'TIS'
+  | 'VIRTIO_NET_Q'
+  | 'VIRTIO_Q_COUNTERS';
 
 /** FwObjectView: a read-only look at one firmware object. */
 export interface FwObjectView {

@@ -14,7 +14,7 @@
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import type { Logger } from '../log.js';
-import { AUX_MODNAME, type AuxDeviceSpec } from './aux-table.js';
+import { AUX_MODNAME, type AuxDeviceSpec, type AuxFunctionInfo } from './aux-table.js';
 import type { CoreHandle } from './core-handle.js';
 import type { GeneralCaps } from './firmware-commands.js';
 
@@ -58,13 +58,13 @@ export class AuxPublisher {
    * or resume (in order) what it does. A failing add is logged and the loop
    * goes on.
    */
-  async attach(caps: GeneralCaps): Promise<void> {
+  async attach(caps: GeneralCaps, fn: AuxFunctionInfo): Promise<void> {
     for (const spec of [...this.o.table].reverse()) {
       const p = this.published.get(spec.name);
-      if (p && !spec.supported(caps)) await this.remove(p);
+      if (p && !spec.supported(caps, fn)) await this.remove(p);
     }
     for (const spec of this.o.table) {
-      if (!spec.supported(caps)) continue;
+      if (!spec.supported(caps, fn)) continue;
       const p = this.published.get(spec.name);
       try {
         if (!p) await this.add(spec);

@@ -29,7 +29,7 @@
  * and their handles, the health poller and reporters. Never: calls a driver
  * except through the bus, or reaches into a driver's state.
  */
-import { AuxError, type DeviceBackend, type DeviceIdentity } from '@auxctl/prm';
+import { AuxError, type DeviceBackend, type DeviceIdentity, GeneralObjTypesCap } from '@auxctl/prm';
 import type { AuxiliaryBus } from '../bus/auxiliary-bus.js';
 import type { AuxiliaryDevice } from '../bus/auxiliary-device.js';
 import { CommandQueue } from '../cmdq/command-queue.js';
@@ -38,7 +38,12 @@ import type { HealthSample } from '../health/health-poller.js';
 import { type Logger, silentLogger } from '../log.js';
 import { printable } from '../printable.js';
 import { AuxPublisher } from './aux-publisher.js';
-import { type AuxDeviceSpec, MLX5_AUX_DEVICES } from './aux-table.js';
+import {
+  type AuxDeviceSpec,
+  type AuxFunctionInfo,
+  type FunctionKind,
+  MLX5_AUX_DEVICES,
+} from './aux-table.js';
 import type { CoreEvent, CoreState } from './core-events.js';
 import { CoreHandle } from './core-handle.js';
 import {
@@ -47,12 +52,14 @@ import {
   createCoreHealth,
   describeSyndrome,
 } from './core-health.js';
+import { DeviceParams, type DeviceParamValues } from './device-params.js';
 import { EventQueues } from './event-queues.js';
 import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './firmware-boot.js';
 import type { GeneralCaps } from './firmware-commands.js';
 import { coreDeviceIds, type IdAllocator, sfDeviceIds } from './id-allocator.js';
 import { PortFunctions } from './port-functions.js';
 import { SerialQueue } from './serial-queue.js';
+import { queryVirtioEmulationCaps, type VirtioEmulationCaps } from './virtq-commands.js';
 
 /** CoreDeviceOptions: how to probe a core device. */
 export interface CoreDeviceOptions {
@@ -75,6 +82,10 @@ export interface CoreDeviceOptions {
   readonly name?: string;
   /** Where `mlx5_core.sf.N` ids come from; default the process-wide `sfDeviceIds`. */
   readonly sfIds?: IdAllocator;
+  /** What kind of function the backend is; default 'pf' (the SF driver passes 'sf'). */
+  readonly kind?: FunctionKind;
+  /** Initial driverinit parameters (see device-params.ts). */
+  readonly params?: Partial<DeviceParamValues>;
 }
 
 /** CoreDevice: see the module header. */
@@ -90,12 +101,17 @@ export class CoreDevice {
   readonly eqs: EventQueues;
   /** portFunctions: the SF port functions this PF manages (see port-functions.ts). */
   readonly portFunctions: PortFunctions;
+  /** kind: PF, VF or SF. */
+  readonly kind: FunctionKind;
+  /** params: driverinit parameters, read when aux devices are attached (load, reload, rescan). */
+  readonly params: DeviceParams;
 
   private st: CoreState = 'down';
   /** Firmware initialized and answering (drivers may build queues); `up` also needs the aux devices attached. */
   private booted = false;
   private bootCaps: GeneralCaps | undefined;
   private bootMaxCaps: GeneralCaps | undefined;
+  private bootVirtio: VirtioEmulationCaps | undefined;
   private readonly taints = new Set<string>();
   private readonly aux: AuxPublisher;
   private readonly pages: HostPages;
@@ -111,6 +127,8 @@ export class CoreDevice {
     this.id = id;
     this.backend = opts.backend;
     this.name = opts.name ?? opts.backend.identity.bdf;
+    this.kind = opts.kind ?? 'pf';
+    this.params = new DeviceParams(opts.params);
     this.ids = opts.ids ?? coreDeviceIds;
     this.profile = opts.profile ?? {};
     this.log = (opts.logger ?? silentLogger).child({ device: this.name, core: id });
@@ -223,6 +241,11 @@ export class CoreDevice {
     return this.bootMaxCaps;
   }
 
+  /** virtioCaps: the virtio emulation capability from the last boot (undefined when not offered). */
+  get virtioCaps(): VirtioEmulationCaps | undefined {
+    return this.bootVirtio;
+  }
+
   /** tainted: why the device is tainted (e.g. a debug-write RPC ran), in order. */
   get tainted(): readonly string[] {
     return [...this.taints];
@@ -251,7 +274,7 @@ export class CoreDevice {
     return this.serial.run(async () => {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; rescan needs up`);
-      await this.aux.attach(this.caps);
+      await this.aux.attach(this.caps, this.functionInfo());
     });
   }
 
@@ -325,14 +348,23 @@ export class CoreDevice {
   private async load(): Promise<void> {
     this.setState('loading');
     await this.boot();
-    await this.aux.attach(this.caps);
+    await this.aux.attach(this.caps, this.functionInfo());
     this.setState('up');
+  }
+
+  /** functionInfo: what the aux table's rows read besides the general caps. */
+  private functionInfo(): AuxFunctionInfo {
+    return { kind: this.kind, virtio: this.bootVirtio, params: this.params.snapshot() };
   }
 
   private async boot(): Promise<void> {
     const r = await bootFirmware(this.queue, this.pages, this.profile);
     this.bootCaps = r.caps;
     this.bootMaxCaps = r.maxCaps;
+    this.bootVirtio =
+      (r.caps.general_obj_types & GeneralObjTypesCap.VIRTIO_NET_Q) !== 0n
+        ? await queryVirtioEmulationCaps(this.queue)
+        : undefined;
     this.log.info(
       { issi: r.issi, pages: r.pages, fw: this.identity.fwVersion },
       'firmware initialized',
@@ -352,7 +384,7 @@ export class CoreDevice {
       this.booted = false;
       await bringDown();
       await this.boot();
-      await this.aux.attach(this.caps);
+      await this.aux.attach(this.caps, this.functionInfo());
       this.setState('up');
       await this.portFunctions.restore();
       this.events.publish({ type: 'reload', core: this.name, phase: 'done', cause });

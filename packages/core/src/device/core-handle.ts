@@ -12,8 +12,10 @@
  *
  * Data path: `compEqn(vector)` names the completion EQ a CQ reports to,
  * `onCompletion(cqn, fn)` registers the CQ's completion handler (removed
- * at revocation), `ringDoorbell(db)` writes the device's UAR. Port link
- * changes arrive through `subscribe` as `port` events.
+ * at revocation), `ringDoorbell(db)` writes the device's UAR (a `virtq`
+ * doorbell kicks a virtqueue), `onObjectChange(type, id, fn)` follows a
+ * general object's state events. Port link changes arrive through
+ * `subscribe` as `port` events.
  *
  * Owns: the driver's event subscriptions. Never: the queue or the device.
  */
@@ -22,8 +24,9 @@ import type { CmdOptions } from '../cmdq/command-queue.js';
 import type { Listener } from '../event-channel.js';
 import type { CoreDevice } from './core-device.js';
 import type { CoreEvent, CoreState } from './core-events.js';
-import type { CqCompletionHandler } from './event-queues.js';
+import type { CqCompletionHandler, ObjectChangeHandler } from './event-queues.js';
 import type { CommandExecutor, GeneralCaps } from './firmware-commands.js';
+import type { VirtioEmulationCaps } from './virtq-commands.js';
 
 /** CoreHandle: see the module header. */
 export class CoreHandle implements CommandExecutor {
@@ -57,6 +60,11 @@ export class CoreHandle implements CommandExecutor {
 
   get maxCaps(): GeneralCaps {
     return this.live().maxCaps;
+  }
+
+  /** virtioCaps: the virtio emulation capability (cap_type 0x13) as of the last boot, if offered. */
+  get virtioCaps(): VirtioEmulationCaps | undefined {
+    return this.live().virtioCaps;
   }
 
   get state(): CoreState {
@@ -136,6 +144,27 @@ export class CoreHandle implements CommandExecutor {
    */
   onCompletion(cqn: number, fn: CqCompletionHandler): () => void {
     const off = this.live().eqs.onCompletion(cqn, fn);
+    const entry = () => {
+      off();
+      this.completions.delete(entry);
+    };
+    this.completions.add(entry);
+    return entry;
+  }
+
+  /**
+   * onObjectChange: call `fn(objType, objId)` when the device reports that
+   * general object `objId` changed (OBJECT_CHANGE: a VIRTIO_NET_Q went to
+   * ERR; QUERY it for `error_type`). Needs openDataPath() first (ENODEV
+   * otherwise). EEXIST when the object has a handler. Returns the remover;
+   * revocation removes it too.
+   */
+  onObjectChange(objType: number, objId: number, fn: ObjectChangeHandler): () => void {
+    const core = this.live();
+    if (!core.eqs.started) {
+      throw new AuxError('ENODEV', 'event queues are not set up; call openDataPath() first');
+    }
+    const off = core.eqs.onObjectChange(objType, objId, fn);
     const entry = () => {
       off();
       this.completions.delete(entry);

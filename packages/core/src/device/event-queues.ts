@@ -13,7 +13,8 @@
  * (`onCompletion`). When the device raises an EQ's interrupt, the core
  * consumes every new EQE (owner bit of the current pass), calls the
  * handler of a completion EQE's cqn, publishes a port-change EQE as a
- * `port` CoreEvent, then publishes the new consumer index and re-arms the
+ * `port` CoreEvent, calls the handler of an OBJECT_CHANGE EQE's object
+ * (a virtqueue gone to ERR: `onObjectChange`), then publishes the new consumer index and re-arms the
  * EQ. A handler that throws is logged; the others still run.
  *
  * LIFESPAN
@@ -33,7 +34,9 @@ import {
   type DeviceBackend,
   EQE_BYTES,
   Eqe,
+  EqeObjChange,
   EventType,
+  OBJ_CHANGE_EVENT,
   PortChangeSubtype,
 } from '@auxctl/prm';
 import type { Logger } from '../log.js';
@@ -66,13 +69,20 @@ interface Eq {
 const ASYNC_EVENTS =
   (1n << BigInt(EventType.PORT_CHANGE)) |
   (1n << BigInt(EventType.CQ_ERROR)) |
-  (1n << BigInt(EventType.WQ_CATAS_ERROR));
+  (1n << BigInt(EventType.WQ_CATAS_ERROR)) |
+  (1n << BigInt(OBJ_CHANGE_EVENT));
+
+/** ObjectChangeHandler: called when the device reports a general object changed state (e.g. a virtqueue went to ERR). */
+export type ObjectChangeHandler = (objType: number, objId: number) => void;
+
+const objKey = (objType: number, objId: number) => `${objType}:${objId >>> 0}`;
 
 /** EventQueues: see the module header. */
 export class EventQueues {
   private readonly eqs = new Map<number, Eq>();
   private comp: number[] = [];
   private readonly handlers = new Map<number, CqCompletionHandler>();
+  private readonly objHandlers = new Map<string, ObjectChangeHandler>();
   private starting: Promise<void> | undefined;
 
   constructor(private readonly o: EventQueuesOptions) {}
@@ -141,6 +151,7 @@ export class EventQueues {
     this.eqs.clear();
     this.comp = [];
     this.handlers.clear();
+    this.objHandlers.clear();
   }
 
   /** compEqn: the eqn of completion vector `vector` (0-based). */
@@ -166,6 +177,21 @@ export class EventQueues {
     this.handlers.set(cqn, fn);
     return () => {
       if (this.handlers.get(cqn) === fn) this.handlers.delete(cqn);
+    };
+  }
+
+  /**
+   * onObjectChange: call `fn` for OBJECT_CHANGE events of general object
+   * `objId` of `objType`; EEXIST when one is set. Returns the remover.
+   */
+  onObjectChange(objType: number, objId: number, fn: ObjectChangeHandler): () => void {
+    const key = objKey(objType, objId);
+    if (this.objHandlers.has(key)) {
+      throw new AuxError('EEXIST', `object ${key} already has a change handler`);
+    }
+    this.objHandlers.set(key, fn);
+    return () => {
+      if (this.objHandlers.get(key) === fn) this.objHandlers.delete(key);
     };
   }
 
@@ -214,6 +240,10 @@ export class EventQueues {
         const port = Eqe.get(buf, 'port', base) >>> 4;
         const sub = Eqe.get(buf, 'sub_type', base);
         this.o.onPort(port, sub === PortChangeSubtype.ACTIVE ? 'up' : 'down');
+      } else if (type === OBJ_CHANGE_EVENT) {
+        const objType = EqeObjChange.get(buf, 'obj_type', base);
+        const objId = EqeObjChange.get(buf, 'obj_id', base);
+        this.objHandlers.get(objKey(objType, objId))?.(objType, objId);
       } else {
         this.o.log.warn({ type, subType: Eqe.get(buf, 'sub_type', base) }, 'unhandled event');
       }

@@ -42,6 +42,8 @@ describe('port functions: lifecycle', () => {
       'mlx5_core.eth.1',
       'mlx5_core.rdma.1',
       'mlx5_core.ctl.1',
+      // vdpa on the SF only: never on a PF.
+      'mlx5_core.vnet.1',
     ]);
     // The same stand-in driver binds the SF's aux devices as the PF's.
     expect(rig.calls.slice(3)).toEqual([
@@ -148,6 +150,7 @@ describe('port functions: lifecycle', () => {
     expect(nested.auxDevices().map((d) => d.devName)).toEqual([
       'mlx5_core.eth.1',
       'mlx5_core.ctl.1',
+      'mlx5_core.vnet.1',
     ]);
   });
 });
@@ -168,7 +171,7 @@ describe('port functions: scale and PF errors', () => {
       }
       expect(ports.every((p) => p.state === 'attached')).toBe(true);
       expect(new Set(ports.map((p) => p.nestedCore!.id)).size).toBe(16);
-      expect(rig.bus.listDevices()).toHaveLength(3 + 16 * 4);
+      expect(rig.bus.listDevices()).toHaveLength(3 + 16 * 5);
       for (const p of ports.reverse()) await pf.delete(p);
     }
     expect(devices(rig)).toEqual(['mlx5_core.eth.0', 'mlx5_core.rdma.0', 'mlx5_core.ctl.0']);

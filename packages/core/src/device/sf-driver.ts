@@ -54,6 +54,7 @@ export function createSfDriver(opts: SfDriverOptions = {}): AuxiliaryDriver<SfDe
         name: adev.devName,
         parent: adev,
         logger: log,
+        kind: 'sf',
       });
       sf.attach(nested);
       log.info({ device: adev.devName, core: nested.id, sfnum: sf.sfnum }, 'sub-function up');

@@ -18,6 +18,7 @@ export const CapType = {
   GENERAL: 0x0,
   ROCE: 0x4,
   DEBUG: 0xd,
+  VDPA_EMULATION: 0x13,
 } as const;
 
 /** CapMode: the low bit of the QUERY_HCA_CAP op_mod. */

@@ -159,7 +159,9 @@ export type Doorbell =
   /** Arm a CQ for one completion event (consumer index `ci`); `solicited`: only solicited CQEs. */
   | { readonly type: 'cq'; readonly num: number; readonly ci: number; readonly solicited?: boolean }
   /** Update an EQ's consumer index; `arm`: raise an interrupt for the next EQE. */
-  | { readonly type: 'eq'; readonly num: number; readonly ci: number; readonly arm: boolean };
+  | { readonly type: 'eq'; readonly num: number; readonly ci: number; readonly arm: boolean }
+  /** Kick a virtqueue: `num` is the VIRTIO_NET_Q's `queue_index` (what mlx5_vdpa writes to its kick address). */
+  | { readonly type: 'virtq'; readonly num: number };
 
 /** EventInterrupt: how the device signals an EQ's interrupt vector (MSI-X) to the driver. */
 export type EventInterrupt = (eqn: number) => void;

@@ -15,6 +15,7 @@
  * | any live uid               | CREATE/DESTROY/QUERY_CQ, CREATE/MODIFY/DESTROY/QUERY_RQ, CREATE/DESTROY_TIR/TIS, CREATE/DESTROY/QUERY_QP and its transitions, QUERY_VPORT_STATE, QUERY_NIC_VPORT_CONTEXT, QUERY_VPORT_COUNTER, MODIFY/DESTROY/QUERY_SQ |
  * | uid 0 or RAW_TX            | CREATE_SQ |
  * | any live uid               | QUERY_OTHER_HCA_CAP, QUERY_ESW_FUNCTIONS, QUERY_HCA_VPORT_CONTEXT (other functions: see esw-functions.ts) |
+ * | any live uid               | CREATE/MODIFY/QUERY/DESTROY_GENERAL_OBJECT (VIRTIO_NET_Q, VIRTIO_Q_COUNTERS; see general-object.ts) |
  *
  * RAW_TX gates CREATE_SQ (raw Ethernet frames); INTERNAL_DEVICE_RESOURCES
  * gates register-level access (resource dump), which the register file
@@ -30,6 +31,7 @@ import type { CommandSpec } from './command.js';
 import { diagCommands } from './diag.js';
 import { eqCqCommands } from './eq-cq.js';
 import { eswFunctionCommands } from './esw-functions.js';
+import { generalObjectCommands } from './general-object.js';
 import { mkeyCommands } from './mkey.js';
 import { pdCommands } from './pd.js';
 import { qpCommands } from './qp.js';
@@ -55,6 +57,7 @@ const rows: readonly CommandSpec[] = [
   ...qpCommands,
   ...vportCommands,
   ...eswFunctionCommands,
+  ...generalObjectCommands,
 ];
 
 /** COMMAND_TABLE: see the module header. */

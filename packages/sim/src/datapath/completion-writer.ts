@@ -27,6 +27,7 @@ import {
   type DmaSpace,
   EQE_BYTES,
   Eqe,
+  EqeObjChange,
   ErrCqe,
   type EventInterrupt,
   EventType,
@@ -45,6 +46,13 @@ export interface Completion {
   /** Error CQEs (REQ_ERR / RESP_ERR): the syndrome and the failed WQE's opcode. */
   readonly syndrome?: number;
   readonly wqeOpcode?: number;
+}
+
+/** EventFields: what an EQE carries besides its type (completion cqn, port, changed object). */
+export interface EventFields {
+  readonly cqn?: number;
+  readonly port?: number;
+  readonly obj?: { readonly type: number; readonly id: number };
 }
 
 const MASK24 = 0xff_ffff;
@@ -153,7 +161,7 @@ export class CompletionWriter {
   }
 
   /** event: write an EQE of `type` to EQ `eqn`. */
-  event(eqn: number, type: number, subType: number, f: { cqn?: number; port?: number }): void {
+  event(eqn: number, type: number, subType: number, f: EventFields): void {
     if (this.halted()) return;
     const eq = this.objects.get<EqData>('EQ', eqn);
     if (!eq) return;
@@ -172,6 +180,10 @@ export class CompletionWriter {
     Eqe.set(ring, 'sub_type', subType, base);
     if (f.cqn !== undefined) Eqe.set(ring, 'cqn', f.cqn & MASK24, base);
     if (f.port !== undefined) Eqe.set(ring, 'port', (f.port & 0xf) << 4, base);
+    if (f.obj !== undefined) {
+      EqeObjChange.set(ring, 'obj_type', f.obj.type, base);
+      EqeObjChange.set(ring, 'obj_id', f.obj.id >>> 0, base);
+    }
     Eqe.set(ring, 'owner', (d.pi >>> d.logSize) & 1, base);
     d.pi = (d.pi + 1) & MASK24;
     if (d.armed) {
@@ -181,7 +193,7 @@ export class CompletionWriter {
   }
 
   /** asyncEvent: an EQE to every EQ whose event bitmask takes `type`. */
-  asyncEvent(type: number, subType: number, f: { port?: number }): void {
+  asyncEvent(type: number, subType: number, f: Omit<EventFields, 'cqn'>): void {
     const bit = 1n << BigInt(type);
     for (const eq of this.objects.objects<EqData>('EQ')) {
       if ((eq.data.bitmask & bit) !== 0n) this.event(eq.id, type, subType, f);

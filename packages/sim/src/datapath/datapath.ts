@@ -11,7 +11,9 @@
  * vanish: nothing in flight completes afterwards.
  *
  * Ethernet frames are EthTransport's (eth-transport.ts), RC queue pairs
- * RcTransport's (rc-transport.ts).
+ * RcTransport's (rc-transport.ts), virtqueues VirtqTransport's
+ * (virtq-transport.ts; a `virtq` doorbell names a queue_index, as the
+ * doorbell mlx5_vdpa writes carries the queue's index).
  *
  * Owns: ports, the vport, pending doorbells. Never: object lifetimes (the
  * object table) or frame transport between devices (SimWire).
@@ -31,6 +33,7 @@ import { EthTransport } from './eth-transport.js';
 import { NicVport } from './nic-vport.js';
 import { RcTransport } from './rc-transport.js';
 import { type PortEndpoint, SimPort } from './sim-port.js';
+import { VirtqTransport } from './virtq-transport.js';
 
 /** DatapathHost: what the data path needs of its firmware. */
 export interface DatapathHost {
@@ -49,10 +52,12 @@ export class Datapath implements PortEndpoint {
   readonly cqes: CompletionWriter;
   readonly rc: RcTransport;
   readonly eth: EthTransport;
+  readonly virtq: VirtqTransport;
   /** eswitch: the embedded switch this function is a member of (PFs hosting SFs, and SFs). */
   eswitch: EswitchHooks | undefined;
   private pendingSq = new Set<number>();
   private pendingQp = new Set<number>();
+  private pendingVirtq = new Set<number>();
   private scheduled = false;
   private gen = 0;
 
@@ -61,6 +66,7 @@ export class Datapath implements PortEndpoint {
     this.cqes = new CompletionWriter(host.dma, host.objects, () => host.halted(), host.log);
     this.rc = new RcTransport(this);
     this.eth = new EthTransport(this);
+    this.virtq = new VirtqTransport(this);
   }
 
   get alive(): boolean {
@@ -92,6 +98,9 @@ export class Datapath implements PortEndpoint {
         this.pendingQp.add(db.num);
         this.schedule();
         return;
+      case 'virtq':
+        this.kickVirtq(db.num);
+        return;
       case 'cq':
         this.cqes.armCq(db.num, db.ci, db.solicited ?? false);
         return;
@@ -99,6 +108,13 @@ export class Datapath implements PortEndpoint {
         this.cqes.updateEq(db.num, db.ci, db.arm);
         return;
     }
+  }
+
+  /** kickVirtq: mark the VIRTIO_NET_Q of `queueIndex` for the next pass (a kick, or a queue going RDY). */
+  kickVirtq(queueIndex: number): void {
+    if (this.host.halted()) return;
+    this.pendingVirtq.add(queueIndex);
+    this.schedule();
   }
 
   /** setAdmin: PAOS admin status of `port`; the link at both ends follows. */
@@ -125,6 +141,7 @@ export class Datapath implements PortEndpoint {
     this.scheduled = false;
     this.pendingSq.clear();
     this.pendingQp.clear();
+    this.pendingVirtq.clear();
     this.cqes.forget();
     this.vport.reset();
     for (const p of this.ports) p.reset();
@@ -168,10 +185,13 @@ export class Datapath implements PortEndpoint {
   private runBatch(): void {
     const sqs = this.pendingSq;
     const qps = this.pendingQp;
+    const vqs = this.pendingVirtq;
     this.pendingSq = new Set();
     this.pendingQp = new Set();
+    this.pendingVirtq = new Set();
     if (this.host.halted()) return;
     for (const sqn of sqs) this.eth.processSq(sqn);
     for (const qpn of qps) this.rc.processSend(qpn);
+    for (const index of vqs) this.virtq.process(index);
   }
 }

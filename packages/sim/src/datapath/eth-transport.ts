@@ -17,8 +17,9 @@
  *   (then counted a_frames_received_ok / a_octets_received_ok)
  *   vport admin DOWN, MAC not ours, no TIR, TIR's RQ not RDY, no RQ WQE
  *   posted, RQ's CQ full, buffers too small   if_in_discards
- * Steering: the frame goes to the function's first (lowest-numbered) TIR
- * and its `inline_rqn`. Delivered frames count in the vport's
+ * Steering: the frame goes to the function's RX virtqueue when one is RDY
+ * (virtq-transport.ts), else to its first (lowest-numbered) TIR and its
+ * `inline_rqn`. Delivered frames count in the vport's
  * received_eth_* counters. So for a wire from A to B:
  *   posted on A = A.a_frames_transmitted_ok + A.if_out_discards
  *   A.a_frames_transmitted_ok = B.a_frames_received_ok
@@ -100,6 +101,8 @@ export class EthTransport {
   private deliver(frame: Buffer): boolean {
     if (this.dp.vport.adminState === VportState.DOWN) return false;
     if (frame.length >= 6 && !this.dp.vport.accepts(frame.subarray(0, 6))) return false;
+    const virtq = this.dp.virtq.receive(frame);
+    if (virtq !== undefined) return virtq;
     const rq = this.steer();
     if (!rq || Number(rq.context.state) !== QueueState.RDY) return false;
     const d = rq.data;

@@ -101,6 +101,31 @@ export interface QpData {
   rqCc: number;
 }
 
+/** VirtqCounterData: a VIRTIO_Q_COUNTERS set (shared by the queues that name it). */
+export interface VirtqCounterData {
+  received_desc: number;
+  completed_desc: number;
+  error_cqes: number;
+  bad_desc_errors: number;
+  exceed_max_chain: number;
+  invalid_buffer: number;
+}
+
+/**
+ * VirtqData: a VIRTIO_NET_Q. Its addresses, size, key and event settings
+ * are PRM fields of the context (MODIFY changes them there); here are the
+ * device's ring positions and what the queue is tied to.
+ */
+export interface VirtqData {
+  /** Next available-ring slot to take (`hw_available_index`). */
+  availIdx: number;
+  /** Next used-ring slot to fill (`hw_used_index`). */
+  usedIdx: number;
+  /** The port a TX queue's frames leave through (its TIS's). */
+  readonly port: number;
+  readonly counters: VirtqCounterData | undefined;
+}
+
 /** wqeBlocks: the WQEBBs a send WQE of `ds` segments moves its counter on (at least one). */
 export function wqeBlocks(ds: number): number {
   return Math.max(1, Math.ceil(ds / SEGS_PER_WQEBB));
@@ -134,6 +159,12 @@ export function counterFields(
       const d = data as EqData;
       return { producer_counter: d.pi, consumer_counter: d.ci };
     }
+    case 'VIRTIO_NET_Q': {
+      const d = data as VirtqData;
+      return { hw_available_index: d.availIdx & 0xffff, hw_used_index: d.usedIdx & 0xffff };
+    }
+    case 'VIRTIO_Q_COUNTERS':
+      return { ...(data as VirtqCounterData) };
     default:
       return undefined;
   }

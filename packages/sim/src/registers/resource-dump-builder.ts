@@ -61,6 +61,12 @@ export const RESOURCE_SEGMENTS: readonly ResourceSegmentInfo[] = [
     objectType: 'MKEY',
     index1Name: 'MKEY_INDEX',
   },
+  {
+    type: SegmentType.VIRTIO_NET_Q,
+    name: 'VIRTIO_NET_Q',
+    objectType: 'VIRTIO_NET_Q',
+    index1Name: 'OBJ_ID',
+  },
 ];
 
 /** RSC_DUMP_VERSION: `dump_version` of the info segment. */

@@ -53,6 +53,12 @@ export const SegmentType = {
   FULL_CQC: 0x1200,
   HW_SQPC: 0x1300,
   HW_RQPC: 0x1400,
+  /**
+   * VIRTIO_NET_Q objects. Not a number from Linux `mlx5_rsc_sgmt_name`
+   * (which names none for general objects): the simulator's, found by its
+   * name in the menu as every segment should be.
+   */
+  VIRTIO_NET_Q: 0x1d00,
   NOTICE: 0xfff9,
   CMD: 0xfffa,
   TERMINATE: 0xfffb,
