@@ -98,7 +98,20 @@ export function parseMaxVqp(v: unknown): number {
   return parseU16(v, 1, 'max_vqp');
 }
 
-const KEYS = new Set(['name', 'mgmtdev', 'mac', 'mtu', 'max_vqp', 'device_features']);
+/** DEV_ADD_ATTRS: each optional attribute: its request key, config field, VDPA_ATTR and parser. */
+const DEV_ADD_ATTRS = [
+  { key: 'mac', field: 'mac', attr: VdpaAttr.DEV_NET_CFG_MACADDR, parse: parseHwAddr },
+  { key: 'mtu', field: 'mtu', attr: VdpaAttr.DEV_NET_CFG_MTU, parse: parseMtu },
+  { key: 'max_vqp', field: 'maxVqPairs', attr: VdpaAttr.DEV_NET_CFG_MAX_VQP, parse: parseMaxVqp },
+  {
+    key: 'device_features',
+    field: 'deviceFeatures',
+    attr: VdpaAttr.DEV_FEATURES,
+    parse: parseFeatures,
+  },
+] as const;
+
+const KEYS = new Set<string>(['name', 'mgmtdev', ...DEV_ADD_ATTRS.map((a) => a.key)]);
 
 /**
  * parseDevAdd: a `dev add` request from plain data
@@ -120,27 +133,11 @@ export function parseDevAdd(input: unknown): VdpaDevAddRequest {
     throw new AuxError('EINVAL', 'dev add: mgmtdev is required');
   }
   let mask = 0n;
-  const config: {
-    mac?: Buffer;
-    mtu?: number;
-    maxVqPairs?: number;
-    deviceFeatures?: bigint;
-  } = {};
-  if (r.mac !== undefined) {
-    config.mac = parseHwAddr(r.mac);
-    mask |= attrBit(VdpaAttr.DEV_NET_CFG_MACADDR);
+  const config: Record<string, unknown> = {};
+  for (const a of DEV_ADD_ATTRS) {
+    if (r[a.key] === undefined) continue;
+    config[a.field] = a.parse(r[a.key]);
+    mask |= attrBit(a.attr);
   }
-  if (r.mtu !== undefined) {
-    config.mtu = parseMtu(r.mtu);
-    mask |= attrBit(VdpaAttr.DEV_NET_CFG_MTU);
-  }
-  if (r.max_vqp !== undefined) {
-    config.maxVqPairs = parseMaxVqp(r.max_vqp);
-    mask |= attrBit(VdpaAttr.DEV_NET_CFG_MAX_VQP);
-  }
-  if (r.device_features !== undefined) {
-    config.deviceFeatures = parseFeatures(r.device_features);
-    mask |= attrBit(VdpaAttr.DEV_FEATURES);
-  }
-  return { name: r.name, mgmtdev: r.mgmtdev, config: { ...config, mask } };
+  return { name: r.name, mgmtdev: r.mgmtdev, config: { ...config, mask } as VdpaDevSetConfig };
 }

@@ -20,7 +20,6 @@ import {
   AuxError,
   controlQueueIndex,
   DmaSpace,
-  featureBit,
   hasFeature,
   isAuxError,
   VIRTIO_ID_NET,
@@ -34,20 +33,14 @@ import {
 } from '@auxctl/prm';
 import type { VdpaCallback, VdpaConfigOps, VdpaVqState } from '../bus/config-ops.js';
 import type { VdpaDevice } from '../bus/vdpa-device.js';
+import { VIRTIO_NET_DRIVER_FEATURES } from '../virtio-net/net-features.js';
 import { type PoppedChain, SimVirtqueue } from './sim-virtqueue.js';
 
-/** SIM_NET_FEATURES: what the software device offers by default. */
-export const SIM_NET_FEATURES = [
-  VirtioF.VERSION_1,
-  VirtioF.ACCESS_PLATFORM,
-  VirtioF.RING_EVENT_IDX,
-  VirtioNetF.MAC,
-  VirtioNetF.MTU,
-  VirtioNetF.STATUS,
-  VirtioNetF.CTRL_VQ,
-  VirtioNetF.CTRL_MAC_ADDR,
-  VirtioNetF.MQ,
-].reduce((m, b) => m | featureBit(b), 0n);
+/**
+ * SIM_NET_FEATURES: what the software device offers by default: exactly
+ * what this package's virtio-net driver can use, so every path of it runs.
+ */
+export const SIM_NET_FEATURES = VIRTIO_NET_DRIVER_FEATURES;
 
 /** SIM_VENDOR_ID: the vendor id the software device reports (none in particular). */
 export const SIM_VENDOR_ID = 0;

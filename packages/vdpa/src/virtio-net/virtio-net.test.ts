@@ -91,8 +91,11 @@ describe('virtio-net on vdpa: the status sequence', () => {
 });
 
 describe('virtio-net on vdpa: frames', () => {
-  it('sends frames with a virtio_net_hdr and receives them back through RX buffers', async () => {
-    const { registry, dev } = await rig();
+  it.each([
+    ['with', SIM_NET_FEATURES],
+    ['without', SIM_NET_FEATURES & ~featureBit(VirtioF.RING_EVENT_IDX)],
+  ])('sends frames and receives them back through RX buffers (%s event idx)', async (_w, f) => {
+    const { registry, dev } = await rig({ device_features: f.toString() });
     const net = registry.require('vn0');
     const got: Buffer[] = [];
     net.onFrame((f) => got.push(f));
