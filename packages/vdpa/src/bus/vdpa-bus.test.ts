@@ -49,10 +49,16 @@ describe('vdpa bus devices', () => {
     expect(bus.listDevices().map((d) => d.name)).toEqual(['foo']);
   });
 
-  it('answers ENODEV through a device handle once it left the bus', async () => {
+  it('frees the ops once and answers ENODEV through a device handle once it left the bus', async () => {
     const bus = new VdpaBus();
-    const v = await bus.addDevice(simInit());
+    const init = simInit();
+    let freed = 0;
+    const v = await bus.addDevice({
+      ...init,
+      config: { ...init.config, free: () => void freed++ },
+    });
     await bus.removeDevice(v);
+    expect(freed).toBe(1);
     expect(() => v.getStatus()).toThrow(expect.objectContaining({ code: 'ENODEV' }));
     await expect(bus.removeDevice(v)).rejects.toMatchObject({ code: 'ENODEV' });
   });

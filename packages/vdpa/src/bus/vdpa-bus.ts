@@ -138,15 +138,14 @@ export class VdpaBus {
     await slot.lock.run(async () => {
       await this.binding.unbindLocked(dev);
       this.devices.delete(dev.name);
-      dev.markRemoved();
+      try {
+        dev.markRemoved();
+      } catch (err) {
+        this.log.error({ err, device: dev.name }, 'free op threw');
+      }
     });
     this.ids.free(dev.index);
     this.events.publish({ type: 'removed', device: dev.name, ...mgmtOf(dev) });
-    try {
-      dev.config.free?.();
-    } catch (err) {
-      this.log.error({ err, device: dev.name }, 'free op threw');
-    }
   }
 
   /**

@@ -197,9 +197,11 @@ export class VdpaDevice {
     return { min: c.getVqNumMin?.() ?? 1, max: c.getVqNumMax() };
   }
 
-  /** markRemoved: used by the bus when the device leaves it. */
+  /** markRemoved: used by the bus when the device leaves it; then the ops' `free` runs once. */
   markRemoved(): void {
+    if (!this.#live) return;
     this.#live = false;
+    this.#config.free?.();
   }
 
   /** statusChanged: used by the implementation to tell watchers of a status it set itself (NEEDS_RESET). */
