@@ -190,6 +190,8 @@ export class VirtioNetDevice {
 
   /** recover: after NEEDS_RESET, tear down and run `init` again. */
   async recover(): Promise<void> {
+    // Reset before unmapping: the device must not touch rings that are going away.
+    this.vdev.reset();
     this.teardownQueues();
     await this.init();
     this.events.publish({ type: 'recovered', name: this.name });
