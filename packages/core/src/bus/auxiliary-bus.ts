@@ -88,7 +88,13 @@ import { EventChannel } from '../event-channel.js';
 import { type Logger, silentLogger } from '../log.js';
 import { printable } from '../printable.js';
 import { type AuxDeviceInit, AuxiliaryDevice, devicePrivate } from './auxiliary-device.js';
-import { type AuxiliaryDriver, checkDriver, matchId, supportsSuspend } from './auxiliary-driver.js';
+import {
+  type AuxiliaryDeviceId,
+  type AuxiliaryDriver,
+  checkDriver,
+  matchId,
+  supportsSuspend,
+} from './auxiliary-driver.js';
 import { type AuxDeviceInfo, type AuxDriverInfo, deviceInfo, driverInfo } from './bus-info.js';
 import { detached } from './device-lock.js';
 import { resumeDevice, shutdownDevice, suspendDevice } from './device-power.js';
@@ -116,7 +122,7 @@ export class AuxiliaryBus {
   /** Every device made by init and not yet released, in init order. */
   private readonly known = new Set<AuxiliaryDevice>();
   private readonly drivers = new Map<string, DriverRecord>();
-  private readonly binding: DriverBinding;
+  private readonly binding: DriverBinding<AuxiliaryDevice, AuxiliaryDriver, AuxiliaryDeviceId>;
   private readonly autoloader: DriverAutoload;
   private readonly background = new Set<Promise<void>>();
   private seqnum = 0;
@@ -131,6 +137,8 @@ export class AuxiliaryBus {
     this.binding = new DriverBinding({
       log,
       registered: (rec) => this.drivers.get(rec.drv.name) === rec,
+      match: (rec, adev) => matchId(rec.idTable, adev.devName),
+      slot: (adev) => adev[devicePrivate],
       emit: (action, adev, driver) => this.emit(action, adev, driver),
     });
     this.autoloader = new DriverAutoload({

@@ -26,11 +26,21 @@ export {
   supportsSuspend,
 } from './auxiliary-driver.js';
 export type { AuxDeviceInfo, AuxDriverInfo } from './bus-info.js';
+export { DeviceLock } from './device-lock.js';
 export {
   DeviceRegistry,
   type DeviceRegistryMessages,
   type RegistryEvent,
 } from './device-registry.js';
+export {
+  asAuxError,
+  type BindableDevice,
+  type BindingHost,
+  type BindingSlot,
+  type BoundDriver,
+  DriverBinding,
+  type DriverRecord,
+} from './driver-binding.js';
 export {
   AUX_DRIVER_EXPORT,
   type AuxDriverResolver,
