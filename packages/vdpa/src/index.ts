@@ -20,6 +20,7 @@ export type { VdpaDriver } from './bus/vdpa-driver.js';
 export type { VdpaEvent } from './bus/vdpa-events.js';
 export {
   attrBit,
+  configAttrNames,
   ETH_MIN_MTU,
   formatFeatures,
   parseDevAdd,

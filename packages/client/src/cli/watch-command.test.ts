@@ -1,4 +1,4 @@
-import { PortState, TaintEvent } from '@auxctl/proto';
+import { PortState, TaintEvent, VdpaDeviceEventKind } from '@auxctl/proto';
 import { describe, expect, it } from 'vitest';
 import { eventLine } from './watch-command.js';
 
@@ -23,5 +23,22 @@ describe('eventLine', () => {
       }),
     ).toBe('8 2026-01-02T03:04:05.000Z 0000:08:00.0 taint debug write');
     expect(eventLine({ sequence: 9, device: '' })).toBe('9 - - unknown');
+    expect(
+      eventLine({
+        sequence: 10,
+        time: at,
+        device: 'mlx5_core.sf.1',
+        event: {
+          $case: 'vdpa',
+          vdpa: {
+            name: 'vdpa0',
+            mgmtdev: 'auxiliary/mlx5_core.sf.1',
+            kind: VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_NEEDS_RESET,
+          },
+        },
+      }),
+    ).toBe(
+      '10 2026-01-02T03:04:05.000Z mlx5_core.sf.1 vdpa vdpa0 needs_reset (mgmtdev auxiliary/mlx5_core.sf.1)',
+    );
   });
 });

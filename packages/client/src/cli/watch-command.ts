@@ -7,7 +7,12 @@
  * Owns the one-line rendering of events. An interrupt is a clean end
  * (exit 0); a server error ends the stream with its exit code.
  */
-import { deviceStateToJSON, PortState, WatchDevicesResponse } from '@auxctl/proto';
+import {
+  deviceStateToJSON,
+  PortState,
+  vdpaDeviceEventKindToJSON,
+  WatchDevicesResponse,
+} from '@auxctl/proto';
 import type { Command } from 'commander';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { parseIntInRange } from './cli-args.js';
@@ -41,6 +46,13 @@ export function eventLine(e: WatchDevicesResponse): string {
       case 'port':
         detail = `port ${ev.port.port} ${ev.port.state === PortState.PORT_STATE_UP ? 'up' : 'down'}`;
         break;
+      case 'vdpa': {
+        const what = vdpaDeviceEventKindToJSON(ev.vdpa.kind)
+          .replace(/^VDPA_DEVICE_EVENT_KIND_/, '')
+          .toLowerCase();
+        detail = `${ev.vdpa.name} ${what} (mgmtdev ${ev.vdpa.mgmtdev})`;
+        break;
+      }
       default: {
         const payload = (WatchDevicesResponse.toJSON(e) as Record<string, unknown>)[ev.$case];
         detail = JSON.stringify(payload ?? {});

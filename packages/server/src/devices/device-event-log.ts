@@ -9,7 +9,7 @@
  */
 import type { CoreEvent } from '@auxctl/core';
 import type { Device } from '@auxctl/proto';
-import type { ServedDevice } from '../sources/device-source.js';
+import type { ServedDevice, VdpaChangeKind } from '../sources/device-source.js';
 
 /**
  * DeviceAppeared: a device that came to be while the server ran (a
@@ -23,8 +23,20 @@ export interface DeviceAppeared {
   readonly snapshot: Device;
 }
 
-/** LogEvent: what the log records: core events and devices appearing. */
-export type LogEvent = CoreEvent | DeviceAppeared;
+/**
+ * VdpaChange: a vdpa device served by the device's function was added,
+ * removed, or raised NEEDS_RESET (from the source's VdpaFunction).
+ */
+export interface VdpaChange {
+  readonly type: 'vdpa';
+  readonly core: string;
+  readonly name: string;
+  readonly mgmtdev: string;
+  readonly kind: VdpaChangeKind;
+}
+
+/** LogEvent: what the log records: core events, devices appearing and vdpa changes. */
+export type LogEvent = CoreEvent | DeviceAppeared | VdpaChange;
 
 /** LoggedEvent: one event with its sequence number and time. */
 export interface LoggedEvent {
@@ -41,7 +53,7 @@ export interface DeviceEventLogOptions {
 }
 
 /** Followed: what the log reads of a device. */
-type Followed = Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe'>;
+type Followed = Pick<ServedDevice, 'name' | 'state' | 'events' | 'describe' | 'vdpa'>;
 
 /** FollowedDevices: the devices to follow now, and how new ones are announced. */
 export interface FollowedDevices {
@@ -80,13 +92,19 @@ export class DeviceEventLog {
 
   private follow(d: Followed): void {
     if (this.followed.has(d) || d.state === 'closed') return;
-    const off = d.events.subscribe((e) => {
+    const offVdpa =
+      d.vdpa?.subscribe((c) => this.append({ type: 'vdpa', core: d.name, ...c })) ?? (() => {});
+    const offCore = d.events.subscribe((e) => {
       this.append(e);
       if (e.type === 'state' && e.state === 'closed') {
         off();
         this.followed.delete(d);
       }
     });
+    const off = (): void => {
+      offCore();
+      offVdpa();
+    };
     this.followed.set(d, off);
   }
 

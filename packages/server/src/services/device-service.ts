@@ -23,6 +23,7 @@ import {
   PortState,
   ReloadCause,
   ReloadPhase,
+  VdpaDeviceEventKind,
   type WatchDevicesRequest,
   type WatchDevicesResponse,
 } from '@auxctl/proto';
@@ -34,6 +35,12 @@ import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-
 import { type AdapterEnv, serverStream, unary } from '../grpc/handler-adapters.js';
 
 const SERVICE = 'auxctl.v1.DeviceService';
+
+const VDPA_KINDS = {
+  added: VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_ADDED,
+  removed: VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_REMOVED,
+  'needs-reset': VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_NEEDS_RESET,
+} as const;
 
 /** visibleDevices: the names asked for (all when empty) that the caller may see. */
 function visibleDevices(
@@ -278,6 +285,14 @@ export function toResponse(l: LoggedEvent): WatchDevicesResponse {
             }),
             deleted: e.state === 'deleted',
           },
+        },
+      };
+    case 'vdpa':
+      return {
+        ...base,
+        event: {
+          $case: 'vdpa',
+          vdpa: { name: e.name, mgmtdev: e.mgmtdev, kind: VDPA_KINDS[e.kind] },
         },
       };
     case 'port':

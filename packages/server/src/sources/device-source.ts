@@ -132,6 +132,18 @@ export interface VdpaFunction {
   del(name: string): Promise<void>;
   /** queue: one virtqueue's state and vendor statistics. */
   queue(name: string, index: number): Promise<GetVdpaQueueResponse>;
+  /** subscribe: vdpa devices of this function added, removed or needing a reset; returns the unsubscribe. */
+  subscribe(listener: (change: VdpaDeviceChange) => void): () => void;
+}
+
+/** VdpaChangeKind: what happened to a vdpa device. */
+export type VdpaChangeKind = 'added' | 'removed' | 'needs-reset';
+
+/** VdpaDeviceChange: one vdpa device event of a function. */
+export interface VdpaDeviceChange {
+  readonly name: string;
+  readonly mgmtdev: string;
+  readonly kind: VdpaChangeKind;
 }
 
 /** DeviceSource: see the module header. */

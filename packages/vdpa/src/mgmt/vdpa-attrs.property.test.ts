@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   attrBit,
+  configAttrNames,
   formatFeatures,
   parseDevAdd,
   parseFeatures,
@@ -108,5 +109,22 @@ describe('dev add attribute parsers', () => {
       null,
     ];
     for (const b of bad) expect(code(() => parseDevAdd(b))).toBe('EINVAL');
+  });
+});
+
+describe('configAttrNames', () => {
+  it('names exactly the dev add attributes whose bits are in the mask', () => {
+    const table: [string, number][] = [
+      ['mac', VdpaAttr.DEV_NET_CFG_MACADDR],
+      ['mtu', VdpaAttr.DEV_NET_CFG_MTU],
+      ['max_vqp', VdpaAttr.DEV_NET_CFG_MAX_VQP],
+      ['device_features', VdpaAttr.DEV_FEATURES],
+    ];
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (mask) => {
+        const want = table.filter(([, a]) => (mask & attrBit(a)) !== 0n).map(([k]) => k);
+        expect(configAttrNames(mask)).toEqual(want);
+      }),
+    );
   });
 });

@@ -113,6 +113,11 @@ const DEV_ADD_ATTRS = [
 
 const KEYS = new Set<string>(['name', 'mgmtdev', ...DEV_ADD_ATTRS.map((a) => a.key)]);
 
+/** configAttrNames: the `dev add` keys a management device's config_attr_mask accepts, in table order. */
+export function configAttrNames(mask: bigint): string[] {
+  return DEV_ADD_ATTRS.filter((a) => (mask & attrBit(a.attr)) !== 0n).map((a) => a.key);
+}
+
 /**
  * parseDevAdd: a `dev add` request from plain data
  * `{ name, mgmtdev, mac?, mtu?, max_vqp?, device_features? }` (what a CLI

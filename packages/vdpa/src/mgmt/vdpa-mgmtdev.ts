@@ -62,6 +62,8 @@ export interface VdpaMgmtDevInfo {
   readonly supportedClassesMask: bigint;
   readonly maxSupportedVqs: number;
   readonly supportedFeatures: bigint;
+  /** The `dev add` attributes it accepts (bits of VdpaAttr). */
+  readonly configAttrMask: bigint;
   readonly devices: readonly string[];
 }
 
@@ -117,6 +119,7 @@ export class VdpaMgmtDevice {
       supportedClassesMask: this.idTable.reduce((m, id) => m | (1n << BigInt(id)), 0n),
       maxSupportedVqs: this.maxSupportedVqs,
       supportedFeatures: this.supportedFeatures,
+      configAttrMask: this.configAttrMask,
       devices: [...this.devices],
     };
   }

@@ -13,13 +13,14 @@ import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/p
 import { FaultInjector } from '@auxctl/sim';
 import { healthReports } from '../../devices/device-snapshot.js';
 import { notUpError } from '../../devices/device-up.js';
-import type { DumpModes, ServedDevice, SourceContext } from '../device-source.js';
+import type { DumpModes, ServedDevice, SourceContext, VdpaFunction } from '../device-source.js';
 
 /** SimDeviceHost: what the simulated source gives each device view. */
 export interface SimDeviceHost {
   describe(core: CoreDevice): Device;
   parentOf(core: CoreDevice): string | undefined;
   openCtl(core: CoreDevice, credentials: CtlCredentials): Promise<SourceContext>;
+  vdpaOf(core: CoreDevice): VdpaFunction;
 }
 
 const SIM_DUMPS: DumpModes = { modes: ['umem', 'inline'] };
@@ -29,6 +30,8 @@ export class SimServedDevice implements ServedDevice {
   readonly source = 'sim';
   readonly dumps = SIM_DUMPS;
   readonly faults: FaultInjector | undefined;
+  /** The vdpa management of the function (a management device once mlx5_vdpa binds its vnet). */
+  readonly vdpa: VdpaFunction;
 
   constructor(
     readonly core: CoreDevice,
@@ -36,6 +39,7 @@ export class SimServedDevice implements ServedDevice {
   ) {
     const backend = core.backend as { readonly faults?: unknown };
     this.faults = backend.faults instanceof FaultInjector ? backend.faults : undefined;
+    this.vdpa = host.vdpaOf(core);
   }
 
   get name(): string {

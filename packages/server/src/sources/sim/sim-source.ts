@@ -37,6 +37,7 @@ import { deviceSnapshot } from '../../devices/device-snapshot.js';
 import { unknownDevice } from '../../devices/device-sources.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
 import { SimServedDevice } from './sim-device.js';
+import { SimVdpa } from './sim-vdpa.js';
 
 /** SimSourceOptions: how many simulated devices and how they report. */
 export interface SimSourceOptions {
@@ -81,6 +82,8 @@ export class SimSource implements DeviceSource {
   private constructor(
     readonly bus: AuxiliaryBus,
     readonly registry: CtlRegistry,
+    /** The vdpa bus and its management devices (one per sub-function mlx5_vdpa binds). */
+    readonly vdpa: SimVdpa,
     private readonly members: { core: CoreDevice; sim: SimFunction }[],
   ) {}
 
@@ -117,8 +120,9 @@ export class SimSource implements DeviceSource {
     await bus.registerDriver(
       createSfDriver({ ids, logger, ...(opts.health && { health: opts.health }) }),
     );
+    const vdpa = await SimVdpa.create(logger);
     const members: { core: CoreDevice; sim: SimFunction }[] = [];
-    const fleet = new SimSource(bus, registry, members);
+    const fleet = new SimSource(bus, registry, vdpa, members);
     try {
       for (let i = 0; i < n; i++) {
         const sim = createSimDevice({
@@ -232,6 +236,7 @@ export class SimSource implements DeviceSource {
         describe: (c): Device => deviceSnapshot(c, this.bus, this.parentOf(c)),
         parentOf: (c) => this.parentOf(c),
         openCtl: (c, credentials) => this.openCtl(c, credentials),
+        vdpaOf: (c) => this.vdpa.functionOf(c.name),
       });
       this.views.set(core, v);
     }
