@@ -8,6 +8,13 @@
  *
  * Owns: the list. Never: anything about how the methods are served.
  */
+import {
+  CtlServiceService,
+  DeviceServiceService,
+  PortFunctionServiceService,
+  SimulatorServiceService,
+  VdpaServiceService,
+} from '@auxctl/proto';
 
 /**
  * RESUME_ANY_DUMP: a permission, not an RPC: a principal the policy allows
@@ -17,23 +24,21 @@
  */
 export const RESUME_ANY_DUMP = 'auxctl.v1.Permission/ResumeAnyDump';
 
-/** AUXCTL_METHODS: `package.Service/Method` for every policy-checked RPC, and the permissions. */
+/** The services whose methods the policy governs (every auxctl.v1 service auxctld serves). */
+const GOVERNED = [
+  DeviceServiceService,
+  CtlServiceService,
+  PortFunctionServiceService,
+  VdpaServiceService,
+  SimulatorServiceService,
+];
+
+/**
+ * AUXCTL_METHODS: `package.Service/Method` for every policy-checked RPC
+ * (read from the generated service definitions, so a method added to a
+ * .proto is governed at once), and the permissions.
+ */
 export const AUXCTL_METHODS: readonly string[] = [
-  'auxctl.v1.DeviceService/ListDevices',
-  'auxctl.v1.DeviceService/WatchDevices',
-  'auxctl.v1.DeviceService/GetHealth',
-  'auxctl.v1.CtlService/Session',
-  'auxctl.v1.CtlService/Exec',
-  'auxctl.v1.CtlService/Coredump',
-  'auxctl.v1.CtlService/ResourceDump',
-  'auxctl.v1.PortFunctionService/Add',
-  'auxctl.v1.PortFunctionService/Set',
-  'auxctl.v1.PortFunctionService/Activate',
-  'auxctl.v1.PortFunctionService/Deactivate',
-  'auxctl.v1.PortFunctionService/Delete',
-  'auxctl.v1.PortFunctionService/List',
-  'auxctl.v1.SimulatorService/InjectFault',
-  'auxctl.v1.SimulatorService/ClearFaults',
-  'auxctl.v1.SimulatorService/ListFaults',
+  ...GOVERNED.flatMap((def) => Object.values(def).map((m) => m.path.slice(1))),
   RESUME_ANY_DUMP,
 ];
