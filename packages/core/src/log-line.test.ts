@@ -45,7 +45,9 @@ describe('LineWriter', () => {
           const viaPino = capture();
           const raw = capture();
           const record = Object.fromEntries(KEYS.map((k, i) => [k, values[i]]));
-          logger(viaPino).child({ ...bindings })[level](record, 'call');
+          logger(viaPino)
+            .child({ ...bindings })
+            [level](record, 'call');
           const writer = LineWriter.forLogger(logger(raw).child({ ...bindings }), KEYS, ['call']);
           expect(writer).toBeDefined();
           const wrote = writer!.write(level, values, 'call');
