@@ -13,7 +13,14 @@
  * vdpa state of its own (the bus and its management are the truth).
  */
 import type { Logger } from '@auxctl/core';
-import { AuxError, controlQueueIndex, featureBits, featureMask, VIRTIO_ID_NET } from '@auxctl/prm';
+import {
+  AuxError,
+  controlQueueIndex,
+  featureBits,
+  featureMask,
+  VIRTIO_ID_NET,
+  VirtioStatus,
+} from '@auxctl/prm';
 import {
   type AddVdpaDeviceRequest,
   type GetVdpaQueueResponse,
@@ -120,7 +127,7 @@ export class SimVdpa {
     const queueType = index === cvq ? 'cvq' : index % 2 === 0 ? 'rx' : 'tx';
     const stats = (await ops.getVendorVqStats?.(index)) ?? {};
     const ready = ops.getVqReady(index);
-    const running = (vdev.getStatus() & 0x04) !== 0;
+    const running = (vdev.getStatus() & VirtioStatus.DRIVER_OK) !== 0;
     const state = ready
       ? VdpaQueueState.VDPA_QUEUE_STATE_READY
       : running
