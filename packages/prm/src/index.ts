@@ -442,6 +442,7 @@ export {
   featureBit,
   featureBits,
   featureMask,
+  featureMaskOfText,
   hasFeature,
   VIRTIO_ID_NET,
   VIRTIO_NET_HDR_BYTES,

@@ -7,7 +7,7 @@
  * Owns: the keywords, their value checks and the messages that name what
  * was wrong. Never: what the management device accepts (the server says).
  */
-import { featureBits } from '@auxctl/prm/virtio';
+import { featureBits, featureMaskOfText } from '@auxctl/prm/virtio';
 import type { AddVdpaDeviceRequest } from '@auxctl/proto';
 import { parseIntInRange } from './cli-args.js';
 import { usageError } from './exit-codes.js';
@@ -35,11 +35,10 @@ export function keywordPairs(
 
 /** parseFeatureMask: a 64-bit virtio feature mask (`0x` hex or decimal) as bit numbers. */
 export function parseFeatureMask(text: string): number[] {
-  const t = text.trim();
-  if (!/^(0x[0-9a-f]{1,16}|\d{1,20})$/i.test(t)) {
+  const mask = featureMaskOfText(text.trim());
+  if (mask === undefined) {
     throw usageError(`device_features: expected a 64-bit mask like 0x300010028, not "${text}"`);
   }
-  const mask = BigInt(t);
   if (mask >= 1n << 64n) throw usageError('device_features: the mask is wider than 64 bits');
   return featureBits(mask);
 }

@@ -5,6 +5,7 @@ import {
   featureBit,
   featureBits,
   featureMask,
+  featureMaskOfText,
   VirtioF,
   VirtioNetF,
   virtioFeatureName,
@@ -22,6 +23,29 @@ describe('virtio feature bits', () => {
     );
     expect(() => featureMask([64])).toThrow(RangeError);
     expect(() => featureMask([-1])).toThrow(RangeError);
+  });
+
+  it('reads a mask written in hex (up to 16 digits) or decimal (up to 20), nothing else', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (mask) => {
+        expect(featureMaskOfText(`0x${mask.toString(16)}`)).toBe(mask);
+        expect(featureMaskOfText(`0X${mask.toString(16).toUpperCase()}`)).toBe(mask);
+        expect(featureMaskOfText(mask.toString())).toBe(mask);
+      }),
+    );
+    for (const bad of [
+      '',
+      '0x',
+      '-1',
+      '1.5',
+      'MAC',
+      ' 1',
+      '0x1ffffffffffffffff',
+      '123456789012345678901',
+    ]) {
+      expect(featureMaskOfText(bad)).toBeUndefined();
+    }
+    expect(featureMaskOfText('99999999999999999999')).toBe(99999999999999999999n);
   });
 
   it('names net and transport bits as iproute2 does', () => {

@@ -145,6 +145,15 @@ export function featureBits(mask: bigint): number[] {
   return bits;
 }
 
+/**
+ * featureMaskOfText: the number a feature mask written as `0x` and 1..16 hex
+ * digits, or 1..20 decimal digits, spells (it may still exceed 64 bits; the
+ * caller checks the range and words its own error); undefined for other text.
+ */
+export function featureMaskOfText(text: string): bigint | undefined {
+  return /^(0x[0-9a-f]{1,16}|\d{1,20})$/i.test(text) ? BigInt(text) : undefined;
+}
+
 /** featureMask: the 64-bit feature mask of bit numbers (each 0..63). */
 export function featureMask(bits: Iterable<number>): bigint {
   let m = 0n;

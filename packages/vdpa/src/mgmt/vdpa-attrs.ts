@@ -11,7 +11,7 @@
  * device supports (VdpaManagement and the device's dev_add decide).
  */
 import { parseHwAddr } from '@auxctl/core';
-import { AuxError } from '@auxctl/prm';
+import { AuxError, featureMaskOfText } from '@auxctl/prm';
 
 /** VdpaAttr: the uapi attribute numbers (enum vdpa_attr) the management API uses. */
 export const VdpaAttr = {
@@ -66,7 +66,7 @@ export function parseFeatures(v: unknown): bigint {
   let n: bigint | undefined;
   if (typeof v === 'bigint') n = v;
   else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
-  else if (typeof v === 'string' && /^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(v)) n = BigInt(v);
+  else if (typeof v === 'string') n = featureMaskOfText(v);
   if (n === undefined || n < 0n || n >= 1n << 64n) {
     throw new AuxError('EINVAL', 'device_features must be a 64-bit mask like 0x300020000');
   }

@@ -116,8 +116,7 @@ export class SimVdpa {
   private async queueOf(name: string, index: number): Promise<GetVdpaQueueResponse> {
     const vdev = this.bus.find(name);
     if (!vdev) throw new AuxError('ENOENT', `no vdpa device ${name}`);
-    const info = this.bus.listDevices().find((d) => d.name === name);
-    const nvqs = info?.maxVqs ?? 0;
+    const nvqs = vdev.nvqs;
     if (!Number.isInteger(index) || index < 0 || index >= nvqs) {
       throw new AuxError('EINVAL', `${name} has queues 0..${nvqs - 1}, not ${index}`);
     }
