@@ -6,6 +6,7 @@
  * net device for tests is at `@auxctl/vdpa/testing`.
  */
 export {
+  type Awaitable,
   VDPA_RESET_F_CLEAN_MAP,
   type VdpaCallback,
   type VdpaConfigOps,

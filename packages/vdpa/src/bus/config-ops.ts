@@ -11,8 +11,18 @@
  * driver area = available ring, device area = used ring. Addresses are
  * IOVAs in the device's DMA space (see `VdpaDma`).
  *
+ * SYNC AND ASYNC
+ * Ops that may need the device itself (a firmware command: status changes
+ * that build or tear down queues, ready, suspend, resume, reading queue
+ * state or counters) return `Awaitable`: a software device answers at
+ * once, a hardware one with a promise. Callers always await them. The
+ * rest are plain reads and writes of driver-side state and stay sync.
+ *
  * Owns: the op shapes. Never: any behaviour.
  */
+/** Awaitable: a value now, or a promise of it. */
+export type Awaitable<T> = T | Promise<T>;
+
 /** VdpaCallback: a virtqueue or config interrupt handler (the kernel's vdpa_callback). */
 export type VdpaCallback = () => void;
 
@@ -51,11 +61,11 @@ export interface VdpaConfigOps {
   setVqNum(idx: number, num: number): void;
   kickVq(idx: number): void;
   setVqCb(idx: number, cb: VdpaCallback | undefined): void;
-  setVqReady(idx: number, ready: boolean): void;
+  setVqReady(idx: number, ready: boolean): Awaitable<void>;
   getVqReady(idx: number): boolean;
   /** setVqState: throws (EBUSY) while the queue is ready and running. */
   setVqState(idx: number, state: VdpaVqState): void;
-  getVqState(idx: number): VdpaVqState;
+  getVqState(idx: number): Awaitable<VdpaVqState>;
   getVqNotification?(idx: number): VdpaVqNotification;
 
   // ---- device ops ----
@@ -70,19 +80,19 @@ export interface VdpaConfigOps {
   getDeviceId(): number;
   getVendorId(): number;
   getStatus(): number;
-  setStatus(status: number): void;
+  setStatus(status: number): Awaitable<void>;
   /** reset: status 0, queues torn down, driver features cleared. */
-  reset(): void;
+  reset(): Awaitable<void>;
   /** compatReset: reset; `flags` may ask to clean the DMA map too (VDPA_RESET_F_CLEAN_MAP). */
-  compatReset?(flags: number): void;
+  compatReset?(flags: number): Awaitable<void>;
   getConfigSize(): number;
   getConfig(offset: number, len: number): Buffer;
   setConfig(offset: number, data: Buffer): void;
   getGeneration?(): number;
   /** suspend: stop processing, keeping ring indexes; resume restarts. */
-  suspend?(): void;
-  resume?(): void;
-  getVendorVqStats?(idx: number): VdpaVendorVqStats;
+  suspend?(): Awaitable<void>;
+  resume?(): Awaitable<void>;
+  getVendorVqStats?(idx: number): Awaitable<VdpaVendorVqStats>;
   /** free: the device is gone from the bus for good. */
   free?(): void;
 }

@@ -164,7 +164,7 @@ describe('vdpa device helpers', () => {
     expect(v.featuresValid).toBe(true);
     expect(v.config.getDriverFeatures()).toBe(0n);
     v.setFeatures(1n << 32n);
-    v.reset();
+    await v.reset();
     expect(v.featuresValid).toBe(false);
     expect(v.getStatus()).toBe(0);
   });

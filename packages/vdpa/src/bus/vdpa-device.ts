@@ -153,9 +153,9 @@ export class VdpaDevice {
   }
 
   /** reset: clear features_valid and reset the device (status 0). */
-  reset(): void {
+  async reset(): Promise<void> {
     this.#featuresValid = false;
-    this.config.reset();
+    await this.config.reset();
     this.#onStatus(this, 0);
   }
 
@@ -171,13 +171,10 @@ export class VdpaDevice {
   }
 
   /** setStatus: write the status byte (0 = reset, through `reset`) and tell watchers. */
-  setStatus(status: number): void {
-    if (status === 0) {
-      this.reset();
-      return;
-    }
-    this.config.setStatus(status);
-    this.#onStatus(this, this.#config.getStatus());
+  async setStatus(status: number): Promise<void> {
+    if (status === 0) return this.reset();
+    await this.config.setStatus(status);
+    if (this.#live) this.#onStatus(this, this.#config.getStatus());
   }
 
   /** getConfig: `len` bytes of config space at `offset`; negotiates no features first if none were set. */

@@ -188,9 +188,9 @@ describe('dev config show', () => {
       'Features negotiation not completed',
     );
     expect(() => bus.mgmt.devConfig('foo')).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
-    v.setStatus(VirtioStatus.ACKNOWLEDGE | VirtioStatus.DRIVER);
+    await v.setStatus(VirtioStatus.ACKNOWLEDGE | VirtioStatus.DRIVER);
     v.setFeatures(f);
-    v.setStatus(VirtioStatus.ACKNOWLEDGE | VirtioStatus.DRIVER | VirtioStatus.FEATURES_OK);
+    await v.setStatus(VirtioStatus.ACKNOWLEDGE | VirtioStatus.DRIVER | VirtioStatus.FEATURES_OK);
     expect(bus.mgmt.devConfig('foo')).toEqual({
       name: 'foo',
       mac: '00:11:22:33:44:55',
@@ -210,7 +210,7 @@ describe('dev config show', () => {
       featureBit(VirtioNetF.MQ);
     const { bus, v } = await negotiated(f);
     v.setFeatures(f);
-    v.setStatus(VirtioStatus.ACKNOWLEDGE | VirtioStatus.DRIVER | VirtioStatus.FEATURES_OK);
+    await v.setStatus(VirtioStatus.ACKNOWLEDGE | VirtioStatus.DRIVER | VirtioStatus.FEATURES_OK);
     expect(bus.mgmt.devConfig('foo').maxVqPairs).toBe(4);
   });
 });

@@ -64,7 +64,7 @@ export function createVhostVdpaDriver(opts: { registry: VhostVdpaRegistry }): Vd
   const { registry } = opts;
   return {
     name: VHOST_VDPA_DRIVER,
-    probe(vdev) {
+    async probe(vdev) {
       const minor = registry.minors.alloc();
       const node = new VhostVdpaNode(`vhost-vdpa-${minor}`, minor, vdev);
       try {
@@ -73,12 +73,18 @@ export function createVhostVdpaDriver(opts: { registry: VhostVdpaRegistry }): Vd
         registry.minors.free(minor);
         throw err;
       }
-      vdev.reset();
+      try {
+        await vdev.reset();
+      } catch (err) {
+        registry.remove(node);
+        registry.minors.free(minor);
+        throw err;
+      }
       vdev.drvdata = node;
     },
-    remove(vdev) {
+    async remove(vdev) {
       const node = vdev.drvdata as VhostVdpaNode;
-      node.handle?.close();
+      await node.handle?.close();
       registry.remove(node);
       registry.minors.free(node.minor);
     },

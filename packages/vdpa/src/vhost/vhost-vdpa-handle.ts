@@ -63,7 +63,7 @@ export class VhostVdpaHandle {
   }
 
   /** setStatus: write the status; 0 resets; clearing any other bit is EINVAL. */
-  setStatus(status: number): void {
+  async setStatus(status: number): Promise<void> {
     const v = this.dev();
     if (!Number.isInteger(status) || status < 0 || status > 0xff) {
       throw new AuxError('EINVAL', 'status is one byte');
@@ -72,7 +72,7 @@ export class VhostVdpaHandle {
     if (status !== 0 && (old & ~status & 0xff) !== 0) {
       throw new AuxError('EINVAL', 'status bits can only be cleared by a reset (status 0)');
     }
-    v.setStatus(status);
+    await v.setStatus(status);
   }
 
   /** getConfigSize: bytes of config space. */
@@ -113,8 +113,8 @@ export class VhostVdpaHandle {
   }
 
   /** getVringBase: the queue's avail index (VHOST_GET_VRING_BASE). */
-  getVringBase(idx: number): number {
-    return this.vq(idx).config.getVqState(idx).availIndex;
+  async getVringBase(idx: number): Promise<number> {
+    return (await this.vq(idx).config.getVqState(idx)).availIndex;
   }
 
   /** setVringBase: restore the queue's avail index (EBUSY from the device while it runs). */
@@ -131,8 +131,8 @@ export class VhostVdpaHandle {
   }
 
   /** setVringEnable: mark queue `idx` ready or not (VHOST_VDPA_SET_VRING_ENABLE). */
-  setVringEnable(idx: number, enable: boolean): void {
-    this.vq(idx).config.setVqReady(idx, enable);
+  async setVringEnable(idx: number, enable: boolean): Promise<void> {
+    await this.vq(idx).config.setVqReady(idx, enable);
   }
 
   /** kick: notify the device of new buffers on queue `idx` (the kick eventfd). */
@@ -141,24 +141,24 @@ export class VhostVdpaHandle {
   }
 
   /** vqStats: vendor counters of queue `idx`; EOPNOTSUPP when the device has none. */
-  vqStats(idx: number): VdpaVendorVqStats {
+  async vqStats(idx: number): Promise<VdpaVendorVqStats> {
     const c = this.vq(idx).config;
     if (!c.getVendorVqStats) throw new AuxError('EOPNOTSUPP', 'the device has no vq stats');
     return c.getVendorVqStats(idx);
   }
 
   /** suspend: stop the device keeping ring state (VHOST_VDPA_SUSPEND); EOPNOTSUPP without it. */
-  suspend(): void {
+  async suspend(): Promise<void> {
     const c = this.dev().config;
     if (!c.suspend) throw new AuxError('EOPNOTSUPP', `${this.vdev.name} cannot suspend`);
-    c.suspend();
+    await c.suspend();
   }
 
   /** resume: restart after suspend (VHOST_VDPA_RESUME); EOPNOTSUPP without it. */
-  resume(): void {
+  async resume(): Promise<void> {
     const c = this.dev().config;
     if (!c.resume) throw new AuxError('EOPNOTSUPP', `${this.vdev.name} cannot resume`);
-    c.resume();
+    await c.resume();
   }
 
   /** dmaMap: make the user's `buf` reachable by the device (an IOTLB update); returns its IOVA. */
@@ -182,19 +182,20 @@ export class VhostVdpaHandle {
   }
 
   /** close: reset the device, unmap every user buffer, free the open slot. Idempotent. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.vdev.live) {
-      this.vdev.reset();
-      for (const iova of this.maps) this.vdev.dma.unmap(iova);
+    try {
+      if (this.vdev.live) await this.vdev.reset();
+    } finally {
+      if (this.vdev.live) for (const iova of this.maps) this.vdev.dma.unmap(iova);
+      this.maps.clear();
+      this.onClose();
     }
-    this.maps.clear();
-    this.onClose();
   }
 
-  [Symbol.dispose](): void {
-    this.close();
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   private dev(): VdpaDevice {

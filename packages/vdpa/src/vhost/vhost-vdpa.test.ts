@@ -55,8 +55,8 @@ describe('vhost-vdpa user access', () => {
     expect(vhosts.names()).toEqual(['vhost-vdpa-0']);
     const h = vhosts.open('vhost-vdpa-0');
     expect(() => vhosts.open('vhost-vdpa-0')).toThrow(expect.objectContaining({ code: 'EBUSY' }));
-    h.close();
-    vhosts.open('vhost-vdpa-0').close();
+    await h.close();
+    await vhosts.open('vhost-vdpa-0').close();
     expect(() => vhosts.open('vhost-vdpa-9')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
   });
 
@@ -66,10 +66,10 @@ describe('vhost-vdpa user access', () => {
     const h = vhosts.open('vhost-vdpa-0');
     expect(h.getDeviceId()).toBe(VIRTIO_ID_NET);
     expect(h.getConfig(0, 6).toString('hex')).toBe('020000000001');
-    h.setStatus(S.ACKNOWLEDGE);
-    h.setStatus(S.ACKNOWLEDGE | S.DRIVER);
+    await h.setStatus(S.ACKNOWLEDGE);
+    await h.setStatus(S.ACKNOWLEDGE | S.DRIVER);
     h.setFeatures(FEATURES);
-    h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK);
+    await h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK);
     expect(h.getStatus() & S.FEATURES_OK).toBe(S.FEATURES_OK);
     expect(() => h.setFeatures(FEATURES)).toThrow(expect.objectContaining({ code: 'EBUSY' }));
     const rx = userRing(h, 0, 4);
@@ -77,9 +77,9 @@ describe('vhost-vdpa user access', () => {
     const calls: number[] = [];
     h.setVringCall(0, () => calls.push(0));
     h.setVringCall(1, () => calls.push(1));
-    h.setVringEnable(0, true);
-    h.setVringEnable(1, true);
-    h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK | S.DRIVER_OK);
+    await h.setVringEnable(0, true);
+    await h.setVringEnable(1, true);
+    await h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK | S.DRIVER_OK);
 
     // One writable RX buffer, one readable TX packet (header + frame).
     const rxBuf = Buffer.alloc(128);
@@ -97,12 +97,12 @@ describe('vhost-vdpa user access', () => {
     expect([Used.idx(tx.used), Used.id(tx.used, 0)]).toEqual([1, 2]);
     expect([Used.idx(rx.used), Used.len(rx.used, 0)]).toEqual([1, 72]);
     expect(rxBuf.subarray(VIRTIO_NET_HDR_BYTES, 72)).toEqual(frameBytes);
-    expect(h.getVringBase(1)).toBe(1);
-    expect(h.vqStats(1)).toEqual({ received_desc: 1n, completed_desc: 1n });
+    expect(await h.getVringBase(1)).toBe(1);
+    expect(await h.vqStats(1)).toEqual({ received_desc: 1n, completed_desc: 1n });
     expect(readDesc(tx.desc, 2).len).toBe(72);
     expect(h.mappings).toBe(8);
 
-    h.close();
+    await h.close();
     expect(dev.ops.getStatus()).toBe(0);
     expect(dev.dma.mappings).toBe(baseline);
     expect(() => h.getStatus()).toThrow(expect.objectContaining({ code: 'ENODEV' }));
@@ -112,15 +112,15 @@ describe('vhost-vdpa user access', () => {
     const { vhosts } = await rig();
     const h = vhosts.open('vhost-vdpa-0');
     h.setFeatures(FEATURES);
-    h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK);
+    await h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK);
     const tx = userRing(h, 1, 4);
     // The user's avail index starts where the base says (a restored ring).
     Avail.setIdx(tx.avail, 0xfffe);
     h.setVringBase(1, 0xfffe);
-    h.setVringEnable(1, true);
-    h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK | S.DRIVER_OK);
+    await h.setVringEnable(1, true);
+    await h.setStatus(S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK | S.DRIVER_OK);
     expect(() => h.setVringBase(1, 5)).toThrow(expect.objectContaining({ code: 'EBUSY' }));
-    h.suspend();
+    await h.suspend();
     // Two packets made available while suspended cross the 16-bit wrap on resume.
     const pkt = h.dmaMap(Buffer.alloc(VIRTIO_NET_HDR_BYTES + 60));
     for (const [slot, d] of [
@@ -132,21 +132,21 @@ describe('vhost-vdpa user access', () => {
     }
     Avail.setIdx(tx.avail, 0);
     h.kick(1);
-    expect(h.getVringBase(1)).toBe(0xfffe);
+    expect(await h.getVringBase(1)).toBe(0xfffe);
     h.setVringBase(1, 0xfffe);
-    h.resume();
-    expect(h.getVringBase(1)).toBe(0);
+    await h.resume();
+    expect(await h.getVringBase(1)).toBe(0);
     expect(Used.idx(tx.used)).toBe(0);
     expect([Used.id(tx.used, 2), Used.id(tx.used, 3)]).toEqual([0, 1]);
     expect(h.getStatus() & S.NEEDS_RESET).toBe(0);
-    h.close();
+    await h.close();
   });
 
   it('refuses bad requests with EINVAL, EOPNOTSUPP and ENOENT', async () => {
     const { vhosts } = await rig({ suspendable: false });
     const h = vhosts.open('vhost-vdpa-0');
-    expect(() => h.suspend()).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP' }));
-    expect(() => h.resume()).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP' }));
+    await expect(h.suspend()).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+    await expect(h.resume()).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
     const bad: [() => unknown, string][] = [
       [() => h.setFeatures(1n << 50n), 'EINVAL'],
       [() => h.getConfig(10, 4), 'EINVAL'],
@@ -159,10 +159,12 @@ describe('vhost-vdpa user access', () => {
       [() => h.setStatus(0x100), 'EINVAL'],
       [() => h.dmaUnmap(0x1000n), 'ENOENT'],
     ];
-    for (const [fn, errno] of bad) expect(fn).toThrow(expect.objectContaining({ code: errno }));
-    h.setStatus(S.ACKNOWLEDGE | S.DRIVER);
-    expect(() => h.setStatus(S.ACKNOWLEDGE)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    h.setStatus(0);
+    for (const [fn, errno] of bad) {
+      await expect((async () => fn())()).rejects.toMatchObject({ code: errno });
+    }
+    await h.setStatus(S.ACKNOWLEDGE | S.DRIVER);
+    await expect(h.setStatus(S.ACKNOWLEDGE)).rejects.toMatchObject({ code: 'EINVAL' });
+    await h.setStatus(0);
     expect(h.getStatus()).toBe(0);
   });
 

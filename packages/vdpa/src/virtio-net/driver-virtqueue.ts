@@ -138,8 +138,8 @@ export class DriverVirtqueue<T> {
   }
 
   /** setReady: let the device use the queue (or stop it). */
-  setReady(ready: boolean): void {
-    this.vdev.config.setVqReady(this.index, ready);
+  async setReady(ready: boolean): Promise<void> {
+    await this.vdev.config.setVqReady(this.index, ready);
   }
 
   /** setCallback: the handler the device calls when it used buffers. */

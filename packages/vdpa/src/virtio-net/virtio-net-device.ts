@@ -99,30 +99,37 @@ export class VirtioNetDevice {
   /** init: the status sequence (see the module header). On failure nothing stays mapped. */
   async init(): Promise<void> {
     const v = this.vdev;
-    v.reset();
+    await v.reset();
     let status = VirtioStatus.ACKNOWLEDGE;
-    v.setStatus(status);
+    await v.setStatus(status);
     status |= VirtioStatus.DRIVER;
-    v.setStatus(status);
+    await v.setStatus(status);
     try {
       const wanted = this.opts.features ?? VIRTIO_NET_DRIVER_FEATURES;
       const f = negotiateNetFeatures(v.config.getDeviceFeatures(), wanted);
       v.setFeatures(f);
       status |= VirtioStatus.FEATURES_OK;
-      v.setStatus(status);
+      await v.setStatus(status);
       if ((v.getStatus() & VirtioStatus.FEATURES_OK) === 0) {
         throw new AuxError('EIO', `${this.name} refused features 0x${f.toString(16)}`);
       }
       this.features = f;
       this.readConfig();
-      this.setupQueues();
+      await this.setupQueues();
       v.config.setConfigCb(() => this.configChanged());
       status |= VirtioStatus.DRIVER_OK;
-      v.setStatus(status);
+      await v.setStatus(status);
+      if ((v.getStatus() & VirtioStatus.DRIVER_OK) === 0) {
+        throw new AuxError(
+          'EIO',
+          `${this.name} could not start (status 0x${v.getStatus().toString(16)})`,
+        );
+      }
       this.needsReset = false;
     } catch (err) {
+      // FAILED: the driver gave up on the device (it stays so until a reset).
+      if (v.live) await v.setStatus(v.getStatus() | VirtioStatus.FAILED).catch(() => {});
       this.teardownQueues();
-      if (v.live) v.setStatus(v.getStatus() | VirtioStatus.FAILED);
       throw err;
     }
   }
@@ -191,16 +198,19 @@ export class VirtioNetDevice {
   /** recover: after NEEDS_RESET, tear down and run `init` again. */
   async recover(): Promise<void> {
     // Reset before unmapping: the device must not touch rings that are going away.
-    this.vdev.reset();
+    await this.vdev.reset();
     this.teardownQueues();
     await this.init();
     this.events.publish({ type: 'recovered', name: this.name });
   }
 
   /** destroy: reset the device (while it is on the bus) and release every queue and buffer. */
-  destroy(): void {
-    if (this.vdev.live) this.vdev.reset();
-    this.teardownQueues();
+  async destroy(): Promise<void> {
+    try {
+      if (this.vdev.live) await this.vdev.reset();
+    } finally {
+      this.teardownQueues();
+    }
     this.listeners.clear();
   }
 
@@ -214,7 +224,7 @@ export class VirtioNetDevice {
       : 1;
   }
 
-  private setupQueues(): void {
+  private async setupQueues(): Promise<void> {
     const v = this.vdev;
     const size = Math.min(this.opts.queueSize ?? 64, v.vqSizeRange().max);
     const eventIdx = hasFeature(this.features, VirtioF.RING_EVENT_IDX);
@@ -234,15 +244,15 @@ export class VirtioNetDevice {
       for (let slot = q.rxPool.take(); slot !== undefined; slot = q.rxPool.take()) {
         rx.add([{ addr: q.rxPool.addr(slot), len: bufSize, write: true }], slot);
       }
-      rx.setReady(true);
-      tx.setReady(true);
+      await rx.setReady(true);
+      await tx.setReady(true);
       rx.kick();
     }
     if (hasFeature(this.features, VirtioNetF.CTRL_VQ)) {
       const idx = controlQueueIndex(this.features, this.maxVqPairs);
       const vq = new DriverVirtqueue<number>(v, idx, Math.min(size, 64), { eventIdx });
       this.ctrl = { vq, pool: new NetBufferPool(v, 1, 64) };
-      vq.setReady(true);
+      await vq.setReady(true);
     }
   }
 

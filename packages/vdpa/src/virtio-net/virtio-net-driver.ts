@@ -47,15 +47,15 @@ export function createVirtioNetDriver(opts: VirtioNetDriverOptions): VdpaDriver 
         await net.init();
         registry.add(net);
       } catch (err) {
-        net.destroy();
+        await net.destroy();
         throw err;
       }
       vdev.drvdata = net;
     },
-    remove(vdev) {
+    async remove(vdev) {
       const net = vdev.drvdata as VirtioNetDevice;
       registry.remove(net);
-      net.destroy();
+      await net.destroy();
     },
   };
 }

@@ -141,22 +141,22 @@ describe('virtio-net on vdpa: frames', () => {
     const got: Buffer[] = [];
     net.onFrame((f) => got.push(f));
     for (let i = 0; i < 3; i++) net.send(frame(i));
-    const before = vdev.config.getVqState(1).availIndex;
-    vdev.config.suspend?.();
+    const before = (await vdev.config.getVqState(1)).availIndex;
+    await vdev.config.suspend?.();
     net.send(frame(3));
     net.send(frame(4));
     expect(got).toHaveLength(3);
-    expect(vdev.config.getVqState(1).availIndex).toBe(before);
-    vdev.config.resume?.();
+    expect((await vdev.config.getVqState(1)).availIndex).toBe(before);
+    await vdev.config.resume?.();
     expect(got).toEqual([0, 1, 2, 3, 4].map((i) => frame(i)));
-    expect(vdev.config.getVqState(1).availIndex).toBe(before + 2);
+    expect((await vdev.config.getVqState(1)).availIndex).toBe(before + 2);
     expect(dev.counters.rxDropped).toBe(0);
   });
 
   it('counts txBusy when every TX buffer is in flight', async () => {
     const { registry, vdev } = await rig();
     const net = registry.require('vn0');
-    vdev.config.suspend?.();
+    await vdev.config.suspend?.();
     const sent = Array.from({ length: 9 }, (_, i) => net.send(frame(i)));
     expect(sent).toEqual([...Array(8).fill(true), false]);
     expect(net.stats.txBusy).toBe(1);

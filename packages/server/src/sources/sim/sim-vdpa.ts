@@ -132,7 +132,7 @@ export class SimVdpa {
       : running
         ? VdpaQueueState.VDPA_QUEUE_STATE_SUSPENDED
         : VdpaQueueState.VDPA_QUEUE_STATE_UNSPECIFIED;
-    const avail = ops.getVqState(index).availIndex;
+    const avail = (await ops.getVqState(index)).availIndex;
     return {
       queueIndex: index,
       queueType,
