@@ -151,6 +151,7 @@ export {
   destroyUmem,
   type KeyRights,
 } from './device/memory-commands.js';
+export { ObjectStack } from './device/object-stack.js';
 export {
   type LinkState,
   modifyNicVportContext,
@@ -213,6 +214,7 @@ export {
   type WqInfo,
   withPas,
 } from './device/queue-commands.js';
+export { SerialQueue } from './device/serial-queue.js';
 export { SfDevice, type SfDeviceInit } from './device/sf-device.js';
 export {
   createSfDriver,

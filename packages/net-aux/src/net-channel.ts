@@ -39,6 +39,7 @@ import {
   destroyTir,
   destroyTis,
   type Logger,
+  ObjectStack,
   ReceiveQueue,
   SendQueue,
 } from '@auxctl/core';
@@ -58,14 +59,6 @@ export interface NetChannelOptions {
   readonly log: Logger;
 }
 
-interface Undo {
-  readonly what: string;
-  destroy(): Promise<void>;
-  release(): void;
-}
-
-const noop = () => {};
-
 /** NetChannel: see the module header. */
 export class NetChannel {
   private closed = false;
@@ -80,12 +73,12 @@ export class NetChannel {
   private constructor(
     private readonly h: CoreHandle,
     private readonly o: NetChannelOptions,
-    private readonly undo: Undo[],
+    private readonly objs = new ObjectStack(),
   ) {}
 
   /** create: build the channel (see LIFESPAN 1). */
   static async create(h: CoreHandle, o: NetChannelOptions): Promise<NetChannel> {
-    const ch = new NetChannel(h, o, []);
+    const ch = new NetChannel(h, o);
     try {
       await ch.build();
     } catch (err) {
@@ -115,18 +108,11 @@ export class NetChannel {
   /** destroy: see LIFESPAN 3; idempotent. */
   async destroy(): Promise<void> {
     this.closed = true;
-    for (const u of this.undo.splice(0).reverse()) {
-      try {
-        await u.destroy();
-      } catch (err) {
-        this.o.log.warn({ err, object: u.what }, 'destroying a channel object failed; released');
-        u.release();
-      }
-    }
+    await this.objs.unwind(this.o.log);
   }
 
   private async build(): Promise<void> {
-    const { h, o, undo } = this;
+    const { h, o, objs } = this;
     const dma = h.dma;
     const sqEntries = 1 << o.logSqSize;
     const rqEntries = 1 << o.logRqSize;
@@ -134,44 +120,60 @@ export class NetChannel {
     const txAddr = dma.map(this.txBuf);
     this.txAddr = txAddr;
     const unmapTx = () => void dma.unmap(txAddr);
-    undo.push({ what: 'tx buffer', destroy: async () => unmapTx(), release: unmapTx });
+    objs.push('tx buffer', unmapTx);
     this.rxBuf = Buffer.alloc(rqEntries * o.slotBytes);
     const rxAddr = dma.map(this.rxBuf);
     this.rxAddr = rxAddr;
     const unmapRx = () => void dma.unmap(rxAddr);
-    undo.push({ what: 'rx buffer', destroy: async () => unmapRx(), release: unmapRx });
+    objs.push('rx buffer', unmapRx);
 
     const pd = await allocPd(h);
-    undo.push({ what: 'PD', destroy: () => deallocPd(h, pd), release: noop });
+    objs.push('PD', () => deallocPd(h, pd));
     const lkey = await createPaMkey(h, pd);
     this.lkey = lkey;
-    undo.push({ what: 'MKEY', destroy: () => destroyMkey(h, lkey), release: noop });
+    objs.push('MKEY', () => destroyMkey(h, lkey));
 
     const txCq = await CompletionQueue.create(h, {
       logSize: o.logSqSize,
       onCompletion: (cq) => this.onTx(cq),
     });
-    undo.push({ what: 'TX CQ', destroy: () => txCq.destroy(), release: () => txCq.release() });
+    objs.push(
+      'TX CQ',
+      () => txCq.destroy(),
+      () => txCq.release(),
+    );
     const rxCq = await CompletionQueue.create(h, {
       logSize: o.logRqSize,
       onCompletion: (cq) => this.onRx(cq),
     });
-    undo.push({ what: 'RX CQ', destroy: () => rxCq.destroy(), release: () => rxCq.release() });
+    objs.push(
+      'RX CQ',
+      () => rxCq.destroy(),
+      () => rxCq.release(),
+    );
     txCq.arm();
     rxCq.arm();
 
     const tisn = await createTis(h, { port: o.port });
-    undo.push({ what: 'TIS', destroy: () => destroyTis(h, tisn), release: noop });
+    objs.push('TIS', () => destroyTis(h, tisn));
     const sq = await SendQueue.create(h, { cq: txCq, tisn, pd, logSize: o.logSqSize });
-    undo.push({ what: 'SQ', destroy: () => sq.destroy(), release: () => sq.release() });
+    objs.push(
+      'SQ',
+      () => sq.destroy(),
+      () => sq.release(),
+    );
     const rq = await ReceiveQueue.create(h, { cq: rxCq, pd, logSize: o.logRqSize });
-    undo.push({ what: 'RQ', destroy: () => rq.destroy(), release: () => rq.release() });
+    objs.push(
+      'RQ',
+      () => rq.destroy(),
+      () => rq.release(),
+    );
     this.sq = sq;
     this.rq = rq;
     this.refill(rq);
     // The TIR comes last: frames are steered here only once buffers wait for them.
     const tirn = await createTir(h, { rqn: rq.rqn });
-    undo.push({ what: 'TIR', destroy: () => destroyTir(h, tirn), release: noop });
+    objs.push('TIR', () => destroyTir(h, tirn));
   }
 
   private onTx(cq: CompletionQueue): void {
