@@ -69,3 +69,4 @@ export {
   type VirtioNetDriverOptions,
   VirtioNetRegistry,
 } from './virtio-net/virtio-net-driver.js';
+export { DeviceVirtqueue, type PoppedChain } from './vringh/device-virtqueue.js';

@@ -159,10 +159,11 @@ export class VdpaDevice {
     this.#onStatus(this, 0);
   }
 
-  /** setFeatures: write the driver features and mark them valid (errors from the device pass through). */
+  /** setFeatures: mark features valid and write them (errors from the device pass through, as in vdpa.h). */
   setFeatures(features: bigint): void {
-    this.config.setDriverFeatures(features);
+    const c = this.config;
     this.#featuresValid = true;
+    c.setDriverFeatures(features);
   }
 
   /** getStatus: the status byte. */
@@ -179,7 +180,13 @@ export class VdpaDevice {
 
   /** getConfig: `len` bytes of config space at `offset`; negotiates no features first if none were set. */
   getConfig(offset: number, len: number): Buffer {
-    if (!this.#featuresValid) this.setFeatures(0n);
+    if (!this.#featuresValid) {
+      try {
+        this.setFeatures(0n);
+      } catch {
+        // A device that refuses "no features" (mlx5 wants ACCESS_PLATFORM) still shows its config.
+      }
+    }
     return this.config.getConfig(offset, len);
   }
 

@@ -11,7 +11,6 @@ export {
   type SimNetMgmt,
   type SimNetMgmtOptions,
 } from './sim-net-mgmtdev.js';
-export { type PoppedChain, SimVirtqueue } from './sim-virtqueue.js';
 export {
   SIM_NET_FEATURES,
   SIM_VENDOR_ID,

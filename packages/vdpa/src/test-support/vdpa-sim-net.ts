@@ -34,7 +34,7 @@ import {
 import type { VdpaCallback, VdpaConfigOps, VdpaVqState } from '../bus/config-ops.js';
 import type { VdpaDevice } from '../bus/vdpa-device.js';
 import { VIRTIO_NET_DRIVER_FEATURES } from '../virtio-net/net-features.js';
-import { type PoppedChain, SimVirtqueue } from './sim-virtqueue.js';
+import { DeviceVirtqueue, type PoppedChain } from '../vringh/device-virtqueue.js';
 
 /**
  * SIM_NET_FEATURES: what the software device offers by default: exactly
@@ -62,7 +62,7 @@ export class VdpaSimNet {
   readonly dma = new DmaSpace();
   readonly ops: VdpaConfigOps;
   readonly maxVqPairs: number;
-  readonly vqs: SimVirtqueue[];
+  readonly vqs: DeviceVirtqueue[];
   readonly counters = { txPackets: 0, rxPackets: 0, rxDropped: 0, ctrlCommands: 0 };
   mac: Buffer;
   mtu: number;
@@ -86,7 +86,7 @@ export class VdpaSimNet {
     this.features = opts.features ?? SIM_NET_FEATURES;
     this.vqNumMax = opts.vqNumMax ?? 256;
     this.vqNumMin = opts.vqNumMin ?? 1;
-    this.vqs = Array.from({ length: this.nvqs }, () => new SimVirtqueue(this.dma));
+    this.vqs = Array.from({ length: this.nvqs }, () => new DeviceVirtqueue(this.dma));
     this.ops = this.buildOps(opts.suspendable ?? true);
   }
 
@@ -122,7 +122,7 @@ export class VdpaSimNet {
     return hasFeature(this.driverFeatures, VirtioF.RING_EVENT_IDX);
   }
 
-  private vq(idx: number): SimVirtqueue {
+  private vq(idx: number): DeviceVirtqueue {
     const vq = this.vqs[idx];
     if (!vq) throw new AuxError('EINVAL', `virtqueue ${idx} is out of range (nvqs ${this.nvqs})`);
     return vq;
@@ -182,7 +182,7 @@ export class VdpaSimNet {
     }
   }
 
-  private serveTx(vq: SimVirtqueue, pair: number): void {
+  private serveTx(vq: DeviceVirtqueue, pair: number): void {
     const old = vq.usedIdx;
     for (let c = vq.pop(); c; c = vq.pop()) {
       const packet = Buffer.concat(c.readable);
@@ -220,7 +220,7 @@ export class VdpaSimNet {
     vq.notify(old, this.eventIdx);
   }
 
-  private serveCtrl(vq: SimVirtqueue): void {
+  private serveCtrl(vq: DeviceVirtqueue): void {
     const old = vq.usedIdx;
     for (let c = vq.pop(); c; c = vq.pop()) {
       const cmd = Buffer.concat(c.readable);

@@ -1,9 +1,11 @@
 /**
- * SimVirtqueue: the device side of one split virtqueue for the software
- * vdpa device: where the driver put the three areas, the size, ready,
- * callback, and the device's two indexes (next avail entry to take, next
- * used entry to write). It walks descriptor chains with prm's split-ring
- * accessors in the device's DmaSpace.
+ * DeviceVirtqueue: the device side of one split virtqueue served in
+ * software (the role of the kernel's vringh): where the driver put the
+ * three areas, the size, ready, callback, and the device's two indexes
+ * (next avail entry to take, next used entry to write). It walks
+ * descriptor chains with prm's split-ring accessors in a DMA space. The
+ * software net device serves all its queues with it; mlx5_vdpa serves its
+ * control queue with it (the data queues are the firmware's).
  *
  * A chain that points outside mapped memory, loops, or puts a readable
  * descriptor after a writable one is a driver bug the device cannot
@@ -31,8 +33,8 @@ export interface PoppedChain {
   readonly writable: Buffer[];
 }
 
-/** SimVirtqueue: see the module header. */
-export class SimVirtqueue {
+/** DeviceVirtqueue: see the module header. */
+export class DeviceVirtqueue {
   descArea = 0n;
   driverArea = 0n;
   deviceArea = 0n;
@@ -45,7 +47,7 @@ export class SimVirtqueue {
   received = 0n;
   completed = 0n;
 
-  constructor(private readonly dma: DmaSpace) {}
+  constructor(private readonly dma: Pick<DmaSpace, 'resolve'>) {}
 
   /** reset: forget everything the driver set. */
   reset(): void {
