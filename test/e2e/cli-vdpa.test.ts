@@ -1,15 +1,14 @@
 import { ExitCode } from '@auxctl/client';
 import type { PolicyDocument } from '@auxctl/server';
-import { registerSimNetMgmtDev } from '@auxctl/vdpa/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo, type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 
 // vDPA end to end: `auxctl vdpa` against auxctld's VdpaService over mutual
-// TLS — a management device per sub-function (here the vdpa package's
-// software net device registered as `auxiliary/<SF>`, standing in for a
-// vendor driver), add / show / config / vstats / delete with the policy
-// allowing one SF and denying the other, the refusals' exit codes, and the
-// vdpa events in WatchDevices.
+// TLS — mlx5_vdpa's management device per sub-function, devices whose data
+// queues are the SF's firmware virtqueues, add / show / config / vstats /
+// delete with the policy allowing one SF and denying the other, the
+// refusals' exit codes (one device per SF: ENOSPC), and the vdpa events in
+// WatchDevices.
 
 const ADMIN = 'spiffe://auxctl/admin';
 const PF0 = '0000:08:00.0';
@@ -47,12 +46,6 @@ describe('auxctl vdpa against auxctld', () => {
     s = await startAuxctld(policy);
     expect(await activateSf(s, PF0, 1)).toBe(SF_ALLOWED);
     expect(await activateSf(s, PF1, 2)).toBe(SF_DENIED);
-    const vdpaBus = s.servers[0]?.fleet.vdpa.bus;
-    if (!vdpaBus) throw new Error('no vdpa bus');
-    // One device per management device, as mlx5_vdpa allows.
-    for (const sf of [SF_ALLOWED, SF_DENIED]) {
-      registerSimNetMgmtDev(vdpaBus, { busName: 'auxiliary', devName: sf, maxSupportedVqs: 3 });
-    }
   });
   afterAll(async () => {
     await s?.close();
@@ -104,12 +97,13 @@ describe('auxctl vdpa against auxctld', () => {
       name: 'vd0',
       queueType: 'rx',
       state: 'VDPA_QUEUE_STATE_READY',
+      size: 64,
     });
     const badQ = await runCli(s, ['vdpa', 'dev', 'vstats', 'show', 'vd0', 'qidx', '99']);
     expect(badQ.code).toBe(ExitCode.REMOTE);
     expect(badQ.err).toMatch(/INVALID_ARGUMENT/);
 
-    // A name in use (EEXIST) and more pairs than the management device has (EINVAL).
+    // A name in use (EEXIST) and a second device on the SF (ENOSPC).
     const dup = await runCli(s, [
       'vdpa',
       'dev',
@@ -121,19 +115,17 @@ describe('auxctl vdpa against auxctld', () => {
     ]);
     expect(dup.code).toBe(ExitCode.REMOTE);
     expect(dup.err).toMatch(/ALREADY_EXISTS/);
-    const pairs = await runCli(s, [
+    const second = await runCli(s, [
       'vdpa',
       'dev',
       'add',
       'name',
-      'vd9',
+      'vd1',
       'mgmtdev',
       `auxiliary/${SF_ALLOWED}`,
-      'max_vqp',
-      '4',
     ]);
-    expect(pairs.code).toBe(ExitCode.REMOTE);
-    expect(pairs.err).toMatch(/INVALID_ARGUMENT/);
+    expect(second.code).toBe(ExitCode.REMOTE);
+    expect(second.err).toMatch(/RESOURCE_EXHAUSTED/);
     const unknown = await runCli(s, [
       'vdpa',
       'dev',
@@ -147,6 +139,20 @@ describe('auxctl vdpa against auxctld', () => {
 
     const del = await runCli(s, ['vdpa', 'dev', 'del', 'vd0']);
     expect(del.code, del.err).toBe(ExitCode.OK);
+    // With the SF free again, more pairs than its queues allow is EINVAL.
+    const pairs = await runCli(s, [
+      'vdpa',
+      'dev',
+      'add',
+      'name',
+      'vd9',
+      'mgmtdev',
+      `auxiliary/${SF_ALLOWED}`,
+      'max_vqp',
+      '4096',
+    ]);
+    expect(pairs.code).toBe(ExitCode.REMOTE);
+    expect(pairs.err).toMatch(/INVALID_ARGUMENT/);
     const none = JSON.parse((await runCli(s, ['vdpa', 'dev', 'show', '--json'])).out) as {
       devices?: WireDevice[];
     };

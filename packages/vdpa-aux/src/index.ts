@@ -15,9 +15,11 @@ export {
 export { MLX5_VENDOR_ID, VNET_MAX_VQ_ENTRIES, VnetDevice } from './vnet-device.js';
 export { VnetDma } from './vnet-dma.js';
 export {
+  checkVnetDevAdd,
   mgmtdevName,
   registerVnetMgmtDev,
   VNET_ATTRS,
+  type VnetDevAddPlan,
   type VnetMgmt,
   vnetSupportedFeatures,
 } from './vnet-mgmtdev.js';

@@ -431,6 +431,7 @@ export class VnetDevice {
       },
       setVqReady: locked((i: number, ready: boolean) => this.setVqReady(i, ready)),
       getVqReady: (i) => this.vq(i).ready,
+      getVqSize: (i) => this.vq(i).num,
       setVqState: (i, state) => {
         const vq = this.vq(i);
         if (this.hw.get(i)?.state === VirtqState.RDY) {

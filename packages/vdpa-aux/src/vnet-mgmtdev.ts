@@ -47,6 +47,7 @@ import {
   VdpaAttr,
   type VdpaBus,
   type VdpaDevice,
+  type VdpaDevSetConfig,
   type VdpaMgmtDevice,
 } from '@auxctl/vdpa';
 import { VnetDevice } from './vnet-device.js';
@@ -71,10 +72,55 @@ const ALWAYS = [
 ].reduce((m, b) => m | featureBit(b), 0n);
 
 /** vnetSupportedFeatures: the features a function's capability lets mlx5_vdpa offer. */
-export function vnetSupportedFeatures(cap: VirtioEmulationCaps): bigint {
+export function vnetSupportedFeatures(
+  cap: Pick<VirtioEmulationCaps, 'device_features_bits_mask' | 'virtio_version_1_0'>,
+): bigint {
   let f = BigInt(cap.device_features_bits_mask) | ALWAYS;
   if (cap.virtio_version_1_0) f |= featureBit(VirtioF.VERSION_1);
   return f;
+}
+
+/** VnetDevAddPlan: what a checked `dev add` builds. */
+export interface VnetDevAddPlan {
+  readonly features: bigint;
+  readonly pairs: number;
+}
+
+/** checkVnetDevAdd: the dev add checks (see the module header), in mlx5's order; throws the errno. */
+export function checkVnetDevAdd(
+  handle: string,
+  cap: Pick<
+    VirtioEmulationCaps,
+    | 'device_features_bits_mask'
+    | 'virtio_version_1_0'
+    | 'virtio_queue_type'
+    | 'max_num_virtio_queues'
+  >,
+  config: Pick<VdpaDevSetConfig, 'deviceFeatures' | 'maxVqPairs'>,
+  hasDevice: boolean,
+): VnetDevAddPlan {
+  if (hasDevice) throw new AuxError('ENOSPC', `${handle} supports a single vdpa device`);
+  const supported = vnetSupportedFeatures(cap);
+  let features = supported;
+  if (config.deviceFeatures !== undefined) {
+    if ((config.deviceFeatures & ~supported) !== 0n) {
+      throw new AuxError('EINVAL', `${handle}: device_features outside the supported ones`);
+    }
+    features = config.deviceFeatures;
+  }
+  if (!hasFeature(features, VirtioF.VERSION_1) || !hasFeature(features, VirtioF.ACCESS_PLATFORM)) {
+    throw new AuxError('EOPNOTSUPP', `${handle}: VERSION_1 and ACCESS_PLATFORM are required`);
+  }
+  if (!(cap.virtio_queue_type & (1 << VirtqType.SPLIT))) {
+    throw new AuxError('EOPNOTSUPP', `${handle}: the device offers no split virtqueues`);
+  }
+  const maxVqs = cap.max_num_virtio_queues;
+  if (maxVqs < 2) throw new AuxError('EAGAIN', `${handle}: ${maxVqs} virtqueues, 2 needed`);
+  const pairs = config.maxVqPairs ?? 1;
+  if (pairs > maxVqs / 2) {
+    throw new AuxError('EINVAL', `${handle}: at most ${Math.floor(maxVqs / 2)} queue pairs`);
+  }
+  return { features, pairs };
 }
 
 /** VnetMgmt: a registered management device and the device it made, if any. */
@@ -106,35 +152,7 @@ export async function registerVnetMgmtDev(
     maxSupportedVqs: cap.max_num_virtio_queues + 1,
     ops: {
       async devAdd({ mgmtdev: m, name, config, register }) {
-        if (device) throw new AuxError('ENOSPC', `${m.handle} supports a single vdpa device`);
-        let features = supported;
-        if (config.deviceFeatures !== undefined) {
-          if ((config.deviceFeatures & ~supported) !== 0n) {
-            throw new AuxError('EINVAL', `${m.handle}: device_features outside the supported ones`);
-          }
-          features = config.deviceFeatures;
-        }
-        if (
-          !hasFeature(features, VirtioF.VERSION_1) ||
-          !hasFeature(features, VirtioF.ACCESS_PLATFORM)
-        ) {
-          throw new AuxError(
-            'EOPNOTSUPP',
-            `${m.handle}: VERSION_1 and ACCESS_PLATFORM are required`,
-          );
-        }
-        if (!(cap.virtio_queue_type & (1 << VirtqType.SPLIT))) {
-          throw new AuxError('EOPNOTSUPP', `${m.handle}: the device offers no split virtqueues`);
-        }
-        const maxVqs = cap.max_num_virtio_queues;
-        if (maxVqs < 2) throw new AuxError('EAGAIN', `${m.handle}: ${maxVqs} virtqueues, 2 needed`);
-        const pairs = config.maxVqPairs ?? 1;
-        if (pairs > maxVqs / 2) {
-          throw new AuxError(
-            'EINVAL',
-            `${m.handle}: at most ${Math.floor(maxVqs / 2)} queue pairs`,
-          );
-        }
+        const { features, pairs } = checkVnetDevAdd(m.handle, cap, config, device !== undefined);
         const vport = await queryNicVportContext(h);
         vportMac = vport.mac;
         const dev = await VnetDevice.create({

@@ -67,6 +67,8 @@ export interface VdpaConfigOps {
   setVqState(idx: number, state: VdpaVqState): void;
   getVqState(idx: number): Awaitable<VdpaVqState>;
   getVqNotification?(idx: number): VdpaVqNotification;
+  /** getVqSize: the ring size the driver set for queue `idx` (0 before it did). */
+  getVqSize?(idx: number): number;
 
   // ---- device ops ----
   getVqAlign(): number;

@@ -265,6 +265,7 @@ export class VdpaSimNet {
         if (ready) this.process(i);
       },
       getVqReady: (i) => this.vq(i).ready,
+      getVqSize: (i) => this.vq(i).num,
       setVqState: (i, state: VdpaVqState) => {
         const vq = this.vq(i);
         if (vq.ready && this.running && !this.suspended) {

@@ -33,6 +33,7 @@ import { AuxError } from '@auxctl/prm';
 import type { Device } from '@auxctl/proto';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
 import { createSimDevice, LATENCY_PROFILES, type SimFunction, simIdentity } from '@auxctl/sim';
+import { createMlx5VdpaDriver } from '@auxctl/vdpa-aux';
 import { deviceSnapshot } from '../../devices/device-snapshot.js';
 import { unknownDevice } from '../../devices/device-sources.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
@@ -120,7 +121,9 @@ export class SimSource implements DeviceSource {
     await bus.registerDriver(
       createSfDriver({ ids, logger, ...(opts.health && { health: opts.health }) }),
     );
+    // mlx5_vdpa binds each SF's vnet aux device and registers its management device.
     const vdpa = await SimVdpa.create(logger);
+    await bus.registerDriver(createMlx5VdpaDriver({ bus: vdpa.bus, logger }));
     const members: { core: CoreDevice; sim: SimFunction }[] = [];
     const fleet = new SimSource(bus, registry, vdpa, members);
     try {

@@ -18,6 +18,7 @@ import {
   controlQueueIndex,
   featureBits,
   featureMask,
+  isAuxError,
   VIRTIO_ID_NET,
   VirtioStatus,
 } from '@auxctl/prm';
@@ -32,7 +33,9 @@ import {
   configAttrNames,
   createVirtioNetDriver,
   VdpaBus,
+  type VdpaConfigOps,
   type VdpaDeviceInfo,
+  type VdpaVendorVqStats,
   VirtioNetRegistry,
 } from '@auxctl/vdpa';
 import type { VdpaDeviceChange, VdpaFunction } from '../device-source.js';
@@ -124,7 +127,7 @@ export class SimVdpa {
     const pairs = Math.max(1, (nvqs - 1) >> 1);
     const cvq = controlQueueIndex(ops.getDriverFeatures(), pairs);
     const queueType = index === cvq ? 'cvq' : index % 2 === 0 ? 'rx' : 'tx';
-    const stats = (await ops.getVendorVqStats?.(index)) ?? {};
+    const stats = await vendorStats(ops, index);
     const ready = ops.getVqReady(index);
     const running = (vdev.getStatus() & VirtioStatus.DRIVER_OK) !== 0;
     const state = ready
@@ -140,7 +143,7 @@ export class SimVdpa {
         stats.error_type !== undefined && stats.error_type !== 0n
           ? VdpaQueueState.VDPA_QUEUE_STATE_ERROR
           : state,
-      size: 0,
+      size: ops.getVqSize?.(index) ?? 0,
       availIndex: avail,
       usedIndex: Number(stats.used_index ?? BigInt(avail)),
       stats: Object.entries(stats).map(([k, v]) => ({ name: k, value: Number(v) })),
@@ -189,4 +192,14 @@ function changeOf(
     return { name: e.device, mgmtdev: handle, kind: 'needs-reset' };
   }
   return undefined;
+}
+
+/** vendorStats: a queue's vendor counters; none when the device has none or the queue is not running (EAGAIN). */
+async function vendorStats(ops: VdpaConfigOps, index: number): Promise<VdpaVendorVqStats> {
+  try {
+    return (await ops.getVendorVqStats?.(index)) ?? {};
+  } catch (err) {
+    if (isAuxError(err, 'EAGAIN')) return {};
+    throw err;
+  }
 }
