@@ -43,7 +43,6 @@ import {
   GeneralObjType,
   OBJ_CHANGE_EVENT,
   readDesc,
-  Used,
   VIRTIO_NET_HDR_BYTES,
   VirtqError,
   VirtqState,
@@ -60,12 +59,24 @@ import { notifyVirtq } from './virtq-events.js';
 
 type Virtq = FwObject<VirtqData>;
 
+/** Byte offsets in the used ring: `idx` (u16) and the first element (id u32, len u32). */
+const USED_IDX_AT = 2;
+const USED_RING_AT = 4;
+
 /** num_buffers of the header the device writes (no mergeable buffers: always 1). */
 const NUM_BUFFERS_OFFSET = 10;
 
 /** VirtqTransport: see the module header. */
 export class VirtqTransport {
-  constructor(private readonly dp: Datapath) {}
+  /** Scratch for the 8-byte used element and the 2-byte used idx the device writes. */
+  private readonly usedElem = Buffer.alloc(8);
+  private readonly usedIdx = Buffer.alloc(2);
+  /** The header the device writes before a received frame: zeroes, num_buffers 1 (no mergeable buffers). */
+  private readonly rxHeader = Buffer.alloc(VIRTIO_NET_HDR_BYTES);
+
+  constructor(private readonly dp: Datapath) {
+    this.rxHeader.writeUInt16LE(1, NUM_BUFFERS_OFFSET);
+  }
 
   /** byIndex: the live queue with `queue_index` `index`, if any. */
   byIndex(index: number): Virtq | undefined {
@@ -98,12 +109,12 @@ export class VirtqTransport {
       const frame = this.gatherChain(q, chain.descs, chain.bytes);
       if (isChainError(frame)) return frame;
       q.data.availIdx = (q.data.availIdx + 1) & 0xffff;
-      // complete() fails the queue itself when the used ring is unreachable.
-      if (!this.complete(q, head, 0)) return undefined;
+      // addUsed() fails the queue itself when the used ring is unreachable.
+      if (!this.addUsed(q, head, 0)) return undefined;
       completed++;
       if (frame.length > 0) this.dp.eth.transmit(q.data.port, frame);
     }
-    if (completed > 0) this.notify(q, rings.avail);
+    if (completed > 0 && this.publishUsed(q)) this.notify(q, rings.avail);
     return undefined;
   }
 
@@ -136,12 +147,9 @@ export class VirtqTransport {
       if (this.complete(q, head, 0)) this.notify(q, rings.avail);
       return false;
     }
-    const bytes = Buffer.alloc(total);
-    bytes.writeUInt16LE(1, NUM_BUFFERS_OFFSET);
-    frame.copy(bytes, VIRTIO_NET_HDR_BYTES);
     const views = this.chainViews(q, chain.descs, total, 'lw');
     if (isChainError(views)) return this.failed(q, views);
-    scatterFrom(views, bytes, 0);
+    scatterParts(views, [this.rxHeader, frame]);
     if (!this.complete(q, head, total)) return false;
     this.notify(q, rings.avail);
     return true;
@@ -169,12 +177,16 @@ export class VirtqTransport {
     return false;
   }
 
-  /** rings: copies of the driver-owned areas (descriptor table, available ring). */
+  /**
+   * rings: the driver-owned areas (descriptor table, available ring) as
+   * the device reads them: the memory itself when it is one mapping, else
+   * a copy.
+   */
   private rings(q: Virtq): { desc: Buffer; avail: Buffer } | ChainError {
     const sizes = vringSizes(size(q));
-    const desc = this.read(q, BigInt(q.context.desc_addr!), sizes.desc);
+    const desc = this.area(q, BigInt(q.context.desc_addr!), sizes.desc);
     if (!desc) return { error: VirtqError.BAD_ADDRESS, reason: 'descriptor table' };
-    const avail = this.read(q, BigInt(q.context.available_addr!), sizes.avail);
+    const avail = this.area(q, BigInt(q.context.available_addr!), sizes.avail);
     if (!avail) return { error: VirtqError.BAD_ADDRESS, reason: 'available ring' };
     return { desc, avail };
   }
@@ -213,26 +225,37 @@ export class VirtqTransport {
     return out;
   }
 
-  /**
-   * complete: add a used element and publish the used idx (the used ring is
-   * the device's alone, so it is written back whole); false, with the queue
-   * in ERR, when the ring is unreachable.
-   */
+  /** complete: add a used element and publish the used idx; false, with the queue in ERR, when the ring is unreachable. */
   private complete(q: Virtq, id: number, len: number): boolean {
-    const addr = BigInt(q.context.used_addr!);
-    const used = this.read(q, addr, vringSizes(size(q)).used);
-    if (!used) {
+    return this.addUsed(q, id, len) && this.publishUsed(q);
+  }
+
+  /**
+   * addUsed: write used element `usedIdx` (id, len) — only its 8 bytes, as
+   * a device's DMA write — without publishing it; false, with the queue in
+   * ERR, when the ring is unreachable or not writable.
+   */
+  private addUsed(q: Virtq, id: number, len: number): boolean {
+    const elem = this.usedElem;
+    elem.writeUInt32LE(id, 0);
+    elem.writeUInt32LE(len, 4);
+    const at = BigInt(q.context.used_addr!) + BigInt(USED_RING_AT + 8 * (q.data.usedIdx % size(q)));
+    if (!this.write(q, at, elem)) {
       this.fail(q, { error: VirtqError.BAD_ADDRESS, reason: 'used ring' });
-      return false;
-    }
-    Used.setElem(used, q.data.usedIdx % size(q), id, len);
-    Used.setIdx(used, q.data.usedIdx + 1);
-    if (!this.write(q, addr, used)) {
-      this.fail(q, { error: VirtqError.BAD_ADDRESS, reason: 'used ring (no write access)' });
       return false;
     }
     q.data.usedIdx = (q.data.usedIdx + 1) & 0xffff;
     this.count(q, 'completed_desc');
+    return true;
+  }
+
+  /** publishUsed: write the used idx (after the elements it covers); false, with the queue in ERR, when unreachable. */
+  private publishUsed(q: Virtq): boolean {
+    this.usedIdx.writeUInt16LE(q.data.usedIdx, 0);
+    if (!this.write(q, BigInt(q.context.used_addr!) + BigInt(USED_IDX_AT), this.usedIdx)) {
+      this.fail(q, { error: VirtqError.BAD_ADDRESS, reason: 'used ring' });
+      return false;
+    }
     return true;
   }
 
@@ -252,9 +275,11 @@ export class VirtqTransport {
     return isKeyFault(v) ? undefined : v;
   }
 
-  private read(q: Virtq, addr: bigint, len: number): Buffer | undefined {
+  /** area: `len` readable bytes at `addr`: the memory itself when one view covers them, else a copy. */
+  private area(q: Virtq, addr: bigint, len: number): Buffer | undefined {
     const v = this.views(q, addr, len, 'lr');
     if (!v) return undefined;
+    if (v.length === 1) return v[0];
     const b = Buffer.allocUnsafe(len);
     gather(v, b, 0);
     return b;
@@ -270,3 +295,22 @@ export class VirtqTransport {
 
 const isTx = (q: Virtq): boolean => (Number(q.context.queue_index) & 1) === 1;
 const size = (q: Virtq): number => Number(q.context.queue_size);
+
+/** scatterParts: copy `parts` one after another across `views` (which hold at least their total). */
+function scatterParts(views: readonly Buffer[], parts: readonly Buffer[]): void {
+  let v = 0;
+  let at = 0;
+  for (const p of parts) {
+    let from = 0;
+    while (from < p.length) {
+      const view = views[v]!;
+      const n = p.copy(view, at, from);
+      from += n;
+      at += n;
+      if (at === view.length) {
+        v++;
+        at = 0;
+      }
+    }
+  }
+}
