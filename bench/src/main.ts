@@ -12,6 +12,7 @@ import { runFwctl } from './fwctl.js';
 import { runRemote } from './remote.js';
 import { runRobustness } from './robustness.js';
 import { runSf } from './sf.js';
+import { runVdpa } from './vdpa.js';
 
 const ms = Number(process.env.BENCH_MS ?? 1500);
 
@@ -23,6 +24,7 @@ const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
   datapath: runDatapath,
   fwctl: runFwctl,
   sf: runSf,
+  vdpa: runVdpa,
 };
 
 async function main(): Promise<void> {
