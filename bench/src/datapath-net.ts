@@ -17,20 +17,12 @@
  * figure; the raw rates are reported next to it.
  */
 import { createNetDriver, type NetDevice, NetRegistry } from '@auxctl/net-aux';
+import { ethFrame } from '@auxctl/sim/testing';
 import { measureRate, type Row, ratio } from './harness.js';
 import { wiredPair } from './wired-pair.js';
 
 const LOG_SQ = 8;
 const LOG_RQ = 9;
-
-/** frameOf: a unicast frame from `src` to `dst` of `len` bytes. */
-function frameOf(dst: Buffer, src: Buffer, len: number): Buffer {
-  const f = Buffer.alloc(len, 0x5a);
-  dst.copy(f, 0);
-  src.copy(f, 6);
-  f.writeUInt16BE(0x88b5, 12);
-  return f;
-}
 
 /** measureNetdev: see the module header. */
 export async function measureNetdev(
@@ -56,7 +48,7 @@ export async function measureNetdev(
     });
     const burst = 1 << LOG_SQ;
     for (const len of [64, 1500]) {
-      const frame = frameOf(b.mac, a.mac, len);
+      const frame = ethFrame(b.mac, a.mac, len, 0x5a);
       let sent = received;
       const netdev = await measureRate(
         async () => {

@@ -18,6 +18,7 @@
 import { AuxiliaryBus, CoreDevice, createSfDriver, IdAllocator } from '@auxctl/core';
 import { createNetDriver, type NetDevice, NetRegistry } from '@auxctl/net-aux';
 import { createSimDevice, SimWire } from '@auxctl/sim';
+import { ethFrame } from '@auxctl/sim/testing';
 import { createVirtioNetDriver, VdpaBus, VirtioNetRegistry } from '@auxctl/vdpa';
 import { createMlx5VdpaDriver } from '@auxctl/vdpa-aux';
 import { compareRates, printTable, type Row, round, writeResults } from './harness.js';
@@ -34,14 +35,6 @@ interface Side {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
-
-function frameOf(dst: Buffer, src: Buffer, len: number): Buffer {
-  const f = Buffer.alloc(len, 0x5a);
-  dst.copy(f, 0);
-  src.copy(f, 6);
-  f.writeUInt16BE(0x88b5, 12);
-  return f;
-}
 
 /** runVdpa: measure and write bench/results/vdpa.json. */
 export async function runVdpa(ms: number): Promise<Record<string, number | string>> {
@@ -93,8 +86,8 @@ export async function runVdpa(ms: number): Promise<Record<string, number | strin
 
     /** duplex: one batch on `side` (see the module header). */
     const duplex = (side: Side, len: number) => {
-      const toPf = frameOf(pfNet.mac, side.mac, len);
-      const toSf = frameOf(side.mac, pfNet.mac, len);
+      const toPf = ethFrame(pfNet.mac, side.mac, len, 0x5a);
+      const toSf = ethFrame(side.mac, pfNet.mac, len, 0x5a);
       const key = side.mac.toString('hex');
       return async () => {
         const wantPf = (atPf.get(key) ?? 0) + BURST;

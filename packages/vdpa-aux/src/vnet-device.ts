@@ -48,7 +48,6 @@ import {
   controlQueueIndex,
   hasFeature,
   VIRTIO_ID_NET,
-  VIRTIO_NET_S_LINK_UP,
   VirtioF,
   VirtioNetConfig,
   VirtioNetF,
@@ -56,7 +55,9 @@ import {
   VirtqState,
 } from '@auxctl/prm';
 import {
+  configRange,
   DeviceVirtqueue,
+  netConfigSpace,
   VDPA_RESET_F_CLEAN_MAP,
   type VdpaConfigOps,
   type VdpaDevice,
@@ -401,12 +402,12 @@ export class VnetDevice {
   }
 
   private readConfig(): Buffer {
-    const b = Buffer.alloc(VirtioNetConfig.BYTES);
-    this.mac.copy(b, VirtioNetConfig.MAC);
-    b.writeUInt16LE(VIRTIO_NET_S_LINK_UP, VirtioNetConfig.STATUS);
-    b.writeUInt16LE(this.o.maxVqPairs, VirtioNetConfig.MAX_VIRTQUEUE_PAIRS);
-    b.writeUInt16LE(this.o.mtu, VirtioNetConfig.MTU);
-    return b;
+    return netConfigSpace({
+      mac: this.mac,
+      linkUp: true,
+      maxVqPairs: this.o.maxVqPairs,
+      mtu: this.o.mtu,
+    });
   }
 
   private buildOps(): VdpaConfigOps {
@@ -455,12 +456,7 @@ export class VnetDevice {
       reset: locked(() => this.reset()),
       compatReset: locked((flags: number) => this.reset(flags)),
       getConfigSize: () => VirtioNetConfig.BYTES,
-      getConfig: (offset, len) => {
-        if (offset < 0 || len < 0 || offset + len > VirtioNetConfig.BYTES) {
-          throw new AuxError('EINVAL', `config range ${offset}+${len} is outside the config space`);
-        }
-        return this.readConfig().subarray(offset, offset + len);
-      },
+      getConfig: (offset, len) => configRange(this.readConfig(), offset, len),
       setConfig: () => {
         throw new AuxError(
           'EOPNOTSUPP',

@@ -6,10 +6,10 @@ import {
   VIRTIO_NET_HDR_BYTES,
   VirtioF,
   VringDescF,
-  vringSizes,
   writeDesc,
 } from '@auxctl/prm';
-import type { VhostVdpaHandle } from '@auxctl/vdpa';
+
+import { userRing } from '@auxctl/vdpa/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ethFrame, flush, type VnetRig, vnetRig } from './test-support/vnet-rig.js';
 
@@ -63,17 +63,6 @@ describe('mlx5_vdpa across a reload of its function', () => {
     expect(sf.objects().VIRTIO_NET_Q).toBe(2);
   });
 });
-
-/** userRing: rings of `num` entries for queue `idx`, mapped and programmed through the vhost handle. */
-function userRing(h: VhostVdpaHandle, idx: number, num: number) {
-  const sizes = vringSizes(num);
-  const desc = Buffer.alloc(sizes.desc);
-  const avail = Buffer.alloc(sizes.avail);
-  const used = Buffer.alloc(sizes.used);
-  h.setVringNum(idx, num);
-  h.setVringAddr(idx, h.dmaMap(desc), h.dmaMap(avail), h.dmaMap(used));
-  return { desc, avail, used };
-}
 
 async function vhostUp(r: VnetRig) {
   const sf = await r.sf(9);

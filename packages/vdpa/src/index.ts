@@ -56,6 +56,11 @@ export {
   type UsedChain,
   type VqSegment,
 } from './virtio-net/driver-virtqueue.js';
+export {
+  configRange,
+  type NetConfigFields,
+  netConfigSpace,
+} from './virtio-net/net-config.js';
 export { negotiateNetFeatures, VIRTIO_NET_DRIVER_FEATURES } from './virtio-net/net-features.js';
 export {
   VirtioNetDevice,

@@ -41,14 +41,7 @@ export interface NetRig {
 /** BCAST: the broadcast address. */
 export const BCAST = Buffer.from('ffffffffffff', 'hex');
 
-/** ethFrame: a frame from `src` to `dst` of `len` bytes, payload filled with `fill`. */
-export function ethFrame(dst: Buffer, src: Buffer, len: number, fill = 0xab): Buffer {
-  const f = Buffer.alloc(len, fill);
-  dst.copy(f, 0);
-  src.copy(f, 6);
-  f.writeUInt16BE(0x88b5, 12);
-  return f;
-}
+export { ethFrame } from '@auxctl/sim/testing';
 
 /** netRig: `n` devices (1 or 2); with two, a wire joins them unless `wire` is false. */
 export async function netRig(

@@ -30,14 +30,7 @@ export async function flush(rounds = 8): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
 
-/** ethFrame: `len` bytes from `src` to `dst`, payload `fill`. */
-export function ethFrame(dst: Buffer, src: Buffer, len: number, fill = 0xab): Buffer {
-  const f = Buffer.alloc(len, fill);
-  dst.copy(f, 0);
-  src.copy(f, 6);
-  f.writeUInt16BE(0x88b5, 12);
-  return f;
-}
+export { ethFrame } from '@auxctl/sim/testing';
 
 /** RigSf: an active SF and what the tests reach it by. */
 export interface RigSf {

@@ -11,6 +11,7 @@ export {
   type SimNetMgmt,
   type SimNetMgmtOptions,
 } from './sim-net-mgmtdev.js';
+export { type UserRing, userRing } from './user-ring.js';
 export {
   SIM_NET_FEATURES,
   SIM_VENDOR_ID,

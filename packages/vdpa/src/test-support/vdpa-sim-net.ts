@@ -24,7 +24,6 @@ import {
   isAuxError,
   VIRTIO_ID_NET,
   VIRTIO_NET_HDR_BYTES,
-  VIRTIO_NET_S_LINK_UP,
   VirtioF,
   VirtioNetConfig,
   VirtioNetCtrl,
@@ -33,6 +32,7 @@ import {
 } from '@auxctl/prm';
 import type { VdpaCallback, VdpaConfigOps, VdpaVqState } from '../bus/config-ops.js';
 import type { VdpaDevice } from '../bus/vdpa-device.js';
+import { configRange, netConfigSpace } from '../virtio-net/net-config.js';
 import { VIRTIO_NET_DRIVER_FEATURES } from '../virtio-net/net-features.js';
 import { DeviceVirtqueue, type PoppedChain } from '../vringh/device-virtqueue.js';
 
@@ -157,12 +157,12 @@ export class VdpaSimNet {
   }
 
   private readConfig(): Buffer {
-    const b = Buffer.alloc(VirtioNetConfig.BYTES);
-    this.mac.copy(b, VirtioNetConfig.MAC);
-    b.writeUInt16LE(VIRTIO_NET_S_LINK_UP, VirtioNetConfig.STATUS);
-    b.writeUInt16LE(this.maxVqPairs, VirtioNetConfig.MAX_VIRTQUEUE_PAIRS);
-    b.writeUInt16LE(this.mtu, VirtioNetConfig.MTU);
-    return b;
+    return netConfigSpace({
+      mac: this.mac,
+      linkUp: true,
+      maxVqPairs: this.maxVqPairs,
+      mtu: this.mtu,
+    });
   }
 
   private processAll(): void {
@@ -292,12 +292,7 @@ export class VdpaSimNet {
       reset: () => this.reset(),
       compatReset: () => this.reset(),
       getConfigSize: () => VirtioNetConfig.BYTES,
-      getConfig: (offset, len) => {
-        if (offset < 0 || len < 0 || offset + len > VirtioNetConfig.BYTES) {
-          throw new AuxError('EINVAL', `config range ${offset}+${len} is outside the config space`);
-        }
-        return this.readConfig().subarray(offset, offset + len);
-      },
+      getConfig: (offset, len) => configRange(this.readConfig(), offset, len),
       setConfig: (offset, data) => {
         // Only the MAC is writable, as with a legacy driver.
         if (offset < 0 || offset + data.length > VirtioNetConfig.MAC + 6) {

@@ -8,15 +8,14 @@ import {
   VirtioF,
   VirtioStatus,
   VringDescF,
-  vringSizes,
   writeDesc,
 } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
 import { VdpaBus } from '../bus/vdpa-bus.js';
 import { registerSimNetMgmtDev } from '../test-support/sim-net-mgmtdev.js';
+import { userRing } from '../test-support/user-ring.js';
 import { createVirtioNetDriver, VirtioNetRegistry } from '../virtio-net/virtio-net-driver.js';
 import { createVhostVdpaDriver, VhostVdpaRegistry } from './vhost-vdpa-driver.js';
-import type { VhostVdpaHandle } from './vhost-vdpa-handle.js';
 
 const S = VirtioStatus;
 const FEATURES = featureBit(VirtioF.VERSION_1) | featureBit(VirtioF.ACCESS_PLATFORM);
@@ -34,17 +33,6 @@ async function rig(device: { suspendable?: boolean } = {}) {
   bus.setDriverOverride('v0', 'vhost_vdpa');
   await bus.bind('v0', 'vhost_vdpa');
   return { bus, nets, vhosts, sim, vdev, dev: sim.devices.get('v0')! };
-}
-
-/** UserRing: a split ring the user lays out in its own memory and maps through the handle. */
-function userRing(h: VhostVdpaHandle, idx: number, num: number) {
-  const sizes = vringSizes(num);
-  const desc = Buffer.alloc(sizes.desc);
-  const avail = Buffer.alloc(sizes.avail);
-  const used = Buffer.alloc(sizes.used);
-  h.setVringNum(idx, num);
-  h.setVringAddr(idx, h.dmaMap(desc), h.dmaMap(avail), h.dmaMap(used));
-  return { desc, avail, used };
 }
 
 describe('vhost-vdpa user access', () => {
