@@ -57,6 +57,7 @@ import {
 import {
   configRange,
   DeviceVirtqueue,
+  deviceRingOps,
   netConfigSpace,
   VDPA_RESET_F_CLEAN_MAP,
   type VdpaConfigOps,
@@ -416,23 +417,12 @@ export class VnetDevice {
       (...a: A): Promise<R> =>
         this.lock.run(() => fn(...a));
     const ops: VdpaConfigOps = {
-      setVqAddress: (i, desc, driver, device) => {
-        const vq = this.vq(i);
-        [vq.descArea, vq.driverArea, vq.deviceArea] = [desc, driver, device];
-      },
-      setVqNum: (i, num) => {
-        this.vq(i).num = num;
-      },
+      ...deviceRingOps((i) => this.vq(i)),
       kickVq: (i) => {
         if (i === this.cvqIndex) this.cvq.kick();
         else this.hw.get(i)?.kick();
       },
-      setVqCb: (i, cb) => {
-        this.vq(i).cb = cb;
-      },
       setVqReady: locked((i: number, ready: boolean) => this.setVqReady(i, ready)),
-      getVqReady: (i) => this.vq(i).ready,
-      getVqSize: (i) => this.vq(i).num,
       setVqState: (i, state) => {
         const vq = this.vq(i);
         if (this.hw.get(i)?.state === VirtqState.RDY) {

@@ -74,4 +74,9 @@ export {
   type VirtioNetDriverOptions,
   VirtioNetRegistry,
 } from './virtio-net/virtio-net-driver.js';
-export { DeviceVirtqueue, type PoppedChain } from './vringh/device-virtqueue.js';
+export {
+  type DeviceRingOps,
+  DeviceVirtqueue,
+  deviceRingOps,
+  type PoppedChain,
+} from './vringh/device-virtqueue.js';

@@ -34,7 +34,7 @@ import type { VdpaCallback, VdpaConfigOps, VdpaVqState } from '../bus/config-ops
 import type { VdpaDevice } from '../bus/vdpa-device.js';
 import { configRange, netConfigSpace } from '../virtio-net/net-config.js';
 import { VIRTIO_NET_DRIVER_FEATURES } from '../virtio-net/net-features.js';
-import { DeviceVirtqueue, type PoppedChain } from '../vringh/device-virtqueue.js';
+import { DeviceVirtqueue, deviceRingOps, type PoppedChain } from '../vringh/device-virtqueue.js';
 
 /**
  * SIM_NET_FEATURES: what the software device offers by default: exactly
@@ -249,23 +249,12 @@ export class VdpaSimNet {
 
   private buildOps(suspendable: boolean): VdpaConfigOps {
     const ops: VdpaConfigOps = {
-      setVqAddress: (i, desc, driver, device) => {
-        const vq = this.vq(i);
-        [vq.descArea, vq.driverArea, vq.deviceArea] = [desc, driver, device];
-      },
-      setVqNum: (i, num) => {
-        this.vq(i).num = num;
-      },
+      ...deviceRingOps((i) => this.vq(i)),
       kickVq: (i) => this.process(i),
-      setVqCb: (i, cb) => {
-        this.vq(i).cb = cb;
-      },
       setVqReady: (i, ready) => {
         this.vq(i).ready = ready;
         if (ready) this.process(i);
       },
-      getVqReady: (i) => this.vq(i).ready,
-      getVqSize: (i) => this.vq(i).num,
       setVqState: (i, state: VdpaVqState) => {
         const vq = this.vq(i);
         if (vq.ready && this.running && !this.suspended) {

@@ -24,7 +24,7 @@ import {
   VringDescF,
   vringSizes,
 } from '@auxctl/prm';
-import type { VdpaCallback } from '../bus/config-ops.js';
+import type { VdpaCallback, VdpaConfigOps } from '../bus/config-ops.js';
 
 /** PoppedChain: one descriptor chain the device took. */
 export interface PoppedChain {
@@ -130,4 +130,28 @@ export class DeviceVirtqueue {
 
 function fault(why: string): AuxError {
   return new AuxError('EFAULT', why);
+}
+
+/** DeviceRingOps: the config ops that only record what the driver set on a queue. */
+export type DeviceRingOps = Pick<
+  VdpaConfigOps,
+  'setVqAddress' | 'setVqNum' | 'setVqCb' | 'getVqReady' | 'getVqSize'
+>;
+
+/** deviceRingOps: those ops over the queue records `vq(idx)` returns (which throws for a bad index). */
+export function deviceRingOps(vq: (idx: number) => DeviceVirtqueue): DeviceRingOps {
+  return {
+    setVqAddress: (i, desc, driver, device) => {
+      const q = vq(i);
+      [q.descArea, q.driverArea, q.deviceArea] = [desc, driver, device];
+    },
+    setVqNum: (i, num) => {
+      vq(i).num = num;
+    },
+    setVqCb: (i, cb) => {
+      vq(i).cb = cb;
+    },
+    getVqReady: (i) => vq(i).ready,
+    getVqSize: (i) => vq(i).num,
+  };
 }
