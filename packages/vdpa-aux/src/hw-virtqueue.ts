@@ -122,9 +122,13 @@ export class HwVirtqueue {
     return this.fwState;
   }
 
-  /** ready: INIT or SUSPEND -> RDY, then a kick for what the driver queued meanwhile. */
-  async ready(): Promise<void> {
+  /**
+   * ready: INIT or SUSPEND -> RDY (moving the queue to `at` first, when
+   * given), then a kick for what the driver queued meanwhile.
+   */
+  async ready(at?: HwVqPosition): Promise<void> {
     if (this.fwState === VirtqState.RDY) return;
+    if (at) await modifyVirtq(this.h, this.objId, at);
     await modifyVirtq(this.h, this.objId, { state: VirtqState.RDY });
     this.fwState = VirtqState.RDY;
     this.kick();

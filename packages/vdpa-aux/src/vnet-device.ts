@@ -99,6 +99,8 @@ export class VnetDevice {
   private readonly lock = new SerialQueue();
   private readonly vqs: DeviceVirtqueue[];
   private readonly hw = new Map<number, HwVirtqueue>();
+  /** Queues whose position the driver set while their firmware queue was suspended. */
+  private readonly moved = new Set<number>();
   private readonly cvq: ControlVq;
   private status = 0;
   private driverFeatures = 0n;
@@ -127,7 +129,7 @@ export class VnetDevice {
         onFault: (why) => this.needsReset(`control queue: ${why}`),
         eventIdx: () => hasFeature(this.driverFeatures, VirtioF.RING_EVENT_IDX),
       },
-      (fn) => this.lock.run(fn),
+      (fn) => this.background(fn, 'serving the control queue'),
     );
     this.ops = this.buildOps();
   }
@@ -214,6 +216,11 @@ export class VnetDevice {
     return vq;
   }
 
+  /** background: run `fn` under the lock, from an event; a failure is logged (nobody awaits it). */
+  private background(fn: () => Promise<void>, what: string): Promise<void> {
+    return this.lock.run(fn).catch((err: unknown) => this.o.log.warn({ err }, `${what} failed`));
+  }
+
   private needsReset(why: string): void {
     if (this.status & VirtioStatus.NEEDS_RESET) return;
     this.o.log.warn({ why }, 'vdpa device needs a reset');
@@ -247,11 +254,12 @@ export class VnetDevice {
           },
           {
             notify: () => vq.cb?.(),
-            changed: () => void this.lock.run(() => this.checkQueue(i)),
+            changed: () => this.background(() => this.checkQueue(i), `checking virtqueue ${i}`),
             log: this.o.log,
           },
         );
         this.hw.set(i, q);
+        this.moved.delete(i);
         if (vq.ready && !this.suspended) await q.ready();
       }
     } catch (err) {
@@ -264,6 +272,7 @@ export class VnetDevice {
   private async teardownQueues(save: boolean): Promise<void> {
     for (const [i, q] of [...this.hw]) {
       this.hw.delete(i);
+      this.moved.delete(i);
       if (save) {
         try {
           this.savePosition(i, await q.suspend());
@@ -273,6 +282,15 @@ export class VnetDevice {
       }
       await q.destroy();
     }
+  }
+
+  /** run: make queue `i` RDY, at the position the driver set while it was suspended, if it did. */
+  private async run(i: number, q: HwVirtqueue): Promise<void> {
+    const vq = this.vq(i);
+    const at = this.moved.delete(i)
+      ? { availIndex: vq.lastAvail, usedIndex: vq.usedIdx }
+      : undefined;
+    await q.ready(at);
   }
 
   private savePosition(i: number, p: { availIndex: number; usedIndex: number }): void {
@@ -350,7 +368,7 @@ export class VnetDevice {
       if (q.state === VirtqState.SUSPEND && !this.o.resumable) {
         throw new AuxError('EOPNOTSUPP', `virtqueue ${i} is suspended and cannot run again`);
       }
-      await q.ready();
+      await this.run(i, q);
     }
     vq.ready = true;
   }
@@ -396,7 +414,7 @@ export class VnetDevice {
     return this.lock.run(async () => {
       this.suspended = false;
       if (this.running && !this.parked) {
-        for (const [i, q] of this.hw) if (this.vq(i).ready) await q.ready();
+        for (const [i, q] of this.hw) if (this.vq(i).ready) await this.run(i, q);
       }
       if (!this.parked) this.cvq.resume();
     });
@@ -425,10 +443,13 @@ export class VnetDevice {
       setVqReady: locked((i: number, ready: boolean) => this.setVqReady(i, ready)),
       setVqState: (i, state) => {
         const vq = this.vq(i);
-        if (this.hw.get(i)?.state === VirtqState.RDY) {
+        const q = this.hw.get(i);
+        if (q?.state === VirtqState.RDY) {
           throw new AuxError('EBUSY', `virtqueue ${i} is running; suspend it first`);
         }
         vq.lastAvail = vq.usedIdx = state.availIndex & 0xffff;
+        // A suspended firmware queue takes the new position when it runs again.
+        if (q) this.moved.add(i);
       },
       getVqState: locked((i: number) => this.getVqState(i)),
       getVqAlign: () => 4096,

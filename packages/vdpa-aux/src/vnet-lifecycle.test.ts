@@ -118,6 +118,38 @@ describe('mlx5_vdpa through vhost-vdpa (user-driven rings)', () => {
     expect(rig.sim.dma.mappings).toBe(mappings);
   });
 
+  it('a base set while a queue is disabled takes effect when it is enabled again', async () => {
+    rig = await vnetRig({ consumer: 'vhost' });
+    const { h, tx } = await vhostUp(rig);
+    const atPf: number[] = [];
+    rig.pfNet.onFrame((f) => atPf.push(f[20]!));
+    const post = (slot: number, fill: number) => {
+      const pkt = Buffer.concat([
+        Buffer.alloc(VIRTIO_NET_HDR_BYTES),
+        ethFrame(rig!.pfNet.mac, MAC, 80, fill),
+      ]);
+      writeDesc(tx.desc, slot, { addr: h.dmaMap(pkt), len: pkt.length, flags: 0, next: 0 });
+      Avail.setEntry(tx.avail, slot, slot);
+    };
+    post(0, 1);
+    Avail.setIdx(tx.avail, 1);
+    h.kick(1);
+    await flush();
+    await h.setVringEnable(1, false);
+    expect(await h.getVringBase(1)).toBe(1);
+    // Two more chains; the user moves the base past the first of them.
+    post(1, 2);
+    post(2, 3);
+    Avail.setIdx(tx.avail, 3);
+    h.setVringBase(1, 2);
+    await h.setVringEnable(1, true);
+    await flush();
+    expect(atPf).toEqual([1, 3]);
+    expect(await h.getVringBase(1)).toBe(3);
+    expect(Used.idx(tx.used)).toBe(3);
+    await h.close();
+  });
+
   it('a malformed ring puts the device in NEEDS_RESET; its other queue and the SF keep working', async () => {
     rig = await vnetRig({ consumer: 'vhost' });
     const { h, rx, tx } = await vhostUp(rig);
