@@ -51,6 +51,7 @@ import {
   opcodeName,
   Syndrome,
   UCTX_CAP_ALL,
+  UctxCap,
 } from '@auxctl/prm';
 import type { FwContext, HcaState, UidAccess } from './commands/command.js';
 import { COMMAND_TABLE } from './commands/command-table.js';
@@ -458,7 +459,10 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.checkUid(uid, spec.access, opcode);
     this.commands++;
     this.diag.advance(this.now(), this.commands);
-    spec.run(this.ctx, { inbox, outbox: out, uid, opMod });
+    // A tools context's query looks objects up as the kernel does (any owner).
+    const tools =
+      spec.toolsQuery && uid !== 0 && ((this.uidCaps(uid) ?? 0) & UctxCap.TOOLS_RESOURCES) !== 0;
+    spec.run(this.ctx, { inbox, outbox: out, uid: tools ? 0 : uid, opMod });
   }
 
   private checkUid(uid: number, access: UidAccess, opcode: number): void {

@@ -17,6 +17,11 @@
  * | any live uid               | QUERY_OTHER_HCA_CAP, QUERY_ESW_FUNCTIONS, QUERY_HCA_VPORT_CONTEXT (other functions: see esw-functions.ts) |
  * | any live uid               | CREATE/MODIFY/QUERY/DESTROY_GENERAL_OBJECT (VIRTIO_NET_Q, VIRTIO_Q_COUNTERS; see general-object.ts) |
  *
+ * QUERY_CQ / QP / SQ / RQ / MKEY / UMEM from a uid with TOOLS_RESOURCES
+ * may name an object of any uid (a tools context dumps the kernel's, as
+ * mlx5ctl's `obj` does on a real device; inferred from its sample); every
+ * other command, and those from other uids, only the uid's own.
+ *
  * RAW_TX gates CREATE_SQ (raw Ethernet frames); INTERNAL_DEVICE_RESOURCES
  * gates register-level access (resource dump), which the register file
  * enforces.

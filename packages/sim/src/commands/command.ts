@@ -77,5 +77,11 @@ export interface CommandSpec {
   readonly opMods: readonly number[];
   readonly states: readonly HcaState[];
   readonly access: UidAccess;
+  /**
+   * A read-only query of one object: a uid with TOOLS_RESOURCES may name
+   * an object of any uid (the tools context mlx5ctl's `obj` dumps kernel
+   * objects with); others only their own.
+   */
+  readonly toolsQuery?: true;
   readonly run: (fw: FwContext, call: CommandCall) => void;
 }

@@ -181,6 +181,7 @@ export const eqCqCommands: readonly CommandSpec[] = [
     opMods: [0],
     states: INITIALIZED,
     access: 'any',
+    toolsQuery: true,
     run: queryCq,
   },
 ];

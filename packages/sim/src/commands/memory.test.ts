@@ -13,6 +13,7 @@ import {
   QueryUmemIn,
   QueryUmemOut,
   Syndrome,
+  UctxCap,
   Umem,
 } from '@auxctl/prm';
 import fc from 'fast-check';
@@ -243,5 +244,28 @@ describe('CREATE_MKEY / QUERY_MKEY and writeMkey', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('queries by a tools context', () => {
+  it("a uid with TOOLS_RESOURCES may query another uid's object; others get OBJ_OTHER_UID", () => {
+    const h = new FirmwareHarness().boot();
+    const id = h.umem(Buffer.alloc(4096)); // the kernel's (uid 0)
+    const query = (uid: number) => {
+      const inbox = h.header(Op.QUERY_UMEM, QueryUmemIn.bytes, uid);
+      QueryUmemIn.set(inbox, 'umem_id', id);
+      return h.run(inbox, QueryUmemOut.bytes + MTT_BYTES);
+    };
+    const tools = h.uctx(UctxCap.TOOLS_RESOURCES);
+    const plain = h.uctx(0);
+    expect(query(tools).status).toBe(CmdStatus.OK);
+    expect([query(plain).status, query(plain).syndrome]).toEqual([
+      CmdStatus.BAD_RES,
+      Syndrome.OBJ_OTHER_UID,
+    ]);
+    // Destroying stays the owner's: a tools context cannot.
+    const destroy = h.header(Op.DESTROY_UMEM, QueryUmemIn.bytes, tools);
+    QueryUmemIn.set(destroy, 'umem_id', id);
+    expect(h.run(destroy).syndrome).toBe(Syndrome.OBJ_OTHER_UID);
   });
 });

@@ -141,6 +141,7 @@ export const mkeyCommands: readonly CommandSpec[] = [
     opMods: [0],
     states: INITIALIZED,
     access: 'any',
+    toolsQuery: true,
     run: queryMkey,
   },
   {

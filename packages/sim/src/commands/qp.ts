@@ -255,6 +255,7 @@ export const qpCommands: readonly CommandSpec[] = [
     opMods: [0],
     states: INITIALIZED,
     access: 'any',
+    toolsQuery: true,
     run: queryQp,
   },
   ...(Object.keys(QP_TRANSITIONS) as QpTransition[]).map(modifySpec),

@@ -220,6 +220,7 @@ export const sqRqCommands: readonly CommandSpec[] = [
     opMods: [0],
     states: INITIALIZED,
     access: 'any',
+    toolsQuery: true,
     run: (fw, { inbox, outbox, uid }) => {
       const sq = fw.objects.lookup<SqData>('SQ', DestroySqIn.get(inbox, 'sqn'), uid);
       const at = QuerySqOut.byteOffset('sq_context');
@@ -266,6 +267,7 @@ export const sqRqCommands: readonly CommandSpec[] = [
     opMods: [0],
     states: INITIALIZED,
     access: 'any',
+    toolsQuery: true,
     run: (fw, { inbox, outbox, uid }) => {
       const rq = fw.objects.lookup<RqData>('RQ', DestroyRqIn.get(inbox, 'rqn'), uid);
       const at = QueryRqOut.byteOffset('rq_context');

@@ -119,6 +119,7 @@ export const umemCommands: readonly CommandSpec[] = [
     opMods: [0],
     states: INITIALIZED,
     access: 'any',
+    toolsQuery: true,
     run: queryUmem,
   },
   {
