@@ -84,7 +84,7 @@ const debugReadOnly: ReadonlyArray<readonly [string, number]> = [
   ['QUERY_VHCA_MIGRATION_STATE', 0x117],
   ['QUERY_MKEY', Op.QUERY_MKEY],
   ['QUERY_SPECIAL_CONTEXTS', 0x203],
-  ['QUERY_EQ', 0x303],
+  ['QUERY_EQ', Op.QUERY_EQ],
   ['QUERY_CQ', Op.QUERY_CQ],
   ['QUERY_QP', Op.QUERY_QP],
   ['QUERY_RDB', 0x512],

@@ -119,6 +119,8 @@ export {
   Eqe,
   EventType,
   PortChangeSubtype,
+  QueryEqIn,
+  QueryEqOut,
 } from './ifc/eq.js';
 export {
   EswSfEntry,

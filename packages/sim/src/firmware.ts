@@ -459,10 +459,12 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.checkUid(uid, spec.access, opcode);
     this.commands++;
     this.diag.advance(this.now(), this.commands);
-    // A tools context's query looks objects up as the kernel does (any owner).
+    const call = { inbox, outbox: out, uid, opMod };
+    // A tools context's query may name the kernel's objects too (never another context's).
     const tools =
       spec.toolsQuery && uid !== 0 && ((this.uidCaps(uid) ?? 0) & UctxCap.TOOLS_RESOURCES) !== 0;
-    spec.run(this.ctx, { inbox, outbox: out, uid: tools ? 0 : uid, opMod });
+    if (tools) this.table.asKernelReader(uid, () => spec.run(this.ctx, call));
+    else spec.run(this.ctx, call);
   }
 
   private checkUid(uid: number, access: UidAccess, opcode: number): void {

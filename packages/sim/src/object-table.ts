@@ -8,7 +8,9 @@
  * - the number of live objects of a type is bounded by the HCA's current
  *   `log_max_*` capability (LIM / OBJ_LIMIT);
  * - a uid may only touch its own objects; uid 0 (the kernel driver) may touch
- *   any (BAD_RES / OBJ_OTHER_UID, BAD_RES / OBJ_NOT_FOUND);
+ *   any (BAD_RES / OBJ_OTHER_UID, BAD_RES / OBJ_NOT_FOUND); inside
+ *   `asKernelReader(uid, ...)` that uid may also name uid 0's (a tools
+ *   context's query);
  * - an object names the objects it references (an MKEY its PD and UMEM); a
  *   referenced object cannot be destroyed (RES_BUSY / OBJ_BUSY);
  * - `destroyOwnedBy(uid)` frees everything a uid owns, newest first (an
@@ -69,6 +71,8 @@ export class ObjectTable {
   private readonly byType = new Map<FwObjectType, Map<number, FwObject>>();
   private readonly nextId = new Map<FwObjectType, number>();
   private seq = 0;
+  /** The uid whose lookups may also name the kernel's (uid 0) objects, during `asKernelReader`. */
+  private kernelReader: number | undefined;
 
   /** `limit(type)` is the most live objects of `type` the device allows now. */
   constructor(private readonly limit: (type: FwObjectType) => number) {}
@@ -117,6 +121,20 @@ export class ObjectTable {
   }
 
   /**
+   * asKernelReader: run `fn` (synchronous) with `uid`'s lookups allowed to
+   * name the kernel's objects as well as its own (a tools context's query).
+   */
+  asKernelReader<T>(uid: number, fn: () => T): T {
+    const before = this.kernelReader;
+    this.kernelReader = uid;
+    try {
+      return fn();
+    } finally {
+      this.kernelReader = before;
+    }
+  }
+
+  /**
    * lookup: the object `uid` names; throws BAD_RES / OBJ_NOT_FOUND when there
    * is none and BAD_RES / OBJ_OTHER_UID when another uid owns it (uid 0 may
    * name any object).
@@ -130,7 +148,7 @@ export class ObjectTable {
         `no ${type} 0x${id.toString(16)}`,
       );
     }
-    if (uid !== 0 && obj.uid !== uid) {
+    if (uid !== 0 && obj.uid !== uid && !(obj.uid === 0 && uid === this.kernelReader)) {
       throw new FwError(
         CmdStatus.BAD_RES,
         Syndrome.OBJ_OTHER_UID,

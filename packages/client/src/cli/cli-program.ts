@@ -34,6 +34,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   info: async () => (await import('./info-command.js')).registerInfo,
   cap: async () => (await import('./cap-command.js')).registerCap,
   reg: async () => (await import('./reg-command.js')).registerReg,
+  obj: async () => (await import('./obj-command.js')).registerObj,
   rpc: async () => (await import('./rpc-command.js')).registerRpc,
   coredump: async () => (await import('./coredump-command.js')).registerCoredump,
   rscdump: async () => (await import('./rscdump-command.js')).registerRscdump,

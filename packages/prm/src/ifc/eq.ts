@@ -76,6 +76,21 @@ export const DestroyEqIn = defineLayout('destroy_eq_in', {
   reserved_at_60: 32,
 });
 
+/** QueryEqIn: `query_eq_in` (the same fields as destroy_eq_in). */
+export const QueryEqIn = DestroyEqIn;
+
+/** QueryEqOut: `query_eq_out` (fixed part; `pas[]` follows). */
+export const QueryEqOut = defineLayout('query_eq_out', {
+  status: 8,
+  reserved_at_8: 24,
+  syndrome: 32,
+  reserved_at_40: 64,
+  eq_context_entry: { struct: Eqc },
+  reserved_at_280: 64,
+  event_bitmap: 64,
+  reserved_at_300: 0x580,
+});
+
 /** EventType: `mlx5_event` values the simulated device raises. */
 export const EventType = {
   COMP: 0x00,

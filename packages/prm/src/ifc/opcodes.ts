@@ -32,6 +32,7 @@ const table = [
   { name: 'DESTROY_MKEY', opcode: 0x202, destroy: true },
   { name: 'CREATE_EQ', opcode: 0x301 },
   { name: 'DESTROY_EQ', opcode: 0x302, destroy: true },
+  { name: 'QUERY_EQ', opcode: 0x303 },
   { name: 'CREATE_CQ', opcode: 0x400 },
   { name: 'DESTROY_CQ', opcode: 0x401, destroy: true },
   { name: 'QUERY_CQ', opcode: 0x402 },

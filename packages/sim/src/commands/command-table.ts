@@ -12,15 +12,16 @@
  * | any live uid               | NOP, QUERY_ADAPTER, QUERY_ISSI, QUERY_HCA_CAP, QUERY_UCTX, ACCESS_REG (register caps checked by the register file), ALLOC/DEALLOC_PD, CREATE/QUERY/DESTROY_UMEM, CREATE/QUERY/DESTROY_MKEY (PA mode: uid 0), QUERY_DIAGNOSTIC_PARAMS |
  * | uid 0 or TOOLS_RESOURCES   | SET_DIAGNOSTIC_PARAMS, QUERY_DIAGNOSTIC_COUNTERS |
  * | kernel (uid 0) only        | CREATE/DESTROY_EQ, MODIFY_VPORT_STATE, MODIFY_NIC_VPORT_CONTEXT |
- * | any live uid               | CREATE/DESTROY/QUERY_CQ, CREATE/MODIFY/DESTROY/QUERY_RQ, CREATE/DESTROY_TIR/TIS, CREATE/DESTROY/QUERY_QP and its transitions, QUERY_VPORT_STATE, QUERY_NIC_VPORT_CONTEXT, QUERY_VPORT_COUNTER, MODIFY/DESTROY/QUERY_SQ |
+ * | any live uid               | QUERY_EQ, CREATE/DESTROY/QUERY_CQ, CREATE/MODIFY/DESTROY/QUERY_RQ, CREATE/DESTROY_TIR/TIS, CREATE/DESTROY/QUERY_QP and its transitions, QUERY_VPORT_STATE, QUERY_NIC_VPORT_CONTEXT, QUERY_VPORT_COUNTER, MODIFY/DESTROY/QUERY_SQ |
  * | uid 0 or RAW_TX            | CREATE_SQ |
  * | any live uid               | QUERY_OTHER_HCA_CAP, QUERY_ESW_FUNCTIONS, QUERY_HCA_VPORT_CONTEXT (other functions: see esw-functions.ts) |
  * | any live uid               | CREATE/MODIFY/QUERY/DESTROY_GENERAL_OBJECT (VIRTIO_NET_Q, VIRTIO_Q_COUNTERS; see general-object.ts) |
  *
- * QUERY_CQ / QP / SQ / RQ / MKEY / UMEM from a uid with TOOLS_RESOURCES
- * may name an object of any uid (a tools context dumps the kernel's, as
- * mlx5ctl's `obj` does on a real device; inferred from its sample); every
- * other command, and those from other uids, only the uid's own.
+ * QUERY_EQ / CQ / QP / SQ / RQ / MKEY / UMEM from a uid with TOOLS_RESOURCES
+ * may name the kernel's (uid 0) objects as well as its own (a tools
+ * context dumps the kernel's, as mlx5ctl's `obj` does on a real device;
+ * inferred from its sample); never another context's. Every other command,
+ * and those from other uids, only the uid's own.
  *
  * RAW_TX gates CREATE_SQ (raw Ethernet frames); INTERNAL_DEVICE_RESOURCES
  * gates register-level access (resource dump), which the register file

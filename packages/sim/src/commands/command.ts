@@ -79,8 +79,8 @@ export interface CommandSpec {
   readonly access: UidAccess;
   /**
    * A read-only query of one object: a uid with TOOLS_RESOURCES may name
-   * an object of any uid (the tools context mlx5ctl's `obj` dumps kernel
-   * objects with); others only their own.
+   * the kernel's (uid 0) objects as well as its own (the tools context
+   * mlx5ctl's `obj` dumps kernel objects with); never another context's.
    */
   readonly toolsQuery?: true;
   readonly run: (fw: FwContext, call: CommandCall) => void;

@@ -1,6 +1,6 @@
 /**
  * Event and completion queues: CREATE_EQ (0x301), DESTROY_EQ (0x302),
- * CREATE_CQ (0x400), DESTROY_CQ (0x401), QUERY_CQ (0x402).
+ * QUERY_EQ (0x303), CREATE_CQ (0x400), DESTROY_CQ (0x401), QUERY_CQ (0x402).
  *
  * EQs are the kernel's (uid 0): the core driver creates them at load and
  * every CQ, of any uid, names one of them (`c_eqn`) and references it, so
@@ -28,6 +28,8 @@ import {
   PAS_OFFSET,
   QueryCqIn,
   QueryCqOut,
+  QueryEqIn,
+  QueryEqOut,
 } from '@auxctl/prm';
 import type { CqData, EqData } from '../datapath/queue-data.js';
 import { checkLogSize, readPas, ringMemory } from '../datapath/ring-memory.js';
@@ -115,6 +117,25 @@ function createCq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
   CreateCqOut.set(outbox, 'cqn', cq.id);
 }
 
+function queryEq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
+  const eq = fw.objects.lookup<EqData>('EQ', QueryEqIn.get(inbox, 'eq_number'), uid);
+  const c = eq.context;
+  Eqc.write(
+    outbox,
+    {
+      status: 0,
+      st: Number(c.st),
+      log_eq_size: Number(c.log_eq_size),
+      uar_page: Number(c.uar_page),
+      intr: Number(c.intr),
+      consumer_counter: eq.data.ci & 0xffffff,
+      producer_counter: eq.data.pi & 0xffffff,
+    },
+    QueryEqOut.byteOffset('eq_context_entry'),
+  );
+  QueryEqOut.set64(outbox, 'event_bitmap', eq.data.bitmask);
+}
+
 function queryCq(fw: FwContext, { inbox, outbox, uid }: CommandCall): void {
   const cq = fw.objects.lookup<CqData>('CQ', QueryCqIn.get(inbox, 'cqn'), uid);
   const c = cq.context;
@@ -155,6 +176,16 @@ export const eqCqCommands: readonly CommandSpec[] = [
     states: INITIALIZED,
     access: 'kernel',
     run: (fw, { inbox, uid }) => fw.objects.destroy('EQ', DestroyEqIn.get(inbox, 'eq_number'), uid),
+  },
+  {
+    opcode: Op.QUERY_EQ,
+    in: QueryEqIn,
+    out: QueryEqOut,
+    opMods: [0],
+    states: INITIALIZED,
+    access: 'any',
+    toolsQuery: true,
+    run: queryEq,
   },
   {
     opcode: Op.CREATE_CQ,

@@ -248,7 +248,7 @@ describe('CREATE_MKEY / QUERY_MKEY and writeMkey', () => {
 });
 
 describe('queries by a tools context', () => {
-  it("a uid with TOOLS_RESOURCES may query another uid's object; others get OBJ_OTHER_UID", () => {
+  it("a uid with TOOLS_RESOURCES may query the kernel's objects, never another context's", () => {
     const h = new FirmwareHarness().boot();
     const id = h.umem(Buffer.alloc(4096)); // the kernel's (uid 0)
     const query = (uid: number) => {
@@ -263,6 +263,11 @@ describe('queries by a tools context', () => {
       CmdStatus.BAD_RES,
       Syndrome.OBJ_OTHER_UID,
     ]);
+    // Another context's object stays out of reach, also for a tools context.
+    const theirs = h.umem(Buffer.alloc(4096), plain);
+    const other = h.header(Op.QUERY_UMEM, QueryUmemIn.bytes, tools);
+    QueryUmemIn.set(other, 'umem_id', theirs);
+    expect(h.run(other, QueryUmemOut.bytes + MTT_BYTES).syndrome).toBe(Syndrome.OBJ_OTHER_UID);
     // Destroying stays the owner's: a tools context cannot.
     const destroy = h.header(Op.DESTROY_UMEM, QueryUmemIn.bytes, tools);
     QueryUmemIn.set(destroy, 'umem_id', id);
