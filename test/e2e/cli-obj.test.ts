@@ -103,3 +103,62 @@ describe('auxctl obj against auxctld', () => {
     expect(denied.code).toBe(ExitCode.PERMISSION);
   });
 });
+
+describe('auxctl reg and cap: every register and cap type, decoded, hex or raw', () => {
+  let s: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    const policy: PolicyDocument = {
+      version: 1,
+      deny: [{ principals: [ADMIN], methods: ['auxctl.v1.CtlService/Exec'], devices: [PF1] }],
+      allow: [{ principals: [ADMIN], methods: ['*'], devices: ['*'] }],
+    };
+    s = await startAuxctld(policy);
+    dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-reg-'));
+  });
+  afterAll(async () => {
+    await s?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads PMTU, PAOS and the tracer registers with their prm layouts', async () => {
+    const pmtu = await runCli(s, ['--json', 'reg', PF0, '--id', 'PMTU', '--port', '1']);
+    expect(pmtu.code, pmtu.err).toBe(ExitCode.OK);
+    const p = JSON.parse(pmtu.out) as { register: string; fields: Record<string, number> };
+    expect(p.register).toBe('PMTU');
+    expect(p.fields.local_port).toBe(1);
+    expect(p.fields.max_mtu).toBeGreaterThanOrEqual(p.fields.admin_mtu as number);
+    for (const id of ['PAOS', 'MTRC_CAP', 'MTRC_CONF', 'MTRC_CTRL', '0x5003']) {
+      const r = await runCli(s, ['--json', 'reg', PF0, '--id', id]);
+      expect(r.code, `${id}: ${r.err}`).toBe(ExitCode.OK);
+      expect(Object.keys((JSON.parse(r.out) as { fields: object }).fields).length).toBeGreaterThan(
+        0,
+      );
+    }
+    const text = await runCli(s, ['reg', PF0, '--id', 'pmtu']);
+    expect(text.out).toMatch(/^device 0000:08:00\.0 PMTU port 1 \(pmtu_reg\)$/m);
+    expect(text.out).toMatch(/^max_mtu +\d+/m);
+  });
+
+  it('--hex and --raw FILE give the register data as firmware returned it, PPCNT included', async () => {
+    const hex = await runCli(s, ['reg', PF0, '--id', 'PPCNT', '--hex']);
+    expect(hex.code, hex.err).toBe(ExitCode.OK);
+    const hexBytes = hex.out.trimEnd().split('\n').slice(1).join(' ').split(' ');
+    expect(hexBytes.length).toBe(256);
+    const file = join(dir, 'pmtu.bin');
+    expect((await runCli(s, ['reg', PF0, '--id', 'PMTU', '--raw', file])).code).toBe(ExitCode.OK);
+    const raw = await readFile(file);
+    expect(raw.length).toBe(16);
+    expect(raw[1]).toBe(1); // local_port, byte 1 of the register
+  });
+
+  it('refuses the dump registers with where to read them, and a denied device', async () => {
+    const dump = await runCli(s, ['reg', PF0, '--id', 'CORE_DUMP']);
+    expect(dump.code).toBe(ExitCode.USAGE);
+    expect(dump.err).toMatch(/auxctl coredump/);
+    expect((await runCli(s, ['reg', PF1, '--id', 'PMTU'])).code).toBe(ExitCode.PERMISSION);
+    expect((await runCli(s, ['cap', PF1, '--id', 'roce'])).code).toBe(ExitCode.PERMISSION);
+    const cap = await runCli(s, ['--json', 'cap', PF0, '--id', 'roce', '--mode', 'max']);
+    expect(cap.code, cap.err).toBe(ExitCode.OK);
+  });
+});

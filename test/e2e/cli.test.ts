@@ -1,3 +1,6 @@
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { auxctlMain, ExitCode } from '@auxctl/client';
 import type { PolicyDocument } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,8 +89,26 @@ describe('auxctl against a real auxctld over mutual TLS', () => {
     expect(max.fields.device_frequency_mhz).toBe(156);
     expect(c.fields.num_ports).toBe(1);
     expect(c.fields.log_pg_sz).toBe(12);
-    const raw = JSON.parse((await runCli(s, ['cap', dev, '--id', 'debug', '--raw', '--json'])).out);
-    expect(raw.raw).toMatch(/^[0-9a-f]{8192}$/);
+    const hex = JSON.parse((await runCli(s, ['cap', dev, '--id', 'debug', '--hex', '--json'])).out);
+    expect(hex.hex).toMatch(/^[0-9a-f]{8192}$/);
+    // Every cap type the device offers decodes with its prm layout.
+    for (const id of ['roce', 'debug', 'vdpa_emulation']) {
+      const r = JSON.parse((await runCli(s, ['cap', dev, '--id', id, '--json'])).out) as typeof c;
+      expect(r.capType).toBe(id);
+      expect(Object.keys(r.fields).length).toBeGreaterThan(3);
+    }
+    const v = JSON.parse(
+      (await runCli(s, ['cap', dev, '--id', 'vdpa_emulation', '--json'])).out,
+    ) as typeof c;
+    expect(v.fields.max_num_virtio_queues).toBeGreaterThan(0);
+    // --raw FILE writes the capability bytes as firmware returned them.
+    const file = join(tmpdir(), `auxctl-cap-${process.pid}.bin`);
+    const raw = await runCli(s, ['cap', dev, '--raw', file]);
+    expect(raw.code, raw.err).toBe(ExitCode.OK);
+    const bytes = await readFile(file);
+    await rm(file);
+    expect(bytes.length).toBe(4096);
+    expect(bytes.readUInt32BE(0x10) & 0x1f).toBe(c.fields.log_max_qp);
   });
 
   it('rpc runs a raw NOP and prints status, syndrome and outbox', async () => {

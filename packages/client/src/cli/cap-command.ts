@@ -1,12 +1,19 @@
+/**
+ * `auxctl cap DEV [--id TYPE] [--mode cur|max] [--hex | --raw FILE]`: one
+ * capability (QUERY_HCA_CAP) of a device, decoded with prm's layout of its
+ * type (general, roce, debug, vdpa_emulation; others print as hex), as
+ * hex, or written byte for byte — mlx5ctl's `cap`, remotely.
+ */
 import type { Command } from 'commander';
 import { queryCapability } from './cap-query.js';
 import type { CommandContext } from './command-context.js';
-import { CAP_TYPES, decodeGeneralCaps, parseCapId, parseCapMode } from './hca-cap-fields.js';
+import { CAP_LAYOUTS, CAP_TYPES, parseCapId, parseCapMode } from './hca-cap-fields.js';
+import { layoutFields } from './layout-fields.js';
+import { addOutputOptions, type OutputOptions, renderBytes } from './output-modes.js';
 
-interface CapOptions {
+interface CapOptions extends OutputOptions {
   id: number;
   mode: 'cur' | 'max';
-  raw?: boolean;
 }
 
 /** capTypeName: `general` for 0, the number in hex otherwise unless named. */
@@ -17,32 +24,31 @@ function capTypeName(capType: number): string {
 
 /** registerCap: add `cap` to `program`. */
 export function registerCap(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('cap')
-    .description('query device capabilities (QUERY_HCA_CAP) and decode the general ones')
+    .description('query a device capability (QUERY_HCA_CAP) and decode it')
     .argument('<device>', 'device (PCI address)')
-    .option('--id <cap>', 'capability: general, roce, debug or a cap_type number', parseCapId, 0)
-    .option('--mode <mode>', 'cur (current values) or max', parseCapMode, 'cur' as const)
-    .option('--raw', 'also print the capability bytes as hex')
-    .action(async (device: string, opts: CapOptions, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (client) => {
-        const capability = await queryCapability(client, device, opts.id, opts.mode, 'check --id');
-        const fields = opts.id === 0 ? decodeGeneralCaps(capability) : {};
-        const raw = capability.toString('hex');
-        const lines = Object.entries(fields).map(([k, v]) => `${k.padEnd(22)}${v}`);
-        if (opts.id !== 0 && !opts.raw)
-          lines.push('(only the general capability is decoded; use --raw)');
-        if (opts.raw) lines.push(`raw ${raw}`);
-        return {
-          json: {
-            device,
-            capType: capTypeName(opts.id),
-            mode: opts.mode,
-            fields,
-            ...(opts.raw && { raw }),
-          },
-          text: `${[`device ${device} cap ${capTypeName(opts.id)} (${opts.mode})`, ...lines].join('\n')}\n`,
-        };
-      });
+    .option(
+      '--id <cap>',
+      `capability: ${[...CAP_TYPES.keys()].join(', ')} or a cap_type number`,
+      parseCapId,
+      0,
+    )
+    .option('--mode <mode>', 'cur (current values) or max', parseCapMode, 'cur' as const);
+  addOutputOptions(cmd).action(async (device: string, opts: CapOptions, c: Command) => {
+    await ctx.runOnHosts(c, async (client) => {
+      const capability = await queryCapability(client, device, opts.id, opts.mode, 'check --id');
+      const layout = CAP_LAYOUTS.get(opts.id);
+      const name = capTypeName(opts.id);
+      return renderBytes(
+        {
+          head: `device ${device} cap ${name} (${opts.mode})${layout ? ` (${layout.name})` : ''}`,
+          bytes: capability,
+          rows: layout && layoutFields(layout, capability),
+          json: { device, capType: name, mode: opts.mode },
+        },
+        opts,
+      );
     });
+  });
 }

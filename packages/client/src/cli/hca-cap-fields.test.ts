@@ -3,12 +3,13 @@ import { InvalidArgumentError } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeGeneralCaps,
-  GENERAL_CAP_FIELDS,
+  CAP_LAYOUTS,
+  CAP_TYPES,
   parseCapId,
   parseCapMode,
   queryHcaCapInbox,
 } from './hca-cap-fields.js';
+import { layoutFields } from './layout-fields.js';
 
 describe('QUERY_HCA_CAP', () => {
   it('op_mod is cap_type << 1 | current', () => {
@@ -22,39 +23,25 @@ describe('QUERY_HCA_CAP', () => {
     );
   });
 
-  it('the decoded fields are distinct cmd_hca_cap fields, in PRM order, inside the capability', () => {
-    const infos = GENERAL_CAP_FIELDS.map((f) => CmdHcaCap.info(f));
-    infos.forEach((f, i) => {
-      const next = infos[i + 1];
-      if (next) expect(f.bitOffset + f.bits).toBeLessThanOrEqual(next.bitOffset);
-      expect(f.bitOffset + f.bits).toBeLessThanOrEqual(HCA_CAP_UNION_BYTES * 8);
-      expect([f.kind, f.reserved]).toEqual(['uint', false]);
-    });
-  });
-
-  it('decodes what was written at each field, independently of the others', () => {
-    const cap = Buffer.alloc(HCA_CAP_UNION_BYTES);
-    GENERAL_CAP_FIELDS.forEach((f, i) => {
-      const { bits } = CmdHcaCap.info(f);
-      CmdHcaCap.set(cap, f, (i + 1) % 2 ** bits);
-    });
-    const decoded = decodeGeneralCaps(cap);
-    GENERAL_CAP_FIELDS.forEach((f, i) => {
-      const { bits } = CmdHcaCap.info(f);
-      expect(decoded[f]).toBe((i + 1) % 2 ** bits);
-    });
+  it("decodes every offered cap type with prm's layout, which fits in the capability union", () => {
+    expect([...CAP_LAYOUTS.keys()]).toEqual([...CAP_TYPES.values()]);
+    for (const layout of CAP_LAYOUTS.values()) {
+      expect(layout.bytes).toBeLessThanOrEqual(HCA_CAP_UNION_BYTES);
+    }
     // log_max_qp lives in the low 5 bits of dword 4 (mlx5_ifc offset 0x9b).
     const one = Buffer.alloc(HCA_CAP_UNION_BYTES);
     one.writeUInt32BE(18, 0x10);
-    expect(decodeGeneralCaps(one).log_max_qp).toBe(18);
+    const rows = new Map(layoutFields(CmdHcaCap, one));
+    expect(rows.get('log_max_qp')).toBe(18);
     // uctx_cap is the whole dword at 0x6a0 (the fwctl-era header).
     one.writeUInt32BE(0x7, 0x6a0 / 8);
-    expect(decodeGeneralCaps(one).uctx_cap).toBe(7);
+    expect(new Map(layoutFields(CmdHcaCap, one)).get('uctx_cap')).toBe(7);
   });
 
   it('parses cap ids and modes', () => {
     expect(parseCapId('general')).toBe(0);
     expect(parseCapId('DEBUG')).toBe(0xd);
+    expect(parseCapId('vdpa_emulation')).toBe(0x13);
     expect(parseCapId('0x4')).toBe(4);
     expect(parseCapId('13')).toBe(13);
     for (const bad of ['gen', '-1', '0x8000', ''])

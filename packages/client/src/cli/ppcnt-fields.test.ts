@@ -15,10 +15,10 @@ import {
   PPCNT_IO_BYTES,
   parseLocalPort,
   parsePpcntGroup,
-  parseRegisterId,
   ppcntGroupOf,
   ppcntReadInbox,
 } from './ppcnt-fields.js';
+import { parseRegister } from './register-table.js';
 
 /** PPCNT's counter_set starts at byte 8 of the register (mlx5_ifc ppcnt_reg). */
 const COUNTER_SET_BYTE = 8;
@@ -76,12 +76,16 @@ describe('PPCNT through ACCESS_REG', () => {
   });
 
   it('parsers accept names and numbers and reject everything else', () => {
-    expect(parseRegisterId('PPCNT')).toBe(0x5008);
-    expect(parseRegisterId('ppcnt')).toBe(0x5008);
-    expect(parseRegisterId('0x5008')).toBe(0x5008);
-    expect(parseRegisterId('20488')).toBe(0x5008);
-    expect(() => parseRegisterId('PMAOS')).toThrow(/unknown register/);
-    expect(() => parseRegisterId('0x5009')).toThrow(/unknown register/);
+    const id = (t: string) => parseRegister(t).id;
+    expect(id('PPCNT')).toBe(0x5008);
+    expect(id('ppcnt')).toBe(0x5008);
+    expect(id('0x5008')).toBe(0x5008);
+    expect(id('20488')).toBe(0x5008);
+    expect(id('pmtu')).toBe(0x5003);
+    expect(() => parseRegister('PMAOS')).toThrow(/unknown register/);
+    expect(() => parseRegister('0x5009')).toThrow(/unknown register/);
+    expect(() => parseRegister('CORE_DUMP')).toThrow(/auxctl coredump/);
+    expect(() => parseRegister('0xc000')).toThrow(/auxctl rscdump/);
     expect(parsePpcntGroup('ieee_802_3')).toBe(0);
     expect(parsePpcntGroup('RFC_2863')).toBe(1);
     expect(parsePpcntGroup('physical_layer_statistical')).toBe(0x16);
@@ -92,7 +96,7 @@ describe('PPCNT through ACCESS_REG', () => {
     expect(() => parseLocalPort('256')).toThrow();
     fc.assert(
       fc.property(fc.string(), (t) => {
-        for (const parse of [parseRegisterId, parsePpcntGroup, parseLocalPort]) {
+        for (const parse of [(x: string) => parseRegister(x).id, parsePpcntGroup, parseLocalPort]) {
           try {
             const n = parse(t);
             expect(Number.isInteger(n)).toBe(true);

@@ -11,21 +11,15 @@
  * register: reads only (op_mod READ).
  */
 import {
-  AccessRegisterIn,
-  AccessRegOpMod,
-  Op,
   PPCNT_GROUP_LAYOUTS,
   PpcntGroup,
   PpcntReg,
   REGISTER_DATA_OFFSET,
-  RegisterId,
   readGroupCounters,
 } from '@auxctl/prm';
 import { InvalidArgumentError } from 'commander';
 import { parseUintText } from './cli-args.js';
-
-/** REGISTERS: `--id` names -> register_id (MLX5_REG_*); only PPCNT is decoded. */
-export const REGISTERS: ReadonlyMap<string, number> = new Map([['PPCNT', RegisterId.PPCNT]]);
+import { REGISTERS, registerReadInbox } from './register-table.js';
 
 /** PPCNT_IO_BYTES: inbox and outbox length of a PPCNT read (16-byte header + register). */
 export const PPCNT_IO_BYTES = REGISTER_DATA_OFFSET + PpcntReg.bytes;
@@ -34,16 +28,6 @@ export const PPCNT_IO_BYTES = REGISTER_DATA_OFFSET + PpcntReg.bytes;
 export const PPCNT_GROUPS: ReadonlyMap<string, number> = new Map(
   Object.entries(PpcntGroup).map(([name, grp]) => [name.toLowerCase(), grp]),
 );
-
-/** parseRegisterId: a register by name (PPCNT) or id (0x5008); anything else is a usage error. */
-export function parseRegisterId(text: string): number {
-  const t = text.trim();
-  const named = REGISTERS.get(t.toUpperCase());
-  if (named !== undefined) return named;
-  const n = parseUintText(t);
-  if ([...REGISTERS.values()].includes(n)) return n;
-  throw new InvalidArgumentError(`unknown register; known: ${[...REGISTERS.keys()].join(', ')}`);
-}
 
 /** parsePpcntGroup: a counter group by name or grp number (0..63). */
 export function parsePpcntGroup(text: string): number {
@@ -71,14 +55,9 @@ export function groupName(grp: number): string {
 
 /** ppcntReadInbox: the ACCESS_REG inbox reading PPCNT group `grp` of `port` (clr = 0). */
 export function ppcntReadInbox(port: number, grp: number): Buffer {
-  const inbox = Buffer.alloc(PPCNT_IO_BYTES);
-  AccessRegisterIn.write(inbox, {
-    opcode: Op.ACCESS_REG,
-    op_mod: AccessRegOpMod.READ,
-    register_id: RegisterId.PPCNT,
-  });
-  PpcntReg.write(inbox, { local_port: port, grp }, REGISTER_DATA_OFFSET);
-  return inbox;
+  const ppcnt = REGISTERS.get('PPCNT');
+  if (!ppcnt) throw new Error('PPCNT is missing from the register table');
+  return registerReadInbox(ppcnt, port, { grp });
 }
 
 /**
