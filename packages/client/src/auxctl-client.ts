@@ -20,12 +20,14 @@ import {
   type GetHealthResponse,
   type GetVdpaQueueResponse,
   type HealthReporterName,
+  type HealthReporterReport,
   type InjectFaultRequest,
   type InjectFaultResponse,
   type ListDevicesResponse,
   type ListFaultsResponse,
   type PortFunction,
   PortFunctionServiceClient,
+  type RecoverHealthReporterResponse,
   SimulatorServiceClient,
   type VdpaDevice,
   type VdpaMgmtDev,
@@ -214,6 +216,17 @@ export class AuxctlClient {
     return this.#unary('GetHealth', (md, o, cb) =>
       this.devices.getHealth({ device, reporters: [...reporters] }, md, o, cb),
     );
+  }
+
+  /** recoverHealth: run a health reporter's recovery now; the reporter afterwards. */
+  async recoverHealth(device: string, reporter: HealthReporterName): Promise<HealthReporterReport> {
+    const res = await this.#unary<RecoverHealthReporterResponse>(
+      'RecoverHealthReporter',
+      (md, o, cb) => this.devices.recoverHealthReporter({ device, reporter }, md, o, cb),
+    );
+    if (!res.report)
+      throw new AuxctlError('EPROTO', 'the server answered a recovery without a report');
+    return res.report;
   }
 
   /** sfAdd: add an inactive sub-function port to a PF device. */

@@ -1,5 +1,5 @@
 /**
- * DumpDownload: save a Coredump or ResourceDump stream to a file.
+ * DumpDownload: save a Coredump, ResourceDump or HealthDump stream to a file.
  *
  * Bytes go to `<file>.part`, never to `<file>`: the final name appears only
  * by rename after the SHA-256 of every byte matched the trailer. The dump id
@@ -27,6 +27,9 @@ import type {
   CtlServiceClient,
   DumpHeader,
   DumpResume,
+  HealthDumpRequest,
+  HealthDumpResponse,
+  HealthReporterName,
   ResourceDumpRequest,
   ResourceDumpResponse,
 } from '@auxctl/proto';
@@ -49,6 +52,13 @@ export type DumpSource =
   | {
       kind: 'resourceDump';
       request: Partial<Omit<ResourceDumpRequest, 'resume'>> & { device: string };
+    }
+  | {
+      kind: 'healthDump';
+      request: Partial<Omit<HealthDumpRequest, 'resume'>> & {
+        device: string;
+        reporter: HealthReporterName;
+      };
     };
 
 /** DumpProgress: bytes of the whole dump held on disk, and its size. */
@@ -78,7 +88,7 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-type Frame = CoredumpResponse | ResourceDumpResponse;
+type Frame = CoredumpResponse | ResourceDumpResponse | HealthDumpResponse;
 
 function openStream(
   ctl: CtlServiceClient,
@@ -90,6 +100,8 @@ function openStream(
   const options = o.callOptions ?? {};
   if (source.kind === 'coredump')
     return ctl.coredump({ ...base, ...source.request, resume }, options);
+  if (source.kind === 'healthDump')
+    return ctl.healthDump({ chunkSize: 0, ...source.request, resume }, options);
   const defaults = { index1: 0, index2: 0, numOfObj1: 0, numOfObj2: 0 };
   return ctl.resourceDump({ ...base, ...defaults, ...source.request, resume }, options);
 }

@@ -19,7 +19,7 @@ export const DUMP_PART_VERSION = 1;
 export interface DumpPartState {
   version: typeof DUMP_PART_VERSION;
   /** kind: which call produced the dump (a resume must use the same one). */
-  kind: 'coredump' | 'resourceDump';
+  kind: 'coredump' | 'resourceDump' | 'healthDump';
   dumpId: string;
   device: string;
   /** size: the whole dump's size, from the header. */
@@ -42,7 +42,7 @@ export function parseDumpPartState(value: unknown, origin: string): DumpPartStat
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const ok =
     v.version === DUMP_PART_VERSION &&
-    (v.kind === 'coredump' || v.kind === 'resourceDump') &&
+    (v.kind === 'coredump' || v.kind === 'resourceDump' || v.kind === 'healthDump') &&
     typeof v.dumpId === 'string' &&
     v.dumpId.length > 0 &&
     typeof v.device === 'string' &&

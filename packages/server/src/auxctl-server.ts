@@ -275,7 +275,7 @@ export class AuxctlServer {
       served.push(serviceNameOf(def));
       for (const m of streamingMethodsOf([def])) streaming.add(m);
     };
-    serve(DeviceServiceService, deviceServiceImpl(env, devices, this.events));
+    serve(DeviceServiceService, deviceServiceImpl(env, devices, this.events, audit));
     serve(
       CtlServiceService,
       ctlServiceImpl(env, {

@@ -19,17 +19,16 @@ import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DumpHeader, DumpMode } from '@auxctl/proto';
 import { type Command, Option } from 'commander';
-import type { DumpProgress } from '../dump-download.js';
+import type { AuxctlClient } from '../auxctl-client.js';
+import type { DumpProgress, DumpSource } from '../dump-download.js';
 import { dumpPartPaths } from '../dump-part-file.js';
 import { parseDumpMode } from './cli-args.js';
 import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import type { HostOutput, HostTarget } from './host-runner.js';
 
-interface CoredumpOptions {
-  output: string;
-  resume?: boolean;
-  force?: boolean;
+interface CoredumpOptions extends PullOptions {
   mode: DumpMode;
 }
 
@@ -37,7 +36,7 @@ interface CoredumpOptions {
  * refuseOverwrite: a usage error when `file` exists and neither --force nor
  * --resume (which finishes FILE.part into FILE) was given.
  */
-async function refuseOverwrite(file: string, opts: CoredumpOptions): Promise<void> {
+async function refuseOverwrite(file: string, opts: PullOptions): Promise<void> {
   if (opts.force === true || opts.resume === true) return;
   const exists = await access(file).then(
     () => true,
@@ -106,50 +105,75 @@ export function registerCoredump(program: Command, ctx: CommandContext): void {
     )
     .action(async (device: string, opts: CoredumpOptions, cmd: Command) => {
       const json = ctx.globals(cmd).json === true;
-      await ctx.runOnHosts(cmd, async (client, target) => {
-        const file = dumpPathFor(opts.output, target.fanOut ? target.host : undefined);
-        if (target.fanOut) await mkdir(dirname(file), { recursive: true });
-        await refuseOverwrite(file, opts);
-        const bar = progressEnabled(ctx.io, json, target.fanOut)
-          ? await progressBar(ctx.io)
-          : undefined;
-        const signal = ctx.io.signal;
-        // The library reports every frame here; throwing ends the call and
-        // keeps FILE.part and its sidecar for --resume.
-        const onProgress = (p: DumpProgress): void => {
-          if (signal?.aborted) throw new Error('interrupted');
-          bar?.onProgress(p);
-        };
-        try {
-          const r = await client
-            .downloadDump(
-              { kind: 'coredump', request: { device, mode: opts.mode } },
-              { file, resume: opts.resume === true, onProgress },
-            )
-            .catch((e: unknown) => {
-              if (!signal?.aborted) throw e;
-              throw new CliError(
-                ExitCode.REMOTE,
-                'INTERRUPTED',
-                `interrupted; the bytes so far are in ${dumpPartPaths(file).part}, run again with --resume to finish`,
-                e,
-              );
-            });
-          const h = r.header;
-          return {
-            json: {
-              file: r.file,
-              sha256: r.sha256,
-              resumedFrom: r.resumedFrom,
-              header: DumpHeader.toJSON(h),
-            },
-            text:
-              `saved ${r.file}: ${h.size} bytes from ${h.device} (fw ${h.fwVersion}), dump ${h.dumpId}\n` +
-              `sha256 ${r.sha256}${r.resumedFrom > 0 ? ` (resumed at byte ${r.resumedFrom})` : ''}\n`,
-          };
-        } finally {
-          bar?.stop();
-        }
-      });
+      await ctx.runOnHosts(cmd, (client, target) =>
+        pullDump(
+          ctx,
+          client,
+          target,
+          json,
+          { kind: 'coredump', request: { device, mode: opts.mode } },
+          opts,
+        ),
+      );
     });
+}
+
+/** PullOptions: where a dump goes and how (the -o / --resume / --force flags). */
+export interface PullOptions {
+  output: string;
+  resume?: boolean;
+  force?: boolean;
+}
+
+/**
+ * pullDump: save `source` to the -o file of one host (DIR/<host>/NAME with
+ * fan-out): refuse to overwrite, draw the progress bar, keep FILE.part on
+ * interruption, and say what was saved. Shared by coredump and health --dump.
+ */
+export async function pullDump(
+  ctx: CommandContext,
+  client: AuxctlClient,
+  target: HostTarget,
+  json: boolean,
+  source: DumpSource,
+  opts: PullOptions,
+): Promise<HostOutput> {
+  const file = dumpPathFor(opts.output, target.fanOut ? target.host : undefined);
+  if (target.fanOut) await mkdir(dirname(file), { recursive: true });
+  await refuseOverwrite(file, opts);
+  const bar = progressEnabled(ctx.io, json, target.fanOut) ? await progressBar(ctx.io) : undefined;
+  const signal = ctx.io.signal;
+  // The library reports every frame here; throwing ends the call and
+  // keeps FILE.part and its sidecar for --resume.
+  const onProgress = (p: DumpProgress): void => {
+    if (signal?.aborted) throw new Error('interrupted');
+    bar?.onProgress(p);
+  };
+  try {
+    const r = await client
+      .downloadDump(source, { file, resume: opts.resume === true, onProgress })
+      .catch((e: unknown) => {
+        if (!signal?.aborted) throw e;
+        throw new CliError(
+          ExitCode.REMOTE,
+          'INTERRUPTED',
+          `interrupted; the bytes so far are in ${dumpPartPaths(file).part}, run again with --resume to finish`,
+          e,
+        );
+      });
+    const h = r.header;
+    return {
+      json: {
+        file: r.file,
+        sha256: r.sha256,
+        resumedFrom: r.resumedFrom,
+        header: DumpHeader.toJSON(h),
+      },
+      text:
+        `saved ${r.file}: ${h.size} bytes from ${h.device} (fw ${h.fwVersion}), dump ${h.dumpId}\n` +
+        `sha256 ${r.sha256}${r.resumedFrom > 0 ? ` (resumed at byte ${r.resumedFrom})` : ''}\n`,
+    };
+  } finally {
+    bar?.stop();
+  }
 }

@@ -93,9 +93,10 @@ export function deviceSnapshot(core: CoreDevice, bus: AuxiliaryBus, parent = '')
   };
 }
 
-type NamedReporter = [HealthReporterName, HealthReporter<unknown>];
+/** NamedReporter: a core device's reporter with its wire name. */
+export type NamedReporter = [HealthReporterName, HealthReporter<unknown>];
 
-function reporters(core: CoreDevice): NamedReporter[] {
+export function reporters(core: CoreDevice): NamedReporter[] {
   return [
     [HealthReporterName.HEALTH_REPORTER_NAME_FW, core.health.fw as HealthReporter<unknown>],
     [

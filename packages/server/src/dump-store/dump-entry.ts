@@ -8,11 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 
-/** DumpKind: which firmware dump an entry holds. */
-export type DumpKind = 'coredump' | 'resource-dump';
+/** DumpKind: which firmware dump an entry holds (a health reporter's dump is `health-dump`). */
+export type DumpKind = 'coredump' | 'resource-dump' | 'health-dump';
 
 /** DUMP_KINDS: every {@link DumpKind}. */
-export const DUMP_KINDS: readonly DumpKind[] = ['coredump', 'resource-dump'];
+export const DUMP_KINDS: readonly DumpKind[] = ['coredump', 'resource-dump', 'health-dump'];
 
 /** DumpEntry: the metadata of one stored dump (what a DumpHeader/DumpTrailer carries). */
 export interface DumpEntry {

@@ -1,7 +1,8 @@
 /**
- * DumpService: CtlService.Coredump and CtlService.ResourceDump — capture a
+ * DumpService: CtlService.Coredump, ResourceDump and HealthDump — capture a
  * dump once into the DumpStore, then stream it from there; or resume a
- * stored dump from an offset.
+ * stored dump from an offset. A health dump is the reporter's, read by the
+ * host (mode HOST), not through a ctl context.
  *
  * Order of a fresh dump: check the request, authorize the device at
  * DEBUG_READ_ONLY (CORE_DUMP and RESOURCE_DUMP are ACCESS_REG reads, which
@@ -28,7 +29,13 @@
 
 import { type Logger, printable, silentLogger } from '@auxctl/core';
 import { AuxError } from '@auxctl/prm';
-import type { CoredumpRequest, DumpResume, ResourceDumpRequest } from '@auxctl/proto';
+import type {
+  CoredumpRequest,
+  DumpResume,
+  HealthDumpRequest,
+  HealthReporterName,
+  ResourceDumpRequest,
+} from '@auxctl/proto';
 import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js';
 import type { DeviceSources } from '../devices/device-sources.js';
 import type { DumpEntry, DumpKind, DumpReader, DumpStore } from '../dump-store/index.js';
@@ -88,6 +95,11 @@ interface DumpCall {
   readonly resume: DumpResume | undefined;
   /** Checks the fresh-capture fields (before authorization) and returns the capture. */
   readonly prepare: () => Capture;
+  /**
+   * The dump needs no firmware (the host holds it): a device in error or
+   * reloading does not end the call, which is when a health dump matters.
+   */
+  readonly hostHeld?: true;
 }
 
 /** DumpService: see the module header. */
@@ -155,6 +167,18 @@ export class DumpService {
     });
   }
 
+  /** healthDump: serve one HealthDump call on `sink` (the reporter's dump, taken by the host). */
+  healthDump(sink: FrameSink, call: CallContext, req: HealthDumpRequest): Promise<void> {
+    return this.serve(sink, call, {
+      kind: 'health-dump',
+      device: req.device,
+      chunkSize: req.chunkSize,
+      resume: req.resume,
+      hostHeld: true,
+      prepare: () => (t) => captureOnHost(t, { take: () => healthDumpOf(t.device, req.reporter) }),
+    });
+  }
+
   private async serve(sink: FrameSink, call: CallContext, d: DumpCall): Promise<void> {
     const plan = d.resume ? this.resumePlan(call, d, d.resume) : this.freshPlan(call, d);
     const principal = call.principal ?? '';
@@ -167,8 +191,10 @@ export class DumpService {
     }
     let loss: DeviceLossWatch | undefined;
     try {
-      loss = watchDeviceLoss('target' in plan ? plan.target : this.devices.device(plan.device));
-      const signal = AbortSignal.any([call.cancel.signal, loss.signal]);
+      if (!d.hostHeld) {
+        loss = watchDeviceLoss('target' in plan ? plan.target : this.devices.device(plan.device));
+      }
+      const signal = loss ? AbortSignal.any([call.cancel.signal, loss.signal]) : call.cancel.signal;
       const reader =
         'reader' in plan
           ? plan.reader
@@ -294,4 +320,12 @@ export class DumpService {
 /** unknownDump: the one answer for an id that is unknown, expired, of another kind or not the caller's. */
 function unknownDump(id: string): AuxError {
   return new AuxError('ENOENT', `dump "${printable(id)}" is unknown or expired; capture it again`);
+}
+
+/** healthDumpOf: reporter `name`'s dump of `device`; EOPNOTSUPP for a source without reporters. */
+function healthDumpOf(device: ServedDevice, name: HealthReporterName): Promise<Buffer> {
+  if (!device.healthDump) {
+    return Promise.reject(new AuxError('EOPNOTSUPP', `${device.name} has no health reporters`));
+  }
+  return device.healthDump(name);
 }

@@ -14,6 +14,8 @@ import type {
   CtlServiceServer,
   ExecRequest,
   ExecResponse,
+  HealthDumpRequest,
+  HealthDumpResponse,
   ResourceDumpRequest,
   ResourceDumpResponse,
   SessionRequest,
@@ -95,6 +97,11 @@ export function ctlServiceImpl(env: AdapterEnv, deps: CtlServiceDeps): CtlServic
       env,
       `${SERVICE}/ResourceDump`,
       (call, cctx) => deps.dumps.resourceDump(call, cctx, call.request),
+    ),
+    healthDump: serverStream<HealthDumpRequest, HealthDumpResponse>(
+      env,
+      `${SERVICE}/HealthDump`,
+      (call, cctx) => deps.dumps.healthDump(call, cctx, call.request),
     ),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * DeviceService: ListDevices, GetHealth and WatchDevices over the served
- * devices (DeviceSources).
+ * DeviceService: ListDevices, GetHealth, RecoverHealthReporter and
+ * WatchDevices over the served devices (DeviceSources). A recovery needs
+ * CONFIGURATION on the device and is audited with its outcome.
  *
  * Owns which devices a caller sees (the policy decides per device; a name
  * asked for explicitly and denied is PERMISSION_DENIED whether it exists or
@@ -9,8 +10,11 @@
  * refuses a write, events for that client are dropped and counted until it
  * drains, then one `events_lost` says what was missed. It must never buffer
  * events per client beyond what grpc-js already accepted, and never change
- * a device.
+ * a device except by an authorized recovery.
  */
+
+import type { Logger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
 import {
   type DeviceServiceServer,
   EventsLostReason,
@@ -21,6 +25,8 @@ import {
   type ListDevicesResponse,
   PortFunction,
   PortState,
+  type RecoverHealthReporterRequest,
+  type RecoverHealthReporterResponse,
   ReloadCause,
   ReloadPhase,
   VdpaDeviceEventKind,
@@ -33,8 +39,10 @@ import { DEVICE_STATES, PORT_FUNCTION_STATES } from '../devices/device-snapshot.
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, serverStream, unary } from '../grpc/handler-adapters.js';
+import { auditedChange } from './audited-change.js';
 
 const SERVICE = 'auxctl.v1.DeviceService';
+const HEALTH_LINES = { ok: 'health reporter recovered', failed: 'health reporter recovery failed' };
 
 const VDPA_KINDS = {
   added: VdpaDeviceEventKind.VDPA_DEVICE_EVENT_KIND_ADDED,
@@ -66,6 +74,7 @@ export function deviceServiceImpl(
   env: AdapterEnv,
   devices: DeviceSources,
   events: DeviceEventLog,
+  audit: Logger,
 ): DeviceServiceServer {
   return {
     listDevices: unary<ListDevicesRequest, ListDevicesResponse>(
@@ -91,6 +100,25 @@ export function deviceServiceImpl(
         authorizeTarget(ctx, { device: req.device });
         const device = devices.device(req.device);
         return { device: req.device, reporters: device.healthReports(req.reporters) };
+      },
+    ),
+    recoverHealthReporter: unary<RecoverHealthReporterRequest, RecoverHealthReporterResponse>(
+      env,
+      `${SERVICE}/RecoverHealthReporter`,
+      async (req, ctx) => {
+        authorizeTarget(ctx, { device: req.device, scope: 'CONFIGURATION' });
+        const device = devices.device(req.device);
+        const recover = device.healthRecover?.bind(device);
+        if (!recover) throw new AuxError('EOPNOTSUPP', `${req.device} has no health reporters`);
+        const entry = {
+          event: 'health',
+          principal: ctx.principal,
+          device: req.device,
+          action: 'recover',
+          reporter: HealthReporterName[req.reporter] ?? String(req.reporter),
+        };
+        const report = await auditedChange(audit, entry, HEALTH_LINES, () => recover(req.reporter));
+        return { device: req.device, report };
       },
     ),
     watchDevices: serverStream<WatchDevicesRequest, WatchDevicesResponse>(

@@ -104,6 +104,13 @@ export interface ServedDevice {
   describe(): Device;
   /** healthReports: the selected health reporters (all when `which` is empty). */
   healthReports(which: readonly HealthReporterName[]): HealthReporterReport[];
+  /**
+   * healthDump: reporter `name`'s stored dump as bytes (taken now when none
+   * is stored); absent when the source has no health reporters.
+   */
+  healthDump?(name: HealthReporterName): Promise<Buffer>;
+  /** healthRecover: run reporter `name`'s recovery now; absent without reporters. */
+  healthRecover?(name: HealthReporterName): Promise<HealthReporterReport>;
   /** open: a ctl context for `credentials`; ENODEV when the device cannot take one now. */
   open(credentials: CtlCredentials): Promise<SourceContext>;
   /** The PF's sub-function port functions, when the source manages them. */

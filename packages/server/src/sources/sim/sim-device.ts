@@ -13,6 +13,7 @@ import type { Device, HealthReporterName, HealthReporterReport } from '@auxctl/p
 import { FaultInjector } from '@auxctl/sim';
 import { healthReports } from '../../devices/device-snapshot.js';
 import { notUpError } from '../../devices/device-up.js';
+import { healthDump, healthRecover } from '../../devices/health-actions.js';
 import type { DumpModes, ServedDevice, SourceContext, VdpaFunction } from '../device-source.js';
 
 /** SimDeviceHost: what the simulated source gives each device view. */
@@ -73,6 +74,14 @@ export class SimServedDevice implements ServedDevice {
 
   healthReports(which: readonly HealthReporterName[]): HealthReporterReport[] {
     return healthReports(this.core, which);
+  }
+
+  healthDump(name: HealthReporterName): Promise<Buffer> {
+    return healthDump(this.core, name);
+  }
+
+  healthRecover(name: HealthReporterName): Promise<HealthReporterReport> {
+    return healthRecover(this.core, name);
   }
 
   open(credentials: CtlCredentials): Promise<SourceContext> {

@@ -23,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { DumpChunk, DumpHeader, DumpMode, dumpModeFromJSON, dumpModeToJSON, DumpResume, DumpTrailer } from "./dump.js";
+import { HealthReporterName, healthReporterNameFromJSON, healthReporterNameToJSON } from "./health.js";
 import { RpcScope, rpcScopeFromJSON, rpcScopeToJSON } from "./scope.js";
 
 /** SessionRequest is one client message of a Session. */
@@ -322,6 +323,34 @@ export interface ResourceDumpRequest {
 
 /** ResourceDumpResponse is one frame of a dump stream. */
 export interface ResourceDumpResponse {
+  /** The frame: one header, then chunks, then one trailer. */
+  frame?:
+    | //
+    /** First frame. */
+    { $case: "header"; header: DumpHeader }
+    | //
+    /** Data. */
+    { $case: "chunk"; chunk: DumpChunk }
+    | //
+    /** Last frame. */
+    { $case: "trailer"; trailer: DumpTrailer }
+    | undefined;
+}
+
+/** HealthDumpRequest asks for a health reporter's dump. */
+export interface HealthDumpRequest {
+  /** The device name (PCI address). */
+  device: string;
+  /** The reporter (fw or fw_fatal); UNSPECIFIED is INVALID_ARGUMENT. */
+  reporter: HealthReporterName;
+  /** Preferred chunk size in bytes, as for Coredump. */
+  chunkSize: number;
+  /** Set to continue a stored dump; unset captures (reads the reporter's). */
+  resume?: DumpResume | undefined;
+}
+
+/** HealthDumpResponse is one frame of a dump stream. */
+export interface HealthDumpResponse {
   /** The frame: one header, then chunks, then one trailer. */
   frame?:
     | //
@@ -2744,6 +2773,251 @@ export const ResourceDumpResponse: MessageFns<ResourceDumpResponse> = {
   },
 };
 
+function createBaseHealthDumpRequest(): HealthDumpRequest {
+  return { device: "", reporter: 0, chunkSize: 0, resume: undefined };
+}
+
+export const HealthDumpRequest: MessageFns<HealthDumpRequest> = {
+  encode(message: HealthDumpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.reporter !== 0) {
+      writer.uint32(16).int32(message.reporter);
+    }
+    if (message.chunkSize !== 0) {
+      writer.uint32(24).uint32(message.chunkSize);
+    }
+    if (message.resume !== undefined) {
+      DumpResume.encode(message.resume, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HealthDumpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHealthDumpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reporter = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.chunkSize = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resume = DumpResume.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HealthDumpRequest {
+    return {
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      reporter: isSet(object.reporter) ? healthReporterNameFromJSON(object.reporter) : 0,
+      chunkSize: isSet(object.chunkSize)
+        ? globalThis.Number(object.chunkSize)
+        : isSet(object.chunk_size)
+        ? globalThis.Number(object.chunk_size)
+        : 0,
+      resume: isSet(object.resume) ? DumpResume.fromJSON(object.resume) : undefined,
+    };
+  },
+
+  toJSON(message: HealthDumpRequest): unknown {
+    const obj: any = {};
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.reporter !== 0) {
+      obj.reporter = healthReporterNameToJSON(message.reporter);
+    }
+    if (message.chunkSize !== 0) {
+      obj.chunkSize = Math.round(message.chunkSize);
+    }
+    if (message.resume !== undefined) {
+      obj.resume = DumpResume.toJSON(message.resume);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HealthDumpRequest>, I>>(base?: I): HealthDumpRequest {
+    return HealthDumpRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HealthDumpRequest>, I>>(object: I): HealthDumpRequest {
+    const message = createBaseHealthDumpRequest();
+    message.device = object.device ?? "";
+    message.reporter = object.reporter ?? 0;
+    message.chunkSize = object.chunkSize ?? 0;
+    message.resume = (object.resume !== undefined && object.resume !== null)
+      ? DumpResume.fromPartial(object.resume)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHealthDumpResponse(): HealthDumpResponse {
+  return { frame: undefined };
+}
+
+export const HealthDumpResponse: MessageFns<HealthDumpResponse> = {
+  encode(message: HealthDumpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.frame?.$case) {
+      case "header":
+        DumpHeader.encode(message.frame.header, writer.uint32(10).fork()).join();
+        break;
+      case "chunk":
+        DumpChunk.encode(message.frame.chunk, writer.uint32(18).fork()).join();
+        break;
+      case "trailer":
+        DumpTrailer.encode(message.frame.trailer, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HealthDumpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHealthDumpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.frame = { $case: "header", header: DumpHeader.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.frame = { $case: "chunk", chunk: DumpChunk.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.frame = { $case: "trailer", trailer: DumpTrailer.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HealthDumpResponse {
+    return {
+      frame: isSet(object.header)
+        ? { $case: "header", header: DumpHeader.fromJSON(object.header) }
+        : isSet(object.chunk)
+        ? { $case: "chunk", chunk: DumpChunk.fromJSON(object.chunk) }
+        : isSet(object.trailer)
+        ? { $case: "trailer", trailer: DumpTrailer.fromJSON(object.trailer) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: HealthDumpResponse): unknown {
+    const obj: any = {};
+    if (message.frame?.$case === "header") {
+      obj.header = DumpHeader.toJSON(message.frame.header);
+    } else if (message.frame?.$case === "chunk") {
+      obj.chunk = DumpChunk.toJSON(message.frame.chunk);
+    } else if (message.frame?.$case === "trailer") {
+      obj.trailer = DumpTrailer.toJSON(message.frame.trailer);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HealthDumpResponse>, I>>(base?: I): HealthDumpResponse {
+    return HealthDumpResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HealthDumpResponse>, I>>(object: I): HealthDumpResponse {
+    const message = createBaseHealthDumpResponse();
+    switch (object.frame?.$case) {
+      case "header": {
+        if (object.frame?.header !== undefined && object.frame?.header !== null) {
+          message.frame = { $case: "header", header: DumpHeader.fromPartial(object.frame.header) };
+        }
+        break;
+      }
+      case "chunk": {
+        if (object.frame?.chunk !== undefined && object.frame?.chunk !== null) {
+          message.frame = { $case: "chunk", chunk: DumpChunk.fromPartial(object.frame.chunk) };
+        }
+        break;
+      }
+      case "trailer": {
+        if (object.frame?.trailer !== undefined && object.frame?.trailer !== null) {
+          message.frame = { $case: "trailer", trailer: DumpTrailer.fromPartial(object.frame.trailer) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 /**
  * CtlService gives scoped, audited access to firmware RPCs of a device's
  * ctl aux device (the mlx5ctl / Linux fwctl model) and pulls dumps.
@@ -2824,6 +3098,22 @@ export const CtlServiceService = {
       Buffer.from(ResourceDumpResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResourceDumpResponse => ResourceDumpResponse.decode(value),
   },
+  /**
+   * HealthDump streams a health reporter's dump (devlink health dump show):
+   * the one the reporter stored at its first error since the last clear,
+   * or, with none stored, one taken now; `fw_fatal`'s is the crdump, `fw`'s
+   * the health buffer sample as JSON. Frames, resume and ownership as for
+   * Coredump; DEBUG_READ_ONLY on the device.
+   */
+  healthDump: {
+    path: "/auxctl.v1.CtlService/HealthDump" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: HealthDumpRequest): Buffer => Buffer.from(HealthDumpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HealthDumpRequest => HealthDumpRequest.decode(value),
+    responseSerialize: (value: HealthDumpResponse): Buffer => Buffer.from(HealthDumpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HealthDumpResponse => HealthDumpResponse.decode(value),
+  },
 } as const;
 
 export interface CtlServiceServer extends UntypedServiceImplementation {
@@ -2865,6 +3155,14 @@ export interface CtlServiceServer extends UntypedServiceImplementation {
    * type, or the menu of segments) in the same framing as Coredump.
    */
   resourceDump: handleServerStreamingCall<ResourceDumpRequest, ResourceDumpResponse>;
+  /**
+   * HealthDump streams a health reporter's dump (devlink health dump show):
+   * the one the reporter stored at its first error since the last clear,
+   * or, with none stored, one taken now; `fw_fatal`'s is the crdump, `fw`'s
+   * the health buffer sample as JSON. Frames, resume and ownership as for
+   * Coredump; DEBUG_READ_ONLY on the device.
+   */
+  healthDump: handleServerStreamingCall<HealthDumpRequest, HealthDumpResponse>;
 }
 
 export interface CtlServiceClient extends Client {
@@ -2932,6 +3230,19 @@ export interface CtlServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ResourceDumpResponse>;
+  /**
+   * HealthDump streams a health reporter's dump (devlink health dump show):
+   * the one the reporter stored at its first error since the last clear,
+   * or, with none stored, one taken now; `fw_fatal`'s is the crdump, `fw`'s
+   * the health buffer sample as JSON. Frames, resume and ownership as for
+   * Coredump; DEBUG_READ_ONLY on the device.
+   */
+  healthDump(request: HealthDumpRequest, options?: Partial<CallOptions>): ClientReadableStream<HealthDumpResponse>;
+  healthDump(
+    request: HealthDumpRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<HealthDumpResponse>;
 }
 
 export const CtlServiceClient = makeGenericClientConstructor(CtlServiceService, "auxctl.v1.CtlService") as unknown as {

@@ -459,6 +459,22 @@ export interface GetHealthResponse {
   reporters: HealthReporterReport[];
 }
 
+/** RecoverHealthReporterRequest names a device and a reporter. */
+export interface RecoverHealthReporterRequest {
+  /** The device name (PCI address). */
+  device: string;
+  /** The reporter (fw or fw_fatal); UNSPECIFIED is INVALID_ARGUMENT. */
+  reporter: HealthReporterName;
+}
+
+/** RecoverHealthReporterResponse is the reporter after its recovery. */
+export interface RecoverHealthReporterResponse {
+  /** The device name, as requested. */
+  device: string;
+  /** The reporter's report after the recovery. */
+  report?: HealthReporterReport | undefined;
+}
+
 function createBaseListDevicesRequest(): ListDevicesRequest {
   return { devices: [] };
 }
@@ -2155,6 +2171,180 @@ export const GetHealthResponse: MessageFns<GetHealthResponse> = {
   },
 };
 
+function createBaseRecoverHealthReporterRequest(): RecoverHealthReporterRequest {
+  return { device: "", reporter: 0 };
+}
+
+export const RecoverHealthReporterRequest: MessageFns<RecoverHealthReporterRequest> = {
+  encode(message: RecoverHealthReporterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.reporter !== 0) {
+      writer.uint32(16).int32(message.reporter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecoverHealthReporterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecoverHealthReporterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reporter = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecoverHealthReporterRequest {
+    return {
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      reporter: isSet(object.reporter) ? healthReporterNameFromJSON(object.reporter) : 0,
+    };
+  },
+
+  toJSON(message: RecoverHealthReporterRequest): unknown {
+    const obj: any = {};
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.reporter !== 0) {
+      obj.reporter = healthReporterNameToJSON(message.reporter);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecoverHealthReporterRequest>, I>>(base?: I): RecoverHealthReporterRequest {
+    return RecoverHealthReporterRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecoverHealthReporterRequest>, I>>(object: I): RecoverHealthReporterRequest {
+    const message = createBaseRecoverHealthReporterRequest();
+    message.device = object.device ?? "";
+    message.reporter = object.reporter ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecoverHealthReporterResponse(): RecoverHealthReporterResponse {
+  return { device: "", report: undefined };
+}
+
+export const RecoverHealthReporterResponse: MessageFns<RecoverHealthReporterResponse> = {
+  encode(message: RecoverHealthReporterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.report !== undefined) {
+      HealthReporterReport.encode(message.report, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecoverHealthReporterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecoverHealthReporterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.report = HealthReporterReport.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecoverHealthReporterResponse {
+    return {
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      report: isSet(object.report) ? HealthReporterReport.fromJSON(object.report) : undefined,
+    };
+  },
+
+  toJSON(message: RecoverHealthReporterResponse): unknown {
+    const obj: any = {};
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.report !== undefined) {
+      obj.report = HealthReporterReport.toJSON(message.report);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecoverHealthReporterResponse>, I>>(base?: I): RecoverHealthReporterResponse {
+    return RecoverHealthReporterResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecoverHealthReporterResponse>, I>>(
+    object: I,
+  ): RecoverHealthReporterResponse {
+    const message = createBaseRecoverHealthReporterResponse();
+    message.device = object.device ?? "";
+    message.report = (object.report !== undefined && object.report !== null)
+      ? HealthReporterReport.fromPartial(object.report)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * DeviceService lists the core devices a server owns, streams what happens
  * to them, and reads their health reporters. Nothing here changes a device.
@@ -2201,6 +2391,22 @@ export const DeviceServiceService = {
     responseSerialize: (value: GetHealthResponse): Buffer => Buffer.from(GetHealthResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetHealthResponse => GetHealthResponse.decode(value),
   },
+  /**
+   * RecoverHealthReporter runs a reporter's recovery now (devlink health
+   * recover; `fw_fatal`: reset and reload the function), whatever its grace
+   * period. CONFIGURATION on the device; audited with its outcome.
+   */
+  recoverHealthReporter: {
+    path: "/auxctl.v1.DeviceService/RecoverHealthReporter" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecoverHealthReporterRequest): Buffer =>
+      Buffer.from(RecoverHealthReporterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecoverHealthReporterRequest => RecoverHealthReporterRequest.decode(value),
+    responseSerialize: (value: RecoverHealthReporterResponse): Buffer =>
+      Buffer.from(RecoverHealthReporterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecoverHealthReporterResponse => RecoverHealthReporterResponse.decode(value),
+  },
 } as const;
 
 export interface DeviceServiceServer extends UntypedServiceImplementation {
@@ -2219,6 +2425,12 @@ export interface DeviceServiceServer extends UntypedServiceImplementation {
    * output.
    */
   getHealth: handleUnaryCall<GetHealthRequest, GetHealthResponse>;
+  /**
+   * RecoverHealthReporter runs a reporter's recovery now (devlink health
+   * recover; `fw_fatal`: reset and reload the function), whatever its grace
+   * period. CONFIGURATION on the device; audited with its outcome.
+   */
+  recoverHealthReporter: handleUnaryCall<RecoverHealthReporterRequest, RecoverHealthReporterResponse>;
 }
 
 export interface DeviceServiceClient extends Client {
@@ -2272,6 +2484,26 @@ export interface DeviceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetHealthResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * RecoverHealthReporter runs a reporter's recovery now (devlink health
+   * recover; `fw_fatal`: reset and reload the function), whatever its grace
+   * period. CONFIGURATION on the device; audited with its outcome.
+   */
+  recoverHealthReporter(
+    request: RecoverHealthReporterRequest,
+    callback: (error: ServiceError | null, response: RecoverHealthReporterResponse) => void,
+  ): ClientUnaryCall;
+  recoverHealthReporter(
+    request: RecoverHealthReporterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecoverHealthReporterResponse) => void,
+  ): ClientUnaryCall;
+  recoverHealthReporter(
+    request: RecoverHealthReporterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecoverHealthReporterResponse) => void,
   ): ClientUnaryCall;
 }
 
