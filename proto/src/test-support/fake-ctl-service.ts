@@ -12,6 +12,8 @@ import type {
   CoredumpRequest,
   CoredumpResponse,
   CtlServiceServer,
+  HealthDumpRequest,
+  HealthDumpResponse,
   ResourceDumpRequest,
   ResourceDumpResponse,
   SessionRequest,
@@ -53,8 +55,8 @@ function waitWritable(call: ServerWritableStream<unknown, unknown>): Promise<voi
 }
 
 type DumpCall = ServerWritableStream<
-  CoredumpRequest | ResourceDumpRequest,
-  CoredumpResponse | ResourceDumpResponse
+  CoredumpRequest | ResourceDumpRequest | HealthDumpRequest,
+  CoredumpResponse | ResourceDumpResponse | HealthDumpResponse
 >;
 
 /** streamDump: header, chunks from the resume offset (one in flight past the transport's buffer), trailer. */
@@ -161,6 +163,10 @@ export function fakeCtlService(
     },
     resourceDump(call) {
       void streamDump(call, resourceDump, call.request.resume, chunkSize);
+    },
+    // A reporter's dump: fw_fatal keeps the crdump, so the coredump serves.
+    healthDump(call) {
+      void streamDump(call, coredump, call.request.resume, chunkSize);
     },
   };
 }
