@@ -128,13 +128,27 @@ describe('auxctl reg and cap: every register and cap type, decoded, hex or raw',
     expect(p.register).toBe('PMTU');
     expect(p.fields.local_port).toBe(1);
     expect(p.fields.max_mtu).toBeGreaterThanOrEqual(p.fields.admin_mtu as number);
-    for (const id of ['PAOS', 'MTRC_CAP', 'MTRC_CONF', 'MTRC_CTRL', '0x5003']) {
+    for (const id of ['PAOS', 'MTRC_CAP', 'MTRC_CONF', 'MTRC_CTRL', '0x5003', 'DTOR']) {
       const r = await runCli(s, ['--json', 'reg', PF0, '--id', id]);
       expect(r.code, `${id}: ${r.err}`).toBe(ExitCode.OK);
       expect(Object.keys((JSON.parse(r.out) as { fields: object }).fields).length).toBeGreaterThan(
         0,
       );
     }
+    // The default timeouts a ConnectX-6 Dx reports (mlx5ctl's sample), decoded as the tool does.
+    const dtor = JSON.parse((await runCli(s, ['--json', 'reg', PF0, '--id', 'dtor'])).out) as {
+      fields: Record<string, number>;
+    };
+    expect(dtor.fields).toMatchObject({
+      'full_crdump_to.to_value': 60,
+      'full_crdump_to.to_multiplier': 1,
+      'reclaim_vfs_pages_to.to_value': 120,
+      'tear_down_to.to_value': 10,
+    });
+    const qos = JSON.parse((await runCli(s, ['--json', 'cap', PF0, '--id', 'qos'])).out) as {
+      fields: Record<string, number>;
+    };
+    expect(qos.fields).toMatchObject({ packet_pacing_max_rate: 100000000, max_tsar_bw_share: 100 });
     const text = await runCli(s, ['reg', PF0, '--id', 'pmtu']);
     expect(text.out).toMatch(/^device 0000:08:00\.0 PMTU port 1 \(pmtu_reg\)$/m);
     expect(text.out).toMatch(/^max_mtu +\d+/m);

@@ -143,6 +143,7 @@ export {
   DebugCap,
   HCA_CAP_UNION_BYTES,
   hcaCapOpMod,
+  QosCap,
   QueryHcaCapIn,
   QueryHcaCapOut,
   RoceCap,
@@ -233,6 +234,7 @@ export {
   CrdumpBlockTag,
   CrdumpHeader,
 } from './ifc/registers/core-dump.js';
+export { DefaultTimeout, DtorReg, TimeoutMultiplier } from './ifc/registers/dtor.js';
 export {
   MTRC_MAX_STRING_DBS,
   MtrcCap,

@@ -28,6 +28,7 @@ import {
   UCTX_CAP_ALL,
 } from '@auxctl/prm';
 import { FwError } from './fw-error.js';
+import { buildQosCap } from './qos-cap.js';
 import type { FwObjectType } from './register-host.js';
 import { encodeVirtioEmulationCap, type VirtioEmulationValues } from './virtio-emulation-cap.js';
 
@@ -201,6 +202,7 @@ export class HcaCaps {
     return (
       capType === CapType.GENERAL ||
       capType === CapType.DEBUG ||
+      capType === CapType.QOS ||
       (capType === CapType.ROCE && this.roceCap !== undefined) ||
       (capType === CapType.VDPA_EMULATION && this.virtioCap !== undefined)
     );
@@ -215,6 +217,7 @@ export class HcaCaps {
     }
     if (capType === CapType.VDPA_EMULATION && this.virtioCap) return Buffer.from(this.virtioCap);
     if (capType === CapType.DEBUG) return Buffer.from(this.debug);
+    if (capType === CapType.QOS) return buildQosCap();
     if (capType === CapType.ROCE && this.roceCap) return Buffer.from(this.roceCap);
     return undefined;
   }

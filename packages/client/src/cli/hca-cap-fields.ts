@@ -4,7 +4,7 @@
  *
  * Every offset is @auxctl/prm's: the inbox is `QueryHcaCapIn`, op_mod is
  * `hcaCapOpMod` (cap_type << 1 | 1 = current, 0 = max), and the fields are
- * prm's layout of each cap type (`CAP_LAYOUTS`: general, roce, debug,
+ * prm's layout of each cap type (`CAP_LAYOUTS`: general, roce, qos, debug,
  * vdpa_emulation), the declarations the simulator answers with and the
  * drivers decode; a cap type without one prints as hex. It must never hold
  * a bit offset of its own.
@@ -16,6 +16,7 @@ import {
   hcaCapOpMod,
   type LayoutLike,
   Op,
+  QosCap,
   QueryHcaCapIn,
   QueryHcaCapOut,
   RoceCap,
@@ -28,6 +29,7 @@ import { parseUintText } from './cli-args.js';
 export const CAP_TYPES: ReadonlyMap<string, number> = new Map([
   ['general', CapType.GENERAL],
   ['roce', CapType.ROCE],
+  ['qos', CapType.QOS],
   ['debug', CapType.DEBUG],
   ['vdpa_emulation', CapType.VDPA_EMULATION],
 ]);
@@ -35,7 +37,7 @@ export const CAP_TYPES: ReadonlyMap<string, number> = new Map([
 /** QUERY_HCA_CAP_OUT_BYTES: outbox length of QUERY_HCA_CAP (header + capability union). */
 export const QUERY_HCA_CAP_OUT_BYTES = QueryHcaCapOut.bytes;
 
-/** parseCapId: a cap type by name (general, roce, debug, vdpa_emulation) or number (0..0x7fff). */
+/** parseCapId: a cap type by name (general, roce, qos, debug, vdpa_emulation) or number (0..0x7fff). */
 export function parseCapId(text: string): number {
   const t = text.trim().toLowerCase();
   const named = CAP_TYPES.get(t);
@@ -68,6 +70,7 @@ export function queryHcaCapInbox(capType: number, mode: 'cur' | 'max'): Buffer {
 export const CAP_LAYOUTS: ReadonlyMap<number, LayoutLike> = new Map<number, LayoutLike>([
   [CapType.GENERAL, CmdHcaCap],
   [CapType.ROCE, RoceCap],
+  [CapType.QOS, QosCap],
   [CapType.DEBUG, DebugCap],
   [CapType.VDPA_EMULATION, VirtioEmulationCap],
 ]);

@@ -12,6 +12,7 @@
 import {
   AccessRegisterIn,
   AccessRegOpMod,
+  DtorReg,
   type LayoutLike,
   MtrcCap,
   MtrcConf,
@@ -49,6 +50,7 @@ export const REGISTERS: ReadonlyMap<string, RegisterSpec> = new Map(
     spec('MTRC_CAP', MtrcCap, false),
     spec('MTRC_CONF', MtrcConf, false),
     spec('MTRC_CTRL', MtrcCtrl, false),
+    spec('DTOR', DtorReg, false),
   ].map((r) => [r.name, r]),
 );
 

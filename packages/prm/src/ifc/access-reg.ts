@@ -55,6 +55,7 @@ export const RegisterId = {
   MTRC_STDB: 0x9042,
   MTRC_CTRL: 0x9043,
   RESOURCE_DUMP: 0xc000,
+  DTOR: 0xc00e,
 } as const;
 
 const registerNames = new Map<number, string>(Object.entries(RegisterId).map(([k, v]) => [v, k]));

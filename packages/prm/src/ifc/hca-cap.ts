@@ -17,6 +17,7 @@ import { defineLayout } from '../layout/layout.js';
 export const CapType = {
   GENERAL: 0x0,
   ROCE: 0x4,
+  QOS: 0xc,
   DEBUG: 0xd,
   VDPA_EMULATION: 0x13,
 } as const;
@@ -161,6 +162,64 @@ export const RoceCap = defineLayout('roce_cap', {
   reserved_at_e0: 16,
   roce_address_table_size: 16,
   reserved_at_100: 0x700,
+});
+
+/**
+ * QosCap: `qos_cap` (cap_type 0xc), packet pacing and scheduling limits.
+ * Field order and widths as mlx5ctl's public sample decodes them
+ * (`cap --id=QOS | parseadb qos_caps`); a test decodes the sample's bytes.
+ */
+export const QosCap = defineLayout('qos_cap', {
+  packet_pacing: 1,
+  esw_scheduling: 1,
+  esw_bw_share: 1,
+  esw_rate_limit: 1,
+  hll: 1,
+  packet_pacing_burst_bound: 1,
+  packet_pacing_typical_size: 1,
+  flow_meter_old: 1,
+  nic_sq_scheduling: 1,
+  nic_bw_share: 1,
+  nic_rate_limit: 1,
+  packet_pacing_uid: 1,
+  log_esw_max_sched_depth: 4,
+  log_max_flow_meter: 8,
+  flow_meter_reg_id: 8,
+  wqe_rate_pp: 1,
+  nic_qp_scheduling: 1,
+  reserved_at_22: 2,
+  log_nic_max_sched_depth: 4,
+  flow_meter: 1,
+  reserved_at_29: 1,
+  qos_remap_pp: 1,
+  log_max_qos_nic_queue_group: 5,
+  reserved_at_30: 8,
+  max_flow_meter_bs_exponent: 8,
+  packet_pacing_max_rate: 32,
+  packet_pacing_min_rate: 32,
+  reserved_at_80: 11,
+  log_esw_max_rate_limit: 5,
+  packet_pacing_rate_table_size: 16,
+  esw_element_type: 16,
+  esw_tsar_type: 16,
+  reserved_at_c0: 16,
+  max_qos_para_vport_old: 16,
+  max_tsar_bw_share: 32,
+  nic_element_type: 16,
+  nic_tsar_type: 16,
+  reserved_at_120: 3,
+  log_meter_aso_granularity: 5,
+  reserved_at_128: 3,
+  log_meter_aso_max_alloc: 5,
+  reserved_at_130: 3,
+  log_max_num_meter_aso: 5,
+  reserved_at_138: 8,
+  reserved_at_140: 3,
+  log_max_qos_nic_scheduling_element: 5,
+  reserved_at_148: 3,
+  log_max_qos_esw_scheduling_element: 5,
+  max_qos_para_vport: 16,
+  reserved_at_160: 0x6a0,
 });
 
 /** QueryHcaCapIn: `query_hca_cap_in`. */

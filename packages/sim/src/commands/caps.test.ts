@@ -1,15 +1,21 @@
 import {
+  AccessRegisterIn,
+  AccessRegOpMod,
   CapType,
   CmdHcaCap,
   CmdStatus,
   DebugCap,
   DiagnosticCntrLayout,
+  DtorReg,
+  hcaCapOpMod,
   MELLANOX_OUI,
   Op,
   QueryAdapterOut,
   QueryAdapterParamBlock,
   QueryHcaCapIn,
   QueryHcaCapOut,
+  REGISTER_DATA_OFFSET,
+  RegisterId,
   RoceCap,
   Syndrome,
   UctxCap,
@@ -142,5 +148,45 @@ describe('QUERY_ADAPTER', () => {
     expect(block.vsd_vendor_id).toBe(0x15b3);
     expect(block.vsd_contd_psid.toString('latin1').replace(/\0+$/, '')).toBe(DEFAULT_IDENTITY.psid);
     expect(block.vsd.toString('latin1')).toContain(DEFAULT_IDENTITY.serial);
+  });
+});
+
+describe("the capabilities and registers mlx5ctl's public samples show", () => {
+  // The sample's hex lines, as the tool printed them.
+  const hex = (lines: string[]) => lines.join(' ').replaceAll(' ', '');
+
+  it('QOS (cap_type 0xc) answers the bytes a ConnectX-6 Dx returned', () => {
+    const h = new FirmwareHarness().boot();
+    const q = h.header(Op.QUERY_HCA_CAP, QueryHcaCapIn.bytes);
+    QueryHcaCapIn.set(q, 'op_mod', hcaCapOpMod(CapType.QOS, true));
+    const out = h.ok(h.run(q, QueryHcaCapOut.bytes), 'QUERY_HCA_CAP QOS').out;
+    expect(QueryHcaCapOut.view(out, 'capability').subarray(0, 48).toString('hex')).toBe(
+      hex([
+        'ff f1 0c 2a 42 a8 00 00 05 f5 e1 00 00 00 00 01',
+        '00 04 00 80 00 0f 00 07 00 00 00 08 00 00 00 64',
+        '00 11 00 01 06 06 17 00 0d 0d 00 00 00 00 00 00',
+      ]),
+    );
+  });
+
+  it('DTOR (0xc00e) reads the timeouts a ConnectX-6 Dx returned, and is read-only', () => {
+    const h = new FirmwareHarness().boot();
+    const read = Buffer.alloc(REGISTER_DATA_OFFSET + DtorReg.bytes);
+    AccessRegisterIn.write(read, {
+      opcode: Op.ACCESS_REG,
+      op_mod: AccessRegOpMod.READ,
+      register_id: RegisterId.DTOR,
+    });
+    const out = h.ok(h.run(read, read.length), 'ACCESS_REG DTOR').out;
+    expect(out.subarray(REGISTER_DATA_OFFSET).toString('hex')).toBe(
+      hex([
+        '00 00 00 00 20 00 00 02 00 00 00 00 00 00 00 00',
+        '00 00 00 00 20 00 00 02 20 00 00 3c 20 00 00 3c',
+        '20 00 00 02 20 00 00 02 20 00 00 0a 20 00 00 05',
+        '20 00 00 05 20 00 00 78 00 00 00 00 00 00 00 00',
+      ]),
+    );
+    AccessRegisterIn.set(read, 'op_mod', AccessRegOpMod.WRITE);
+    expect(h.run(read, read.length).syndrome).toBe(Syndrome.REG_BAD_ACCESS);
   });
 });

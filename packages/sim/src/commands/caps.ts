@@ -23,7 +23,13 @@ import {
 import { FwError } from '../fw-error.js';
 import { BEFORE_INIT, type CommandSpec, ENABLED } from './command.js';
 
-const CAP_TYPES = [CapType.GENERAL, CapType.ROCE, CapType.DEBUG, CapType.VDPA_EMULATION];
+const CAP_TYPES = [
+  CapType.GENERAL,
+  CapType.ROCE,
+  CapType.QOS,
+  CapType.DEBUG,
+  CapType.VDPA_EMULATION,
+];
 
 function ownFunction(inbox: Buffer): void {
   // query_hca_cap_in and set_hca_cap_in share these offsets.

@@ -54,6 +54,7 @@ describe('RegisterFile dispatch', () => {
       RegisterId.MTRC_STDB,
       RegisterId.MTRC_CTRL,
       RegisterId.RESOURCE_DUMP,
+      RegisterId.DTOR,
     ]);
     const ppcnt = regs.find((r) => r.id === RegisterId.PPCNT);
     expect(ppcnt).toMatchObject({ name: 'PPCNT', read: true, write: false, cap: 0 });

@@ -18,6 +18,7 @@
  * | 0x9042 | MTRC_STDB     | R      | TOOLS_RESOURCES | trace-registers.ts       |
  * | 0x9043 | MTRC_CTRL     | R / W  | TOOLS_RESOURCES | trace-registers.ts       |
  * | 0xc000 | RESOURCE_DUMP | R / W  | TOOLS_RESOURCES | resource-dump-register.ts|
+ * | 0xc00e | DTOR          | R      | -               | dtor-register.ts         |
  *
  * Checks, in order (every failure is FwError(status, syndrome)):
  * 1. inbox or outbox shorter than the 16-byte header: BAD_INP_LEN /
@@ -50,6 +51,7 @@ import {
 import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { CoreDumpRegister } from './core-dump-register.js';
+import { DtorRegister } from './dtor-register.js';
 import { PaosRegister, PmtuRegister } from './port-registers.js';
 import { PpcntRegister } from './ppcnt-register.js';
 import type { RegisterHandler } from './register-handler.js';
@@ -78,6 +80,7 @@ export class RegisterFile {
       new PmtuRegister(host),
       ...createTraceRegisters(host, tools),
       new ResourceDumpRegister(host, tools),
+      new DtorRegister(),
     ];
     this.table = new Map(handlers.map((h) => [h.id, h]));
   }
