@@ -14,17 +14,18 @@ import { type RunningServer, runCli, startAuxctld } from './cli-fixtures.js';
 const ADMIN = 'spiffe://auxctl/admin';
 const PF0 = '0000:08:00.0';
 const PF1 = '0000:09:00.0';
+/** Everything allowed, except Exec (which obj, cap and reg use) on PF1. */
+const EXEC_DENIED_ON_PF1: PolicyDocument = {
+  version: 1,
+  deny: [{ principals: [ADMIN], methods: ['auxctl.v1.CtlService/Exec'], devices: [PF1] }],
+  allow: [{ principals: [ADMIN], methods: ['*'], devices: ['*'] }],
+};
 
 describe('auxctl obj against auxctld', () => {
   let s: RunningServer;
   let dir: string;
   beforeAll(async () => {
-    const policy: PolicyDocument = {
-      version: 1,
-      deny: [{ principals: [ADMIN], methods: ['auxctl.v1.CtlService/Exec'], devices: [PF1] }],
-      allow: [{ principals: [ADMIN], methods: ['*'], devices: ['*'] }],
-    };
-    s = await startAuxctld(policy);
+    s = await startAuxctld(EXEC_DENIED_ON_PF1);
     dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-obj-'));
     // Bring PF0's netdev up, as a host would: the core's EQs and the channel's CQs exist then.
     const eth = s.servers[0]?.fleet.bus.find('mlx5_core.eth.0')?.drvdata as
@@ -108,12 +109,7 @@ describe('auxctl reg and cap: every register and cap type, decoded, hex or raw',
   let s: RunningServer;
   let dir: string;
   beforeAll(async () => {
-    const policy: PolicyDocument = {
-      version: 1,
-      deny: [{ principals: [ADMIN], methods: ['auxctl.v1.CtlService/Exec'], devices: [PF1] }],
-      allow: [{ principals: [ADMIN], methods: ['*'], devices: ['*'] }],
-    };
-    s = await startAuxctld(policy);
+    s = await startAuxctld(EXEC_DENIED_ON_PF1);
     dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-reg-'));
   });
   afterAll(async () => {
