@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QueryCqOut } from './cq.js';
 import { QosCap } from './hca-cap.js';
 import { DtorReg } from './registers/dtor.js';
 
@@ -55,6 +56,33 @@ describe("mlx5ctl's public samples decode with the shared layouts", () => {
       log_max_qos_nic_scheduling_element: 13,
       log_max_qos_esw_scheduling_element: 13,
       max_qos_para_vport: 0,
+    });
+  });
+
+  it('a CQ object (obj cq --id=1135 -B | parseadb query_cq_out): the printed context fields', () => {
+    const bytes = Buffer.alloc(QueryCqOut.bytes);
+    hex([
+      '00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00',
+      '00 00 09 00 00 00 00 00 00 00 00 00 0a 00 00 80',
+      '00 08 00 80 00 00 00 16 00 00 00 00 00 00 00 00',
+      '00 ff ff ff 00 ff ff ff 00 00 00 00 00 00 00 00',
+    ]).copy(bytes);
+    const out = QueryCqOut.decode(bytes);
+    expect([out.status, out.syndrome]).toEqual([0, 0]);
+    expect(out.cq_context).toMatchObject({
+      status: 0,
+      cqe_sz: 0,
+      st: 9, // NOTIFICATION_REQUEST_ARMED
+      log_cq_size: 10,
+      uar_page: 128,
+      cq_period: 8,
+      cq_max_count: 128,
+      c_eqn: 22,
+      log_page_size: 0,
+      last_notified_index: 0xffffff,
+      last_solicit_index: 0xffffff,
+      consumer_counter: 0,
+      producer_counter: 0,
     });
   });
 
