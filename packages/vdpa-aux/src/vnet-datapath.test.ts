@@ -142,6 +142,18 @@ describe('mlx5_vdpa: frames through the embedded switch', () => {
     });
   });
 
+  it("reports the function's link in the config status, following the port", async () => {
+    rig = await vnetRig();
+    await upDevice(rig);
+    expect(rig.vdpa.mgmt.devConfig('vdpa0').linkUp).toBe(true);
+    rig.wire.disconnect();
+    await flush();
+    expect(rig.vdpa.mgmt.devConfig('vdpa0').linkUp).toBe(false);
+    rig.wire.connect();
+    await flush();
+    expect(rig.vdpa.mgmt.devConfig('vdpa0').linkUp).toBe(true);
+  });
+
   it("shows the device's virtqueues in the SF's ctl resource dump", async () => {
     rig = await vnetRig();
     const registry = new CtlRegistry();

@@ -32,6 +32,11 @@
  * positions: the driver's rings go on where they stopped, nothing is
  * served twice and nothing the driver queued meanwhile is lost.
  *
+ * LINK
+ * The config space's status shows the function's link (QUERY_VPORT_STATE
+ * at add, then port events); a change calls the config callback, as
+ * mlx5_vdpa's carrier update does.
+ *
  * ERRORS
  * An OBJECT_CHANGE event that QUERY shows is ERR sets NEEDS_RESET and
  * calls the config callback; the other queues keep running.
@@ -42,7 +47,13 @@
  * Owns: ring records, firmware queues, the device resources and the DMA
  * seam. Never: the bus (the management device registers it).
  */
-import { type CoreHandle, type Logger, modifyNicVportContext, SerialQueue } from '@auxctl/core';
+import {
+  type CoreHandle,
+  type Logger,
+  modifyNicVportContext,
+  queryVportState,
+  SerialQueue,
+} from '@auxctl/core';
 import {
   AuxError,
   controlQueueIndex,
@@ -109,6 +120,9 @@ export class VnetDevice {
   private vdev: VdpaDevice | undefined;
   private parked = false;
   private suspended = false;
+  /** The function's link (vport state), shown in the config space's status. */
+  private linkUp = false;
+  private unsubscribe: (() => void) | undefined;
 
   private constructor(
     private readonly o: VnetDeviceOptions,
@@ -140,10 +154,14 @@ export class VnetDevice {
     const dev = new VnetDevice(o, res);
     try {
       await modifyNicVportContext(o.h, { mac: dev.mac });
+      dev.linkUp = (await queryVportState(o.h)).state === 'up';
     } catch (err) {
       await res.destroy();
       throw err;
     }
+    dev.unsubscribe = o.h.subscribe((e) => {
+      if (e.type === 'port' && e.port === 1) dev.setLink(e.state === 'up');
+    });
     return dev;
   }
 
@@ -192,6 +210,8 @@ export class VnetDevice {
 
   /** free: the device was deleted: destroy everything and unmap what was left mapped. Never throws. */
   free(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     return this.lock.run(async () => {
       this.cvq.pause();
       await this.teardownQueues(false);
@@ -219,6 +239,14 @@ export class VnetDevice {
   /** background: run `fn` under the lock, from an event; a failure is logged (nobody awaits it). */
   private background(fn: () => Promise<void>, what: string): Promise<void> {
     return this.lock.run(fn).catch((err: unknown) => this.o.log.warn({ err }, `${what} failed`));
+  }
+
+  /** setLink: the port's link changed: the config status follows, and the driver hears of it. */
+  private setLink(up: boolean): void {
+    if (up === this.linkUp) return;
+    this.linkUp = up;
+    this.o.log.info({ up }, up ? 'vdpa link up' : 'vdpa link down');
+    this.configCb?.();
   }
 
   private needsReset(why: string): void {
@@ -423,7 +451,7 @@ export class VnetDevice {
   private readConfig(): Buffer {
     return netConfigSpace({
       mac: this.mac,
-      linkUp: true,
+      linkUp: this.linkUp,
       maxVqPairs: this.o.maxVqPairs,
       mtu: this.o.mtu,
     });

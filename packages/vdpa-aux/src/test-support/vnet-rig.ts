@@ -49,6 +49,8 @@ export interface VnetRig {
   readonly aux: AuxiliaryBus;
   readonly vdpa: VdpaBus;
   readonly sim: SimFunction;
+  /** The loopback cable on the physical port (disconnect() takes every link down). */
+  readonly wire: SimWire;
   readonly pf: CoreDevice;
   readonly pfNet: NetDevice;
   readonly nets: VirtioNetRegistry;
@@ -91,6 +93,7 @@ export async function vnetRig(opts: { consumer?: 'virtio' | 'vhost' } = {}): Pro
     aux,
     vdpa,
     sim,
+    wire,
     pf,
     pfNet,
     nets,
