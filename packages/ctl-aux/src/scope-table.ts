@@ -81,7 +81,7 @@ const debugReadOnly: ReadonlyArray<readonly [string, number]> = [
   ['QUERY_ISSI', Op.QUERY_ISSI],
   ['QUERY_DRIVER_VERSION', 0x10c],
   ['QUERY_SF_PARTITION', 0x111],
-  ['QUERY_VHCA_MIGRATION_STATE', 0x117],
+  ['QUERY_VHCA_MIGRATION_STATE', Op.QUERY_VHCA_MIGRATION_STATE],
   ['QUERY_MKEY', Op.QUERY_MKEY],
   ['QUERY_SPECIAL_CONTEXTS', 0x203],
   ['QUERY_EQ', Op.QUERY_EQ],
@@ -215,6 +215,8 @@ const queues = 'queues belong to the net and rdma drivers; a context could not f
 const vport =
   'the vport (MAC, MTU, admin state) is configured by the core and net drivers; read it with QUERY_*';
 const uctx = 'the driver creates the context uctx at open and destroys it at close';
+const migration =
+  "a VF's live state moves through the PF's vfio variant driver (mlx5_vfio_pci), never a user's RPC";
 const umem =
   'the driver must own the DMA mapping an MTT list names, and a raw CREATE_UMEM could name pages mapped for someone else';
 
@@ -258,6 +260,10 @@ export const REJECTED_OPCODES: readonly RejectedOpcode[] = [
   { name: 'DESTROY_UCTX', opcode: Op.DESTROY_UCTX, reason: uctx },
   { name: 'CREATE_UMEM', opcode: Op.CREATE_UMEM, reason: umem, umem: true },
   { name: 'DESTROY_UMEM', opcode: Op.DESTROY_UMEM, reason: umem, umem: true },
+  { name: 'SUSPEND_VHCA', opcode: Op.SUSPEND_VHCA, reason: migration },
+  { name: 'RESUME_VHCA', opcode: Op.RESUME_VHCA, reason: migration },
+  { name: 'SAVE_VHCA_STATE', opcode: Op.SAVE_VHCA_STATE, reason: migration },
+  { name: 'LOAD_VHCA_STATE', opcode: Op.LOAD_VHCA_STATE, reason: migration },
 ];
 
 const rules = new Map(SCOPE_TABLE.map((r) => [r.opcode, r]));

@@ -330,6 +330,17 @@ export {
   writeMtt,
 } from './ifc/umem.js';
 export {
+  LoadVhcaStateIn,
+  QueryVhcaMigrationStateIn,
+  QueryVhcaMigrationStateOut,
+  ResumeVhcaOpMod,
+  SaveVhcaStateIn,
+  SaveVhcaStateOut,
+  SuspendVhcaOpMod,
+  VhcaIn,
+  VhcaOut,
+} from './ifc/vhca-migration.js';
+export {
   CreateVirtioNetQIn,
   CreateVirtioQCountersIn,
   EqeObjChange,
