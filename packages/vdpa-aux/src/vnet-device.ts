@@ -170,16 +170,6 @@ export class VnetDevice {
     this.vdev = vdev;
   }
 
-  /** firmwareQueues: the firmware queue ids, by virtqueue index (for diagnostics and tests). */
-  firmwareQueues(): Map<number, number> {
-    return new Map([...this.hw].map(([i, q]) => [i, q.id]));
-  }
-
-  /** vlans: VLAN ids the control queue added. */
-  get vlans(): ReadonlySet<number> {
-    return this.cvq.vlans;
-  }
-
   /** park: see RELOAD. */
   park(): Promise<void> {
     return this.lock.run(async () => {
