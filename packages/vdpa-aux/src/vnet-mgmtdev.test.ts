@@ -63,7 +63,13 @@ describe('mlx5_vdpa management devices', () => {
     expect(rig.sim.dma.mappings).toBe(mappings);
     expect(rig.vdpa.listDevices()).toEqual([]);
 
-    await rig.vdpa.mgmt.devAdd({ name: 'v1', mgmtdev: sf.mgmtdev, device_features: base });
+    // Two adds at once: one device, the other ENOSPC.
+    const both = await Promise.allSettled([
+      rig.vdpa.mgmt.devAdd({ name: 'v1', mgmtdev: sf.mgmtdev, device_features: base }),
+      rig.vdpa.mgmt.devAdd({ name: 'v3', mgmtdev: sf.mgmtdev }),
+    ]);
+    expect(both.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((both[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ENOSPC' });
     await expect(rig.vdpa.mgmt.devAdd({ name: 'v2', mgmtdev: sf.mgmtdev })).rejects.toMatchObject({
       code: 'ENOSPC',
     });

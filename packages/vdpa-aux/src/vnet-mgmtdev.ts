@@ -143,7 +143,16 @@ export async function registerVnetMgmtDev(
   const cap = h.virtioCaps ?? (await queryVirtioEmulationCaps(h));
   const supported = vnetSupportedFeatures(cap);
   let device: VnetDevice | undefined;
+  /** A dev add is running: the function's one device is taken (a second is ENOSPC). */
+  let adding = false;
   let vportMac: Buffer | undefined;
+  /** giveMacBack: the vport's own MAC again (mlx5 drops the device's from the MPFS). */
+  const giveMacBack = async (): Promise<void> => {
+    if (!vportMac || !h.active) return;
+    await modifyNicVportContext(h, { mac: vportMac }).catch((err: unknown) =>
+      log.warn({ err }, 'could not give the vport its MAC back'),
+    );
+  };
   const mgmtdev = bus.mgmt.register({
     ...mgmtdevName(h.coreName),
     idTable: [VIRTIO_ID_NET],
@@ -152,45 +161,51 @@ export async function registerVnetMgmtDev(
     maxSupportedVqs: cap.max_num_virtio_queues + 1,
     ops: {
       async devAdd({ mgmtdev: m, name, config, register }) {
-        const { features, pairs } = checkVnetDevAdd(m.handle, cap, config, device !== undefined);
-        const vport = await queryNicVportContext(h);
-        vportMac = vport.mac;
-        const dev = await VnetDevice.create({
-          h,
-          log: log.child({ vdpa: name }),
-          deviceFeatures: features,
-          maxVqPairs: pairs,
-          mac: config.mac ?? vport.mac,
-          mtu: config.mtu ?? 1500,
-          resumable: cap.freeze_to_rdy_supported === 1,
-        });
-        let vdev: VdpaDevice;
+        const taken = device !== undefined || adding;
+        const { features, pairs } = checkVnetDevAdd(m.handle, cap, config, taken);
+        adding = true;
         try {
-          vdev = await register({
-            config: dev.ops,
-            dma: dev.dma,
-            nvqs: dev.nvqs,
-            dmaDev: h.coreName,
+          const vport = await queryNicVportContext(h);
+          vportMac = vport.mac;
+          const dev = await VnetDevice.create({
+            h,
+            log: log.child({ vdpa: name }),
+            deviceFeatures: features,
+            maxVqPairs: pairs,
+            mac: config.mac ?? vport.mac,
+            mtu: config.mtu ?? 1500,
+            resumable: cap.freeze_to_rdy_supported === 1,
+          }).catch(async (err: unknown) => {
+            await giveMacBack();
+            throw err;
           });
-        } catch (err) {
-          await dev.free();
-          throw err;
+          let vdev: VdpaDevice;
+          try {
+            vdev = await register({
+              config: dev.ops,
+              dma: dev.dma,
+              nvqs: dev.nvqs,
+              dmaDev: h.coreName,
+            });
+          } catch (err) {
+            await dev.free();
+            await giveMacBack();
+            throw err;
+          }
+          dev.attach(vdev);
+          device = dev;
+          log.info({ vdpa: name, mgmtdev: m.handle, pairs }, 'vdpa device added');
+          return vdev;
+        } finally {
+          adding = false;
         }
-        dev.attach(vdev);
-        device = dev;
-        log.info({ vdpa: name, mgmtdev: m.handle, pairs }, 'vdpa device added');
-        return vdev;
       },
       async devDel(m, vdev) {
         const dev = device;
         device = undefined;
         if (!dev) return;
         await dev.free();
-        if (vportMac && h.active) {
-          await modifyNicVportContext(h, { mac: vportMac }).catch((err: unknown) =>
-            log.warn({ err }, 'could not give the vport its MAC back'),
-          );
-        }
+        await giveMacBack();
         log.info({ vdpa: vdev.name, mgmtdev: m.handle }, 'vdpa device deleted');
       },
     },
