@@ -265,9 +265,11 @@ export {
   CommandSegment,
   ErrorSegment,
   InfoSegment,
+  MENU_RECORD_FLAGS,
+  type MenuFlag,
   MenuRecord,
   MenuSegment,
-  RESOURCE_SEGMENT_MAX,
+  NoticeSegment,
   ResourceDumpField,
   ResourceDumpObjectHeader,
   ResourceDumpReg,
@@ -275,10 +277,15 @@ export {
   RSC_DUMP_ALL,
   RSC_DUMP_INLINE_BYTES,
   RscDumpErrorId,
+  RscDumpNoticeId,
   SegmentHeader,
-  SegmentType,
   TerminateSegment,
 } from './ifc/registers/resource-dump.js';
+export {
+  RESOURCE_SEGMENT_MAX,
+  SegmentType,
+  type SegmentTypeName,
+} from './ifc/registers/resource-dump-segments.js';
 export {
   asciiz,
   type DumpedObject,
@@ -286,6 +293,7 @@ export {
   decodeMenu,
   decodeResourceSegment,
   type MenuEntry,
+  type MenuFlags,
   splitSegments,
 } from './ifc/registers/resource-dump-stream.js';
 export {
