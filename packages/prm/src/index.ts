@@ -225,15 +225,21 @@ export {
   CORE_DUMP_INLINE_OFFSET,
   CoreDumpReg,
   CoreDumpType,
-  CRDUMP_BLOCK_BYTES,
-  CRDUMP_BLOCK_MAGIC,
   CRDUMP_DEFAULT_BYTES,
   CRDUMP_FORMAT_VERSION,
   CRDUMP_MAGIC,
   CRDUMP_MAX_BYTES,
-  CrdumpBlockTag,
+  CRDUMP_PAIR_BYTES,
+  CRDUMP_WINDOW_BYTES,
   CrdumpHeader,
+  CrdumpPair,
 } from './ifc/registers/core-dump.js';
+export {
+  type CrdumpSummary,
+  crdumpHeader,
+  crdumpValue,
+  scanCrdump,
+} from './ifc/registers/crdump-stream.js';
 export { DefaultTimeout, DtorReg, TimeoutMultiplier } from './ifc/registers/dtor.js';
 export {
   MTRC_MAX_STRING_DBS,
