@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { MLX5CTL_MENU_BYTES, MLX5CTL_MENU_SAMPLE } from '../testing/mlx5ctl-menu-sample.js';
 import { RegisterFile } from './register-file.js';
 import { REAL_MENU, VIRTIO_NET_Q_RECORD } from './resource-dump-menu.js';
-import { readRscDump } from './test-support/dump-clients.js';
+import { framed, readRscDump, segmentTypes } from './test-support/dump-clients.js';
 import { FakeRegisterHost } from './test-support/fake-register-host.js';
 
 function setup(virtio = false) {
@@ -78,11 +78,7 @@ describe('RESOURCE_DUMP menu', () => {
   it('answers a table the model never fills with the framing alone, or NO_SUCH_OBJECT for an index', () => {
     const { file } = setup();
     const all = readRscDump(file, 0, { segmentType: SegmentType.FULL_SRQC });
-    expect(splitSegments(all.stream).map((s) => s.type)).toEqual([
-      SegmentType.INFO,
-      SegmentType.CMD,
-      SegmentType.TERMINATE,
-    ]);
+    expect(segmentTypes(all.stream)).toEqual(framed());
     const one = readRscDump(file, 0, {
       segmentType: SegmentType.STE_ROOT,
       index1: 3,
@@ -98,12 +94,7 @@ describe('RESOURCE_DUMP menu', () => {
     const { file } = setup();
     const { stream } = readRscDump(file, 0, { segmentType: SegmentType.SX_SLICE, index1: 0 });
     const segs = splitSegments(stream);
-    expect(segs.map((s) => s.type)).toEqual([
-      SegmentType.INFO,
-      SegmentType.CMD,
-      SegmentType.NOTICE,
-      SegmentType.TERMINATE,
-    ]);
+    expect(segs.map((s) => s.type)).toEqual(framed(SegmentType.NOTICE));
     const n = NoticeSegment.decode(segs[2]!.bytes);
     expect(n.syndrome_id).toBe(RscDumpNoticeId.NOT_MODELLED);
     expect(asciiz(n.error)).toBe('SX_SLICE not modelled');
