@@ -92,6 +92,7 @@ export {
 } from './tools/registers.js';
 export {
   type DumpError,
+  type ResourceDumpObjects,
   type ResourceDumpRequest,
   type ResourceDumpResult,
   RSC_MAX_BYTES_DEFAULT,

@@ -225,15 +225,21 @@ export {
   CORE_DUMP_INLINE_OFFSET,
   CoreDumpReg,
   CoreDumpType,
-  CRDUMP_BLOCK_BYTES,
-  CRDUMP_BLOCK_MAGIC,
   CRDUMP_DEFAULT_BYTES,
   CRDUMP_FORMAT_VERSION,
   CRDUMP_MAGIC,
   CRDUMP_MAX_BYTES,
-  CrdumpBlockTag,
+  CRDUMP_PAIR_BYTES,
+  CRDUMP_WINDOW_BYTES,
   CrdumpHeader,
+  CrdumpPair,
 } from './ifc/registers/core-dump.js';
+export {
+  type CrdumpSummary,
+  crdumpHeader,
+  crdumpValue,
+  scanCrdump,
+} from './ifc/registers/crdump-stream.js';
 export { DefaultTimeout, DtorReg, TimeoutMultiplier } from './ifc/registers/dtor.js';
 export {
   MTRC_MAX_STRING_DBS,
@@ -265,9 +271,11 @@ export {
   CommandSegment,
   ErrorSegment,
   InfoSegment,
+  MENU_RECORD_FLAGS,
+  type MenuFlag,
   MenuRecord,
   MenuSegment,
-  RESOURCE_SEGMENT_MAX,
+  NoticeSegment,
   ResourceDumpField,
   ResourceDumpObjectHeader,
   ResourceDumpReg,
@@ -275,10 +283,15 @@ export {
   RSC_DUMP_ALL,
   RSC_DUMP_INLINE_BYTES,
   RscDumpErrorId,
+  RscDumpNoticeId,
   SegmentHeader,
-  SegmentType,
   TerminateSegment,
 } from './ifc/registers/resource-dump.js';
+export {
+  RESOURCE_SEGMENT_MAX,
+  SegmentType,
+  type SegmentTypeName,
+} from './ifc/registers/resource-dump-segments.js';
 export {
   asciiz,
   type DumpedObject,
@@ -286,6 +299,7 @@ export {
   decodeMenu,
   decodeResourceSegment,
   type MenuEntry,
+  type MenuFlags,
   splitSegments,
 } from './ifc/registers/resource-dump-stream.js';
 export {

@@ -10,6 +10,7 @@ import { AuxError, type DeviceIdentity, type DmaSpace, UCTX_CAP_ALL } from '@aux
 import type { GeneralCapField } from './hca-caps.js';
 import { type Logger, silentLogger } from './log.js';
 import type { FwObjectType } from './register-host.js';
+import { CRDUMP_MIN_BYTES } from './registers/crdump-image.js';
 import type { VirtioEmulationOptions } from './virtio-emulation-cap.js';
 
 /** FwClock: the firmware's time source in milliseconds (tests pass a fake one). */
@@ -35,7 +36,10 @@ export interface FirmwareOptions {
   readonly uctxCap?: number;
   /** Values for general capabilities (max and current), e.g. `{ log_max_pd: 4 }`. */
   readonly caps?: Partial<Record<GeneralCapField, number>>;
-  /** Core dump size in bytes, 1..64 MiB; default {@link DEFAULT_CRDUMP_SIZE}. */
+  /**
+   * Core dump size in bytes, {@link MIN_CRDUMP_SIZE}..64 MiB (whole 8-byte pairs unless the
+   * size says otherwise: the last pair is then cut); default {@link DEFAULT_CRDUMP_SIZE}.
+   */
   readonly crdumpSize?: number;
   readonly logger?: Logger;
   /**
@@ -68,8 +72,9 @@ export const DEFAULT_IDENTITY: DeviceIdentity = {
   serial: 'MT2150X00001',
 };
 
-/** DEFAULT_CRDUMP_SIZE / MAX_CRDUMP_SIZE: core dump size bounds. */
+/** DEFAULT_CRDUMP_SIZE / MIN_CRDUMP_SIZE / MAX_CRDUMP_SIZE: core dump size and bounds (min: the header pairs). */
 export const DEFAULT_CRDUMP_SIZE = 831_304;
+export const MIN_CRDUMP_SIZE = CRDUMP_MIN_BYTES;
 export const MAX_CRDUMP_SIZE = 64 * 1024 * 1024;
 const MAX_PORTS = 8;
 
@@ -113,10 +118,14 @@ export function resolveFirmwareOptions(o: FirmwareOptions): ResolvedFirmwareOpti
   if (!Number.isInteger(r.uctxCap) || r.uctxCap < 0 || r.uctxCap > 0xffff_ffff) {
     throw new AuxError('EINVAL', 'uctxCap is a 32-bit mask of UctxCap bits');
   }
-  if (!Number.isInteger(r.crdumpSize) || r.crdumpSize < 1 || r.crdumpSize > MAX_CRDUMP_SIZE) {
+  if (
+    !Number.isInteger(r.crdumpSize) ||
+    r.crdumpSize < MIN_CRDUMP_SIZE ||
+    r.crdumpSize > MAX_CRDUMP_SIZE
+  ) {
     throw new AuxError(
       'EINVAL',
-      `crdumpSize must be 1..${MAX_CRDUMP_SIZE} bytes, got ${r.crdumpSize}`,
+      `crdumpSize must be ${MIN_CRDUMP_SIZE}..${MAX_CRDUMP_SIZE} bytes, got ${r.crdumpSize}`,
     );
   }
   if (typeof r.clock.now !== 'function')

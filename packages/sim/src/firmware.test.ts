@@ -221,6 +221,7 @@ describe('Firmware options and RegisterHost', () => {
     const bad = [
       { dma, ports: 0 },
       { dma, crdumpSize: 64 * 1024 * 1024 + 1 },
+      { dma, crdumpSize: 511 },
       { dma, uctxCap: -1 },
       { dma, caps: { log_max_pd: 99 } },
       { dma, caps: { nonsense: 1 } as never },

@@ -313,6 +313,10 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     return this.crdumpBytes;
   }
 
+  virtioQueues(): boolean {
+    return this.caps.virtio !== undefined && this.capability('vhca_id') !== 0;
+  }
+
   crashCount(): number {
     return this.crashes;
   }

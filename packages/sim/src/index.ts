@@ -27,6 +27,7 @@ export {
   DEFAULT_MAX_SFS,
   type FirmwareOptions,
   MAX_CRDUMP_SIZE,
+  MIN_CRDUMP_SIZE,
 } from './firmware-options.js';
 export {
   LATENCY_PROFILES,

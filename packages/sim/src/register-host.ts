@@ -55,6 +55,13 @@ export interface RegisterHost {
    * bad key, wrong owner or a range outside the key.
    */
   writeMkey(uid: number, mkey: number, offset: number, data: Buffer): void;
+  /**
+   * virtioQueues: whether this function runs VIRTIO_NET_Q objects for a
+   * vdpa driver: it offers virtio emulation and is not the PF (vhca_id 0),
+   * as Linux publishes vnet devices only off the PF. Its resource dump menu
+   * then lists the VIRTIO_NET_Q segment.
+   */
+  virtioQueues(): boolean;
   /** objects: every live object of the function, in creation order. */
   objects(): Iterable<FwObjectView>;
   /**

@@ -1,4 +1,4 @@
-import { HealthSyndrome, isAuxError } from '@auxctl/prm';
+import { crdumpHeader, HealthSyndrome, isAuxError } from '@auxctl/prm';
 import { createSimDevice, type SimFunction, simIdentity } from '@auxctl/sim';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuxiliaryBus } from '../bus/auxiliary-bus.js';
@@ -228,7 +228,7 @@ describe('CoreDevice', () => {
     ]);
     const dump = core.health.fwFatal.storedDump;
     expect(dump?.data.length).toBe(64 * 1024);
-    expect(dump?.data.subarray(0, 8).toString('latin1')).toBe('AUXCRDMP');
+    expect(crdumpHeader(dump?.data ?? Buffer.alloc(0))?.magic.toString('latin1')).toBe('AUXCRDMP');
     await vi.waitFor(() => expect(core.health.fwFatal.recoverCount).toBe(1));
     expect(core.health.fwFatal.state).toBe('healthy');
     await nop(core.queue);

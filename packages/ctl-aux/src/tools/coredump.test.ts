@@ -1,4 +1,4 @@
-import { CmdStatus, CRDUMP_MAGIC, isAuxError, Op, Syndrome } from '@auxctl/prm';
+import { CmdStatus, CRDUMP_MAGIC, isAuxError, Op, Syndrome, scanCrdump } from '@auxctl/prm';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';
@@ -25,8 +25,10 @@ describe('coredump', () => {
     const expected = rig.sim.engine.readCrdump();
     expect(umem.data.equals(expected)).toBe(true);
     expect(inline.data.equals(expected)).toBe(true);
+    // The last reply's cookie: the address after the last pair, as a real device returns it.
+    const end = BigInt(scanCrdump(expected).nextAddress);
     for (const r of [umem, inline]) {
-      expect(r).toMatchObject({ size, cookie: 0n, moreDump: false });
+      expect(r).toMatchObject({ size, cookie: end, moreDump: false });
       expect(r.header?.magic.equals(CRDUMP_MAGIC)).toBe(true);
       expect(r.header?.total_size).toBe(size);
     }
@@ -37,6 +39,24 @@ describe('coredump', () => {
     // Only the context's own uctx is left, and close leaves nothing.
     await ctx.close();
     expect(rig.objects()).toBe(0);
+  });
+
+  it('reads the default 831,304-byte dump as ascending address/value pairs, one-shot or continued', async () => {
+    rig = await ctlRig();
+    const ctx = await rig.open(ADMIN);
+    const oneShot = await coredump(ctx, { mode: 'umem' });
+    expect(oneShot.size).toBe(831_304);
+    const s = scanCrdump(oneShot.data); // EINVAL unless every address ascends
+    expect(s).toMatchObject({ pairs: 103_913, tailBytes: 0, firstAddress: 0 });
+    expect(oneShot.cookie).toBe(BigInt(s.nextAddress));
+    expect(oneShot.header?.total_size).toBe(831_304);
+    const continued = await coredump(ctx, { mode: 'umem', windowBytes: 100_000 });
+    const inline = await coredump(ctx, { mode: 'inline', pieceBytes: 50_001 });
+    expect(continued.calls).toBeGreaterThan(2);
+    for (const r of [continued, inline]) {
+      expect(r.data.equals(oneShot.data)).toBe(true);
+      expect(r.cookie).toBe(oneShot.cookie);
+    }
   });
 
   it('loops on more_dump when the window or piece is smaller than the dump', async () => {
@@ -55,7 +75,12 @@ describe('coredump', () => {
       [65536, 32768, true],
       [98304, 1696, false],
     ]);
-    expect(seen.slice(0, -1).every((p) => p.cookie !== 0n)).toBe(true);
+    // Each cookie names the address after the last pair of its piece.
+    const all = rig.sim.engine.readCrdump();
+    for (const p of seen) {
+      const piece = all.subarray(p.offset, p.offset + p.bytes);
+      expect(p.cookie).toBe(BigInt(scanCrdump(piece).nextAddress));
+    }
     expect(r.calls).toBe(4);
     const big = await coredump(ctx, { mode: 'inline', pieceBytes: INLINE_PIECE_MAX });
     expect(big.calls).toBe(1);
@@ -93,6 +118,7 @@ describe('coredump', () => {
     for (const bad of [
       { mode: 'fast' },
       { mode: 'inline', pieceBytes: 0 },
+      { mode: 'inline', pieceBytes: 7 },
       { mode: 'inline', pieceBytes: INLINE_PIECE_MAX + 1 },
       { mode: 'umem', windowBytes: 1.5 },
       { mode: 'umem', windowBytes: 64 * 1024 * 1024 + 1 },

@@ -1,14 +1,17 @@
 /**
  * coredump (mlx5ctlu `coredump`): the firmware core dump through a
  * context, either through user memory or inline in register reads. The
- * CORE_DUMP protocol is core's (sim/registers/core-dump-register.ts): each
- * reply carries `dump_size`, `dump_offset`, `size`, `more_dump` and the
- * `cookie` to pass back for the next bytes (0 at the end).
+ * CORE_DUMP protocol is the device's (sim/registers/core-dump-register.ts):
+ * each reply carries `dump_size`, `dump_offset`, `size`, `more_dump` and
+ * the `cookie` to pass back for the next bytes: the address after the last
+ * (address, value) pair delivered, also on the final reply. Devices
+ * deliver whole 8-byte pairs, so a piece or window is used in multiples of
+ * 8 bytes and must hold at least one pair.
  *
  * umem: a dump window (umem + PD + mkey, see dump-window.ts) and
  *   CR_DUMP_TO_MEM calls, each writing as much as the window holds; one
  *   call when the window fits the whole dump. The window is, by default,
- *   the dump's size, learnt first from a one-byte inline read (a device
+ *   the dump's size, learnt first from a one-pair inline read (a device
  *   without inline dumps gets a 4 MiB window); when one call delivers the
  *   whole dump, the window's buffer is returned as is (no copy).
  * inline: CR_DUMP_INLINE reads of at most `pieceBytes` each (default 208,
@@ -30,9 +33,10 @@ import {
   CORE_DUMP_INLINE_OFFSET,
   CoreDumpReg,
   CoreDumpType,
-  CRDUMP_MAGIC,
   CRDUMP_MAX_BYTES,
-  CrdumpHeader,
+  CRDUMP_PAIR_BYTES,
+  type CrdumpHeader,
+  crdumpHeader,
   isAuxError,
   MAX_CMD_BYTES,
   RegisterId,
@@ -52,7 +56,7 @@ export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
 /** CoredumpOptions: how to take the dump. */
 export interface CoredumpOptions {
   readonly mode: 'umem' | 'inline';
-  /** inline: largest piece per read, 1..INLINE_PIECE_MAX; default INLINE_PIECE_DEFAULT. */
+  /** inline: largest piece per read, 8..INLINE_PIECE_MAX; default INLINE_PIECE_DEFAULT. */
   readonly pieceBytes?: number;
   /** umem: window size, 1..64 MiB; default the dump's size. */
   readonly windowBytes?: number;
@@ -75,13 +79,13 @@ export interface CoredumpResult {
   readonly data: Buffer;
   /** Total dump bytes (`dump_size`). */
   readonly size: number;
-  /** The last reply's cookie (0 once the dump is complete). */
+  /** The last reply's cookie: the address after the last pair (the dump's end once complete). */
   readonly cookie: bigint;
   /** The last reply's more_dump (false once complete). */
   readonly moreDump: boolean;
   /** CORE_DUMP calls made (the umem path's size query included). */
   readonly calls: number;
-  /** The dump's header, when it opens with the crdump magic. */
+  /** The simulator's header (the values of the first 64 pairs), when the dump carries one. */
   readonly header: ReturnType<typeof CrdumpHeader.decode> | undefined;
 }
 
@@ -109,7 +113,8 @@ class Assembly {
         throw new AuxError('EIO', `device reported a ${r.dump_size}-byte core dump; retry`);
       }
       this.size = r.dump_size;
-      this.limit = Math.ceil(this.size / this.perCall) + 1;
+      const pairsPerCall = Math.max(1, Math.floor(this.perCall / CRDUMP_PAIR_BYTES));
+      this.limit = Math.ceil(this.size / (pairsPerCall * CRDUMP_PAIR_BYTES)) + 1;
       // One reply with the whole dump: keep its memory instead of copying it.
       this.data = adopt && !r.more_dump && r.size === r.dump_size ? src : Buffer.alloc(r.dump_size);
     }
@@ -148,11 +153,7 @@ class Assembly {
 
   result(mode: 'umem' | 'inline', extraCalls = 0): CoredumpResult {
     const data = this.data!;
-    const header =
-      data.length >= CrdumpHeader.bytes &&
-      data.subarray(0, CRDUMP_MAGIC.length).equals(CRDUMP_MAGIC)
-        ? CrdumpHeader.decode(data)
-        : undefined;
+    const header = crdumpHeader(data.subarray(0, this.size));
     return {
       mode,
       data: data.subarray(0, this.size),
@@ -177,9 +178,9 @@ async function coreDumpRead(ch: CtlChannel, fields: Partial<Reply>, room = 0): P
   );
 }
 
-function checkRange(what: string, v: number | undefined, max: number): void {
-  if (v !== undefined && (!Number.isSafeInteger(v) || v < 1 || v > max)) {
-    throw new AuxError('EINVAL', `${what} must be 1..${max} bytes, got ${printable(v)}`);
+function checkRange(what: string, v: number | undefined, min: number, max: number): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < min || v > max)) {
+    throw new AuxError('EINVAL', `${what} must be ${min}..${max} bytes, got ${printable(v)}`);
   }
 }
 
@@ -203,7 +204,11 @@ async function coredumpInline(ch: CtlChannel, opts: CoredumpOptions): Promise<Co
 /** dumpSize: the size of the dump about to be taken, or undefined when the device cannot say. */
 async function dumpSize(ch: CtlChannel): Promise<number | undefined> {
   try {
-    const reg = await coreDumpRead(ch, { core_dump_type: CoreDumpType.CR_DUMP_INLINE, size: 1 }, 1);
+    const reg = await coreDumpRead(
+      ch,
+      { core_dump_type: CoreDumpType.CR_DUMP_INLINE, size: CRDUMP_PAIR_BYTES },
+      CRDUMP_PAIR_BYTES,
+    );
     return CoreDumpReg.get(reg, 'dump_size');
   } catch (err) {
     // A device without inline dumps refuses the type; a missing capability is the caller's problem.
@@ -253,8 +258,8 @@ export function coredump(ch: CtlChannel, opts: CoredumpOptions): Promise<Coredum
     if (opts?.mode !== 'umem' && opts?.mode !== 'inline') {
       throw new AuxError('EINVAL', "coredump mode must be 'umem' or 'inline'");
     }
-    checkRange('pieceBytes', opts.pieceBytes, INLINE_PIECE_MAX);
-    checkRange('windowBytes', opts.windowBytes, CRDUMP_MAX_BYTES);
+    checkRange('pieceBytes', opts.pieceBytes, CRDUMP_PAIR_BYTES, INLINE_PIECE_MAX);
+    checkRange('windowBytes', opts.windowBytes, 1, CRDUMP_MAX_BYTES);
   } catch (err) {
     return Promise.reject(err);
   }

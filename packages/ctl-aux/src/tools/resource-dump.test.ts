@@ -1,4 +1,11 @@
-import { RSC_DUMP_ALL, RscDumpErrorId, SegmentType } from '@auxctl/prm';
+import {
+  MENU_RECORD_FLAGS,
+  RSC_DUMP_ALL,
+  RscDumpErrorId,
+  RscDumpNoticeId,
+  SegmentType,
+} from '@auxctl/prm';
+import { MLX5CTL_MENU_BYTES, MLX5CTL_MENU_SAMPLE } from '@auxctl/sim/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocPd, createMkey } from '../test-support/commands.js';
 import { ADMIN, type CtlRig, ctlRig, USER } from '../test-support/rig.js';
@@ -29,10 +36,18 @@ describe('resource dump helpers', () => {
       SegmentType.MENU,
       SegmentType.TERMINATE,
     ]);
+    // The PF's menu as a real device writes it: 45 records in 2,388 bytes.
+    expect(inline.stream.length).toBe(MLX5CTL_MENU_BYTES);
     const menu = await resourceDumpMenu(ctx, 'umem');
-    expect(menu.map((m) => m.segmentName)).toEqual(
-      expect.arrayContaining(['FULL_QPC', 'FULL_CQC', 'MKEY_CONTEXT']),
-    );
+    expect(
+      menu.map((m) => [
+        m.segmentType,
+        MENU_RECORD_FLAGS.map((f) => (m.flags[f] ? '1' : '0')).join(''),
+        m.segmentName,
+        m.index1Name,
+        m.index2Name,
+      ]),
+    ).toEqual(MLX5CTL_MENU_SAMPLE.map((row) => [...row]));
     expect(rig.sim.engine.objectCounts(ctx.uid)).toEqual({});
     expect(rig.extraMappings()).toBe(0);
   });
@@ -64,6 +79,11 @@ describe('resource dump helpers', () => {
     });
     expect(missing.objects).toEqual([]);
     expect(missing.errors.map((e) => e.syndromeId)).toEqual([RscDumpErrorId.NO_SUCH_OBJECT]);
+    const slices = await resourceDumpObjects(tool, { segmentType: SegmentType.RX_SLICE_ALL });
+    expect(slices).toMatchObject({ objects: [], errors: [] });
+    expect(slices.notices.map((n) => [n.syndromeId, n.error])).toEqual([
+      [RscDumpNoticeId.NOT_MODELLED, 'RX_SLICE_ALL not modelled'],
+    ]);
     expect(rig.sim.engine.objectCounts(tool.uid)).toEqual({});
   });
 

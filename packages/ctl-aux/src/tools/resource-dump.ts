@@ -147,28 +147,43 @@ export async function resourceDumpMenu(
   return decodeMenu(menu.bytes);
 }
 
-/** DumpError: an error segment of a stream. */
+/** DumpError: an error or notice segment of a stream (one layout). */
 export interface DumpError {
   readonly syndromeId: number;
   readonly error: string;
 }
 
-/** resourceDumpObjects: the objects of a resource dump, decoded, and any error segments. */
+/** ResourceDumpObjects: the decoded body of a resource dump. */
+export interface ResourceDumpObjects {
+  readonly objects: DumpedObject[];
+  /** Error segments: the request could not be served (e.g. no such object). */
+  readonly errors: DumpError[];
+  /** Notice segments: information about the answer (e.g. a segment the device keeps no data for). */
+  readonly notices: DumpError[];
+  readonly calls: number;
+}
+
+function textSegment(s: DumpSegment): DumpError {
+  return {
+    syndromeId: ErrorSegment.get(s.bytes, 'syndrome_id'),
+    error: asciiz(ErrorSegment.view(s.bytes, 'error')),
+  };
+}
+
+/** resourceDumpObjects: the objects of a resource dump, decoded, and any error and notice segments. */
 export async function resourceDumpObjects(
   ch: CtlChannel,
   req: ResourceDumpRequest,
-): Promise<{ objects: DumpedObject[]; errors: DumpError[]; calls: number }> {
+): Promise<ResourceDumpObjects> {
   const { segments, calls } = await resourceDump(ch, req);
   const objects: DumpedObject[] = [];
   const errors: DumpError[] = [];
+  const notices: DumpError[] = [];
   for (const s of segments) {
     if (s.type <= RESOURCE_SEGMENT_MAX) objects.push(decodeResourceSegment(s.bytes));
-    else if (s.type === SegmentType.ERROR && s.bytes.length >= ErrorSegment.bytes) {
-      errors.push({
-        syndromeId: ErrorSegment.get(s.bytes, 'syndrome_id'),
-        error: asciiz(ErrorSegment.view(s.bytes, 'error')),
-      });
-    }
+    else if (s.bytes.length < ErrorSegment.bytes) continue;
+    else if (s.type === SegmentType.ERROR) errors.push(textSegment(s));
+    else if (s.type === SegmentType.NOTICE) notices.push(textSegment(s));
   }
-  return { objects, errors, calls };
+  return { objects, errors, notices, calls };
 }

@@ -5,6 +5,7 @@ import {
   CoreDumpReg,
   CoreDumpType,
   CRDUMP_MAGIC,
+  crdumpHeader,
   Eth8023Counters,
   Op,
   PpcntGroup,
@@ -12,6 +13,7 @@ import {
   REGISTER_DATA_OFFSET,
   RegisterId,
   Syndrome,
+  scanCrdump,
   UctxCap,
 } from '@auxctl/prm';
 import { describe, expect, it } from 'vitest';
@@ -72,7 +74,10 @@ describe('ACCESS_REG through the firmware', () => {
     h.ok(r, 'CORE_DUMP');
     expect(CoreDumpReg.get(r.reg, 'dump_size')).toBe(dumpBytes);
     expect(CoreDumpReg.get(r.reg, 'more_dump')).toBe(0);
-    expect(mem.subarray(0, CRDUMP_MAGIC.length)).toEqual(CRDUMP_MAGIC);
+    expect(crdumpHeader(mem)?.magic).toEqual(CRDUMP_MAGIC);
+    expect(CoreDumpReg.get64(r.reg, 'cookie')).toBe(
+      BigInt(scanCrdump(mem.subarray(0, dumpBytes)).nextAddress),
+    );
     expect(mem.subarray(dumpBytes).every((b) => b === 0)).toBe(true);
     expect(mem.subarray(dumpBytes - 64, dumpBytes).some((b) => b !== 0)).toBe(true);
     // Another uid cannot aim the dump at this memory.

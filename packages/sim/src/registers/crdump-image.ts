@@ -2,60 +2,69 @@
  * CrdumpImage: the bytes of one firmware core dump, produced on demand.
  *
  * A real crdump is a snapshot of the device's configuration space taken
- * when firmware crashed. The simulator cannot snapshot anything real, so it
- * makes bytes that behave like one: the same device and the same crash
- * always give the same bytes, a new crash gives different ones, and any
- * window of a dump of up to 64 MiB can be read without the rest existing in
- * memory.
+ * when firmware crashed. Written to memory by CORE_DUMP CR_DUMP_TO_MEM it
+ * is a run of big-endian (u32 address, u32 value) pairs in ascending
+ * address order (inferred from the one public sample: `refs/fwctl-linux.md`
+ * §7.2; layout in prm's `core-dump.ts`). The simulator cannot snapshot
+ * anything real, so it makes pairs that behave like one: the same device
+ * and the same crash always give the same bytes, a new crash gives other
+ * values, and any window of a dump of up to 64 MiB can be read without the
+ * rest existing in memory.
  *
- * Format (see `ifc/registers/core-dump.ts`):
- * - the dump is cut into 4 KiB blocks; block 0 opens with `crdump_header`
- *   (magic "AUXCRDMP", format version, device identity, crash count, total
- *   size, seed, capture timestamp), every other block with `crdump_block_tag`
- *   (magic 'CRBK', block index);
- * - the rest of each block is a xorshift32 stream seeded from the dump seed
- *   and the block index, written as big-endian dwords;
- * - the seed mixes an FNV-1a hash of the identity (BDF, vendor and device
- *   id, firmware version, PSID, serial) with the crash count.
- * Blocks do not depend on the total size, so a larger dump of the same
- * crash starts with the same blocks (except the header's `total_size`).
+ * Content:
+ * - addresses: the device's layout (`crdump-address-map.ts`), drawn from
+ *   its identity only, so every crash of a device dumps the same addresses;
+ * - values at 0x0..0xfc: `crdump_header` (magic "AUXCRDMP", format version,
+ *   device identity, crash count, total size, seed, capture timestamp);
+ * - other values: a hash of the dump seed (identity and crash count) and
+ *   the address.
+ * A dump of `size` bytes is the first `size` bytes of that pair stream;
+ * a size that is not a multiple of 8 cuts the last pair.
  *
  * Owns: nothing but its parameters. Never: materialises the whole dump.
  */
 import {
-  CRDUMP_BLOCK_BYTES,
-  CRDUMP_BLOCK_MAGIC,
   CRDUMP_FORMAT_VERSION,
   CRDUMP_MAGIC,
-  CrdumpBlockTag,
+  CRDUMP_PAIR_BYTES,
+  CRDUMP_WINDOW_BYTES,
   CrdumpHeader,
   type DeviceIdentity,
 } from '@auxctl/prm';
+import { CrdumpAddressMap, mix32 } from './crdump-address-map.js';
 import { rawFwVersion } from './fw-version.js';
 
 /** CrdumpCapture: what determines a dump's bytes. */
 export interface CrdumpCapture {
   readonly identity: DeviceIdentity;
   readonly crashCount: number;
-  /** Total bytes, at least the header's size. */
+  /** Total bytes, at least the 64 header pairs (512 bytes). */
   readonly size: number;
   /** Milliseconds of the firmware clock at capture. */
   readonly timestamp: number;
 }
 
+/** CRDUMP_MIN_BYTES: the smallest dump: the pairs that carry the header. */
+export const CRDUMP_MIN_BYTES = (CrdumpHeader.bytes / 4) * CRDUMP_PAIR_BYTES;
+
 /** CrdumpImage: a readable, never materialised core dump. */
 export class CrdumpImage {
   readonly size: number;
   readonly seed: number;
+  /** Pairs the dump touches, the last one possibly cut. */
+  readonly pairs: number;
+  private readonly map: CrdumpAddressMap;
   private readonly header: Buffer;
-  private readonly scratch = Buffer.alloc(CRDUMP_BLOCK_BYTES);
+  private readonly pair = Buffer.alloc(CRDUMP_PAIR_BYTES);
 
   constructor(readonly capture: CrdumpCapture) {
-    if (!Number.isInteger(capture.size) || capture.size < CrdumpHeader.bytes) {
-      throw new RangeError(`crdump size ${capture.size} is smaller than its header`);
+    if (!Number.isInteger(capture.size) || capture.size < CRDUMP_MIN_BYTES) {
+      throw new RangeError(`crdump size ${capture.size} is smaller than its header pairs`);
     }
     this.size = capture.size;
+    this.pairs = Math.ceil(this.size / CRDUMP_PAIR_BYTES);
     this.seed = crdumpSeed(capture.identity, capture.crashCount);
+    this.map = new CrdumpAddressMap(identityHash(capture.identity));
     this.header = encodeHeader(capture, this.seed);
   }
 
@@ -64,43 +73,47 @@ export class CrdumpImage {
     if (!Number.isInteger(offset) || offset < 0 || offset + dest.length > this.size) {
       throw new RangeError(`crdump read ${offset}+${dest.length} outside 0..${this.size}`);
     }
-    let done = 0;
-    while (done < dest.length) {
-      const pos = offset + done;
-      const block = Math.floor(pos / CRDUMP_BLOCK_BYTES);
-      const inBlock = pos - block * CRDUMP_BLOCK_BYTES;
-      const take = Math.min(CRDUMP_BLOCK_BYTES - inBlock, dest.length - done);
-      if (take === CRDUMP_BLOCK_BYTES) {
-        this.fillBlock(block, dest.subarray(done, done + CRDUMP_BLOCK_BYTES));
+    const end = offset + dest.length;
+    const first = Math.floor(offset / CRDUMP_PAIR_BYTES);
+    const view = new DataView(dest.buffer, dest.byteOffset, dest.length);
+    this.map.forEach(first, Math.ceil(end / CRDUMP_PAIR_BYTES), (i, address) => {
+      const at = i * CRDUMP_PAIR_BYTES;
+      const value = this.value(address);
+      if (at >= offset && at + CRDUMP_PAIR_BYTES <= end) {
+        view.setUint32(at - offset, address);
+        view.setUint32(at - offset + 4, value);
       } else {
-        this.fillBlock(block, this.scratch);
-        this.scratch.copy(dest, done, inBlock, inBlock + take);
+        this.pair.writeUInt32BE(address, 0);
+        this.pair.writeUInt32BE(value, 4);
+        const from = Math.max(offset, at);
+        this.pair.copy(dest, from - offset, from - at, Math.min(end, at + CRDUMP_PAIR_BYTES) - at);
       }
-      done += take;
-    }
+    });
   }
 
-  /** fillBlock: write block `block` (all 4 KiB, even past the end of the dump) into `target`. */
-  private fillBlock(block: number, target: Buffer): void {
-    const view = new DataView(target.buffer, target.byteOffset, CRDUMP_BLOCK_BYTES);
-    let x = mix32((this.seed ^ Math.imul(block + 1, 0x9e37_79b9)) >>> 0) || 0x6d2b_79f5;
-    const start = block === 0 ? this.header.length : CrdumpBlockTag.bytes;
-    for (let at = start; at < CRDUMP_BLOCK_BYTES; at += 4) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      view.setUint32(at, x >>> 0);
-    }
-    if (block === 0) {
-      this.header.copy(target, 0);
-    } else {
-      CrdumpBlockTag.write(target, { magic: CRDUMP_BLOCK_MAGIC, block_index: block });
-    }
+  /** address: the address of pair `i`. */
+  address(i: number): number {
+    return this.map.address(i);
+  }
+
+  /** pairAtOrAfter: the first pair whose address is >= `address` (`pairs` when none). */
+  pairAtOrAfter(address: number): number {
+    return this.map.pairAtOrAfter(address, this.pairs);
+  }
+
+  /** cookieAfter: the cookie rule for a delivery ending at byte `end`: last pair's address + 4. */
+  cookieAfter(end: number): number {
+    return this.map.address(Math.ceil(end / CRDUMP_PAIR_BYTES) - 1) + 4;
+  }
+
+  private value(address: number): number {
+    if (address < CrdumpHeader.bytes) return this.header.readUInt32BE(address);
+    return mix32((this.seed ^ Math.imul(address >>> 2, 0x9e37_79b9)) >>> 0);
   }
 }
 
-/** crdumpSeed: the seed of a device's dump for crash number `crashCount`. */
-export function crdumpSeed(identity: DeviceIdentity, crashCount: number): number {
+/** identityHash: FNV-1a of the identity (BDF, vendor and device id, firmware version, PSID, serial). */
+function identityHash(identity: DeviceIdentity): number {
   const text = [
     identity.bdf,
     identity.vendorId,
@@ -114,18 +127,12 @@ export function crdumpSeed(identity: DeviceIdentity, crashCount: number): number
     h ^= text.charCodeAt(i) & 0xff;
     h = Math.imul(h, 0x0100_0193);
   }
-  return mix32((h + Math.imul((crashCount >>> 0) + 1, 0x27d4_eb2f)) >>> 0);
+  return h >>> 0;
 }
 
-/** mix32: the murmur3 finaliser, spreading every input bit over the output. */
-function mix32(v: number): number {
-  let h = v >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85eb_ca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2_ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+/** crdumpSeed: the seed of a device's dump for crash number `crashCount`. */
+export function crdumpSeed(identity: DeviceIdentity, crashCount: number): number {
+  return mix32((identityHash(identity) + Math.imul((crashCount >>> 0) + 1, 0x27d4_eb2f)) >>> 0);
 }
 
 function ascii(text: string, bytes: number): Buffer {
@@ -142,7 +149,7 @@ function encodeHeader(c: CrdumpCapture, seed: number): Buffer {
     device_id: id.deviceId & 0xffff,
     crash_count: c.crashCount >>> 0,
     total_size: c.size,
-    block_size: CRDUMP_BLOCK_BYTES,
+    window_bytes: CRDUMP_WINDOW_BYTES,
     seed,
     timestamp: BigInt(Number.isFinite(c.timestamp) ? Math.max(0, Math.floor(c.timestamp)) : 0),
     fw_version_raw: rawFwVersion(id.fwVersion),

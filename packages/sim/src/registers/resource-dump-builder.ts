@@ -6,21 +6,30 @@
  * one dump comes from the same moment. Objects of every uid are shown: the
  * point of a debug dump is to see objects other subsystems own.
  *
- * Stream: info, command (the request echoed), then
- * - for the menu (0xffff): one menu segment listing {@link RESOURCE_SEGMENTS};
- * - for a resource segment type: one resource segment per selected object,
- *   or an error segment (NO_SUCH_OBJECT) when an exact object is missing;
- * then terminate.
+ * Stream (the framing a real device uses): info (16 bytes), command (20
+ * bytes, the request echoed), then
+ * - for the menu (0xffff): one menu segment listing the function's menu
+ *   (resource-dump-menu.ts; 8 + 52 bytes a record);
+ * - for a segment the model fills with objects: one resource segment per
+ *   selected object, or an error segment (NO_SUCH_OBJECT) when an exact
+ *   object is missing; nothing for an empty selection;
+ * - for a segment the model has no data for ('not-modelled'): one notice
+ *   segment (NOT_MODELLED) and nothing else;
+ * then terminate (4 bytes). A PF's menu stream is 16 + 20 + 8 + 45 * 52 +
+ * 4 = 2,388 bytes, as on the real device.
  *
  * Selection: objects of the segment's type with number >= `index1`, in
  * number order. `num_of_obj1` 0 or 0xffff (RSC_DUMP_ALL) takes them all;
  * any other count N asks for object `index1` exactly and the N - 1 after
- * it. `index2` / `num_of_obj2` are not supported by any segment (menu says
- * so) and are ignored.
+ * it. The real menu marks these segments must_have_index1 without
+ * num_of_obj1 support; the simulator still honours a count (a request as
+ * the menu describes it, index1 and count 1, gets that one object), so a
+ * tool may dump every object at once. `index2` / `num_of_obj2` are ignored.
  *
- * Object payload (`resource_dump_object_header` + `resource_dump_field`s):
- * the owning uid and every context field of the object by PRM name, values
- * as unsigned 64-bit (numbers are truncated to integers; negatives wrap).
+ * Object payload (`resource_dump_object_header` + `resource_dump_field`s,
+ * the simulator's format: a real device's is undocumented): the owning uid
+ * and every context field of the object by PRM name, values as unsigned
+ * 64-bit (numbers are truncated to integers; negatives wrap).
  */
 import {
   CommandSegment,
@@ -33,41 +42,14 @@ import {
   ResourceSegment,
   RSC_DUMP_ALL,
   RscDumpErrorId,
+  RscDumpNoticeId,
   SegmentType,
   TerminateSegment,
 } from '@auxctl/prm';
 import type { FwObjectType, FwObjectView, RegisterHost } from '../register-host.js';
 import { rawFwVersion } from './fw-version.js';
 import { badField } from './register-handler.js';
-
-/** ResourceSegmentInfo: one resource segment type the firmware offers. */
-export interface ResourceSegmentInfo {
-  readonly type: number;
-  readonly name: string;
-  readonly objectType: FwObjectType;
-  readonly index1Name: string;
-}
-
-/** RESOURCE_SEGMENTS: the menu, in order. Names follow Linux `mlx5_rsc_sgmt_name` where it has one. */
-export const RESOURCE_SEGMENTS: readonly ResourceSegmentInfo[] = [
-  { type: SegmentType.FULL_QPC, name: 'FULL_QPC', objectType: 'QP', index1Name: 'QPN' },
-  { type: SegmentType.FULL_EQC, name: 'FULL_EQC', objectType: 'EQ', index1Name: 'EQN' },
-  { type: SegmentType.FULL_CQC, name: 'FULL_CQC', objectType: 'CQ', index1Name: 'CQN' },
-  { type: SegmentType.HW_SQPC, name: 'HW_SQPC', objectType: 'SQ', index1Name: 'SQN' },
-  { type: SegmentType.HW_RQPC, name: 'HW_RQPC', objectType: 'RQ', index1Name: 'RQN' },
-  {
-    type: SegmentType.MKEY_CONTEXT,
-    name: 'MKEY_CONTEXT',
-    objectType: 'MKEY',
-    index1Name: 'MKEY_INDEX',
-  },
-  {
-    type: SegmentType.VIRTIO_NET_Q,
-    name: 'VIRTIO_NET_Q',
-    objectType: 'VIRTIO_NET_Q',
-    index1Name: 'OBJ_ID',
-  },
-];
+import { functionMenu, type MenuRow } from './resource-dump-menu.js';
 
 /** RSC_DUMP_VERSION: `dump_version` of the info segment. */
 export const RSC_DUMP_VERSION = 1;
@@ -85,16 +67,18 @@ export interface RscDumpRequest {
 /** buildResourceDump: the whole stream; FwError REG_BAD_FIELD for an unknown segment type. */
 export function buildResourceDump(host: RegisterHost, req: RscDumpRequest): Buffer {
   const parts: Buffer[] = [info(host), command(req)];
+  const menu = functionMenu(host);
   if (req.segmentType === SegmentType.MENU) {
-    parts.push(menu());
+    parts.push(menuSegment(menu));
   } else {
-    const seg = RESOURCE_SEGMENTS.find((s) => s.type === req.segmentType);
+    const seg = menu.find((s) => s.type === req.segmentType);
     if (!seg) {
       throw badField(
         `segment_type 0x${req.segmentType.toString(16)} is not in the menu; read segment 0xffff`,
       );
     }
-    parts.push(...objects(host, seg, req));
+    if (seg.source === 'not-modelled') parts.push(notModelled(seg));
+    else parts.push(...objects(host, seg, seg.source === 'none' ? undefined : seg.source, req));
   }
   parts.push(TerminateSegment.encode({ length_dw: 1, segment_type: SegmentType.TERMINATE }));
   return Buffer.concat(parts);
@@ -123,24 +107,23 @@ function command(req: RscDumpRequest): Buffer {
   });
 }
 
-function menu(): Buffer {
-  const bytes = MenuSegment.bytes + RESOURCE_SEGMENTS.length * MenuRecord.bytes;
+function menuSegment(menu: readonly MenuRow[]): Buffer {
+  const bytes = MenuSegment.bytes + menu.length * MenuRecord.bytes;
   const out = Buffer.alloc(bytes);
   MenuSegment.write(out, {
     length_dw: bytes / 4,
     segment_type: SegmentType.MENU,
-    num_of_records: RESOURCE_SEGMENTS.length,
+    num_of_records: menu.length,
   });
-  RESOURCE_SEGMENTS.forEach((s, i) => {
+  menu.forEach((s, i) => {
     MenuRecord.write(
       out,
       {
-        support_index1: 1,
-        support_num_of_obj1: 1,
-        num_of_obj1_supports_all: 1,
+        ...Object.fromEntries(s.flags.map((f) => [f, 1])),
         segment_type: s.type,
         segment_name: Buffer.from(s.name, 'latin1'),
         index1_name: Buffer.from(s.index1Name, 'latin1'),
+        index2_name: Buffer.from(s.index2Name, 'latin1'),
       },
       MenuSegment.bytes + i * MenuRecord.bytes,
     );
@@ -148,22 +131,38 @@ function menu(): Buffer {
   return out;
 }
 
-function objects(host: RegisterHost, seg: ResourceSegmentInfo, req: RscDumpRequest): Buffer[] {
+/** textSegment: an error or notice segment (one layout) with up to 32 bytes of text. */
+function textSegment(type: number, syndromeId: number, text: string): Buffer {
+  return ErrorSegment.encode({
+    length_dw: ErrorSegment.bytes / 4,
+    segment_type: type,
+    syndrome_id: syndromeId,
+    error: Buffer.from(text, 'latin1').subarray(0, 32),
+  });
+}
+
+function notModelled(seg: MenuRow): Buffer {
+  return textSegment(SegmentType.NOTICE, RscDumpNoticeId.NOT_MODELLED, `${seg.name} not modelled`);
+}
+
+/** objects: the selected objects of `type` (none when the model has no such objects). */
+function objects(
+  host: RegisterHost,
+  seg: MenuRow,
+  type: FwObjectType | undefined,
+  req: RscDumpRequest,
+): Buffer[] {
   const all = [...host.objects()]
-    .filter((o) => o.type === seg.objectType && o.id >= req.index1)
+    .filter((o) => o.type === type && o.id >= req.index1)
     .sort((a, b) => a.id - b.id);
   const every = req.numOfObj1 === 0 || req.numOfObj1 === RSC_DUMP_ALL;
   if (!every && all[0]?.id !== req.index1) {
     return [
-      ErrorSegment.encode({
-        length_dw: ErrorSegment.bytes / 4,
-        segment_type: SegmentType.ERROR,
-        syndrome_id: RscDumpErrorId.NO_SUCH_OBJECT,
-        error: Buffer.from(`no ${seg.index1Name} 0x${req.index1.toString(16)}`, 'latin1').subarray(
-          0,
-          32,
-        ),
-      }),
+      textSegment(
+        SegmentType.ERROR,
+        RscDumpErrorId.NO_SUCH_OBJECT,
+        `no ${seg.index1Name} 0x${req.index1.toString(16)}`,
+      ),
     ];
   }
   return (every ? all : all.slice(0, req.numOfObj1)).map((o) => resource(seg.type, o));

@@ -9,4 +9,9 @@
 export { ethFrame } from './eth-frame.js';
 export { type CmdResult, FirmwareHarness, type MkeyOptions } from './firmware-harness.js';
 export { flush, type InboxSpec, makeInbox } from './inbox.js';
+export {
+  type MenuSampleRow,
+  MLX5CTL_MENU_BYTES,
+  MLX5CTL_MENU_SAMPLE,
+} from './mlx5ctl-menu-sample.js';
 export { type StubCall, StubEngine } from './stub-engine.js';

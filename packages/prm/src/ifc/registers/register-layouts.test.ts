@@ -83,6 +83,12 @@ describe('register layouts', () => {
     expect(CoreDumpReg.info('core_dump_type').bitOffset).toBe(0x18);
     expect(CoreDumpReg.info('vhca_id').bitOffset).toBe(0x50);
     expect(CoreDumpReg.info('qpn').bitOffset).toBe(0x68);
+    // mlx5ctl's mlx5_ifc.h: mkey dword 4, size dword 5, address dwords 6-7, cookie dwords 8-9.
+    expect(
+      (['more_dump', 'mkey', 'size', 'address', 'cookie'] as const).map(
+        (f) => CoreDumpReg.info(f).bitOffset,
+      ),
+    ).toEqual([0, 0x80, 0xa0, 0xc0, 0x100]);
     expect(CrdumpHeader.bytes).toBe(256);
   });
 });

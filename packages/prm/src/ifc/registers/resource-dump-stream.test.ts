@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuxError } from '../../errors.js';
 import {
+  MENU_RECORD_FLAGS,
   MenuRecord,
   MenuSegment,
   ResourceDumpField,
   ResourceDumpObjectHeader,
   ResourceSegment,
-  SegmentType,
 } from './resource-dump.js';
+import { SegmentType } from './resource-dump-segments.js';
 import {
   asciiz,
   decodeMenu,
@@ -72,14 +73,52 @@ describe('resource dump stream decoding', () => {
       { segment_type: 0x1000, segment_name: Buffer.from('FULL_QPC'), support_index1: 1 },
       MenuSegment.bytes,
     );
-    expect(decodeMenu(b)).toEqual([
-      expect.objectContaining({
-        segmentType: 0x1000,
-        segmentName: 'FULL_QPC',
-        supportIndex1: true,
-      }),
+    const [entry, ...rest] = decodeMenu(b);
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ segmentType: 0x1000, segmentName: 'FULL_QPC', index1Name: '' });
+    expect(Object.entries(entry?.flags ?? {}).filter(([, on]) => on)).toEqual([
+      ['support_index1', true],
     ]);
     expect(asciiz(Buffer.from('abc'))).toBe('abc');
+  });
+
+  it('round-trips any menu record: type, names of up to 16 bytes and every flag bit (property)', () => {
+    const name = fc.stringMatching(/^[ -~]{0,16}$/);
+    const record = fc.record({
+      type: fc.nat(0xffff),
+      names: fc.tuple(name, name, name),
+      flags: fc.subarray([...MENU_RECORD_FLAGS]),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 50 }), (records) => {
+        const b = Buffer.alloc(MenuSegment.bytes + records.length * MenuRecord.bytes);
+        MenuSegment.write(b, {
+          length_dw: b.length / 4,
+          segment_type: SegmentType.MENU,
+          num_of_records: records.length,
+        });
+        records.forEach((r, i) => {
+          MenuRecord.write(
+            b,
+            {
+              segment_type: r.type,
+              segment_name: Buffer.from(r.names[0], 'latin1'),
+              index1_name: Buffer.from(r.names[1], 'latin1'),
+              index2_name: Buffer.from(r.names[2], 'latin1'),
+              ...Object.fromEntries(r.flags.map((f) => [f, 1])),
+            },
+            MenuSegment.bytes + i * MenuRecord.bytes,
+          );
+        });
+        const decoded = decodeMenu(b);
+        expect(
+          decoded.map((e) => [e.segmentType, e.segmentName, e.index1Name, e.index2Name]),
+        ).toEqual(records.map((r) => [r.type, ...r.names]));
+        expect(decoded.map((e) => MENU_RECORD_FLAGS.filter((f) => e.flags[f]))).toEqual(
+          records.map((r) => MENU_RECORD_FLAGS.filter((f) => r.flags.includes(f))),
+        );
+      }),
+    );
   });
 
   it('reports malformed streams as EINVAL and never reads past the end', () => {

@@ -8,15 +8,16 @@
  */
 import { AuxError } from '../../errors.js';
 import {
+  MENU_RECORD_FLAGS,
+  type MenuFlag,
   MenuRecord,
   MenuSegment,
-  RESOURCE_SEGMENT_MAX,
   ResourceDumpField,
   ResourceDumpObjectHeader,
   ResourceSegment,
   SegmentHeader,
-  SegmentType,
 } from './resource-dump.js';
+import { RESOURCE_SEGMENT_MAX, SegmentType } from './resource-dump-segments.js';
 
 /** DumpSegment: one segment of a stream (`bytes` shares memory with the stream). */
 export interface DumpSegment {
@@ -60,15 +61,16 @@ export function asciiz(field: Buffer): string {
   return field.toString('latin1', 0, end === -1 ? field.length : end);
 }
 
+/** MenuFlags: every flag bit of a menu record, by its PRM name. */
+export type MenuFlags = Readonly<Record<MenuFlag, boolean>>;
+
 /** MenuEntry: one decoded menu record. */
 export interface MenuEntry {
   readonly segmentType: number;
   readonly segmentName: string;
   readonly index1Name: string;
   readonly index2Name: string;
-  readonly supportIndex1: boolean;
-  readonly supportNumOfObj1: boolean;
-  readonly numOfObj1SupportsAll: boolean;
+  readonly flags: MenuFlags;
 }
 
 /** decodeMenu: the records of a menu segment; EINVAL when it is not one or is cut off. */
@@ -91,9 +93,7 @@ export function decodeMenu(segment: Buffer): MenuEntry[] {
       segmentName: asciiz(r.segment_name),
       index1Name: asciiz(r.index1_name),
       index2Name: asciiz(r.index2_name),
-      supportIndex1: r.support_index1 === 1,
-      supportNumOfObj1: r.support_num_of_obj1 === 1,
-      numOfObj1SupportsAll: r.num_of_obj1_supports_all === 1,
+      flags: Object.fromEntries(MENU_RECORD_FLAGS.map((f) => [f, r[f] === 1])) as MenuFlags,
     });
   }
   return out;

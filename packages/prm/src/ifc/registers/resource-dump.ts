@@ -13,8 +13,8 @@
  * segments is the simulator's own format ({@link ResourceDumpObjectHeader}).
  *
  * A stream is: info segment, command segment, then the menu (type 0xffff)
- * or one resource segment per object (or an error segment), then a
- * terminate segment.
+ * or one resource segment per object (or an error or notice segment), then
+ * a terminate segment. Segment type numbers: `resource-dump-segments.ts`.
  */
 import { defineLayout } from '../../layout/layout.js';
 
@@ -44,32 +44,6 @@ export const RSC_DUMP_INLINE_BYTES = 52 * 4;
 
 /** RSC_DUMP_ALL: `num_of_obj1` value meaning "every object" (Linux MLX5_RSC_DUMP_ALL). */
 export const RSC_DUMP_ALL = 0xffff;
-
-/** SegmentType: segment type ids. Resource segments are 0x0000..0xfeff; the rest are fixed. */
-export const SegmentType = {
-  MKEY_CONTEXT: 0x0021,
-  FULL_QPC: 0x1000,
-  FULL_EQC: 0x1100,
-  FULL_CQC: 0x1200,
-  HW_SQPC: 0x1300,
-  HW_RQPC: 0x1400,
-  /**
-   * VIRTIO_NET_Q objects. Not a number from Linux `mlx5_rsc_sgmt_name`
-   * (which names none for general objects): the simulator's, found by its
-   * name in the menu as every segment should be.
-   */
-  VIRTIO_NET_Q: 0x1d00,
-  NOTICE: 0xfff9,
-  CMD: 0xfffa,
-  TERMINATE: 0xfffb,
-  ERROR: 0xfffc,
-  REFERENCE: 0xfffd,
-  INFO: 0xfffe,
-  MENU: 0xffff,
-} as const;
-
-/** RESOURCE_SEGMENT_MAX: the largest resource segment type id. */
-export const RESOURCE_SEGMENT_MAX = 0xfeff;
 
 /** SegmentHeader: mlx5_ifc `resource_dump_segment_header`. */
 export const SegmentHeader = defineLayout('resource_dump_segment_header', {
@@ -128,6 +102,30 @@ export const MenuRecord = defineLayout('resource_dump_menu_record', {
   index2_name: { bytes: 16 },
 });
 
+/**
+ * MENU_RECORD_FLAGS: the flag bits of a menu record, in the order mlx5ctl
+ * prints them. `support_*` says the segment reads that request field,
+ * `must_have_*` that it needs it, `*_supports_all` / `*_supports_active`
+ * that the count may be 0xffff (all) / 0xfffe (active).
+ */
+export const MENU_RECORD_FLAGS = [
+  'support_index1',
+  'must_have_index1',
+  'support_index2',
+  'must_have_index2',
+  'support_num_of_obj1',
+  'must_have_num_of_obj1',
+  'support_num_of_obj2',
+  'must_have_num_of_obj2',
+  'num_of_obj1_supports_all',
+  'num_of_obj1_supports_active',
+  'num_of_obj2_supports_all',
+  'num_of_obj2_supports_active',
+] as const;
+
+/** MenuFlag: one of {@link MENU_RECORD_FLAGS}. */
+export type MenuFlag = (typeof MENU_RECORD_FLAGS)[number];
+
 /** ErrorSegment: mlx5_ifc `resource_dump_error_segment` (`error` is NUL-padded ASCII). */
 export const ErrorSegment = defineLayout('resource_dump_error_segment', {
   length_dw: 16,
@@ -150,10 +148,23 @@ export const ResourceSegment = defineLayout('resource_dump_resource_segment', {
 /** TerminateSegment: mlx5_ifc `resource_dump_terminate_segment` (header only). */
 export const TerminateSegment = SegmentHeader;
 
-/** RscDumpErrorId: `syndrome_id` values of error segments. */
+/**
+ * NoticeSegment: a notice segment (type 0xfff9). mlx5ctl and mstflint
+ * decode it with the error segment's layout (syndrome id, 32 ASCII bytes),
+ * so it is that layout under another type.
+ */
+export const NoticeSegment = ErrorSegment;
+
+/** RscDumpErrorId: `syndrome_id` values of the simulator's error segments. */
 export const RscDumpErrorId = {
   /** The object `index1` names does not exist. */
   NO_SUCH_OBJECT: 0x1,
+} as const;
+
+/** RscDumpNoticeId: `syndrome_id` values of the simulator's notice segments. */
+export const RscDumpNoticeId = {
+  /** The segment is in the menu but the device model keeps no data for it. */
+  NOT_MODELLED: 0x1,
 } as const;
 
 /**

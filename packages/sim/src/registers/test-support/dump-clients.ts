@@ -9,6 +9,8 @@ import {
   CoreDumpType,
   RegisterId,
   ResourceDumpReg,
+  SegmentType,
+  splitSegments,
 } from '@auxctl/prm';
 import type { RegisterFile } from '../register-file.js';
 import { accessReg } from './access-reg-command.js';
@@ -107,4 +109,14 @@ export function readRscDump(
     // Like Linux, send the reply back as is (its `size` is the next call's room).
     req = out;
   }
+}
+
+/** segmentTypes: the segment types of a resource dump stream, in order. */
+export function segmentTypes(stream: Buffer): number[] {
+  return splitSegments(stream).map((s) => s.type);
+}
+
+/** framed: the types of a stream with `body` between its info + command and terminate segments. */
+export function framed(...body: number[]): number[] {
+  return [SegmentType.INFO, SegmentType.CMD, ...body, SegmentType.TERMINATE];
 }

@@ -30,6 +30,8 @@ export class FakeRegisterHost implements RegisterHost {
   readonly objectList: FwObjectView[] = [];
   readonly ports = new Map<number, Map<string, bigint>>();
   crdumpBytes = 64 * 1024;
+  /** What virtioQueues() answers (a PF's false unless a test says otherwise). */
+  virtio = false;
   crashes = 0;
   clock = 1_700_000_000_000;
   /** Bytes written through mkeys, for assertions about chunking. */
@@ -46,6 +48,10 @@ export class FakeRegisterHost implements RegisterHost {
 
   crdumpSize(): number {
     return this.crdumpBytes;
+  }
+
+  virtioQueues(): boolean {
+    return this.virtio;
   }
 
   crashCount(): number {
