@@ -141,6 +141,8 @@ describe('auxctl reg and cap: every register and cap type, decoded, hex or raw',
       'reclaim_vfs_pages_to.to_value': 120,
       'tear_down_to.to_value': 10,
     });
+    const node = await runCli(s, ['reg', PF0, '--id', 'NODE_DESC']);
+    expect(node.out).toMatch(/^node_description +MT4125 ConnectX6Dx Mellanox Technologies$/m);
     const qos = JSON.parse((await runCli(s, ['--json', 'cap', PF0, '--id', 'qos'])).out) as {
       fields: Record<string, number>;
     };

@@ -252,6 +252,7 @@ export {
   MtrcTraceMode,
   MtrcTraceStatus,
 } from './ifc/registers/mtrc.js';
+export { NODE_DESC_BYTES, NodeDescReg, nodeDescText } from './ifc/registers/node-desc.js';
 export { PaosReg, PmtuReg, PortStatus } from './ifc/registers/port-regs.js';
 export {
   type CounterGroupLayout,

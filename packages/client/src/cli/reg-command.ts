@@ -64,7 +64,7 @@ export function registerReg(program: Command, ctx: CommandContext): void {
           {
             head: `device ${device} ${r.name}${where} (${r.layout.name})`,
             bytes: data,
-            rows: layoutFields(r.layout, data),
+            rows: r.rows?.(data) ?? layoutFields(r.layout, data),
             json: { device, register: r.name, ...(r.port && { port: opts.port }) },
           },
           opts,

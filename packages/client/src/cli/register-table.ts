@@ -17,6 +17,8 @@ import {
   MtrcCap,
   MtrcConf,
   MtrcCtrl,
+  NodeDescReg,
+  nodeDescText,
   Op,
   PaosReg,
   PmtuReg,
@@ -26,6 +28,7 @@ import {
 } from '@auxctl/prm';
 import { InvalidArgumentError } from 'commander';
 import { parseUintText } from './cli-args.js';
+import type { FieldValue } from './layout-fields.js';
 
 /** RegisterSpec: one readable register. */
 export interface RegisterSpec {
@@ -36,6 +39,8 @@ export interface RegisterSpec {
   };
   /** The read names a local port (`--port`). */
   readonly port: boolean;
+  /** Rows of a register whose data reads better otherwise than field by field (NODE_DESC's text). */
+  readonly rows?: (data: Buffer) => Array<[string, FieldValue]>;
 }
 
 const spec = (name: keyof typeof RegisterId, layout: LayoutLike, port: boolean): RegisterSpec =>
@@ -51,6 +56,12 @@ export const REGISTERS: ReadonlyMap<string, RegisterSpec> = new Map(
     spec('MTRC_CONF', MtrcConf, false),
     spec('MTRC_CTRL', MtrcCtrl, false),
     spec('DTOR', DtorReg, false),
+    {
+      ...spec('NODE_DESC', NodeDescReg, false),
+      rows: (data: Buffer): Array<[string, FieldValue]> => [
+        ['node_description', nodeDescText(NodeDescReg.view(data, 'node_description'))],
+      ],
+    },
   ].map((r) => [r.name, r]),
 );
 

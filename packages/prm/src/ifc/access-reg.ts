@@ -50,6 +50,7 @@ export const RegisterId = {
   PMTU: 0x5003,
   PAOS: 0x5006,
   PPCNT: 0x5008,
+  NODE_DESC: 0x6001,
   MTRC_CAP: 0x9040,
   MTRC_CONF: 0x9041,
   MTRC_STDB: 0x9042,

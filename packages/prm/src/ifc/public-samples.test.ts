@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QueryCqOut } from './cq.js';
 import { QosCap } from './hca-cap.js';
 import { DtorReg } from './registers/dtor.js';
+import { NodeDescReg, nodeDescText } from './registers/node-desc.js';
 
 // Bytes a real ConnectX-6 Dx returned, as mlx5ctl's README prints them,
 // decoded with the layouts the simulator answers with and the CLI decodes:
@@ -112,5 +113,18 @@ describe("mlx5ctl's public samples decode with the shared layouts", () => {
       });
     }
     expect(DtorReg.bytes).toBe(64);
+  });
+});
+
+describe('NODE_DESC (reg --id=NODE_DESC)', () => {
+  it('reads the description up to its NUL padding', () => {
+    const b = Buffer.alloc(64);
+    b.write('MT4125 ConnectX6Dx Mellanox Technologies');
+    expect(
+      nodeDescText(
+        NodeDescReg.view(NodeDescReg.encode({ node_description: b }), 'node_description'),
+      ),
+    ).toBe('MT4125 ConnectX6Dx Mellanox Technologies');
+    expect(nodeDescText(Buffer.from('full', 'latin1'))).toBe('full');
   });
 });

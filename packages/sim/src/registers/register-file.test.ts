@@ -49,6 +49,7 @@ describe('RegisterFile dispatch', () => {
       RegisterId.PMTU,
       RegisterId.PAOS,
       RegisterId.PPCNT,
+      RegisterId.NODE_DESC,
       RegisterId.MTRC_CAP,
       RegisterId.MTRC_CONF,
       RegisterId.MTRC_STDB,

@@ -13,6 +13,7 @@
  * | 0x5003 | PMTU          | R / W  | - (write: uid 0)| port-registers.ts        |
  * | 0x5006 | PAOS          | R / W  | - (write: uid 0)| port-registers.ts        |
  * | 0x5008 | PPCNT         | R      | -               | ppcnt-register.ts        |
+ * | 0x6001 | NODE_DESC     | R      | -               | node-desc-register.ts    |
  * | 0x9040 | MTRC_CAP      | R / W  | TOOLS_RESOURCES | trace-registers.ts       |
  * | 0x9041 | MTRC_CONF     | R / W  | TOOLS_RESOURCES | trace-registers.ts       |
  * | 0x9042 | MTRC_STDB     | R      | TOOLS_RESOURCES | trace-registers.ts       |
@@ -52,6 +53,7 @@ import { FwError } from '../fw-error.js';
 import type { RegisterHost } from '../register-host.js';
 import { CoreDumpRegister } from './core-dump-register.js';
 import { DtorRegister } from './dtor-register.js';
+import { NodeDescRegister } from './node-desc-register.js';
 import { PaosRegister, PmtuRegister } from './port-registers.js';
 import { PpcntRegister } from './ppcnt-register.js';
 import type { RegisterHandler } from './register-handler.js';
@@ -81,6 +83,7 @@ export class RegisterFile {
       ...createTraceRegisters(host, tools),
       new ResourceDumpRegister(host, tools),
       new DtorRegister(),
+      new NodeDescRegister(),
     ];
     this.table = new Map(handlers.map((h) => [h.id, h]));
   }
