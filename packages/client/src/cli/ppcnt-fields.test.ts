@@ -12,13 +12,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodePpcntCounters,
-  PPCNT_IO_BYTES,
   parseLocalPort,
   parsePpcntGroup,
   ppcntGroupOf,
-  ppcntReadInbox,
 } from './ppcnt-fields.js';
-import { parseRegister } from './register-table.js';
+import { parseRegister, registerIoBytes, registerReadInbox } from './register-table.js';
+
+const PPCNT = parseRegister('PPCNT');
+const PPCNT_IO_BYTES = registerIoBytes(PPCNT);
+const ppcntReadInbox = (port: number, grp: number) => registerReadInbox(PPCNT, port, { grp });
 
 /** PPCNT's counter_set starts at byte 8 of the register (mlx5_ifc ppcnt_reg). */
 const COUNTER_SET_BYTE = 8;

@@ -1,28 +1,16 @@
 /**
- * PpcntRead: ACCESS_REG (opcode 0x805) reads of PPCNT (register 0x5008)
- * as the `reg` command sends them, and the counter groups it decodes.
+ * PpcntFields: the PPCNT (register 0x5008) counter groups the `reg`
+ * command decodes (the read itself is register-table.ts's).
  *
- * Every structure is @auxctl/prm's: the inbox is `AccessRegisterIn`
- * followed by `PpcntReg` (register data at `REGISTER_DATA_OFFSET` of inbox
- * and outbox), and a group's counters are read with the group layouts of
+ * Every structure is @auxctl/prm's: a group's counters are read with the group layouts of
  * `PPCNT_GROUP_LAYOUTS` (64-bit counters are `<name>_high` / `<name>_low`
  * pairs), the same declarations the simulator answers with. Group names
  * are prm's `PpcntGroup` names in lower case. It must never write a
  * register: reads only (op_mod READ).
  */
-import {
-  PPCNT_GROUP_LAYOUTS,
-  PpcntGroup,
-  PpcntReg,
-  REGISTER_DATA_OFFSET,
-  readGroupCounters,
-} from '@auxctl/prm';
+import { PPCNT_GROUP_LAYOUTS, PpcntGroup, PpcntReg, readGroupCounters } from '@auxctl/prm';
 import { InvalidArgumentError } from 'commander';
 import { parseUintText } from './cli-args.js';
-import { REGISTERS, registerReadInbox } from './register-table.js';
-
-/** PPCNT_IO_BYTES: inbox and outbox length of a PPCNT read (16-byte header + register). */
-export const PPCNT_IO_BYTES = REGISTER_DATA_OFFSET + PpcntReg.bytes;
 
 /** PPCNT_GROUPS: `--group` names -> grp (Linux MLX5_*_COUNTERS_GROUP). */
 export const PPCNT_GROUPS: ReadonlyMap<string, number> = new Map(
@@ -51,13 +39,6 @@ export function parseLocalPort(text: string): number {
 export function groupName(grp: number): string {
   for (const [name, n] of PPCNT_GROUPS) if (n === grp) return name;
   return `0x${grp.toString(16)}`;
-}
-
-/** ppcntReadInbox: the ACCESS_REG inbox reading PPCNT group `grp` of `port` (clr = 0). */
-export function ppcntReadInbox(port: number, grp: number): Buffer {
-  const ppcnt = REGISTERS.get('PPCNT');
-  if (!ppcnt) throw new Error('PPCNT is missing from the register table');
-  return registerReadInbox(ppcnt, port, { grp });
 }
 
 /**

@@ -162,7 +162,10 @@ function diagnoseOf(r: HealthReporter<unknown>): Record<string, unknown> {
     };
   }
   // Struct carries JSON only: bigints become strings, undefined fields go away.
-  return JSON.parse(
-    JSON.stringify(raw, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-  ) as Record<string, unknown>;
+  return JSON.parse(jsonWithBigints(raw)) as Record<string, unknown>;
+}
+
+/** jsonWithBigints: `value` as JSON text, bigints as decimal strings (JSON has no 64-bit integers). */
+export function jsonWithBigints(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }

@@ -13,12 +13,12 @@
  */
 import type { CoreDevice } from '@auxctl/core';
 import { AuxError } from '@auxctl/prm';
-import { HealthReporterName, type HealthReporterReport } from '@auxctl/proto';
-import { healthReports, reporters } from './device-snapshot.js';
+import type { HealthReporterName, HealthReporterReport } from '@auxctl/proto';
+import { healthReports, jsonWithBigints, reporters } from './device-snapshot.js';
 
 function reporterOf(core: CoreDevice, name: HealthReporterName) {
   const found = reporters(core).find(([n]) => n === name);
-  if (!found || name === HealthReporterName.HEALTH_REPORTER_NAME_UNSPECIFIED) {
+  if (!found) {
     throw new AuxError('EINVAL', 'name a health reporter: fw or fw_fatal');
   }
   return found[1];
@@ -27,8 +27,7 @@ function reporterOf(core: CoreDevice, name: HealthReporterName) {
 /** dumpBytes: a stored dump's data as bytes (Buffers as they are, anything else as JSON). */
 export function dumpBytes(data: unknown): Buffer {
   if (Buffer.isBuffer(data)) return data;
-  const json = JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return Buffer.from(`${json}\n`);
+  return Buffer.from(`${jsonWithBigints(data)}\n`);
 }
 
 /** healthDump: reporter `name`'s dump of `core` (see the module header); EOPNOTSUPP when it has none and cannot take one. */
