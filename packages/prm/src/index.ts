@@ -424,6 +424,15 @@ export {
   type LayoutLike,
   type ValueOf,
 } from './layout/layout.js';
+export {
+  formatPciAddress,
+  type PciAddress,
+  parsePciAddress,
+  routingId,
+  type SriovLayout,
+  vfAddress,
+  vfIndexOf,
+} from './pci/pci-address.js';
 export { Syndrome } from './syndromes.js';
 export {
   Avail,
