@@ -18,6 +18,8 @@ export type {
   DeviceIdentity,
   SubFunctionAttrs,
   SubFunctionHost,
+  VirtualFunctionAttrs,
+  VirtualFunctionHost,
 } from './backend.js';
 export { CommandEntries, isSlot } from './cmd/command-entries.js';
 export {
