@@ -1,7 +1,7 @@
 /**
  * @auxctl/core: the driver side of an mlx5-class function: the firmware
- * command queue, the auxiliary bus, the core device that publishes aux
- * devices, health, and the command toolbox. The hardware interface it
+ * command queue, the auxiliary bus, the PCI bus with SR-IOV, the core
+ * device that publishes aux devices, health, and the command toolbox. The hardware interface it
  * drives (layouts, opcodes, statuses, the DeviceBackend seam) is
  * @auxctl/prm; import those names from there.
  */
@@ -252,4 +252,27 @@ export {
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
 export { type LineLevel, LineWriter } from './log-line.js';
+export {
+  checkPciDriver,
+  decideNumVfs,
+  matchPciDevice,
+  NUMVFS_RULES,
+  type NumVfsOutcome,
+  type NumVfsRule,
+  type NumVfsWrite,
+  PCI_ANY_ID,
+  PCI_ID_ANY,
+  PciBus,
+  type PciDeviceId,
+  type PciDriver,
+  type PciEvent,
+  PciFunction,
+  type PciFunctionInfo,
+  type PciFunctionInit,
+  type PciMatchable,
+  parseNumVfs,
+  pciFunctionInfo,
+  type SriovCapability,
+  type SriovState,
+} from './pci/index.js';
 export { printable } from './printable.js';
