@@ -100,6 +100,7 @@ export {
   type CoreHealthOptions,
   describeSyndrome,
 } from './device/core-health.js';
+export { CoreSriov, type CoreSriovOptions, type VfPortFunctionInfo } from './device/core-sriov.js';
 export {
   type DeviceParamName,
   DeviceParams,
@@ -176,9 +177,11 @@ export {
   parseHwAddr,
 } from './device/port-function-args.js';
 export {
+  isSfPort,
   type PortFunctionInfo,
   type PortFunctionState,
   PortFunctions,
+  type SfPortFunctionInfo,
 } from './device/port-functions.js';
 export {
   createQp,
