@@ -100,6 +100,15 @@ export {
   type CoreHealthOptions,
   describeSyndrome,
 } from './device/core-health.js';
+export {
+  CORE_PCI_DRIVER_NAME,
+  type CorePciDriverOptions,
+  createCorePciDriver,
+  MLX5_PCI_IDS,
+  PCI_VENDOR_ID_MELLANOX,
+  pciFunctionOf,
+  pfCoreOf,
+} from './device/core-pci-driver.js';
 export { CoreSriov, type CoreSriovOptions, type VfPortFunctionInfo } from './device/core-sriov.js';
 export {
   type DeviceParamName,
