@@ -37,14 +37,19 @@ export interface HostingPf {
   capability(field: GeneralCapField, which?: 'cur' | 'max'): number;
 }
 
-/** HostingContext: the PF side of building a hosted function. */
-export interface HostingContext {
+/** HostingOptions: what a PF lends the tables of the functions it hosts. */
+export interface HostingOptions {
   readonly pf: HostingPf;
   /** spawn: a Firmware with the PF's options, adjusted by `overrides`. */
   readonly spawn: (overrides: Partial<FirmwareOptions>) => Firmware;
+  /** eswitch: the PF's embedded switch, made when the first hosted function needs it. */
   readonly eswitch: () => EmbeddedSwitch;
-  readonly transport: HostTransport;
   readonly log: Logger;
+}
+
+/** HostingContext: the PF side of building a hosted function. */
+export interface HostingContext extends HostingOptions {
+  readonly transport: HostTransport;
 }
 
 /** HostedShare: what the eswitch manager decided for the function. */

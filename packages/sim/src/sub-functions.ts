@@ -28,14 +28,12 @@
 import { AuxError, type SubFunctionAttrs, type SubFunctionHost } from '@auxctl/prm';
 import type { EmbeddedSwitch } from './embedded-switch.js';
 import type { Firmware } from './firmware.js';
-import type { FirmwareOptions } from './firmware-options.js';
 import {
-  type HostingPf,
+  type HostingOptions,
   type HostTransport,
   startHostedFunction,
   stopHostedFunction,
 } from './hosted-function.js';
-import type { Logger } from './log.js';
 import type { SimDevice } from './sim-device.js';
 
 /** SfTransport: how SF devices are built (the PF's latency model and clock). */
@@ -53,15 +51,9 @@ export interface SfFunction {
 }
 
 /** SubFunctionsOptions: what the PF lends. */
-export interface SubFunctionsOptions {
+export interface SubFunctionsOptions extends HostingOptions {
   readonly max: number;
   readonly baseId: number;
-  readonly pf: HostingPf;
-  /** spawn: a Firmware for an SF with these options (the PF's options, adjusted). */
-  readonly spawn: (overrides: Partial<FirmwareOptions>) => Firmware;
-  /** eswitch: the PF's embedded switch, made when the first hosted function needs it. */
-  readonly eswitch: () => EmbeddedSwitch;
-  readonly log: Logger;
 }
 
 /** SubFunctions: see the module header. */
@@ -126,13 +118,7 @@ export class SubFunctions implements SubFunctionHost {
     const sf = this.need(functionId);
     if (sf.state === 'enabled') throw new AuxError('EBUSY', `function ${functionId} is enabled`);
     const { firmware, device } = startHostedFunction(
-      {
-        pf: this.o.pf,
-        spawn: this.o.spawn,
-        eswitch: () => this.eswitch,
-        transport: this.transport,
-        log: this.o.log,
-      },
+      { ...this.o, transport: this.transport },
       functionId,
       attrs,
     );

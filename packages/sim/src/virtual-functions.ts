@@ -36,17 +36,13 @@ import {
   type VirtualFunctionHost,
   vfAddress,
 } from '@auxctl/prm';
-import type { EmbeddedSwitch } from './embedded-switch.js';
-import type { Firmware } from './firmware.js';
-import type { FirmwareOptions } from './firmware-options.js';
 import {
   type HostedFunction,
-  type HostingPf,
+  type HostingOptions,
   type HostTransport,
   startHostedFunction,
   stopHostedFunction,
 } from './hosted-function.js';
-import type { Logger } from './log.js';
 import type { SimDevice } from './sim-device.js';
 
 /** VF_DEVICE_ID: "ConnectX Family mlx5Gen Virtual Function". */
@@ -65,13 +61,9 @@ export interface VfFunction extends HostedFunction {
 }
 
 /** VirtualFunctionsOptions: what the PF lends. */
-export interface VirtualFunctionsOptions {
+export interface VirtualFunctionsOptions extends HostingOptions {
   /** sriov_totalvfs. */
   readonly total: number;
-  readonly pf: HostingPf;
-  readonly spawn: (overrides: Partial<FirmwareOptions>) => Firmware;
-  readonly eswitch: () => EmbeddedSwitch;
-  readonly log: Logger;
 }
 
 /** VirtualFunctions: see the module header. */
@@ -147,17 +139,11 @@ export class VirtualFunctions implements VirtualFunctionHost {
     const index = functionId - 1;
     const bdf = formatPciAddress(vfAddress(parsePciAddress(pf.bdf), this, index));
     const identity: DeviceIdentity = { ...pf, bdf, deviceId: this.vfDeviceId };
-    const fn = startHostedFunction(
-      {
-        pf: this.o.pf,
-        spawn: this.o.spawn,
-        eswitch: this.o.eswitch,
-        transport: this.transport,
-        log: this.o.log,
-      },
-      functionId,
-      { hwAddr: attrs.hwAddr, roce: attrs.roce, identity },
-    );
+    const fn = startHostedFunction({ ...this.o, transport: this.transport }, functionId, {
+      hwAddr: attrs.hwAddr,
+      roce: attrs.roce,
+      identity,
+    });
     const frozen = Object.freeze({ ...attrs, hwAddr: Buffer.from(attrs.hwAddr) });
     this.enabled.set(functionId, { ...fn, index, functionId, identity, attrs: frozen });
   }
