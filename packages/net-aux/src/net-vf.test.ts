@@ -10,7 +10,8 @@ import { createSimDevice, type SimFunction, SimWire, simIdentity } from '@auxctl
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNetDriver } from './net-driver.js';
 import { NetRegistry } from './net-registry.js';
-import { ethFrame, flush } from './test-support/net-rig.js';
+import { expectLocalExchange } from './test-support/local-exchange.js';
+import { flush } from './test-support/net-rig.js';
 
 // An SR-IOV VF's netdev is a netdev like any other: the core driver binds
 // the VF's PCI function, its core device publishes an eth aux device, the
@@ -73,19 +74,7 @@ describe('netdevs of a PF and of its VF', () => {
     expect(vfNet.linkUp).toBe(true);
     expect(vfNet.mac.toString('hex')).toBe('020000000f01');
 
-    const atVf: Buffer[] = [];
-    const atPf: Buffer[] = [];
-    vfNet.onFrame((f) => atVf.push(Buffer.from(f)));
-    pfNet.onFrame((f) => atPf.push(Buffer.from(f)));
-    const ping = ethFrame(vfNet.mac, pfNet.mac, 300, 0x5a);
-    expect(pfNet.xmit(ping)).toBe(true);
-    await flush(8);
-    expect(atVf).toHaveLength(1);
-    expect(atVf[0]?.equals(ping)).toBe(true);
-    const pong = ethFrame(pfNet.mac, vfNet.mac, 900, 0xa5);
-    expect(vfNet.xmit(pong)).toBe(true);
-    await flush(8);
-    expect(atPf.some((f) => f.equals(pong))).toBe(true);
+    await expectLocalExchange(pfNet, vfNet);
     // Local unicast between functions of one port never reaches the wire.
     expect(wire.stats().transmitted).toBe(onWire);
 
