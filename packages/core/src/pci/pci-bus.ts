@@ -143,13 +143,7 @@ export class PciBus {
     if (!rec) throw new AuxError('ENOENT', `PCI driver ${printable(name)} is not registered`);
     this.drivers.delete(name);
     // Newest first: VFs go before the PF that made them.
-    for (const fn of [...this.fns.values()].reverse()) {
-      const p = fn[pciPrivate];
-      if (p.driver !== rec.drv) continue;
-      await p.lock.run(async () => {
-        if (p.driver === rec.drv) await this.binding.unbindLocked(fn);
-      });
-    }
+    await this.binding.detachDriver([...this.fns.values()].reverse(), rec.drv);
   }
 
   /**
@@ -162,11 +156,7 @@ export class PciBus {
     const fn = this.lookup(bdf);
     const rec = this.drivers.get(driver);
     if (!rec) throw new AuxError('ENOENT', `PCI driver ${printable(driver)} is not registered`);
-    const p = fn[pciPrivate];
-    await p.lock.run(async () => {
-      if (!fn.live) throw new AuxError('ENODEV', `${fn.bdf} is no longer on the bus`);
-      if (p.driver)
-        throw new AuxError('EBUSY', `${fn.bdf} is bound to ${p.driver.name}; unbind it first`);
+    await this.binding.bind(fn, rec, () => {
       if (!canProbe(fn)) {
         throw new AuxError(
           'ENODEV',
@@ -175,8 +165,7 @@ export class PciBus {
       }
       const id = matchPciDevice(rec.drv, rec.idTable, fn);
       if (!id) throw new AuxError('ENODEV', `PCI driver ${driver} does not handle ${fn.bdf}`);
-      const err = await this.binding.probeLocked(fn, rec, id);
-      if (err !== undefined) throw asAuxError(err, `probe of ${fn.bdf} by ${driver} failed`);
+      return id;
     });
   }
 
