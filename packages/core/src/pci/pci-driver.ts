@@ -62,7 +62,7 @@ export interface PciDriver<R = unknown> {
   sriovConfigure?(fn: PciFunction<R>, numVfs: number): Promise<number> | number;
 }
 
-/** DRIVER_NAME: what a driver (and a driver_override) may be called. */
+/** PCI_DRIVER_NAME: what a driver (and a driver_override) may be called. */
 export const PCI_DRIVER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const HOOKS = ['remove', 'sriovConfigure'] as const;
 
