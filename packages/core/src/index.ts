@@ -1,7 +1,7 @@
 /**
  * @auxctl/core: the driver side of an mlx5-class function: the firmware
- * command queue, the auxiliary bus, the core device that publishes aux
- * devices, health, and the command toolbox. The hardware interface it
+ * command queue, the auxiliary bus, the PCI bus with SR-IOV, the core
+ * device that publishes aux devices, health, and the command toolbox. The hardware interface it
  * drives (layouts, opcodes, statuses, the DeviceBackend seam) is
  * @auxctl/prm; import those names from there.
  */
@@ -101,6 +101,16 @@ export {
   describeSyndrome,
 } from './device/core-health.js';
 export {
+  CORE_PCI_DRIVER_NAME,
+  type CorePciDriverOptions,
+  createCorePciDriver,
+  MLX5_PCI_IDS,
+  PCI_VENDOR_ID_MELLANOX,
+  pciFunctionOf,
+  pfCoreOf,
+} from './device/core-pci-driver.js';
+export { CoreSriov, type CoreSriovOptions, type VfPortFunctionInfo } from './device/core-sriov.js';
+export {
   type DeviceParamName,
   DeviceParams,
   type DeviceParamValues,
@@ -176,9 +186,11 @@ export {
   parseHwAddr,
 } from './device/port-function-args.js';
 export {
+  isSfPort,
   type PortFunctionInfo,
   type PortFunctionState,
   PortFunctions,
+  type SfPortFunctionInfo,
 } from './device/port-functions.js';
 export {
   createQp,
@@ -252,4 +264,27 @@ export {
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
 export { type LineLevel, LineWriter } from './log-line.js';
+export {
+  checkPciDriver,
+  decideNumVfs,
+  matchPciDevice,
+  NUMVFS_RULES,
+  type NumVfsOutcome,
+  type NumVfsRule,
+  type NumVfsWrite,
+  PCI_ANY_ID,
+  PCI_ID_ANY,
+  PciBus,
+  type PciDeviceId,
+  type PciDriver,
+  type PciEvent,
+  PciFunction,
+  type PciFunctionInfo,
+  type PciFunctionInit,
+  type PciMatchable,
+  parseNumVfs,
+  pciFunctionInfo,
+  type SriovCapability,
+  type SriovState,
+} from './pci/index.js';
 export { printable } from './printable.js';

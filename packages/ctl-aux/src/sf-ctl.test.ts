@@ -15,6 +15,7 @@ import {
   destroyVirtq,
   destroyVirtqCounters,
   IdAllocator,
+  isSfPort,
   modifyVirtq,
   virtqUmemSizes,
 } from '@auxctl/core';
@@ -112,7 +113,8 @@ describe('ctl on sub-functions', () => {
     const { registry, core, audit } = await sfCtlRig();
     const sf = await registry.open('mlx5ctl-mlx5_core.ctl.1', ADMIN);
     const pf = await registry.open('mlx5ctl-mlx5_core.ctl.0', ADMIN);
-    const sfName = core.portFunctions.list().find((p) => p.sfnum === 10)?.nestedCore?.name;
+    const sfName = core.portFunctions.list().find((p) => isSfPort(p) && p.sfnum === 10)
+      ?.nestedCore?.name;
     expect(sfName).toMatch(/^mlx5_core\.sf\.\d+$/);
     expect(sf.coreDevice).toBe(sfName);
     expect(pf.coreDevice).toBe(core.name);
@@ -248,7 +250,7 @@ describe('ctl on sub-functions', () => {
 
   it("an SF's resource dump lists the virtqueues its vnet user made, and nothing once they are gone", async () => {
     const { registry, core, sim, a } = await sfCtlRig();
-    const sf = core.portFunctions.list().find((p) => p.sfnum === 10)!.nestedCore!;
+    const sf = core.portFunctions.list().find((p) => isSfPort(p) && p.sfnum === 10)!.nestedCore!;
     const h: CoreHandle = sf.auxDevices().find((d) => d.devName.includes('.vnet.'))!.shared;
     const made = await virtqueues(h, [0, 2]);
     const ctx = await registry.open('mlx5ctl-mlx5_core.ctl.1', ADMIN);

@@ -1,6 +1,7 @@
 import { createSfDriver } from '@auxctl/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ethFrame, flush, type NetRig, netRig } from './test-support/net-rig.js';
+import { expectLocalExchange } from './test-support/local-exchange.js';
+import { flush, type NetRig, netRig } from './test-support/net-rig.js';
 
 // A sub-function's netdev is a netdev like any other: the same driver binds
 // its eth aux device, and frames between it and its PF's netdev go through
@@ -35,19 +36,7 @@ describe('netdevs of a PF and of its sub-function', () => {
     expect(sfNet.mac.toString('hex')).toBe('020000000505');
 
     const onWire = rig.wire?.stats().transmitted ?? 0;
-    const atSf: Buffer[] = [];
-    const atPf: Buffer[] = [];
-    sfNet.onFrame((f) => atSf.push(Buffer.from(f)));
-    pfNet.onFrame((f) => atPf.push(Buffer.from(f)));
-    const ping = ethFrame(sfNet.mac, pfNet.mac, 300, 0x5a);
-    expect(pfNet.xmit(ping)).toBe(true);
-    await flush(8);
-    expect(atSf).toHaveLength(1);
-    expect(atSf[0]?.equals(ping)).toBe(true);
-    const pong = ethFrame(pfNet.mac, sfNet.mac, 900, 0xa5);
-    expect(sfNet.xmit(pong)).toBe(true);
-    await flush(8);
-    expect(atPf.some((f) => f.equals(pong))).toBe(true);
+    await expectLocalExchange(pfNet, sfNet);
     // Local unicast between functions of one port never reaches the wire.
     expect(rig.wire?.stats().transmitted ?? 0).toBe(onWire);
 

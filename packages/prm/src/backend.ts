@@ -64,11 +64,46 @@ export interface SubFunctionHost {
   free(functionId: number): void;
 }
 
+/** VirtualFunctionAttrs: what the eswitch manager decides for a VF (its port function). */
+export interface VirtualFunctionAttrs {
+  /** The function's MAC (6 bytes; all zero = none). */
+  readonly hwAddr: Buffer;
+  readonly roce: boolean;
+  /** Whether the VF's state may be saved and loaded (live migration). */
+  readonly migratable: boolean;
+}
+
+/**
+ * VirtualFunctionHost: the SR-IOV virtual functions (VFs) a PF hosts, as
+ * its driver sees them. The read-only values are the PF's SR-IOV capability
+ * (`sriov_totalvfs`, First VF Offset, VF Stride, VF Device ID). VF `n`
+ * (0-based) is firmware function `n + 1`: `enable` brings it up (mlx5
+ * ENABLE_HCA with function_id) with its port-function attributes,
+ * `backend` is its BAR (its own command-queue page, health, doorbells,
+ * events; it changes when `configure` rebuilt the function), `configure`
+ * applies new attributes (EBUSY while a driver has the VF's HCA enabled),
+ * `disable` resets it (every object and uid of the VF gone).
+ * Errors: AuxError EINVAL (function id out of range), ENODEV (not enabled),
+ * EBUSY (wrong state for the call).
+ */
+export interface VirtualFunctionHost {
+  readonly totalVfs: number;
+  readonly offset: number;
+  readonly stride: number;
+  readonly vfDeviceId: number;
+  enable(functionId: number, attrs: VirtualFunctionAttrs): void;
+  backend(functionId: number): DeviceBackend;
+  configure(functionId: number, attrs: VirtualFunctionAttrs): void;
+  disable(functionId: number): void;
+}
+
 /** DeviceBackend: a device as the command queue and the health poller see it. */
 export interface DeviceBackend {
   readonly identity: DeviceIdentity;
   /** subFunctions: (optional) the SFs this function can host; absent = none. */
   readonly subFunctions?: SubFunctionHost;
+  /** virtualFunctions: (optional) the SR-IOV VFs this function can host; absent = none. */
+  readonly virtualFunctions?: VirtualFunctionHost;
   /** Host memory the device can reach: mailbox blocks, umem pages. */
   readonly dma: DmaSpace;
   /**

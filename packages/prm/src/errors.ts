@@ -27,6 +27,7 @@ export const Errno = {
   EINVAL: 22,
   ENOTTY: 25,
   ENOSPC: 28,
+  ERANGE: 34,
   ENOMSG: 42,
   EBADR: 53,
   ENOPKG: 65,

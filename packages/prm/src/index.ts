@@ -18,6 +18,8 @@ export type {
   DeviceIdentity,
   SubFunctionAttrs,
   SubFunctionHost,
+  VirtualFunctionAttrs,
+  VirtualFunctionHost,
 } from './backend.js';
 export { CommandEntries, isSlot } from './cmd/command-entries.js';
 export {
@@ -450,6 +452,15 @@ export {
   type LayoutLike,
   type ValueOf,
 } from './layout/layout.js';
+export {
+  formatPciAddress,
+  type PciAddress,
+  parsePciAddress,
+  routingId,
+  type SriovLayout,
+  vfAddress,
+  vfIndexOf,
+} from './pci/pci-address.js';
 export { Syndrome } from './syndromes.js';
 export {
   Avail,

@@ -24,12 +24,14 @@ export function createSimDevice(opts: SimFunctionOptions = {}): SimFunction {
   const identity: DeviceIdentity = { ...DEFAULT_IDENTITY, ...opts.identity };
   const { latency, now, logger, checksum, ...fw } = opts;
   const firmware = new Firmware({ ...fw, ...(logger && { logger }), dma, identity });
-  // Sub-functions' devices run on the PF's latency model and clock.
-  firmware.subFunctions.transport = {
+  // Hosted functions' devices run on the PF's latency model and clock.
+  const transport = {
     ...(latency !== undefined && { latency }),
     ...(checksum !== undefined && { checksum }),
     ...(now && { now }),
   };
+  firmware.subFunctions.transport = transport;
+  firmware.virtualFunctions.transport = transport;
   return new SimDevice(firmware, {
     dma,
     identity,

@@ -8,7 +8,7 @@
  * call of `execute` is therefore "the firmware handler without the queue",
  * the baseline the queue's cost is measured against.
  */
-import type { Doorbell, EventInterrupt, SubFunctionHost } from '@auxctl/prm';
+import type { Doorbell, EventInterrupt, SubFunctionHost, VirtualFunctionHost } from '@auxctl/prm';
 
 /** FirmwareEngine: executes commands and keeps the health buffer. */
 export interface FirmwareEngine {
@@ -51,4 +51,6 @@ export interface FirmwareEngine {
   detachEvents?(): void;
   /** subFunctions: (optional) the sub-functions this function hosts (see DeviceBackend). */
   readonly subFunctions?: SubFunctionHost;
+  /** virtualFunctions: (optional) the SR-IOV VFs this function hosts (see DeviceBackend). */
+  readonly virtualFunctions?: VirtualFunctionHost;
 }

@@ -48,6 +48,12 @@ export interface FirmwareOptions {
    */
   readonly maxSfs?: number;
   /**
+   * SR-IOV virtual functions this function can host (`sriov_totalvfs`,
+   * 0..255); default 0 = no SR-IOV. SFs' function ids then start after the
+   * last VF's. See virtual-functions.ts.
+   */
+  readonly maxVfs?: number;
+  /**
    * Virtio emulation (VIRTIO_NET_Q objects, cap_type 0x13) on an Ethernet
    * device; default on with the defaults of VirtioEmulationOptions; false = off.
    */
@@ -77,6 +83,8 @@ export const DEFAULT_CRDUMP_SIZE = 831_304;
 export const MIN_CRDUMP_SIZE = CRDUMP_MIN_BYTES;
 export const MAX_CRDUMP_SIZE = 64 * 1024 * 1024;
 const MAX_PORTS = 8;
+/** MAX_VFS: the most VFs a simulated PF can offer. */
+const MAX_VFS = 255;
 
 const wallClock: FwClock = { now: () => Date.now() };
 
@@ -94,11 +102,15 @@ export function resolveFirmwareOptions(o: FirmwareOptions): ResolvedFirmwareOpti
     crdumpSize: o.crdumpSize ?? DEFAULT_CRDUMP_SIZE,
     logger: o.logger ?? silentLogger,
     maxSfs: o.maxSfs ?? DEFAULT_MAX_SFS,
+    maxVfs: o.maxVfs ?? 0,
     objectLimits: o.objectLimits ?? {},
     virtio: o.virtio ?? {},
   };
   if (!Number.isInteger(r.maxSfs) || r.maxSfs < 0 || r.maxSfs > 0xffff) {
     throw new AuxError('EINVAL', `maxSfs must be 0..65535, got ${r.maxSfs}`);
+  }
+  if (!Number.isInteger(r.maxVfs) || r.maxVfs < 0 || r.maxVfs > MAX_VFS) {
+    throw new AuxError('EINVAL', `maxVfs must be 0..${MAX_VFS}, got ${r.maxVfs}`);
   }
   for (const [type, n] of Object.entries(r.objectLimits)) {
     if (!Number.isInteger(n) || (n as number) < 0) {

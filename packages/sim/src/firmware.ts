@@ -28,9 +28,10 @@
  * gone, halt cleared; the crash count, forced statuses and port counters
  * (port-level, not function-level) survive.
  *
- * Sub-functions: `subFunctions` (sub-functions.ts) holds the SFs this
- * function hosts, each a Firmware of its own; a fatal error here halts
- * them, a reset disables them.
+ * Hosted functions: `subFunctions` (sub-functions.ts) and
+ * `virtualFunctions` (virtual-functions.ts) hold the SFs and SR-IOV VFs
+ * this function hosts, each a Firmware of its own on this function's
+ * embedded switch; a fatal error here halts them, a reset disables them.
  *
  * Owns: all function state. Never: transport (queue entries, mailboxes,
  * latency), which belongs to SimDevice.
@@ -59,6 +60,7 @@ import { Datapath } from './datapath/datapath.js';
 import { counterFields } from './datapath/queue-data.js';
 import type { SimPort } from './datapath/sim-port.js';
 import { DIAG_COUNTERS, DIAG_LIMITS, DiagCounters } from './diag-counters.js';
+import { EmbeddedSwitch } from './embedded-switch.js';
 import type { FirmwareEngine } from './firmware-engine.js';
 import { type FirmwareOptions, type FwClock, resolveFirmwareOptions } from './firmware-options.js';
 import { FwError } from './fw-error.js';
@@ -73,6 +75,7 @@ import { CrdumpImage } from './registers/crdump-image.js';
 import { RegisterFile } from './registers/register-file.js';
 import { SubFunctions } from './sub-functions.js';
 import { resolveVirtioEmulation } from './virtio-emulation-cap.js';
+import { VirtualFunctions } from './virtual-functions.js';
 
 interface Forced {
   readonly status: number;
@@ -101,6 +104,10 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   readonly datapath: Datapath;
   /** subFunctions: the SFs this function hosts (max_num_sf of them; none for an SF). */
   readonly subFunctions: SubFunctions;
+  /** virtualFunctions: the SR-IOV VFs this function hosts (maxVfs of them; none for a VF or SF). */
+  readonly virtualFunctions: VirtualFunctions;
+  /** The embedded switch of the functions this one hosts, made when the first is enabled. */
+  private eswitch: EmbeddedSwitch | undefined;
   private commands = 0;
   private crashes = 0;
   private crashedAt: number;
@@ -120,7 +127,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       roce: o.roce,
       uctxCap: o.uctxCap,
       ports: o.ports,
-      overrides: { ...sfCaps(o.maxSfs), ...o.caps },
+      overrides: { ...sfCaps(o.maxSfs, o.maxVfs), ...o.caps },
       ...(o.virtio !== false && { virtio: resolveVirtioEmulation(o.virtio) }),
       diag: { counterIds: DIAG_COUNTERS.map((c) => c.id), ...DIAG_LIMITS },
     });
@@ -138,11 +145,25 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       halted: () => this.health.halted,
       portCounters: (n) => this.portCounters(n),
     });
+    const spawn = (overrides: Partial<FirmwareOptions>) =>
+      new Firmware({ ...options, identity: this.identity, ...overrides });
+    const eswitch = () => {
+      this.eswitch ??= new EmbeddedSwitch(this.datapath);
+      return this.eswitch;
+    };
     this.subFunctions = new SubFunctions({
       max: this.caps.get('max_num_sf', 'max'),
       baseId: this.caps.get('sf_base_id', 'max'),
       pf: this,
-      spawn: (overrides) => new Firmware({ ...options, ...overrides, identity: this.identity }),
+      spawn,
+      eswitch,
+      log: this.log,
+    });
+    this.virtualFunctions = new VirtualFunctions({
+      total: o.maxVfs,
+      pf: this,
+      spawn,
+      eswitch,
       log: this.log,
     });
     const self = this;
@@ -232,6 +253,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.registers.reset();
     this.datapath.reset();
     this.subFunctions.reset();
+    this.virtualFunctions.reset();
   }
 
   /**
@@ -247,6 +269,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.health.fatal(synd, extSynd, this.crashes, this.now());
     this.datapath.refreshLinks();
     this.subFunctions.fatal(synd, extSynd);
+    this.virtualFunctions.fatal(synd, extSynd);
     this.log.warn({ synd, extSynd, crash: this.crashes }, 'firmware fatal error injected');
   }
 
@@ -494,12 +517,15 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   }
 }
 
-/** sfCaps: the sub-function capabilities of a function that can host `max` SFs. */
-function sfCaps(max: number): Partial<Record<GeneralCapField, number>> {
+/**
+ * sfCaps: the sub-function capabilities of a function that can host `max`
+ * SFs and `vfs` VFs: SF function ids start after the last VF's.
+ */
+function sfCaps(max: number, vfs: number): Partial<Record<GeneralCapField, number>> {
   return {
     sf: max > 0 ? 1 : 0,
     max_num_sf: max,
     log_max_sf: max > 0 ? Math.ceil(Math.log2(max)) : 0,
-    sf_base_id: max > 0 ? 1 : 0,
+    sf_base_id: max > 0 ? vfs + 1 : 0,
   };
 }

@@ -3,7 +3,8 @@
  * @auxctl/prm defines it: the firmware model (boot, capabilities, object
  * table with per-uid ownership, registers, dumps, health), the command
  * transport with its latency model and fault injection, the data path
- * behind the doorbells, a wire between ports, and sub-functions.
+ * behind the doorbells, a wire between ports, sub-functions and SR-IOV
+ * virtual functions.
  *
  * It depends on the hardware interface only, never on a driver: the
  * drivers (@auxctl/core and the aux packages) reach it through the
@@ -38,3 +39,10 @@ export {
 } from './sim-device.js';
 export { SimWire, type SimWireOptions, type SimWireStats, type WireEnd } from './sim-wire.js';
 export { type SfFunction, type SfTransport, SubFunctions } from './sub-functions.js';
+export {
+  VF_DEVICE_ID,
+  VF_OFFSET,
+  VF_STRIDE,
+  type VfFunction,
+  VirtualFunctions,
+} from './virtual-functions.js';

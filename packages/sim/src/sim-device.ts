@@ -50,6 +50,7 @@ import {
   fill,
   isSlot,
   type SubFunctionHost,
+  type VirtualFunctionHost,
 } from '@auxctl/prm';
 import {
   CompletionScheduler,
@@ -180,6 +181,11 @@ export class SimDevice implements DeviceBackend {
   /** subFunctions: the engine's sub-functions, when it hosts any. */
   get subFunctions(): SubFunctionHost | undefined {
     return this.engine.subFunctions;
+  }
+
+  /** virtualFunctions: the engine's SR-IOV VFs, when it offers SR-IOV. */
+  get virtualFunctions(): VirtualFunctionHost | undefined {
+    return this.engine.virtualFunctions;
   }
 
   /** counters: a snapshot of what the device has seen. */

@@ -19,26 +19,25 @@
  * A PF fatal error halts every enabled SF (same silicon); a PF reset
  * disables them all (allocations survive, as the driver re-enables them).
  *
- * CAPABILITIES OF AN SF (a share of the PF's maximum)
- *   log_max_qp / log_max_cq / log_max_mkey   one below the PF's max
- *   log_max_uctx, UCTX limit                 `maxUctx` when given, else one below the PF's
- *   roce                                     PF roce && attrs.roce
- *   sf / max_num_sf / log_max_sf / sf_base_id  0 (an SF hosts nothing: maxSfs 0)
+ * CAPABILITIES OF AN SF: a share of the PF's maximum, as for every hosted
+ * function (see hosted-function.ts); an SF hosts nothing.
  *
- * Owns: SF firmwares and their devices, the eswitch. Never: the PF's
+ * Owns: SF firmwares and their devices. Never: the eswitch (the PF's), the PF's
  * objects, or a driver's state.
  */
 import { AuxError, type SubFunctionAttrs, type SubFunctionHost } from '@auxctl/prm';
-import type { Datapath } from './datapath/datapath.js';
-import { EmbeddedSwitch } from './embedded-switch.js';
+import type { EmbeddedSwitch } from './embedded-switch.js';
 import type { Firmware } from './firmware.js';
-import type { FirmwareOptions } from './firmware-options.js';
-import type { GeneralCapField } from './hca-caps.js';
-import type { Logger } from './log.js';
-import { SimDevice, type SimDeviceOptions } from './sim-device.js';
+import {
+  type HostingOptions,
+  type HostTransport,
+  startHostedFunction,
+  stopHostedFunction,
+} from './hosted-function.js';
+import type { SimDevice } from './sim-device.js';
 
 /** SfTransport: how SF devices are built (the PF's latency model and clock). */
-export type SfTransport = Pick<SimDeviceOptions, 'latency' | 'now' | 'checksum'>;
+export type SfTransport = HostTransport;
 
 /** SfFunction: one SF index as firmware keeps it. */
 export interface SfFunction {
@@ -52,17 +51,9 @@ export interface SfFunction {
 }
 
 /** SubFunctionsOptions: what the PF lends. */
-export interface SubFunctionsOptions {
+export interface SubFunctionsOptions extends HostingOptions {
   readonly max: number;
   readonly baseId: number;
-  readonly pf: {
-    readonly datapath: Datapath;
-    readonly identity: FirmwareOptions['identity'];
-    capability(field: GeneralCapField, which?: 'cur' | 'max'): number;
-  };
-  /** spawn: a Firmware for an SF with these options (the PF's options, adjusted). */
-  readonly spawn: (overrides: Partial<FirmwareOptions>) => Firmware;
-  readonly log: Logger;
 }
 
 /** SubFunctions: see the module header. */
@@ -70,16 +61,14 @@ export class SubFunctions implements SubFunctionHost {
   /** transport: SimDevice options for SF devices (createSimDevice copies the PF's). */
   transport: SfTransport = {};
   private readonly slots: (SfFunction | undefined)[];
-  private sw: EmbeddedSwitch | undefined;
 
   constructor(private readonly o: SubFunctionsOptions) {
     this.slots = new Array(o.max).fill(undefined);
   }
 
-  /** eswitch: the PF's embedded switch, made when the first SF is enabled. */
+  /** eswitch: the PF's embedded switch (shared with its VFs). */
   get eswitch(): EmbeddedSwitch {
-    this.sw ??= new EmbeddedSwitch(this.o.pf.datapath);
-    return this.sw;
+    return this.o.eswitch();
   }
 
   get maxFunctions(): number {
@@ -128,33 +117,11 @@ export class SubFunctions implements SubFunctionHost {
   enable(functionId: number, attrs: SubFunctionAttrs): SimDevice {
     const sf = this.need(functionId);
     if (sf.state === 'enabled') throw new AuxError('EBUSY', `function ${functionId} is enabled`);
-    const pf = this.o.pf;
-    const below = (f: GeneralCapField) => Math.max(0, pf.capability(f, 'max') - 1);
-    const caps: Partial<Record<GeneralCapField, number>> = {
-      vhca_id: functionId,
-      log_max_qp: below('log_max_qp'),
-      log_max_cq: below('log_max_cq'),
-      log_max_mkey: below('log_max_mkey'),
-    };
-    caps.log_max_uctx =
-      attrs.maxUctx !== undefined
-        ? Math.max(0, Math.ceil(Math.log2(Math.max(1, attrs.maxUctx))))
-        : below('log_max_uctx');
-    const firmware = this.o.spawn({
-      caps,
-      roce: attrs.roce && pf.capability('roce', 'max') === 1,
-      maxSfs: 0,
-      ...(attrs.maxUctx !== undefined && { objectLimits: { UCTX: attrs.maxUctx } }),
-    });
-    firmware.datapath.vport.factoryMac = Buffer.from(attrs.hwAddr);
-    firmware.datapath.vport.mac = Buffer.from(attrs.hwAddr);
-    const device = new SimDevice(firmware, {
-      ...this.transport,
-      dma: firmware.dmaSpace,
-      ...(pf.identity && { identity: pf.identity }),
-      logger: this.o.log,
-    });
-    this.eswitch.attach(firmware.datapath);
+    const { firmware, device } = startHostedFunction(
+      { ...this.o, transport: this.transport },
+      functionId,
+      attrs,
+    );
     sf.firmware = firmware;
     sf.device = device;
     sf.maxUctx = attrs.maxUctx;
@@ -189,13 +156,7 @@ export class SubFunctions implements SubFunctionHost {
   }
 
   private drop(sf: SfFunction): void {
-    if (sf.firmware) {
-      this.eswitch.detach(sf.firmware.datapath);
-      // Doorbells already batched must not run on a function that is gone.
-      sf.firmware.datapath.reset();
-    }
-    // Closing the device detaches the firmware's events too.
-    sf.device?.close();
+    stopHostedFunction(this.eswitch, sf);
     sf.firmware = undefined;
     sf.device = undefined;
     sf.state = 'allocated';

@@ -99,7 +99,7 @@ import { type AuxDeviceInfo, type AuxDriverInfo, deviceInfo, driverInfo } from '
 import { detached } from './device-lock.js';
 import { resumeDevice, shutdownDevice, suspendDevice } from './device-power.js';
 import { DriverAutoload } from './driver-autoload.js';
-import { asAuxError, DriverBinding, type DriverRecord } from './driver-binding.js';
+import { DriverBinding, type DriverRecord } from './driver-binding.js';
 import type { AuxDriverResolver } from './module-resolver.js';
 import { makeUevent, type Uevent, type UeventAction } from './uevent.js';
 
@@ -286,12 +286,7 @@ export class AuxiliaryBus {
       throw new AuxError('EBUSY', `${self.devName}: a callback cannot unregister its own driver`);
     }
     this.drivers.delete(rec.drv.name);
-    for (const adev of bound()) {
-      const p = adev[devicePrivate];
-      await p.lock.run(async () => {
-        if (p.driver === rec.drv) await this.binding.unbindLocked(adev);
-      });
-    }
+    await this.binding.detachDriver(bound(), rec.drv);
     this.log.debug({ driver: rec.drv.name }, 'driver unregistered');
   }
 
@@ -308,18 +303,7 @@ export class AuxiliaryBus {
     if (!rec) throw new AuxError('ENOENT', `driver ${driver} is not registered`);
     const id = matchId(rec.idTable, adev.devName);
     if (!id) throw new AuxError('ENODEV', `driver ${driver} does not handle ${device}`);
-    const p = adev[devicePrivate];
-    await p.lock.run(async () => {
-      if (!adev.live) throw new AuxError('ENODEV', `${device} is no longer on the bus`);
-      if (p.driver) {
-        throw new AuxError('EBUSY', `${device} is bound to ${p.driver.name}; unbind it first`);
-      }
-      if (this.drivers.get(driver) !== rec) {
-        throw new AuxError('ENOENT', `driver ${driver} was unregistered`);
-      }
-      const err = await this.binding.probeLocked(adev, rec, id);
-      if (err !== undefined) throw asAuxError(err, `probe of ${device} by ${driver} failed`);
-    });
+    await this.binding.bind(adev, rec, () => id);
   }
 
   /**

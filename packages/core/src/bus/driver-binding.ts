@@ -63,7 +63,7 @@ export interface BindingHost<Dev, Drv, Id> {
   emit(action: UeventAction, dev: Dev, driver: string): void;
 }
 
-/** DriverBinding: attach / probe / unbind for one bus. */
+/** DriverBinding: attach, bind, probe, unbind and driver detach for one bus. */
 export class DriverBinding<Dev extends BindableDevice, Drv extends BoundDriver<Dev, Id>, Id> {
   constructor(private readonly host: BindingHost<Dev, Drv, Id>) {}
 
@@ -90,6 +90,46 @@ export class DriverBinding<Dev extends BindableDevice, Drv extends BoundDriver<D
         if (err === undefined || !isAuxError(err, 'ENODEV')) return;
       }
     });
+  }
+
+  /**
+   * bind: probe `rec` on `dev` now, under the device lock (sysfs `bind`).
+   * `id` runs with the lock held, after the common checks, and returns
+   * the matching id or throws the bus's refusal. Rejects with ENODEV when
+   * the device left the bus, EBUSY when it has a driver, ENOENT when `rec`
+   * was unregistered, or the probe's error (as AuxError); the device is
+   * left unbound in every case.
+   */
+  async bind(dev: Dev, rec: DriverRecord<Drv, Id>, id: () => Id): Promise<void> {
+    const p = this.host.slot(dev);
+    await p.lock.run(async () => {
+      if (!dev.live) throw new AuxError('ENODEV', `${dev.devName} is no longer on the bus`);
+      if (p.driver) {
+        throw new AuxError('EBUSY', `${dev.devName} is bound to ${p.driver.name}; unbind it first`);
+      }
+      if (!this.host.registered(rec)) {
+        throw new AuxError('ENOENT', `driver ${rec.drv.name} was unregistered`);
+      }
+      const err = await this.probeLocked(dev, rec, id());
+      if (err !== undefined) {
+        throw asAuxError(err, `probe of ${dev.devName} by ${rec.drv.name} failed`);
+      }
+    });
+  }
+
+  /**
+   * detachDriver: unbind `drv` from each of `devices` bound to it, in the
+   * order given, each under its lock (driver unregistration). Remove runs
+   * once per device; a device that changed driver meanwhile is left alone.
+   */
+  async detachDriver(devices: Iterable<Dev>, drv: Drv): Promise<void> {
+    for (const dev of [...devices]) {
+      const p = this.host.slot(dev);
+      if (p.driver !== drv) continue;
+      await p.lock.run(async () => {
+        if (p.driver === drv) await this.unbindLocked(dev);
+      });
+    }
   }
 
   /**

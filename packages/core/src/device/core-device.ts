@@ -52,6 +52,7 @@ import {
   createCoreHealth,
   describeSyndrome,
 } from './core-health.js';
+import { CoreSriov } from './core-sriov.js';
 import { DeviceParams, type DeviceParamValues } from './device-params.js';
 import { EventQueues } from './event-queues.js';
 import { type BootProfile, bootFirmware, HostPages, shutdownFirmware } from './firmware-boot.js';
@@ -99,8 +100,10 @@ export class CoreDevice {
   readonly health: CoreHealth;
   /** eqs: the event queues and the completion handler table (see event-queues.ts). */
   readonly eqs: EventQueues;
-  /** portFunctions: the SF port functions this PF manages (see port-functions.ts). */
+  /** portFunctions: the SF and VF port functions this PF manages (see port-functions.ts). */
   readonly portFunctions: PortFunctions;
+  /** sriov: this PF's SR-IOV VFs, firmware side (see core-sriov.ts; the core PCI driver drives it). */
+  readonly sriov: CoreSriov;
   /** kind: PF, VF or SF. */
   readonly kind: FunctionKind;
   /** params: driverinit parameters, read when aux devices are attached (load, reload, rescan). */
@@ -159,10 +162,19 @@ export class CoreDevice {
       announce: (type, device) => this.events.publish({ type, core: this.name, device }),
       log: this.log,
     });
+    const pfnum = Number.parseInt(opts.backend.identity.bdf.slice(-1), 10) || 0;
+    this.sriov = new CoreSriov({
+      host: this.kind === 'pf' ? opts.backend.virtualFunctions : undefined,
+      pfnum,
+      pf: this.name,
+      state: () => this.st,
+      log: this.log,
+    });
     this.portFunctions = new PortFunctions({
       host: opts.backend.subFunctions,
       bus: opts.bus,
-      pfnum: Number.parseInt(opts.backend.identity.bdf.slice(-1), 10) || 0,
+      pfnum,
+      vfs: this.sriov,
       pf: this.name,
       ids: opts.sfIds ?? sfDeviceIds,
       state: () => this.st,
@@ -287,6 +299,12 @@ export class CoreDevice {
     return this.serial.run(async () => {
       if (this.st !== 'up')
         throw new AuxError('EBUSY', `${this.name} is ${this.st}; reload needs up`);
+      if (this.sriov.numVfs > 0) {
+        throw new AuxError(
+          'EBUSY',
+          `${this.name} has ${this.sriov.numVfs} VF(s) enabled; write 0 to sriov_numvfs before reload`,
+        );
+      }
       if (this.portFunctions.size > 0) {
         throw new AuxError(
           'EBUSY',
@@ -325,6 +343,8 @@ export class CoreDevice {
       // SFs first (children before parent); a PF that cannot answer takes them down hard.
       if (this.st !== 'up') await this.portFunctions.takeDown();
       await this.portFunctions.deleteAll();
+      // VFs whose PCI functions are gone (the PCI driver removes them first).
+      this.sriov.disable();
       await this.aux.removeAll();
       await this.eqs.stop();
       if (this.st !== 'down' || this.bootCaps === undefined) {

@@ -78,6 +78,7 @@ describe('port-function arguments', () => {
         fc.record(
           {
             roce: fc.oneof(fc.boolean(), fc.integer()),
+            migratable: fc.oneof(fc.boolean(), fc.constant('yes')),
             maxUctx: fc.oneof(fc.integer({ min: -2, max: 0x1_0002 }), fc.double()),
             other: fc.anything(),
           },
@@ -88,12 +89,14 @@ describe('port-function arguments', () => {
             (k) => (attrs as Record<string, unknown>)[k] !== undefined,
           );
           const roceOk = attrs.roce === undefined || typeof attrs.roce === 'boolean';
+          const migOk = attrs.migratable === undefined || typeof attrs.migratable === 'boolean';
           const m = attrs.maxUctx;
           const uctxOk = m === undefined || (Number.isInteger(m) && m >= 1 && m <= 0xffff);
-          const valid = keys.length > 0 && !keys.includes('other') && roceOk && uctxOk;
+          const valid = keys.length > 0 && !keys.includes('other') && roceOk && migOk && uctxOk;
           if (valid) {
             const out = checkAttrs(attrs);
             expect(out.roce).toBe(attrs.roce);
+            expect(out.migratable).toBe(attrs.migratable);
             expect(out.maxUctx).toBe(m);
           } else expect(einval(() => checkAttrs(attrs))).toBe(true);
         },

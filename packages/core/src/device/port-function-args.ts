@@ -1,7 +1,7 @@
 /**
  * Port-function arguments: the validators of `PortFunctions.add` and
  * `PortFunctions.set` (devlink `port add pcisf pfnum N sfnum M` and
- * `port function set hw_addr ... roce ... max_uctx ...`).
+ * `port function set hw_addr ... roce ... max_uctx ... migratable ...`).
  *
  * Every validator throws AuxError(EINVAL) with what to pass instead and
  * never returns a partly checked value; none keeps state.
@@ -26,6 +26,8 @@ export interface PortFunctionAttrs {
   readonly roce?: boolean;
   /** Most user contexts (uids) the SF may create, 1..65535; default the PF's share. */
   readonly maxUctx?: number;
+  /** Whether a VF's state may be saved and loaded (VF ports only); default off. */
+  readonly migratable?: boolean;
 }
 
 /** CheckedAttrs: attrs with hwAddr as 6 bytes. */
@@ -33,9 +35,10 @@ export interface CheckedAttrs {
   readonly hwAddr?: Buffer;
   readonly roce?: boolean;
   readonly maxUctx?: number;
+  readonly migratable?: boolean;
 }
 
-const SET_KEYS = new Set(['hwAddr', 'roce', 'maxUctx']);
+const SET_KEYS = new Set(['hwAddr', 'roce', 'maxUctx', 'migratable']);
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 const isRecord = (x: unknown): x is Record<string, unknown> =>
@@ -85,21 +88,32 @@ export function formatHwAddr(mac: Uint8Array): string {
 
 /** checkAttrs: `set` attributes checked; EINVAL for an unknown key, a bad value or none at all. */
 export function checkAttrs(attrs: unknown): CheckedAttrs {
-  if (!isRecord(attrs)) throw new AuxError('EINVAL', 'set needs { hwAddr?, roce?, maxUctx? }');
+  if (!isRecord(attrs)) {
+    throw new AuxError('EINVAL', 'set needs { hwAddr?, roce?, maxUctx?, migratable? }');
+  }
   const keys = Object.keys(attrs).filter((k) => attrs[k] !== undefined);
   if (keys.length === 0) {
-    throw new AuxError('EINVAL', 'set needs at least one of hwAddr, roce, maxUctx');
+    throw new AuxError('EINVAL', 'set needs at least one of hwAddr, roce, maxUctx, migratable');
   }
   for (const k of keys) {
     if (!SET_KEYS.has(k)) {
-      throw new AuxError('EINVAL', `unknown attribute ${k}; set takes hwAddr, roce, maxUctx`);
+      throw new AuxError(
+        'EINVAL',
+        `unknown attribute ${k}; set takes hwAddr, roce, maxUctx, migratable`,
+      );
     }
   }
-  const out: { hwAddr?: Buffer; roce?: boolean; maxUctx?: number } = {};
+  const out: { hwAddr?: Buffer; roce?: boolean; maxUctx?: number; migratable?: boolean } = {};
   if (attrs.hwAddr !== undefined) out.hwAddr = parseHwAddr(attrs.hwAddr);
   if (attrs.roce !== undefined) {
     if (typeof attrs.roce !== 'boolean') throw new AuxError('EINVAL', 'roce must be a boolean');
     out.roce = attrs.roce;
+  }
+  if (attrs.migratable !== undefined) {
+    if (typeof attrs.migratable !== 'boolean') {
+      throw new AuxError('EINVAL', 'migratable must be a boolean');
+    }
+    out.migratable = attrs.migratable;
   }
   if (attrs.maxUctx !== undefined) {
     const n = attrs.maxUctx;

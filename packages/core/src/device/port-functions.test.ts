@@ -1,6 +1,7 @@
 import { isAuxError } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nop } from './firmware-commands.js';
+import { isSfPort } from './port-functions.js';
 import { type SfRig, sfRig } from './test-support/sf-rig.js';
 
 let rig: SfRig | undefined;
@@ -93,7 +94,7 @@ describe('port functions: lifecycle', () => {
     await expect(pf.set(a, { roce: false })).rejects.toSatisfy(code('EBUSY'));
     await expect(pf.activate(12345)).rejects.toSatisfy(code('ENOENT'));
     await expect(rig.core.reload()).rejects.toSatisfy(code('EBUSY'));
-    expect(pf.list().map((p) => [p.sfnum, p.state])).toEqual([
+    expect(pf.list().map((p) => isSfPort(p) && [p.sfnum, p.state])).toEqual([
       [1, 'attached'],
       [2, 'inactive'],
     ]);
@@ -202,14 +203,14 @@ describe('port functions: scale and PF errors', () => {
     await done;
     expect(nestedBefore.state).toBe('closed');
     const after = pf.list();
-    expect(after.map((p) => [p.sfnum, p.state])).toEqual([
+    expect(after.map((p) => isSfPort(p) && [p.sfnum, p.state])).toEqual([
       [1, 'attached'],
       [2, 'inactive'],
     ]);
     const nested = after[0]!.nestedCore!;
     expect(nested).not.toBe(nestedBefore);
     await nop(nested.queue);
-    expect(pf.get(b).state).toBe('inactive');
+    expect(pf.get(b)).toMatchObject({ flavour: 'pcisf', state: 'inactive' });
     const states = rig.events.flatMap((e) => (e.type === 'port-function' ? [e.state] : []));
     expect(states.slice(-2)).toEqual(['inactive', 'attached']);
   });

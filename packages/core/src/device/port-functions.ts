@@ -1,5 +1,5 @@
 /**
- * PortFunctions: the SF port functions of one PF core device (devlink
+ * PortFunctions: the port functions of one PF core device (devlink
  * `port add pcisf` / `port function set` / `port del` semantics).
  *
  * STATES AND TRANSITIONS (each illegal one names its errno)
@@ -13,6 +13,9 @@
  *   deactivate(port)     active/attached -> inactive   EINVAL when inactive
  *   delete(port)         any -> gone (deactivates first)
  *   unknown port         ENOENT;  PF not up: EBUSY;  PF closed: ENODEV
+ * VF ports (core-sriov.ts) are listed here too and take `set`; activate,
+ * deactivate and delete of a VF port are EOPNOTSUPP (no state, no delete:
+ * VFs come and go with sriov_numvfs).
  * Teardown runs in reverse: the sf aux device is deleted (its driver
  * closes the nested core, whose aux drivers are removed first), then the
  * firmware function is disabled.
@@ -34,6 +37,7 @@ import type { Logger } from '../log.js';
 import { printable } from '../printable.js';
 import type { CoreDevice } from './core-device.js';
 import type { CoreState } from './core-events.js';
+import type { CoreSriov, VfPortFunctionInfo } from './core-sriov.js';
 import type { IdAllocator } from './id-allocator.js';
 import {
   type CheckedAttrs,
@@ -48,8 +52,9 @@ import { SfDevice } from './sf-device.js';
 /** PortFunctionState: devlink's view of an SF port. */
 export type PortFunctionState = 'inactive' | 'active' | 'attached';
 
-/** PortFunctionInfo: one port as `list()` reports it. */
-export interface PortFunctionInfo {
+/** SfPortFunctionInfo: one SF port as `list()` reports it. */
+export interface SfPortFunctionInfo {
+  readonly flavour: 'pcisf';
   /** The devlink port index: pfnum << 16 | function id. */
   readonly index: number;
   readonly pfnum: number;
@@ -66,6 +71,14 @@ export interface PortFunctionInfo {
   readonly nestedCore?: CoreDevice;
 }
 
+/** PortFunctionInfo: one port of the PF, SF (`pcisf`) or VF (`pcivf`, see core-sriov.ts). */
+export type PortFunctionInfo = SfPortFunctionInfo | VfPortFunctionInfo;
+
+/** isSfPort: true for an SF port. */
+export function isSfPort(p: PortFunctionInfo): p is SfPortFunctionInfo {
+  return p.flavour === 'pcisf';
+}
+
 /** PortFunctionsOptions: what the PF core lends. */
 export interface PortFunctionsOptions {
   readonly host: SubFunctionHost | undefined;
@@ -79,6 +92,8 @@ export interface PortFunctionsOptions {
   readonly state: () => CoreState;
   readonly announce: (index: number, sfnum: number, state: PortFunctionState | 'deleted') => void;
   readonly log: Logger;
+  /** The PF's SR-IOV VFs, whose ports are listed with the SFs'. */
+  readonly vfs?: CoreSriov;
 }
 
 interface Port {
@@ -108,18 +123,19 @@ export class PortFunctions {
     return this.ports.size;
   }
 
-  /** list: every port, by index. */
+  /** list: every port, SF and VF, by index. */
   list(): PortFunctionInfo[] {
-    return [...this.ports.values()].sort((a, b) => a.index - b.index).map((p) => this.info(p));
+    const sfs: PortFunctionInfo[] = [...this.ports.values()].map((p) => this.info(p));
+    return [...sfs, ...(this.o.vfs?.list() ?? [])].sort((a, b) => a.index - b.index);
   }
 
   /** get: one port; ENOENT when there is none. */
   get(port: number | PortFunctionInfo): PortFunctionInfo {
-    return this.info(this.need(port));
+    return this.vfPort(port) ?? this.info(this.need(port));
   }
 
   /** add: a new inactive SF port (see the module header for errnos). */
-  add(args: { pfnum: number; sfnum: number }): Promise<PortFunctionInfo> {
+  add(args: { pfnum: number; sfnum: number }): Promise<SfPortFunctionInfo> {
     return this.serial.run(async () => {
       const { pfnum, sfnum } = checkAddArgs(args);
       this.usable();
@@ -146,11 +162,23 @@ export class PortFunctions {
     });
   }
 
-  /** set: change hwAddr / roce / maxUctx of an inactive port (EBUSY otherwise). */
+  /**
+   * set: change hwAddr / roce / maxUctx of an inactive SF port (EBUSY
+   * otherwise; EOPNOTSUPP for migratable), or hwAddr / roce / migratable of
+   * a VF port (see core-sriov.ts).
+   */
   set(port: number | PortFunctionInfo, attrs: PortFunctionAttrs): Promise<PortFunctionInfo> {
     return this.serial.run(async () => {
-      const p = this.need(port);
       const a: CheckedAttrs = checkAttrs(attrs);
+      const vf = this.vfPort(port);
+      if (vf) return this.o.vfs!.set(vf.index, a);
+      const p = this.need(port);
+      if (a.migratable !== undefined) {
+        throw new AuxError(
+          'EOPNOTSUPP',
+          `port ${p.index} is an SF port; only VF ports are migratable`,
+        );
+      }
       if (p.live) {
         throw new AuxError('EBUSY', `port ${p.index} is active; deactivate it before set`);
       }
@@ -166,7 +194,7 @@ export class PortFunctions {
   }
 
   /** activate: enable the function and publish `mlx5_core.sf.N` (see the module header). */
-  activate(port: number | PortFunctionInfo): Promise<PortFunctionInfo> {
+  activate(port: number | PortFunctionInfo): Promise<SfPortFunctionInfo> {
     return this.serial.run(async () => {
       const p = this.need(port);
       this.usable();
@@ -177,7 +205,7 @@ export class PortFunctions {
   }
 
   /** deactivate: tear the SF down in reverse and disable the function (EINVAL when inactive). */
-  deactivate(port: number | PortFunctionInfo): Promise<PortFunctionInfo> {
+  deactivate(port: number | PortFunctionInfo): Promise<SfPortFunctionInfo> {
     return this.serial.run(async () => {
       const p = this.need(port);
       if (!p.live) throw new AuxError('EINVAL', `port ${p.index} is not active`);
@@ -300,10 +328,11 @@ export class PortFunctions {
     this.o.announce(p.index, p.sfnum, 'deleted');
   }
 
-  private info(p: Port): PortFunctionInfo {
+  private info(p: Port): SfPortFunctionInfo {
     const nested = p.live?.sf.nestedCore;
     const attached = nested !== undefined && nested.state === 'up';
     return {
+      flavour: 'pcisf',
       index: p.index,
       pfnum: this.o.pfnum,
       sfnum: p.sfnum,
@@ -317,7 +346,21 @@ export class PortFunctions {
     };
   }
 
+  /** vfPort: the VF port `port` names, if it names one. */
+  private vfPort(port: number | PortFunctionInfo): VfPortFunctionInfo | undefined {
+    const index = typeof port === 'number' ? port : port?.index;
+    return typeof index === 'number' ? this.o.vfs?.find(index) : undefined;
+  }
+
+  /** need: the SF port `port` names; EOPNOTSUPP for a VF port (no state, no delete), else ENOENT. */
   private need(port: number | PortFunctionInfo): Port {
+    const vf = this.vfPort(port);
+    if (vf) {
+      throw new AuxError(
+        'EOPNOTSUPP',
+        `port ${vf.index} is a VF port: it has no state and no delete; use sriov_numvfs`,
+      );
+    }
     const index = typeof port === 'number' ? port : port?.index;
     const p = typeof index === 'number' ? this.ports.get(index) : undefined;
     if (!p) throw new AuxError('ENOENT', `no port function with index ${printable(index)}`);

@@ -6,12 +6,13 @@
  * into the wire types. It must never change a device (reading a reporter's
  * diagnose is a read of the health buffer, nothing more).
  */
-import type {
-  AuxiliaryBus,
-  CoreDevice,
-  CoreState,
-  HealthReporter,
-  PortFunctionInfo,
+import {
+  type AuxiliaryBus,
+  type CoreDevice,
+  type CoreState,
+  type HealthReporter,
+  isSfPort,
+  type SfPortFunctionInfo,
 } from '@auxctl/core';
 import { isAuxError } from '@auxctl/prm';
 import {
@@ -37,7 +38,7 @@ export const DEVICE_STATES: Readonly<Record<CoreState, DeviceState>> = {
 };
 
 /** portFunctionOf: a port function as the wire shows it. */
-export function portFunctionOf(p: PortFunctionInfo): PortFunction {
+export function portFunctionOf(p: SfPortFunctionInfo): PortFunction {
   return {
     index: p.index,
     pfnum: p.pfnum,
@@ -52,12 +53,13 @@ export function portFunctionOf(p: PortFunctionInfo): PortFunction {
 }
 
 /** PORT_FUNCTION_STATES: core port function state -> wire state. */
-export const PORT_FUNCTION_STATES: Readonly<Record<PortFunctionInfo['state'], PortFunctionState>> =
-  {
-    inactive: PortFunctionState.PORT_FUNCTION_STATE_INACTIVE,
-    active: PortFunctionState.PORT_FUNCTION_STATE_ACTIVE,
-    attached: PortFunctionState.PORT_FUNCTION_STATE_ATTACHED,
-  };
+export const PORT_FUNCTION_STATES: Readonly<
+  Record<SfPortFunctionInfo['state'], PortFunctionState>
+> = {
+  inactive: PortFunctionState.PORT_FUNCTION_STATE_INACTIVE,
+  active: PortFunctionState.PORT_FUNCTION_STATE_ACTIVE,
+  attached: PortFunctionState.PORT_FUNCTION_STATE_ATTACHED,
+};
 
 /**
  * deviceSnapshot: `core` now, with its aux devices and their bound drivers
@@ -89,7 +91,8 @@ export function deviceSnapshot(core: CoreDevice, bus: AuxiliaryBus, parent = '')
     health: reporters(core).map(([name, r]) => reporterStatus(name, r)),
     taintReasons: [...core.tainted],
     parent,
-    portFunctions: core.portFunctions.list().map(portFunctionOf),
+    // SF ports only: the wire has no shape for a VF port yet.
+    portFunctions: core.portFunctions.list().filter(isSfPort).map(portFunctionOf),
   };
 }
 

@@ -14,7 +14,7 @@
  * port state of its own (core's PortFunctions is the truth).
  */
 
-import type { Logger, PortFunctionInfo, PortFunctions } from '@auxctl/core';
+import { isSfPort, type Logger, type PortFunctions, type SfPortFunctionInfo } from '@auxctl/core';
 import { AuxError } from '@auxctl/prm';
 import type {
   ActivateRequest,
@@ -63,7 +63,7 @@ export function portFunctionServiceImpl(
     const entry = { event: 'port-function', principal: ctx.principal, device, action, ...detail };
     return auditedChange(audit, entry, PORT_LINES, () => run(ports));
   };
-  const wire = (p: PortFunctionInfo) => ({ portFunction: portFunctionOf(p) });
+  const wire = (p: SfPortFunctionInfo) => ({ portFunction: portFunctionOf(p) });
 
   return {
     add: unary<AddRequest, AddResponse>(env, `${SERVICE}/Add`, (req, ctx) =>
@@ -77,9 +77,14 @@ export function portFunctionServiceImpl(
         ...(req.roce !== undefined && { roce: req.roce }),
         ...(req.maxUctx !== undefined && { maxUctx: req.maxUctx }),
       };
-      return change(ctx, req.device, 'set', { index: req.index, ...attrs }, async (ports) =>
-        wire(await ports.set(req.index, attrs)),
-      );
+      return change(ctx, req.device, 'set', { index: req.index, ...attrs }, async (ports) => {
+        // The wire has no shape for a VF port yet: refuse before changing it.
+        if (!isSfPort(ports.get(req.index))) {
+          throw new AuxError('EOPNOTSUPP', `port ${req.index} is a VF port; not served remotely`);
+        }
+        const p = await ports.set(req.index, attrs);
+        return wire(p as SfPortFunctionInfo);
+      });
     }),
     activate: unary<ActivateRequest, ActivateResponse>(env, `${SERVICE}/Activate`, (req, ctx) =>
       change(ctx, req.device, 'activate', { index: req.index }, async (ports) =>
@@ -101,7 +106,7 @@ export function portFunctionServiceImpl(
       }),
     ),
     list: unary<ListRequest, ListResponse>(env, `${SERVICE}/List`, async (req, ctx) => ({
-      portFunctions: portsOf(ctx, req.device).list().map(portFunctionOf),
+      portFunctions: portsOf(ctx, req.device).list().filter(isSfPort).map(portFunctionOf),
     })),
   };
 }
