@@ -93,6 +93,7 @@ export type {
   SourceKind,
 } from './sources/device-source.js';
 export {
+  SIM_DEFAULT_VFS,
   SIM_LATENCY_PROFILES,
   type SimLatencyProfile,
   SimSource,

@@ -84,6 +84,8 @@ export interface AuxctlServerOptions {
   readonly dumps?: DumpLimits;
   /** Core dump size of the simulated devices (default: the simulator's). */
   readonly crdumpSize?: number;
+  /** sriov_totalvfs of each simulated PF (default SimSource's, 4). */
+  readonly simVfs?: number;
   /** Command latency profile of the simulated devices (default: the simulator's, `none`). */
   readonly simLatency?: SimLatencyProfile;
   readonly health?: CoreHealthOptions;

@@ -28,7 +28,7 @@ import {
 import { connectCommand, startBanner } from '../daemon/start-banner.js';
 import { defaultStateDir } from '../security/index.js';
 import { SOURCE_CHOICES } from '../sources/open-sources.js';
-import { SIM_LATENCY_PROFILES } from '../sources/sim/sim-source.js';
+import { SIM_DEFAULT_VFS, SIM_LATENCY_PROFILES } from '../sources/sim/sim-source.js';
 
 const MiB = 1024 * 1024;
 const { limits, dumps } = SERVER_DEFAULTS;
@@ -61,6 +61,12 @@ const program = new Command('auxctld')
     'number of simulated devices (1..64)',
     integerIn(1, 64),
     SERVER_DEFAULTS.devices,
+  )
+  .option(
+    '--sim-vfs <n>',
+    'SR-IOV VFs each simulated PF offers (sriov_totalvfs, 0..16); enable them with auxctl vf numvfs',
+    integerIn(0, 16),
+    SIM_DEFAULT_VFS,
   )
   .option(
     '--sim-crdump-size <bytes>',

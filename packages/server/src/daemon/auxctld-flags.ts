@@ -22,6 +22,7 @@ export interface AuxctldFlags {
   fwctlKernelDouble?: number;
   devlink: string;
   devices: number;
+  simVfs: number;
   simCrdumpSize: number;
   simLatency: SimLatencyProfile;
   listen: string;
@@ -75,6 +76,7 @@ export function serverOptionsOf(
       devlink: { path: o.devlink },
     },
     devices: o.devices,
+    simVfs: o.simVfs,
     crdumpSize: o.simCrdumpSize,
     simLatency: o.simLatency,
     listen: o.listen,

@@ -11,6 +11,7 @@ import { DEFAULT_CRDUMP_SIZE } from '@auxctl/sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintBearer } from '../security/index.js';
 import { SERVER_DEFAULTS } from '../server-options.js';
+import { SIM_DEFAULT_VFS } from '../sources/sim/sim-source.js';
 import { shellWord } from './start-banner.js';
 
 // auxctld as a user runs it: the built daemon as its own process (npm test
@@ -139,6 +140,7 @@ describe('auxctld as a process', () => {
       ['health-interval', CORE_HEALTH_DEFAULTS.intervalMs],
       ['health-misses', CORE_HEALTH_DEFAULTS.maxMisses],
       ['recover-grace', CORE_HEALTH_DEFAULTS.gracePeriodMs],
+      ['sim-vfs', SIM_DEFAULT_VFS],
       ['sim-crdump-size', DEFAULT_CRDUMP_SIZE],
       ['sim-latency', '"none"'],
     ];

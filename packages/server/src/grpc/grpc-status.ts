@@ -22,6 +22,8 @@ export const ERRNO_STATUS: Readonly<Partial<Record<ErrnoName, status>>> = {
   // A device file already closed: the context is gone, open a new one.
   EBADF: status.UNAVAILABLE,
   ENOENT: status.NOT_FOUND,
+  // sriov_numvfs above sriov_totalvfs, and other values outside what the device offers.
+  ERANGE: status.OUT_OF_RANGE,
   EEXIST: status.ALREADY_EXISTS,
   EBUSY: status.RESOURCE_EXHAUSTED,
   ENOSPC: status.RESOURCE_EXHAUSTED,

@@ -11,6 +11,7 @@
 import {
   CtlServiceService,
   DeviceServiceService,
+  PciServiceService,
   PortFunctionServiceService,
   SimulatorServiceService,
   VdpaServiceService,
@@ -29,6 +30,7 @@ const GOVERNED = [
   DeviceServiceService,
   CtlServiceService,
   PortFunctionServiceService,
+  PciServiceService,
   VdpaServiceService,
   SimulatorServiceService,
 ];

@@ -37,6 +37,8 @@ import type {
   GetVdpaQueueResponse,
   HealthReporterName,
   HealthReporterReport,
+  PciFunction,
+  SetVfRequest,
   VdpaDevice,
   VdpaMgmtDev,
 } from '@auxctl/proto';
@@ -119,6 +121,30 @@ export interface ServedDevice {
   readonly faults?: FaultInjector;
   /** The vdpa management of the device's function, when the source has a vdpa bus. */
   readonly vdpa?: VdpaFunction;
+  /** A PF's PCI functions (itself and its SR-IOV VFs), when the source manages them. */
+  readonly pci?: PciFunctions;
+}
+
+/**
+ * PciFunctions: a PF and its SR-IOV virtual functions as sysfs shows and
+ * changes them, in the wire's terms. Errors are errno-coded AuxErrors as
+ * the kernel's sysfs writes answer (ERANGE, EBUSY, ENOENT, EINVAL).
+ */
+export interface PciFunctions {
+  /** list: the PF, then its VFs by index. */
+  list(): PciFunction[];
+  /** has: whether `bdf` is the PF or one of its VFs. */
+  has(bdf: string): boolean;
+  /** setNumVfs: write sriov_numvfs. */
+  setNumVfs(n: number): Promise<void>;
+  /** setAutoprobe: write sriov_drivers_autoprobe. */
+  setAutoprobe(on: boolean): void;
+  /** setVf: `port function set` on VF `req.vf`'s port. */
+  setVf(req: SetVfRequest): Promise<void>;
+  /** bind: set a VF's driver_override to `driver` ('' clears it), unbind it, probe it. */
+  bind(bdf: string, driver: string): Promise<void>;
+  /** unbind: unbind a VF from its driver. */
+  unbind(bdf: string): Promise<void>;
 }
 
 /**

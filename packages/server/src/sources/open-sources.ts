@@ -91,6 +91,7 @@ function openSim(o: AuxctlServerOptions, logs: { logger: Logger; audit: Logger }
     auditLogger: logs.audit,
     ...(o.health && { health: o.health }),
     ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
+    ...(o.simVfs !== undefined && { vfs: o.simVfs }),
     ...(o.simLatency !== undefined && { latency: o.simLatency }),
     umemBytesPerContext:
       o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,

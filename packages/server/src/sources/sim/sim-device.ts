@@ -14,7 +14,13 @@ import { FaultInjector } from '@auxctl/sim';
 import { healthReports } from '../../devices/device-snapshot.js';
 import { notUpError } from '../../devices/device-up.js';
 import { healthDump, healthRecover } from '../../devices/health-actions.js';
-import type { DumpModes, ServedDevice, SourceContext, VdpaFunction } from '../device-source.js';
+import type {
+  DumpModes,
+  PciFunctions,
+  ServedDevice,
+  SourceContext,
+  VdpaFunction,
+} from '../device-source.js';
 
 /** SimDeviceHost: what the simulated source gives each device view. */
 export interface SimDeviceHost {
@@ -22,6 +28,8 @@ export interface SimDeviceHost {
   parentOf(core: CoreDevice): string | undefined;
   openCtl(core: CoreDevice, credentials: CtlCredentials): Promise<SourceContext>;
   vdpaOf(core: CoreDevice): VdpaFunction;
+  /** A PF's PCI functions; undefined for an SF's or a VF's core. */
+  pciOf(core: CoreDevice): PciFunctions | undefined;
 }
 
 const SIM_DUMPS: DumpModes = { modes: ['umem', 'inline'] };
@@ -33,6 +41,8 @@ export class SimServedDevice implements ServedDevice {
   readonly faults: FaultInjector | undefined;
   /** The vdpa management of the function (a management device once mlx5_vdpa binds its vnet). */
   readonly vdpa: VdpaFunction;
+  /** A PF's PCI functions (itself and its VFs). */
+  readonly pci: PciFunctions | undefined;
 
   constructor(
     readonly core: CoreDevice,
@@ -41,6 +51,7 @@ export class SimServedDevice implements ServedDevice {
     const backend = core.backend as { readonly faults?: unknown };
     this.faults = backend.faults instanceof FaultInjector ? backend.faults : undefined;
     this.vdpa = host.vdpaOf(core);
+    this.pci = host.pciOf(core);
   }
 
   get name(): string {

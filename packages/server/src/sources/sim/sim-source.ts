@@ -1,7 +1,10 @@
 /**
- * SimSource: the simulated device source — an auxiliary bus, the ctl,
- * netdev and RDMA drivers bound on it, and N simulated functions each
- * probed by a core device, served through the DeviceSource seam.
+ * SimSource: the simulated device source — a PCI bus with the core driver
+ * (mlx5_core) registered, an auxiliary bus with the ctl, netdev, RDMA and
+ * vdpa drivers bound on it, and N simulated PFs added to the PCI bus (each
+ * probed as a core device, each with `vfs` SR-IOV VFs to enable), served
+ * through the DeviceSource seam. VFs that the core driver binds are served
+ * devices of their own (named by their PCI address, parent their PF).
  *
  * Owns the mapping between the API's device names (the core device's PCI
  * address, e.g. `0000:08:00.0`) and ctl device names
@@ -16,9 +19,13 @@ import {
   AuxiliaryBus,
   CoreDevice,
   type CoreHealthOptions,
+  createCorePciDriver,
   createSfDriver,
   IdAllocator,
   type Logger,
+  PciBus,
+  type PciFunction,
+  pciFunctionOf,
   silentLogger,
 } from '@auxctl/core';
 import {
@@ -38,6 +45,7 @@ import { deviceSnapshot } from '../../devices/device-snapshot.js';
 import { unknownDevice } from '../../devices/device-sources.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
 import { SimServedDevice } from './sim-device.js';
+import { SimPciFunctions } from './sim-pci.js';
 import { SimVdpa } from './sim-vdpa.js';
 
 /** SimSourceOptions: how many simulated devices and how they report. */
@@ -55,7 +63,12 @@ export interface SimSourceOptions {
   readonly latency?: SimLatencyProfile;
   /** Umem bytes one ctl context may hold at once (default: ctl-aux's, 256 MiB). */
   readonly umemBytesPerContext?: number;
+  /** sriov_totalvfs of every simulated PF, 0..16 (default 4). */
+  readonly vfs?: number;
 }
+
+/** SIM_DEFAULT_VFS: sriov_totalvfs of a simulated PF unless told otherwise. */
+export const SIM_DEFAULT_VFS = 4;
 
 /** SimLatencyProfile: a named command latency profile of the simulator (LATENCY_PROFILES). */
 export type SimLatencyProfile = keyof typeof LATENCY_PROFILES;
@@ -72,6 +85,14 @@ function ctlNameOfCore(core: CoreDevice): string {
   return ctlDeviceName(`${AUX_MODNAME}.ctl.${core.id}`);
 }
 
+/** Member: one simulated PF, its PCI function and its core device. */
+interface Member {
+  readonly core: CoreDevice;
+  readonly sim: SimFunction;
+  readonly fn: PciFunction;
+  readonly pci: SimPciFunctions;
+}
+
 /** SimSource: see the module header. */
 export class SimSource implements DeviceSource {
   readonly kind = 'sim';
@@ -85,7 +106,9 @@ export class SimSource implements DeviceSource {
     readonly registry: CtlRegistry,
     /** The vdpa bus and its management devices (one per sub-function mlx5_vdpa binds). */
     readonly vdpa: SimVdpa,
-    private readonly members: { core: CoreDevice; sim: SimFunction }[],
+    /** The PCI bus the PFs and their VFs sit on. */
+    readonly pci: PciBus,
+    private readonly members: Member[],
   ) {}
 
   /** create: probe every device; on failure everything probed so far is closed. */
@@ -124,24 +147,37 @@ export class SimSource implements DeviceSource {
     // mlx5_vdpa binds each SF's vnet aux device and registers its management device.
     const vdpa = await SimVdpa.create(logger);
     await bus.registerDriver(createMlx5VdpaDriver({ bus: vdpa.bus, logger }));
-    const members: { core: CoreDevice; sim: SimFunction }[] = [];
-    const fleet = new SimSource(bus, registry, vdpa, members);
+    const vfs = opts.vfs ?? SIM_DEFAULT_VFS;
+    if (!Number.isInteger(vfs) || vfs < 0 || vfs > 16) {
+      throw new AuxError('EINVAL', `vfs must be an integer 0..16, not ${vfs}`);
+    }
+    // The PFs are PCI functions bound by the core driver; their VFs, once
+    // enabled, bind to it too (or to a driver named by driver_override).
+    const pci = new PciBus({ log: logger });
+    await pci.registerDriver(
+      createCorePciDriver({ pci, bus, ids, logger, ...(opts.health && { health: opts.health }) }),
+    );
+    const members: Member[] = [];
+    const fleet = new SimSource(bus, registry, vdpa, pci, members);
+    // A VF's core comes up when a driver binds it: announce it then.
+    pci.events.subscribe((e) => {
+      if (e.type === 'bind') fleet.announceNew();
+    });
     try {
       for (let i = 0; i < n; i++) {
         const sim = createSimDevice({
           identity: simIdentity(i),
+          maxVfs: vfs,
           ...(opts.crdumpSize !== undefined && { crdumpSize: opts.crdumpSize }),
           ...(opts.latency !== undefined && { latency: opts.latency }),
         });
         try {
-          const core = await CoreDevice.probe({
-            backend: sim,
-            bus,
-            ids,
-            logger,
-            ...(opts.health && { health: opts.health }),
-          });
-          members.push({ core, sim });
+          const fn = await pci.addFunction(pciFunctionOf(sim));
+          const core = fn.drvdata;
+          if (!(core instanceof CoreDevice)) {
+            throw new AuxError('ENODEV', `${fn.bdf}: the core driver did not bind it`);
+          }
+          members.push({ core, sim, fn, pci: new SimPciFunctions(pci, fn, core) });
           fleet.announced.add(core);
           // A sub-function's core comes up after its port function's event: announce it then.
           core.events.subscribe((e) => {
@@ -159,7 +195,7 @@ export class SimSource implements DeviceSource {
     return fleet;
   }
 
-  /** cores: the PF core devices and the attached sub-functions' nested ones, ordered by id. */
+  /** cores: the PF core devices and the nested ones of attached SFs and bound VFs, ordered by id. */
   cores(): CoreDevice[] {
     const out: CoreDevice[] = [];
     for (const { core } of this.members) {
@@ -170,8 +206,9 @@ export class SimSource implements DeviceSource {
   }
 
   /**
-   * core: the core device named `name` — a PF's PCI address, or an attached
-   * sub-function's `mlx5_core.sf.N`; ENOENT for an unknown name.
+   * core: the core device named `name` — a PF's or a bound VF's PCI
+   * address, or an attached sub-function's `mlx5_core.sf.N`; ENOENT for an
+   * unknown name.
    */
   core(name: string): CoreDevice {
     const c = this.find(name);
@@ -179,18 +216,18 @@ export class SimSource implements DeviceSource {
     return c;
   }
 
-  /** find: a PF by name first (every Exec and Session looks one up), then an attached SF's device. */
+  /** find: a PF by name first (every Exec and Session looks one up), then an SF's or VF's device. */
   private find(name: string): CoreDevice | undefined {
     const pf = this.members.find((x) => x.core.name === name)?.core;
     if (pf) return pf;
     for (const { core } of this.members) {
-      const sf = core.portFunctions.list().find((p) => p.nestedCore?.name === name)?.nestedCore;
-      if (sf) return sf;
+      const nested = core.portFunctions.list().find((p) => p.nestedCore?.name === name)?.nestedCore;
+      if (nested) return nested;
     }
     return undefined;
   }
 
-  /** parentOf: the PF name of a sub-function's nested core device, or undefined for a PF. */
+  /** parentOf: the PF name of a sub-function's or VF's nested core device, or undefined for a PF. */
   parentOf(core: CoreDevice): string | undefined {
     for (const m of this.members) {
       if (m.core.portFunctions.list().some((p) => p.nestedCore === core)) return m.core.name;
@@ -240,6 +277,7 @@ export class SimSource implements DeviceSource {
         parentOf: (c) => this.parentOf(c),
         openCtl: (c, credentials) => this.openCtl(c, credentials),
         vdpaOf: (c) => this.vdpa.functionOf(c.name),
+        pciOf: (c) => this.members.find((m) => m.core === c)?.pci,
       });
       this.views.set(core, v);
     }
@@ -273,8 +311,9 @@ export class SimSource implements DeviceSource {
     if (this.closed) return;
     this.closed = true;
     this.appeared.clear();
-    for (const { core, sim } of [...this.members].reverse()) {
-      await core.close();
+    // Removing a PF removes its VFs first, then unbinds it (its core closes).
+    for (const { fn, sim } of [...this.members].reverse()) {
+      await this.pci.removeFunction(fn);
       sim.close();
     }
   }
