@@ -2,7 +2,7 @@
  * AuxctlClient: the typed, promise-based client of one auxctld.
  *
  * Owns one grpc-js channel shared by the DeviceService, CtlService,
- * PortFunctionService, SimulatorService and VdpaService clients, per-call deadlines for unary calls, and the translation of every
+ * PortFunctionService, PciService, SimulatorService and VdpaService clients, per-call deadlines for unary calls, and the translation of every
  * failure into AuxctlError (gRPC code name + details). Streams are exposed
  * in their natural shapes: WatchDevices as an async iterable (breaking out
  * of the loop cancels the call), Session via session.ts, dumps via
@@ -25,9 +25,12 @@ import {
   type InjectFaultResponse,
   type ListDevicesResponse,
   type ListFaultsResponse,
+  type PciFunction,
+  PciServiceClient,
   type PortFunction,
   PortFunctionServiceClient,
   type RecoverHealthReporterResponse,
+  type SetVfRequest,
   SimulatorServiceClient,
   type VdpaDevice,
   type VdpaMgmtDev,
@@ -82,6 +85,7 @@ export class AuxctlClient {
   readonly portFunctions: PortFunctionServiceClient;
   readonly simulator: SimulatorServiceClient;
   readonly vdpa: VdpaServiceClient;
+  readonly pci: PciServiceClient;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
   /** transport: how this client connects (what connection-failure messages explain). */
@@ -103,6 +107,7 @@ export class AuxctlClient {
     );
     this.simulator = new SimulatorServiceClient(target.address, target.credentials, clientOptions);
     this.vdpa = new VdpaServiceClient(target.address, target.credentials, clientOptions);
+    this.pci = new PciServiceClient(target.address, target.credentials, clientOptions);
   }
 
   /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
@@ -172,6 +177,22 @@ export class AuxctlClient {
       throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
     }
     return res.portFunction;
+  }
+
+  /** #pciFunction: a PciService call that answers one function. */
+  async #pciFunction(
+    what: string,
+    start: (
+      md: Metadata,
+      opts: Partial<CallOptions>,
+      cb: Callback<{ function?: PciFunction }>,
+    ) => ClientUnaryCall,
+  ): Promise<PciFunction> {
+    const res = await this.#unary(what, start);
+    if (res.function === undefined) {
+      throw new AuxctlError('INTERNAL', `${what} answered without a PCI function`);
+    }
+    return res.function;
   }
 
   /** injectFault: arm one fault of a simulated device; answers the transport faults armed now. */
@@ -273,6 +294,50 @@ export class AuxctlClient {
       this.portFunctions.list({ device }, md, o, cb),
     );
     return res.portFunctions;
+  }
+
+  /** pciList: a PF and its VFs, or every PF the caller may configure with its VFs. */
+  async pciList(device = ''): Promise<PciFunction[]> {
+    const res = await this.#unary<{ functions: PciFunction[] }>('ListFunctions', (md, o, cb) =>
+      this.pci.listFunctions({ device }, md, o, cb),
+    );
+    return res.functions;
+  }
+
+  /** pciSetNumVfs: write a PF's sriov_numvfs; the PF and its VFs afterwards. */
+  async pciSetNumVfs(device: string, numVfs: number): Promise<PciFunction[]> {
+    const res = await this.#unary<{ functions: PciFunction[] }>('SetNumVfs', (md, o, cb) =>
+      this.pci.setNumVfs({ device, numVfs }, md, o, cb),
+    );
+    return res.functions;
+  }
+
+  /** pciSetAutoprobe: write a PF's sriov_drivers_autoprobe. */
+  pciSetAutoprobe(device: string, on: boolean): Promise<PciFunction> {
+    return this.#pciFunction('SetAutoprobe', (md, o, cb) =>
+      this.pci.setAutoprobe({ device, on }, md, o, cb),
+    );
+  }
+
+  /** pciSetVf: configure VF `vf`'s port function (unset fields keep their value). */
+  pciSetVf(
+    device: string,
+    vf: number,
+    set: Omit<SetVfRequest, 'device' | 'vf'>,
+  ): Promise<PciFunction> {
+    return this.#pciFunction('SetVf', (md, o, cb) =>
+      this.pci.setVf({ device, vf, ...set }, md, o, cb),
+    );
+  }
+
+  /** pciBind: bind a VF to `driver` through driver_override ('' clears the override). */
+  pciBind(bdf: string, driver: string): Promise<PciFunction> {
+    return this.#pciFunction('Bind', (md, o, cb) => this.pci.bind({ bdf, driver }, md, o, cb));
+  }
+
+  /** pciUnbind: unbind a VF from its driver. */
+  pciUnbind(bdf: string): Promise<PciFunction> {
+    return this.#pciFunction('Unbind', (md, o, cb) => this.pci.unbind({ bdf }, md, o, cb));
   }
 
   /** vdpaMgmtDevs: every vdpa management device, or the one named (NOT_FOUND when unknown). */

@@ -42,6 +42,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   fault: async () => (await import('./fault-command.js')).registerFault,
   watch: async () => (await import('./watch-command.js')).registerWatch,
   sf: async () => (await import('./sf-command.js')).registerSf,
+  vf: async () => (await import('./vf-command.js')).registerVf,
   vdpa: async () => (await import('./vdpa-command.js')).registerVdpa,
 };
 

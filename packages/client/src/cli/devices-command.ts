@@ -32,12 +32,14 @@ export function devicesTable(devices: readonly Device[]): string {
 
 /**
  * devicesTree: PFs with their sub-function ports and the SFs' own devices
- * under them, each device with its aux devices:
+ * under them, then their VFs' devices, each device with its aux devices:
  *
  *   0000:08:00.0 up fw 22.41.1000
  *   ├─ mlx5_core.eth.0 = mlx5_core.eth
  *   └─ sf 1 (sfnum 88) attached 02:00:00:00:00:58
  *      └─ 0000:08:00.0-sf88 up ...
+ *   └─ 0000:08:00.2 up fw 22.41.1000
+ *      └─ mlx5_core.eth.3 = mlx5_core.eth
  */
 export function devicesTree(devices: readonly Device[]): string {
   const byName = new Map(devices.map((d) => [d.name, d]));
@@ -45,7 +47,7 @@ export function devicesTree(devices: readonly Device[]): string {
   const deviceLine = (d: Device): string =>
     `${d.name} ${stateName(d.state)} fw ${d.identity?.fwVersion || '-'}${d.taintReasons.length > 0 ? ` tainted (${d.taintReasons.join('; ')})` : ''}`;
   const emit = (d: Device, indent: string): void => {
-    const items: { text: string; child?: Device }[] = d.auxDevices.map((a) => ({
+    const items: { text: string; child?: Device; own?: Device }[] = d.auxDevices.map((a) => ({
       text: `${a.name} = ${a.driver || '(unbound)'}${a.suspended ? ' (suspended)' : ''}`,
     }));
     for (const p of d.portFunctions) {
@@ -55,11 +57,16 @@ export function devicesTree(devices: readonly Device[]): string {
         ...(child && { child }),
       });
     }
+    // Children reached through no port (a PF's SR-IOV VFs) hang under it directly.
+    const viaPort = new Set(d.portFunctions.map((p) => p.device));
+    const direct = devices.filter((c) => c.parent === d.name && !viaPort.has(c.name));
+    items.push(...direct.map((c) => ({ text: deviceLine(c), own: c })));
     items.forEach((it, i) => {
       const last = i === items.length - 1;
       lines.push(`${indent}${last ? '└─ ' : '├─ '}${it.text}`);
+      const next = `${indent}${last ? '   ' : '│  '}`;
+      if (it.own) emit(it.own, next);
       if (it.child) {
-        const next = `${indent}${last ? '   ' : '│  '}`;
         lines.push(`${next}└─ ${deviceLine(it.child)}`);
         emit(it.child, `${next}   `);
       }
