@@ -109,7 +109,12 @@ export {
   pciFunctionOf,
   pfCoreOf,
 } from './device/core-pci-driver.js';
-export { CoreSriov, type CoreSriovOptions, type VfPortFunctionInfo } from './device/core-sriov.js';
+export {
+  CoreSriov,
+  type CoreSriovOptions,
+  type SriovResetHooks,
+  type VfPortFunctionInfo,
+} from './device/core-sriov.js';
 export {
   type DeviceParamName,
   DeviceParams,

@@ -327,12 +327,22 @@ export class CoreDevice {
       if (this.st === 'closed') throw new AuxError('ENODEV', `${this.name} is closed`);
       if (!this.queue.internalError) this.queue.enterInternalError();
       await this.reinit('recovery', async () => {
+        await this.sriov.beforeReset();
         await this.backend.reset();
         this.pages.releaseAll();
         this.eqs.release();
         this.queue.leaveInternalError();
       });
     });
+  }
+
+  /**
+   * errorDetected: the function can no longer answer (PCI error_detected;
+   * e.g. its PF is being reset): commands in flight and new ones fail at
+   * once, so a remove that follows does not wait out command timeouts.
+   */
+  errorDetected(): void {
+    if (this.st !== 'closed' && !this.queue.internalError) this.queue.enterInternalError();
   }
 
   /** close: delete aux devices, tear firmware down (best effort), close the queue, free the id. */
@@ -407,6 +417,7 @@ export class CoreDevice {
       await this.aux.attach(this.caps, this.functionInfo());
       this.setState('up');
       await this.portFunctions.restore();
+      if (cause === 'recovery') await this.sriov.afterReset();
       this.events.publish({ type: 'reload', core: this.name, phase: 'done', cause });
     } catch (err) {
       this.log.error({ err, cause }, 'reload failed');

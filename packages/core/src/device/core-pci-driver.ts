@@ -11,6 +11,12 @@
  * this driver. remove: a PF's VFs go first (the PCI part, then the
  * firmware part), then the core device closes.
  *
+ * A PF's recovery (fw_fatal: the reset disables every VF in firmware)
+ * goes through CoreSriov's reset hooks, set here: before the reset each
+ * VF's driver is unbound (a VF core device first fails its commands at
+ * once); after it, once the VFs are enabled again, each VF is bound again
+ * to the driver it had.
+ *
  * sriovConfigure (a write of sriov_numvfs, PF locked): n > 0 enables the
  * VFs in firmware, then adds their PCI functions (which probe, by the
  * autoprobe rules); 0 removes the PCI functions, then disables the VFs in
@@ -35,6 +41,7 @@ import type { PciBus } from '../pci/pci-bus.js';
 import type { PciDeviceId, PciDriver } from '../pci/pci-driver.js';
 import type { PciFunction, PciFunctionInit } from '../pci/pci-function.js';
 import { CoreDevice, type CoreDeviceOptions } from './core-device.js';
+import type { SriovResetHooks } from './core-sriov.js';
 
 /** CORE_PCI_DRIVER_NAME: the driver's name on the PCI bus. */
 export const CORE_PCI_DRIVER_NAME = 'mlx5_core';
@@ -80,6 +87,7 @@ export function createCorePciDriver(opts: CorePciDriverOptions): PciDriver<Devic
       fn.drvdata = dev;
       if (fn.isVirtfn && fn.vfIndex !== undefined)
         pfCore(pci, fn)?.sriov.attachCore(fn.vfIndex, dev);
+      if (fn.sriov) dev.sriov.resetHooks = vfResetHooks(pci, fn, log);
     },
     async remove(fn) {
       const dev = fn.drvdata as CoreDevice | undefined;
@@ -139,6 +147,31 @@ export function pciFunctionOf(backend: DeviceBackend): PciFunctionInit<DeviceBac
           vfDeviceId: vfs.vfDeviceId,
         },
       }),
+  };
+}
+
+/** vfResetHooks: unbind `pf`'s VFs before its reset, bind each to its driver again after. */
+function vfResetHooks(pci: PciBus, pf: PciFunction, log: Logger): SriovResetHooks {
+  return {
+    async prepare() {
+      const bound: { bdf: string; driver: string }[] = [];
+      for (const vf of pf.sriov?.vfs ?? []) {
+        const driver = vf.driverName;
+        if (driver === undefined) continue;
+        if (vf.drvdata instanceof CoreDevice) vf.drvdata.errorDetected();
+        await pci.unbind(vf.bdf);
+        bound.push({ bdf: vf.bdf, driver });
+      }
+      return bound;
+    },
+    async restore(prepared) {
+      for (const { bdf, driver } of prepared as { bdf: string; driver: string }[]) {
+        if (!pci.find(bdf)) continue;
+        await pci.bind(bdf, driver).catch((err: unknown) => {
+          log.error({ err, vf: bdf, driver }, 'binding a VF again after its PF reset failed');
+        });
+      }
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { AuxError, isAuxError } from '@auxctl/prm';
+import { AuxError, HealthSyndrome, isAuxError } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pfCoreOf } from './core-pci-driver.js';
 import { allocPd } from './memory-commands.js';
@@ -151,6 +151,47 @@ describe('SR-IOV on a core device', () => {
     expect(pci.list().map((f) => f.bdf)).toEqual([pf.bdf]);
     expect(devices(rig)).toEqual(['mlx5_core.eth.0', 'mlx5_core.rdma.0', 'mlx5_core.ctl.0']);
     expect(rig.ids.inUse).toBe(1);
+  });
+
+  it("a PF's recovery enables its VFs again and gives each back to the driver it had", async () => {
+    rig = await sriovRig();
+    const { pci, pf, core, sim } = rig;
+    await pci.writeNumVfs(pf.bdf, 3);
+    // VF 1 is configured while unbound, then bound again; VF 2 stays unbound.
+    await pci.unbind('0000:08:00.3');
+    const port1 = vfPorts(core.portFunctions.list())[1]!;
+    await core.portFunctions.set(port1.index, { migratable: true, hwAddr: '02:00:00:00:0b:01' });
+    await pci.bind('0000:08:00.3', 'mlx5_core');
+    await pci.unbind('0000:08:00.4');
+    const before = [rig.coreOf('0000:08:00.2'), rig.coreOf('0000:08:00.3')];
+
+    sim.faults.fatal(HealthSyndrome.HW_FATAL_ERR);
+    await core.recover();
+
+    expect(core.state).toBe('up');
+    for (const old of before) expect(old.state).toBe('closed');
+    expect(pci.list().map((f) => [f.bdf, f.driver])).toEqual([
+      [pf.bdf, 'mlx5_core'],
+      ['0000:08:00.2', 'mlx5_core'],
+      ['0000:08:00.3', 'mlx5_core'],
+      ['0000:08:00.4', undefined],
+    ]);
+    expect(sim.engine.virtualFunctions.list().map((v) => v.functionId)).toEqual([1, 2, 3]);
+    // New core devices on the re-enabled VFs answer commands; the port keeps its attributes.
+    const vf1 = rig.coreOf('0000:08:00.3');
+    expect(vf1).toMatchObject({ state: 'up', kind: 'vf' });
+    expect(vf1.caps.vhca_id).toBe(2);
+    const ctx = await new UserContexts<{ uid: number; detach(): Promise<void> }>(
+      vf1.queue,
+      () => new AuxError('ENODEV', 'gone'),
+    ).open(0, (uid) => ({ uid, detach: async () => {} }));
+    await allocPd(vf1.queue, ctx.uid);
+    const port = vfPorts(core.portFunctions.list())[1]!;
+    expect([port.migratable, port.hwAddr]).toEqual([true, '02:00:00:00:0b:01']);
+    expect(port.nestedCore).toBe(vf1);
+    await pci.writeNumVfs(pf.bdf, 0);
+    expect(sim.engine.virtualFunctions.list()).toEqual([]);
+    expect(sim.dma.mappings).toBe(rig.baseline);
   });
 
   it('a PF with VFs refuses reload; removing the PF takes its VFs down first', async () => {

@@ -24,6 +24,14 @@
  *   is no state and no delete: refused by PortFunctions with EOPNOTSUPP,
  *   devlink's answer for a port without those ops.
  *
+ * PF RESET (recovery of a fatal error; the firmware disables every VF)
+ *   beforeReset()  the PCI driver's hook takes the VFs' drivers off them
+ *                  (their devices cannot answer any more)
+ *   afterReset()   once the PF is up again: each VF enabled again in
+ *                  firmware with its attributes, then the hook gives the
+ *                  VFs back to the drivers they had — mlx5's
+ *                  sriov detach / attach around a reset.
+ *
  * Owns: which VFs are enabled and their attributes, and the record of the
  * core device the core driver brought up on each. Never: the PCI view of
  * the VFs (the PCI bus) or the VFs' core devices (their PCI driver's).
@@ -51,6 +59,17 @@ export interface VfPortFunctionInfo {
   readonly nestedCore?: CoreDevice;
 }
 
+/**
+ * SriovResetHooks: what the PCI driver does with the VFs' PCI functions
+ * around a PF reset (see the module header).
+ */
+export interface SriovResetHooks {
+  /** prepare: unbind the VFs' drivers; resolves with what `restore` gives back. */
+  prepare(): Promise<unknown>;
+  /** restore: bind them again, given what `prepare` resolved with. */
+  restore(prepared: unknown): Promise<void>;
+}
+
 /** CoreSriovOptions: what the PF core lends. */
 export interface CoreSriovOptions {
   readonly host: VirtualFunctionHost | undefined;
@@ -70,6 +89,9 @@ interface Vf {
 /** CoreSriov: see the module header. */
 export class CoreSriov {
   private vfs: Vf[] = [];
+  /** resetHooks: set by the PCI driver that enables the VFs (see the module header). */
+  resetHooks: SriovResetHooks | undefined;
+  private prepared: unknown;
 
   constructor(private readonly o: CoreSriovOptions) {}
 
@@ -124,6 +146,40 @@ export class CoreSriov {
     }
     if (this.vfs.length > 0) this.o.log.info({}, 'SR-IOV VFs disabled in firmware');
     this.vfs = [];
+  }
+
+  /** beforeReset: the PF is about to be reset: the hook takes the VFs' drivers off them. */
+  async beforeReset(): Promise<void> {
+    if (this.vfs.length === 0 || !this.resetHooks) return;
+    this.prepared = await this.resetHooks.prepare();
+  }
+
+  /**
+   * afterReset: the PF is up again after a reset that disabled every VF in
+   * firmware: enable each again with its attributes (a VF that fails is
+   * dropped, logged), then let the hook rebind their drivers. Never throws.
+   */
+  async afterReset(): Promise<void> {
+    const host = this.o.host;
+    if (this.vfs.length === 0 || !host) return;
+    const kept: Vf[] = [];
+    for (const vf of this.vfs) {
+      try {
+        host.enable(vf.vfnum + 1, vf.attrs);
+        kept.push(vf);
+      } catch (err) {
+        this.o.log.error({ err, vf: vf.vfnum }, 'enabling a VF again after the reset failed');
+      }
+    }
+    this.vfs = kept;
+    this.o.log.info({ numVfs: kept.length }, 'SR-IOV VFs enabled again in firmware after a reset');
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    try {
+      await this.resetHooks?.restore(prepared);
+    } catch (err) {
+      this.o.log.error({ err }, 'binding the VFs again after the reset failed');
+    }
   }
 
   /** backend: the BAR of VF `vfnum` (its own device backend); ENODEV when not enabled. */
