@@ -38,6 +38,11 @@ export {
   type SimDeviceOptions,
 } from './sim-device.js';
 export { SimWire, type SimWireOptions, type SimWireStats, type WireEnd } from './sim-wire.js';
+export {
+  SocketWire,
+  type SocketWireAddress,
+  type SocketWireStats,
+} from './socket-wire.js';
 export { type SfFunction, type SfTransport, SubFunctions } from './sub-functions.js';
 export {
   VF_DEVICE_ID,

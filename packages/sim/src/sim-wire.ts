@@ -184,7 +184,8 @@ export class SimWire {
   }
 }
 
-function endPort(end: WireEnd): SimPort {
+/** endPort: the port a wire end names; EINVAL when the device has no such port. */
+export function endPort(end: WireEnd): SimPort {
   const fw = 'engine' in end.device ? end.device.engine : end.device;
   const n = end.port ?? 1;
   const port = fw.datapath.port(n);

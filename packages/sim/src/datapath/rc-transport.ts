@@ -194,7 +194,7 @@ export class RcTransport {
     for (let attempt = 0; attempt <= qp.data.retryCount; attempt++) {
       if (!port?.operUp || !port.wire) continue;
       const end = port.wire.peer();
-      if (!end.connected) continue;
+      if (!end.connected || end.remote) continue;
       const dp = end.port.endpoint as unknown as Datapath;
       if (!dp.alive) continue;
       const rqp = dp.host.objects.get<QpData>('QP', qp.data.remoteQpn);

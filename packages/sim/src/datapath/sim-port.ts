@@ -18,6 +18,8 @@ export interface WirePeer {
   readonly port: SimPort;
   /** Whether the wire is connected (not pulled). */
   readonly connected: boolean;
+  /** Set when the port stands for one in another process (a SocketWire): RC cannot reach it. */
+  readonly remote?: true;
 }
 
 /** WireAttachment: the wire side a port is plugged into. */
