@@ -98,4 +98,5 @@ export {
   type SimLatencyProfile,
   SimSource,
   type SimSourceOptions,
+  type SimWireOptions,
 } from './sources/sim/sim-source.js';

@@ -11,7 +11,7 @@ import { DEFAULT_STREAMS_PER_CONNECTION, DEFAULT_STREAMS_PER_PRINCIPAL } from '.
 import type { BearerConfig } from './security/index.js';
 import type { FwctlSourceOptions } from './sources/fwctl/fwctl-source.js';
 import type { SourceChoice } from './sources/open-sources.js';
-import type { SimLatencyProfile } from './sources/sim/sim-source.js';
+import type { SimLatencyProfile, SimWireOptions } from './sources/sim/sim-source.js';
 
 /** ServerLimits: per-principal and per-session bounds. */
 export interface ServerLimits {
@@ -86,6 +86,8 @@ export interface AuxctlServerOptions {
   readonly crdumpSize?: number;
   /** sriov_totalvfs of each simulated PF (default SimSource's, 4). */
   readonly simVfs?: number;
+  /** A cable from the first simulated PF's port 1 to another auxctld's (see SimSourceOptions.wire). */
+  readonly simWire?: SimWireOptions;
   /** Command latency profile of the simulated devices (default: the simulator's, `none`). */
   readonly simLatency?: SimLatencyProfile;
   readonly health?: CoreHealthOptions;

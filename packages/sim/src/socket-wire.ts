@@ -26,7 +26,8 @@
  *
  * USAGE
  *   const a = await SocketWire.listen({ device: simA }, { host: '127.0.0.1', port: 0 });
- *   const b = await SocketWire.connect({ device: simB }, a.address);   // in another process
+ *   const b = SocketWire.connect({ device: simB }, a.address);   // in another process
+ *   await b.whenConnected();   // it redials by itself if the far end goes away
  *   ... frames flow; a.close(); b.close();
  *
  * Owns: the connection and the proxy port. Never: frames' contents or
@@ -59,6 +60,10 @@ export class SocketWire {
   private farAlive = false;
   private reader = new MessageReader();
   private closed = false;
+  /** The connecting end's redial period; undefined on the listening end. */
+  private redialMs: number | undefined;
+  private redial: NodeJS.Timeout | undefined;
+  private readonly waiters: Array<() => void> = [];
 
   private constructor(
     private readonly local: SimPort,
@@ -114,26 +119,32 @@ export class SocketWire {
     return wire;
   }
 
-  /** connect: plug `end` into the cable whose listening end is at `address`. */
-  static async connect(end: WireEnd, address: SocketWireAddress): Promise<SocketWire> {
-    const port = endPort(end);
-    const s = await new Promise<Socket>((resolve, reject) => {
-      const c = tcpConnect(address.port, address.host);
-      c.once('connect', () => {
-        c.off('error', reject);
-        resolve(c);
-      });
-      c.once('error', reject);
-    });
-    let wire: SocketWire;
-    try {
-      wire = new SocketWire(port, undefined, address);
-    } catch (err) {
-      s.destroy();
-      throw err;
+  /**
+   * connect: plug `end` into the cable whose listening end is at `address`.
+   * The port is plugged at once (down until connected); the connection is
+   * dialled now and again every `retryMs` (default 250) while there is none
+   * — at start, when the far end is not up yet, and after it goes away —
+   * until close().
+   */
+  static connect(
+    end: WireEnd,
+    address: SocketWireAddress,
+    opts: { readonly retryMs?: number } = {},
+  ): SocketWire {
+    const retryMs = opts.retryMs ?? 250;
+    if (!(Number.isInteger(retryMs) && retryMs >= 1)) {
+      throw new AuxError('EINVAL', 'retryMs must be a positive integer');
     }
-    wire.adopt(s);
+    const wire = new SocketWire(endPort(end), undefined, address);
+    wire.redialMs = retryMs;
+    wire.dial();
     return wire;
+  }
+
+  /** whenConnected: resolves once a far end is connected (at once when one is). */
+  whenConnected(): Promise<void> {
+    if (this.socket) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** connected: whether a far end is connected now. */
@@ -149,10 +160,32 @@ export class SocketWire {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.redial);
     this.socket?.destroy();
     this.server?.close();
     this.local.wire = undefined;
     this.lost();
+  }
+
+  /** dial: one connection attempt of the connecting end; another after `redialMs` if it fails. */
+  private dial(): void {
+    if (this.closed || this.socket) return;
+    const c = tcpConnect(this.address.port, this.address.host);
+    c.once('connect', () => {
+      c.removeAllListeners('error');
+      if (this.closed) c.destroy();
+      else this.adopt(c);
+    });
+    c.once('error', () => {
+      c.destroy();
+      this.scheduleDial();
+    });
+  }
+
+  private scheduleDial(): void {
+    if (this.closed || this.redialMs === undefined) return;
+    this.redial = setTimeout(() => this.dial(), this.redialMs);
+    this.redial.unref();
   }
 
   private adopt(s: Socket): void {
@@ -165,8 +198,10 @@ export class SocketWire {
       if (this.socket !== s) return;
       this.socket = undefined;
       this.lost();
+      this.scheduleDial();
     });
     this.sendState();
+    for (const w of this.waiters.splice(0)) w();
   }
 
   /** lost: the far end is gone: its port counts as down. */

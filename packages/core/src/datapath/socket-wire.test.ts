@@ -19,7 +19,7 @@ async function pair() {
   const [a, b] = r.nodes as [(typeof r.nodes)[0], (typeof r.nodes)[0]];
   const wa = await SocketWire.listen({ device: a.sim }, { host: '127.0.0.1', port: 0 });
   cleanups.push(async () => wa.close());
-  const wb = await SocketWire.connect({ device: b.sim }, wa.address);
+  const wb = SocketWire.connect({ device: b.sim }, wa.address, { retryMs: 20 });
   cleanups.push(async () => wb.close());
   const ca = await channel(a.h);
   const cb = await channel(b.h);
@@ -60,6 +60,31 @@ describe('Ethernet over a SocketWire', () => {
     await vi.waitFor(async () => expect((await readPaos(a.h, 1)).oper).toBe('up'));
   });
 
+  it('the connecting end waits for a listener that is not up yet, and redials after a loss', async () => {
+    const r = await nodes(2);
+    cleanups.push(r.close);
+    const [a, b] = r.nodes as [(typeof r.nodes)[0], (typeof r.nodes)[0]];
+    // Find a free port, then leave it free for a while.
+    const probe = await SocketWire.listen({ device: a.sim }, { host: '127.0.0.1', port: 0 });
+    const address = probe.address;
+    probe.close();
+    const wb = SocketWire.connect({ device: b.sim }, address, { retryMs: 20 });
+    cleanups.push(async () => wb.close());
+    await new Promise((res) => setTimeout(res, 60));
+    expect(wb.connected).toBe(false);
+    expect((await readPaos(b.h, 1)).oper).toBe('down');
+    const wa = await SocketWire.listen({ device: a.sim }, address);
+    cleanups.push(async () => wa.close());
+    await wb.whenConnected();
+    await vi.waitFor(async () => expect((await readPaos(b.h, 1)).oper).toBe('up'));
+    // The listener goes away and comes back: the connecting end redials.
+    wa.close();
+    await vi.waitFor(async () => expect((await readPaos(b.h, 1)).oper).toBe('down'));
+    const again = await SocketWire.listen({ device: a.sim }, address);
+    cleanups.push(async () => again.close());
+    await vi.waitFor(async () => expect((await readPaos(a.h, 1)).oper).toBe('up'));
+  });
+
   it('a far end that goes away takes the link down; frames sent then are dropped, not queued', async () => {
     const { a, b, ca, wa, wb } = await pair();
     wb.close();
@@ -71,7 +96,7 @@ describe('Ethernet over a SocketWire', () => {
     // A port that is down sends nothing: the frame never reaches the wire.
     expect(wa.stats().sent).toBe(0);
     // The listening end takes a new far end.
-    const again = await SocketWire.connect({ device: b.sim }, wa.address);
+    const again = SocketWire.connect({ device: b.sim }, wa.address);
     cleanups.push(async () => again.close());
     await vi.waitFor(async () => expect((await readPaos(a.h, 1)).oper).toBe('up'));
   });

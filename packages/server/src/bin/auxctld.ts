@@ -69,6 +69,14 @@ const program = new Command('auxctld')
     SIM_DEFAULT_VFS,
   )
   .option(
+    '--sim-wire-listen <host:port>',
+    "plug the first simulated PF's port 1 into a cable that another auxctld's --sim-wire-connect reaches (default: no cable)",
+  )
+  .option(
+    '--sim-wire-connect <host:port>',
+    "plug the first simulated PF's port 1 into the cable another auxctld listens on, redialling until it answers (default: no cable)",
+  )
+  .option(
     '--sim-crdump-size <bytes>',
     `core dump size of each simulated device (1..${MAX_CRDUMP_SIZE})`,
     integerIn(1, MAX_CRDUMP_SIZE),

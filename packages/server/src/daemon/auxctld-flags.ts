@@ -23,6 +23,8 @@ export interface AuxctldFlags {
   devlink: string;
   devices: number;
   simVfs: number;
+  simWireListen?: string;
+  simWireConnect?: string;
   simCrdumpSize: number;
   simLatency: SimLatencyProfile;
   listen: string;
@@ -77,6 +79,12 @@ export function serverOptionsOf(
     },
     devices: o.devices,
     simVfs: o.simVfs,
+    ...((o.simWireListen !== undefined || o.simWireConnect !== undefined) && {
+      simWire: {
+        ...(o.simWireListen !== undefined && { listen: o.simWireListen }),
+        ...(o.simWireConnect !== undefined && { connect: o.simWireConnect }),
+      },
+    }),
     crdumpSize: o.simCrdumpSize,
     simLatency: o.simLatency,
     listen: o.listen,

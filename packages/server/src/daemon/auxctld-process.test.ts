@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
 import { buildSysfsTree } from '@auxctl/fwctl-linux/testing';
 import { DEFAULT_CRDUMP_SIZE } from '@auxctl/sim';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mintBearer } from '../security/index.js';
 import { SERVER_DEFAULTS } from '../server-options.js';
 import { SIM_DEFAULT_VFS } from '../sources/sim/sim-source.js';
@@ -260,6 +260,32 @@ describe('auxctld as a process', () => {
     const file = join(dir, 'dump.bin');
     await run('sh', ['-c', hint.replace(/ devices$/, ` coredump 0000:08:00.0 -o ${file}`)]);
     expect((await stat(file)).size).toBe(4096);
+  });
+
+  it("--sim-wire-listen / --sim-wire-connect cable two daemons' first PFs together", async () => {
+    const dir = await tempDir();
+    const common = ['--listen', '127.0.0.1:0', '--devices', '1'];
+    const a = await start(
+      ['--state-dir', join(dir, 'a'), ...common, '--sim-wire-listen', '127.0.0.1:0'],
+      /"connect with"/,
+    );
+    const wire = /"wire":"([^"]+)","msg":"simulated cable listening"/.exec(a.out())?.[1];
+    expect(wire).toMatch(/^127\.0\.0\.1:\d+$/);
+    const b = await start(
+      ['--state-dir', join(dir, 'b'), ...common, '--sim-wire-connect', wire as string],
+      /"connect with"/,
+    );
+    const paos = async (out: string): Promise<number> => {
+      const { hint } = connectLine(out);
+      const cmd = hint.replace(/ devices$/, ' reg 0000:08:00.0 --id PAOS --json');
+      const { stdout } = await run('sh', ['-c', cmd]);
+      return (JSON.parse(stdout) as { fields: { oper_status: number } }).fields.oper_status;
+    };
+    // PAOS oper_status: 1 up, 2 down.
+    await vi.waitFor(async () => expect(await paos(a.out())).toBe(1), { timeout: 10_000 });
+    expect(await paos(b.out())).toBe(1);
+    b.child.kill('SIGKILL');
+    await vi.waitFor(async () => expect(await paos(a.out())).toBe(2), { timeout: 10_000 });
   });
 
   it('--bearer-key turns bearer tokens on: a token for the admin principal lists the devices', async () => {

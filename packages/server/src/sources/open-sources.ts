@@ -84,16 +84,23 @@ async function openFwctl(
   return source;
 }
 
-function openSim(o: AuxctlServerOptions, logs: { logger: Logger; audit: Logger }) {
-  return SimSource.create({
+async function openSim(o: AuxctlServerOptions, logs: { logger: Logger; audit: Logger }) {
+  const sim = await SimSource.create({
     devices: o.devices ?? SERVER_DEFAULTS.devices,
     logger: logs.logger,
     auditLogger: logs.audit,
     ...(o.health && { health: o.health }),
     ...(o.crdumpSize !== undefined && { crdumpSize: o.crdumpSize }),
     ...(o.simVfs !== undefined && { vfs: o.simVfs }),
+    ...(o.simWire !== undefined && { wire: o.simWire }),
     ...(o.simLatency !== undefined && { latency: o.simLatency }),
     umemBytesPerContext:
       o.limits?.umemBytesPerContext ?? SERVER_DEFAULTS.limits.umemBytesPerContext,
   });
+  if (sim.wire) {
+    const { host, port } = sim.wire.address;
+    const end = o.simWire?.listen !== undefined ? 'listening' : 'dialling';
+    logs.logger.info({ wire: `${host}:${port}` }, `simulated cable ${end}`);
+  }
+  return sim;
 }

@@ -39,10 +39,17 @@ import { createNetDriver } from '@auxctl/net-aux';
 import { AuxError } from '@auxctl/prm';
 import type { Device } from '@auxctl/proto';
 import { createRdmaDriver } from '@auxctl/rdma-aux';
-import { createSimDevice, LATENCY_PROFILES, type SimFunction, simIdentity } from '@auxctl/sim';
+import {
+  createSimDevice,
+  LATENCY_PROFILES,
+  type SimFunction,
+  SocketWire,
+  simIdentity,
+} from '@auxctl/sim';
 import { createMlx5VdpaDriver } from '@auxctl/vdpa-aux';
 import { deviceSnapshot } from '../../devices/device-snapshot.js';
 import { unknownDevice } from '../../devices/device-sources.js';
+import { parseListenAddress } from '../../security/listen-address.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
 import { SimServedDevice } from './sim-device.js';
 import { SimPciFunctions } from './sim-pci.js';
@@ -65,6 +72,19 @@ export interface SimSourceOptions {
   readonly umemBytesPerContext?: number;
   /** sriov_totalvfs of every simulated PF, 0..16 (default 4). */
   readonly vfs?: number;
+  /** A cable from the first PF's port 1 to a device of another process (another auxctld). */
+  readonly wire?: SimWireOptions;
+}
+
+/**
+ * SimWireOptions: one end of a SocketWire on the first PF's port 1 — the
+ * listening end (`listen`, host:port; port 0 picks one) or the connecting
+ * end (`connect`, host:port of the far listener, redialled until it
+ * answers). Exactly one of the two.
+ */
+export interface SimWireOptions {
+  readonly listen?: string;
+  readonly connect?: string;
 }
 
 /** SIM_DEFAULT_VFS: sriov_totalvfs of a simulated PF unless told otherwise. */
@@ -97,6 +117,8 @@ interface Member {
 export class SimSource implements DeviceSource {
   readonly kind = 'sim';
   private closed = false;
+  /** The cable to another process's device, when one was asked for. */
+  wire: SocketWire | undefined;
   private readonly views = new WeakMap<CoreDevice, SimServedDevice>();
   private readonly appeared = new Set<(device: ServedDevice) => void>();
   private readonly announced = new WeakSet<CoreDevice>();
@@ -188,6 +210,7 @@ export class SimSource implements DeviceSource {
           throw err;
         }
       }
+      if (opts.wire) fleet.wire = await plugWire(members[0]!.sim, opts.wire);
     } catch (err) {
       await fleet.close();
       throw err;
@@ -311,10 +334,24 @@ export class SimSource implements DeviceSource {
     if (this.closed) return;
     this.closed = true;
     this.appeared.clear();
+    this.wire?.close();
     // Removing a PF removes its VFs first, then unbinds it (its core closes).
     for (const { fn, sim } of [...this.members].reverse()) {
       await this.pci.removeFunction(fn);
       sim.close();
     }
   }
+}
+
+/** plugWire: the SocketWire end `o` asks for on `sim`'s port 1 (EINVAL unless exactly one end). */
+async function plugWire(sim: SimFunction, o: SimWireOptions): Promise<SocketWire> {
+  if ((o.listen === undefined) === (o.connect === undefined)) {
+    throw new AuxError('EINVAL', 'a simulated cable needs exactly one of listen and connect');
+  }
+  const at = parseListenAddress((o.listen ?? o.connect) as string);
+  if (at.port === undefined) throw new AuxError('EINVAL', 'a simulated cable needs host:port');
+  const address = { host: at.host, port: at.port };
+  return o.listen !== undefined
+    ? SocketWire.listen({ device: sim }, address)
+    : SocketWire.connect({ device: sim }, address);
 }
