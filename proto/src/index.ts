@@ -25,6 +25,7 @@ export * from './gen/auxctl/v1/device.js';
 export * from './gen/auxctl/v1/device_service.js';
 export * from './gen/auxctl/v1/dump.js';
 export * from './gen/auxctl/v1/health.js';
+export * from './gen/auxctl/v1/migration_service.js';
 export * from './gen/auxctl/v1/pci_service.js';
 export * from './gen/auxctl/v1/port_function_service.js';
 export * from './gen/auxctl/v1/scope.js';

@@ -2,7 +2,7 @@
  * AuxctlClient: the typed, promise-based client of one auxctld.
  *
  * Owns one grpc-js channel shared by the DeviceService, CtlService,
- * PortFunctionService, PciService, SimulatorService and VdpaService clients, per-call deadlines for unary calls, and the translation of every
+ * PortFunctionService, PciService, MigrationService, SimulatorService and VdpaService clients, per-call deadlines for unary calls, and the translation of every
  * failure into AuxctlError (gRPC code name + details). Streams are exposed
  * in their natural shapes: WatchDevices as an async iterable (breaking out
  * of the loop cancels the call), Session via session.ts, dumps via
@@ -25,11 +25,17 @@ import {
   type InjectFaultResponse,
   type ListDevicesResponse,
   type ListFaultsResponse,
+  type LoadRequest,
+  type LoadResponse,
+  MigrationServiceClient,
+  type MigrationState,
   type PciFunction,
   PciServiceClient,
   type PortFunction,
   PortFunctionServiceClient,
   type RecoverHealthReporterResponse,
+  type SaveRequest,
+  type SaveResponse,
   type SetVfRequest,
   SimulatorServiceClient,
   type VdpaDevice,
@@ -86,6 +92,7 @@ export class AuxctlClient {
   readonly simulator: SimulatorServiceClient;
   readonly vdpa: VdpaServiceClient;
   readonly pci: PciServiceClient;
+  readonly migration: MigrationServiceClient;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
   /** transport: how this client connects (what connection-failure messages explain). */
@@ -108,6 +115,7 @@ export class AuxctlClient {
     this.simulator = new SimulatorServiceClient(target.address, target.credentials, clientOptions);
     this.vdpa = new VdpaServiceClient(target.address, target.credentials, clientOptions);
     this.pci = new PciServiceClient(target.address, target.credentials, clientOptions);
+    this.migration = new MigrationServiceClient(target.address, target.credentials, clientOptions);
   }
 
   /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
@@ -422,6 +430,90 @@ export class AuxctlClient {
       signal?.removeEventListener('abort', onAbort);
       call.cancel();
     }
+  }
+
+  /**
+   * migrationSave: a VF's save stream (progress, data, trailer) until it
+   * ends; `signal` cancels it (the source VF then runs again). Errors are
+   * AuxctlErrors.
+   */
+  async *migrationSave(
+    request: Partial<SaveRequest> & { vf: string },
+    signal?: AbortSignal,
+  ): AsyncGenerator<SaveResponse, void, undefined> {
+    const call: ClientReadableStream<SaveResponse> = this.migration.save({
+      precopyRounds: 0,
+      chunkBytes: 0,
+      leaseMs: 0,
+      ...request,
+    });
+    call.on('error', () => {}); // surfaced by the iterator below
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const m of call) yield m as SaveResponse;
+    } catch (e) {
+      throw toAuxctlError(e, `Save on ${this.address}`, this.transport);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
+  /**
+   * migrationLoad: write `messages` (header, data, trailer) as one Load
+   * stream, honouring the transport's flow control; resolves with the VF's
+   * state once it runs. `signal` cancels the stream (the VF is then reset).
+   */
+  migrationLoad(messages: AsyncIterable<LoadRequest>, signal?: AbortSignal): Promise<LoadResponse> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const call = this.migration.load((err, res) => {
+        answered = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(toAuxctlError(err, `Load on ${this.address}`, this.transport));
+        else resolve(res as LoadResponse);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void (async () => {
+        try {
+          for await (const m of messages) {
+            // The destination answered early (a refusal): stop pulling from the source.
+            if (answered) return;
+            if (!call.write(m)) {
+              // Wait for room, or for the call to end (its status) while waiting.
+              await new Promise<void>((r) => {
+                const go = (): void => {
+                  call.off('drain', go);
+                  call.off('status', go);
+                  r();
+                };
+                call.once('drain', go);
+                call.once('status', go);
+              });
+            }
+          }
+          if (!answered) call.end();
+        } catch {
+          // The source failed: cancelling makes the destination drop what it got.
+          call.cancel();
+        }
+      })();
+    });
+  }
+
+  /** migrationFinish: end a completed save: commit (the source is reset) or abort (it runs again). */
+  async migrationFinish(vf: string, commit: boolean): Promise<MigrationState> {
+    const res = await this.#unary<{ state: MigrationState }>('Finish', (md, o, cb) =>
+      this.migration.finish({ vf, commit }, md, o, cb),
+    );
+    return res.state;
+  }
+
+  /** migrationState: a VF's migration state and driver. */
+  migrationState(vf: string): Promise<{ state: MigrationState; driver: string }> {
+    return this.#unary('GetState', (md, o, cb) => this.migration.getState({ vf }, md, o, cb));
   }
 
   /** openSession: a pipelined session on `device` at `scope` (see session.ts); close it when done. */

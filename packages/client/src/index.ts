@@ -45,6 +45,12 @@ export {
   fanOut,
 } from './fan-out.js';
 export {
+  type MigrateOptions,
+  type MigrateProgress,
+  type MigrateResult,
+  migrateVf,
+} from './migrate-vf.js';
+export {
   openSession,
   type Session,
   type SessionOptions,

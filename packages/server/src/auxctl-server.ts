@@ -17,6 +17,7 @@ import { type Logger, silentLogger } from '@auxctl/core';
 import {
   CtlServiceService,
   DeviceServiceService,
+  MigrationServiceService,
   PciServiceService,
   PortFunctionServiceService,
   SimulatorServiceService,
@@ -67,6 +68,7 @@ import { type AuxctlServerOptions, DEFAULT_LISTEN, SERVER_DEFAULTS } from './ser
 import { ctlServiceImpl } from './services/ctl-service.js';
 import { deviceServiceImpl } from './services/device-service.js';
 import { ExecContexts } from './services/exec-contexts.js';
+import { migrationServiceImpl } from './services/migration-service.js';
 import { pciServiceImpl } from './services/pci-service.js';
 import { portFunctionServiceImpl } from './services/port-function-service.js';
 import { simulatorServiceImpl } from './services/simulator-service.js';
@@ -292,6 +294,7 @@ export class AuxctlServer {
     );
     serve(PortFunctionServiceService, portFunctionServiceImpl(env, devices, audit));
     serve(PciServiceService, pciServiceImpl(env, devices, audit));
+    serve(MigrationServiceService, migrationServiceImpl(env, devices, audit));
     serve(VdpaServiceService, vdpaServiceImpl(env, devices, audit));
     serve(SimulatorServiceService, simulatorServiceImpl(env, devices, audit));
     this.healthImpl = new HealthImplementation(

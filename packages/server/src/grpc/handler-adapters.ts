@@ -11,10 +11,12 @@
 import type { Logger } from '@auxctl/core';
 import {
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   Metadata,
   type ServerDuplexStream,
+  type ServerReadableStream,
   type ServerWritableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -108,6 +110,27 @@ export function unary<Req, Res>(
     let res: Res | undefined;
     runChain(env, method, call, async (ctx) => {
       res = await fn(requestOf(call.request), ctx);
+    }).then(
+      () => callback(null, res),
+      (err: unknown) => callback(serviceError(err)),
+    );
+  };
+}
+
+/**
+ * clientStream: a handler that reads the request stream and resolves the
+ * response (it passes each message through `requestOf` itself, as
+ * bidiStream handlers do).
+ */
+export function clientStream<Req, Res>(
+  env: AdapterEnv,
+  method: string,
+  fn: (call: ServerReadableStream<Req, Res>, ctx: CallContext) => Promise<Res>,
+): handleClientStreamingCall<Req, Res> {
+  return (call, callback) => {
+    let res: Res | undefined;
+    runChain(env, method, call, async (ctx) => {
+      res = await fn(call, ctx);
     }).then(
       () => callback(null, res),
       (err: unknown) => callback(serviceError(err)),

@@ -11,6 +11,7 @@
 import {
   CtlServiceService,
   DeviceServiceService,
+  MigrationServiceService,
   PciServiceService,
   PortFunctionServiceService,
   SimulatorServiceService,
@@ -31,6 +32,7 @@ const GOVERNED = [
   CtlServiceService,
   PortFunctionServiceService,
   PciServiceService,
+  MigrationServiceService,
   VdpaServiceService,
   SimulatorServiceService,
 ];

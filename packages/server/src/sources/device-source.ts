@@ -123,6 +123,53 @@ export interface ServedDevice {
   readonly vdpa?: VdpaFunction;
   /** A PF's PCI functions (itself and its SR-IOV VFs), when the source manages them. */
   readonly pci?: PciFunctions;
+  /** The migration of a PF's VFs bound to a migration driver, when the source can move them. */
+  readonly migration?: MigrationFunctions;
+}
+
+/** MigrationPhase: what a save is doing. */
+export type MigrationPhase = 'pre-copy' | 'stop-copy';
+
+/** SaveEvent: what a save yields: a phase change or finished round, or the next bytes. */
+export type SaveEvent =
+  | {
+      readonly type: 'progress';
+      readonly phase: MigrationPhase;
+      /** The pre-copy round (1-based); 0 in stop-copy. */
+      readonly round: number;
+      /** The device's estimate of what is left to read. */
+      readonly remaining: bigint;
+    }
+  | { readonly type: 'data'; readonly data: Buffer };
+
+/**
+ * MigrationFunctions: the VFs of a PF whose live state can be moved (bound
+ * to a migration driver), as a VMM drives vfio migration v2. Errors are
+ * errno-coded AuxErrors (ENOENT no such VF, EOPNOTSUPP no migration driver
+ * bound, EBUSY a migration already running on it, EINVAL a bad stream).
+ */
+export interface MigrationFunctions {
+  /** has: whether `bdf` is one of the PF's VFs. */
+  has(bdf: string): boolean;
+  /** state: the VF's vfio migration state name (`RUNNING`, ...) and its driver. */
+  state(bdf: string): { readonly state: string; readonly driver: string };
+  /**
+   * save: pre-copy `precopyRounds` rounds while the VF runs, then stop it
+   * and read the rest; the VF is left in STOP once the iteration completes.
+   * Aborting `signal` or failing puts it back to RUNNING.
+   */
+  save(
+    bdf: string,
+    o: { readonly precopyRounds: number; readonly signal: AbortSignal },
+  ): AsyncIterable<SaveEvent>;
+  /** finish: after a completed save: commit (reset the VF, dropping its state) or abort (run it again). */
+  finish(bdf: string, commit: boolean): Promise<void>;
+  /**
+   * load: write `data` into the VF and run it. If iterating `data` throws,
+   * or the device refuses what was written, nothing of it stays: the VF is
+   * reset and the error rethrown.
+   */
+  load(bdf: string, data: AsyncIterable<Buffer>): Promise<void>;
 }
 
 /**

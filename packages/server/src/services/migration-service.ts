@@ -1,0 +1,337 @@
+/**
+ * MigrationService: a VF's live state from one auxctld to another over
+ * gRPC — the VMM's part of vfio migration v2 for remote operators.
+ *
+ * Every method acts on a VF of a PF whose source can migrate it
+ * (ServedDevice.migration): the caller must be allowed the method on the
+ * PF at the DEBUG_WRITE_FULL scope (the policy's check, audited by the
+ * authorization middleware); each save, load and finish is audited again
+ * with its outcome and sizes. A VF takes one migration at a time (EBUSY).
+ *
+ * SAVE streams progress, the state in `chunk_bytes` pieces (written as the
+ * transport takes them) and a trailer with the SHA-256 of every data byte.
+ * A save that fails or is cancelled runs the VF again at once; one that
+ * completes leaves it stopped, waiting for Finish at most `lease_ms`
+ * before it runs again by itself. LOAD reads the header, data and trailer;
+ * the device sees the end of the data only once the trailer's size and
+ * SHA-256 match what arrived, so a truncated or altered stream is refused
+ * (INVALID_ARGUMENT) with the VF reset and nothing of it loaded.
+ *
+ * Owns: the per-VF claims and leases, chunking, checksums, the audit lines.
+ * Never: migration state of its own (the source's MigrationFunctions is the truth).
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '@auxctl/core';
+import { AuxError } from '@auxctl/prm';
+import {
+  type FinishRequest,
+  type FinishResponse,
+  type GetStateRequest,
+  type GetStateResponse,
+  type LoadRequest,
+  type LoadResponse,
+  type MigrationServiceServer,
+  MigrationState,
+  migrationStateFromJSON,
+  SavePhase,
+  type SaveRequest,
+  type SaveResponse,
+} from '@auxctl/proto';
+import type { ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
+import type { DeviceSources } from '../devices/device-sources.js';
+import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
+import { type AdapterEnv, clientStream, serverStream, unary } from '../grpc/handler-adapters.js';
+import { requestOf } from '../grpc/request-guard.js';
+import type { MigrationFunctions, ServedDevice } from '../sources/device-source.js';
+import { auditedChange } from './audited-change.js';
+
+const SERVICE = 'auxctl.v1.MigrationService';
+const SCOPE = 'DEBUG_WRITE_FULL';
+const LINES = { ok: 'vf migration step done', failed: 'vf migration step failed' };
+/** Defaults and bounds of a save's chunk size and lease. */
+export const MIGRATION_LIMITS = {
+  defaultChunkBytes: 256 * 1024,
+  minChunkBytes: 4096,
+  maxChunkBytes: 4 * 1024 * 1024,
+  defaultLeaseMs: 30_000,
+  maxLeaseMs: 600_000,
+  maxPrecopyRounds: 64,
+} as const;
+
+interface Pf {
+  readonly device: ServedDevice;
+  readonly migration: MigrationFunctions;
+}
+
+/** Claim: a VF with a migration under way, or a completed save waiting for Finish. */
+interface Claim {
+  readonly pf: Pf;
+  waiting?: NodeJS.Timeout;
+}
+
+/** migrationServiceImpl: the MigrationService handlers. */
+export function migrationServiceImpl(
+  env: AdapterEnv,
+  devices: DeviceSources,
+  audit: Logger,
+): MigrationServiceServer {
+  const claims = new Map<string, Claim>();
+  const pfs = (): Pf[] =>
+    devices
+      .devices()
+      .flatMap((device) => (device.migration ? [{ device, migration: device.migration }] : []));
+  /** pfOf: the PF holding VF `bdf`, once the caller may use it at DEBUG_WRITE_FULL. */
+  const pfOf = (ctx: CallContext, bdf: string): Pf => {
+    const pf = pfs().find((p) => p.migration.has(bdf));
+    if (!pf) {
+      // Existence is told only to a caller who may migrate from some PF.
+      const some = pfs().some(
+        (p) => authorizedCall(ctx).decide({ device: p.device.name, scope: SCOPE }).allowed,
+      );
+      if (!some) authorizeTarget(ctx, {});
+      throw new AuxError('ENOENT', `no migratable VF ${bdf} here (see auxctl vf list)`);
+    }
+    authorizeTarget(ctx, { device: pf.device.name, scope: SCOPE });
+    return pf;
+  };
+  const claim = (bdf: string, pf: Pf): Claim => {
+    if (claims.has(bdf)) {
+      throw new AuxError('EBUSY', `VF ${bdf} has a migration under way; finish it first`);
+    }
+    const c: Claim = { pf };
+    claims.set(bdf, c);
+    return c;
+  };
+  const step = <T>(
+    ctx: CallContext,
+    pf: Pf,
+    action: string,
+    detail: Record<string, unknown>,
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    const entry = {
+      event: 'migration',
+      principal: ctx.principal,
+      device: pf.device.name,
+      action,
+      ...detail,
+    };
+    return auditedChange(audit, entry, LINES, run);
+  };
+  /** rollback: run the source VF again (a completed save whose lease expired). */
+  const rollback = async (bdf: string, c: Claim, why: string): Promise<void> => {
+    try {
+      await c.pf.migration.finish(bdf, false);
+      audit.warn(
+        { event: 'migration', device: c.pf.device.name, vf: bdf, why },
+        'source VF runs again',
+      );
+    } catch (err) {
+      env.log.error({ err, vf: bdf }, 'running the source VF again failed');
+    }
+  };
+
+  return {
+    save: serverStream<SaveRequest, SaveResponse>(env, `${SERVICE}/Save`, async (call, ctx) => {
+      const req = call.request;
+      const pf = pfOf(ctx, req.vf);
+      const o = saveOptions(req);
+      const c = claim(req.vf, pf);
+      try {
+        // A save that stops early (failure, cancel) runs the VF again itself (MigrationFunctions.save).
+        const sent = await step(ctx, pf, 'save', { vf: req.vf, ...o }, () =>
+          streamSave(call, ctx, pf.migration, req.vf, o),
+        );
+        audit.info(
+          { event: 'migration', device: pf.device.name, vf: req.vf, ...sent },
+          'vf state saved; waiting for Finish',
+        );
+      } catch (err) {
+        claims.delete(req.vf);
+        throw err;
+      }
+      c.waiting = setTimeout(() => {
+        if (claims.get(req.vf) !== c) return;
+        claims.delete(req.vf);
+        void rollback(req.vf, c, `no Finish within ${o.leaseMs} ms`);
+      }, o.leaseMs);
+      c.waiting.unref();
+    }),
+    load: clientStream<LoadRequest, LoadResponse>(env, `${SERVICE}/Load`, async (call, ctx) => {
+      const reader = loadReader(call);
+      const header = await reader.header();
+      const pf = pfOf(ctx, header);
+      claim(header, pf);
+      try {
+        await step(ctx, pf, 'load', { vf: header }, () => pf.migration.load(header, reader.data()));
+        return {
+          state: wireState(pf.migration.state(header).state),
+          bytes: reader.bytes,
+        };
+      } finally {
+        claims.delete(header);
+      }
+    }),
+    finish: unary<FinishRequest, FinishResponse>(env, `${SERVICE}/Finish`, async (req, ctx) => {
+      const pf = pfOf(ctx, req.vf);
+      const c = claims.get(req.vf);
+      if (!c?.waiting) {
+        throw new AuxError('ENOENT', `VF ${req.vf} has no completed save waiting for Finish`);
+      }
+      clearTimeout(c.waiting);
+      claims.delete(req.vf);
+      await step(ctx, pf, req.commit ? 'commit' : 'abort', { vf: req.vf }, () =>
+        pf.migration.finish(req.vf, req.commit),
+      );
+      return { state: wireState(pf.migration.state(req.vf).state) };
+    }),
+    getState: unary<GetStateRequest, GetStateResponse>(
+      env,
+      `${SERVICE}/GetState`,
+      async (req, ctx) => {
+        const s = pfOf(ctx, req.vf).migration.state(req.vf);
+        return { state: wireState(s.state), driver: s.driver };
+      },
+    ),
+  };
+}
+
+interface SaveOptions {
+  readonly precopyRounds: number;
+  readonly chunkBytes: number;
+  readonly leaseMs: number;
+}
+
+/** saveOptions: a SaveRequest's options with defaults; EINVAL out of bounds. */
+export function saveOptions(req: SaveRequest): SaveOptions {
+  const L = MIGRATION_LIMITS;
+  const chunkBytes = req.chunkBytes || L.defaultChunkBytes;
+  const leaseMs = req.leaseMs || L.defaultLeaseMs;
+  if (chunkBytes < L.minChunkBytes || chunkBytes > L.maxChunkBytes) {
+    throw new AuxError('EINVAL', `chunk_bytes must be ${L.minChunkBytes}..${L.maxChunkBytes}`);
+  }
+  if (leaseMs > L.maxLeaseMs)
+    throw new AuxError('EINVAL', `lease_ms must be at most ${L.maxLeaseMs}`);
+  if (req.precopyRounds > L.maxPrecopyRounds) {
+    throw new AuxError('EINVAL', `precopy_rounds must be at most ${L.maxPrecopyRounds}`);
+  }
+  return { precopyRounds: req.precopyRounds, chunkBytes, leaseMs };
+}
+
+/** streamSave: write the save's progress, data and trailer; the sizes sent. */
+async function streamSave(
+  call: ServerWritableStream<SaveRequest, SaveResponse>,
+  ctx: CallContext,
+  m: MigrationFunctions,
+  vf: string,
+  o: SaveOptions,
+): Promise<{ totalBytes: number; stopCopyBytes: number }> {
+  const hash = createHash('sha256');
+  let total = 0;
+  let stopCopy = 0;
+  let phase: 'pre-copy' | 'stop-copy' = 'pre-copy';
+  const write = (msg: SaveResponse): Promise<void> => {
+    if (ctx.cancel.aborted) throw new AuxError('ECANCELED', 'the client cancelled the save');
+    if (call.write(msg)) return Promise.resolve();
+    return new Promise((resolve) => call.once('drain', resolve));
+  };
+  for await (const ev of m.save(vf, {
+    precopyRounds: o.precopyRounds,
+    signal: ctx.cancel.signal,
+  })) {
+    if (ev.type === 'progress') {
+      phase = ev.phase;
+      await write({
+        kind: {
+          $case: 'progress',
+          progress: {
+            phase:
+              ev.phase === 'pre-copy'
+                ? SavePhase.SAVE_PHASE_PRE_COPY
+                : SavePhase.SAVE_PHASE_STOP_COPY,
+            round: ev.round,
+            bytes: total,
+            remainingBytes: Number(ev.remaining),
+          },
+        },
+      });
+      continue;
+    }
+    for (let at = 0; at < ev.data.length; at += o.chunkBytes) {
+      const part = ev.data.subarray(at, at + o.chunkBytes);
+      hash.update(part);
+      total += part.length;
+      if (phase === 'stop-copy') stopCopy += part.length;
+      await write({ kind: { $case: 'data', data: part } });
+    }
+  }
+  await write({
+    kind: {
+      $case: 'trailer',
+      trailer: { sha256: hash.digest(), totalBytes: total, stopCopyBytes: stopCopy },
+    },
+  });
+  return { totalBytes: total, stopCopyBytes: stopCopy };
+}
+
+/**
+ * loadReader: a Load stream read in order: `header()` (the VF), then
+ * `data()` — the data bytes, which ends only once the trailer matched
+ * their size and SHA-256 (EINVAL otherwise, or on a stream that ends
+ * early or out of order).
+ */
+function loadReader(call: ServerReadableStream<LoadRequest, LoadResponse>) {
+  const it = call[Symbol.asyncIterator]() as AsyncIterator<LoadRequest>;
+  const next = async (): Promise<LoadRequest | undefined> => {
+    const r = await it.next();
+    return r.done ? undefined : requestOf(r.value);
+  };
+  const out = {
+    bytes: 0,
+    async header(): Promise<string> {
+      const first = await next();
+      if (first?.kind?.$case !== 'header' || first.kind.header.vf === '') {
+        throw new AuxError('EINVAL', 'a Load stream starts with a header naming the VF');
+      }
+      return first.kind.header.vf;
+    },
+    async *data(): AsyncGenerator<Buffer> {
+      const hash = createHash('sha256');
+      for (;;) {
+        const msg = await next();
+        const kind = msg?.kind;
+        if (kind?.$case === 'data') {
+          hash.update(kind.data);
+          out.bytes += kind.data.length;
+          yield kind.data;
+          continue;
+        }
+        if (kind?.$case !== 'trailer') {
+          throw new AuxError(
+            'EINVAL',
+            msg === undefined
+              ? `the Load stream ended after ${out.bytes} bytes without its trailer`
+              : 'a Load stream has one header, then data, then the trailer',
+          );
+        }
+        const t = kind.trailer;
+        if (t.totalBytes !== out.bytes || !hash.digest().equals(t.sha256)) {
+          throw new AuxError(
+            'EINVAL',
+            `the state does not match its trailer (${out.bytes} bytes arrived, ${t.totalBytes} sent, or the SHA-256 differs)`,
+          );
+        }
+        if ((await next()) !== undefined) {
+          throw new AuxError('EINVAL', 'nothing may follow the trailer of a Load stream');
+        }
+        return;
+      }
+    },
+  };
+  return out;
+}
+
+function wireState(name: string): MigrationState {
+  const s = migrationStateFromJSON(`MIGRATION_STATE_${name}`);
+  return s === MigrationState.UNRECOGNIZED ? MigrationState.MIGRATION_STATE_UNSPECIFIED : s;
+}
