@@ -37,13 +37,13 @@ import {
   type SaveRequest,
   type SaveResponse,
 } from '@auxctl/proto';
-import type { ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, clientStream, serverStream, unary } from '../grpc/handler-adapters.js';
-import { requestOf } from '../grpc/request-guard.js';
 import type { MigrationFunctions, ServedDevice } from '../sources/device-source.js';
 import { auditedChange } from './audited-change.js';
+import { loadReader } from './migration-stream.js';
 
 const SERVICE = 'auxctl.v1.MigrationService';
 const SCOPE = 'DEBUG_WRITE_FULL';
@@ -158,7 +158,7 @@ export function migrationServiceImpl(
       c.waiting.unref();
     }),
     load: clientStream<LoadRequest, LoadResponse>(env, `${SERVICE}/Load`, async (call, ctx) => {
-      const reader = loadReader(call);
+      const reader = loadReader(call as AsyncIterable<LoadRequest>);
       const header = await reader.header();
       const pf = pfOf(ctx, header);
       claim(header, pf);
@@ -272,63 +272,6 @@ async function streamSave(
     },
   });
   return { totalBytes: total, stopCopyBytes: stopCopy };
-}
-
-/**
- * loadReader: a Load stream read in order: `header()` (the VF), then
- * `data()` — the data bytes, which ends only once the trailer matched
- * their size and SHA-256 (EINVAL otherwise, or on a stream that ends
- * early or out of order).
- */
-function loadReader(call: ServerReadableStream<LoadRequest, LoadResponse>) {
-  const it = call[Symbol.asyncIterator]() as AsyncIterator<LoadRequest>;
-  const next = async (): Promise<LoadRequest | undefined> => {
-    const r = await it.next();
-    return r.done ? undefined : requestOf(r.value);
-  };
-  const out = {
-    bytes: 0,
-    async header(): Promise<string> {
-      const first = await next();
-      if (first?.kind?.$case !== 'header' || first.kind.header.vf === '') {
-        throw new AuxError('EINVAL', 'a Load stream starts with a header naming the VF');
-      }
-      return first.kind.header.vf;
-    },
-    async *data(): AsyncGenerator<Buffer> {
-      const hash = createHash('sha256');
-      for (;;) {
-        const msg = await next();
-        const kind = msg?.kind;
-        if (kind?.$case === 'data') {
-          hash.update(kind.data);
-          out.bytes += kind.data.length;
-          yield kind.data;
-          continue;
-        }
-        if (kind?.$case !== 'trailer') {
-          throw new AuxError(
-            'EINVAL',
-            msg === undefined
-              ? `the Load stream ended after ${out.bytes} bytes without its trailer`
-              : 'a Load stream has one header, then data, then the trailer',
-          );
-        }
-        const t = kind.trailer;
-        if (t.totalBytes !== out.bytes || !hash.digest().equals(t.sha256)) {
-          throw new AuxError(
-            'EINVAL',
-            `the state does not match its trailer (${out.bytes} bytes arrived, ${t.totalBytes} sent, or the SHA-256 differs)`,
-          );
-        }
-        if ((await next()) !== undefined) {
-          throw new AuxError('EINVAL', 'nothing may follow the trailer of a Load stream');
-        }
-        return;
-      }
-    },
-  };
-  return out;
 }
 
 function wireState(name: string): MigrationState {
