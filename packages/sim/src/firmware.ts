@@ -127,7 +127,8 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       roce: o.roce,
       uctxCap: o.uctxCap,
       ports: o.ports,
-      overrides: { ...sfCaps(o.maxSfs, o.maxVfs), ...o.caps },
+      overrides: { ...sfCaps(o.maxSfs, o.maxVfs), ...vfCaps(o.maxVfs), ...o.caps },
+      general2: { migratable: o.migratable ? 1 : 0 },
       ...(o.virtio !== false && { virtio: resolveVirtioEmulation(o.virtio) }),
       diag: { counterIds: DIAG_COUNTERS.map((c) => c.id), ...DIAG_LIMITS },
     });
@@ -187,6 +188,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       },
       datapath: this.datapath,
       functions: this.subFunctions,
+      vfs: this.virtualFunctions,
     };
     this.registers = new RegisterFile(this);
   }
@@ -417,6 +419,11 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     return this.table.objectCounts(uid);
   }
 
+  /** queryCap: capability structure `capType` (current or max), as QUERY_HCA_CAP answers it. */
+  queryCap(capType: number, current: boolean): Buffer | undefined {
+    return this.caps.query(capType, current);
+  }
+
   /** capability: a general capability, current or max. */
   capability(field: GeneralCapField, which: 'cur' | 'max' = 'cur'): number {
     return this.caps.get(field, which);
@@ -528,4 +535,12 @@ function sfCaps(max: number, vfs: number): Partial<Record<GeneralCapField, numbe
     log_max_sf: max > 0 ? Math.ceil(Math.log2(max)) : 0,
     sf_base_id: max > 0 ? vfs + 1 : 0,
   };
+}
+
+/**
+ * vfCaps: a function hosting VFs manages their resources and can migrate
+ * them (`vhca_resource_manager`, `migration`); one hosting none cannot.
+ */
+function vfCaps(vfs: number): Partial<Record<GeneralCapField, number>> {
+  return { vhca_resource_manager: vfs > 0 ? 1 : 0, migration: vfs > 0 ? 1 : 0 };
 }
