@@ -1,6 +1,6 @@
 import { PCI_VENDOR_ID_MELLANOX } from '@auxctl/core';
 import { type DeviceBackend, isAuxError } from '@auxctl/prm';
-import { FeatureFlag, MigFlag, readU64, VfioFeature } from '@auxctl/vfio';
+import { FeatureFlag, MigFlag, MigState, migStateData, readU64, VfioFeature } from '@auxctl/vfio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MLX5_VFIO_PCI_DRIVER_NAME, type Mlx5VfioBinding } from './mlx5-vfio-pci-driver.js';
 import { type MigRig, migRig } from './test-support/mig-rig.js';
@@ -103,5 +103,24 @@ describe('mlx5_vfio_pci matching', () => {
     expect(rig.devices.list()).toEqual([]);
     pci.setDriverOverride(pf.bdf, undefined);
     await pci.reprobe(pf.bdf);
+  });
+
+  it('sriov_numvfs 0 while bound: the vfio device goes, its commands are ENOTCONN, the PF is as before', async () => {
+    rig = await migRig();
+    await rig.enableVfs(2, [0, 1]);
+    await rig.bindVfio(0);
+    await rig.bindVfio(1);
+    const fd = await rig.devices.open<DeviceBackend>(rig.vfBdf(0));
+    await rig.pci.writeNumVfs(rig.pf.bdf, 0);
+    expect(rig.devices.list()).toEqual([]);
+    expect(() => fd.region).toThrow(/gone/);
+    const set = fd.deviceFeature(
+      VfioFeature.MIG_DEVICE_STATE | FeatureFlag.SET,
+      migStateData(MigState.STOP),
+    );
+    await expect(set).rejects.toSatisfy(code('ENOTCONN'));
+    await fd.close();
+    expect(rig.sim.dma.mappings).toBe(rig.baseline.mappings);
+    expect(rig.pfObjects()).toEqual(rig.baseline.objects);
   });
 });
