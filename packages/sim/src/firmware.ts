@@ -65,9 +65,11 @@ import type { FirmwareEngine } from './firmware-engine.js';
 import { type FirmwareOptions, type FwClock, resolveFirmwareOptions } from './firmware-options.js';
 import { FwError } from './fw-error.js';
 import { FwHealth } from './fw-health.js';
-import { type GeneralCapField, HcaCaps } from './hca-caps.js';
+import { type General2CapField, type GeneralCapField, HcaCaps } from './hca-caps.js';
 import type { Logger } from './log.js';
 import { lookupMkey, mkeyViews, scatter } from './memory-translation.js';
+import type { FunctionParts } from './migration/function-state.js';
+import { VhcaMigration } from './migration/vhca-migration.js';
 import { type ObjectCounts, ObjectTable } from './object-table.js';
 import { PageLedger } from './page-ledger.js';
 import type { FwObjectView, RegisterHost } from './register-host.js';
@@ -106,6 +108,8 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   readonly subFunctions: SubFunctions;
   /** virtualFunctions: the SR-IOV VFs this function hosts (maxVfs of them; none for a VF or SF). */
   readonly virtualFunctions: VirtualFunctions;
+  /** migration: this function's side of live migration (the PF's VHCA commands drive it). */
+  readonly migration = new VhcaMigration();
   /** The embedded switch of the functions this one hosts, made when the first is enabled. */
   private eswitch: EmbeddedSwitch | undefined;
   private commands = 0;
@@ -256,6 +260,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.datapath.reset();
     this.subFunctions.reset();
     this.virtualFunctions.reset();
+    this.migration.reset();
   }
 
   /**
@@ -422,6 +427,23 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   /** queryCap: capability structure `capType` (current or max), as QUERY_HCA_CAP answers it. */
   queryCap(capType: number, current: boolean): Buffer | undefined {
     return this.caps.query(capType, current);
+  }
+
+  /** capability2: a `cmd_hca_cap_2` capability (e.g. `migratable`). */
+  capability2(field: General2CapField): number {
+    return this.caps.get2(field);
+  }
+
+  /** migrationParts: the state a VHCA state image covers (migration/function-state.ts). */
+  get migrationParts(): FunctionParts {
+    return {
+      objects: this.table,
+      caps: this.caps,
+      pages: this.pages,
+      hca: this.hca,
+      datapath: this.datapath,
+      portCounters: this.ports,
+    };
   }
 
   /** capability: a general capability, current or max. */

@@ -278,6 +278,38 @@ export class HcaCaps {
     this.cur = next;
   }
 
+  /** currentValues: every current general capability (a state image carries them). */
+  currentValues(): Record<GeneralCapField, number> {
+    return { ...this.cur };
+  }
+
+  /**
+   * restoreCurrent: current values from a state image; fields not given
+   * keep theirs. Throws BAD_PARAM / BAD_FIELD, applying nothing, for an
+   * unknown field or a settable one above max (as SET_HCA_CAP would).
+   */
+  restoreCurrent(values: Readonly<Record<string, number>>): void {
+    const next = { ...this.cur };
+    for (const [f, v] of Object.entries(values)) {
+      const field = f as GeneralCapField;
+      const ok =
+        f in GENERAL_CAP_DEFAULTS &&
+        Number.isInteger(v) &&
+        v >= 0 &&
+        (!SETTABLE_GENERAL_CAPS.includes(field) || v <= this.max[field]) &&
+        (SETTABLE_GENERAL_CAPS.includes(field) || v === this.cur[field]);
+      if (!ok) {
+        throw new FwError(
+          CmdStatus.BAD_PARAM,
+          Syndrome.BAD_FIELD,
+          `capability ${f}=${v} cannot be restored`,
+        );
+      }
+      next[field] = v;
+    }
+    this.cur = next;
+  }
+
   /** reset: current values back to what the device started with. */
   reset(): void {
     this.cur = { ...this.initial };
