@@ -12,9 +12,15 @@
  * aligned and the buffer's bytes follow it contiguously, so a range inside
  * one mapping resolves to one view of the caller's buffer (no copy).
  *
+ * `mapAt` places a mapping at an address the caller chooses, as
+ * VFIO_IOMMU_MAP_DMA does for a VMM: the destination of a live migration
+ * maps guest RAM at the IOVAs the source used, because the device state it
+ * loads names them. `map` never hands out a page `mapAt` took.
+ *
  * Owns: the address allocator and the page table. Never: the buffers' life
  * (the caller unmaps before it lets a buffer go).
  */
+import { AuxError } from './errors.js';
 
 /** PAGE_SIZE: the device page size (log_pg_sz 12). */
 export const PAGE_SIZE = 4096;
@@ -36,12 +42,42 @@ export class DmaSpace {
   /** map: make `buf` reachable by the device; returns its bus address. Undo with `unmap`. */
   map(buf: Buffer): bigint {
     const n = Math.max(1, Math.ceil(buf.length / PAGE_SIZE));
+    while (!this.free(this.nextPage, n + 1)) this.nextPage++;
     const m: Mapping = { buf, first: this.nextPage, pages: n };
     for (let i = 0; i < n; i++) this.pages.set(m.first + i, m);
     // Leave a one-page hole after each mapping so an overrun never lands in a neighbour.
     this.nextPage += n + 1;
     this.mapped++;
     return BigInt(m.first) << BigInt(PAGE_SHIFT);
+  }
+
+  /**
+   * mapAt: make `buf` reachable at bus address `iova`, which the caller
+   * chose. Throws AuxError EINVAL when `iova` is not page aligned, is zero
+   * or negative, or the mapping would pass 2^53; EEXIST when any of its
+   * pages is already mapped (nothing is mapped then). Undo with `unmap`.
+   */
+  mapAt(iova: bigint, buf: Buffer): void {
+    const n = Math.max(1, Math.ceil(buf.length / PAGE_SIZE));
+    if (iova <= 0n || (iova & BigInt(PAGE_SIZE - 1)) !== 0n) {
+      throw new AuxError(
+        'EINVAL',
+        `iova 0x${iova.toString(16)} must be a non-zero multiple of ${PAGE_SIZE}`,
+      );
+    }
+    if (iova + BigInt(n * PAGE_SIZE) > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new AuxError('EINVAL', `iova 0x${iova.toString(16)} + ${buf.length} bytes passes 2^53`);
+    }
+    const first = Number(iova >> BigInt(PAGE_SHIFT));
+    if (!this.free(first, n)) {
+      throw new AuxError(
+        'EEXIST',
+        `iova 0x${iova.toString(16)} (+${buf.length} bytes) overlaps a mapping; unmap it first`,
+      );
+    }
+    const m: Mapping = { buf, first, pages: n };
+    for (let i = 0; i < n; i++) this.pages.set(first + i, m);
+    this.mapped++;
   }
 
   /** unmap: forget the mapping that starts at `addr`; false when there is none. */
@@ -80,6 +116,12 @@ export class DmaSpace {
     const m = this.pages.get(page);
     if (!m || m.first !== page) return [];
     return Array.from({ length: m.pages }, (_, i) => BigInt(m.first + i) << BigInt(PAGE_SHIFT));
+  }
+
+  /** free: whether pages [first, first + n) are all unmapped. */
+  private free(first: number, n: number): boolean {
+    for (let i = 0; i < n; i++) if (this.pages.has(first + i)) return false;
+    return true;
   }
 
   /** mappings: how many mappings are live (tests assert it returns to baseline). */

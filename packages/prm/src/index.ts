@@ -152,6 +152,7 @@ export {
   SetHcaCapIn,
   SetHcaCapOut,
 } from './ifc/hca-cap.js';
+export { AdvVirtualizationCap, CmdHcaCap2 } from './ifc/hca-cap-2.js';
 export {
   CMD_HDR_BYTES,
   CmdHdrIn,

@@ -53,6 +53,15 @@
  * | queue| 0x07000008  | BAD_RES_STATE  | VIRTIO_NET_Q fields other than the state modified outside INIT / SUSPEND |
  * | vport| 0x08000001  | BAD_PARAM      | other_vport / vport_number other than the function's own vport (or a vport of an enabled SF it hosts) |
  * | func | 0x09000001  | BAD_PARAM      | function_id names no enabled sub-function of this function |
+ * | mig  | 0x0a000001  | BAD_PARAM      | VHCA migration command from a function that is not a vhca_resource_manager |
+ * | mig  | 0x0a000002  | BAD_PARAM      | vhca_id names no enabled VF of this function |
+ * | mig  | 0x0a000003  | BAD_PARAM      | the VF is not migratable (its port function says so) |
+ * | mig  | 0x0a000004  | BAD_RES_STATE  | suspend / resume out of order, or SAVE / LOAD in the wrong suspension state |
+ * | mig  | 0x0a000005  | BAD_PARAM      | SAVE buffer (`size`) smaller than the image |
+ * | mig  | 0x0a000006  | BAD_PARAM      | LOAD image corrupt or truncated (magic, version, lengths, digest, sections, references) |
+ * | mig  | 0x0a000007  | BAD_PARAM      | LOAD image of a function with other capabilities |
+ * | mig  | 0x0a000008  | BAD_PARAM      | incremental image out of order (stream / sequence) |
+ * | mig  | 0x0a000009  | BAD_RES_STATE  | full image loaded into a function that has objects (or already loaded one) |
  *
  * Owns: the syndrome values. Never: which rule a command broke (the
  * firmware model decides).
@@ -98,4 +107,13 @@ export const Syndrome = {
   VIRTQ_FIELDS_LOCKED: 0x0700_0008,
   VPORT_OTHER: 0x0800_0001,
   FUNCTION_UNKNOWN: 0x0900_0001,
+  MIG_NOT_MANAGER: 0x0a00_0001,
+  MIG_VHCA_UNKNOWN: 0x0a00_0002,
+  MIG_NOT_MIGRATABLE: 0x0a00_0003,
+  MIG_BAD_STATE: 0x0a00_0004,
+  MIG_BUF_TOO_SMALL: 0x0a00_0005,
+  MIG_IMAGE_BAD: 0x0a00_0006,
+  MIG_IMAGE_CAPS: 0x0a00_0007,
+  MIG_IMAGE_SEQUENCE: 0x0a00_0008,
+  MIG_DEST_NOT_EMPTY: 0x0a00_0009,
 } as const;

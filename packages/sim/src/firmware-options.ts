@@ -58,6 +58,12 @@ export interface FirmwareOptions {
    * device; default on with the defaults of VirtioEmulationOptions; false = off.
    */
   readonly virtio?: VirtioEmulationOptions | false;
+  /**
+   * Whether this function's state may be saved and loaded
+   * (`cmd_hca_cap_2.migratable`): a VF whose port function is migratable;
+   * default false.
+   */
+  readonly migratable?: boolean;
   /** Live-object limits below what `log_max_*` allows (an SF's uctx share). */
   readonly objectLimits?: Partial<Record<FwObjectType, number>>;
 }
@@ -104,6 +110,7 @@ export function resolveFirmwareOptions(o: FirmwareOptions): ResolvedFirmwareOpti
     maxSfs: o.maxSfs ?? DEFAULT_MAX_SFS,
     maxVfs: o.maxVfs ?? 0,
     objectLimits: o.objectLimits ?? {},
+    migratable: o.migratable ?? false,
     virtio: o.virtio ?? {},
   };
   if (!Number.isInteger(r.maxSfs) || r.maxSfs < 0 || r.maxSfs > 0xffff) {

@@ -65,9 +65,11 @@ import type { FirmwareEngine } from './firmware-engine.js';
 import { type FirmwareOptions, type FwClock, resolveFirmwareOptions } from './firmware-options.js';
 import { FwError } from './fw-error.js';
 import { FwHealth } from './fw-health.js';
-import { type GeneralCapField, HcaCaps } from './hca-caps.js';
+import { type General2CapField, type GeneralCapField, HcaCaps } from './hca-caps.js';
 import type { Logger } from './log.js';
 import { lookupMkey, mkeyViews, scatter } from './memory-translation.js';
+import type { FunctionParts } from './migration/function-state.js';
+import { VhcaMigration } from './migration/vhca-migration.js';
 import { type ObjectCounts, ObjectTable } from './object-table.js';
 import { PageLedger } from './page-ledger.js';
 import type { FwObjectView, RegisterHost } from './register-host.js';
@@ -106,6 +108,8 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   readonly subFunctions: SubFunctions;
   /** virtualFunctions: the SR-IOV VFs this function hosts (maxVfs of them; none for a VF or SF). */
   readonly virtualFunctions: VirtualFunctions;
+  /** migration: this function's side of live migration (the PF's VHCA commands drive it). */
+  readonly migration = new VhcaMigration();
   /** The embedded switch of the functions this one hosts, made when the first is enabled. */
   private eswitch: EmbeddedSwitch | undefined;
   private commands = 0;
@@ -127,7 +131,8 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       roce: o.roce,
       uctxCap: o.uctxCap,
       ports: o.ports,
-      overrides: { ...sfCaps(o.maxSfs, o.maxVfs), ...o.caps },
+      overrides: { ...sfCaps(o.maxSfs, o.maxVfs), ...vfCaps(o.maxVfs), ...o.caps },
+      general2: { migratable: o.migratable ? 1 : 0 },
       ...(o.virtio !== false && { virtio: resolveVirtioEmulation(o.virtio) }),
       diag: { counterIds: DIAG_COUNTERS.map((c) => c.id), ...DIAG_LIMITS },
     });
@@ -187,6 +192,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       },
       datapath: this.datapath,
       functions: this.subFunctions,
+      vfs: this.virtualFunctions,
     };
     this.registers = new RegisterFile(this);
   }
@@ -254,6 +260,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.datapath.reset();
     this.subFunctions.reset();
     this.virtualFunctions.reset();
+    this.migration.reset();
   }
 
   /**
@@ -417,6 +424,28 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     return this.table.objectCounts(uid);
   }
 
+  /** queryCap: capability structure `capType` (current or max), as QUERY_HCA_CAP answers it. */
+  queryCap(capType: number, current: boolean): Buffer | undefined {
+    return this.caps.query(capType, current);
+  }
+
+  /** capability2: a `cmd_hca_cap_2` capability (e.g. `migratable`). */
+  capability2(field: General2CapField): number {
+    return this.caps.get2(field);
+  }
+
+  /** migrationParts: the state a VHCA state image covers (migration/function-state.ts). */
+  get migrationParts(): FunctionParts {
+    return {
+      objects: this.table,
+      caps: this.caps,
+      pages: this.pages,
+      hca: this.hca,
+      datapath: this.datapath,
+      portCounters: this.ports,
+    };
+  }
+
   /** capability: a general capability, current or max. */
   capability(field: GeneralCapField, which: 'cur' | 'max' = 'cur'): number {
     return this.caps.get(field, which);
@@ -528,4 +557,12 @@ function sfCaps(max: number, vfs: number): Partial<Record<GeneralCapField, numbe
     log_max_sf: max > 0 ? Math.ceil(Math.log2(max)) : 0,
     sf_base_id: max > 0 ? vfs + 1 : 0,
   };
+}
+
+/**
+ * vfCaps: a function hosting VFs manages their resources and can migrate
+ * them (`vhca_resource_manager`, `migration`); one hosting none cannot.
+ */
+function vfCaps(vfs: number): Partial<Record<GeneralCapField, number>> {
+  return { vhca_resource_manager: vfs > 0 ? 1 : 0, migration: vfs > 0 ? 1 : 0 };
 }

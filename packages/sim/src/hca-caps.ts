@@ -10,7 +10,9 @@
  * `uctx_cap` only to a subset of max); every other field of the block the
  * driver sends is read-only and ignored, as firmware does. Function reset and
  * DISABLE_HCA restore the initial current values. The debug (0xd) and RoCE
- * (4, only when RoCE is on) capabilities are fixed.
+ * (4, only when RoCE is on) capabilities are fixed, and so is the second
+ * general block (GENERAL_2 0x20: the migration bits; `migratable` is the
+ * function's own, from the options).
  *
  * Owns: capability values and their validation. Never: the command
  * envelope (see commands/caps.ts).
@@ -19,6 +21,7 @@ import {
   AuxError,
   CapType,
   CmdHcaCap,
+  CmdHcaCap2,
   CmdStatus,
   DebugCap,
   DiagnosticCntrLayout,
@@ -78,7 +81,27 @@ const GENERAL_CAP_DEFAULTS = {
   max_num_sf: 0,
   log_max_sf: 0,
   sf_base_id: 0,
+  // Live migration of VFs (see commands/vhca-migration.ts): a PF hosting
+  // VFs manages their resources and migrates them (Firmware sets both).
+  vhca_resource_manager: 0,
+  migration: 0,
+  hca_cap_2: 1,
 };
+
+/**
+ * GENERAL_2_DEFAULTS: `cmd_hca_cap_2` values (cap_type GENERAL_2). The
+ * migration protocol bits are the device's (every function reports them);
+ * `migratable` is the function's own: a VF's follows its port function.
+ */
+const GENERAL_2_DEFAULTS = {
+  migratable: 0,
+  migration_multi_load: 1,
+  migration_tracking_state: 1,
+  migration_in_chunks: 1,
+};
+
+/** General2CapField: a `cmd_hca_cap_2` capability the device gives a value. */
+export type General2CapField = keyof typeof GENERAL_2_DEFAULTS;
 
 /** GeneralCapField: a general capability the device gives a value. */
 export type GeneralCapField = keyof typeof GENERAL_CAP_DEFAULTS;
@@ -126,6 +149,8 @@ export interface HcaCapsOptions {
   readonly ports: number;
   /** Values for any general capability, applied to max and current alike. */
   readonly overrides?: Partial<Record<GeneralCapField, number>>;
+  /** `cmd_hca_cap_2` values over GENERAL_2_DEFAULTS (fixed: SET_HCA_CAP does not change them). */
+  readonly general2?: Partial<Record<General2CapField, number>>;
   /** Virtio emulation (cap_type 0x13, general object VIRTIO_NET_Q); undefined = not offered. */
   readonly virtio?: VirtioEmulationValues;
   /** The diagnostic counters the debug capability lists, and its sampling limits. */
@@ -146,6 +171,7 @@ export class HcaCaps {
   private readonly debug: Buffer;
   private readonly roceCap: Buffer | undefined;
   private readonly virtioCap: Buffer | undefined;
+  private readonly general2: Readonly<Record<General2CapField, number>>;
   /** virtio: the virtio emulation values, when the device offers it. */
   readonly virtio: VirtioEmulationValues | undefined;
 
@@ -178,6 +204,7 @@ export class HcaCaps {
       log_max_qp: overridden.log_max_qp ?? Math.max(0, max.log_max_qp - 1),
     };
     this.cur = { ...this.initial };
+    this.general2 = { ...GENERAL_2_DEFAULTS, ...opts.general2 };
     this.debug = buildDebugCap(opts.diag);
     this.roceCap = max.roce ? buildRoceCap() : undefined;
     this.virtio = eth ? opts.virtio : undefined;
@@ -187,6 +214,11 @@ export class HcaCaps {
   /** get: a general capability, current (default) or max. */
   get(field: GeneralCapField, which: 'cur' | 'max' = 'cur'): number {
     return which === 'cur' ? this.cur[field] : this.max[field];
+  }
+
+  /** get2: a `cmd_hca_cap_2` capability (max and current are the same). */
+  get2(field: General2CapField): number {
+    return this.general2[field];
   }
 
   /** limit: how many live objects of `type` the current capabilities allow. */
@@ -201,6 +233,7 @@ export class HcaCaps {
   hasCapType(capType: number): boolean {
     return (
       capType === CapType.GENERAL ||
+      capType === CapType.GENERAL_2 ||
       capType === CapType.DEBUG ||
       capType === CapType.QOS ||
       (capType === CapType.ROCE && this.roceCap !== undefined) ||
@@ -215,6 +248,7 @@ export class HcaCaps {
       if (this.virtio) CmdHcaCap.set64(b, 'general_obj_types', GeneralObjTypesCap.VIRTIO_NET_Q);
       return b;
     }
+    if (capType === CapType.GENERAL_2) return CmdHcaCap2.encode(this.general2);
     if (capType === CapType.VDPA_EMULATION && this.virtioCap) return Buffer.from(this.virtioCap);
     if (capType === CapType.DEBUG) return Buffer.from(this.debug);
     if (capType === CapType.QOS) return buildQosCap();
@@ -240,6 +274,38 @@ export class HcaCaps {
         );
       }
       next[f] = v;
+    }
+    this.cur = next;
+  }
+
+  /** currentValues: every current general capability (a state image carries them). */
+  currentValues(): Record<GeneralCapField, number> {
+    return { ...this.cur };
+  }
+
+  /**
+   * restoreCurrent: current values from a state image; fields not given
+   * keep theirs. Throws BAD_PARAM / BAD_FIELD, applying nothing, for an
+   * unknown field or a settable one above max (as SET_HCA_CAP would).
+   */
+  restoreCurrent(values: Readonly<Record<string, number>>): void {
+    const next = { ...this.cur };
+    for (const [f, v] of Object.entries(values)) {
+      const field = f as GeneralCapField;
+      const ok =
+        f in GENERAL_CAP_DEFAULTS &&
+        Number.isInteger(v) &&
+        v >= 0 &&
+        (!SETTABLE_GENERAL_CAPS.includes(field) || v <= this.max[field]) &&
+        (SETTABLE_GENERAL_CAPS.includes(field) || v === this.cur[field]);
+      if (!ok) {
+        throw new FwError(
+          CmdStatus.BAD_PARAM,
+          Syndrome.BAD_FIELD,
+          `capability ${f}=${v} cannot be restored`,
+        );
+      }
+      next[field] = v;
     }
     this.cur = next;
   }

@@ -57,6 +57,8 @@ export interface HostedShare {
   readonly hwAddr: Buffer;
   readonly roce: boolean;
   readonly maxUctx?: number;
+  /** `cmd_hca_cap_2.migratable` (a VF's port function); default false. */
+  readonly migratable?: boolean;
   /** The function's PCI identity; default the PF's (an SF has no PCI function of its own). */
   readonly identity?: DeviceIdentity;
 }
@@ -92,6 +94,7 @@ export function startHostedFunction(
     roce: share.roce && pf.capability('roce', 'max') === 1,
     maxSfs: 0,
     maxVfs: 0,
+    migratable: share.migratable ?? false,
     ...(share.maxUctx !== undefined && { objectLimits: { UCTX: share.maxUctx } }),
   });
   firmware.datapath.vport.factoryMac = Buffer.from(share.hwAddr);

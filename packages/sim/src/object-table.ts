@@ -18,6 +18,9 @@
  *   reverse dependency order), and frees nothing when an object of another
  *   uid still references one of them.
  *
+ * - `restore` rebuilds a table at given ids, uids and creation order (a
+ *   VHCA state image being loaded: peers address objects by number).
+ *
  * Owns: the objects and their reference counts. Never: command decoding or
  * memory access; errors are FwError so a handler can let them propagate.
  */
@@ -42,11 +45,20 @@ export interface FwObject<D = unknown> extends FwObjectView {
   readonly seq: number;
 }
 
+/** RestoreRecord: an object as a state image carries it (see `restore`). */
+export interface RestoreRecord {
+  readonly type: FwObjectType;
+  readonly id: number;
+  readonly uid: number;
+  readonly context: Record<string, number | bigint>;
+  readonly refs: readonly FwObjectRef[];
+}
+
 /** ObjectCounts: live objects per type (types with none are left out). */
 export type ObjectCounts = Partial<Record<FwObjectType, number>>;
 
-/** ID_MAX: the largest id of each type (the width of its field in commands). */
-const ID_MAX: Record<FwObjectType, number> = {
+/** OBJECT_ID_MAX: the largest id of each type (the width of its field in commands). */
+export const OBJECT_ID_MAX: Readonly<Record<FwObjectType, number>> = {
   // uid 0xffff is MLX5_SHARED_RESOURCE_UID.
   UCTX: 0xfffe,
   EQ: 0xff,
@@ -90,7 +102,7 @@ export class ObjectTable {
     data?: D,
   ): FwObject<D> {
     const live = this.count(type);
-    if (live >= Math.min(this.limit(type), ID_MAX[type])) {
+    if (live >= Math.min(this.limit(type), OBJECT_ID_MAX[type])) {
       throw new FwError(
         CmdStatus.LIM,
         Syndrome.OBJ_LIMIT,
@@ -220,6 +232,44 @@ export class ObjectTable {
     return out;
   }
 
+  /** nextIds: the next id each type would try (a state image carries them). */
+  nextIds(): Record<string, number> {
+    return Object.fromEntries(this.nextId);
+  }
+
+  /**
+   * restore: replace everything with `records`, in the order given
+   * (creation order), each at its own id; `link` builds an object's data
+   * when the objects before it exist (an MKEY finds its UMEM). The caller
+   * validated the records: unique ids, references to earlier records.
+   */
+  restore(
+    records: readonly RestoreRecord[],
+    nextIds: Readonly<Record<string, number>>,
+    link: (
+      r: RestoreRecord,
+      get: (type: FwObjectType, id: number) => FwObject | undefined,
+    ) => unknown,
+  ): void {
+    this.clear();
+    for (const r of records) {
+      const obj: FwObject = {
+        type: r.type,
+        id: r.id,
+        uid: r.uid,
+        context: { ...r.context },
+        refs: r.refs.map((x) => ({ ...x })),
+        data: link(r, (t, id) => this.get(t, id)),
+        refCount: 0,
+        seq: ++this.seq,
+      };
+      for (const ref of obj.refs) this.require(ref.type, ref.id).refCount++;
+      this.all.add(obj);
+      this.ofType(r.type).set(r.id, obj);
+    }
+    for (const [t, n] of Object.entries(nextIds)) this.nextId.set(t as FwObjectType, n);
+  }
+
   /** clear: forget every object (teardown, reset); id counters start over. */
   clear(): void {
     this.all.clear();
@@ -252,7 +302,7 @@ export class ObjectTable {
   }
 
   private allocId(type: FwObjectType): number {
-    const max = ID_MAX[type];
+    const max = OBJECT_ID_MAX[type];
     const live = this.byType.get(type);
     let id = this.nextId.get(type) ?? 1;
     // A free id exists: create() checked the live count against max.

@@ -41,6 +41,16 @@ export class PageLedger {
     return this.given.splice(this.given.length - k, k).reverse();
   }
 
+  /** list: the pages firmware holds, in the order given. */
+  list(): bigint[] {
+    return [...this.given];
+  }
+
+  /** restore: hold exactly `pages` (a state image being loaded). */
+  restore(pages: readonly bigint[]): void {
+    this.given = [...pages];
+  }
+
   /** clear: forget every page (DISABLE_HCA, reset). */
   clear(): void {
     this.given = [];

@@ -1,5 +1,7 @@
 import {
+  CapType,
   CmdHcaCap,
+  CmdHcaCap2,
   CmdHdrOut,
   CmdStatus,
   EnableHcaIn,
@@ -7,6 +9,7 @@ import {
   Op,
   QueryHcaCapIn,
   QueryHcaCapOut,
+  Syndrome,
   type VirtualFunctionAttrs,
 } from '@auxctl/prm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,6 +88,47 @@ describe('VirtualFunctions (firmware side)', () => {
     const caps2 = host.get(2)!.firmware.capability('roce', 'max');
     expect(caps2).toBe(0);
     expect(vf.datapath.vport.mac.toString('hex')).toBe('020000000001');
+  });
+
+  it("reports migration on the PF and a VF's caps through other_function, migratable as its port function says", () => {
+    sim = createSimDevice({ maxVfs: 2 });
+    const host = sim.engine.virtualFunctions;
+    host.enable(1, attrs('020000000001'));
+    host.enable(2, { ...attrs('020000000002'), migratable: true });
+    exec(sim.engine, cmd(EnableHcaIn, Op.ENABLE_HCA), EnableHcaOut.bytes);
+    const query = (capType: number, functionId?: number) => {
+      const q = Buffer.alloc(QueryHcaCapIn.bytes);
+      QueryHcaCapIn.write(q, {
+        opcode: Op.QUERY_HCA_CAP,
+        op_mod: (capType << 1) | 1,
+        other_function: functionId === undefined ? 0 : 1,
+        function_id: functionId ?? 0,
+      });
+      return exec(sim!.engine, q, QueryHcaCapOut.bytes);
+    };
+    const cap = (r: { out: Buffer }) => QueryHcaCapOut.view(r.out, 'capability');
+    expect(CmdHcaCap.decode(cap(query(CapType.GENERAL)))).toMatchObject({
+      vhca_resource_manager: 1,
+      migration: 1,
+      hca_cap_2: 1,
+      vhca_id: 0,
+    });
+    expect(CmdHcaCap2.decode(cap(query(CapType.GENERAL_2)))).toMatchObject({
+      migratable: 0,
+      migration_multi_load: 1,
+      migration_tracking_state: 1,
+      migration_in_chunks: 1,
+    });
+    expect(CmdHcaCap.decode(cap(query(CapType.GENERAL, 2)))).toMatchObject({
+      vhca_id: 2,
+      vhca_resource_manager: 0,
+      migration: 0,
+    });
+    expect(CmdHcaCap2.decode(cap(query(CapType.GENERAL_2, 1))).migratable).toBe(0);
+    expect(CmdHcaCap2.decode(cap(query(CapType.GENERAL_2, 2))).migratable).toBe(1);
+    const absent = query(CapType.GENERAL, 3);
+    expect(absent.status).toBe(CmdStatus.BAD_PARAM);
+    expect(CmdHdrOut.get(absent.out, 'syndrome')).toBe(Syndrome.FUNCTION_UNKNOWN);
   });
 
   it('configure rebuilds an idle VF and refuses one whose driver enabled its HCA', () => {

@@ -142,6 +142,7 @@ export class VirtualFunctions implements VirtualFunctionHost {
     const fn = startHostedFunction({ ...this.o, transport: this.transport }, functionId, {
       hwAddr: attrs.hwAddr,
       roce: attrs.roce,
+      migratable: attrs.migratable,
       identity,
     });
     const frozen = Object.freeze({ ...attrs, hwAddr: Buffer.from(attrs.hwAddr) });

@@ -133,14 +133,22 @@ export async function reclaimPages(cmd: CommandExecutor, n: number): Promise<big
   );
 }
 
-/** queryHcaCap: the raw capability block (4 KiB) of `capType`, current or maximum values. */
+/**
+ * queryHcaCap: the raw capability block (4 KiB) of `capType`, current or
+ * maximum values; of another function (`other_function`, e.g. VF n is
+ * function n + 1) when `functionId` is given.
+ */
 export async function queryHcaCap(
   cmd: CommandExecutor,
   capType: number,
   current: boolean,
+  functionId?: number,
 ): Promise<Buffer> {
   const out = await cmd.cmdExec(
-    buildInbox(QueryHcaCapIn, Op.QUERY_HCA_CAP, { op_mod: hcaCapOpMod(capType, current) }),
+    buildInbox(QueryHcaCapIn, Op.QUERY_HCA_CAP, {
+      op_mod: hcaCapOpMod(capType, current),
+      ...(functionId !== undefined && { other_function: 1, function_id: functionId }),
+    }),
     QueryHcaCapOut.bytes,
   );
   return Buffer.from(QueryHcaCapOut.view(out, 'capability'));

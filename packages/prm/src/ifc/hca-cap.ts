@@ -20,6 +20,8 @@ export const CapType = {
   QOS: 0xc,
   DEBUG: 0xd,
   VDPA_EMULATION: 0x13,
+  GENERAL_2: 0x20,
+  ADV_VIRTUALIZATION: 0x26,
 } as const;
 
 /** CapMode: the low bit of the QUERY_HCA_CAP op_mod. */
@@ -35,8 +37,10 @@ export const HCA_CAP_UNION_BYTES = 0x8000 / 8;
 
 /** CmdHcaCap: `cmd_hca_cap` (general device capabilities, cap_type 0), 256 bytes. */
 export const CmdHcaCap = defineLayout('cmd_hca_cap', {
-  reserved_at_0: 32,
-  reserved_at_20: 16,
+  reserved_at_0: 31,
+  vhca_resource_manager: 1,
+  hca_cap_2: 1,
+  reserved_at_21: 15,
   vhca_id: 16,
   reserved_at_40: 64,
   log_max_srq_sz: 8,
@@ -112,14 +116,21 @@ export const CmdHcaCap = defineLayout('cmd_hca_cap', {
   reserved_at_4a0: 32,
   device_frequency_mhz: 32,
   device_frequency_khz: 32,
-  reserved_at_500: 0x140,
+  reserved_at_500: 0x60,
+  reserved_at_560: 16,
+  reserved_at_570: 9,
+  adv_virtualization: 1,
+  reserved_at_57a: 6,
+  reserved_at_580: 0xc0,
   max_num_sf: 16,
   reserved_at_650: 16,
   reserved_at_660: 32,
   sf: 1,
   reserved_at_681: 2,
   log_max_sf: 5,
-  reserved_at_688: 24,
+  reserved_at_688: 5,
+  migration: 1,
+  reserved_at_68e: 18,
   uctx_cap: 32,
   reserved_at_6c0: 0x30,
   sf_base_id: 16,

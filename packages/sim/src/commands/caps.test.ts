@@ -129,6 +129,9 @@ describe('QUERY_HCA_CAP / SET_HCA_CAP', () => {
     expect([unknown.status, unknown.syndrome]).toEqual([CmdStatus.BAD_PARAM, Syndrome.BAD_OP_MOD]);
     const other = h.header(Op.QUERY_HCA_CAP, QueryHcaCapIn.bytes, 0, 1);
     QueryHcaCapIn.set(other, 'other_function', 1);
+    QueryHcaCapIn.set(other, 'function_id', 1);
+    expect(h.run(other, QueryHcaCapOut.bytes).syndrome).toBe(Syndrome.FUNCTION_UNKNOWN);
+    QueryHcaCapIn.set(other, 'ec_vf_function', 1);
     expect(h.run(other, QueryHcaCapOut.bytes).syndrome).toBe(Syndrome.BAD_FIELD);
     const uid = h.uctx(0);
     expect(h.queryCaps(CapType.GENERAL, true, uid).status).toBe(CmdStatus.OK);

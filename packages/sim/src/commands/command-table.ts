@@ -16,6 +16,7 @@
  * | uid 0 or RAW_TX            | CREATE_SQ |
  * | any live uid               | QUERY_OTHER_HCA_CAP, QUERY_ESW_FUNCTIONS, QUERY_HCA_VPORT_CONTEXT (other functions: see esw-functions.ts) |
  * | any live uid               | CREATE/MODIFY/QUERY/DESTROY_GENERAL_OBJECT (VIRTIO_NET_Q, VIRTIO_Q_COUNTERS; see general-object.ts) |
+ * | kernel (uid 0) only        | SUSPEND/RESUME_VHCA, QUERY_VHCA_MIGRATION_STATE, SAVE/LOAD_VHCA_STATE (a vhca_resource_manager, for a migratable VF; see vhca-migration.ts) |
  *
  * QUERY_EQ / CQ / QP / SQ / RQ / MKEY / UMEM from a uid with TOOLS_RESOURCES
  * may name the kernel's (uid 0) objects as well as its own (a tools
@@ -45,6 +46,7 @@ import { sqRqCommands } from './sq-rq.js';
 import { tirTisCommands } from './tir-tis.js';
 import { uctxCommands } from './uctx.js';
 import { umemCommands } from './umem.js';
+import { vhcaMigrationCommands } from './vhca-migration.js';
 import { vportCommands } from './vport.js';
 
 const rows: readonly CommandSpec[] = [
@@ -64,6 +66,7 @@ const rows: readonly CommandSpec[] = [
   ...vportCommands,
   ...eswFunctionCommands,
   ...generalObjectCommands,
+  ...vhcaMigrationCommands,
 ];
 
 /** COMMAND_TABLE: see the module header. */

@@ -17,6 +17,7 @@ import type { HcaCaps } from '../hca-caps.js';
 import type { ObjectTable } from '../object-table.js';
 import type { PageLedger } from '../page-ledger.js';
 import type { SubFunctions } from '../sub-functions.js';
+import type { VirtualFunctions } from '../virtual-functions.js';
 
 /**
  * HcaState: the function's lifecycle. `disabled` until ENABLE_HCA,
@@ -66,6 +67,8 @@ export interface FwContext {
   readonly datapath: Datapath;
   /** functions: (optional) the sub-functions this function hosts. */
   readonly functions?: SubFunctions;
+  /** vfs: (optional) the SR-IOV virtual functions this function hosts. */
+  readonly vfs?: VirtualFunctions;
 }
 
 /** CommandSpec: one row of the dispatch table. */

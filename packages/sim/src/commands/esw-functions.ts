@@ -1,15 +1,17 @@
 /**
  * Other-function commands: QUERY_OTHER_HCA_CAP (0x10e), QUERY_ESW_FUNCTIONS
  * (0x740) and QUERY_HCA_VPORT_CONTEXT (0x762) — the only way a function
- * sees another one (the sub-functions it hosts, see sub-functions.ts).
+ * sees another one (the SFs and VFs it hosts, see sub-functions.ts and
+ * virtual-functions.ts).
  *
- * - QUERY_OTHER_HCA_CAP: `function_id` must name an *enabled* SF of this
- *   function (else BAD_PARAM / FUNCTION_UNKNOWN); op_mod 0 = max, 1 =
+ * - QUERY_OTHER_HCA_CAP: `function_id` must name an *enabled* SF or VF of
+ *   this function (else BAD_PARAM / FUNCTION_UNKNOWN); op_mod 0 = max, 1 =
  *   current; answers `other_hca_cap` (ifc/esw-functions.ts).
  * - QUERY_ESW_FUNCTIONS: the host's SF table: the enable bitmap and one
  *   entry per SF index, as far as the outbox has room.
  * - QUERY_HCA_VPORT_CONTEXT: own vport (other_vport 0, vport_number 0), or
- *   with other_vport an enabled SF's vport (vport_number = its function id);
+ *   with other_vport an enabled SF's or VF's vport (vport_number = its
+ *   function id);
  *   anything else BAD_PARAM / VPORT_OTHER. `port_guid` is the EUI-64 of the
  *   vport's MAC.
  * An SF hosts nothing, so from an SF each of these sees only itself.
@@ -34,6 +36,7 @@ import {
   Syndrome,
 } from '@auxctl/prm';
 import type { Datapath } from '../datapath/datapath.js';
+import type { Firmware } from '../firmware.js';
 import { FwError } from '../fw-error.js';
 import { type CommandSpec, ENABLED, type FwContext, INITIALIZED } from './command.js';
 import { vportState } from './vport.js';
@@ -44,6 +47,11 @@ function enabledSf(fw: FwContext, functionId: number) {
   const sf = fw.functions?.get(functionId);
   if (!sf?.firmware || sf.state !== 'enabled') return undefined;
   return sf;
+}
+
+/** hostedFirmware: the firmware of the enabled SF or VF `functionId` this function hosts. */
+export function hostedFirmware(fw: FwContext, functionId: number): Firmware | undefined {
+  return enabledSf(fw, functionId)?.firmware ?? fw.vfs?.get(functionId)?.firmware;
 }
 
 /** eswFunctionCommands: see the module header. */
@@ -57,17 +65,16 @@ export const eswFunctionCommands: readonly CommandSpec[] = [
     access: 'any',
     run: (fw, { inbox, outbox, opMod }) => {
       const id = QueryOtherHcaCapIn.get(inbox, 'function_id');
-      const sf = enabledSf(fw, id);
-      if (!sf?.firmware) {
+      const other = hostedFirmware(fw, id);
+      if (!other) {
         throw new FwError(
           CmdStatus.BAD_PARAM,
           Syndrome.FUNCTION_UNKNOWN,
-          `function_id ${id} is not an enabled sub-function of this function`,
+          `function_id ${id} is not an enabled SF or VF of this function`,
         );
       }
       const which = opMod === 1 ? 'cur' : 'max';
-      const cap = (f: Parameters<typeof sf.firmware.capability>[0]) =>
-        sf.firmware!.capability(f, which);
+      const cap = (f: Parameters<typeof other.capability>[0]) => other.capability(f, which);
       const out = QueryOtherHcaCapOut.view(outbox, 'other_capability');
       OtherHcaCap.write(out, {
         roce: cap('roce'),
@@ -77,7 +84,7 @@ export const eswFunctionCommands: readonly CommandSpec[] = [
         log_max_mkey: cap('log_max_mkey'),
         log_max_pd: cap('log_max_pd'),
         log_max_uctx: cap('log_max_uctx'),
-        max_uctx: Math.min(0xffff, sf.maxUctx ?? 2 ** cap('log_max_uctx')),
+        max_uctx: Math.min(0xffff, enabledSf(fw, id)?.maxUctx ?? 2 ** cap('log_max_uctx')),
         uctx_cap: cap('uctx_cap'),
       });
     },
@@ -135,7 +142,7 @@ export const eswFunctionCommands: readonly CommandSpec[] = [
       const portNum = QueryHcaVportContextIn.get(inbox, 'port_num') || 1;
       let dp: Datapath | undefined;
       if (!other && vport === 0) dp = fw.datapath;
-      else if (other) dp = enabledSf(fw, vport)?.firmware?.datapath;
+      else if (other) dp = hostedFirmware(fw, vport)?.datapath;
       if (!dp) {
         throw new FwError(
           CmdStatus.BAD_PARAM,

@@ -15,6 +15,10 @@
  * (virtq-transport.ts; a `virtq` doorbell names a queue_index, as the
  * doorbell mlx5_vdpa writes carries the queue's index).
  *
+ * SUSPEND_VHCA / RESUME_VHCA act through `quiesce` (quiesce.ts): a held
+ * doorbell or frame waits there; a batch scheduled before an initiator
+ * suspension stays pending until resume.
+ *
  * Owns: ports, the vport, pending doorbells. Never: object lifetimes (the
  * object table) or frame transport between devices (SimWire).
  */
@@ -31,6 +35,7 @@ import { CompletionWriter } from './completion-writer.js';
 import type { EswitchHooks } from './eswitch-hooks.js';
 import { EthTransport } from './eth-transport.js';
 import { NicVport } from './nic-vport.js';
+import { Quiesce, type QuiesceState } from './quiesce.js';
 import { RcTransport } from './rc-transport.js';
 import { type PortEndpoint, SimPort } from './sim-port.js';
 import { VirtqTransport } from './virtq-transport.js';
@@ -53,6 +58,8 @@ export class Datapath implements PortEndpoint {
   readonly rc: RcTransport;
   readonly eth: EthTransport;
   readonly virtq: VirtqTransport;
+  /** quiesce: SUSPEND_VHCA / RESUME_VHCA state and what it holds. */
+  readonly quiesce = new Quiesce();
   /** eswitch: the embedded switch this function is a member of (PFs hosting SFs, and SFs). */
   eswitch: EswitchHooks | undefined;
   private pendingSq = new Set<number>();
@@ -63,7 +70,13 @@ export class Datapath implements PortEndpoint {
 
   constructor(readonly host: DatapathHost) {
     this.ports = Array.from({ length: host.ports }, (_, i) => new SimPort(i + 1, this));
-    this.cqes = new CompletionWriter(host.dma, host.objects, () => host.halted(), host.log);
+    // A stopped function writes no completion and raises no event.
+    this.cqes = new CompletionWriter(
+      host.dma,
+      host.objects,
+      () => host.halted() || this.quiesce.stopped,
+      host.log,
+    );
     this.rc = new RcTransport(this);
     this.eth = new EthTransport(this);
     this.virtq = new VirtqTransport(this);
@@ -88,7 +101,7 @@ export class Datapath implements PortEndpoint {
 
   /** ringDoorbell: see the module header; unknown queues are ignored, as hardware does. */
   ringDoorbell(db: Doorbell): void {
-    if (this.host.halted()) return;
+    if (this.host.halted() || this.quiesce.holdDoorbell(db)) return;
     switch (db.type) {
       case 'sq':
         this.pendingSq.add(db.num);
@@ -117,6 +130,34 @@ export class Datapath implements PortEndpoint {
     this.schedule();
   }
 
+  /**
+   * setQuiesce: SUSPEND / RESUME moved the function to `next` (the command
+   * checked the order): what the new state lets run, runs now.
+   */
+  setQuiesce(next: QuiesceState): void {
+    const { frames, doorbells } = this.quiesce.release(next);
+    for (const f of frames) this.eth.receive(f.port, f.frame, f.intact);
+    for (const db of doorbells) this.ringDoorbell(db);
+    const pending = this.pendingSq.size + this.pendingQp.size + this.pendingVirtq.size;
+    if (!this.quiesce.initiatorStopped && pending > 0) this.schedule();
+  }
+
+  /** pendingWork: queues marked by doorbells and not yet processed (a state image carries them). */
+  pendingWork(): { sq: number[]; qp: number[]; virtq: number[] } {
+    return { sq: [...this.pendingSq], qp: [...this.pendingQp], virtq: [...this.pendingVirtq] };
+  }
+
+  /** restorePending: mark queues from a state image (processed when the function resumes). */
+  restorePending(w: {
+    sq: readonly number[];
+    qp: readonly number[];
+    virtq: readonly number[];
+  }): void {
+    this.pendingSq = new Set(w.sq);
+    this.pendingQp = new Set(w.qp);
+    this.pendingVirtq = new Set(w.virtq);
+  }
+
   /** setAdmin: PAOS admin status of `port`; the link at both ends follows. */
   setAdmin(port: SimPort, up: boolean): void {
     port.adminUp = up;
@@ -142,6 +183,7 @@ export class Datapath implements PortEndpoint {
     this.pendingSq.clear();
     this.pendingQp.clear();
     this.pendingVirtq.clear();
+    this.quiesce.reset();
     this.cqes.forget();
     this.vport.reset();
     for (const p of this.ports) p.reset();
@@ -183,6 +225,8 @@ export class Datapath implements PortEndpoint {
   }
 
   private runBatch(): void {
+    // Suspended initiator: the marked queues stay marked until resume.
+    if (this.quiesce.initiatorStopped) return;
     const sqs = this.pendingSq;
     const qps = this.pendingQp;
     const vqs = this.pendingVirtq;

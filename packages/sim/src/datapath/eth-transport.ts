@@ -77,7 +77,7 @@ export class EthTransport {
 
   /** receive: a frame arrived on port `n` (see the module header). */
   receive(n: number, frame: Buffer, intact: boolean): void {
-    if (this.dp.host.halted()) return;
+    if (this.dp.host.halted() || this.dp.quiesce.holdFrame(n, frame, intact)) return;
     const port = this.dp.port(n);
     const c = this.dp.counters(n);
     if (!port) return;

@@ -71,12 +71,14 @@ export interface MkeyOptions {
 
 /** FirmwareHarness: see the module header. */
 export class FirmwareHarness {
-  readonly dma = new DmaSpace();
+  readonly dma: DmaSpace;
   time = 1_700_000_000_000;
   readonly fw: Firmware;
 
-  constructor(opts: Partial<FirmwareOptions> = {}) {
-    this.fw = new Firmware({ dma: this.dma, clock: { now: () => this.time }, ...opts });
+  /** A new Firmware from `opts`, or `existing` (a hosted function's) driven the same way. */
+  constructor(opts: Partial<FirmwareOptions> = {}, existing?: Firmware) {
+    this.dma = existing?.dmaSpace ?? opts.dma ?? new DmaSpace();
+    this.fw = existing ?? new Firmware({ dma: this.dma, clock: { now: () => this.time }, ...opts });
   }
 
   /** advance: move the fake clock. */
