@@ -12,7 +12,7 @@
  *
  * Owns: the pipe and the timings. Never: retries (a migration is not idempotent).
  */
-import { type LoadRequest, SavePhase, type SaveTrailer } from '@auxctl/proto';
+import { type LoadRequest, SavePhase, type SaveResponse, type SaveTrailer } from '@auxctl/proto';
 import type { AuxctlClient } from './auxctl-client.js';
 import { AuxctlError } from './auxctl-error.js';
 
@@ -67,10 +67,23 @@ export async function migrateVf(
     { vf: o.vf, precopyRounds: o.precopyRounds ?? 0, chunkBytes: o.chunkBytes ?? 0 },
     abort.signal,
   );
+  // The source answers first (its refusals come before the destination is touched).
+  let first: IteratorResult<SaveResponse>;
+  try {
+    first = await save.next();
+  } catch (err) {
+    o.signal?.removeEventListener('abort', onOuterAbort);
+    throw err;
+  }
+  async function* messages(): AsyncGenerator<SaveResponse> {
+    if (first.done) return;
+    yield first.value;
+    yield* save;
+  }
   async function* forward(): AsyncGenerator<LoadRequest> {
     yield { kind: { $case: 'header', header: { vf: o.toVf } } };
     try {
-      for await (const m of save) {
+      for await (const m of messages()) {
         const k = m.kind;
         if (k?.$case === 'data') {
           yield { kind: { $case: 'data', data: k.data } };

@@ -165,7 +165,7 @@ export function migrationServiceImpl(
       try {
         await step(ctx, pf, 'load', { vf: header }, () => pf.migration.load(header, reader.data()));
         return {
-          state: wireState(pf.migration.state(header).state),
+          state: wireState((await pf.migration.state(header)).state),
           bytes: reader.bytes,
         };
       } finally {
@@ -183,13 +183,13 @@ export function migrationServiceImpl(
       await step(ctx, pf, req.commit ? 'commit' : 'abort', { vf: req.vf }, () =>
         pf.migration.finish(req.vf, req.commit),
       );
-      return { state: wireState(pf.migration.state(req.vf).state) };
+      return { state: wireState((await pf.migration.state(req.vf)).state) };
     }),
     getState: unary<GetStateRequest, GetStateResponse>(
       env,
       `${SERVICE}/GetState`,
       async (req, ctx) => {
-        const s = pfOf(ctx, req.vf).migration.state(req.vf);
+        const s = await pfOf(ctx, req.vf).migration.state(req.vf);
         return { state: wireState(s.state), driver: s.driver };
       },
     ),
@@ -230,10 +230,22 @@ async function streamSave(
   let total = 0;
   let stopCopy = 0;
   let phase: 'pre-copy' | 'stop-copy' = 'pre-copy';
+  const cancelled = () => new AuxError('ECANCELED', 'the client cancelled the save');
+  /** write: send `msg`, waiting for room; ECANCELED once the client went away. */
   const write = (msg: SaveResponse): Promise<void> => {
-    if (ctx.cancel.aborted) throw new AuxError('ECANCELED', 'the client cancelled the save');
+    if (ctx.cancel.aborted) throw cancelled();
     if (call.write(msg)) return Promise.resolve();
-    return new Promise((resolve) => call.once('drain', resolve));
+    const signal = ctx.cancel.signal;
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        call.off('drain', done);
+        signal.removeEventListener('abort', done);
+        if (signal.aborted) reject(cancelled());
+        else resolve();
+      };
+      call.once('drain', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
   };
   for await (const ev of m.save(vf, {
     precopyRounds: o.precopyRounds,

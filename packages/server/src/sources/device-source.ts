@@ -152,7 +152,7 @@ export interface MigrationFunctions {
   /** has: whether `bdf` is one of the PF's VFs. */
   has(bdf: string): boolean;
   /** state: the VF's vfio migration state name (`RUNNING`, ...) and its driver. */
-  state(bdf: string): { readonly state: string; readonly driver: string };
+  state(bdf: string): Promise<{ readonly state: string; readonly driver: string }>;
   /**
    * save: pre-copy `precopyRounds` rounds while the VF runs, then stop it
    * and read the rest; the VF is left in STOP once the iteration completes.

@@ -16,6 +16,7 @@ import { notUpError } from '../../devices/device-up.js';
 import { healthDump, healthRecover } from '../../devices/health-actions.js';
 import type {
   DumpModes,
+  MigrationFunctions,
   PciFunctions,
   ServedDevice,
   SourceContext,
@@ -30,6 +31,8 @@ export interface SimDeviceHost {
   vdpaOf(core: CoreDevice): VdpaFunction;
   /** A PF's PCI functions; undefined for an SF's or a VF's core. */
   pciOf(core: CoreDevice): PciFunctions | undefined;
+  /** A PF's migratable VFs; undefined for an SF's or a VF's core. */
+  migrationOf(core: CoreDevice): MigrationFunctions | undefined;
 }
 
 const SIM_DUMPS: DumpModes = { modes: ['umem', 'inline'] };
@@ -43,6 +46,8 @@ export class SimServedDevice implements ServedDevice {
   readonly vdpa: VdpaFunction;
   /** A PF's PCI functions (itself and its VFs). */
   readonly pci: PciFunctions | undefined;
+  /** A PF's VFs bound to a migration driver, moved through their vfio devices. */
+  readonly migration: MigrationFunctions | undefined;
 
   constructor(
     readonly core: CoreDevice,
@@ -52,6 +57,7 @@ export class SimServedDevice implements ServedDevice {
     this.faults = backend.faults instanceof FaultInjector ? backend.faults : undefined;
     this.vdpa = host.vdpaOf(core);
     this.pci = host.pciOf(core);
+    this.migration = host.migrationOf(core);
   }
 
   get name(): string {

@@ -47,11 +47,14 @@ import {
   simIdentity,
 } from '@auxctl/sim';
 import { createMlx5VdpaDriver } from '@auxctl/vdpa-aux';
+import { VfioDevices } from '@auxctl/vfio';
+import { createMlx5VfioPciDriver } from '@auxctl/vfio-mlx5';
 import { deviceSnapshot } from '../../devices/device-snapshot.js';
 import { unknownDevice } from '../../devices/device-sources.js';
 import { parseListenAddress } from '../../security/listen-address.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
 import { SimServedDevice } from './sim-device.js';
+import { SimMigration } from './sim-migration.js';
 import { SimPciFunctions } from './sim-pci.js';
 import { SimVdpa } from './sim-vdpa.js';
 
@@ -111,6 +114,7 @@ interface Member {
   readonly sim: SimFunction;
   readonly fn: PciFunction;
   readonly pci: SimPciFunctions;
+  readonly migration: SimMigration;
 }
 
 /** SimSource: see the module header. */
@@ -179,6 +183,9 @@ export class SimSource implements DeviceSource {
     await pci.registerDriver(
       createCorePciDriver({ pci, bus, ids, logger, ...(opts.health && { health: opts.health }) }),
     );
+    // mlx5_vfio_pci binds a VF only when its driver_override names it; its vfio devices are here.
+    const vfio = new VfioDevices();
+    await pci.registerDriver(createMlx5VfioPciDriver({ pci, devices: vfio, logger }));
     const members: Member[] = [];
     const fleet = new SimSource(bus, registry, vdpa, pci, members);
     // A VF's core comes up when a driver binds it: announce it then.
@@ -199,7 +206,13 @@ export class SimSource implements DeviceSource {
           if (!(core instanceof CoreDevice)) {
             throw new AuxError('ENODEV', `${fn.bdf}: the core driver did not bind it`);
           }
-          members.push({ core, sim, fn, pci: new SimPciFunctions(pci, fn, core) });
+          members.push({
+            core,
+            sim,
+            fn,
+            pci: new SimPciFunctions(pci, fn, core),
+            migration: new SimMigration(fn, vfio),
+          });
           fleet.announced.add(core);
           // A sub-function's core comes up after its port function's event: announce it then.
           core.events.subscribe((e) => {
@@ -301,6 +314,7 @@ export class SimSource implements DeviceSource {
         openCtl: (c, credentials) => this.openCtl(c, credentials),
         vdpaOf: (c) => this.vdpa.functionOf(c.name),
         pciOf: (c) => this.members.find((m) => m.core === c)?.pci,
+        migrationOf: (c) => this.members.find((m) => m.core === c)?.migration,
       });
       this.views.set(core, v);
     }
