@@ -57,6 +57,7 @@ import {
 import type { FwContext, HcaState, UidAccess } from './commands/command.js';
 import { COMMAND_TABLE } from './commands/command-table.js';
 import { Datapath } from './datapath/datapath.js';
+import { DirtyLog } from './datapath/dirty-log.js';
 import { counterFields } from './datapath/queue-data.js';
 import type { SimPort } from './datapath/sim-port.js';
 import { DIAG_COUNTERS, DIAG_LIMITS, DiagCounters } from './diag-counters.js';
@@ -108,6 +109,12 @@ export class Firmware implements FirmwareEngine, RegisterHost {
   readonly subFunctions: SubFunctions;
   /** virtualFunctions: the SR-IOV VFs this function hosts (maxVfs of them; none for a VF or SF). */
   readonly virtualFunctions: VirtualFunctions;
+  /**
+   * dirtyLog: device DMA logging of this function (datapath/dirty-log.ts):
+   * the pages of its DMA space the device wrote. The PF's host starts,
+   * reads and stops it (the simplified stand-in for a PAGE_TRACK object).
+   */
+  readonly dirtyLog = new DirtyLog();
   /** migration: this function's side of live migration (the PF's VHCA commands drive it). */
   readonly migration = new VhcaMigration();
   /** The embedded switch of the functions this one hosts, made when the first is enabled. */
@@ -144,6 +151,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.ports = Array.from({ length: o.ports }, () => new Map<string, bigint>());
     this.datapath = new Datapath({
       dma: this.dma,
+      dirty: this.dirtyLog,
       objects: this.table,
       log: this.log,
       ports: o.ports,
@@ -261,6 +269,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
     this.subFunctions.reset();
     this.virtualFunctions.reset();
     this.migration.reset();
+    this.dirtyLog.stop();
   }
 
   /**
@@ -385,7 +394,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       throw new FwError(CmdStatus.BAD_PARAM, Syndrome.UID_UNKNOWN, `uid ${uid} does not exist`);
     }
     const key = lookupMkey(this.table, mkey, uid);
-    scatter(mkeyViews(this.dma, key.data, offset, data.length), data);
+    scatter(mkeyViews(this.dma, key.data, offset, data.length, this.dirtyLog), data);
   }
 
   /** objects: every live object, in creation order; queue contexts show their current counters. */

@@ -16,6 +16,7 @@
  * Owns: address arithmetic and the write path. Never: object lifetimes.
  */
 import { CmdStatus, type DmaSpace, MkcAccessMode, mkeyIndex, Syndrome } from '@auxctl/prm';
+import type { DirtyLog } from './datapath/dirty-log.js';
 import { FwError } from './fw-error.js';
 import type { FwObject, ObjectTable } from './object-table.js';
 
@@ -73,7 +74,13 @@ export function checkUmemPages(dma: DmaSpace, umem: UmemData): void {
 }
 
 /** umemViews: views of umem bytes [offset, offset + len), page by page. */
-export function umemViews(dma: DmaSpace, umem: UmemData, offset: number, len: number): Buffer[] {
+export function umemViews(
+  dma: DmaSpace,
+  umem: UmemData,
+  offset: number,
+  len: number,
+  written?: DirtyLog,
+): Buffer[] {
   if (offset < 0 || len < 0 || offset + len > umem.size) {
     throw outOfRange(`bytes ${offset}+${len} outside the ${umem.size}-byte umem`);
   }
@@ -88,6 +95,7 @@ export function umemViews(dma: DmaSpace, umem: UmemData, offset: number, len: nu
     const v = dma.resolve(addr, n);
     if (!v) throw notMapped(addr, n);
     views.push(v);
+    written?.note(addr, n);
     at += n;
     left -= n;
   }
@@ -95,7 +103,12 @@ export function umemViews(dma: DmaSpace, umem: UmemData, offset: number, len: nu
 }
 
 /** physicalViews: views of bus addresses [addr, addr + len), 4 KiB page by page. */
-export function physicalViews(dma: DmaSpace, addr: bigint, len: number): Buffer[] {
+export function physicalViews(
+  dma: DmaSpace,
+  addr: bigint,
+  len: number,
+  written?: DirtyLog,
+): Buffer[] {
   const views: Buffer[] = [];
   let at = addr;
   let left = len;
@@ -104,14 +117,24 @@ export function physicalViews(dma: DmaSpace, addr: bigint, len: number): Buffer[
     const v = dma.resolve(at, n);
     if (!v) throw notMapped(at, n);
     views.push(v);
+    written?.note(at, n);
     at += BigInt(n);
     left -= n;
   }
   return views;
 }
 
-/** mkeyViews: views of key bytes [offset, offset + len); range and access checked. */
-export function mkeyViews(dma: DmaSpace, key: MkeyData, offset: number, len: number): Buffer[] {
+/**
+ * mkeyViews: views of key bytes [offset, offset + len) the device will
+ * write; range and access checked; the write is logged in `written`.
+ */
+export function mkeyViews(
+  dma: DmaSpace,
+  key: MkeyData,
+  offset: number,
+  len: number,
+  written?: DirtyLog,
+): Buffer[] {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + len > key.len) {
     throw outOfRange(`bytes ${offset}+${len} outside the ${key.len}-byte mkey`);
   }
@@ -122,8 +145,10 @@ export function mkeyViews(dma: DmaSpace, key: MkeyData, offset: number, len: num
       'the mkey has no local write access (lw); the device cannot write through it',
     );
   }
-  if (key.mode === MkcAccessMode.PA) return physicalViews(dma, key.startAddr + BigInt(offset), len);
-  return umemViews(dma, key.umem!.data, key.umemOffset + offset, len);
+  if (key.mode === MkcAccessMode.PA) {
+    return physicalViews(dma, key.startAddr + BigInt(offset), len, written);
+  }
+  return umemViews(dma, key.umem!.data, key.umemOffset + offset, len, written);
 }
 
 /** scatter: copy `data` across `views` in order (their lengths sum to data.length). */

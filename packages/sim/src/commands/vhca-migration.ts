@@ -72,8 +72,14 @@ function migratableVf(fw: FwContext, inbox: Buffer): Firmware {
   return vf;
 }
 
-/** keyViews: `size` bytes at `va` through the PF's `mkey`. */
-function bufferViews(fw: FwContext, uid: number, mkey: number, va: bigint, size: number): Buffer[] {
+/** bufferViews: `size` bytes at `va` through the PF's `mkey` (a SAVE's writes are logged). */
+function bufferViews(
+  fw: FwContext,
+  uid: number,
+  f: { mkey: number; va: bigint; size: number },
+  write: boolean,
+): Buffer[] {
+  const { mkey, va, size } = f;
   const key = lookupMkey(fw.objects, mkey, uid).data;
   const offset = va - key.startAddr;
   if (offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -83,7 +89,7 @@ function bufferViews(fw: FwContext, uid: number, mkey: number, va: bigint, size:
       `va 0x${va.toString(16)} outside the mkey`,
     );
   }
-  return mkeyViews(fw.dma, key, Number(offset), size);
+  return mkeyViews(fw.dma, key, Number(offset), size, write ? fw.datapath.host.dirty : undefined);
 }
 
 const vhcaRow = (
@@ -146,7 +152,7 @@ export const vhcaMigrationCommands: readonly CommandSpec[] = [
           `the image is ${plan.image.length} bytes; the buffer has ${f.size}`,
         );
       }
-      scatter(bufferViews(fw, uid, f.mkey, f.va, plan.image.length), plan.image);
+      scatter(bufferViews(fw, uid, { ...f, size: plan.image.length }, true), plan.image);
       plan.commit();
       SaveVhcaStateOut.set(outbox, 'actual_image_size', plan.image.length);
       const next = vf.migration.tracks
@@ -166,7 +172,7 @@ export const vhcaMigrationCommands: readonly CommandSpec[] = [
       const vf = migratableVf(fw, inbox);
       const f = LoadVhcaStateIn.decode(inbox);
       const bytes = Buffer.alloc(f.size);
-      gather(bufferViews(fw, uid, f.mkey, f.va, f.size), bytes, 0);
+      gather(bufferViews(fw, uid, f, false), bytes, 0);
       vf.migration.load(vf.migrationParts, bytes);
     },
   },

@@ -34,6 +34,7 @@ import {
 } from '@auxctl/prm';
 import type { Logger } from '../log.js';
 import type { ObjectTable } from '../object-table.js';
+import type { DirtyLog } from './dirty-log.js';
 import type { CqData, EqData } from './queue-data.js';
 import { DBR_BYTES, resolveRing } from './ring-memory.js';
 
@@ -73,6 +74,7 @@ export class CompletionWriter {
     private readonly objects: ObjectTable,
     private readonly halted: () => boolean,
     private readonly log: Logger,
+    private readonly dirty?: DirtyLog,
   ) {}
 
   attach(fn: EventInterrupt): void {
@@ -104,6 +106,7 @@ export class CompletionWriter {
     const { ring } = mem;
     const entries = 1 << d.logSize;
     const base = (d.pi & (entries - 1)) * CQE_BYTES;
+    this.dirty?.note(d.ring.addr + BigInt(base), CQE_BYTES);
     ring.fill(0, base, base + CQE_BYTES);
     if (c.syndrome !== undefined) {
       ErrCqe.set(ring, 'syndrome', c.syndrome, base);
@@ -175,6 +178,7 @@ export class CompletionWriter {
       return;
     }
     const base = (d.pi & (entries - 1)) * EQE_BYTES;
+    this.dirty?.note(d.ring.addr + BigInt(base), EQE_BYTES);
     ring.fill(0, base, base + EQE_BYTES);
     Eqe.set(ring, 'type', type, base);
     Eqe.set(ring, 'sub_type', subType, base);

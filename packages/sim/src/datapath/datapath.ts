@@ -32,6 +32,7 @@ import {
 import type { Logger } from '../log.js';
 import type { ObjectTable } from '../object-table.js';
 import { CompletionWriter } from './completion-writer.js';
+import type { DirtyLog } from './dirty-log.js';
 import type { EswitchHooks } from './eswitch-hooks.js';
 import { EthTransport } from './eth-transport.js';
 import { NicVport } from './nic-vport.js';
@@ -46,6 +47,8 @@ export interface DatapathHost {
   readonly objects: ObjectTable;
   readonly log: Logger;
   readonly ports: number;
+  /** dirty: where this function's device writes are logged (dirty-log.ts). */
+  readonly dirty: DirtyLog;
   halted(): boolean;
   portCounters(port: number): Map<string, bigint> | undefined;
 }
@@ -76,6 +79,7 @@ export class Datapath implements PortEndpoint {
       host.objects,
       () => host.halted() || this.quiesce.stopped,
       host.log,
+      host.dirty,
     );
     this.rc = new RcTransport(this);
     this.eth = new EthTransport(this);

@@ -34,6 +34,7 @@ import {
 } from '@auxctl/prm';
 import { type MkeyData, physicalViews, umemViews } from '../memory-translation.js';
 import type { ObjectTable } from '../object-table.js';
+import type { DirtyLog } from './dirty-log.js';
 
 /** KeyRight: the access a use needs. */
 export type KeyRight = 'lr' | 'lw' | 'rw' | 'rr';
@@ -56,6 +57,7 @@ export function keyViews(
   len: number,
   right: KeyRight,
   pd: number,
+  written?: DirtyLog,
 ): Buffer[] | KeyFault {
   const remote = right === 'rw' || right === 'rr';
   const syndrome = remote ? CqeSyndrome.REMOTE_ACCESS_ERR : CqeSyndrome.LOCAL_PROT_ERR;
@@ -74,9 +76,11 @@ export function keyViews(
     return fault(`0x${addr.toString(16)}+${len} is outside key 0x${key.toString(16)}`);
   }
   try {
+    // The device writes what a write right grants: logged (dirty-log.ts).
+    const log = right === 'lw' || right === 'rw' ? written : undefined;
     return k.mode === MkcAccessMode.PA
-      ? physicalViews(dma, addr, len)
-      : umemViews(dma, k.umem!.data, k.umemOffset + Number(offset), len);
+      ? physicalViews(dma, addr, len, log)
+      : umemViews(dma, k.umem!.data, k.umemOffset + Number(offset), len, log);
   } catch {
     return fault(`memory of key 0x${key.toString(16)} is no longer mapped`);
   }
@@ -91,6 +95,8 @@ export function isKeyFault<T extends object>(v: T | KeyFault): v is KeyFault {
 export interface KeyHost {
   readonly dma: DmaSpace;
   readonly objects: ObjectTable;
+  /** Where the function's device writes are logged. */
+  readonly dirty?: DirtyLog;
 }
 
 /** SgeViews: the memory a list of data segments names, and its length in bytes. */
@@ -168,6 +174,7 @@ function addSge(
     len,
     right,
     pd,
+    host.dirty,
   );
   if (isKeyFault(v)) return v;
   out.views.push(...v);

@@ -180,6 +180,7 @@ export class RcTransport {
       local.len,
       write ? 'rw' : 'rr',
       peer.qp.data.pd,
+      peer.dp.host.dirty,
     );
     if (isKeyFault(remote)) return { syndrome: remote.syndrome };
     const buf = Buffer.allocUnsafe(local.len);

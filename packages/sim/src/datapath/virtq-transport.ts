@@ -269,9 +269,9 @@ export class VirtqTransport {
   }
 
   private views(q: Virtq, addr: bigint, len: number, right: KeyRight): Buffer[] | undefined {
-    const { dma, objects } = this.dp.host;
+    const { dma, objects, dirty } = this.dp.host;
     const mkey = Number(q.context.virtio_q_mkey);
-    const v = keyViews(dma, objects, mkey, addr, len, right, Number(q.context.pd));
+    const v = keyViews(dma, objects, mkey, addr, len, right, Number(q.context.pd), dirty);
     return isKeyFault(v) ? undefined : v;
   }
 
