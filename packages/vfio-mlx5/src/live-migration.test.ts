@@ -163,4 +163,27 @@ describe('live migration of a VF between two simulated PFs', () => {
       await expectClean(guest, src, dst);
     });
   }
+
+  it('unbinding or disabling a VF with open data files releases their PF memory', async () => {
+    const src = await host(0);
+    const guest = await bootGuest(src.fd);
+    const f = (await setState(src.fd, M.PRE_COPY))!;
+    await drain(f);
+    expect(src.rig.sim.dma.mappings).toBeGreaterThan(src.rig.baseline.mappings);
+    await src.rig.pci.unbind(src.rig.vfBdf(0));
+    expect(f.closed).toBe(true);
+    await expect(f.read(1)).rejects.toSatisfy(code('EBADF'));
+    await expect(setState(src.fd, M.RUNNING)).rejects.toSatisfy(code('ENOTCONN'));
+    await src.fd.close();
+    await guest.close();
+    expect(src.rig.pfObjects()).toEqual(src.rig.baseline.objects);
+    expect(src.rig.sim.dma.mappings).toBe(src.rig.baseline.mappings);
+
+    const other = await host(1);
+    const w = (await setState(other.fd, M.STOP_COPY))!;
+    await other.rig.pci.writeNumVfs(other.rig.pf.bdf, 0);
+    expect(w.closed).toBe(true);
+    expect(other.rig.pfObjects()).toEqual(other.rig.baseline.objects);
+    expect(other.rig.sim.dma.mappings).toBe(other.rig.baseline.mappings);
+  });
 });
