@@ -95,6 +95,24 @@ export interface VirtualFunctionHost {
   backend(functionId: number): DeviceBackend;
   configure(functionId: number, attrs: VirtualFunctionAttrs): void;
   disable(functionId: number): void;
+  /**
+   * dirtyLog: (optional) device DMA logging of VF `functionId` as its PF's
+   * host reads it — a stand-in for mlx5's PAGE_TRACK object, whose reports
+   * travel through a firmware QP. Absent = the host cannot log DMA.
+   */
+  dirtyLog?(functionId: number): DmaDirtyLog;
+}
+
+/**
+ * DmaDirtyLog: which pages of a function's DMA space the device wrote
+ * (device DMA logging). Errors are AuxErrors with the uAPI's errnos.
+ */
+export interface DmaDirtyLog {
+  /** start: log writes into `ranges` (page aligned, not overlapping) at `pageSize` granules; EBUSY when started. */
+  start(ranges: readonly { iova: bigint; length: bigint }[], pageSize: number): void;
+  /** readAndClear: the addresses of the pages written in [iova, iova + length), forgotten; EINVAL when not started. */
+  readAndClear(iova: bigint, length: bigint): bigint[];
+  stop(): void;
 }
 
 /** DeviceBackend: a device as the command queue and the health poller see it. */

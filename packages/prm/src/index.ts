@@ -16,6 +16,7 @@ export type {
   CompletionHandler,
   DeviceBackend,
   DeviceIdentity,
+  DmaDirtyLog,
   SubFunctionAttrs,
   SubFunctionHost,
   VirtualFunctionAttrs,

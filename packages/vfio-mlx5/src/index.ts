@@ -13,6 +13,7 @@ export {
 } from './arc-plan.js';
 export { Mlx5ResumeFile } from './mlx5-resume-file.js';
 export { Mlx5SaveFile, type SavePhase } from './mlx5-save-file.js';
+export { Mlx5VfDirtyLog } from './mlx5-vf-dirty-log.js';
 export { Mlx5VfMigration, type Mlx5VfMigrationOptions } from './mlx5-vf-migration.js';
 export {
   createMlx5VfioPciDriver,

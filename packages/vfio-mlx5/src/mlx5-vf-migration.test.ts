@@ -217,6 +217,6 @@ describe('mlx5_vfio_pci arcs on the PF', () => {
       VfioFeature.MIG_DEVICE_STATE | FeatureFlag.GET,
       Buffer.alloc(8),
     );
-    expect(readMigState(got.data).state).toBe(M.STOP);
+    expect(readMigState(got.data).state).toBe(M.STOP_COPY);
   });
 });

@@ -17,6 +17,9 @@
  *   open-resume  PF memory for a new resuming file, returned.
  * A SAVE step with no saving file left (the user closed it) is skipped.
  *
+ * Once the VF is detached every arc is ENOTCONN, even one that would send
+ * nothing.
+ *
  * FAILURES: a failed arc leaves the state at the arc's start (vfio core
  * reports the error) and closes a file the arc opened; a failed
  * RESUMING -> STOP (truncated stream, refused image) moves to ERROR with
@@ -66,6 +69,7 @@ export class Mlx5VfMigration implements MigrationOps {
   }
 
   async setState(next: MigStateValue): Promise<MigDataFile | undefined> {
+    this.o.vf.connected();
     const from = this.state;
     const plan = arcPlan({ from, to: next });
     try {

@@ -17,7 +17,9 @@
  *      (GENERAL) and `migratable` (GENERAL_2) — a VF whose port function
  *      is not migratable is refused (EOPNOTSUPP);
  *   4. flags STOP_COPY | P2P, plus PRE_COPY when the PF's GENERAL_2 has
- *      migration_multi_load and migration_tracking_state.
+ *      migration_multi_load and migration_tracking_state;
+ *   5. log ops (device DMA logging) when the PF has adv_virtualization and
+ *      its host offers a tracker for the VF (`VirtualFunctionHost.dirtyLog`).
  * Then a VfioPciCoreDevice with Mlx5VfMigration as its migration ops, the
  * VF's own backend as its region and the VF's function reset as reset,
  * added to `devices`.
@@ -47,6 +49,7 @@ import {
   isAuxError,
 } from '@auxctl/prm';
 import { MigFlag, type VfioDevices, VfioPciCoreDevice } from '@auxctl/vfio';
+import { Mlx5VfDirtyLog } from './mlx5-vf-dirty-log.js';
 import { Mlx5VfMigration } from './mlx5-vf-migration.js';
 import { VfTarget } from './vf-target.js';
 
@@ -130,15 +133,24 @@ async function bindVf(
   const preCopy = pfCap2.migration_multi_load && pfCap2.migration_tracking_state;
   const flags = MigFlag.STOP_COPY | MigFlag.P2P | (preCopy ? MigFlag.PRE_COPY : 0);
   const vhcaId = general.vhca_id;
+  const vf = new VfTarget(pf.queue, vhcaId, fn.bdf);
   const migration = new Mlx5VfMigration({
-    vf: new VfTarget(pf.queue, vhcaId, fn.bdf),
+    vf,
     dma: pf.backend.dma,
     flags,
     log,
   });
+  // Device DMA logging: when the PF advertises it and its host has a tracker for the VF.
+  const tracker = pf.caps.adv_virtualization
+    ? pf.backend.virtualFunctions?.dirtyLog?.(functionId)
+    : undefined;
   const vfio = new VfioPciCoreDevice<DeviceBackend>({
     fn,
-    ops: { migration, closeDevice: () => migration.closeFiles() },
+    ops: {
+      migration,
+      ...(tracker && { log: new Mlx5VfDirtyLog(vf, tracker) }),
+      closeDevice: () => migration.closeFiles(),
+    },
     resetFunction: (backend) => backend.reset(),
   });
   log.info({ bdf: fn.bdf, vhcaId, flags }, 'VF bound for migration');

@@ -26,15 +26,18 @@ export class VfTarget {
     readonly bdf: string,
   ) {
     this.cmd = {
-      cmdExec: (inbox: Buffer, outLen: number, opts?: CmdOptions) => {
-        if (this.detached) {
-          return Promise.reject(
-            new AuxError('ENOTCONN', `VF ${this.bdf} (vhca_id ${this.vhcaId}) is gone from its PF`),
-          );
-        }
+      cmdExec: async (inbox: Buffer, outLen: number, opts?: CmdOptions) => {
+        this.connected();
         return pf.cmdExec(inbox, outLen, opts);
       },
     };
+  }
+
+  /** connected: throws ENOTCONN once detached. */
+  connected(): void {
+    if (this.detached) {
+      throw new AuxError('ENOTCONN', `VF ${this.bdf} (vhca_id ${this.vhcaId}) is gone from its PF`);
+    }
   }
 
   /** detach: from now on every command is ENOTCONN. */
