@@ -569,9 +569,12 @@ function sfCaps(max: number, vfs: number): Partial<Record<GeneralCapField, numbe
 }
 
 /**
- * vfCaps: a function hosting VFs manages their resources and can migrate
- * them (`vhca_resource_manager`, `migration`); one hosting none cannot.
+ * vfCaps: a function hosting VFs manages their resources, can migrate them
+ * and log their DMA writes for pre-copy (`vhca_resource_manager`,
+ * `migration`, `adv_virtualization`; the log is read through the
+ * VirtualFunctionHost's `dirtyLog`); one hosting none cannot.
  */
 function vfCaps(vfs: number): Partial<Record<GeneralCapField, number>> {
-  return { vhca_resource_manager: vfs > 0 ? 1 : 0, migration: vfs > 0 ? 1 : 0 };
+  const on = vfs > 0 ? 1 : 0;
+  return { vhca_resource_manager: on, migration: on, adv_virtualization: on };
 }

@@ -85,6 +85,7 @@ const GENERAL_CAP_DEFAULTS = {
   // VFs manages their resources and migrates them (Firmware sets both).
   vhca_resource_manager: 0,
   migration: 0,
+  adv_virtualization: 0,
   hca_cap_2: 1,
 };
 

@@ -43,6 +43,7 @@ import {
   startHostedFunction,
   stopHostedFunction,
 } from './hosted-function.js';
+import type { DirtyLog } from './datapath/dirty-log.js';
 import type { SimDevice } from './sim-device.js';
 
 /** VF_DEVICE_ID: "ConnectX Family mlx5Gen Virtual Function". */
@@ -122,6 +123,11 @@ export class VirtualFunctions implements VirtualFunctionHost {
     if (!vf) return;
     this.drop(vf);
     this.o.log.info({ functionId }, 'virtual function disabled');
+  }
+
+  /** dirtyLog: the device DMA log of VF function `functionId` (the PF's host reads it); ENODEV when not enabled. */
+  dirtyLog(functionId: number): DirtyLog {
+    return this.need(functionId).firmware.dirtyLog;
   }
 
   /** fatal: the PF asserted: every enabled VF halts with the same syndrome. */
