@@ -36,6 +36,7 @@ import {
   type VirtualFunctionHost,
   vfAddress,
 } from '@auxctl/prm';
+import type { DirtyLog } from './datapath/dirty-log.js';
 import {
   type HostedFunction,
   type HostingOptions,
@@ -43,7 +44,6 @@ import {
   startHostedFunction,
   stopHostedFunction,
 } from './hosted-function.js';
-import type { DirtyLog } from './datapath/dirty-log.js';
 import type { SimDevice } from './sim-device.js';
 
 /** VF_DEVICE_ID: "ConnectX Family mlx5Gen Virtual Function". */

@@ -34,3 +34,26 @@ export async function auditedChange<T>(
     throw err;
   }
 }
+
+/** DeviceChange: run one change of `device` and audit it (see deviceChanges). */
+export type DeviceChange = <T>(
+  ctx: { readonly principal?: string },
+  device: string,
+  action: string,
+  detail: Readonly<Record<string, unknown>>,
+  run: () => T | Promise<T>,
+) => Promise<T>;
+
+/**
+ * deviceChanges: the `change` of a service that changes devices: each call
+ * audits `{ event, principal, device, action, ...detail, result }` with `lines`.
+ */
+export function deviceChanges(audit: Logger, event: string, lines: ChangeLines): DeviceChange {
+  return (ctx, device, action, detail, run) =>
+    auditedChange(
+      audit,
+      { event, principal: ctx.principal, device, action, ...detail },
+      lines,
+      run,
+    );
+}

@@ -42,7 +42,7 @@ import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, clientStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { MigrationFunctions, ServedDevice } from '../sources/device-source.js';
-import { auditedChange } from './audited-change.js';
+import { deviceChanges } from './audited-change.js';
 import { loadReader } from './migration-stream.js';
 
 const SERVICE = 'auxctl.v1.MigrationService';
@@ -102,22 +102,7 @@ export function migrationServiceImpl(
     claims.set(bdf, c);
     return c;
   };
-  const step = <T>(
-    ctx: CallContext,
-    pf: Pf,
-    action: string,
-    detail: Record<string, unknown>,
-    run: () => Promise<T>,
-  ): Promise<T> => {
-    const entry = {
-      event: 'migration',
-      principal: ctx.principal,
-      device: pf.device.name,
-      action,
-      ...detail,
-    };
-    return auditedChange(audit, entry, LINES, run);
-  };
+  const step = deviceChanges(audit, 'migration', LINES);
   /** rollback: run the source VF again (a completed save whose lease expired). */
   const rollback = async (bdf: string, c: Claim, why: string): Promise<void> => {
     try {
@@ -139,7 +124,7 @@ export function migrationServiceImpl(
       const c = claim(req.vf, pf);
       try {
         // A save that stops early (failure, cancel) runs the VF again itself (MigrationFunctions.save).
-        const sent = await step(ctx, pf, 'save', { vf: req.vf, ...o }, () =>
+        const sent = await step(ctx, pf.device.name, 'save', { vf: req.vf, ...o }, () =>
           streamSave(call, ctx, pf.migration, req.vf, o),
         );
         audit.info(
@@ -163,7 +148,9 @@ export function migrationServiceImpl(
       const pf = pfOf(ctx, header);
       claim(header, pf);
       try {
-        await step(ctx, pf, 'load', { vf: header }, () => pf.migration.load(header, reader.data()));
+        await step(ctx, pf.device.name, 'load', { vf: header }, () =>
+          pf.migration.load(header, reader.data()),
+        );
         return {
           state: wireState((await pf.migration.state(header)).state),
           bytes: reader.bytes,
@@ -180,7 +167,7 @@ export function migrationServiceImpl(
       }
       clearTimeout(c.waiting);
       claims.delete(req.vf);
-      await step(ctx, pf, req.commit ? 'commit' : 'abort', { vf: req.vf }, () =>
+      await step(ctx, pf.device.name, req.commit ? 'commit' : 'abort', { vf: req.vf }, () =>
         pf.migration.finish(req.vf, req.commit),
       );
       return { state: wireState((await pf.migration.state(req.vf)).state) };

@@ -37,7 +37,7 @@ import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 import type { PciFunctions, ServedDevice } from '../sources/device-source.js';
-import { auditedChange } from './audited-change.js';
+import { deviceChanges } from './audited-change.js';
 
 const SERVICE = 'auxctl.v1.PciService';
 const SCOPE = 'CONFIGURATION';
@@ -81,22 +81,7 @@ export function pciServiceImpl(
   };
   const mayConfigure = (ctx: CallContext, device: string): boolean =>
     authorizedCall(ctx).decide({ device, scope: SCOPE }).allowed;
-  const change = <T>(
-    ctx: CallContext,
-    pf: Pf,
-    action: string,
-    detail: Record<string, unknown>,
-    run: () => Promise<T>,
-  ): Promise<T> => {
-    const entry = {
-      event: 'pci',
-      principal: ctx.principal,
-      device: pf.device.name,
-      action,
-      ...detail,
-    };
-    return auditedChange(audit, entry, PCI_LINES, run);
-  };
+  const change = deviceChanges(audit, 'pci', PCI_LINES);
   const one = (pf: Pf, bdf: string): PciFunction => {
     const fn = pf.pci.list().find((f) => f.bdf === bdf);
     if (!fn) throw new AuxError('ENODEV', `${bdf} went away`);
@@ -118,7 +103,9 @@ export function pciServiceImpl(
       `${SERVICE}/SetNumVfs`,
       async (req, ctx) => {
         const pf = pfNamed(ctx, req.device);
-        await change(ctx, pf, 'numvfs', { numVfs: req.numVfs }, () => pf.pci.setNumVfs(req.numVfs));
+        await change(ctx, pf.device.name, 'numvfs', { numVfs: req.numVfs }, () =>
+          pf.pci.setNumVfs(req.numVfs),
+        );
         return { functions: pf.pci.list() };
       },
     ),
@@ -127,28 +114,30 @@ export function pciServiceImpl(
       `${SERVICE}/SetAutoprobe`,
       async (req, ctx) => {
         const pf = pfNamed(ctx, req.device);
-        await change(ctx, pf, 'autoprobe', { on: req.on }, async () => pf.pci.setAutoprobe(req.on));
+        await change(ctx, pf.device.name, 'autoprobe', { on: req.on }, async () =>
+          pf.pci.setAutoprobe(req.on),
+        );
         return { function: one(pf, pf.device.name) };
       },
     ),
     setVf: unary<SetVfRequest, SetVfResponse>(env, `${SERVICE}/SetVf`, async (req, ctx) => {
       const pf = pfNamed(ctx, req.device);
       const detail = { vf: req.vf, hwAddr: req.hwAddr, roce: req.roce, migratable: req.migratable };
-      await change(ctx, pf, 'set-vf', detail, () => pf.pci.setVf(req));
+      await change(ctx, pf.device.name, 'set-vf', detail, () => pf.pci.setVf(req));
       const fn = pf.pci.list().find((f) => f.vfIndex === req.vf);
       if (!fn) throw new AuxError('ENODEV', `VF ${req.vf} of ${pf.device.name} went away`);
       return { function: fn };
     }),
     bind: unary<BindRequest, BindResponse>(env, `${SERVICE}/Bind`, async (req, ctx) => {
       const pf = pfOfFunction(ctx, req.bdf);
-      await change(ctx, pf, 'bind', { bdf: req.bdf, driver: req.driver }, () =>
+      await change(ctx, pf.device.name, 'bind', { bdf: req.bdf, driver: req.driver }, () =>
         pf.pci.bind(req.bdf, req.driver),
       );
       return { function: one(pf, req.bdf) };
     }),
     unbind: unary<UnbindRequest, UnbindResponse>(env, `${SERVICE}/Unbind`, async (req, ctx) => {
       const pf = pfOfFunction(ctx, req.bdf);
-      await change(ctx, pf, 'unbind', { bdf: req.bdf }, () => pf.pci.unbind(req.bdf));
+      await change(ctx, pf.device.name, 'unbind', { bdf: req.bdf }, () => pf.pci.unbind(req.bdf));
       return { function: one(pf, req.bdf) };
     }),
   };

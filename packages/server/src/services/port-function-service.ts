@@ -35,7 +35,7 @@ import { portFunctionOf } from '../devices/device-snapshot.js';
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
-import { auditedChange } from './audited-change.js';
+import { deviceChanges } from './audited-change.js';
 
 const SERVICE = 'auxctl.v1.PortFunctionService';
 const PORT_LINES = { ok: 'port function changed', failed: 'port function change failed' };
@@ -52,6 +52,7 @@ export function portFunctionServiceImpl(
     return portFunctionsOf(devices, device);
   };
   /** change: run one port change and audit it with its outcome. */
+  const audited = deviceChanges(audit, 'port-function', PORT_LINES);
   const change = async <T>(
     ctx: CallContext,
     device: string,
@@ -60,8 +61,7 @@ export function portFunctionServiceImpl(
     run: (ports: PortFunctions) => Promise<T>,
   ): Promise<T> => {
     const ports = portsOf(ctx, device);
-    const entry = { event: 'port-function', principal: ctx.principal, device, action, ...detail };
-    return auditedChange(audit, entry, PORT_LINES, () => run(ports));
+    return audited(ctx, device, action, detail, () => run(ports));
   };
   const wire = (p: SfPortFunctionInfo) => ({ portFunction: portFunctionOf(p) });
 

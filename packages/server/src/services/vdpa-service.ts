@@ -36,7 +36,7 @@ import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 import type { ServedDevice, VdpaFunction } from '../sources/device-source.js';
-import { auditedChange } from './audited-change.js';
+import { deviceChanges } from './audited-change.js';
 
 const SERVICE = 'auxctl.v1.VdpaService';
 const SCOPE = 'CONFIGURATION';
@@ -79,22 +79,7 @@ export function vdpaServiceImpl(
       served().find((s) => s.vdpa.devices().some((d) => d.name === name)),
       `vdpa device ${name}`,
     );
-  const change = <T>(
-    ctx: CallContext,
-    s: Served,
-    action: string,
-    detail: Record<string, unknown>,
-    run: () => Promise<T>,
-  ): Promise<T> => {
-    const entry = {
-      event: 'vdpa',
-      principal: ctx.principal,
-      device: s.device.name,
-      action,
-      ...detail,
-    };
-    return auditedChange(audit, entry, VDPA_LINES, run);
-  };
+  const change = deviceChanges(audit, 'vdpa', VDPA_LINES);
 
   return {
     listMgmtDevs: unary<ListMgmtDevsRequest, ListMgmtDevsResponse>(
@@ -115,7 +100,7 @@ export function vdpaServiceImpl(
       async (req, ctx) => {
         const s = byMgmtdev(ctx, req.mgmtdev);
         const detail = { name: req.name, mgmtdev: req.mgmtdev, mac: req.mac, maxVqp: req.maxVqp };
-        return { device: await change(ctx, s, 'add', detail, () => s.vdpa.add(req)) };
+        return { device: await change(ctx, s.device.name, 'add', detail, () => s.vdpa.add(req)) };
       },
     ),
     deleteVdpaDevice: unary<DeleteVdpaDeviceRequest, DeleteVdpaDeviceResponse>(
@@ -123,7 +108,7 @@ export function vdpaServiceImpl(
       `${SERVICE}/DeleteVdpaDevice`,
       async (req, ctx) => {
         const s = byDevice(ctx, req.name);
-        await change(ctx, s, 'delete', { name: req.name }, () => s.vdpa.del(req.name));
+        await change(ctx, s.device.name, 'delete', { name: req.name }, () => s.vdpa.del(req.name));
         return {};
       },
     ),
