@@ -161,7 +161,7 @@ describe('ctl on sub-functions', () => {
     expect(sfFw(a.functionId).objectCounts()).toEqual({});
   });
 
-  it('sees SF capabilities from the PF only through the commands that name other functions', async () => {
+  it('sees SF capabilities from the PF through the commands that name other functions', async () => {
     const { registry, core, a, b } = await sfCtlRig();
     const pfCtx = await registry.open('mlx5ctl-mlx5_core.ctl.0', ROOT);
     const other = await send(
@@ -177,7 +177,8 @@ describe('ctl on sub-functions', () => {
       log_max_qp: core.maxCaps.log_max_qp - 1,
       max_uctx: 2,
     });
-    // QUERY_HCA_CAP stays this function's own.
+    // QUERY_HCA_CAP with other_function names the SF too (a resource manager's
+    // view of the functions it hosts, as mlx5_vport_get_other_func_cap reads it).
     const viaHcaCap = await send(
       pfCtx,
       buildInbox(QueryHcaCapIn, Op.QUERY_HCA_CAP, {
@@ -187,7 +188,10 @@ describe('ctl on sub-functions', () => {
       }),
       QueryHcaCapOut.bytes,
     );
-    expect(viaHcaCap.status).toBe(CmdStatus.BAD_PARAM);
+    expect(viaHcaCap.status).toBe(CmdStatus.OK);
+    const sfCap = QueryHcaCapOut.view(viaHcaCap.out, 'capability');
+    expect(CmdHcaCap.get(sfCap, 'vhca_id')).toBe(a.functionId);
+    expect(CmdHcaCap.get(sfCap, 'log_max_qp')).toBe(core.maxCaps.log_max_qp - 1);
 
     const esw = await send(
       pfCtx,
