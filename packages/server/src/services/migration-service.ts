@@ -39,11 +39,12 @@ import {
 } from '@auxctl/proto';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { DeviceSources } from '../devices/device-sources.js';
-import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
+import type { CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, clientStream, serverStream, unary } from '../grpc/handler-adapters.js';
 import type { MigrationFunctions, ServedDevice } from '../sources/device-source.js';
 import { deviceChanges } from './audited-change.js';
 import { loadReader } from './migration-stream.js';
+import { authorizedFind } from './served-target.js';
 
 const SERVICE = 'auxctl.v1.MigrationService';
 const SCOPE = 'DEBUG_WRITE_FULL';
@@ -81,19 +82,14 @@ export function migrationServiceImpl(
       .devices()
       .flatMap((device) => (device.migration ? [{ device, migration: device.migration }] : []));
   /** pfOf: the PF holding VF `bdf`, once the caller may use it at DEBUG_WRITE_FULL. */
-  const pfOf = (ctx: CallContext, bdf: string): Pf => {
-    const pf = pfs().find((p) => p.migration.has(bdf));
-    if (!pf) {
-      // Existence is told only to a caller who may migrate from some PF.
-      const some = pfs().some(
-        (p) => authorizedCall(ctx).decide({ device: p.device.name, scope: SCOPE }).allowed,
-      );
-      if (!some) authorizeTarget(ctx, {});
-      throw new AuxError('ENOENT', `no migratable VF ${bdf} here (see auxctl vf list)`);
-    }
-    authorizeTarget(ctx, { device: pf.device.name, scope: SCOPE });
-    return pf;
-  };
+  const pfOf = (ctx: CallContext, bdf: string): Pf =>
+    authorizedFind(
+      ctx,
+      SCOPE,
+      pfs().find((p) => p.migration.has(bdf)),
+      () => pfs().map((p) => p.device.name),
+      `no migratable VF ${bdf} here (see auxctl vf list)`,
+    );
   const claim = (bdf: string, pf: Pf): Claim => {
     if (claims.has(bdf)) {
       throw new AuxError('EBUSY', `VF ${bdf} has a migration under way; finish it first`);

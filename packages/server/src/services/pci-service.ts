@@ -34,10 +34,11 @@ import type {
   UnbindResponse,
 } from '@auxctl/proto';
 import type { DeviceSources } from '../devices/device-sources.js';
-import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
+import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 import type { PciFunctions, ServedDevice } from '../sources/device-source.js';
 import { deviceChanges } from './audited-change.js';
+import { authorizedFind, mayActOn } from './served-target.js';
 
 const SERVICE = 'auxctl.v1.PciService';
 const SCOPE = 'CONFIGURATION';
@@ -69,18 +70,14 @@ export function pciServiceImpl(
     );
   };
   /** pfOfFunction: the PF holding function `bdf`, once the caller may configure it. */
-  const pfOfFunction = (ctx: CallContext, bdf: string): Pf => {
-    const pf = pfs().find((p) => p.pci.has(bdf));
-    if (!pf) {
-      // Existence is told only to a caller who may configure some PF.
-      if (!pfs().some((p) => mayConfigure(ctx, p.device.name))) authorizeTarget(ctx, {});
-      throw new AuxError('ENOENT', `no PCI function ${bdf} (see auxctl vf list)`);
-    }
-    authorizeTarget(ctx, { device: pf.device.name, scope: SCOPE });
-    return pf;
-  };
-  const mayConfigure = (ctx: CallContext, device: string): boolean =>
-    authorizedCall(ctx).decide({ device, scope: SCOPE }).allowed;
+  const pfOfFunction = (ctx: CallContext, bdf: string): Pf =>
+    authorizedFind(
+      ctx,
+      SCOPE,
+      pfs().find((p) => p.pci.has(bdf)),
+      () => pfs().map((p) => p.device.name),
+      `no PCI function ${bdf} (see auxctl vf list)`,
+    );
   const change = deviceChanges(audit, 'pci', PCI_LINES);
   const one = (pf: Pf, bdf: string): PciFunction => {
     const fn = pf.pci.list().find((f) => f.bdf === bdf);
@@ -94,7 +91,7 @@ export function pciServiceImpl(
       `${SERVICE}/ListFunctions`,
       async (req, ctx) => {
         if (req.device !== '') return { functions: pfNamed(ctx, req.device).pci.list() };
-        const mine = pfs().filter((p) => mayConfigure(ctx, p.device.name));
+        const mine = pfs().filter((p) => mayActOn(ctx, p.device.name, SCOPE));
         return { functions: mine.flatMap((p) => p.pci.list()) };
       },
     ),

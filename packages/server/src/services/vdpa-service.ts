@@ -18,7 +18,6 @@
  * own (the source's VdpaFunction is the truth).
  */
 import type { Logger } from '@auxctl/core';
-import { AuxError } from '@auxctl/prm';
 import type {
   AddVdpaDeviceRequest,
   AddVdpaDeviceResponse,
@@ -33,10 +32,11 @@ import type {
   VdpaServiceServer,
 } from '@auxctl/proto';
 import type { DeviceSources } from '../devices/device-sources.js';
-import { authorizedCall, authorizeTarget, type CallContext } from '../grpc/call-context.js';
+import type { CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
 import type { ServedDevice, VdpaFunction } from '../sources/device-source.js';
 import { deviceChanges } from './audited-change.js';
+import { authorizedFind, mayActOn } from './served-target.js';
 
 const SERVICE = 'auxctl.v1.VdpaService';
 const SCOPE = 'CONFIGURATION';
@@ -55,18 +55,16 @@ export function vdpaServiceImpl(
 ): VdpaServiceServer {
   const served = (): Served[] =>
     devices.devices().flatMap((device) => (device.vdpa ? [{ device, vdpa: device.vdpa }] : []));
-  const mayConfigure = (ctx: CallContext, device: string): boolean =>
-    authorizedCall(ctx).decide({ device, scope: SCOPE }).allowed;
-  /** found: `s` once the caller is allowed to configure its device; else the refusal. */
-  const allowed = <T extends Served>(ctx: CallContext, s: T | undefined, what: string): T => {
-    if (s === undefined) {
-      // Existence is told only to a caller who may configure some device (see the header).
-      if (!devices.devices().some((d) => mayConfigure(ctx, d.name))) authorizeTarget(ctx, {});
-      throw new AuxError('ENOENT', `${what} does not exist (see vdpa mgmtdev show / dev show)`);
-    }
-    authorizeTarget(ctx, { device: s.device.name, scope: SCOPE });
-    return s;
-  };
+  const mayConfigure = (ctx: CallContext, device: string): boolean => mayActOn(ctx, device, SCOPE);
+  /** allowed: `s` once the caller is allowed to configure its device; else the refusal. */
+  const allowed = <T extends Served>(ctx: CallContext, s: T | undefined, what: string): T =>
+    authorizedFind(
+      ctx,
+      SCOPE,
+      s,
+      () => devices.devices().map((d) => d.name),
+      `${what} does not exist (see vdpa mgmtdev show / dev show)`,
+    );
   const byMgmtdev = (ctx: CallContext, name: string): Served =>
     allowed(
       ctx,

@@ -61,11 +61,9 @@ export class SimPciFunctions implements PciFunctions {
 
   async bind(bdf: string, driver: string): Promise<void> {
     const vf = this.vf(bdf);
-    if (driver !== '' && !this.pci.listDrivers().includes(driver)) {
-      throw new AuxError(
-        'ENOENT',
-        `no PCI driver ${driver}; registered: ${this.pci.listDrivers().join(', ')}`,
-      );
+    const drivers = this.pci.listDrivers();
+    if (driver !== '' && !drivers.includes(driver)) {
+      throw new AuxError('ENOENT', `no PCI driver ${driver}; registered: ${drivers.join(', ')}`);
     }
     this.pci.setDriverOverride(vf.bdf, driver === '' ? undefined : driver);
     if (vf.driverName !== undefined && vf.driverName !== driver) await this.pci.unbind(vf.bdf);

@@ -313,12 +313,17 @@ export class SimSource implements DeviceSource {
         parentOf: (c) => this.parentOf(c),
         openCtl: (c, credentials) => this.openCtl(c, credentials),
         vdpaOf: (c) => this.vdpa.functionOf(c.name),
-        pciOf: (c) => this.members.find((m) => m.core === c)?.pci,
-        migrationOf: (c) => this.members.find((m) => m.core === c)?.migration,
+        pciOf: (c) => this.memberOf(c)?.pci,
+        migrationOf: (c) => this.memberOf(c)?.migration,
       });
       this.views.set(core, v);
     }
     return v;
+  }
+
+  /** memberOf: the PF member whose core is `core` (undefined for an SF's or a VF's). */
+  private memberOf(core: CoreDevice): Member | undefined {
+    return this.members.find((m) => m.core === core);
   }
 
   private openCtl(core: CoreDevice, credentials: CtlCredentials): Promise<SourceContext> {
