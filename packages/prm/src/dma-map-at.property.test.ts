@@ -76,6 +76,14 @@ describe('DmaSpace.mapAt', () => {
           for (let p = 1; p < 70; p++) {
             expect(dma.resolve(BigInt(p) * P, 1) !== undefined).toBe(taken.has(p));
           }
+          // regions: every mapping once, ascending, each resolving to its own buffer.
+          const regions = dma.regions();
+          expect(regions).toHaveLength(dma.mappings);
+          expect(regions.map((r) => r.iova)).toEqual(
+            [...regions.map((r) => r.iova)].sort((a, b) => (a < b ? -1 : 1)),
+          );
+          for (const r of regions)
+            expect(dma.resolve(r.iova, r.buf.length)?.buffer).toBe(r.buf.buffer);
         },
       ),
       { numRuns: 200 },

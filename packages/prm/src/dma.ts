@@ -118,6 +118,18 @@ export class DmaSpace {
     return Array.from({ length: m.pages }, (_, i) => BigInt(m.first + i) << BigInt(PAGE_SHIFT));
   }
 
+  /**
+   * regions: every live mapping as its bus address and buffer, ascending
+   * (what a VMM walks to copy a domain's memory).
+   */
+  regions(): Array<{ readonly iova: bigint; readonly buf: Buffer }> {
+    const out: Array<{ iova: bigint; buf: Buffer }> = [];
+    for (const [page, m] of this.pages) {
+      if (page === m.first) out.push({ iova: BigInt(m.first) << BigInt(PAGE_SHIFT), buf: m.buf });
+    }
+    return out.sort((a, b) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0));
+  }
+
   /** free: whether pages [first, first + n) are all unmapped. */
   private free(first: number, n: number): boolean {
     for (let i = 0; i < n; i++) if (this.pages.has(first + i)) return false;

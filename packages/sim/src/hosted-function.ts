@@ -18,7 +18,7 @@
  * Owns: the build and teardown recipe. Never: which functions exist (the
  * SubFunctions and VirtualFunctions tables do).
  */
-import type { DeviceIdentity } from '@auxctl/prm';
+import type { DeviceIdentity, DmaSpace } from '@auxctl/prm';
 import type { Datapath } from './datapath/datapath.js';
 import type { EmbeddedSwitch } from './embedded-switch.js';
 import type { Firmware } from './firmware.js';
@@ -61,6 +61,12 @@ export interface HostedShare {
   readonly migratable?: boolean;
   /** The function's PCI identity; default the PF's (an SF has no PCI function of its own). */
   readonly identity?: DeviceIdentity;
+  /**
+   * The function's DMA space: a PCI function of its own (a VF) has its own
+   * IOMMU domain, as vfio gives one to each assigned VF; default the PF's
+   * (an SF reaches host memory through its PF).
+   */
+  readonly dma?: DmaSpace;
 }
 
 /** HostedFunction: a running hosted function. */
@@ -96,6 +102,7 @@ export function startHostedFunction(
     maxVfs: 0,
     migratable: share.migratable ?? false,
     ...(share.maxUctx !== undefined && { objectLimits: { UCTX: share.maxUctx } }),
+    ...(share.dma && { dma: share.dma }),
   });
   firmware.datapath.vport.factoryMac = Buffer.from(share.hwAddr);
   firmware.datapath.vport.mac = Buffer.from(share.hwAddr);

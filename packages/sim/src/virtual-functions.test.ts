@@ -74,7 +74,10 @@ describe('VirtualFunctions (firmware side)', () => {
     expect(a.identity).toMatchObject({ bdf: '0000:08:00.2', deviceId: VF_DEVICE_ID });
     expect(b.identity.bdf).toBe('0000:08:00.3');
     expect(a.identity.serial).toBe(sim.identity.serial);
-    expect(a.dma).toBe(sim.dma);
+    // Each VF is a PCI function with an IOMMU domain of its own.
+    expect(a.dma).not.toBe(sim.dma);
+    expect(b.dma).not.toBe(a.dma);
+    expect(a.dma.mappings).toBe(0);
 
     const vf = host.get(1)!.firmware;
     expect(exec(vf, cmd(EnableHcaIn, Op.ENABLE_HCA), EnableHcaOut.bytes).status).toBe(CmdStatus.OK);

@@ -7,6 +7,9 @@
  * (also its vport number and `vhca_id`), its own Firmware and SimDevice
  * built like a sub-function's (hosted-function.ts), a PCI identity of its
  * own (the VF Device ID and the address its PF's offset and stride give),
+ * a DMA space of its own (its IOMMU domain: the addresses its driver, or
+ * the VMM of the guest it is assigned to, maps — a migration destination
+ * maps guest memory at the source's addresses without meeting the PF's),
  * and its ports on the PF's embedded switch. VF and SF function ids never
  * meet: a PF with VFs places `sf_base_id` after its last VF.
  *
@@ -30,6 +33,7 @@
 import {
   AuxError,
   type DeviceIdentity,
+  DmaSpace,
   formatPciAddress,
   parsePciAddress,
   type VirtualFunctionAttrs,
@@ -150,6 +154,7 @@ export class VirtualFunctions implements VirtualFunctionHost {
       roce: attrs.roce,
       migratable: attrs.migratable,
       identity,
+      dma: new DmaSpace(),
     });
     const frozen = Object.freeze({ ...attrs, hwAddr: Buffer.from(attrs.hwAddr) });
     this.enabled.set(functionId, { ...fn, index, functionId, identity, attrs: frozen });

@@ -140,13 +140,17 @@ describe('SR-IOV on a core device', () => {
     await allocPd(vf.queue, ctx.uid);
     expect(fw.objectCounts()).toMatchObject({ UCTX: 1 });
     expect(fw.objectCounts(ctx.uid).PD).toBe(1);
-    expect(sim.dma.mappings).toBeGreaterThan(rig.baseline);
+    // The VF's driver maps into the VF's own domain, never the PF's.
+    const vfDma = sim.engine.virtualFunctions.backend(1).dma;
+    expect(vfDma.mappings).toBeGreaterThan(0);
+    expect(sim.dma.mappings).toBe(rig.baseline);
 
     await pci.writeNumVfs(pf.bdf, '0');
     expect(vf.state).toBe('closed');
     expect(fw.objectCounts()).toEqual({});
     expect(fw.state).toBe('disabled');
     expect(sim.engine.virtualFunctions.list()).toEqual([]);
+    expect(vfDma.mappings).toBe(0);
     expect(sim.dma.mappings).toBe(rig.baseline);
     expect(pci.list().map((f) => f.bdf)).toEqual([pf.bdf]);
     expect(devices(rig)).toEqual(['mlx5_core.eth.0', 'mlx5_core.rdma.0', 'mlx5_core.ctl.0']);

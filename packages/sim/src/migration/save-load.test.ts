@@ -173,7 +173,10 @@ describe('SAVE_VHCA_STATE / LOAD_VHCA_STATE', () => {
     for (const rig of [a.rig, b.rig]) rig.pf.fw.virtualFunctions.disable(1);
     a.vq.close();
     bq.close();
-    expect(a.rig.pf.dma.mappings).toBe(before - 1);
+    // Each VF's queues were in its own DMA domain; each PF keeps only its own mappings.
+    expect(a.vf.dma.mappings).toBe(0);
+    expect(b.vf.dma.mappings).toBe(0);
+    expect(a.rig.pf.dma.mappings).toBe(before);
     // What is left on each PF is its own: the rig buffer (and A's PF queues).
     expect(b.rig.pf.dma.mappings).toBe(1);
     expect(b.rig.pf.fw.virtualFunctions.list()).toEqual([]);
