@@ -282,6 +282,22 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // Handlers first, then the banner: whoever reads that it runs may stop it at once.
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    server.stop().then(
+      () => logger.info('stopped'),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   const state = server.state;
   if (state) {
     const facts = {
@@ -309,21 +325,6 @@ async function main(): Promise<void> {
       );
     }
   }
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    server.stop().then(
-      () => logger.info('stopped'),
-      (err: unknown) => {
-        logger.error({ err }, 'stop failed');
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     server.reloadPolicy().then(
       (r) => logger.info({ ok: r.ok, generation: r.generation }, 'policy reloaded'),
