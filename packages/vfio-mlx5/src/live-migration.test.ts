@@ -6,12 +6,13 @@ import {
   type MigDataFile,
   type MigStateValue,
   migStateData,
+  readMigData,
   readMigState,
   type VfioDeviceFd,
   VfioFeature,
 } from '@auxctl/vfio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MigRig, migRig } from './test-support/mig-rig.js';
+import { type MigRig, migRig } from './testing/mig-rig.js';
 
 const code = (c: string) => (e: unknown) => isAuxError(e) && e.code === c;
 const rigs: MigRig[] = [];
@@ -31,16 +32,7 @@ const getState = async (fd: VfioDeviceFd) =>
 /** drain: read until the temporary end (ENOMSG) or the end (empty), 4 KiB at a time. */
 async function drain(f: MigDataFile): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for (let i = 0; i < 100_000; i++) {
-    try {
-      const b = await f.read(4096);
-      if (b.length === 0) break;
-      parts.push(b);
-    } catch (e) {
-      if (isAuxError(e, 'ENOMSG')) break;
-      throw e;
-    }
-  }
+  for await (const b of readMigData(f, { readBytes: 4096 })) parts.push(b);
   return Buffer.concat(parts);
 }
 

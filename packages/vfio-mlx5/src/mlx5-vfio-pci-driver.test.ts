@@ -3,7 +3,7 @@ import { type DeviceBackend, isAuxError } from '@auxctl/prm';
 import { FeatureFlag, MigFlag, MigState, migStateData, readU64, VfioFeature } from '@auxctl/vfio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MLX5_VFIO_PCI_DRIVER_NAME, type Mlx5VfioBinding } from './mlx5-vfio-pci-driver.js';
-import { type MigRig, migRig } from './test-support/mig-rig.js';
+import { type MigRig, migRig } from './testing/mig-rig.js';
 
 const code = (c: string) => (e: unknown) => isAuxError(e) && e.code === c;
 let rig: MigRig | undefined;

@@ -47,6 +47,7 @@ export {
   STRUCT_BYTES,
 } from './feature/feature-structs.js';
 export { IovaBitmap } from './feature/iova-bitmap.js';
+export { type ReadMigDataOptions, readMigData } from './migration/mig-data-read.js';
 export { type MigArc, migPath, nextMigState, requiredArcs } from './migration/mig-fsm.js';
 export {
   ALL_MIG_FLAGS,
