@@ -19,6 +19,123 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+/** GuestProgram is what a guest runs on its VF's netdev queues. */
+export enum GuestProgram {
+  /** GUEST_PROGRAM_UNSPECIFIED - Not set (refused). */
+  GUEST_PROGRAM_UNSPECIFIED = 0,
+  /**
+   * GUEST_PROGRAM_FLOW - Sends numbered frames to `peer_mac`, resending any whose echo does not
+   * come back, and counts echoes in order (each sequence number once).
+   */
+  GUEST_PROGRAM_FLOW = 1,
+  /** GUEST_PROGRAM_ECHO - Sends every frame it receives back to its sender. */
+  GUEST_PROGRAM_ECHO = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function guestProgramFromJSON(object: any): GuestProgram {
+  switch (object) {
+    case 0:
+    case "GUEST_PROGRAM_UNSPECIFIED":
+      return GuestProgram.GUEST_PROGRAM_UNSPECIFIED;
+    case 1:
+    case "GUEST_PROGRAM_FLOW":
+      return GuestProgram.GUEST_PROGRAM_FLOW;
+    case 2:
+    case "GUEST_PROGRAM_ECHO":
+      return GuestProgram.GUEST_PROGRAM_ECHO;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return GuestProgram.UNRECOGNIZED;
+  }
+}
+
+export function guestProgramToJSON(object: GuestProgram): string {
+  switch (object) {
+    case GuestProgram.GUEST_PROGRAM_UNSPECIFIED:
+      return "GUEST_PROGRAM_UNSPECIFIED";
+    case GuestProgram.GUEST_PROGRAM_FLOW:
+      return "GUEST_PROGRAM_FLOW";
+    case GuestProgram.GUEST_PROGRAM_ECHO:
+      return "GUEST_PROGRAM_ECHO";
+    case GuestProgram.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** StartGuestRequest names the VF and the guest. */
+export interface StartGuestRequest {
+  /** The VF's PCI address; it must be bound to mlx5_vfio_pci. */
+  vf: string;
+  /** The program (required). */
+  program: GuestProgram;
+  /**
+   * Registered memory: one memory region of this many bytes in guest
+   * memory, a multiple of 4096 (0: 1 MiB; at most 256 MiB).
+   */
+  memoryBytes: number;
+  /** FLOW only: the echo peer's MAC, e.g. "02:00:00:00:0b:01". */
+  peerMac: string;
+}
+
+/** GetGuestRequest names the VF. */
+export interface GetGuestRequest {
+  /** The VF's PCI address. */
+  vf: string;
+}
+
+/** StopGuestRequest names the VF. */
+export interface StopGuestRequest {
+  /** The VF's PCI address. */
+  vf: string;
+}
+
+/** StartGuestResponse is the guest as it booted. */
+export interface StartGuestResponse {
+  /** The guest. */
+  guest?: GuestInfo | undefined;
+}
+
+/** GetGuestResponse is the guest now. */
+export interface GetGuestResponse {
+  /** The guest. */
+  guest?: GuestInfo | undefined;
+}
+
+/** StopGuestResponse is empty. */
+export interface StopGuestResponse {
+}
+
+/** GuestInfo is a guest and its program's counters, read from guest memory. */
+export interface GuestInfo {
+  /** The VF it runs on. */
+  vf: string;
+  /** Its program. */
+  program: GuestProgram;
+  /** The guest's MAC (its VF's). */
+  mac: string;
+  /** Registered memory in bytes. */
+  memoryBytes: number;
+  /** FLOW: sequence numbers sent; ECHO: frames echoed. */
+  sent: number;
+  /** FLOW: sequence numbers whose echo came back, in order, each counted once. */
+  echoed: number;
+  /** FLOW: frames sent again after their echo did not come back in time. */
+  retransmits: number;
+  /** FLOW: echoes of a sequence number already counted (ignored). */
+  duplicates: number;
+  /** Completions of the send queue. */
+  sendCompletions: number;
+  /** Completions of the receive queue. */
+  recvCompletions: number;
+  /** Completions with an error, or out of sequence (a lost or repeated completion). */
+  completionErrors: number;
+  /** True while the vCPU runs (false while a migration has it paused). */
+  running: boolean;
+}
+
 /** InjectFaultRequest names the device and the fault. */
 export interface InjectFaultRequest {
   /** The device (a PF's PCI address or an SF's device name). */
@@ -123,6 +240,729 @@ export interface ArmedFault {
   /** True when the fault lasts until cleared (value is then 0). */
   untilCleared: boolean;
 }
+
+function createBaseStartGuestRequest(): StartGuestRequest {
+  return { vf: "", program: 0, memoryBytes: 0, peerMac: "" };
+}
+
+export const StartGuestRequest: MessageFns<StartGuestRequest> = {
+  encode(message: StartGuestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.vf !== "") {
+      writer.uint32(10).string(message.vf);
+    }
+    if (message.program !== 0) {
+      writer.uint32(16).int32(message.program);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(24).uint64(message.memoryBytes);
+    }
+    if (message.peerMac !== "") {
+      writer.uint32(34).string(message.peerMac);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartGuestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartGuestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.vf = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.program = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.peerMac = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartGuestRequest {
+    return {
+      vf: isSet(object.vf) ? globalThis.String(object.vf) : "",
+      program: isSet(object.program) ? guestProgramFromJSON(object.program) : 0,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
+      peerMac: isSet(object.peerMac)
+        ? globalThis.String(object.peerMac)
+        : isSet(object.peer_mac)
+        ? globalThis.String(object.peer_mac)
+        : "",
+    };
+  },
+
+  toJSON(message: StartGuestRequest): unknown {
+    const obj: any = {};
+    if (message.vf !== "") {
+      obj.vf = message.vf;
+    }
+    if (message.program !== 0) {
+      obj.program = guestProgramToJSON(message.program);
+    }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
+    if (message.peerMac !== "") {
+      obj.peerMac = message.peerMac;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartGuestRequest>, I>>(base?: I): StartGuestRequest {
+    return StartGuestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartGuestRequest>, I>>(object: I): StartGuestRequest {
+    const message = createBaseStartGuestRequest();
+    message.vf = object.vf ?? "";
+    message.program = object.program ?? 0;
+    message.memoryBytes = object.memoryBytes ?? 0;
+    message.peerMac = object.peerMac ?? "";
+    return message;
+  },
+};
+
+function createBaseGetGuestRequest(): GetGuestRequest {
+  return { vf: "" };
+}
+
+export const GetGuestRequest: MessageFns<GetGuestRequest> = {
+  encode(message: GetGuestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.vf !== "") {
+      writer.uint32(10).string(message.vf);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetGuestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetGuestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.vf = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetGuestRequest {
+    return { vf: isSet(object.vf) ? globalThis.String(object.vf) : "" };
+  },
+
+  toJSON(message: GetGuestRequest): unknown {
+    const obj: any = {};
+    if (message.vf !== "") {
+      obj.vf = message.vf;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetGuestRequest>, I>>(base?: I): GetGuestRequest {
+    return GetGuestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetGuestRequest>, I>>(object: I): GetGuestRequest {
+    const message = createBaseGetGuestRequest();
+    message.vf = object.vf ?? "";
+    return message;
+  },
+};
+
+function createBaseStopGuestRequest(): StopGuestRequest {
+  return { vf: "" };
+}
+
+export const StopGuestRequest: MessageFns<StopGuestRequest> = {
+  encode(message: StopGuestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.vf !== "") {
+      writer.uint32(10).string(message.vf);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopGuestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopGuestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.vf = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopGuestRequest {
+    return { vf: isSet(object.vf) ? globalThis.String(object.vf) : "" };
+  },
+
+  toJSON(message: StopGuestRequest): unknown {
+    const obj: any = {};
+    if (message.vf !== "") {
+      obj.vf = message.vf;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopGuestRequest>, I>>(base?: I): StopGuestRequest {
+    return StopGuestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopGuestRequest>, I>>(object: I): StopGuestRequest {
+    const message = createBaseStopGuestRequest();
+    message.vf = object.vf ?? "";
+    return message;
+  },
+};
+
+function createBaseStartGuestResponse(): StartGuestResponse {
+  return { guest: undefined };
+}
+
+export const StartGuestResponse: MessageFns<StartGuestResponse> = {
+  encode(message: StartGuestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.guest !== undefined) {
+      GuestInfo.encode(message.guest, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartGuestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartGuestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.guest = GuestInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartGuestResponse {
+    return { guest: isSet(object.guest) ? GuestInfo.fromJSON(object.guest) : undefined };
+  },
+
+  toJSON(message: StartGuestResponse): unknown {
+    const obj: any = {};
+    if (message.guest !== undefined) {
+      obj.guest = GuestInfo.toJSON(message.guest);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartGuestResponse>, I>>(base?: I): StartGuestResponse {
+    return StartGuestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartGuestResponse>, I>>(object: I): StartGuestResponse {
+    const message = createBaseStartGuestResponse();
+    message.guest = (object.guest !== undefined && object.guest !== null)
+      ? GuestInfo.fromPartial(object.guest)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetGuestResponse(): GetGuestResponse {
+  return { guest: undefined };
+}
+
+export const GetGuestResponse: MessageFns<GetGuestResponse> = {
+  encode(message: GetGuestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.guest !== undefined) {
+      GuestInfo.encode(message.guest, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetGuestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetGuestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.guest = GuestInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetGuestResponse {
+    return { guest: isSet(object.guest) ? GuestInfo.fromJSON(object.guest) : undefined };
+  },
+
+  toJSON(message: GetGuestResponse): unknown {
+    const obj: any = {};
+    if (message.guest !== undefined) {
+      obj.guest = GuestInfo.toJSON(message.guest);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetGuestResponse>, I>>(base?: I): GetGuestResponse {
+    return GetGuestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetGuestResponse>, I>>(object: I): GetGuestResponse {
+    const message = createBaseGetGuestResponse();
+    message.guest = (object.guest !== undefined && object.guest !== null)
+      ? GuestInfo.fromPartial(object.guest)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStopGuestResponse(): StopGuestResponse {
+  return {};
+}
+
+export const StopGuestResponse: MessageFns<StopGuestResponse> = {
+  encode(_: StopGuestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopGuestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopGuestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StopGuestResponse {
+    return {};
+  },
+
+  toJSON(_: StopGuestResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopGuestResponse>, I>>(base?: I): StopGuestResponse {
+    return StopGuestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopGuestResponse>, I>>(_: I): StopGuestResponse {
+    const message = createBaseStopGuestResponse();
+    return message;
+  },
+};
+
+function createBaseGuestInfo(): GuestInfo {
+  return {
+    vf: "",
+    program: 0,
+    mac: "",
+    memoryBytes: 0,
+    sent: 0,
+    echoed: 0,
+    retransmits: 0,
+    duplicates: 0,
+    sendCompletions: 0,
+    recvCompletions: 0,
+    completionErrors: 0,
+    running: false,
+  };
+}
+
+export const GuestInfo: MessageFns<GuestInfo> = {
+  encode(message: GuestInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.vf !== "") {
+      writer.uint32(10).string(message.vf);
+    }
+    if (message.program !== 0) {
+      writer.uint32(16).int32(message.program);
+    }
+    if (message.mac !== "") {
+      writer.uint32(26).string(message.mac);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(32).uint64(message.memoryBytes);
+    }
+    if (message.sent !== 0) {
+      writer.uint32(40).uint64(message.sent);
+    }
+    if (message.echoed !== 0) {
+      writer.uint32(48).uint64(message.echoed);
+    }
+    if (message.retransmits !== 0) {
+      writer.uint32(56).uint64(message.retransmits);
+    }
+    if (message.duplicates !== 0) {
+      writer.uint32(64).uint64(message.duplicates);
+    }
+    if (message.sendCompletions !== 0) {
+      writer.uint32(72).uint64(message.sendCompletions);
+    }
+    if (message.recvCompletions !== 0) {
+      writer.uint32(80).uint64(message.recvCompletions);
+    }
+    if (message.completionErrors !== 0) {
+      writer.uint32(88).uint64(message.completionErrors);
+    }
+    if (message.running !== false) {
+      writer.uint32(96).bool(message.running);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GuestInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGuestInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.vf = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.program = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mac = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sent = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.echoed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.retransmits = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.duplicates = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sendCompletions = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.recvCompletions = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.completionErrors = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.running = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GuestInfo {
+    return {
+      vf: isSet(object.vf) ? globalThis.String(object.vf) : "",
+      program: isSet(object.program) ? guestProgramFromJSON(object.program) : 0,
+      mac: isSet(object.mac) ? globalThis.String(object.mac) : "",
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
+      sent: isSet(object.sent) ? globalThis.Number(object.sent) : 0,
+      echoed: isSet(object.echoed) ? globalThis.Number(object.echoed) : 0,
+      retransmits: isSet(object.retransmits) ? globalThis.Number(object.retransmits) : 0,
+      duplicates: isSet(object.duplicates) ? globalThis.Number(object.duplicates) : 0,
+      sendCompletions: isSet(object.sendCompletions)
+        ? globalThis.Number(object.sendCompletions)
+        : isSet(object.send_completions)
+        ? globalThis.Number(object.send_completions)
+        : 0,
+      recvCompletions: isSet(object.recvCompletions)
+        ? globalThis.Number(object.recvCompletions)
+        : isSet(object.recv_completions)
+        ? globalThis.Number(object.recv_completions)
+        : 0,
+      completionErrors: isSet(object.completionErrors)
+        ? globalThis.Number(object.completionErrors)
+        : isSet(object.completion_errors)
+        ? globalThis.Number(object.completion_errors)
+        : 0,
+      running: isSet(object.running) ? globalThis.Boolean(object.running) : false,
+    };
+  },
+
+  toJSON(message: GuestInfo): unknown {
+    const obj: any = {};
+    if (message.vf !== "") {
+      obj.vf = message.vf;
+    }
+    if (message.program !== 0) {
+      obj.program = guestProgramToJSON(message.program);
+    }
+    if (message.mac !== "") {
+      obj.mac = message.mac;
+    }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
+    if (message.sent !== 0) {
+      obj.sent = Math.round(message.sent);
+    }
+    if (message.echoed !== 0) {
+      obj.echoed = Math.round(message.echoed);
+    }
+    if (message.retransmits !== 0) {
+      obj.retransmits = Math.round(message.retransmits);
+    }
+    if (message.duplicates !== 0) {
+      obj.duplicates = Math.round(message.duplicates);
+    }
+    if (message.sendCompletions !== 0) {
+      obj.sendCompletions = Math.round(message.sendCompletions);
+    }
+    if (message.recvCompletions !== 0) {
+      obj.recvCompletions = Math.round(message.recvCompletions);
+    }
+    if (message.completionErrors !== 0) {
+      obj.completionErrors = Math.round(message.completionErrors);
+    }
+    if (message.running !== false) {
+      obj.running = message.running;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GuestInfo>, I>>(base?: I): GuestInfo {
+    return GuestInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GuestInfo>, I>>(object: I): GuestInfo {
+    const message = createBaseGuestInfo();
+    message.vf = object.vf ?? "";
+    message.program = object.program ?? 0;
+    message.mac = object.mac ?? "";
+    message.memoryBytes = object.memoryBytes ?? 0;
+    message.sent = object.sent ?? 0;
+    message.echoed = object.echoed ?? 0;
+    message.retransmits = object.retransmits ?? 0;
+    message.duplicates = object.duplicates ?? 0;
+    message.sendCompletions = object.sendCompletions ?? 0;
+    message.recvCompletions = object.recvCompletions ?? 0;
+    message.completionErrors = object.completionErrors ?? 0;
+    message.running = object.running ?? false;
+    return message;
+  },
+};
 
 function createBaseInjectFaultRequest(): InjectFaultRequest {
   return { device: "", fault: undefined };
@@ -1182,6 +2022,42 @@ export const SimulatorServiceService = {
     responseSerialize: (value: ListFaultsResponse): Buffer => Buffer.from(ListFaultsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListFaultsResponse => ListFaultsResponse.decode(value),
   },
+  /**
+   * StartGuest boots a guest on a simulated VF bound to mlx5_vfio_pci, with
+   * auxctld as its VMM: the guest's memory is the VF's IOMMU domain, its
+   * driver sets up an Ethernet program (a flow to an echo peer, or the echo
+   * peer itself) and then runs from its memory alone, so MigrationService
+   * moves it live with the VF. Needs DEBUG_WRITE_FULL on the VF's PF.
+   */
+  startGuest: {
+    path: "/auxctl.v1.SimulatorService/StartGuest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartGuestRequest): Buffer => Buffer.from(StartGuestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartGuestRequest => StartGuestRequest.decode(value),
+    responseSerialize: (value: StartGuestResponse): Buffer => Buffer.from(StartGuestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartGuestResponse => StartGuestResponse.decode(value),
+  },
+  /** GetGuest reports a VF's guest and its program's counters. */
+  getGuest: {
+    path: "/auxctl.v1.SimulatorService/GetGuest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetGuestRequest): Buffer => Buffer.from(GetGuestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetGuestRequest => GetGuestRequest.decode(value),
+    responseSerialize: (value: GetGuestResponse): Buffer => Buffer.from(GetGuestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetGuestResponse => GetGuestResponse.decode(value),
+  },
+  /** StopGuest powers the guest off, resets the VF and releases its memory. */
+  stopGuest: {
+    path: "/auxctl.v1.SimulatorService/StopGuest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StopGuestRequest): Buffer => Buffer.from(StopGuestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StopGuestRequest => StopGuestRequest.decode(value),
+    responseSerialize: (value: StopGuestResponse): Buffer => Buffer.from(StopGuestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StopGuestResponse => StopGuestResponse.decode(value),
+  },
 } as const;
 
 export interface SimulatorServiceServer extends UntypedServiceImplementation {
@@ -1194,6 +2070,18 @@ export interface SimulatorServiceServer extends UntypedServiceImplementation {
   clearFaults: handleUnaryCall<ClearFaultsRequest, ClearFaultsResponse>;
   /** ListFaults lists the armed transport faults (delays, lost completions). */
   listFaults: handleUnaryCall<ListFaultsRequest, ListFaultsResponse>;
+  /**
+   * StartGuest boots a guest on a simulated VF bound to mlx5_vfio_pci, with
+   * auxctld as its VMM: the guest's memory is the VF's IOMMU domain, its
+   * driver sets up an Ethernet program (a flow to an echo peer, or the echo
+   * peer itself) and then runs from its memory alone, so MigrationService
+   * moves it live with the VF. Needs DEBUG_WRITE_FULL on the VF's PF.
+   */
+  startGuest: handleUnaryCall<StartGuestRequest, StartGuestResponse>;
+  /** GetGuest reports a VF's guest and its program's counters. */
+  getGuest: handleUnaryCall<GetGuestRequest, GetGuestResponse>;
+  /** StopGuest powers the guest off, resets the VF and releases its memory. */
+  stopGuest: handleUnaryCall<StopGuestRequest, StopGuestResponse>;
 }
 
 export interface SimulatorServiceClient extends Client {
@@ -1247,6 +2135,60 @@ export interface SimulatorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListFaultsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * StartGuest boots a guest on a simulated VF bound to mlx5_vfio_pci, with
+   * auxctld as its VMM: the guest's memory is the VF's IOMMU domain, its
+   * driver sets up an Ethernet program (a flow to an echo peer, or the echo
+   * peer itself) and then runs from its memory alone, so MigrationService
+   * moves it live with the VF. Needs DEBUG_WRITE_FULL on the VF's PF.
+   */
+  startGuest(
+    request: StartGuestRequest,
+    callback: (error: ServiceError | null, response: StartGuestResponse) => void,
+  ): ClientUnaryCall;
+  startGuest(
+    request: StartGuestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartGuestResponse) => void,
+  ): ClientUnaryCall;
+  startGuest(
+    request: StartGuestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartGuestResponse) => void,
+  ): ClientUnaryCall;
+  /** GetGuest reports a VF's guest and its program's counters. */
+  getGuest(
+    request: GetGuestRequest,
+    callback: (error: ServiceError | null, response: GetGuestResponse) => void,
+  ): ClientUnaryCall;
+  getGuest(
+    request: GetGuestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetGuestResponse) => void,
+  ): ClientUnaryCall;
+  getGuest(
+    request: GetGuestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetGuestResponse) => void,
+  ): ClientUnaryCall;
+  /** StopGuest powers the guest off, resets the VF and releases its memory. */
+  stopGuest(
+    request: StopGuestRequest,
+    callback: (error: ServiceError | null, response: StopGuestResponse) => void,
+  ): ClientUnaryCall;
+  stopGuest(
+    request: StopGuestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StopGuestResponse) => void,
+  ): ClientUnaryCall;
+  stopGuest(
+    request: StopGuestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StopGuestResponse) => void,
   ): ClientUnaryCall;
 }
 
