@@ -10,27 +10,49 @@
  * devices exist), and each change is audited with its outcome. A device
  * that is not simulated answers EOPNOTSUPP (UNIMPLEMENTED).
  *
- * Owns: the translation between the wire and core's FaultInjector. Never:
- * fault state of its own (the injector is the truth).
+ * Guests: StartGuest / GetGuest / StopGuest run a guest on a simulated VF
+ * bound to mlx5_vfio_pci with auxctld as its VMM (the simulated source's
+ * GuestFunctions), so a live migration has a workload to carry; the
+ * caller needs DEBUG_WRITE_FULL on the VF's PF, starts and stops are
+ * audited.
+ *
+ * Owns: the translation between the wire and core's FaultInjector and the
+ * source's GuestFunctions. Never: fault or guest state of its own.
  */
 
 import type { Logger } from '@auxctl/core';
+import { checkUnicastMac } from '@auxctl/net-aux';
 import { AuxError } from '@auxctl/prm';
-import type {
-  ArmedFault,
-  ClearFaultsRequest,
-  ClearFaultsResponse,
-  InjectFaultRequest,
-  InjectFaultResponse,
-  ListFaultsRequest,
-  ListFaultsResponse,
-  SimulatorServiceServer,
+import {
+  type ArmedFault,
+  type ClearFaultsRequest,
+  type ClearFaultsResponse,
+  type GetGuestRequest,
+  type GetGuestResponse,
+  type GuestInfo,
+  GuestProgram,
+  type InjectFaultRequest,
+  type InjectFaultResponse,
+  type ListFaultsRequest,
+  type ListFaultsResponse,
+  type SimulatorServiceServer,
+  type StartGuestRequest,
+  type StartGuestResponse,
+  type StopGuestRequest,
+  type StopGuestResponse,
 } from '@auxctl/proto';
 import type { FaultInjector } from '@auxctl/sim';
 import type { DeviceSources } from '../devices/device-sources.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, unary } from '../grpc/handler-adapters.js';
-import { auditedChange } from './audited-change.js';
+import type {
+  GuestFunctions,
+  GuestProgramName,
+  GuestReport,
+  ServedDevice,
+} from '../sources/device-source.js';
+import { auditedChange, deviceChanges } from './audited-change.js';
+import { authorizedFind } from './served-target.js';
 
 const SERVICE = 'auxctl.v1.SimulatorService';
 const FAULT_LINES = {
@@ -86,6 +108,45 @@ function arm(faults: FaultInjector, fault: InjectFaultRequest['fault']): void {
   }
 }
 
+const GUEST_LINES = { ok: 'simulated guest changed', failed: 'simulated guest refused' } as const;
+
+interface GuestPf {
+  readonly device: ServedDevice;
+  readonly guests: GuestFunctions;
+}
+
+/** guestOptions: a StartGuest request in the source's terms; EINVAL for a missing program or a bad peer. */
+function guestOptions(req: StartGuestRequest): {
+  program: GuestProgramName;
+  memoryBytes: number;
+  peer?: Buffer;
+} {
+  const program =
+    req.program === GuestProgram.GUEST_PROGRAM_FLOW
+      ? 'flow'
+      : req.program === GuestProgram.GUEST_PROGRAM_ECHO
+        ? 'echo'
+        : undefined;
+  if (program === undefined) throw new AuxError('EINVAL', 'name the program: FLOW or ECHO');
+  if (program === 'echo' && req.peerMac !== '') {
+    throw new AuxError('EINVAL', 'an ECHO guest answers whoever sends to it: it takes no peer_mac');
+  }
+  return {
+    program,
+    memoryBytes: Number(req.memoryBytes),
+    ...(req.peerMac !== '' && { peer: checkUnicastMac(req.peerMac) }),
+  };
+}
+
+/** guestInfo: a guest report on the wire. */
+function guestInfo(r: GuestReport): GuestInfo {
+  return {
+    ...r,
+    program:
+      r.program === 'flow' ? GuestProgram.GUEST_PROGRAM_FLOW : GuestProgram.GUEST_PROGRAM_ECHO,
+  };
+}
+
 /** simulatorServiceImpl: the SimulatorService handlers. */
 export function simulatorServiceImpl(
   env: AdapterEnv,
@@ -115,7 +176,51 @@ export function simulatorServiceImpl(
     return auditedChange(audit, entry, FAULT_LINES, () => run(faults));
   };
 
+  const guestPfs = (): GuestPf[] =>
+    devices
+      .devices()
+      .flatMap((device) => (device.guests ? [{ device, guests: device.guests }] : []));
+  /** guestPfOf: the PF holding VF `vf`, once the caller may use it at DEBUG_WRITE_FULL. */
+  const guestPfOf = (ctx: CallContext, vf: string): GuestPf =>
+    authorizedFind(
+      ctx,
+      'DEBUG_WRITE_FULL',
+      guestPfs().find((p) => p.guests.has(vf)),
+      () => guestPfs().map((p) => p.device.name),
+      `no VF ${vf} of a simulated PF here (see auxctl vf list)`,
+    );
+  const guestChange = deviceChanges(audit, 'sim-guest', GUEST_LINES);
+
   return {
+    startGuest: unary<StartGuestRequest, StartGuestResponse>(
+      env,
+      `${SERVICE}/StartGuest`,
+      async (req, ctx) => {
+        const pf = guestPfOf(ctx, req.vf);
+        const o = guestOptions(req);
+        const detail = { vf: req.vf, program: o.program, memoryBytes: o.memoryBytes };
+        const report = await guestChange(ctx, pf.device.name, 'start', detail, () =>
+          pf.guests.start(req.vf, o),
+        );
+        return { guest: guestInfo(report) };
+      },
+    ),
+    getGuest: unary<GetGuestRequest, GetGuestResponse>(
+      env,
+      `${SERVICE}/GetGuest`,
+      async (req, ctx) => ({ guest: guestInfo(guestPfOf(ctx, req.vf).guests.get(req.vf)) }),
+    ),
+    stopGuest: unary<StopGuestRequest, StopGuestResponse>(
+      env,
+      `${SERVICE}/StopGuest`,
+      async (req, ctx) => {
+        const pf = guestPfOf(ctx, req.vf);
+        await guestChange(ctx, pf.device.name, 'stop', { vf: req.vf }, () =>
+          pf.guests.stop(req.vf),
+        );
+        return {};
+      },
+    ),
     injectFault: unary<InjectFaultRequest, InjectFaultResponse>(
       env,
       `${SERVICE}/InjectFault`,

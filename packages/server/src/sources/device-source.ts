@@ -29,6 +29,10 @@
  * Owns: the shape of the seam. Never: policy, audit of refusals, wire
  * mapping of errors (the server's), or anything specific to one source.
  */
+import type { GuestProgramName, GuestStats } from '@auxctl/vmm';
+
+export type { GuestProgramName };
+
 import type { CoreEvent, CoreState, PortFunctions } from '@auxctl/core';
 import type { CtlContext, CtlCredentials } from '@auxctl/ctl-aux';
 import type {
@@ -125,6 +129,33 @@ export interface ServedDevice {
   readonly pci?: PciFunctions;
   /** The migration of a PF's VFs bound to a migration driver, when the source can move them. */
   readonly migration?: MigrationFunctions;
+  /** Guests on a PF's VFs with auxctld as their VMM (the simulated source). */
+  readonly guests?: GuestFunctions;
+}
+
+/** GuestReport: a guest and its program's counters (read from guest memory), on which VF, whether it runs. */
+export interface GuestReport extends GuestStats {
+  readonly vf: string;
+  readonly running: boolean;
+}
+
+/**
+ * GuestFunctions: guests on a PF's VFs (bound to mlx5_vfio_pci), auxctld
+ * playing their VMM; MigrationFunctions moves a VF's guest with it.
+ * Errors: ENOENT no such VF or no guest on it, EOPNOTSUPP the VF is not
+ * bound to a migration driver, EBUSY a guest already runs on it or it is
+ * migrating, EINVAL bad options.
+ */
+export interface GuestFunctions {
+  /** has: whether `bdf` is one of the PF's VFs. */
+  has(bdf: string): boolean;
+  start(
+    bdf: string,
+    o: { readonly program: GuestProgramName; readonly memoryBytes: number; readonly peer?: Buffer },
+  ): Promise<GuestReport>;
+  get(bdf: string): GuestReport;
+  /** stop: power the guest off, reset the VF, release guest memory. */
+  stop(bdf: string): Promise<void>;
 }
 
 /** MigrationPhase: what a save is doing. */

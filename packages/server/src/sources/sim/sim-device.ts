@@ -16,6 +16,7 @@ import { notUpError } from '../../devices/device-up.js';
 import { healthDump, healthRecover } from '../../devices/health-actions.js';
 import type {
   DumpModes,
+  GuestFunctions,
   MigrationFunctions,
   PciFunctions,
   ServedDevice,
@@ -33,6 +34,8 @@ export interface SimDeviceHost {
   pciOf(core: CoreDevice): PciFunctions | undefined;
   /** A PF's migratable VFs; undefined for an SF's or a VF's core. */
   migrationOf(core: CoreDevice): MigrationFunctions | undefined;
+  /** Guests on a PF's VFs; undefined for an SF's or a VF's core. */
+  guestsOf(core: CoreDevice): GuestFunctions | undefined;
 }
 
 const SIM_DUMPS: DumpModes = { modes: ['umem', 'inline'] };
@@ -48,6 +51,8 @@ export class SimServedDevice implements ServedDevice {
   readonly pci: PciFunctions | undefined;
   /** A PF's VFs bound to a migration driver, moved through their vfio devices. */
   readonly migration: MigrationFunctions | undefined;
+  /** Guests auxctld runs as VMM on a PF's VFs. */
+  readonly guests: GuestFunctions | undefined;
 
   constructor(
     readonly core: CoreDevice,
@@ -58,6 +63,7 @@ export class SimServedDevice implements ServedDevice {
     this.vdpa = host.vdpaOf(core);
     this.pci = host.pciOf(core);
     this.migration = host.migrationOf(core);
+    this.guests = host.guestsOf(core);
   }
 
   get name(): string {

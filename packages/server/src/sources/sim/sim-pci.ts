@@ -8,7 +8,9 @@
  * setDriversAutoprobe, driver_override + unbind + drivers_probe) and the
  * PF's port functions, so the kernel's rules and errnos apply unchanged.
  * The PF itself stays bound to the core driver: auxctld serves through it,
- * so bind and unbind take VFs only.
+ * so bind and unbind take VFs only. A VF whose vfio device auxctld's VMM
+ * holds (a guest runs on it, or it is migrating) is not unbound, rebound
+ * or removed: EBUSY, where the kernel would wait for the VMM to let go.
  *
  * Owns: the translation to the wire. Never: PCI or SR-IOV state of its own.
  */
@@ -29,6 +31,8 @@ export class SimPciFunctions implements PciFunctions {
     private readonly pci: PciBus,
     private readonly pf: BusFunction,
     private readonly core: CoreDevice,
+    /** inUse: why the VMM holds VF `bdf` open (a guest runs on it, a migration), if it does. */
+    private readonly inUse: (bdf: string) => string | undefined = () => undefined,
   ) {}
 
   list(): PciFunction[] {
@@ -40,6 +44,7 @@ export class SimPciFunctions implements PciFunctions {
   }
 
   async setNumVfs(n: number): Promise<void> {
+    for (const vf of this.pf.sriov?.vfs ?? []) this.free(vf.bdf);
     await this.pci.writeNumVfs(this.pf.bdf, n);
   }
 
@@ -61,6 +66,7 @@ export class SimPciFunctions implements PciFunctions {
 
   async bind(bdf: string, driver: string): Promise<void> {
     const vf = this.vf(bdf);
+    this.free(vf.bdf);
     const drivers = this.pci.listDrivers();
     if (driver !== '' && !drivers.includes(driver)) {
       throw new AuxError('ENOENT', `no PCI driver ${driver}; registered: ${drivers.join(', ')}`);
@@ -76,7 +82,17 @@ export class SimPciFunctions implements PciFunctions {
   async unbind(bdf: string): Promise<void> {
     const vf = this.vf(bdf);
     if (vf.driverName === undefined) throw new AuxError('ENODEV', `${vf.bdf} has no driver`);
+    this.free(vf.bdf);
     await this.pci.unbind(vf.bdf);
+  }
+
+  /**
+   * free: EBUSY while the VMM holds VF `bdf`'s vfio device (where the
+   * kernel's unbind would wait for the VMM to close it).
+   */
+  private free(bdf: string): void {
+    const why = this.inUse(bdf);
+    if (why) throw new AuxError('EBUSY', `${bdf}: ${why}`);
   }
 
   /** vf: one of this PF's VFs by address; EINVAL for the PF, ENOENT for another. */

@@ -54,6 +54,7 @@ import { unknownDevice } from '../../devices/device-sources.js';
 import { parseListenAddress } from '../../security/listen-address.js';
 import type { DeviceSource, ServedDevice, SourceContext } from '../device-source.js';
 import { SimServedDevice } from './sim-device.js';
+import { SimGuests } from './sim-guests.js';
 import { SimMigration } from './sim-migration.js';
 import { SimPciFunctions } from './sim-pci.js';
 import { SimVdpa } from './sim-vdpa.js';
@@ -114,6 +115,7 @@ interface Member {
   readonly sim: SimFunction;
   readonly fn: PciFunction;
   readonly pci: SimPciFunctions;
+  readonly guests: SimGuests;
   readonly migration: SimMigration;
 }
 
@@ -206,12 +208,14 @@ export class SimSource implements DeviceSource {
           if (!(core instanceof CoreDevice)) {
             throw new AuxError('ENODEV', `${fn.bdf}: the core driver did not bind it`);
           }
+          const guests = new SimGuests(fn, vfio);
           members.push({
             core,
             sim,
             fn,
-            pci: new SimPciFunctions(pci, fn, core),
-            migration: new SimMigration(fn, vfio),
+            pci: new SimPciFunctions(pci, fn, core, (bdf) => guests.inUse(bdf)),
+            guests,
+            migration: new SimMigration(fn, guests),
           });
           fleet.announced.add(core);
           // A sub-function's core comes up after its port function's event: announce it then.
@@ -315,6 +319,7 @@ export class SimSource implements DeviceSource {
         vdpaOf: (c) => this.vdpa.functionOf(c.name),
         pciOf: (c) => this.memberOf(c)?.pci,
         migrationOf: (c) => this.memberOf(c)?.migration,
+        guestsOf: (c) => this.memberOf(c)?.guests,
       });
       this.views.set(core, v);
     }
@@ -354,8 +359,10 @@ export class SimSource implements DeviceSource {
     this.closed = true;
     this.appeared.clear();
     this.wire?.close();
-    // Removing a PF removes its VFs first, then unbinds it (its core closes).
-    for (const { fn, sim } of [...this.members].reverse()) {
+    // Guests go first (their VMM lets their VFs go); removing a PF removes
+    // its VFs, then unbinds it (its core closes).
+    for (const { fn, sim, guests } of [...this.members].reverse()) {
+      await guests.close();
       await this.pci.removeFunction(fn);
       sim.close();
     }
