@@ -17,8 +17,10 @@ import {
   type Device,
   DeviceServiceClient,
   type ExecResponse,
+  type GetGuestResponse,
   type GetHealthResponse,
   type GetVdpaQueueResponse,
+  type GuestInfo,
   type HealthReporterName,
   type HealthReporterReport,
   type InjectFaultRequest,
@@ -38,6 +40,8 @@ import {
   type SaveResponse,
   type SetVfRequest,
   SimulatorServiceClient,
+  type StartGuestRequest,
+  type StartGuestResponse,
   type VdpaDevice,
   type VdpaMgmtDev,
   VdpaServiceClient,
@@ -227,6 +231,27 @@ export class AuxctlClient {
       this.simulator.listFaults({ device }, md, o, cb),
     );
     return res.armed;
+  }
+
+  /** startGuest: boot a guest on a simulated VF bound to mlx5_vfio_pci (auxctld is its VMM). */
+  async startGuest(req: StartGuestRequest): Promise<GuestInfo> {
+    const res = await this.#unary<StartGuestResponse>('StartGuest', (md, o, cb) =>
+      this.simulator.startGuest(req, md, o, cb),
+    );
+    return guestOf('StartGuest', res.guest);
+  }
+
+  /** getGuest: a VF's guest and its program's counters. */
+  async getGuest(vf: string): Promise<GuestInfo> {
+    const res = await this.#unary<GetGuestResponse>('GetGuest', (md, o, cb) =>
+      this.simulator.getGuest({ vf }, md, o, cb),
+    );
+    return guestOf('GetGuest', res.guest);
+  }
+
+  /** stopGuest: power a VF's guest off (the VF is reset, guest memory released). */
+  async stopGuest(vf: string): Promise<void> {
+    await this.#unary('StopGuest', (md, o, cb) => this.simulator.stopGuest({ vf }, md, o, cb));
   }
 
   /** listDevices: every device the caller may see, or only the named ones (NOT_FOUND for an unknown name). */
@@ -536,4 +561,10 @@ export class AuxctlClient {
     this.vdpa.close();
     this.#channel.close();
   }
+}
+
+/** guestOf: the guest an answer carries (INTERNAL when it carries none). */
+function guestOf(what: string, g: GuestInfo | undefined): GuestInfo {
+  if (g === undefined) throw new AuxctlError('INTERNAL', `${what} answered without a guest`);
+  return g;
 }

@@ -43,6 +43,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   watch: async () => (await import('./watch-command.js')).registerWatch,
   sf: async () => (await import('./sf-command.js')).registerSf,
   vf: async () => (await import('./vf-command.js')).registerVf,
+  guest: async () => (await import('./guest-command.js')).registerGuest,
   migrate: async () => (await import('./migrate-command.js')).registerMigrate,
   vdpa: async () => (await import('./vdpa-command.js')).registerVdpa,
 };
