@@ -28,12 +28,15 @@ export interface RunningServer {
  * CA, one admin certificate — so one client identity reaches all of them,
  * as a fleet provisioned from one CA would be. Started one after another so
  * only the first creates the state. `extra` adds server options (e.g. the
- * device sources).
+ * device sources), or gives each its own from its index and the servers
+ * started before it (e.g. a cable the first listens on and the second dials).
  */
 export async function startAuxctld(
   policy?: PolicyDocument,
   count = 1,
-  extra: Partial<AuxctlServerOptions> = {},
+  extra:
+    | Partial<AuxctlServerOptions>
+    | ((i: number, started: readonly AuxctlServer[]) => Partial<AuxctlServerOptions>) = {},
 ): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), 'auxctl-cli-e2e-'));
   const stateDir = join(dir, 'state');
@@ -55,7 +58,7 @@ export async function startAuxctld(
         listen: '127.0.0.1:0',
         health: { poll: false },
         drainTimeoutMs: 1000,
-        ...extra,
+        ...(typeof extra === 'function' ? extra(i, servers) : extra),
         ...(policyPath && { policyPath }),
       });
       servers.push(server);
@@ -123,4 +126,19 @@ export const NOP_INBOX = '080d0000000000000000000000000000';
 /** nopRpc: the argv of `auxctl rpc DEV --scope SCOPE` with a NOP (16-byte outbox), then `extra`. */
 export function nopRpc(device: string, scope: string, ...extra: string[]): string[] {
   return ['rpc', device, '--scope', scope, '--in', NOP_INBOX, '--out-len', '16', ...extra];
+}
+
+/** until: poll `cond` every 10 ms until it holds; throws after `ms` (default 15 s). */
+export async function until(
+  cond: () => Promise<boolean> | boolean,
+  what: string,
+  ms = 15_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  for (let i = 0; i < 100_000; i++) {
+    if (await cond()) return;
+    if (Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
