@@ -9,6 +9,7 @@ import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
 import { runDatapath } from './datapath.js';
 import { runFwctl } from './fwctl.js';
+import { runMigration } from './migration.js';
 import { runRemote } from './remote.js';
 import { runRobustness } from './robustness.js';
 import { runSf } from './sf.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
   fwctl: runFwctl,
   sf: runSf,
   vdpa: runVdpa,
+  migration: runMigration,
 };
 
 async function main(): Promise<void> {

@@ -41,6 +41,8 @@ export interface ProcessMemory {
 export interface ProbedAuxctld {
   readonly pid: number;
   readonly address: string;
+  /** startupLog: what it wrote to stdout up to its listening line (JSON log lines). */
+  readonly startupLog: string;
   /** rssBytes: VmRSS now (no GC). */
   rssBytes(): number;
   /** memoryAfterGc: the child's memory after a full GC (bounded wait). */
@@ -125,7 +127,14 @@ export function startProbedAuxctld(
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         const address = msg.address;
-        resolve({ pid, address, rssBytes: () => rssOfPid(pid), memoryAfterGc, stop });
+        resolve({
+          pid,
+          address,
+          startupLog: out,
+          rssBytes: () => rssOfPid(pid),
+          memoryAfterGc,
+          stop,
+        });
         return;
       }
       if (out.length > 1 << 20) fail('no listening line');
