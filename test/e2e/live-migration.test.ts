@@ -230,4 +230,71 @@ describe('live migration of a VF with a running guest between two auxctld proces
     await migrateVf(ca, cb, { vf: VF0, toVf: VF0, precopyRounds: 1 });
     await flowCarriesOn(cb);
   }, 90_000);
+
+  it('a source host that dies mid-migration: the destination is left clean, the source comes back', async () => {
+    // The guest is on B now. B (and the migrator with it) die mid-stream towards A.
+    const mig = spawn(process.execPath, ['--input-type=module', '-e', DYING_MIGRATOR], {
+      env: {
+        ...process.env,
+        CONFIG: join(dir, 'state', 'client.json'),
+        FROM: b.address,
+        TO: a.address,
+        VF: VF0,
+      },
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(mig);
+    let out = '';
+    mig.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    await until(async () => /READY/.test(out) || mig.exitCode !== null, 'the migrator mid-stream');
+    expect(out).toMatch(/READY/);
+    for (const child of [b.child, mig]) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    // A's Load died with its client: refused and audited, A's VF reset and running, no guest.
+    const loads = () => auditLines(a, 'migration').filter((l) => l.action === 'load');
+    await until(
+      async () => loads().filter((l) => l.result !== 'ok').length > 0,
+      "A's refused load",
+    );
+    await expect(ca.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await ca.migrationState(VF0)).state).toBe(MigrationState.MIGRATION_STATE_RUNNING);
+
+    // B comes back (its guests died with it): it serves again, re-cabled, and takes a guest from A.
+    const state = join(dir, 'state');
+    const wire = /"wire":"([^"]+)","msg":"simulated cable listening"/.exec(a.out())?.[1];
+    b = await daemon([
+      '--state-dir',
+      state,
+      '--listen',
+      '127.0.0.1:0',
+      '--devices',
+      '1',
+      '--sim-wire-connect',
+      wire as string,
+    ]);
+    cb.close();
+    cb = await AuxctlClient.connect({ config: join(state, 'client.json'), host: b.address });
+    await migratable(cb, [MAC.b0, MAC.b1]);
+    await cb.startGuest({
+      vf: VF1,
+      program: GuestProgram.GUEST_PROGRAM_ECHO,
+      memoryBytes: MiB,
+      peerMac: '',
+    });
+    await ca.startGuest({
+      vf: VF0,
+      program: GuestProgram.GUEST_PROGRAM_FLOW,
+      memoryBytes: MiB,
+      peerMac: MAC.b1,
+    });
+    await flowCarriesOn(ca);
+    await migrateVf(ca, cb, { vf: VF0, toVf: VF0, precopyRounds: 1 });
+    await flowCarriesOn(cb);
+  }, 90_000);
 });
