@@ -106,6 +106,27 @@ describe('PolicyStore', () => {
     expect(store.generation).toBe(4);
   });
 
+  it('follows the file while other files in its directory keep changing', async () => {
+    const reloads = new Reloads();
+    store = await PolicyStore.open({ path: file, debounceMs: 50, onReload: reloads.push });
+    // An audit log in the same directory, written more often than the debounce.
+    let writing = true;
+    const busy = (async () => {
+      for (let i = 0; writing; i++) {
+        await writeFile(join(dir, 'audit.log'), `line ${i}\n`, { flag: 'a' });
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    try {
+      await writeFile(file, allowing('bob'));
+      expect(await reloads.next(applied)).toEqual({ ok: true, changed: true, generation: 2 });
+    } finally {
+      writing = false;
+      await busy;
+    }
+    expect(store.evaluate({ ...req, principal: 'bob' }).allowed).toBe(true);
+  });
+
   it('keeps the last good policy when the watched file turns bad, and recovers', async () => {
     const reloads = new Reloads();
     store = await PolicyStore.open({ path: file, debounceMs: 10, onReload: reloads.push });

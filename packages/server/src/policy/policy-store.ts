@@ -6,8 +6,13 @@
  * The directory, not the file, is watched: editors and config managers
  * replace a file by writing a temporary one and renaming it over the old,
  * and Kubernetes swaps a `..data` symlink; a watch on the file itself would
- * go deaf after the first such write. Any event in the directory schedules
- * one debounced re-read; unchanged text is a no-op. A new file that fails to
+ * go deaf after the first such write. An event naming the file, a
+ * Kubernetes `..` entry (`..data`, `..data_tmp`, the timestamped directory)
+ * or no name at all schedules one debounced re-read; unchanged text is a
+ * no-op. Events of other files are ignored: the audit log often shares the
+ * directory, and its writes would otherwise cost a timer each and, coming
+ * faster than the debounce, put a policy change off for as long as calls
+ * keep coming. A new file that fails to
  * read or validate never replaces the last good policy: the error goes to
  * the log and to `onReload`, and requests keep being decided by the old one.
  *
@@ -166,7 +171,9 @@ export class PolicyStore {
   private startWatching(): void {
     const dir = dirname(this.opts.path);
     const name = basename(this.opts.path);
-    this.watcher = watch(dir, { persistent: false }, () => this.schedule());
+    this.watcher = watch(dir, { persistent: false }, (_event, changed) => {
+      if (concernsPolicy(changed, name)) this.schedule();
+    });
     this.watcher.on('error', (err) => {
       this.log.error(
         { dir, file: name, err: err.message },
@@ -183,4 +190,11 @@ export class PolicyStore {
     }, this.opts.debounceMs ?? 100);
     this.timer.unref();
   }
+}
+
+/** concernsPolicy: whether a directory event naming `changed` may change the file `name` (see the module header). */
+function concernsPolicy(changed: string | Buffer | null, name: string): boolean {
+  if (changed === null) return true;
+  const entry = changed.toString();
+  return entry === name || entry.startsWith('..');
 }
