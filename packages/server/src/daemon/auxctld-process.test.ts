@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CORE_HEALTH_DEFAULTS } from '@auxctl/core';
@@ -340,7 +340,7 @@ describe('auxctld as a process', () => {
     await mkdir(join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
     await writeFile(join(dir, 'proc', 'sys', 'kernel', 'tainted'), '0\n');
     const state = join(dir, 'state');
-    const { out } = await start(
+    const { child, out } = await start(
       ['--state-dir', state, '--listen', '127.0.0.1:0', '--source', 'fwctl'].concat([
         '--fwctl-sysfs-root',
         join(dir, 'sys'),
@@ -370,7 +370,7 @@ describe('auxctld as a process', () => {
   it('--fwctl-kernel-double serves the fwctl source without the hardware, end to end', async () => {
     const dir = await tempDir();
     const state = join(dir, 'state');
-    const { out } = await start(
+    const { child, out } = await start(
       ['--state-dir', state, '--listen', '127.0.0.1:0', '--source', 'fwctl'].concat([
         '--fwctl-kernel-double',
         '2',
@@ -401,5 +401,12 @@ describe('auxctld as a process', () => {
       (e: { stderr: string }) => e.stderr,
     );
     expect(umem).toMatch(/UNIMPLEMENTED.*no user memory registration/);
+    // Stopped, the daemon removes the double's sysfs, dev and proc trees.
+    const sysfs = /"sysfsRoot":"([^"]+)","msg":"serving fwctl devices/.exec(out())?.[1] as string;
+    expect(existsSync(sysfs)).toBe(true);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(dirname(sysfs))).toBe(false);
   });
 });

@@ -71,7 +71,7 @@ async function openFwctl(
   }
   if (host) {
     logs.logger.warn(
-      { devices: host.devices },
+      { devices: host.devices, sysfsRoot: host.sysfsRoot },
       'serving fwctl devices of a kernel double over simulated firmware, not the host kernel',
     );
   }
