@@ -340,7 +340,7 @@ describe('auxctld as a process', () => {
     await mkdir(join(dir, 'proc', 'sys', 'kernel'), { recursive: true });
     await writeFile(join(dir, 'proc', 'sys', 'kernel', 'tainted'), '0\n');
     const state = join(dir, 'state');
-    const { child, out } = await start(
+    const { out } = await start(
       ['--state-dir', state, '--listen', '127.0.0.1:0', '--source', 'fwctl'].concat([
         '--fwctl-sysfs-root',
         join(dir, 'sys'),
