@@ -150,6 +150,31 @@ describe('live migration of a VF with a running guest between two auxctld proces
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** midStream: a DYING_MIGRATOR moving VF 0 from `from` to `to`, once it stands mid-stream. */
+  async function midStream(from: Daemon, to: Daemon): Promise<ChildProcess> {
+    const mig = spawn(process.execPath, ['--input-type=module', '-e', DYING_MIGRATOR], {
+      env: {
+        ...process.env,
+        CONFIG: join(dir, 'state', 'client.json'),
+        FROM: from.address,
+        TO: to.address,
+        VF: VF0,
+      },
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(mig);
+    let out = '';
+    const take = (d: Buffer) => {
+      out += d.toString();
+    };
+    mig.stdout?.on('data', take);
+    mig.stderr?.on('data', take);
+    await until(async () => /READY/.test(out) || mig.exitCode !== null, 'the migrator mid-stream');
+    expect(out).toMatch(/READY/);
+    return mig;
+  }
+
   /** flowCarriesOn: the flow on `c` counts echoes past what it had, with no completion error. */
   async function flowCarriesOn(c: AuxctlClient, more = 20): Promise<number> {
     const before = (await c.getGuest(VF0)).echoed;
@@ -192,27 +217,7 @@ describe('live migration of a VF with a running guest between two auxctld proces
     // after the first MiB of state has gone (READY), and is killed there:
     // neither side hears a goodbye, both streams just die.
     const echoed = (await ca.getGuest(VF0)).echoed;
-    const mig = spawn(process.execPath, ['--input-type=module', '-e', DYING_MIGRATOR], {
-      env: {
-        ...process.env,
-        CONFIG: join(dir, 'state', 'client.json'),
-        FROM: a.address,
-        TO: b.address,
-        VF: VF0,
-      },
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(mig);
-    let out = '';
-    mig.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    mig.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    await until(async () => /READY/.test(out) || mig.exitCode !== null, 'the migrator mid-stream');
-    expect(out).toMatch(/READY/);
+    const mig = await midStream(a, b);
     process.kill(mig.pid as number, 'SIGKILL');
     await new Promise((r) => mig.once('exit', r));
 
@@ -233,24 +238,7 @@ describe('live migration of a VF with a running guest between two auxctld proces
 
   it('a source host that dies mid-migration: the destination is left clean, the source comes back', async () => {
     // The guest is on B now. B (and the migrator with it) die mid-stream towards A.
-    const mig = spawn(process.execPath, ['--input-type=module', '-e', DYING_MIGRATOR], {
-      env: {
-        ...process.env,
-        CONFIG: join(dir, 'state', 'client.json'),
-        FROM: b.address,
-        TO: a.address,
-        VF: VF0,
-      },
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    children.push(mig);
-    let out = '';
-    mig.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    await until(async () => /READY/.test(out) || mig.exitCode !== null, 'the migrator mid-stream');
-    expect(out).toMatch(/READY/);
+    const mig = await midStream(b, a);
     for (const child of [b.child, mig]) {
       const gone = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');

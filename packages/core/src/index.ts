@@ -58,6 +58,7 @@ export type { CmdOpStats } from './cmdq/command-stats.js';
 export {
   CompletionQueue,
   type CompletionQueueOptions,
+  pollCqes,
 } from './datapath/completion-queue.js';
 export type { DataPathHandle } from './datapath/data-path-handle.js';
 export {

@@ -36,8 +36,9 @@ interface Mapping {
 export class DmaSpace {
   /** page number -> mapping; every page of a mapping has an entry. */
   private readonly pages = new Map<number, Mapping>();
+  /** Every live mapping once (regions() walks these, not every page). */
+  private readonly live = new Set<Mapping>();
   private nextPage = 0x100; // start above zero so a zero pointer is never valid
-  private mapped = 0;
 
   /** map: make `buf` reachable by the device; returns its bus address. Undo with `unmap`. */
   map(buf: Buffer): bigint {
@@ -47,7 +48,7 @@ export class DmaSpace {
     for (let i = 0; i < n; i++) this.pages.set(m.first + i, m);
     // Leave a one-page hole after each mapping so an overrun never lands in a neighbour.
     this.nextPage += n + 1;
-    this.mapped++;
+    this.live.add(m);
     return BigInt(m.first) << BigInt(PAGE_SHIFT);
   }
 
@@ -77,7 +78,7 @@ export class DmaSpace {
     }
     const m: Mapping = { buf, first, pages: n };
     for (let i = 0; i < n; i++) this.pages.set(first + i, m);
-    this.mapped++;
+    this.live.add(m);
   }
 
   /** unmap: forget the mapping that starts at `addr`; false when there is none. */
@@ -86,7 +87,7 @@ export class DmaSpace {
     const m = this.pages.get(page);
     if (!m || m.first !== page || Number(addr & BigInt(PAGE_SIZE - 1)) !== 0) return false;
     for (let i = 0; i < m.pages; i++) this.pages.delete(m.first + i);
-    this.mapped--;
+    this.live.delete(m);
     return true;
   }
 
@@ -123,11 +124,9 @@ export class DmaSpace {
    * (what a VMM walks to copy a domain's memory).
    */
   regions(): Array<{ readonly iova: bigint; readonly buf: Buffer }> {
-    const out: Array<{ iova: bigint; buf: Buffer }> = [];
-    for (const [page, m] of this.pages) {
-      if (page === m.first) out.push({ iova: BigInt(m.first) << BigInt(PAGE_SHIFT), buf: m.buf });
-    }
-    return out.sort((a, b) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0));
+    return [...this.live]
+      .map((m) => ({ iova: BigInt(m.first) << BigInt(PAGE_SHIFT), buf: m.buf }))
+      .sort((a, b) => (a.iova < b.iova ? -1 : a.iova > b.iova ? 1 : 0));
   }
 
   /** free: whether pages [first, first + n) are all unmapped. */
@@ -138,6 +137,6 @@ export class DmaSpace {
 
   /** mappings: how many mappings are live (tests assert it returns to baseline). */
   get mappings(): number {
-    return this.mapped;
+    return this.live.size;
   }
 }

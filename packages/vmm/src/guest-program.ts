@@ -23,14 +23,12 @@
  * Owns: the program's steps. Never: guest memory (the VMM's) or the
  * queues' creation (guest.ts).
  */
-import { WorkQueue } from '@auxctl/core';
+import { pollCqes, WorkQueue } from '@auxctl/core';
 import {
   AuxError,
   CQE_BYTES,
   type Cqe,
-  cqeReady,
   type DeviceBackend,
-  parseCqe,
   SEND_WQEBB_BYTES,
   WqeOpcode,
 } from '@auxctl/prm';
@@ -44,24 +42,10 @@ export const FRAME_BYTES = 64;
 export const RESEND_TICKS = 40;
 const ETHERTYPE = 0x88b5;
 
-/** CqView: a CQ in guest memory and its consumer index (kept in the state page). */
-class CqView {
-  constructor(
-    private readonly ring: Buffer,
-    private readonly dbr: Buffer,
-    private readonly logSize: number,
-  ) {}
-
-  poll(ci: number): { cqes: Cqe[]; ci: number } {
-    const cqes: Cqe[] = [];
-    const entries = 1 << this.logSize;
-    while (cqes.length < entries && cqeReady(this.ring, ci, this.logSize)) {
-      cqes.push(parseCqe(this.ring, (ci & (entries - 1)) * CQE_BYTES));
-      ci = (ci + 1) & 0xff_ffff;
-    }
-    if (cqes.length > 0) this.dbr.writeUInt32BE(ci, 0);
-    return { cqes, ci };
-  }
+/** CqView: a CQ in guest memory; its consumer index is kept in the state page. */
+interface CqView {
+  readonly ring: Buffer;
+  readonly dbr: Buffer;
 }
 
 /** GuestProgram: see the module header. */
@@ -101,12 +85,10 @@ export class GuestProgram {
     this.sq.cc = st.get('sqCc');
     this.rq.pc = st.get('rqPc');
     this.rq.cc = st.get('rqCc');
-    const cq = (ring: 'txCqRing' | 'rxCqRing', dbr: 'txCqDbr' | 'rxCqDbr') =>
-      new CqView(
-        this.view(st.addr(ring), this.entries * CQE_BYTES),
-        this.view(st.addr(dbr), 8),
-        log,
-      );
+    const cq = (ring: 'txCqRing' | 'rxCqRing', dbr: 'txCqDbr' | 'rxCqDbr'): CqView => ({
+      ring: this.view(st.addr(ring), this.entries * CQE_BYTES),
+      dbr: this.view(st.addr(dbr), 8),
+    });
     this.txCq = cq('txCqRing', 'txCqDbr');
     this.rxCq = cq('rxCqRing', 'rxCqDbr');
   }
@@ -121,14 +103,15 @@ export class GuestProgram {
   /** step: one turn of the program (see the module header). */
   step(): void {
     const st = this.st;
-    const tx = this.txCq.poll(st.get('txCi'));
+    const log = st.get('logSize');
+    const tx = pollCqes(this.txCq.ring, this.txCq.dbr, st.get('txCi'), log);
     st.set('txCi', tx.ci);
     for (const c of tx.cqes) {
       this.check(c, this.sq.cc & 0xffff);
       this.sq.completed(c.wqeCounter);
       st.bump('sendCompletions');
     }
-    const rx = this.rxCq.poll(st.get('rxCi'));
+    const rx = pollCqes(this.rxCq.ring, this.rxCq.dbr, st.get('rxCi'), log);
     st.set('rxCi', rx.ci);
     for (const c of rx.cqes) {
       this.check(c, this.rq.cc & 0xffff);

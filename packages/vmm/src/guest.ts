@@ -24,34 +24,20 @@
 import {
   AuxiliaryBus,
   allocPd,
+  CompletionQueue,
   CoreDevice,
   CoreHandle,
-  createCq,
-  createRq,
-  createSq,
   createTir,
   createTis,
   createUmem,
   createUmemMkey,
   IdAllocator,
-  modifyRq,
-  modifySq,
   modifyVportState,
-  QueueBuffer,
   queryNicVportContext,
-  recvWqeStride,
-  WorkQueue,
+  ReceiveQueue,
+  SendQueue,
 } from '@auxctl/core';
-import {
-  AuxError,
-  CQE_BYTES,
-  CQE_INIT_OP_OWN,
-  Cqe64,
-  type DeviceBackend,
-  PAGE_SIZE,
-  QueueState,
-  VportState,
-} from '@auxctl/prm';
+import { AuxError, type DeviceBackend, PAGE_SIZE, VportState } from '@auxctl/prm';
 import type { VfioDeviceFd } from '@auxctl/vfio';
 import { GuestProgram, SLOT } from './guest-program.js';
 import { decodeVcpu, encodeVcpu, GuestState, ProgramCode, STATE_MAGIC } from './guest-state.js';
@@ -87,6 +73,20 @@ export interface GuestStats {
   readonly completionErrors: number;
 }
 
+/** checkGuestOptions: EINVAL unless `o` describes a guest boot can set up. */
+export function checkGuestOptions(o: GuestOptions): void {
+  const L = GUEST_MEMORY_LIMITS;
+  if (o.memoryBytes % PAGE_SIZE !== 0 || o.memoryBytes < L.minBytes || o.memoryBytes > L.maxBytes) {
+    throw new AuxError(
+      'EINVAL',
+      `guest memory is whole pages, ${L.minBytes}..${L.maxBytes} bytes; got ${o.memoryBytes}`,
+    );
+  }
+  if ((o.program === 'flow') !== (o.peer !== undefined) || (o.peer && o.peer.length !== 6)) {
+    throw new AuxError('EINVAL', 'a flow guest needs its peer MAC (6 bytes); an echo guest none');
+  }
+}
+
 /** Guest: see the module header. */
 export class Guest {
   private timer: NodeJS.Timeout | undefined;
@@ -99,20 +99,7 @@ export class Guest {
   ) {}
 
   static async boot(fd: VfioDeviceFd<DeviceBackend>, o: GuestOptions): Promise<Guest> {
-    const L = GUEST_MEMORY_LIMITS;
-    if (
-      o.memoryBytes % PAGE_SIZE !== 0 ||
-      o.memoryBytes < L.minBytes ||
-      o.memoryBytes > L.maxBytes
-    ) {
-      throw new AuxError(
-        'EINVAL',
-        `guest memory is whole pages, ${L.minBytes}..${L.maxBytes} bytes; got ${o.memoryBytes}`,
-      );
-    }
-    if ((o.program === 'flow') !== (o.peer !== undefined) || (o.peer && o.peer.length !== 6)) {
-      throw new AuxError('EINVAL', 'a flow guest needs its peer MAC (6 bytes); an echo guest none');
-    }
+    checkGuestOptions(o);
     const core = await CoreDevice.probe({
       backend: fd.region,
       bus: new AuxiliaryBus(),
@@ -196,7 +183,6 @@ export class Guest {
 
 /** setUp: the guest driver's channel on `h` and the state page describing it; the page's address. */
 async function setUp(h: CoreHandle, o: GuestOptions): Promise<bigint> {
-  await h.openDataPath();
   await modifyVportState(h, VportState.UP);
   const { mac } = await queryNicVportContext(h);
   const pd = await allocPd(h);
@@ -210,65 +196,35 @@ async function setUp(h: CoreHandle, o: GuestOptions): Promise<bigint> {
     iova: memIova,
     rights: { localWrite: true },
   });
-  const entries = 1 << LOG_SIZE;
-  const cq = async () => {
-    const mem = new QueueBuffer(h.dma, entries * CQE_BYTES);
-    for (let i = 0; i < entries; i++) Cqe64.set(mem.ring, 'op_own', CQE_INIT_OP_OWN, i * CQE_BYTES);
-    const cqn = await createCq(h, {
-      logSize: LOG_SIZE,
-      eqn: h.compEqn(0),
-      pas: mem.pas,
-      dbrAddr: mem.dbrAddr,
-    });
-    return { mem, cqn };
-  };
-  const tx = await cq();
-  const rx = await cq();
+  // No completion handlers: the program polls the CQs in guest memory.
+  const txCq = await CompletionQueue.create(h, { logSize: LOG_SIZE });
+  const rxCq = await CompletionQueue.create(h, { logSize: LOG_SIZE });
   const tisn = await createTis(h);
-  const sqMem = new QueueBuffer(h.dma, WorkQueue.sendRingBytes(LOG_SIZE));
-  const sqn = await createSq(h, {
-    cqn: tx.cqn,
-    tisn,
-    pd,
-    logSize: LOG_SIZE,
-    pas: sqMem.pas,
-    dbrAddr: sqMem.dbrAddr,
-  });
-  await modifySq(h, sqn, QueueState.RST, QueueState.RDY);
-  const stride = recvWqeStride(1);
-  const rqMem = new QueueBuffer(h.dma, entries * stride.bytes);
-  const rqn = await createRq(h, {
-    cqn: rx.cqn,
-    pd,
-    logSize: LOG_SIZE,
-    logStride: stride.log,
-    pas: rqMem.pas,
-    dbrAddr: rqMem.dbrAddr,
-  });
-  await modifyRq(h, rqn, QueueState.RST, QueueState.RDY);
-  await createTir(h, { rqn });
+  const sq = await SendQueue.create(h, { cq: txCq, tisn, pd, logSize: LOG_SIZE });
+  const rq = await ReceiveQueue.create(h, { cq: rxCq, pd, logSize: LOG_SIZE });
+  await createTir(h, { rqn: rq.rqn });
 
   const page = Buffer.alloc(PAGE_SIZE);
   const stateIova = h.dma.map(page);
   const st = new GuestState(page);
   st.set('magic', STATE_MAGIC);
   st.set('program', ProgramCode[o.program]);
-  st.set('sqn', sqn);
-  st.set('rqn', rqn);
-  st.set('txCqn', tx.cqn);
-  st.set('rxCqn', rx.cqn);
+  st.set('sqn', sq.sqn);
+  st.set('rqn', rq.rqn);
+  st.set('txCqn', txCq.cqn);
+  st.set('rxCqn', rxCq.cqn);
   st.set('lkey', lkey);
   st.set('logSize', LOG_SIZE);
-  st.set('rqStride', stride.bytes);
+  st.set('rqStride', rq.wq.stride);
   st.set('memoryPages', o.memoryBytes / PAGE_SIZE);
-  st.setAddr('sqRing', sqMem.addr);
-  st.setAddr('sqDbr', sqMem.dbrAddr);
-  st.setAddr('rqRing', rqMem.addr);
-  st.setAddr('rqDbr', rqMem.dbrAddr);
-  st.setAddr('txCqRing', tx.mem.addr);
-  st.setAddr('txCqDbr', tx.mem.dbrAddr);
-  st.setAddr('rxCqRing', rx.mem.addr);
-  st.setAddr('rxCqDbr', rx.mem.dbrAddr);
+  st.setAddr('sqRing', sq.ringAddr);
+  st.setAddr('sqDbr', sq.dbrAddr);
+  st.setAddr('rqRing', rq.ringAddr);
+  st.setAddr('rqDbr', rq.dbrAddr);
+  st.setAddr('txCqRing', txCq.ringAddr);
+  st.setAddr('txCqDbr', txCq.dbrAddr);
+  st.setAddr('rxCqRing', rxCq.ringAddr);
+  st.setAddr('rxCqDbr', rxCq.dbrAddr);
   st.setAddr('memory', memIova);
   mac.copy(st.mac);
   o.peer?.copy(st.peer);

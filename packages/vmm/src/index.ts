@@ -5,6 +5,7 @@
  * device's state and the vCPU's registers moves the guest.
  */
 export {
+  checkGuestOptions,
   GUEST_MEMORY_LIMITS,
   Guest,
   type GuestOptions,

@@ -34,6 +34,29 @@ export interface CompletionQueueOptions {
   readonly onCompletion?: (cq: CompletionQueue) => void;
 }
 
+/**
+ * pollCqes: consume up to `max` new CQEs of the ring at consumer index
+ * `ci` and publish the new index in the doorbell record (dword 0); the
+ * CQEs and the index. What CompletionQueue.poll does, for a ring held by
+ * its bus address alone (a guest resumed from its memory).
+ */
+export function pollCqes(
+  ring: Buffer,
+  dbr: Buffer,
+  ci: number,
+  logSize: number,
+  max = 1 << logSize,
+): { cqes: Cqe[]; ci: number } {
+  const cqes: Cqe[] = [];
+  const entries = 1 << logSize;
+  while (cqes.length < max && cqeReady(ring, ci, logSize)) {
+    cqes.push(parseCqe(ring, (ci & (entries - 1)) * CQE_BYTES));
+    ci = (ci + 1) & 0xff_ffff;
+  }
+  if (cqes.length > 0) dbr.writeUInt32BE(ci, 0);
+  return { cqes, ci };
+}
+
 /** CompletionQueue: see the module header. */
 export class CompletionQueue {
   /** ci: the consumer index (free running, 24 bits). */
@@ -83,14 +106,18 @@ export class CompletionQueue {
 
   /** poll: consume up to `max` new CQEs and publish the consumer index. */
   poll(max = this.entries): Cqe[] {
-    const out: Cqe[] = [];
-    const ring = this.mem.ring;
-    while (out.length < max && cqeReady(ring, this.ci, this.logSize)) {
-      out.push(parseCqe(ring, (this.ci & (this.entries - 1)) * CQE_BYTES));
-      this.ci = (this.ci + 1) & 0xff_ffff;
-    }
-    if (out.length > 0) this.mem.dbr.writeUInt32BE(this.ci, 0);
-    return out;
+    const r = pollCqes(this.mem.ring, this.mem.dbr, this.ci, this.logSize, max);
+    this.ci = r.ci;
+    return r.cqes;
+  }
+
+  /** ringAddr / dbrAddr: the bus addresses of the ring and its doorbell record. */
+  get ringAddr(): bigint {
+    return this.mem.addr;
+  }
+
+  get dbrAddr(): bigint {
+    return this.mem.dbrAddr;
   }
 
   /** arm: request a completion event for the next CQE (or at once when some are unread). */

@@ -95,6 +95,15 @@ abstract class EthWorkQueue {
     this.state = to;
   }
 
+  /** ringAddr / dbrAddr: the bus addresses of the ring and its doorbell record. */
+  get ringAddr(): bigint {
+    return this.mem.addr;
+  }
+
+  get dbrAddr(): bigint {
+    return this.mem.dbrAddr;
+  }
+
   /** release: forget the queue without a command (the device was reset: it is gone) and unmap its memory. */
   release(): void {
     this.mem.release();

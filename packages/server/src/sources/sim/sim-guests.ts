@@ -15,13 +15,13 @@
  * the guest's state (its memory) or the VF's binding (the PCI bus's).
  */
 import type { PciFunction as BusFunction } from '@auxctl/core';
-import { AuxError, type DeviceBackend, PAGE_SIZE } from '@auxctl/prm';
+import { AuxError, type DeviceBackend } from '@auxctl/prm';
 import type { VfioDeviceFd, VfioDevices } from '@auxctl/vfio';
-import { Guest, GuestRam } from '@auxctl/vmm';
+import { checkGuestOptions, Guest, GuestRam } from '@auxctl/vmm';
 import type { GuestFunctions, GuestProgramName, GuestReport } from '../device-source.js';
 
-/** Bounds and default of a guest's registered memory. */
-export const GUEST_MEMORY = { defaultBytes: 1024 * 1024, maxBytes: 256 * 1024 * 1024 } as const;
+/** DEFAULT_GUEST_MEMORY: a guest's registered memory when the request names none (1 MiB). */
+export const DEFAULT_GUEST_MEMORY = 1024 * 1024;
 
 /** RunningGuest: a guest, the vfio fd its VMM holds, its memory. */
 export interface RunningGuest {
@@ -42,31 +42,27 @@ export class SimGuests implements GuestFunctions {
   ) {}
 
   has(bdf: string): boolean {
-    return (this.pf.sriov?.vfs ?? []).some((v) => v.bdf === bdf);
+    return this.vfs().some((v) => v.bdf === bdf);
+  }
+
+  /** vf: the PF's VF at `bdf`; ENOENT for anything else. */
+  vf(bdf: string): BusFunction {
+    const vf = this.vfs().find((v) => v.bdf === bdf);
+    if (!vf) throw new AuxError('ENOENT', `${bdf} is not a VF of ${this.pf.bdf}`);
+    return vf;
   }
 
   async start(
     bdf: string,
     o: { readonly program: GuestProgramName; readonly memoryBytes: number; readonly peer?: Buffer },
   ): Promise<GuestReport> {
-    const memoryBytes = o.memoryBytes || GUEST_MEMORY.defaultBytes;
-    if (memoryBytes % PAGE_SIZE !== 0 || memoryBytes > GUEST_MEMORY.maxBytes) {
-      throw new AuxError(
-        'EINVAL',
-        `memory_bytes must be a multiple of ${PAGE_SIZE} up to ${GUEST_MEMORY.maxBytes}, got ${memoryBytes}`,
-      );
-    }
-    if (o.program === 'flow' && o.peer === undefined) {
-      throw new AuxError('EINVAL', 'a flow guest needs its echo peer (peer_mac)');
-    }
+    const options = { ...o, memoryBytes: o.memoryBytes || DEFAULT_GUEST_MEMORY };
+    // Refused before the VF is opened (a failed boot resets it).
+    checkGuestOptions(options);
     this.claimable(bdf);
     const fd = await this.openVfio(bdf);
     try {
-      const guest = await Guest.boot(fd, {
-        program: o.program,
-        memoryBytes,
-        ...(o.peer && { peer: o.peer }),
-      });
+      const guest = await Guest.boot(fd, options);
       this.running.set(bdf, { fd, guest, ram: new GuestRam(fd) });
     } catch (err) {
       await dropVf(fd, new GuestRam(fd));
@@ -130,8 +126,7 @@ export class SimGuests implements GuestFunctions {
 
   /** openVfio: the VF's vfio device; ENOENT no such VF, EOPNOTSUPP no migration driver on it. */
   async openVfio(bdf: string): Promise<VfioDeviceFd<DeviceBackend>> {
-    const vf = (this.pf.sriov?.vfs ?? []).find((v) => v.bdf === bdf);
-    if (!vf) throw new AuxError('ENOENT', `${bdf} is not a VF of ${this.pf.bdf}`);
+    const vf = this.vf(bdf);
     if (!this.vfio.list().includes(vf.bdf)) {
       throw new AuxError(
         'EOPNOTSUPP',
@@ -147,6 +142,10 @@ export class SimGuests implements GuestFunctions {
       const g = this.leave(bdf);
       if (g) await dropVf(g.fd, g.ram);
     }
+  }
+
+  private vfs(): BusFunction[] {
+    return this.pf.sriov?.vfs ?? [];
   }
 
   private need(bdf: string): RunningGuest {

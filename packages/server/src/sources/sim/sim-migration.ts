@@ -30,7 +30,6 @@
  * (the driver's), the VF's binding (the PCI bus's), the guest's state (its
  * memory).
  */
-import type { PciFunction as BusFunction } from '@auxctl/core';
 import { AuxError, type DeviceBackend, isAuxError, PAGE_SIZE } from '@auxctl/prm';
 import {
   FeatureFlag,
@@ -46,7 +45,7 @@ import {
   type VfioDeviceFd,
   VfioFeature,
 } from '@auxctl/vfio';
-import { Guest, GuestRam } from '@auxctl/vmm';
+import { Guest, GuestRam, type RamPage, type RamRegion } from '@auxctl/vmm';
 import type { MigrationFunctions, SaveEvent } from '../device-source.js';
 import { dropVf, type SimGuests } from './sim-guests.js';
 import {
@@ -63,18 +62,14 @@ const READ_BYTES = 1024 * 1024;
 
 /** SimMigration: see the module header. */
 export class SimMigration implements MigrationFunctions {
-  constructor(
-    private readonly pf: BusFunction,
-    private readonly guests: SimGuests,
-  ) {}
+  constructor(private readonly guests: SimGuests) {}
 
   has(bdf: string): boolean {
     return this.guests.has(bdf);
   }
 
   async state(bdf: string): Promise<{ state: string; driver: string }> {
-    const vf = this.vf(bdf);
-    const driver = vf.driverName ?? '';
+    const driver = this.guests.vf(bdf).driverName ?? '';
     const fd = await this.guests.openVfio(bdf).catch((e: unknown) => {
       if (isAuxError(e, 'EOPNOTSUPP')) return undefined;
       throw e;
@@ -195,12 +190,6 @@ export class SimMigration implements MigrationFunctions {
       this.guests.release(bdf);
     }
   }
-
-  private vf(bdf: string): BusFunction {
-    const vf = (this.pf.sriov?.vfs ?? []).find((v) => v.bdf === bdf);
-    if (!vf) throw new AuxError('ENOENT', `${bdf} is not a VF of ${this.pf.bdf}`);
-    return vf;
-  }
 }
 
 /** applyRecords: a load's records applied as they arrive; the vCPU's registers, if a guest came. */
@@ -226,8 +215,8 @@ async function applyRecords(
 
 /** ramRecords: the guest's memory layout, then `pages`. */
 function* ramRecords(
-  layout: readonly { iova: bigint; length: number }[],
-  pages: readonly { iova: bigint; data: Buffer }[],
+  layout: readonly RamRegion[],
+  pages: readonly RamPage[],
 ): Generator<SaveEvent> {
   yield { type: 'data', data: layoutRecord(layout) };
   for (const r of pageRecords(pages)) yield { type: 'data', data: r };

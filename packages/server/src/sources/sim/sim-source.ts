@@ -215,7 +215,7 @@ export class SimSource implements DeviceSource {
             fn,
             pci: new SimPciFunctions(pci, fn, core, (bdf) => guests.inUse(bdf)),
             guests,
-            migration: new SimMigration(fn, guests),
+            migration: new SimMigration(guests),
           });
           fleet.announced.add(core);
           // A sub-function's core comes up after its port function's event: announce it then.

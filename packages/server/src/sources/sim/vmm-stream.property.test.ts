@@ -1,4 +1,5 @@
 import { PAGE_SIZE } from '@auxctl/prm';
+import type { RamPage, RamRegion } from '@auxctl/vmm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,8 +9,6 @@ import {
   layoutRecord,
   PAGES_PER_RECORD,
   pageRecords,
-  type StreamPage,
-  type StreamRegion,
   type VmmRecord,
   VmmStreamReader,
   vcpuRecord,
@@ -27,7 +26,7 @@ const layouts = fc
   )
   .map((rs) => {
     let page = 0x100;
-    return rs.map((r): StreamRegion => {
+    return rs.map((r): RamRegion => {
       page += r.gap;
       const region = { iova: BigInt(page) * P, length: r.pages * PAGE_SIZE };
       page += r.pages;
@@ -74,7 +73,7 @@ describe('the VMM migration stream', () => {
         fc.uint8Array({ minLength: 1, maxLength: 64 }),
         fc.array(fc.nat(), { maxLength: 20 }),
         (layout, pgs, devs, regs, cuts) => {
-          const sentPages: StreamPage[] = pgs.map((p) => ({
+          const sentPages: RamPage[] = pgs.map((p) => ({
             iova: BigInt(p.page) * P,
             data: Buffer.alloc(PAGE_SIZE, p.fill),
           }));

@@ -19,6 +19,7 @@
  * device or the guest (sim-migration.ts and the VMM do).
  */
 import { AuxError, PAGE_SIZE } from '@auxctl/prm';
+import type { RamPage, RamRegion } from '@auxctl/vmm';
 
 export const RecordTag = {
   DEVICE: 1,
@@ -36,21 +37,11 @@ export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 export const PAGES_PER_RECORD = 256;
 const PAGE_ENTRY = 8 + PAGE_SIZE;
 
-/** A guest memory region and page, as the VMM names them. */
-export interface StreamRegion {
-  readonly iova: bigint;
-  readonly length: number;
-}
-export interface StreamPage {
-  readonly iova: bigint;
-  readonly data: Buffer;
-}
-
 /** VmmRecord: one decoded record. */
 export type VmmRecord =
   | { readonly tag: 'device'; readonly data: Buffer }
-  | { readonly tag: 'layout'; readonly regions: StreamRegion[] }
-  | { readonly tag: 'pages'; readonly pages: StreamPage[] }
+  | { readonly tag: 'layout'; readonly regions: RamRegion[] }
+  | { readonly tag: 'pages'; readonly pages: RamPage[] }
   | { readonly tag: 'vcpu'; readonly data: Buffer }
   | { readonly tag: 'end' };
 
@@ -66,7 +57,7 @@ export const deviceRecord = (data: Buffer): Buffer => frame(RecordTag.DEVICE, da
 export const vcpuRecord = (regs: Buffer): Buffer => frame(RecordTag.VCPU, regs);
 export const endRecord = (): Buffer => frame(RecordTag.END, Buffer.alloc(0));
 
-export function layoutRecord(regions: readonly StreamRegion[]): Buffer {
+export function layoutRecord(regions: readonly RamRegion[]): Buffer {
   const p = Buffer.alloc(regions.length * 16);
   regions.forEach((r, i) => {
     p.writeBigUInt64BE(r.iova, i * 16);
@@ -76,7 +67,7 @@ export function layoutRecord(regions: readonly StreamRegion[]): Buffer {
 }
 
 /** pageRecords: `pages` as RAM_PAGES records of at most PAGES_PER_RECORD pages each. */
-export function pageRecords(pages: readonly StreamPage[]): Buffer[] {
+export function pageRecords(pages: readonly RamPage[]): Buffer[] {
   const out: Buffer[] = [];
   for (let at = 0; at < pages.length; at += PAGES_PER_RECORD) {
     const batch = pages.slice(at, at + PAGES_PER_RECORD);
@@ -96,9 +87,9 @@ export function pageRecords(pages: readonly StreamPage[]): Buffer[] {
 const bad = (why: string) => new AuxError('EINVAL', `migration stream: ${why}`);
 const aligned = (v: bigint) => v % BigInt(PAGE_SIZE) === 0n;
 
-function decodeLayout(p: Buffer): StreamRegion[] {
+function decodeLayout(p: Buffer): RamRegion[] {
   if (p.length % 16 !== 0) throw bad('a RAM layout is a list of 16-byte regions');
-  const regions: StreamRegion[] = [];
+  const regions: RamRegion[] = [];
   let end = 0n;
   for (let at = 0; at < p.length; at += 16) {
     const iova = p.readBigUInt64BE(at);
@@ -114,9 +105,9 @@ function decodeLayout(p: Buffer): StreamRegion[] {
   return regions;
 }
 
-function decodePages(p: Buffer): StreamPage[] {
+function decodePages(p: Buffer): RamPage[] {
   if (p.length % PAGE_ENTRY !== 0) throw bad(`RAM pages come as (iova, ${PAGE_SIZE} bytes)`);
-  const pages: StreamPage[] = [];
+  const pages: RamPage[] = [];
   for (let at = 0; at < p.length; at += PAGE_ENTRY) {
     const iova = p.readBigUInt64BE(at);
     if (!aligned(iova)) throw bad(`page 0x${iova.toString(16)} is not page-aligned`);
