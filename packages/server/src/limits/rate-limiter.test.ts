@@ -111,4 +111,59 @@ describe('RateLimiter', () => {
       ),
     );
   });
+
+  it('decides and keeps buckets exactly as the plain LRU token-bucket model does', () => {
+    // The model: every take prunes idle buckets and re-inserts the key's bucket last.
+    class Model {
+      readonly buckets = new Map<string, { tokens: number; at: number }>();
+      constructor(
+        readonly rate: number,
+        readonly burst: number,
+        readonly maxKeys: number,
+      ) {}
+      take(key: string, cost: number, t: number): { allowed: boolean; retryAfterMs: number } {
+        const perMs = this.rate / 1000;
+        for (const [k, b] of this.buckets) {
+          if (t - b.at < this.burst / perMs) break;
+          this.buckets.delete(k);
+        }
+        const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
+        b.tokens = Math.min(this.burst, b.tokens + Math.max(0, t - b.at) * perMs);
+        b.at = Math.max(b.at, t);
+        this.buckets.delete(key);
+        this.buckets.set(key, b);
+        if (this.buckets.size > this.maxKeys) {
+          this.buckets.delete(this.buckets.keys().next().value as string);
+        }
+        if (b.tokens + 1e-9 >= cost) {
+          b.tokens = Math.max(0, b.tokens - cost);
+          return { allowed: true, retryAfterMs: 0 };
+        }
+        return { allowed: false, retryAfterMs: Math.ceil((cost - b.tokens) / perMs) };
+      }
+    }
+    const step = fc.record({
+      key: fc.constantFrom('a', 'b', 'c'),
+      gap: fc.oneof(fc.constant(0), fc.integer({ min: -50, max: 3000 })),
+      cost: fc.integer({ min: 1, max: 3 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 3, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(step, { minLength: 1, maxLength: 120 }),
+        (rate, burst, maxKeys, steps) => {
+          const clock = fakeClock(1000);
+          const rl = new RateLimiter({ ratePerSec: rate, burst, maxKeys, now: clock.now });
+          const model = new Model(rate, burst, maxKeys);
+          for (const { key, gap, cost } of steps) {
+            clock.advance(gap);
+            expect(rl.take(key, cost)).toEqual(model.take(key, cost, clock.now()));
+            expect(rl.size).toBe(model.buckets.size);
+          }
+        },
+      ),
+    );
+  });
 });

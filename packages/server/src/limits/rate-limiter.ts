@@ -43,6 +43,9 @@ interface Bucket {
   at: number;
 }
 
+/** ALLOWED: every granted decision (callers only read it). */
+const ALLOWED: RateDecision = Object.freeze({ allowed: true, retryAfterMs: 0 });
+
 // Absorbs float drift so that exactly enough elapsed time yields a whole token.
 const EPSILON = 1e-9;
 
@@ -55,6 +58,9 @@ export class RateLimiter {
   private readonly maxKeys: number;
   private readonly now: () => number;
   private readonly name: string;
+  /** The key last touched and its bucket: always the map's last entry. */
+  private mruKey: string | undefined;
+  private mru: Bucket | undefined;
 
   constructor(opts: RateLimiterOptions) {
     const { ratePerSec, burst, maxKeys = 10_000 } = opts;
@@ -81,21 +87,32 @@ export class RateLimiter {
       throw new AuxError('EINVAL', `cost must be in (0, ${this.burst}], not ${cost}`);
     }
     const t = this.now();
-    this.prune(t);
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
+    // The only bucket, and the key's: nothing to prune (were it idle for a refill period, the
+    // refill below makes it what a new bucket would be) and nothing to reorder.
+    const b =
+      key === this.mruKey && this.buckets.size === 1 ? (this.mru as Bucket) : this.touch(key, t);
     b.tokens = Math.min(this.burst, b.tokens + Math.max(0, t - b.at) * this.rate);
     b.at = Math.max(b.at, t);
+    if (b.tokens + EPSILON >= cost) {
+      b.tokens = Math.max(0, b.tokens - cost);
+      return ALLOWED;
+    }
+    return { allowed: false, retryAfterMs: Math.ceil((cost - b.tokens) / this.rate) };
+  }
+
+  /** touch: prune idle buckets, then `key`'s bucket (new if missing) as the most recently used. */
+  private touch(key: string, t: number): Bucket {
+    this.prune(t);
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
     this.buckets.delete(key); // re-insert: most recently used goes last
     this.buckets.set(key, b);
     if (this.buckets.size > this.maxKeys) {
       const coldest = this.buckets.keys().next().value;
       if (coldest !== undefined) this.buckets.delete(coldest);
     }
-    if (b.tokens + EPSILON >= cost) {
-      b.tokens = Math.max(0, b.tokens - cost);
-      return { allowed: true, retryAfterMs: 0 };
-    }
-    return { allowed: false, retryAfterMs: Math.ceil((cost - b.tokens) / this.rate) };
+    this.mruKey = key;
+    this.mru = b;
+    return b;
   }
 
   /** takeOrThrow: `take`, refusing with AuxError('EBUSY') carrying `retryAfterMs` in its detail. */
