@@ -74,7 +74,8 @@ export class ExecContexts {
       const e = list.pop() as Idle;
       if (e.ctx.pristine) found = e.ctx;
     }
-    if (list?.length === 0) this.idle.delete(key);
+    // An emptied list stays for the next keep (the sweep drops it): deleting and
+    // setting the same key on every Exec made the map rehash again and again.
     return found;
   }
 
