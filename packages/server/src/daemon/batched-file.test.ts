@@ -2,6 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatchedFile } from './batched-file.js';
 
@@ -21,7 +22,7 @@ const text = (path: string) => readFile(path, 'utf8').catch(() => '');
 describe('BatchedFile', () => {
   it('holds lines until a batch is full, then writes them in order in one go', async () => {
     const path = await tempFile();
-    const f = BatchedFile.open(path, { batchChars: 100, flushMs: 60_000 });
+    const f = BatchedFile.open(path, { batchBytes: 100, flushMs: 60_000 });
     const lines = Array.from({ length: 9 }, (_, i) => `line ${i} ${'x'.repeat(4)}\n`);
     for (const l of lines.slice(0, 8)) f.write(l);
     expect(await text(path)).toBe('');
@@ -35,7 +36,7 @@ describe('BatchedFile', () => {
 
   it('writes a lone line at the next tick', async () => {
     const path = await tempFile();
-    const f = BatchedFile.open(path, { batchChars: 1 << 20, flushMs: 20 });
+    const f = BatchedFile.open(path, { batchBytes: 1 << 20, flushMs: 20 });
     f.write('alone\n');
     for (let i = 0; i < 100 && (await text(path)) === ''; i++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -46,10 +47,10 @@ describe('BatchedFile', () => {
 
   it('a failed write throws and keeps the batch for the next flush', async () => {
     const path = await tempFile();
-    const seed = BatchedFile.open(path, { batchChars: 1 << 20, flushMs: 60_000 });
+    const seed = BatchedFile.open(path, { batchBytes: 1 << 20, flushMs: 60_000 });
     seed.close();
     const fd = openSync(path, 'r'); // not writable: EBADF
-    const f = BatchedFile.onDescriptor(fd, { batchChars: 1 << 20, flushMs: 60_000 });
+    const f = BatchedFile.onDescriptor(fd, { batchBytes: 1 << 20, flushMs: 60_000 });
     f.write('kept\n');
     expect(() => f.flush()).toThrow(/EBADF/);
     expect(() => f.flush()).toThrow(/EBADF/);
@@ -57,5 +58,51 @@ describe('BatchedFile', () => {
     expect(() => f.close()).toThrow(/EBADF/);
     closeSync(fd);
     expect(await text(path)).toBe('');
+  });
+
+  it('writes any lines, of any size and characters, byte for byte and in order', async () => {
+    const path = await tempFile();
+    let want = '';
+    const f = BatchedFile.open(path, { batchBytes: 64, flushMs: 60_000 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ minLength: 100, maxLength: 900 })),
+          {
+            maxLength: 30,
+          },
+        ),
+        (lines) => {
+          for (const l of lines) {
+            f.write(`${l}\n`);
+            want += `${l}\n`;
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
+    f.close();
+    expect(await text(path)).toBe(want);
+  });
+
+  it('after a failed write, the kept bytes go out first, unchanged by the lines that follow', async () => {
+    const path = await tempFile();
+    const seed = BatchedFile.open(path, { batchBytes: 1 << 20, flushMs: 60_000 });
+    seed.close();
+    const fd = openSync(path, 'r'); // not writable: EBADF
+    const f = BatchedFile.onDescriptor(fd, { batchBytes: 1024, flushMs: 60_000 });
+    f.write('first é\n');
+    expect(() => f.flush()).toThrow(/EBADF/);
+    f.write('ab\n'); // where the kept bytes were in the batch buffer
+    // Grows the batch buffer (2 KiB) and, a full batch, is written at once: fails too.
+    expect(() => f.write(`second ${'x'.repeat(5000)}\n`)).toThrow(/EBADF/);
+    closeSync(fd);
+    // The lowest free descriptor: the same number, now open for appending.
+    const again = openSync(path, 'a');
+    expect(again).toBe(fd);
+    f.flush();
+    f.close();
+    closeSync(again);
+    expect(await text(path)).toBe(`first é\nab\nsecond ${'x'.repeat(5000)}\n`);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * BatchedFile: a pino destination that collects lines in memory and hands
- * them to the kernel in one write(2) per batch: when `batchChars` have
+ * them to the kernel in one write(2) per batch: when `batchBytes` have
  * collected, at the next `flushMs` tick, on flush(), and when the process
- * exits. A line costs an array push until then (a general-purpose stream
- * measures and copies every line as it comes).
+ * exits. A line is encoded straight into one reused buffer (no array of
+ * lines, joined string or batch Buffer to allocate; the buffer grows for a
+ * line that does not fit, and is made small again after the write).
  *
  * Writes are synchronous and complete: a short write goes on with the rest,
  * and a descriptor that is not ready (EAGAIN: a non-blocking pipe whose
@@ -20,8 +21,8 @@ import { dirname } from 'node:path';
 
 /** BatchedFileOptions: when a batch goes out. */
 export interface BatchedFileOptions {
-  /** Characters collected that make a batch go out at once. */
-  readonly batchChars: number;
+  /** Bytes collected that make a batch go out at once. */
+  readonly batchBytes: number;
   /** Longest time a line waits, ms. */
   readonly flushMs: number;
 }
@@ -30,8 +31,9 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** BatchedFile: see the module header. */
 export class BatchedFile {
-  #lines: string[] = [];
-  #chars = 0;
+  #buf: Buffer;
+  /** Bytes of the batch in #buf. */
+  #len = 0;
   /** Bytes of an earlier batch a failed write left behind. */
   #rest: Buffer | undefined;
   readonly #timer: NodeJS.Timeout;
@@ -43,6 +45,7 @@ export class BatchedFile {
     private readonly owned: boolean,
     private readonly o: BatchedFileOptions,
   ) {
+    this.#buf = Buffer.allocUnsafe(2 * o.batchBytes);
     this.#timer = setInterval(() => this.flush(), o.flushMs);
     this.#timer.unref();
     process.on('exit', this.#atExit);
@@ -62,22 +65,29 @@ export class BatchedFile {
   /** write: collect one line (pino's destination call). */
   write(line: string): boolean {
     if (this.#closed) return false;
-    this.#lines.push(line);
-    this.#chars += line.length;
-    if (this.#chars >= this.o.batchChars) this.flush();
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    const room = this.#len + 3 * line.length;
+    if (room > this.#buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(room, 2 * this.#buf.length));
+      this.#buf.copy(bigger, 0, 0, this.#len);
+      this.#buf = bigger;
+    }
+    this.#len += this.#buf.write(line, this.#len);
+    if (this.#len >= this.o.batchBytes) this.flush();
     return true;
   }
 
   /** flush: write what has collected, now. */
   flush(): void {
-    if (this.#lines.length > 0) {
-      const batch = Buffer.from(this.#lines.join(''));
-      this.#lines = [];
-      this.#chars = 0;
-      this.#rest = this.#rest ? Buffer.concat([this.#rest, batch]) : batch;
-    }
-    if (this.#rest === undefined) return;
-    const buf = this.#rest;
+    const batch = this.#len > 0 ? this.#buf.subarray(0, this.#len) : undefined;
+    const rest = this.#rest;
+    if (batch === undefined && rest === undefined) return;
+    const buf =
+      rest === undefined ? (batch as Buffer) : batch ? Buffer.concat([rest, batch]) : rest;
+    this.#len = 0;
+    this.#rest = undefined;
+    if (this.#buf.length > 4 * this.o.batchBytes)
+      this.#buf = Buffer.allocUnsafe(2 * this.o.batchBytes);
     let off = 0;
     try {
       off = writeFully(this.fd, buf);
@@ -85,8 +95,9 @@ export class BatchedFile {
       off = (err as { written?: number }).written ?? 0;
       throw err;
     } finally {
-      // What did not go out (an error other than EAGAIN) is written first next time.
-      this.#rest = off < buf.length ? buf.subarray(off) : undefined;
+      // What did not go out (an error other than EAGAIN) is written first next time;
+      // copied, as the batch buffer is written into again.
+      if (off < buf.length) this.#rest = Buffer.from(buf.subarray(off));
     }
   }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BATCH_CHARS, daemonLogs, FLUSH_MS } from './daemon-logs.js';
+import { BATCH_BYTES, daemonLogs, FLUSH_MS } from './daemon-logs.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,7 +47,7 @@ describe('daemonLogs', () => {
     const dir = await tempDir();
     const audit = join(dir, 'audit.log');
     const main = join(dir, 'main.log');
-    const n = Math.ceil((3 * BATCH_CHARS) / 60) + 7;
+    const n = Math.ceil((3 * BATCH_BYTES) / 60) + 7;
     const script = `
       const { daemonLogs } = await import(${JSON.stringify(BUILT)});
       const { logger, auditLogger } = daemonLogs({ mainFile: ${JSON.stringify(main)}, auditFile: ${JSON.stringify(audit)} });

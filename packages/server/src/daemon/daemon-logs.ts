@@ -8,12 +8,12 @@
  * | audit  | `auditFile` (appended, directories made), else the main log with `stream: "audit"` |
  *
  * JSON destinations are batched (BatchedFile): lines collect in memory and
- * go to the kernel in one write(2) once BATCH_CHARS have collected, or at
+ * go to the kernel in one write(2) once BATCH_BYTES have collected, or at
  * the next FLUSH_MS tick — so under load one system call carries dozens of
  * lines, and an idle daemon's line is in the file within FLUSH_MS. What is
  * left is written when the process exits (normal exit, a signal the daemon
  * handles, an uncaught exception), so lines are lost only if the process
- * is killed outright (SIGKILL, OOM): at most FLUSH_MS or BATCH_CHARS of
+ * is killed outright (SIGKILL, OOM): at most FLUSH_MS or BATCH_BYTES of
  * them. The readable form writes each line at once: it is for a person at
  * a terminal.
  *
@@ -53,12 +53,12 @@ export function daemonLogs(o: DaemonLogOptions = {}): DaemonLogs {
   return { logger, auditLogger };
 }
 
-/** BATCH_CHARS / FLUSH_MS: when a batch of lines is written (see the module header). */
-export const BATCH_CHARS = 16 * 1024;
+/** BATCH_BYTES / FLUSH_MS: when a batch of lines is written (see the module header). */
+export const BATCH_BYTES = 16 * 1024;
 export const FLUSH_MS = 100;
 
 /** batched: a BatchedFile on `dest` (see the module header); a path is appended to. */
 function batched(dest: string | number): BatchedFile {
-  const o = { batchChars: BATCH_CHARS, flushMs: FLUSH_MS };
+  const o = { batchBytes: BATCH_BYTES, flushMs: FLUSH_MS };
   return typeof dest === 'number' ? BatchedFile.onDescriptor(dest, o) : BatchedFile.open(dest, o);
 }
