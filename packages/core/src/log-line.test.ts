@@ -58,6 +58,35 @@ describe('LineWriter', () => {
     );
   });
 
+  it('writes each line of a sequence as pino does, values repeating or not', () => {
+    // Few distinct values, so a key often repeats the value of the line before.
+    const few = fc.oneof(
+      fc.constantFrom('a', 'b', 'é"\\', ''),
+      fc.integer({ min: 0, max: 2 }),
+      fc.boolean(),
+    );
+    const record = fc.array(fc.oneof(few, value), {
+      minLength: KEYS.length,
+      maxLength: KEYS.length,
+    });
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 12 }), (records) => {
+        const viaPino = capture();
+        const raw = capture();
+        const log = logger(viaPino);
+        const writer = LineWriter.forLogger(logger(raw), KEYS, ['call']);
+        for (const values of records) {
+          if (writer!.write('info', values, 'call')) {
+            log.info(Object.fromEntries(KEYS.map((k, i) => [k, values[i]])), 'call');
+          } else {
+            expect(values.every(accepted)).toBe(false);
+          }
+        }
+        expect(raw.lines).toEqual(viaPino.lines);
+      }),
+    );
+  });
+
   it('declines a message it was not made for', () => {
     const writer = LineWriter.forLogger(logger(capture()), KEYS, ['call']);
     expect(writer?.write('info', ['x'], 'other')).toBe(false);

@@ -44,6 +44,10 @@ export type LineLevel = 'info' | 'warn';
 
 /** LineWriter: see the module header. */
 export class LineWriter {
+  /** Per key: the last string value written and its `,"key":"value"` part. */
+  private readonly lastString: (string | undefined)[];
+  private readonly lastPart: string[];
+
   private constructor(
     private readonly log: PinoInternals,
     private readonly stream: Destination,
@@ -54,7 +58,10 @@ export class LineWriter {
     private readonly keyParts: readonly string[],
     /** `,"msg":"<message>"` plus the line's end, per message. */
     private readonly tails: ReadonlyMap<string, string>,
-  ) {}
+  ) {
+    this.lastString = keyParts.map(() => undefined);
+    this.lastPart = keyParts.map(() => '');
+  }
 
   /** forLogger: a writer of lines with `keys` for `log`, or undefined when they must go through pino. */
   static forLogger(
@@ -121,8 +128,14 @@ export class LineWriter {
       const v = values[i];
       if (v === undefined) continue;
       const key = this.keyParts[i] as string;
-      if (typeof v === 'string') s += key + JSON.stringify(v);
-      else if (typeof v === 'number' && Number.isFinite(v)) s += key + v;
+      if (typeof v === 'string') {
+        // Most values (principal, method, device, scope) repeat from line to line.
+        if (v !== this.lastString[i]) {
+          this.lastString[i] = v;
+          this.lastPart[i] = key + JSON.stringify(v);
+        }
+        s += this.lastPart[i];
+      } else if (typeof v === 'number' && Number.isFinite(v)) s += key + v;
       else if (typeof v === 'boolean') s += key + v;
       else return false;
     }
