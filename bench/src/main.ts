@@ -9,6 +9,7 @@ import { runCore } from './core.js';
 import { runCtl } from './ctl.js';
 import { runDatapath } from './datapath.js';
 import { runFwctl } from './fwctl.js';
+import { runLogs } from './logs.js';
 import { runMigration } from './migration.js';
 import { runRemote } from './remote.js';
 import { runRobustness } from './robustness.js';
@@ -24,6 +25,7 @@ const SUITES: Record<string, (ms: number) => Promise<unknown>> = {
   robustness: runRobustness,
   datapath: runDatapath,
   fwctl: runFwctl,
+  logs: runLogs,
   sf: runSf,
   vdpa: runVdpa,
   migration: runMigration,

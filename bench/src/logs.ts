@@ -1,0 +1,179 @@
+/**
+ * logs suite: the log and audit lines auxctld writes on every Exec — the
+ * `call` line (main log), the `authz` and `ctl.rpc` lines (audit log) —
+ * as the daemon writes them (core's LineWriter into daemonLogs' batched
+ * files), next to the same records through pino's own path into pino's
+ * own file destination (`pino.destination`, synchronous, appending): what
+ * the daemon would pay with pino alone.
+ *
+ * Both sides write real files in a temporary directory, the values of a
+ * real Exec's lines; the ratio is the median of interleaved rounds
+ * (compareRates). Every line is counted: the files are read back at the
+ * end and must hold each side's lines, no more and no fewer.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LineWriter } from '@auxctl/core';
+import { daemonLogs } from '@auxctl/server';
+import { type Logger, pino } from 'pino';
+import { compareRates, printTable, round, writeResults } from './harness.js';
+
+const ROUNDS = 8;
+/** Execs (three lines each) per timed batch. */
+const PER_BATCH = 100;
+
+const CALL_KEYS = ['method', 'principal', 'peer', 'code', 'latencyMs', 'errno'];
+const AUTHZ_KEYS = ['event', 'principal', 'method', 'device', 'scope', 'allowed', 'rule'];
+const RPC_KEYS = [
+  'event',
+  'origin',
+  'result',
+  'opcode',
+  'opcode_name',
+  'op_mod',
+  'scope',
+  'status',
+  'status_name',
+  'syndrome',
+  'in_len',
+  'out_len',
+  'latency_us',
+];
+const PRINCIPAL = 'spiffe://auxctl/admin';
+const METHOD = 'auxctl.v1.CtlService/Exec';
+const DEVICE = '0000:08:00.0';
+const RULE = 'allow[0] matched, grants up to DEBUG_WRITE_FULL';
+
+/** Values of one Exec's lines; the latency changes from call to call, as it does. */
+function values(i: number): { call: unknown[]; authz: unknown[]; rpc: unknown[] } {
+  return {
+    call: [METHOD, PRINCIPAL, '127.0.0.1:53160', 'OK', 0.4 + (i % 100) / 1000, undefined],
+    authz: ['authz', PRINCIPAL, METHOD, DEVICE, 'DEBUG_READ_ONLY', true, RULE],
+    rpc: [
+      'ctl.rpc',
+      'rpc',
+      'ok',
+      2061,
+      'NOP',
+      0,
+      'DEBUG_READ_ONLY',
+      0,
+      'OK',
+      0,
+      16,
+      16,
+      300 + (i % 50),
+    ],
+  };
+}
+
+type ExecLines = ReturnType<typeof values>;
+
+/** Side: one way of writing an Exec's three lines, counting the Execs it wrote. */
+interface Side {
+  execs: number;
+  /** batch: PER_BATCH Execs' lines. */
+  batch(): void;
+  flush(): void;
+}
+
+function side(main: Logger, audit: Logger, writeLines: (v: ExecLines) => void): Side {
+  return {
+    execs: 0,
+    batch() {
+      for (let i = 0; i < PER_BATCH; i++) writeLines(values(this.execs + i));
+      this.execs += PER_BATCH;
+    },
+    flush() {
+      main.flush();
+      audit.flush();
+    },
+  };
+}
+
+/** viaLineWriter: the daemon's path (daemonLogs' batched files, LineWriter). */
+function viaLineWriter(dir: string): Side {
+  const { logger: main, auditLogger: audit } = daemonLogs({
+    mainFile: join(dir, 'writer-main.log'),
+    auditFile: join(dir, 'writer-audit.log'),
+  });
+  const rpcLog = audit.child({ principal: PRINCIPAL, device: DEVICE, uid: 1 });
+  const call = LineWriter.forLogger(main, CALL_KEYS, ['call']);
+  const authz = LineWriter.forLogger(audit, AUTHZ_KEYS, ['allowed']);
+  const rpc = LineWriter.forLogger(rpcLog, RPC_KEYS, ['ctl rpc']);
+  if (!call || !authz || !rpc) throw new Error("the daemon's loggers take no LineWriter");
+  return side(main, audit, (v) => {
+    authz.write('info', v.authz, 'allowed');
+    rpc.write('info', v.rpc, 'ctl rpc');
+    call.write('info', v.call, 'call');
+  });
+}
+
+/** viaPino: the same records through pino's own path into pino's own file destination. */
+function viaPino(dir: string): Side {
+  const dest = (f: string) => pino.destination({ dest: join(dir, f), sync: true, append: true });
+  const main = pino({ base: { service: 'auxctld' } }, dest('pino-main.log'));
+  const audit = pino({ base: { stream: 'audit' } }, dest('pino-audit.log'));
+  const rpcLog = audit.child({ principal: PRINCIPAL, device: DEVICE, uid: 1 });
+  const record = (keys: string[], vals: unknown[]) =>
+    Object.fromEntries(keys.map((k, j) => [k, vals[j]]));
+  return side(main, audit, (v) => {
+    audit.info(record(AUTHZ_KEYS, v.authz), 'allowed');
+    rpcLog.info(record(RPC_KEYS, v.rpc), 'ctl rpc');
+    main.info(record(CALL_KEYS, v.call), 'call');
+  });
+}
+
+/** lineCount: the lines in the files of `dir` whose names start with `prefix`. */
+function lineCount(dir: string, prefix: string): number {
+  let n = 0;
+  for (const f of ['main.log', 'audit.log']) {
+    const text = readFileSync(join(dir, `${prefix}-${f}`), 'utf8');
+    n += text.length === 0 ? 0 : text.split('\n').length - 1;
+  }
+  return n;
+}
+
+/** runLogs: measure and write bench/results/logs.json. */
+export async function runLogs(ms: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'auxctl-bench-logs-'));
+  try {
+    const writer = viaLineWriter(dir);
+    const plain = viaPino(dir);
+    const cmp = await compareRates(
+      () => plain.batch(),
+      () => writer.batch(),
+      { perBatch: PER_BATCH, ms, rounds: ROUNDS },
+    );
+    writer.flush();
+    plain.flush();
+    // Every line of every Exec is in the files: three per Exec on each side.
+    const [gotWriter, gotPino] = [lineCount(dir, 'writer'), lineCount(dir, 'pino')];
+    if (gotWriter !== 3 * writer.execs || gotPino !== 3 * plain.execs) {
+      throw new Error(
+        `lines missing: daemon path ${gotWriter} of ${3 * writer.execs}, pino ${gotPino} of ${3 * plain.execs}`,
+      );
+    }
+    const out = {
+      exec_lines_us: round(1e6 / cmp.subjectPerSec, 2),
+      pino_exec_lines_us: round(1e6 / cmp.baselinePerSec, 2),
+      exec_lines_vs_pino_ratio: round(cmp.ratio, 3),
+      exec_lines_round_ratios: cmp.roundRatios.map((r) => r.toFixed(3)).join(' '),
+      exec_lines_rounds: ROUNDS,
+      lines_checked: gotWriter + gotPino,
+    };
+    printTable('logs: the three lines of one Exec, daemon path vs pino alone', [
+      {
+        what: `call + authz + ctl.rpc lines per Exec (median of ${ROUNDS} rounds)`,
+        value: `${out.exec_lines_us} µs`,
+        baseline: `${out.pino_exec_lines_us} µs pino`,
+        ratio: out.exec_lines_vs_pino_ratio,
+      },
+    ]);
+    writeResults('logs', out);
+    return out as unknown as Record<string, number>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
