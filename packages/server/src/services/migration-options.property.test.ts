@@ -1,6 +1,7 @@
-import type { SaveRequest } from '@auxctl/proto';
+import { LoadRequest, type SaveRequest } from '@auxctl/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SERVER_DEFAULTS } from '../server-options.js';
 import { MIGRATION_LIMITS as L, saveOptions } from './migration-service.js';
 
 const req = (o: Partial<SaveRequest>): SaveRequest => ({
@@ -35,5 +36,12 @@ describe('Save options', () => {
         },
       ),
     );
+  });
+
+  it('the largest chunk a Save sends fits a Load message under the default message limit', () => {
+    const data = Buffer.alloc(L.maxChunkBytes);
+    const load = LoadRequest.encode({ kind: { $case: 'data', data } }).finish();
+    expect(load.length).toBeLessThanOrEqual(SERVER_DEFAULTS.limits.maxMessageBytes);
+    expect(L.maxChunkBytes).toBeGreaterThan(L.defaultChunkBytes);
   });
 });

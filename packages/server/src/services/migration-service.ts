@@ -41,6 +41,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { DeviceSources } from '../devices/device-sources.js';
 import type { CallContext } from '../grpc/call-context.js';
 import { type AdapterEnv, clientStream, serverStream, unary } from '../grpc/handler-adapters.js';
+import { SERVER_DEFAULTS } from '../server-options.js';
 import type { MigrationFunctions, ServedDevice } from '../sources/device-source.js';
 import { deviceChanges } from './audited-change.js';
 import { loadReader } from './migration-stream.js';
@@ -53,7 +54,9 @@ const LINES = { ok: 'vf migration step done', failed: 'vf migration step failed'
 export const MIGRATION_LIMITS = {
   defaultChunkBytes: 256 * 1024,
   minChunkBytes: 4096,
-  maxChunkBytes: 4 * 1024 * 1024,
+  // A migrator hands each chunk on as one Load message (the chunk and a few bytes of
+  // framing), which the destination refuses above its message limit (1 MiB by default).
+  maxChunkBytes: SERVER_DEFAULTS.limits.maxMessageBytes - 1024,
   defaultLeaseMs: 30_000,
   maxLeaseMs: 600_000,
   maxPrecopyRounds: 64,
