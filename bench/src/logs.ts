@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineWriter } from '@auxctl/core';
 import { daemonLogs } from '@auxctl/server';
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 import { compareRates, printTable, round, writeResults } from './harness.js';
 
 const ROUNDS = 8;
@@ -75,54 +75,67 @@ interface Side {
   execs: number;
   /** batch: PER_BATCH Execs' lines. */
   batch(): void;
-  flush(): void;
+  /** close: write what is held back and close the files (once). */
+  close(): void;
 }
 
-function side(main: Logger, audit: Logger, writeLines: (v: ExecLines) => void): Side {
+function side(writeLines: (v: ExecLines) => void, closeFiles: () => void): Side {
+  let open = true;
   return {
     execs: 0,
     batch() {
       for (let i = 0; i < PER_BATCH; i++) writeLines(values(this.execs + i));
       this.execs += PER_BATCH;
     },
-    flush() {
-      main.flush();
-      audit.flush();
+    close() {
+      if (open) closeFiles();
+      open = false;
     },
   };
 }
 
 /** viaLineWriter: the daemon's path (daemonLogs' batched files, LineWriter). */
 function viaLineWriter(dir: string): Side {
-  const { logger: main, auditLogger: audit } = daemonLogs({
+  const logs = daemonLogs({
     mainFile: join(dir, 'writer-main.log'),
     auditFile: join(dir, 'writer-audit.log'),
   });
+  const { logger: main, auditLogger: audit } = logs;
   const rpcLog = audit.child({ principal: PRINCIPAL, device: DEVICE, uid: 1 });
   const call = LineWriter.forLogger(main, CALL_KEYS, ['call']);
   const authz = LineWriter.forLogger(audit, AUTHZ_KEYS, ['allowed']);
   const rpc = LineWriter.forLogger(rpcLog, RPC_KEYS, ['ctl rpc']);
   if (!call || !authz || !rpc) throw new Error("the daemon's loggers take no LineWriter");
-  return side(main, audit, (v) => {
-    authz.write('info', v.authz, 'allowed');
-    rpc.write('info', v.rpc, 'ctl rpc');
-    call.write('info', v.call, 'call');
-  });
+  return side(
+    (v) => {
+      authz.write('info', v.authz, 'allowed');
+      rpc.write('info', v.rpc, 'ctl rpc');
+      call.write('info', v.call, 'call');
+    },
+    () => logs.close(),
+  );
 }
 
 /** viaPino: the same records through pino's own path into pino's own file destination. */
 function viaPino(dir: string): Side {
-  const dest = (f: string) => pino.destination({ dest: join(dir, f), sync: true, append: true });
-  const main = pino({ base: { service: 'auxctld' } }, dest('pino-main.log'));
-  const audit = pino({ base: { stream: 'audit' } }, dest('pino-audit.log'));
+  const files = ['pino-main.log', 'pino-audit.log'].map((f) =>
+    pino.destination({ dest: join(dir, f), sync: true, append: true }),
+  );
+  const main = pino({ base: { service: 'auxctld' } }, files[0]);
+  const audit = pino({ base: { stream: 'audit' } }, files[1]);
   const rpcLog = audit.child({ principal: PRINCIPAL, device: DEVICE, uid: 1 });
   const record = (keys: string[], vals: unknown[]) =>
     Object.fromEntries(keys.map((k, j) => [k, vals[j]]));
-  return side(main, audit, (v) => {
-    audit.info(record(AUTHZ_KEYS, v.authz), 'allowed');
-    rpcLog.info(record(RPC_KEYS, v.rpc), 'ctl rpc');
-    main.info(record(CALL_KEYS, v.call), 'call');
-  });
+  return side(
+    (v) => {
+      audit.info(record(AUTHZ_KEYS, v.authz), 'allowed');
+      rpcLog.info(record(RPC_KEYS, v.rpc), 'ctl rpc');
+      main.info(record(CALL_KEYS, v.call), 'call');
+    },
+    () => {
+      for (const f of files) f.end();
+    },
+  );
 }
 
 /** lineCount: the lines in the files of `dir` whose names start with `prefix`. */
@@ -138,16 +151,19 @@ function lineCount(dir: string, prefix: string): number {
 /** runLogs: measure and write bench/results/logs.json. */
 export async function runLogs(ms: number): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'auxctl-bench-logs-'));
+  const sides: Side[] = [];
   try {
     const writer = viaLineWriter(dir);
+    sides.push(writer);
     const plain = viaPino(dir);
+    sides.push(plain);
     const cmp = await compareRates(
       () => plain.batch(),
       () => writer.batch(),
       { perBatch: PER_BATCH, ms, rounds: ROUNDS },
     );
-    writer.flush();
-    plain.flush();
+    writer.close();
+    plain.close();
     // Every line of every Exec is in the files: three per Exec on each side.
     const [gotWriter, gotPino] = [lineCount(dir, 'writer'), lineCount(dir, 'pino')];
     if (gotWriter !== 3 * writer.execs || gotPino !== 3 * plain.execs) {
@@ -174,6 +190,7 @@ export async function runLogs(ms: number): Promise<Record<string, number>> {
     writeResults('logs', out);
     return out as unknown as Record<string, number>;
   } finally {
+    for (const s of sides) s.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

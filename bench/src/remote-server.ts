@@ -48,7 +48,8 @@ async function start(
       auditFile: join(cfg.stateDir, `audit-${process.pid}.log`),
     });
     const server = new AuxctlServer({
-      ...logs,
+      logger: logs.logger,
+      auditLogger: logs.auditLogger,
       stateDir: cfg.stateDir,
       devices: 1,
       ...(host && {
@@ -77,6 +78,7 @@ async function start(
       stop: async () => {
         await server.stop();
         await host?.close();
+        logs.close();
       },
     };
   }

@@ -43,6 +43,21 @@ describe('daemonLogs', () => {
     expect(JSON.parse(got[0]!)).toMatchObject({ stream: 'audit', event: 'ctl.open' });
   });
 
+  it('close writes what is batched at once and closes the files; later lines are dropped', async () => {
+    const dir = await tempDir();
+    const [main, audit] = [join(dir, 'main.log'), join(dir, 'audit.log')];
+    const logs = daemonLogs({ mainFile: main, auditFile: audit });
+    const exitHandlers = process.listenerCount('exit');
+    logs.logger.info({ n: 1 }, 'main line');
+    logs.auditLogger.info({ event: 'ctl.open' }, 'audit line');
+    logs.close();
+    expect(process.listenerCount('exit')).toBe(exitHandlers - 2);
+    logs.auditLogger.info({ event: 'ctl.close' }, 'after close');
+    expect((await lines(main)).map((l) => JSON.parse(l).msg)).toEqual(['main line']);
+    expect((await lines(audit)).map((l) => JSON.parse(l).msg)).toEqual(['audit line']);
+    logs.close(); // a second close is a no-op
+  });
+
   it('a process that exits loses no line, batched or not (pino flushes at exit)', async () => {
     const dir = await tempDir();
     const audit = join(dir, 'audit.log');

@@ -38,11 +38,25 @@ export interface DaemonLogOptions {
 export interface DaemonLogs {
   readonly logger: Logger;
   readonly auditLogger: Logger;
+  /**
+   * close: write what is batched and close the files this opened (stdout
+   * stays open); lines logged afterwards are dropped. For a process that
+   * keeps running without the loggers (an embedder, a bench).
+   */
+  close(): void;
 }
 
 /** daemonLogs: the two loggers (see the module header). */
 export function daemonLogs(o: DaemonLogOptions = {}): DaemonLogs {
   const base = { service: 'auxctld' };
+  const files: BatchedFile[] = [];
+  const batched = (dest: string | number): BatchedFile => {
+    const o = { batchBytes: BATCH_BYTES, flushMs: FLUSH_MS };
+    const f =
+      typeof dest === 'number' ? BatchedFile.onDescriptor(dest, o) : BatchedFile.open(dest, o);
+    files.push(f);
+    return f;
+  };
   const logger =
     o.readable && o.mainFile === undefined
       ? pino({ base }, readableDestination(process.stdout))
@@ -50,15 +64,15 @@ export function daemonLogs(o: DaemonLogOptions = {}): DaemonLogs {
   const auditLogger = o.auditFile
     ? pino({ base: { stream: 'audit' } }, batched(o.auditFile))
     : logger.child({ stream: 'audit' });
-  return { logger, auditLogger };
+  return {
+    logger,
+    auditLogger,
+    close: () => {
+      for (const f of files) f.close();
+    },
+  };
 }
 
 /** BATCH_BYTES / FLUSH_MS: when a batch of lines is written (see the module header). */
 export const BATCH_BYTES = 16 * 1024;
 export const FLUSH_MS = 100;
-
-/** batched: a BatchedFile on `dest` (see the module header); a path is appended to. */
-function batched(dest: string | number): BatchedFile {
-  const o = { batchBytes: BATCH_BYTES, flushMs: FLUSH_MS };
-  return typeof dest === 'number' ? BatchedFile.onDescriptor(dest, o) : BatchedFile.open(dest, o);
-}
