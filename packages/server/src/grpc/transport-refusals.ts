@@ -18,20 +18,21 @@
  *
  * MarkedCall is a plain delegate, not a grpc-js ServerInterceptingCall:
  * that wrapper builds a responder, a listener and a closure per message and
- * status for every call, which this hook, seeing neither, does not need. DEADLINE_EXCEEDED is not a refusal and is left to the
- * call's own outcome. `auxctl-server-refusals.test.ts` sends a message over
- * the transport limit and fails if a grpc-js release changes this path.
+ * status for every call, which this hook, seeing neither, does not need.
+ * DEADLINE_EXCEEDED is not a refusal and is left to the call's own outcome.
+ * `auxctl-server-refusals.test.ts` sends a message over the transport limit
+ * and fails if a grpc-js release changes this path.
  *
  * Owns: telling grpc-js's own statuses from ours. Never: changes a status,
  * or reads a message.
  */
-import type {
-  Metadata,
-  ServerInterceptingCall,
-  ServerInterceptingCallInterface,
-  ServerInterceptor,
+import {
+  type Metadata,
+  type ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
+  type ServerInterceptor,
+  status,
 } from '@grpc/grpc-js';
-import { status } from '@grpc/grpc-js';
 import { presentedIdentity } from '../security/index.js';
 import type { RefusalAudit } from './refusal-audit.js';
 

@@ -58,9 +58,6 @@ export class RateLimiter {
   private readonly maxKeys: number;
   private readonly now: () => number;
   private readonly name: string;
-  /** The key last touched and its bucket: always the map's last entry. */
-  private mruKey: string | undefined;
-  private mru: Bucket | undefined;
 
   constructor(opts: RateLimiterOptions) {
     const { ratePerSec, burst, maxKeys = 10_000 } = opts;
@@ -89,8 +86,8 @@ export class RateLimiter {
     const t = this.now();
     // The only bucket, and the key's: nothing to prune (were it idle for a refill period, the
     // refill below makes it what a new bucket would be) and nothing to reorder.
-    const b =
-      key === this.mruKey && this.buckets.size === 1 ? (this.mru as Bucket) : this.touch(key, t);
+    const only = this.buckets.size === 1 ? this.buckets.get(key) : undefined;
+    const b = only ?? this.touch(key, t);
     b.tokens = Math.min(this.burst, b.tokens + Math.max(0, t - b.at) * this.rate);
     b.at = Math.max(b.at, t);
     if (b.tokens + EPSILON >= cost) {
@@ -110,8 +107,6 @@ export class RateLimiter {
       const coldest = this.buckets.keys().next().value;
       if (coldest !== undefined) this.buckets.delete(coldest);
     }
-    this.mruKey = key;
-    this.mru = b;
     return b;
   }
 
