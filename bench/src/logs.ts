@@ -15,7 +15,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineWriter } from '@auxctl/core';
-import { daemonLogs } from '@auxctl/server';
+import { type RpcLine, RpcLineWriter, rpcRecord } from '@auxctl/ctl-aux';
+import { AUTHZ_LINE_KEYS, CALL_LINE_KEYS, daemonLogs } from '@auxctl/server';
 import { pino } from 'pino';
 import { compareRates, printTable, round, writeResults } from './harness.js';
 
@@ -23,48 +24,30 @@ const ROUNDS = 8;
 /** Execs (three lines each) per timed batch. */
 const PER_BATCH = 100;
 
-const CALL_KEYS = ['method', 'principal', 'peer', 'code', 'latencyMs', 'errno'];
-const AUTHZ_KEYS = ['event', 'principal', 'method', 'device', 'scope', 'allowed', 'rule'];
-const RPC_KEYS = [
-  'event',
-  'origin',
-  'result',
-  'opcode',
-  'opcode_name',
-  'op_mod',
-  'scope',
-  'status',
-  'status_name',
-  'syndrome',
-  'in_len',
-  'out_len',
-  'latency_us',
-];
 const PRINCIPAL = 'spiffe://auxctl/admin';
 const METHOD = 'auxctl.v1.CtlService/Exec';
 const DEVICE = '0000:08:00.0';
 const RULE = 'allow[0] matched, grants up to DEBUG_WRITE_FULL';
 
 /** Values of one Exec's lines; the latency changes from call to call, as it does. */
-function values(i: number): { call: unknown[]; authz: unknown[]; rpc: unknown[] } {
+function values(i: number): { call: unknown[]; authz: unknown[]; rpc: RpcLine } {
   return {
     call: [METHOD, PRINCIPAL, '127.0.0.1:53160', 'OK', 0.4 + (i % 100) / 1000, undefined],
     authz: ['authz', PRINCIPAL, METHOD, DEVICE, 'DEBUG_READ_ONLY', true, RULE],
-    rpc: [
-      'ctl.rpc',
-      'rpc',
-      'ok',
-      2061,
-      'NOP',
-      0,
-      'DEBUG_READ_ONLY',
-      0,
-      'OK',
-      0,
-      16,
-      16,
-      300 + (i % 50),
-    ],
+    rpc: {
+      origin: 'rpc',
+      result: 'ok',
+      opcode: 2061,
+      opcodeName: 'NOP',
+      opMod: 0,
+      scope: 'DEBUG_READ_ONLY',
+      status: 0,
+      statusName: 'OK',
+      syndrome: 0,
+      inLen: 16,
+      outLen: 16,
+      latencyUs: 300 + (i % 50),
+    },
   };
 }
 
@@ -102,9 +85,9 @@ function viaLineWriter(dir: string): Side {
   });
   const { logger: main, auditLogger: audit } = logs;
   const rpcLog = audit.child({ principal: PRINCIPAL, device: DEVICE, uid: 1 });
-  const call = LineWriter.forLogger(main, CALL_KEYS, ['call']);
-  const authz = LineWriter.forLogger(audit, AUTHZ_KEYS, ['allowed']);
-  const rpc = LineWriter.forLogger(rpcLog, RPC_KEYS, ['ctl rpc']);
+  const call = LineWriter.forLogger(main, CALL_LINE_KEYS, ['call']);
+  const authz = LineWriter.forLogger(audit, AUTHZ_LINE_KEYS, ['allowed']);
+  const rpc = RpcLineWriter.forLogger(rpcLog, ['ctl rpc']);
   if (!call || !authz || !rpc) throw new Error("the daemon's loggers take no LineWriter");
   return side(
     (v) => {
@@ -124,13 +107,13 @@ function viaPino(dir: string): Side {
   const main = pino({ base: { service: 'auxctld' } }, files[0]);
   const audit = pino({ base: { stream: 'audit' } }, files[1]);
   const rpcLog = audit.child({ principal: PRINCIPAL, device: DEVICE, uid: 1 });
-  const record = (keys: string[], vals: unknown[]) =>
+  const record = (keys: readonly string[], vals: unknown[]) =>
     Object.fromEntries(keys.map((k, j) => [k, vals[j]]));
   return side(
     (v) => {
-      audit.info(record(AUTHZ_KEYS, v.authz), 'allowed');
-      rpcLog.info(record(RPC_KEYS, v.rpc), 'ctl rpc');
-      main.info(record(CALL_KEYS, v.call), 'call');
+      audit.info(record(AUTHZ_LINE_KEYS, v.authz), 'allowed');
+      rpcLog.info(rpcRecord(v.rpc), 'ctl rpc');
+      main.info(record(CALL_LINE_KEYS, v.call), 'call');
     },
     () => {
       for (const f of files) f.end();

@@ -204,8 +204,12 @@ describe('live migration of a VF with a running guest between two auxctld proces
     // Audit lines are batched and reach the pipe after the reply: wait for them.
     const steps = (d: Daemon) =>
       auditLines(d, 'migration').map((l) => `${l.action}:${l.result}:${l.vf}`);
-    const audited = (d: Daemon) =>
-      [`save:ok:${VF0}`, `commit:ok:${VF0}`, `load:ok:${VF0}`].every((s) => steps(d).includes(s));
+    const audited = (d: Daemon) => {
+      const done = steps(d);
+      return [`save:ok:${VF0}`, `commit:ok:${VF0}`, `load:ok:${VF0}`].every((s) =>
+        done.includes(s),
+      );
+    };
     await until(() => audited(a) && audited(b), 'both daemons to audit save, commit and load');
     expect(auditLines(a, 'sim-guest').map((l) => `${l.action}:${l.result}`)).toContain('start:ok');
   }, 90_000);

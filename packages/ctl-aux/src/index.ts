@@ -4,6 +4,8 @@
  * user contexts, user memory registration, and the mlx5ctlu helpers
  * (capabilities, registers, coredump, resource dump, diagnostic counters).
  */
+
+export { type RpcLine, RpcLineWriter, rpcRecord } from './audit-line.js';
 export {
   type AuditCommand,
   AuditLog,

@@ -24,6 +24,8 @@ export { type DaemonLogOptions, type DaemonLogs, daemonLogs } from './daemon/dae
 export { defaultPolicyDocument, ensureDefaultPolicy } from './default-policy.js';
 export { DeviceSources } from './devices/device-sources.js';
 export { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './dump-store/index.js';
+// The keys of the lines written on every call, for tools that read or measure them.
+export { AUTHZ_LINE_KEYS, CALL_LINE_KEYS } from './grpc/call-middleware.js';
 export { ERRNO_STATUS, type GrpcFailure, grpcFailureOf } from './grpc/grpc-status.js';
 export {
   type MetricsHttp,

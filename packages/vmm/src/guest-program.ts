@@ -55,6 +55,7 @@ export class GuestProgram {
   private readonly rq: WorkQueue;
   private readonly txCq: CqView;
   private readonly rxCq: CqView;
+  private readonly logSize: number;
   private readonly entries: number;
 
   constructor(
@@ -64,6 +65,7 @@ export class GuestProgram {
     this.st = new GuestState(this.view(stateIova, 4096));
     const st = this.st;
     const log = st.get('logSize');
+    this.logSize = log;
     this.entries = 1 << log;
     const stride = st.get('rqStride');
     this.sq = WorkQueue.send(
@@ -103,15 +105,14 @@ export class GuestProgram {
   /** step: one turn of the program (see the module header). */
   step(): void {
     const st = this.st;
-    const log = st.get('logSize');
-    const tx = pollCqes(this.txCq.ring, this.txCq.dbr, st.get('txCi'), log);
+    const tx = pollCqes(this.txCq.ring, this.txCq.dbr, st.get('txCi'), this.logSize);
     st.set('txCi', tx.ci);
     for (const c of tx.cqes) {
       this.check(c, this.sq.cc & 0xffff);
       this.sq.completed(c.wqeCounter);
       st.bump('sendCompletions');
     }
-    const rx = pollCqes(this.rxCq.ring, this.rxCq.dbr, st.get('rxCi'), log);
+    const rx = pollCqes(this.rxCq.ring, this.rxCq.dbr, st.get('rxCi'), this.logSize);
     st.set('rxCi', rx.ci);
     for (const c of rx.cqes) {
       this.check(c, this.rq.cc & 0xffff);

@@ -82,8 +82,7 @@ export class BatchedFile {
     const batch = this.#len > 0 ? this.#buf.subarray(0, this.#len) : undefined;
     const rest = this.#rest;
     if (batch === undefined && rest === undefined) return;
-    const buf =
-      rest === undefined ? (batch as Buffer) : batch ? Buffer.concat([rest, batch]) : rest;
+    const buf = rest && batch ? Buffer.concat([rest, batch]) : ((rest ?? batch) as Buffer);
     this.#len = 0;
     this.#rest = undefined;
     if (this.#buf.length > 4 * this.o.batchBytes)

@@ -50,10 +50,12 @@ export interface DaemonLogs {
 export function daemonLogs(o: DaemonLogOptions = {}): DaemonLogs {
   const base = { service: 'auxctld' };
   const files: BatchedFile[] = [];
+  const batching = { batchBytes: BATCH_BYTES, flushMs: FLUSH_MS };
   const batched = (dest: string | number): BatchedFile => {
-    const o = { batchBytes: BATCH_BYTES, flushMs: FLUSH_MS };
     const f =
-      typeof dest === 'number' ? BatchedFile.onDescriptor(dest, o) : BatchedFile.open(dest, o);
+      typeof dest === 'number'
+        ? BatchedFile.onDescriptor(dest, batching)
+        : BatchedFile.open(dest, batching);
     files.push(f);
     return f;
   };

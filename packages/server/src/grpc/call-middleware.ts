@@ -34,8 +34,23 @@ import { grpcFailureOf } from './grpc-status.js';
 import { RefusalAudit, refusalOf } from './refusal-audit.js';
 
 /** The keys of the per-call log line and of a grant's audit line, in their order. */
-const CALL_KEYS = ['method', 'principal', 'peer', 'code', 'latencyMs', 'errno'];
-const AUTHZ_KEYS = ['event', 'principal', 'method', 'device', 'scope', 'allowed', 'rule'];
+export const CALL_LINE_KEYS = [
+  'method',
+  'principal',
+  'peer',
+  'code',
+  'latencyMs',
+  'errno',
+] as const;
+export const AUTHZ_LINE_KEYS = [
+  'event',
+  'principal',
+  'method',
+  'device',
+  'scope',
+  'allowed',
+  'rule',
+] as const;
 
 /** CachedLineWriter: core's LineWriter for the last logger asked about (the server has one). */
 class CachedLineWriter {
@@ -71,7 +86,7 @@ export type CallObserver = (method: string, code: string, seconds: number) => vo
  * the call's outcome.
  */
 export function callOutcome(observe?: CallObserver, refusals?: RefusalAudit): Middleware {
-  const callLines = new CachedLineWriter(CALL_KEYS, ['call']);
+  const callLines = new CachedLineWriter(CALL_LINE_KEYS, ['call']);
   return async (outer, next) => {
     const start = performance.now();
     // The slot authentication fills, seen here once the inner middleware ran.
@@ -239,7 +254,7 @@ export function authorization(
   audit: Logger,
   refusals: RefusalAudit,
 ): Middleware {
-  const authzLines = new CachedLineWriter(AUTHZ_KEYS, ['allowed']);
+  const authzLines = new CachedLineWriter(AUTHZ_LINE_KEYS, ['allowed']);
   return (ctx, next) => {
     const principal = principalOf(ctx);
     const decide = (t: CallTarget): PolicyDecision =>
@@ -267,7 +282,7 @@ export function authorization(
       if (t.device !== undefined && audit.isLevelEnabled('info')) {
         const values = ['authz', principal, ctx.method, t.device, t.scope, true, d.reason];
         if (!authzLines.of(audit)?.write('info', values, 'allowed')) {
-          audit.info(Object.fromEntries(AUTHZ_KEYS.map((k, i) => [k, values[i]])), 'allowed');
+          audit.info(Object.fromEntries(AUTHZ_LINE_KEYS.map((k, i) => [k, values[i]])), 'allowed');
         }
       }
       return d;
