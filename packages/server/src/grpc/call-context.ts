@@ -67,6 +67,41 @@ export interface CallContext {
   readonly refuse?: (r: HandlerRefusal) => void;
 }
 
+/** CallExtension: what a middleware adds to the context it passes on. */
+export type CallExtension = Pick<CallContext, 'principal' | 'decide' | 'authorize' | 'refuse'>;
+
+/**
+ * extendCall: `ctx` with what `more` sets, as a new context. Every context
+ * has the same keys in the same order, spelt out: on Node 20, a spread
+ * followed by a key (`{ ...ctx, principal }`) makes V8 build a new hidden
+ * class on every call (about 1 µs each, and maps for the collector),
+ * where this literal reuses one, and the handlers' reads of a context stay
+ * monomorphic.
+ */
+export function extendCall(ctx: CallContext, more: CallExtension): CallContext {
+  return {
+    method: ctx.method,
+    call: ctx.call,
+    cancel: ctx.cancel,
+    log: ctx.log,
+    caller: ctx.caller,
+    principal: more.principal ?? ctx.principal,
+    decide: more.decide ?? ctx.decide,
+    authorize: more.authorize ?? ctx.authorize,
+    refuse: more.refuse ?? ctx.refuse,
+  };
+}
+
+/** newCallContext: the context a call starts with (no principal yet), in extendCall's shape. */
+export function newCallContext(
+  method: string,
+  call: ServerCallLike,
+  cancel: CallCancellation,
+  log: Logger,
+): CallContext {
+  return extendCall({ method, call, cancel, log, caller: {} }, {});
+}
+
 /** HandlerRefusal: a handler's refusal, without what the call already knows. */
 export type HandlerRefusal = Omit<Refusal, 'principal' | 'method' | 'peer' | 'presented'>;
 

@@ -22,13 +22,14 @@ import {
   principalOfCall,
   tlsRefusalOfCall,
 } from '../security/index.js';
-import type {
-  CallContext,
-  CallNext,
-  CallTarget,
-  HandlerRefusal,
-  Middleware,
-  ServerCallLike,
+import {
+  type CallContext,
+  type CallNext,
+  type CallTarget,
+  extendCall,
+  type HandlerRefusal,
+  type Middleware,
+  type ServerCallLike,
 } from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
 import { RefusalAudit, refusalOf } from './refusal-audit.js';
@@ -188,7 +189,7 @@ function auditRefusal(refusals: RefusalAudit, ctx: CallContext, err: unknown): v
 export function authentication(opts: AuthenticationOptions): Middleware {
   const withPrincipal = (ctx: CallContext, next: CallNext, principal: string): Promise<void> => {
     if (ctx.caller) ctx.caller.principal = principal;
-    return next({ ...ctx, principal });
+    return next(extendCall(ctx, { principal }));
   };
   return (ctx, next) => {
     const found = authenticateCall(opts, ctx.call);
@@ -289,7 +290,7 @@ export function authorization(
     };
     const refuse = (r: HandlerRefusal): void =>
       refusals.record({ ...r, principal, method: ctx.method, peer: ctx.call.getPeer() });
-    return next({ ...ctx, decide, authorize, refuse });
+    return next(extendCall(ctx, { decide, authorize, refuse }));
   };
 }
 

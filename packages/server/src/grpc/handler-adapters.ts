@@ -20,12 +20,13 @@ import {
   type ServerWritableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import type {
-  CallCancellation,
-  CallChain,
-  CallContext,
-  CallNext,
-  ServerCallLike,
+import {
+  type CallCancellation,
+  type CallChain,
+  type CallContext,
+  type CallNext,
+  newCallContext,
+  type ServerCallLike,
 } from './call-context.js';
 import { grpcFailureOf } from './grpc-status.js';
 import { requestOf } from './request-guard.js';
@@ -91,8 +92,9 @@ function runChain(
   handler: CallNext,
 ): Promise<void> {
   const cancel = new Cancellation(call);
-  const ctx: CallContext = { method, call, cancel, log: env.log, caller: {} };
-  return env.chain(ctx, handler).finally(() => cancel.release());
+  return env
+    .chain(newCallContext(method, call, cancel, env.log), handler)
+    .finally(() => cancel.release());
 }
 
 function serviceError(err: unknown): Partial<ServiceError> {
