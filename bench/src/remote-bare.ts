@@ -142,9 +142,13 @@ function drainOf(call: ServerWritableStream<Buffer, Buffer>): () => Promise<bool
     });
 }
 
-/** startBareGrpc: the bare service on 127.0.0.1:0; resolves the server and its port. */
+/**
+ * startBareGrpc: the bare service on 127.0.0.1:0, with whatever `more` adds
+ * to the server before it binds; resolves the server and its port.
+ */
 export async function startBareGrpc(
   creds: ServerCredentials,
+  more?: (server: Server) => void,
 ): Promise<{ server: Server; port: number }> {
   const server = new Server({ 'grpc.max_send_message_length': 4 << 20 });
   const echo: handleUnaryCall<Buffer, Buffer> = (call, cb) => cb(null, answerOf(call.request));
@@ -161,6 +165,7 @@ export async function startBareGrpc(
     );
   };
   server.addService(BareService, { echo, chat, stream });
+  more?.(server);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p)));
   });

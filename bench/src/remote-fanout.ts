@@ -9,7 +9,9 @@
  * the bare requests and answers have the encoded sizes of ExecRequest and
  * ExecResponse. The bare side starts its hosts with a plain Promise.all, as
  * a program without the library would. Callers never wait for each other,
- * so the figure is throughput, not the pace of the slowest host.
+ * so the figure is throughput, not the pace of the slowest host. A third
+ * side, the floor, runs the library's pattern against the bare processes'
+ * CtlService, which answers Exec at once (remote-floor.ts).
  *
  * All 16 server processes run for the whole figure, but only one side's 8
  * are busy at a time, so on a machine with fewer cores than processes both
@@ -116,6 +118,13 @@ export async function measureFanOut(
       clients.push(c);
       return c;
     });
+    // The floor: the same client library against the bare processes' CtlService (remote-floor.ts).
+    const floor: AuxctlClient[] = [];
+    for (const p of bareProcs) {
+      const c = await state.connect(p.ready.address);
+      clients.push(c);
+      floor.push(c);
+    }
     const devices = await Promise.all(
       aux.map(async (c) => {
         const d = (await c.listDevices())[0];
@@ -131,31 +140,34 @@ export async function measureFanOut(
     }).finish().length;
     const resBytes = ExecResponse.encode({ outbox: Buffer.alloc(OUT_LEN) }).finish().length;
     const echoReq = echoRequest(reqBytes, resBytes);
-    const hosts = aux.map((c) => c.address);
     const perHost = FANOUT_IN_FLIGHT / FANOUT_HOSTS;
     const span = ms / 4;
 
     // A side runs every host's callers for `span` ms, at most `perCaller` calls each.
-    const auxctl = (span: number, perCaller: number): Promise<Span> =>
-      timed(auxProcs, async () => {
-        const res = await fanOut(
-          hosts,
-          (_h, i) =>
-            callersFor(
-              perHost,
-              () => aux[i]!.exec(devices[i]!, SCOPE, nop, OUT_LEN),
-              span,
-              perCaller,
-            ),
-          { concurrency: FANOUT_HOSTS },
-        );
-        let ops = 0;
-        for (const r of res) {
-          if (!r.ok) throw r.error;
-          ops += r.value;
-        }
-        return ops;
-      });
+    const viaFanOut =
+      (servers: readonly ServerProcess[], to: readonly AuxctlClient[]) =>
+      (span: number, perCaller: number): Promise<Span> =>
+        timed(servers, async () => {
+          const res = await fanOut(
+            to.map((c) => c.address),
+            (_h, i) =>
+              callersFor(
+                perHost,
+                () => to[i]!.exec(devices[i]!, SCOPE, nop, OUT_LEN),
+                span,
+                perCaller,
+              ),
+            { concurrency: FANOUT_HOSTS },
+          );
+          let ops = 0;
+          for (const r of res) {
+            if (!r.ok) throw r.error;
+            ops += r.value;
+          }
+          return ops;
+        });
+    const auxctl = viaFanOut(auxProcs, aux);
+    const floorSide = viaFanOut(bareProcs, floor);
     const bareSide = (span: number, perCaller: number): Promise<Span> =>
       timed(bareProcs, async () => {
         const counts = await Promise.all(
@@ -177,33 +189,36 @@ export async function measureFanOut(
     const warmEnd = performance.now() + WARMUP_MAX_MS;
     for (let i = 0; i < FANOUT_HOSTS; i++) {
       const b = bare[i] as BareClient;
-      const c = aux[i] as AuxctlClient;
       const left = () => Math.max(0, warmEnd - performance.now());
       await callersFor(FANOUT_IN_FLIGHT, () => unaryEcho(b, echoReq), left(), warmPerCaller);
-      await callersFor(
-        FANOUT_IN_FLIGHT,
-        () => c.exec(devices[i]!, SCOPE, nop, OUT_LEN),
-        left(),
-        warmPerCaller,
-      );
+      for (const c of [aux[i], floor[i]] as AuxctlClient[]) {
+        await callersFor(
+          FANOUT_IN_FLIGHT,
+          () => c.exec(devices[i]!, SCOPE, nop, OUT_LEN),
+          left(),
+          warmPerCaller,
+        );
+      }
     }
-    const sides = [bareSide, auxctl];
-    const spans: [Span, Span][] = [];
+    const sides = [bareSide, auxctl, floorSide];
+    const spans: [Span, Span, Span][] = [];
     for (let r = 0; r < FANOUT_ROUNDS; r++) {
       const row: Span[] = [];
       for (let j = 0; j < sides.length; j++) {
         const k = (r + j) % sides.length;
         row[k] = await (sides[k] as typeof auxctl)(span, MAX_CALLS_PER_CALLER);
       }
-      spans.push(row as [Span, Span]);
+      spans.push(row as [Span, Span, Span]);
     }
     const perSec = (t: Span) => (t.ops / t.ms) * 1000;
     const roundRatios = spans.map(([b, a]) => perSec(a) / perSec(b));
+    const floorRatios = spans.map(([b, , f]) => perSec(f) / perSec(b));
     const auxPerSec = median(spans.map(([, a]) => perSec(a)));
     const barePerSec = median(spans.map(([b]) => perSec(b)));
+    const floorPerSec = median(spans.map(([, , f]) => perSec(f)));
     // CPU per call over all rounds: what each side costs whatever the machine's
     // other load did to the rates (/proc counts in 10 ms ticks, hence the pooling).
-    const cpuUs = (k: 0 | 1, of: 'clientCpuMs' | 'serverCpuMs') => {
+    const cpuUs = (k: 0 | 1 | 2, of: 'clientCpuMs' | 'serverCpuMs') => {
       const sum = (f: (t: Span) => number) => spans.reduce((acc, row) => acc + f(row[k]), 0);
       return round((sum((t) => t[of]) * 1000) / sum((t) => t.ops));
     };
@@ -217,6 +232,12 @@ export async function measureFanOut(
       fanout8_exec_server_cpu_us_per_call: cpuUs(1, 'serverCpuMs'),
       fanout8_bare_client_cpu_us_per_call: cpuUs(0, 'clientCpuMs'),
       fanout8_bare_server_cpu_us_per_call: cpuUs(0, 'serverCpuMs'),
+      floor_fanout8_32_per_s: Math.round(floorPerSec),
+      fanout8_floor_vs_bare_fanout_ratio: round(median(floorRatios), 3),
+      fanout8_floor_round_ratios: floorRatios.map((x) => x.toFixed(3)).join(' '),
+      fanout8_vs_floor_ratio: round(median(spans.map(([, a, f]) => perSec(a) / perSec(f))), 3),
+      fanout8_floor_client_cpu_us_per_call: cpuUs(2, 'clientCpuMs'),
+      fanout8_floor_server_cpu_us_per_call: cpuUs(2, 'serverCpuMs'),
       fanout8_request_bytes: reqBytes,
       fanout8_response_bytes: resBytes,
     };
@@ -229,6 +250,12 @@ export async function measureFanOut(
         baseline: `${Math.round(barePerSec).toLocaleString('en')}/s bare unary x${FANOUT_HOSTS}`,
         ratio: out.fanout8_vs_bare_fanout_ratio,
         goal: '>= 0.8',
+      },
+      {
+        what: `the same fan-out to the bare processes' floor CtlService (answers at once)`,
+        value: `${Math.round(floorPerSec).toLocaleString('en')}/s`,
+        baseline: `${Math.round(barePerSec).toLocaleString('en')}/s bare unary x${FANOUT_HOSTS}`,
+        ratio: out.fanout8_floor_vs_bare_fanout_ratio,
       },
     ];
     return { rows, out };

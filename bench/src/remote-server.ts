@@ -1,9 +1,10 @@
 /**
  * The server process of the remote suite: `node remote-server.js '<json>'`
  * starts either auxctld (`{"mode":"auxctld",...}`) or the bare baselines
- * (`{"mode":"bare",...}`) on 127.0.0.1 with the certificates of an existing
- * state directory, prints one JSON line with what it listens on, and runs
- * until SIGTERM or until its stdin closes (so it never outlives the bench).
+ * and the Exec floor (`{"mode":"bare",...}`, remote-floor.ts) on 127.0.0.1
+ * with the certificates of an existing state directory, prints one JSON
+ * line with what it listens on, and runs until SIGTERM or until its stdin
+ * closes (so it never outlives the bench).
  *
  * auxctld writes its log and audit lines as the daemon does with
  * `--audit-log` (daemonLogs), to files of its own in the state directory,
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { AuxctlServer, daemonLogs, mtlsServerCredentials, statePaths } from '@auxctl/server';
 import { startFwctlDouble } from '@auxctl/server/testing';
 import { startBareGrpc, startTlsSocket } from './remote-bare.js';
+import { addFloorService } from './remote-floor.js';
 
 /** RemoteServerConfig: what the bench asks this process to run. */
 export type RemoteServerConfig =
@@ -90,6 +92,7 @@ async function start(
   ]);
   const grpc = await startBareGrpc(
     mtlsServerCredentials({ caPem: ca, certPem: cert, keyPem: key }),
+    addFloorService,
   );
   const tls = await startTlsSocket({ ca, cert, key });
   return {

@@ -7,7 +7,9 @@
  *   grpc-js bidi echo (identity serializers) with 32 in flight: the median
  *   of per-round rate ratios, both sides run in every round.
  * - Exec p50 latency (sequential NOPs) vs a bare unary echo: the median of
- *   per-round p50 ratios, both sides sampled in every round.
+ *   per-round p50 ratios, both sides sampled in every round; beside it the
+ *   floor, the same client against a server answering Exec at once
+ *   (remote-floor.ts), sampled in the same rounds.
  * - A 64 MiB coredump stream vs a bare server stream and a raw TLS socket,
  *   and the client's and server's peak RSS growth (remote-dump.ts), on a
  *   fresh server and again after the RPC figures' load.
@@ -110,6 +112,8 @@ interface Rig {
   bareProc: ServerProcess;
   client: AuxctlClient;
   bare: BareClient;
+  /** The same client library against the floor CtlService of the bare process (remote-floor.ts). */
+  floor: AuxctlClient;
   device: string;
 }
 
@@ -118,7 +122,7 @@ async function measureRpc(
   nop: Buffer,
   ms: number,
 ): Promise<{ rows: Row[]; out: Record<string, number | string> }> {
-  const { client, bare, device } = rig;
+  const { client, bare, floor, device } = rig;
   // Message sizes of the auxctl calls, so the bare side moves as many bytes.
   const id = 1_000_000;
   const outbox = Buffer.alloc(OUT_LEN);
@@ -162,20 +166,24 @@ async function measureRpc(
     // alike. The figure is the median of the rounds' p50 ratios and the p50
     // columns the median of each side's round p50s: on this machine a side's
     // latencies come in two speeds, and a p50 over every sample lands between
-    // them (it is reported too, as the pooled ratio).
+    // them (it is reported too, as the pooled ratio). The floor (the same
+    // client against a server that answers Exec at once) is sampled in the
+    // same rounds.
     const echoReq = echoRequest(eReq, eRes);
     const bareLat: number[] = [];
     const execLat: number[] = [];
-    const roundP50s: [number, number][] = [];
+    const floorLat: number[] = [];
+    const roundP50s: [number, number, number][] = [];
     const sides = [
       { lat: bareLat, call: () => unaryEcho(bare, echoReq) },
       { lat: execLat, call: () => client.exec(device, SCOPE, nop, OUT_LEN) },
+      { lat: floorLat, call: () => floor.exec(device, SCOPE, nop, OUT_LEN) },
     ];
     // Warm-up until the JIT has settled (a shorter one left the first rounds of
     // auxctld, which runs far more code per call than the echo, visibly slower).
     for (const side of sides) await sampleLatencies(side.call, ms, WARMUP_CALLS);
     for (let r = 0; r < ROUNDS; r++) {
-      const p50s = [Number.NaN, Number.NaN];
+      const p50s = [Number.NaN, Number.NaN, Number.NaN];
       for (let j = 0; j < sides.length; j++) {
         const k = (r + j) % sides.length;
         const side = sides[k] as (typeof sides)[number];
@@ -183,11 +191,13 @@ async function measureRpc(
         side.lat.push(...lat);
         p50s[k] = percentile(lat, 50);
       }
-      roundP50s.push([p50s[0] as number, p50s[1] as number]);
+      roundP50s.push([p50s[0] as number, p50s[1] as number, p50s[2] as number]);
     }
     const roundRatios = roundP50s.map(([b, e]) => e / b);
+    const floorRatios = roundP50s.map(([b, , f]) => f / b);
     const bareP50 = median(roundP50s.map(([b]) => b));
     const execP50 = median(roundP50s.map(([, e]) => e));
+    const floorP50 = median(roundP50s.map(([, , f]) => f));
     const out = {
       session_rpc_32_per_s: Math.round(sess.subjectPerSec),
       bare_bidi_echo_32_per_s: Math.round(sess.baselinePerSec),
@@ -205,6 +215,10 @@ async function measureRpc(
       exec_round_p50_ratios: roundRatios.map((x) => x.toFixed(3)).join(' '),
       exec_rounds: ROUNDS,
       exec_samples: execLat.length,
+      exec_floor_p50_us: round(floorP50 * 1000),
+      exec_floor_p50_vs_bare_ratio: round(median(floorRatios), 3),
+      exec_floor_round_p50_ratios: floorRatios.map((x) => x.toFixed(3)).join(' '),
+      exec_p50_vs_floor_ratio: round(median(roundP50s.map(([, e, f]) => e / f)), 3),
     };
     const rows: Row[] = [
       {
@@ -220,6 +234,12 @@ async function measureRpc(
         baseline: `${out.bare_unary_p50_us} µs bare unary`,
         ratio: out.exec_p50_vs_bare_ratio,
         goal: '<= 1.2',
+      },
+      {
+        what: 'Exec NOP p50, the same client against a server that answers at once (floor)',
+        value: `${out.exec_floor_p50_us} µs`,
+        baseline: `${out.bare_unary_p50_us} µs bare unary`,
+        ratio: out.exec_floor_p50_vs_bare_ratio,
       },
     ];
     return { rows, out };
@@ -258,9 +278,11 @@ export async function runRemote(ms: number): Promise<Record<string, number | str
     clients.push(client);
     const bare = newBareClient(bareProc.ready.address, state.grpcCredentials(), state.grpcOptions);
     clients.push(bare);
+    const floor = await state.connect(bareProc.ready.address);
+    clients.push(floor);
     const device = (await client.listDevices())[0]?.name;
     if (!device) throw new Error('auxctld lists no device');
-    const rig: Rig = { state, auxctld, bareProc, client, bare, device };
+    const rig: Rig = { state, auxctld, bareProc, client, bare, floor, device };
 
     const dumpTarget = {
       client,
