@@ -4,6 +4,7 @@ import { CtlServiceService as GeneratedCtlService } from './gen/auxctl/v1/ctl_se
 
 /** The codecs ctl-service.ts replaces, per method; every other one is the generated one. */
 const REPLACED: Readonly<Record<string, readonly string[]>> = {
+  exec: ['requestSerialize', 'requestDeserialize', 'responseSerialize', 'responseDeserialize'],
   session: ['requestSerialize', 'requestDeserialize', 'responseSerialize', 'responseDeserialize'],
   coredump: ['responseSerialize', 'responseDeserialize'],
   resourceDump: ['responseSerialize', 'responseDeserialize'],

@@ -1,8 +1,9 @@
 /**
  * CtlService with the hand-written codecs: the generated grpc-js service
  * definition and client constructor, with the dump data frames
- * (dump-frame-codec.ts) and the Session's per-RPC frames
- * (session-frame-codec.ts) coded by the fast paths. Same paths and
+ * (dump-frame-codec.ts), the Session's per-RPC frames
+ * (session-frame-codec.ts) and Exec's request and response (exec-codec.ts)
+ * coded by the fast paths. Same paths and
  * messages, byte-identical encodings, so either side may use the generated
  * definition against this one.
  *
@@ -10,6 +11,7 @@
  */
 import { makeGenericClientConstructor } from '@grpc/grpc-js';
 import { coredumpFrameCodec, resourceDumpFrameCodec } from './dump-frame-codec.js';
+import { execRequestCodec, execResponseCodec } from './exec-codec.js';
 import {
   type CtlServiceClient as GeneratedCtlClient,
   CtlServiceService as GeneratedCtlService,
@@ -19,6 +21,13 @@ import { sessionRequestCodec, sessionResponseCodec } from './session-frame-codec
 /** CtlServiceService: the generated definition with the fast codecs (see the module header). */
 export const CtlServiceService = {
   ...GeneratedCtlService,
+  exec: {
+    ...GeneratedCtlService.exec,
+    requestSerialize: execRequestCodec.encode,
+    requestDeserialize: execRequestCodec.decode,
+    responseSerialize: execResponseCodec.encode,
+    responseDeserialize: execResponseCodec.decode,
+  },
   session: {
     ...GeneratedCtlService.session,
     requestSerialize: sessionRequestCodec.encode,

@@ -3,19 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionRequest, SessionResponse } from './gen/auxctl/v1/ctl_service.js';
 import { sessionRequestCodec, sessionResponseCodec } from './session-frame-codec.js';
 import * as arb from './test-support/arbitraries.js';
-
-/** Outcome of a decoder: the message, or that it threw. */
-function outcome<T>(decode: () => T): { ok: true; value: T } | { ok: false } {
-  try {
-    return { ok: true, value: decode() };
-  } catch {
-    return { ok: false };
-  }
-}
-
-/** plain: a message with its byte fields as plain Buffers (views and copies compare equal). */
-const plain = (m: unknown): unknown =>
-  JSON.parse(JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? [...v] : v)));
+import { outcome, plain, varint } from './test-support/codec-checks.js';
 
 const rpcRequest = arb.rpc.map((rpc): SessionRequest => ({ kind: { $case: 'rpc', rpc } }));
 const resultResponse = arb.rpcResult.map(
@@ -78,15 +66,6 @@ describe('session frame codec', () => {
   });
 
   it('values the fast path does not take decode as the generated decoder decodes them', () => {
-    const varint = (n: number): number[] => {
-      const out: number[] = [];
-      let v = n;
-      while (v >= 0x80) {
-        out.push((v % 0x80) | 0x80);
-        v = Math.floor(v / 0x80);
-      }
-      return [...out, v];
-    };
     const frame = (inner: number[]) => Buffer.from([0x12, inner.length, ...inner]);
     const cases = [
       frame([0x18, ...varint(2 ** 32 + 5)]), // out_len past a uint32: truncated by the generated decoder

@@ -12,8 +12,9 @@
  * nothing else (no other field, order or repeat), so a codec hands anything
  * unusual to the generated decoder.
  *
- * Owns: the frame's byte layout and the varints. Never: which message it is
- * (the codecs).
+ * Owns: the frame's byte layout, and the varints and fields the
+ * hand-written codecs write and read (exec-codec.ts's too). Never: which
+ * message it is (the codecs).
  */
 
 /** FrameFields: the fields of a frame; `n3` undefined for a message without field 3. */
@@ -34,8 +35,10 @@ const TAG_MEMBER = 0x12;
 const TAG_N1 = 0x08;
 const TAG_BYTES = 0x12;
 const TAG_N3 = 0x18;
-const U32_MAX = 0xffff_ffff;
-const EMPTY = Buffer.alloc(0);
+/** U32_MAX: the largest uint32. */
+export const U32_MAX = 0xffff_ffff;
+/** EMPTY: the empty bytes field a decoder answers (never written to). */
+export const EMPTY = Buffer.alloc(0);
 
 /**
  * encodeFrame: the frame of `f` in a buffer from `alloc`, or undefined when
@@ -45,27 +48,13 @@ export function encodeFrame(f: FrameFields, alloc: FrameBuffer = freshBuffer): B
   const { n1, bytes, n3 } = f;
   if (!Number.isSafeInteger(n1) || n1 < 0) return undefined;
   if (n3 !== undefined && !(Number.isInteger(n3) && n3 >= 0 && n3 <= U32_MAX)) return undefined;
-  const inner =
-    (n1 === 0 ? 0 : 1 + varintBytes(n1)) +
-    (bytes.length === 0 ? 0 : 1 + varintBytes(bytes.length) + bytes.length) +
-    (n3 === undefined || n3 === 0 ? 0 : 1 + varintBytes(n3));
+  const inner = varintFieldBytes(n1) + bytesFieldBytes(bytes.length) + varintFieldBytes(n3 ?? 0);
   const out = alloc(1 + varintBytes(inner) + inner);
   out[0] = TAG_MEMBER;
   let at = writeVarint(out, 1, inner);
-  if (n1 !== 0) {
-    out[at++] = TAG_N1;
-    at = writeVarint(out, at, n1);
-  }
-  if (bytes.length !== 0) {
-    out[at++] = TAG_BYTES;
-    at = writeVarint(out, at, bytes.length);
-    out.set(bytes, at);
-    at += bytes.length;
-  }
-  if (n3 !== undefined && n3 !== 0) {
-    out[at++] = TAG_N3;
-    writeVarint(out, at, n3);
-  }
+  at = writeVarintField(out, at, TAG_N1, n1);
+  at = writeBytesField(out, at, TAG_BYTES, bytes);
+  writeVarintField(out, at, TAG_N3, n3 ?? 0);
   return out;
 }
 
@@ -92,18 +81,58 @@ export function decodeFrame(
     at = v.next;
   }
   if (at < buf.length && buf[at] === TAG_BYTES) {
-    const n = readVarint(buf, at + 1, buf.length);
-    if (!n || n.next + n.value > buf.length) return undefined;
-    bytes = buf.subarray(n.next, n.next + n.value);
-    at = n.next + n.value;
+    const f = readDelimited(buf, at + 1, buf.length);
+    if (!f) return undefined;
+    bytes = buf.subarray(f.start, f.next);
+    at = f.next;
   }
   if (withN3 && at < buf.length && buf[at] === TAG_N3) {
-    const v = readVarint(buf, at + 1, buf.length);
-    if (!v || v.value > U32_MAX) return undefined;
+    const v = readVarintUpTo(buf, at + 1, buf.length, U32_MAX);
+    if (!v) return undefined;
     n3 = v.value;
     at = v.next;
   }
   return at === buf.length ? { n1, bytes, n3 } : undefined;
+}
+
+/** varintFieldBytes: bytes a varint field of `n` takes (none for 0, which protobuf leaves out). */
+export function varintFieldBytes(n: number): number {
+  return n === 0 ? 0 : 1 + varintBytes(n);
+}
+
+/** bytesFieldBytes: bytes a length-delimited field of `length` bytes takes (none when empty). */
+export function bytesFieldBytes(length: number): number {
+  return length === 0 ? 0 : 1 + varintBytes(length) + length;
+}
+
+/** writeVarintField: field `tag` = `n` at `at`, unless 0; the index after it. */
+export function writeVarintField(buf: Buffer, at: number, tag: number, n: number): number {
+  if (n === 0) return at;
+  buf[at] = tag;
+  return writeVarint(buf, at + 1, n);
+}
+
+/** writeBytesField: field `tag` = `bytes` at `at`, unless empty; the index after it. */
+export function writeBytesField(buf: Buffer, at: number, tag: number, bytes: Uint8Array): number {
+  if (bytes.length === 0) return at;
+  buf[at] = tag;
+  const start = writeVarint(buf, at + 1, bytes.length);
+  buf.set(bytes, start);
+  return start + bytes.length;
+}
+
+/**
+ * readDelimited: where the content of the length-delimited field whose
+ * length is at `at` starts, and the index after it; undefined when it runs
+ * past `end`.
+ */
+export function readDelimited(
+  buf: Buffer,
+  at: number,
+  end: number,
+): { start: number; next: number } | undefined {
+  const n = readVarint(buf, at, end);
+  return n && n.next + n.value <= end ? { start: n.next, next: n.next + n.value } : undefined;
 }
 
 /** varintBytes: how many bytes the varint of `n` takes. */
@@ -114,7 +143,7 @@ function varintBytes(n: number): number {
 }
 
 /** writeVarint: `n` as a varint at `at`; the index after it. */
-function writeVarint(buf: Buffer, at: number, n: number): number {
+export function writeVarint(buf: Buffer, at: number, n: number): number {
   let v = n;
   let i = at;
   while (v >= 0x80) {
@@ -123,6 +152,17 @@ function writeVarint(buf: Buffer, at: number, n: number): number {
   }
   buf[i++] = v;
   return i;
+}
+
+/** readVarintUpTo: readVarint, undefined as well when the value is above `max`. */
+export function readVarintUpTo(
+  buf: Buffer,
+  at: number,
+  end: number,
+  max: number,
+): { value: number; next: number } | undefined {
+  const v = readVarint(buf, at, end);
+  return v && v.value <= max ? v : undefined;
 }
 
 /** readVarint: the varint at `at` below `end`; undefined when it runs past `end` or beyond 2^53. */

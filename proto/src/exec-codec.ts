@@ -1,0 +1,145 @@
+/**
+ * Exec codec: ExecRequest {device, scope, inbox, out_len} and ExecResponse
+ * {outbox} written and read without the generated codec's writer and
+ * reader objects, as session-frame-codec.ts does for a Session's RPCs.
+ * Every Exec encodes one of each and decodes one of each, across both
+ * ends; the generated encode took about 3.5 µs per message on this
+ * project's machines, the writes here well under 0.1 µs.
+ *
+ * Encoding is byte-identical to the generated codec (fields in number
+ * order, proto3 defaults left out). Decoding takes exactly that form, with
+ * a device name of ASCII characters, a scope in 0..2^31-1 and an out_len
+ * that fits a uint32; anything else (other characters, a negative or
+ * unknown-width enum value, unknown, repeated or reordered fields) goes to
+ * the generated codec, so errors and unknown fields behave the same.
+ * Decoded byte fields are views into the received message (grpc-js hands
+ * each message its own Buffer).
+ *
+ * Owns: the two messages' fast paths. Never: the varints (wire-frame.ts).
+ */
+import { ExecRequest, ExecResponse } from './gen/auxctl/v1/ctl_service.js';
+import {
+  bytesFieldBytes,
+  EMPTY,
+  readDelimited,
+  readVarintUpTo,
+  U32_MAX,
+  varintFieldBytes,
+  writeBytesField,
+  writeVarint,
+  writeVarintField,
+} from './wire-frame.js';
+
+/** Tags: field number << 3 | wire type (2 length-delimited, 0 varint). */
+const TAG_DEVICE = 0x0a;
+const TAG_SCOPE = 0x10;
+const TAG_INBOX = 0x1a;
+const TAG_OUT_LEN = 0x20;
+const TAG_OUTBOX = 0x0a;
+const I32_MAX = 0x7fff_ffff;
+
+/** isAscii: every character of `s` below 0x80 (so its UTF-8 is one byte per character). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function inRange(n: number, max: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= max;
+}
+
+function encodeRequest(m: ExecRequest): Buffer | undefined {
+  const { device, scope, inbox, outLen } = m;
+  if (
+    typeof device !== 'string' ||
+    !isAscii(device) ||
+    !inRange(scope, I32_MAX) ||
+    !inRange(outLen, U32_MAX)
+  ) {
+    return undefined;
+  }
+  const out = Buffer.allocUnsafe(
+    bytesFieldBytes(device.length) +
+      varintFieldBytes(scope) +
+      bytesFieldBytes(inbox.length) +
+      varintFieldBytes(outLen),
+  );
+  let at = 0;
+  if (device.length !== 0) {
+    out[at] = TAG_DEVICE;
+    at = writeVarint(out, at + 1, device.length);
+    at += out.write(device, at, 'latin1');
+  }
+  at = writeVarintField(out, at, TAG_SCOPE, scope);
+  at = writeBytesField(out, at, TAG_INBOX, inbox);
+  writeVarintField(out, at, TAG_OUT_LEN, outLen);
+  return out;
+}
+
+function decodeRequest(buf: Buffer): ExecRequest | undefined {
+  const end = buf.length;
+  let at = 0;
+  let device = '';
+  let scope = 0;
+  let inbox: Buffer = EMPTY;
+  let outLen = 0;
+  if (at < end && buf[at] === TAG_DEVICE) {
+    const f = readDelimited(buf, at + 1, end);
+    if (!f) return undefined;
+    for (let i = f.start; i < f.next; i++) if ((buf[i] as number) >= 0x80) return undefined;
+    device = buf.toString('latin1', f.start, f.next);
+    at = f.next;
+  }
+  if (at < end && buf[at] === TAG_SCOPE) {
+    const v = readVarintUpTo(buf, at + 1, end, I32_MAX);
+    if (!v) return undefined;
+    scope = v.value;
+    at = v.next;
+  }
+  if (at < end && buf[at] === TAG_INBOX) {
+    const f = readDelimited(buf, at + 1, end);
+    if (!f) return undefined;
+    inbox = buf.subarray(f.start, f.next);
+    at = f.next;
+  }
+  if (at < end && buf[at] === TAG_OUT_LEN) {
+    const v = readVarintUpTo(buf, at + 1, end, U32_MAX);
+    if (!v) return undefined;
+    outLen = v.value;
+    at = v.next;
+  }
+  return at === end ? { device, scope, inbox, outLen } : undefined;
+}
+
+function encodeResponse(m: ExecResponse): Buffer {
+  const out = Buffer.allocUnsafe(bytesFieldBytes(m.outbox.length));
+  writeBytesField(out, 0, TAG_OUTBOX, m.outbox);
+  return out;
+}
+
+function decodeResponse(buf: Buffer): ExecResponse | undefined {
+  if (buf.length === 0) return { outbox: EMPTY };
+  if (buf[0] !== TAG_OUTBOX) return undefined;
+  const f = readDelimited(buf, 1, buf.length);
+  return f && f.next === buf.length ? { outbox: buf.subarray(f.start) } : undefined;
+}
+
+/** execRequestCodec: ExecRequest with the fast path (see the module header). */
+export const execRequestCodec = {
+  encode(message: ExecRequest): Buffer {
+    return encodeRequest(message) ?? Buffer.from(ExecRequest.encode(message).finish());
+  },
+  decode(buf: Buffer): ExecRequest {
+    return decodeRequest(buf) ?? ExecRequest.decode(buf);
+  },
+};
+
+/** execResponseCodec: ExecResponse with the fast path (see the module header). */
+export const execResponseCodec = {
+  encode(message: ExecResponse): Buffer {
+    return encodeResponse(message);
+  },
+  decode(buf: Buffer): ExecResponse {
+    return decodeResponse(buf) ?? ExecResponse.decode(buf);
+  },
+};
