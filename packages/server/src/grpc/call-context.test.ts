@@ -1,6 +1,7 @@
 import { silentLogger } from '@auxctl/core';
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import type { PolicyDecision } from '../policy/index.js';
 import {
   type CallContext,
   extendCall,
@@ -34,7 +35,15 @@ describe('call contexts', () => {
   it('extend with what is given, keep the rest and share the caller slot', () => {
     const start = newCallContext('m', call, cancel, silentLogger);
     const authed = extendCall(start, { principal: 'spiffe://auxctl/admin' });
-    const decide = () => ({ allowed: true, reason: 'rule 0' });
+    const decision: PolicyDecision = {
+      allowed: true,
+      list: 'allow',
+      ruleIndex: 0,
+      comment: undefined,
+      maxScope: 'DEBUG_READ_ONLY',
+      reason: 'allow[0] matched',
+    };
+    const decide = () => decision;
     const refuse = () => {};
     const authz = extendCall(authed, { decide, authorize: decide, refuse });
     expect(authz).not.toBe(authed);
