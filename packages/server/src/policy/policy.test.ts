@@ -74,6 +74,30 @@ describe('Policy.evaluate', () => {
 });
 
 describe('Policy.evaluate properties', () => {
+  it('decides a request it has decided before as a policy seeing it first does', () => {
+    // Requests repeat (the decisions are kept) and differ in every part, a
+    // device or scope present or absent included.
+    const requests = fc.array(
+      fc.oneof(
+        requestArb,
+        requestArb.map(({ device: _d, ...r }) => r),
+        requestArb.map(({ scope: _s, ...r }) => r),
+        requestArb.map((r) => ({ ...r, device: '' })),
+      ),
+      { minLength: 1, maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(documentArb, requests, fc.nat(), (doc, reqs, seed) => {
+        const kept = new Policy(doc);
+        const order = [...reqs, ...reqs.map((_, i) => reqs[(i * 7 + seed) % reqs.length])];
+        for (const req of order) {
+          if (req === undefined) continue;
+          expect(kept.evaluate(req)).toEqual(new Policy(doc).evaluate(req));
+        }
+      }),
+    );
+  });
+
   it('denies whenever a deny rule that matches is added', () => {
     fc.assert(
       fc.property(documentArb, requestArb, (doc, req) => {

@@ -79,13 +79,51 @@ function matches(rule: CompiledRule, principal: string, method: string, device?:
 /** DECISIONS_KEPT: how many distinct requests a policy remembers the decision of. */
 const DECISIONS_KEPT = 4096;
 
+/** NONE: the key of an absent device or scope (no string equals it). */
+const NONE = Symbol('none');
+
+type ByScope = Map<string | symbol, PolicyDecision>;
+type ByDevice = Map<string | symbol, ByScope>;
+
+/** child: `map`'s entry for `key`, made empty first if there is none. */
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
 /**
- * decisionKey: one string per distinct request: every part but the last is
- * length-prefixed, as any of them may hold any character.
+ * DecisionCache: decisions by principal, method, device and scope, in maps
+ * nested in that order, at most DECISIONS_KEPT (then forgotten all at
+ * once). Each part is looked up as the string the call already holds,
+ * whose hash V8 keeps with it, where one key joined from the four was
+ * built, flattened and hashed again on every call.
  */
-function decisionKey(req: PolicyRequest): string {
-  const d = req.device === undefined ? '-' : `${req.device.length}:${req.device}`;
-  return `${req.principal.length}:${req.principal}${d}|${req.method.length}:${req.method}${req.scope ?? ''}`;
+class DecisionCache {
+  private readonly byPrincipal = new Map<string, Map<string, ByDevice>>();
+  private size = 0;
+
+  get(req: PolicyRequest): PolicyDecision | undefined {
+    return this.byPrincipal
+      .get(req.principal)
+      ?.get(req.method)
+      ?.get(req.device ?? NONE)
+      ?.get(req.scope ?? NONE);
+  }
+
+  set(req: PolicyRequest, d: PolicyDecision): void {
+    if (this.size >= DECISIONS_KEPT) {
+      this.byPrincipal.clear();
+      this.size = 0;
+    }
+    const byMethod = child(this.byPrincipal, req.principal, () => new Map<string, ByDevice>());
+    const byDevice = child(byMethod, req.method, (): ByDevice => new Map());
+    child(byDevice, req.device ?? NONE, (): ByScope => new Map()).set(req.scope ?? NONE, d);
+    this.size++;
+  }
 }
 
 /** Policy: evaluate requests against one immutable policy document. */
@@ -93,7 +131,7 @@ export class Policy {
   readonly document: PolicyDocument;
   private readonly deny: readonly CompiledRule[];
   private readonly allow: readonly CompiledRule[];
-  private readonly decisions = new Map<string, PolicyDecision>();
+  private readonly decisions = new DecisionCache();
 
   /** Policy: compile an already validated document (see parsePolicy / validatePolicy). */
   constructor(document: PolicyDocument) {
@@ -118,12 +156,10 @@ export class Policy {
    * DECISIONS_KEPT, then forgotten all at once): every call asks again.
    */
   evaluate(req: PolicyRequest): PolicyDecision {
-    const key = decisionKey(req);
-    const known = this.decisions.get(key);
+    const known = this.decisions.get(req);
     if (known !== undefined) return known;
     const d = this.decide(req);
-    if (this.decisions.size >= DECISIONS_KEPT) this.decisions.clear();
-    this.decisions.set(key, d);
+    this.decisions.set(req, d);
     return d;
   }
 
