@@ -126,7 +126,17 @@ describe('the VMM migration stream', () => {
           if (what === 'tag') h[0] = known.has(v) ? 0 : v;
           if (what === 'flags') h[1] = v;
           if (what === 'reserved') h[2 + (at % 2)] = v;
-          if (what === 'length') h.writeUInt32BE(h.readUInt32BE(4) + v, 4);
+          if (what === 'length') {
+            // A length that ends exactly where a later record ends swallows whole
+            // records and leaves a well-formed stream; one byte more cannot (every
+            // record is at least its 8-byte header).
+            const start = records.slice(0, k).reduce((n, r) => n + r.length, 0);
+            const ends = records.map((_, i) =>
+              records.slice(0, i + 1).reduce((n, r) => n + r.length, 0),
+            );
+            const len = h.readUInt32BE(4) + v;
+            h.writeUInt32BE(ends.includes(start + HEADER_BYTES + len) ? len + 1 : len, 4);
+          }
           expect(readAll([Buffer.concat(damaged)]).error).toBe('EINVAL');
         },
       ),
