@@ -103,6 +103,42 @@ describe('ExecContexts', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('keeps one last-in first-out list per principal, device and privileges', async () => {
+    const keyArb = fc
+      .record({
+        principal: fc.constantFrom('spiffe://auxctl/a', 'spiffe://auxctl/b', ''),
+        device: fc.constantFrom('0000:08:00.0', '0000:08:00.1', ''),
+        rawio: fc.boolean(),
+      })
+      // A fresh key object (and fresh strings) each time, as every Exec makes its own.
+      .map((k) => execContextKey(`${k.principal}`, `${k.device}`, k.rawio));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ key: keyArb, take: fc.boolean() }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (steps, perKey) => {
+          const pool = new ExecContexts({ idleMs: 1000, perKey });
+          const model = new Map<string, SourceContext[]>();
+          for (const { key, take } of steps) {
+            const id = JSON.stringify([key.principal, key.device, key.rawio]);
+            const list = model.get(id) ?? [];
+            model.set(id, list);
+            if (take) {
+              expect(pool.take(key)).toBe(list.pop());
+              continue;
+            }
+            const c = fake();
+            const kept = pool.keep(key, c.ctx);
+            expect(kept).toBe(list.length < perKey);
+            if (kept) list.push(c.ctx);
+          }
+          expect(pool.size).toBe([...model.values()].reduce((n, l) => n + l.length, 0));
+          await pool.close();
+        },
+      ),
+    );
+  });
+
   it('after close() nothing is kept and every context was closed exactly once', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -34,13 +34,19 @@ export interface ExecContextsOptions {
 
 /**
  * ExecContextKey: whose contexts may be shared (principal, device and
- * privileges), made once per call by `execContextKey`.
+ * privileges), made once per call by `execContextKey`. Its parts are looked
+ * up one by one in nested maps, as the strings the call already holds: a
+ * key joined from them was built and hashed again on every Exec.
  */
-export type ExecContextKey = string & { readonly __execContextKey: never };
+export interface ExecContextKey {
+  readonly principal: string;
+  readonly device: string;
+  readonly rawio: boolean;
+}
 
 /** execContextKey: the key of `principal`'s contexts on `device` with or without sys_rawio. */
 export function execContextKey(principal: string, device: string, rawio: boolean): ExecContextKey {
-  return `${principal}\u0000${device}\u0000${rawio}` as ExecContextKey;
+  return { principal, device, rawio };
 }
 
 interface Idle {
@@ -48,9 +54,13 @@ interface Idle {
   readonly since: number;
 }
 
+/** Lists: a device's idle contexts, without sys_rawio ([0]) and with it ([1]). */
+type Lists = [Idle[], Idle[]];
+
 /** ExecContexts: see the module header. */
 export class ExecContexts {
-  private readonly idle = new Map<string, Idle[]>();
+  /** Idle contexts by principal, then device. */
+  private readonly idle = new Map<string, Map<string, Lists>>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -62,20 +72,20 @@ export class ExecContexts {
   /** size: idle contexts kept now. */
   get size(): number {
     let n = 0;
-    for (const list of this.idle.values()) n += list.length;
+    for (const list of this.lists()) n += list.length;
     return n;
   }
 
   /** take: a kept context of `key` that is still pristine, or undefined. */
   take(key: ExecContextKey): SourceContext | undefined {
-    const list = this.idle.get(key);
+    const list = this.listOf(key, false);
     let found: SourceContext | undefined;
     while (list && list.length > 0 && found === undefined) {
       const e = list.pop() as Idle;
       if (e.ctx.pristine) found = e.ctx;
     }
     // An emptied list stays for the next keep (the sweep drops it): deleting and
-    // setting the same key on every Exec made the map rehash again and again.
+    // setting the same entry on every Exec made the maps rehash again and again.
     return found;
   }
 
@@ -84,18 +94,10 @@ export class ExecContexts {
    * when it may not be kept (see the module header): the caller closes it.
    */
   keep(key: ExecContextKey, ctx: SourceContext): boolean {
-    const list = this.idle.get(key);
-    if (
-      this.stopped ||
-      this.o.idleMs <= 0 ||
-      !ctx.pristine ||
-      (list?.length ?? 0) >= this.o.perKey
-    ) {
-      return false;
-    }
-    const e: Idle = { ctx, since: this.now() };
-    if (list) list.push(e);
-    else this.idle.set(key, [e]);
+    if (this.stopped || this.o.idleMs <= 0 || !ctx.pristine) return false;
+    const list = this.listOf(key, true);
+    if (list.length >= this.o.perKey) return false;
+    list.push({ ctx, since: this.now() });
     this.arm();
     return true;
   }
@@ -105,7 +107,7 @@ export class ExecContexts {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const all = [...this.idle.values()].flat();
+    const all = [...this.lists()].flat();
     this.idle.clear();
     await Promise.all(all.map((e) => e.ctx.close()));
   }
@@ -114,13 +116,44 @@ export class ExecContexts {
   async sweep(): Promise<void> {
     const cutoff = this.now() - this.o.idleMs;
     const expired: SourceContext[] = [];
-    for (const [k, list] of this.idle) {
-      const keep = list.filter((e) => e.since > cutoff && e.ctx.pristine);
-      for (const e of list) if (!keep.includes(e)) expired.push(e.ctx);
-      if (keep.length > 0) this.idle.set(k, keep);
-      else this.idle.delete(k);
+    for (const [principal, byDevice] of this.idle) {
+      for (const [device, lists] of byDevice) {
+        for (const [i, list] of lists.entries()) {
+          const keep = list.filter((e) => e.since > cutoff && e.ctx.pristine);
+          for (const e of list) if (!keep.includes(e)) expired.push(e.ctx);
+          lists[i] = keep;
+        }
+        if (lists[0].length + lists[1].length === 0) byDevice.delete(device);
+      }
+      if (byDevice.size === 0) this.idle.delete(principal);
     }
     await Promise.all(expired.map((c) => c.close()));
+  }
+
+  /** listOf: `key`'s idle list; with `make`, an empty one added when there is none. */
+  private listOf(key: ExecContextKey, make: true): Idle[];
+  private listOf(key: ExecContextKey, make: false): Idle[] | undefined;
+  private listOf(key: ExecContextKey, make: boolean): Idle[] | undefined {
+    let byDevice = this.idle.get(key.principal);
+    if (byDevice === undefined) {
+      if (!make) return undefined;
+      byDevice = new Map();
+      this.idle.set(key.principal, byDevice);
+    }
+    let lists = byDevice.get(key.device);
+    if (lists === undefined) {
+      if (!make) return undefined;
+      lists = [[], []];
+      byDevice.set(key.device, lists);
+    }
+    return lists[key.rawio ? 1 : 0];
+  }
+
+  /** lists: every idle list. */
+  private *lists(): Generator<Idle[]> {
+    for (const byDevice of this.idle.values()) {
+      for (const lists of byDevice.values()) yield* lists;
+    }
   }
 
   private arm(): void {
