@@ -98,12 +98,18 @@ export function unaryEcho(bare: BareClient, req: Buffer): Promise<Buffer> {
 }
 
 const zeros = Buffer.alloc(BARE_MAX_CHUNK);
+
+/** zerosOf: `n` zero bytes (at most BARE_MAX_CHUNK), a view of one shared buffer. */
+export function zerosOf(n: number): Buffer {
+  return zeros.subarray(0, Math.min(n, BARE_MAX_CHUNK));
+}
+
 // Dump-like content (not zeros) so nothing on the path can shortcut it.
 const pattern = Buffer.from(Array.from({ length: BARE_MAX_CHUNK }, (_, i) => (i * 31 + 7) & 0xff));
 
 function answerOf(req: Buffer): Buffer {
   const n = req.length >= 4 ? req.readUInt32LE(0) : 0;
-  return zeros.subarray(0, Math.min(n, BARE_MAX_CHUNK));
+  return zerosOf(n);
 }
 
 function planOf(req: Buffer): { total: number; chunk: number } {

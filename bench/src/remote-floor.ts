@@ -15,10 +15,10 @@
  */
 import { CtlServiceService, type ExecRequest, type ExecResponse } from '@auxctl/proto';
 import { type handleUnaryCall, type Server, status } from '@grpc/grpc-js';
+import { zerosOf } from './remote-bare.js';
 
 /** FLOOR_MAX_OUT: the largest outbox the floor answers (auxctl's Exec bound is far lower). */
 const FLOOR_MAX_OUT = 1 << 16;
-const zeros = Buffer.alloc(FLOOR_MAX_OUT);
 
 /** floorExec: the floor's Exec — the requested outbox length of zeros, or INVALID_ARGUMENT. */
 export const floorExec: handleUnaryCall<ExecRequest, ExecResponse> = (call, cb) => {
@@ -27,7 +27,7 @@ export const floorExec: handleUnaryCall<ExecRequest, ExecResponse> = (call, cb) 
     cb({ code: status.INVALID_ARGUMENT, details: `out_len ${n} is outside 0..${FLOOR_MAX_OUT}` });
     return;
   }
-  cb(null, { outbox: zeros.subarray(0, n) });
+  cb(null, { outbox: zerosOf(n) });
 };
 
 /** addFloorService: serve the floor CtlService on `server`. */

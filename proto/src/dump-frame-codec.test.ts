@@ -4,18 +4,10 @@ import { CtlServiceService } from './ctl-service.js';
 import { coredumpFrameCodec, resourceDumpFrameCodec } from './dump-frame-codec.js';
 import { CoredumpResponse, ResourceDumpResponse } from './gen/auxctl/v1/ctl_service.js';
 import * as arb from './test-support/arbitraries.js';
+import { outcome } from './test-support/codec-checks.js';
 
 const generatedBytes = (m: CoredumpResponse): Buffer =>
   Buffer.from(CoredumpResponse.encode(m).finish());
-
-/** Outcome of a decoder: the message, or that it threw. */
-function outcome<T>(decode: () => T): { ok: true; value: T } | { ok: false } {
-  try {
-    return { ok: true, value: decode() };
-  } catch {
-    return { ok: false };
-  }
-}
 
 describe('dump frame codec', () => {
   it('encodes every frame byte for byte as the generated codec does', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { execRequestCodec, execResponseCodec } from './exec-codec.js';
 import { ExecRequest, ExecResponse } from './gen/auxctl/v1/ctl_service.js';
 import * as arb from './test-support/arbitraries.js';
-import { outcome, plain, varint } from './test-support/codec-checks.js';
+import { anyBytes, expectDecodedAlike, plain, varint } from './test-support/codec-checks.js';
 
 /** Requests the fast path takes (ASCII device names, as PCI addresses are) and any others. */
 const asciiRequest = fc.record({
@@ -71,15 +71,10 @@ describe('exec codec', () => {
     const nearMessage = fc
       .tuple(fc.constantFrom(0x0a, 0x10, 0x1a, 0x20), fc.uint8Array({ maxLength: 40 }))
       .map(([tag, tail]) => Buffer.from([tag, tail.length, ...tail]));
-    const anyBytes = fc.uint8Array({ maxLength: 48 }).map((b) => Buffer.from(b));
     fc.assert(
       fc.property(fc.oneof(nearMessage, anyBytes), (buf) => {
-        for (const [fast, gen] of [
-          [execRequestCodec.decode, ExecRequest.decode],
-          [execResponseCodec.decode, ExecResponse.decode],
-        ] as const) {
-          expect(outcome(() => plain(fast(buf)))).toEqual(outcome(() => plain(gen(buf))));
-        }
+        expectDecodedAlike(execRequestCodec.decode, ExecRequest.decode, buf);
+        expectDecodedAlike(execResponseCodec.decode, ExecResponse.decode, buf);
       }),
     );
   });
@@ -96,15 +91,9 @@ describe('exec codec', () => {
       Buffer.from([0x28, 0x01]), // an unknown field
       Buffer.from([0x0a, 0x05, 0x61]), // a length past the end
     ];
-    for (const buf of cases) {
-      expect(outcome(() => plain(execRequestCodec.decode(buf)))).toEqual(
-        outcome(() => plain(ExecRequest.decode(buf))),
-      );
-    }
+    for (const buf of cases) expectDecodedAlike(execRequestCodec.decode, ExecRequest.decode, buf);
     for (const buf of [Buffer.from([0x0a, 0x01, 0x07, 0x0a, 0x01, 0x08]), Buffer.from([0x12, 0])]) {
-      expect(outcome(() => plain(execResponseCodec.decode(buf)))).toEqual(
-        outcome(() => plain(ExecResponse.decode(buf))),
-      );
+      expectDecodedAlike(execResponseCodec.decode, ExecResponse.decode, buf);
     }
   });
 

@@ -21,6 +21,7 @@ import { ExecRequest, ExecResponse } from './gen/auxctl/v1/ctl_service.js';
 import {
   bytesFieldBytes,
   EMPTY,
+  isIntUpTo,
   readDelimited,
   readVarintUpTo,
   U32_MAX,
@@ -44,17 +45,13 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-function inRange(n: number, max: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= max;
-}
-
 function encodeRequest(m: ExecRequest): Buffer | undefined {
   const { device, scope, inbox, outLen } = m;
   if (
     typeof device !== 'string' ||
     !isAscii(device) ||
-    !inRange(scope, I32_MAX) ||
-    !inRange(outLen, U32_MAX)
+    !isIntUpTo(scope, I32_MAX) ||
+    !isIntUpTo(outLen, U32_MAX)
   ) {
     return undefined;
   }
@@ -136,9 +133,7 @@ export const execRequestCodec = {
 
 /** execResponseCodec: ExecResponse with the fast path (see the module header). */
 export const execResponseCodec = {
-  encode(message: ExecResponse): Buffer {
-    return encodeResponse(message);
-  },
+  encode: encodeResponse,
   decode(buf: Buffer): ExecResponse {
     return decodeResponse(buf) ?? ExecResponse.decode(buf);
   },

@@ -47,7 +47,7 @@ export const EMPTY = Buffer.alloc(0);
 export function encodeFrame(f: FrameFields, alloc: FrameBuffer = freshBuffer): Buffer | undefined {
   const { n1, bytes, n3 } = f;
   if (!Number.isSafeInteger(n1) || n1 < 0) return undefined;
-  if (n3 !== undefined && !(Number.isInteger(n3) && n3 >= 0 && n3 <= U32_MAX)) return undefined;
+  if (n3 !== undefined && !isIntUpTo(n3, U32_MAX)) return undefined;
   const inner = varintFieldBytes(n1) + bytesFieldBytes(bytes.length) + varintFieldBytes(n3 ?? 0);
   const out = alloc(1 + varintBytes(inner) + inner);
   out[0] = TAG_MEMBER;
@@ -93,6 +93,11 @@ export function decodeFrame(
     at = v.next;
   }
   return at === buf.length ? { n1, bytes, n3 } : undefined;
+}
+
+/** isIntUpTo: `n` is an integer in 0..max. */
+export function isIntUpTo(n: number, max: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= max;
 }
 
 /** varintFieldBytes: bytes a varint field of `n` takes (none for 0, which protobuf leaves out). */

@@ -270,6 +270,7 @@ export {
 export { HealthReporter, type ReportOutcome, type StoredDump } from './health/health-reporter.js';
 export { type Logger, RateLimitedLog, silentLogger } from './log.js';
 export { type LineLevel, LineWriter } from './log-line.js';
+export { mapEntry } from './map-entry.js';
 export {
   checkPciDriver,
   decideNumVfs,

@@ -13,6 +13,7 @@
  * Owns: the decision and its reason. Never: I/O, logging, or throwing for a
  * well-formed request (a malformed one — unknown scope — is EINVAL).
  */
+import { mapEntry } from '@auxctl/core';
 import type { FwctlScopeName } from '@auxctl/prm';
 import { GlobPattern } from './glob-pattern.js';
 import type { PolicyDocument, PolicyList, PolicyRule } from './policy-document.js';
@@ -85,16 +86,6 @@ const NONE = Symbol('none');
 type ByScope = Map<string | symbol, PolicyDecision>;
 type ByDevice = Map<string | symbol, ByScope>;
 
-/** child: `map`'s entry for `key`, made empty first if there is none. */
-function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    map.set(key, v);
-  }
-  return v;
-}
-
 /**
  * DecisionCache: decisions by principal, method, device and scope, in maps
  * nested in that order, at most DECISIONS_KEPT (then forgotten all at
@@ -119,9 +110,9 @@ class DecisionCache {
       this.byPrincipal.clear();
       this.size = 0;
     }
-    const byMethod = child(this.byPrincipal, req.principal, () => new Map<string, ByDevice>());
-    const byDevice = child(byMethod, req.method, (): ByDevice => new Map());
-    child(byDevice, req.device ?? NONE, (): ByScope => new Map()).set(req.scope ?? NONE, d);
+    const byMethod = mapEntry(this.byPrincipal, req.principal, () => new Map<string, ByDevice>());
+    const byDevice = mapEntry(byMethod, req.method, (): ByDevice => new Map());
+    mapEntry(byDevice, req.device ?? NONE, (): ByScope => new Map()).set(req.scope ?? NONE, d);
     this.size++;
   }
 }

@@ -20,6 +20,7 @@
  *
  * Owns: the idle contexts. Never: authorization, or a context in use.
  */
+import { mapEntry } from '@auxctl/core';
 import type { SourceContext } from '../sources/device-source.js';
 
 /** ExecContextsOptions: how long and how many contexts are kept. */
@@ -78,7 +79,7 @@ export class ExecContexts {
 
   /** take: a kept context of `key` that is still pristine, or undefined. */
   take(key: ExecContextKey): SourceContext | undefined {
-    const list = this.listOf(key, false);
+    const list = this.idle.get(key.principal)?.get(key.device)?.[key.rawio ? 1 : 0];
     let found: SourceContext | undefined;
     while (list && list.length > 0 && found === undefined) {
       const e = list.pop() as Idle;
@@ -95,7 +96,8 @@ export class ExecContexts {
    */
   keep(key: ExecContextKey, ctx: SourceContext): boolean {
     if (this.stopped || this.o.idleMs <= 0 || !ctx.pristine) return false;
-    const list = this.listOf(key, true);
+    const byDevice = mapEntry(this.idle, key.principal, () => new Map<string, Lists>());
+    const list = mapEntry(byDevice, key.device, (): Lists => [[], []])[key.rawio ? 1 : 0];
     if (list.length >= this.o.perKey) return false;
     list.push({ ctx, since: this.now() });
     this.arm();
@@ -128,25 +130,6 @@ export class ExecContexts {
       if (byDevice.size === 0) this.idle.delete(principal);
     }
     await Promise.all(expired.map((c) => c.close()));
-  }
-
-  /** listOf: `key`'s idle list; with `make`, an empty one added when there is none. */
-  private listOf(key: ExecContextKey, make: true): Idle[];
-  private listOf(key: ExecContextKey, make: false): Idle[] | undefined;
-  private listOf(key: ExecContextKey, make: boolean): Idle[] | undefined {
-    let byDevice = this.idle.get(key.principal);
-    if (byDevice === undefined) {
-      if (!make) return undefined;
-      byDevice = new Map();
-      this.idle.set(key.principal, byDevice);
-    }
-    let lists = byDevice.get(key.device);
-    if (lists === undefined) {
-      if (!make) return undefined;
-      lists = [[], []];
-      byDevice.set(key.device, lists);
-    }
-    return lists[key.rawio ? 1 : 0];
   }
 
   /** lists: every idle list. */
