@@ -232,10 +232,7 @@ export class Firmware implements FirmwareEngine, RegisterHost {
       }
       out.fill(0);
     }
-    const hdr = CmdHdrOut.alloc();
-    CmdHdrOut.set(hdr, 'status', status);
-    CmdHdrOut.set(hdr, 'syndrome', syndrome);
-    hdr.copy(out, 0, 0, 8);
+    writeStatus(out, status, syndrome);
     return out;
   }
 
@@ -577,4 +574,20 @@ function sfCaps(max: number, vfs: number): Partial<Record<GeneralCapField, numbe
 function vfCaps(vfs: number): Partial<Record<GeneralCapField, number>> {
   const on = vfs > 0 ? 1 : 0;
   return { vhca_resource_manager: on, migration: on, adv_virtualization: on };
+}
+
+/** STATUS_BYTES: status, reserved and syndrome, the part of the outbox header firmware writes. */
+const STATUS_BYTES = CmdHdrOut.byteOffset('syndrome') + 4;
+
+/**
+ * writeStatus: `status`, a zero reserved field and `syndrome` at the start
+ * of the outbox, in place when it holds them all (no header to allocate
+ * and copy per command), else as many of their bytes as fit.
+ */
+function writeStatus(out: Buffer, status: number, syndrome: number): void {
+  const hdr = out.length >= STATUS_BYTES ? out : Buffer.alloc(STATUS_BYTES);
+  CmdHdrOut.set(hdr, 'status', status);
+  CmdHdrOut.set(hdr, 'reserved_at_8', 0);
+  CmdHdrOut.set(hdr, 'syndrome', syndrome);
+  if (hdr !== out) hdr.copy(out, 0, 0, out.length);
 }
