@@ -13,6 +13,7 @@ const asciiRequest = fc.record({
   outLen: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 0xffff_ffff })),
 });
 const anyRequest = fc.oneof(asciiRequest, arb.execRequest);
+const EMPTY_INBOX = Buffer.alloc(0);
 const anyResponse = fc.oneof(
   arb.execResponse,
   fc.uint8Array({ maxLength: 300 }).map((b) => ({ outbox: Buffer.from(b) })),
@@ -47,6 +48,31 @@ describe('exec codec', () => {
       fc.property(anyResponse, (m) => {
         const bytes = execResponseCodec.encode(m);
         expect(plain(execResponseCodec.decode(bytes))).toEqual(plain(ExecResponse.decode(bytes)));
+      }),
+    );
+  });
+
+  it('reads each device name anew when it differs from the one read before it', () => {
+    // Names of one length that differ in a single character, and neighbours one longer or shorter.
+    const name = fc.constantFrom(
+      '0000:08:00.0',
+      '0000:08:00.1',
+      '1000:08:00.0',
+      '0000:08:00.',
+      '0000:08:00.10',
+      '',
+    );
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 2, maxLength: 20 }), (names) => {
+        for (const device of names) {
+          const bytes = execRequestCodec.encode({
+            device,
+            scope: 1,
+            inbox: EMPTY_INBOX,
+            outLen: 0,
+          });
+          expect(execRequestCodec.decode(bytes).device).toBe(device);
+        }
       }),
     );
   });

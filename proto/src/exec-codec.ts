@@ -73,6 +73,25 @@ function encodeRequest(m: ExecRequest): Buffer | undefined {
   return out;
 }
 
+/** The device name read last: a caller's Execs mostly name the same device again. */
+let lastName = '';
+
+/**
+ * asciiAt: the bytes start..next as a string when all are ASCII, else
+ * undefined; the string read last again when the bytes spell it (no new
+ * string to make, about 1 µs of an Exec).
+ */
+function asciiAt(buf: Buffer, start: number, next: number): string | undefined {
+  let same = next - start === lastName.length;
+  for (let i = start; i < next; i++) {
+    const c = buf[i] as number;
+    if (c >= 0x80) return undefined;
+    if (same && c !== lastName.charCodeAt(i - start)) same = false;
+  }
+  if (!same) lastName = buf.toString('latin1', start, next);
+  return lastName;
+}
+
 function decodeRequest(buf: Buffer): ExecRequest | undefined {
   const end = buf.length;
   let at = 0;
@@ -83,8 +102,9 @@ function decodeRequest(buf: Buffer): ExecRequest | undefined {
   if (at < end && buf[at] === TAG_DEVICE) {
     const f = readDelimited(buf, at + 1, end);
     if (!f) return undefined;
-    for (let i = f.start; i < f.next; i++) if ((buf[i] as number) >= 0x80) return undefined;
-    device = buf.toString('latin1', f.start, f.next);
+    const name = asciiAt(buf, f.start, f.next);
+    if (name === undefined) return undefined;
+    device = name;
     at = f.next;
   }
   if (at < end && buf[at] === TAG_SCOPE) {

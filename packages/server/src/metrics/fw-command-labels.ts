@@ -20,11 +20,15 @@ import {
 /** OTHER_OPCODE: the opcode label of commands the table does not name (or no header at all). */
 export const OTHER_OPCODE = 'other';
 
+/** headerOf: `box` as a Buffer for the header layouts (itself when it is one: no view to make per RPC). */
+function headerOf(box: Uint8Array): Buffer {
+  return Buffer.isBuffer(box) ? box : Buffer.from(box.buffer, box.byteOffset, CMD_HDR_BYTES);
+}
+
 /** opcodeLabel: the table name of the inbox's opcode, else "other". */
 export function opcodeLabel(inbox: Uint8Array): string {
   if (inbox.length < CMD_HDR_BYTES) return OTHER_OPCODE;
-  const hdr = Buffer.from(inbox.buffer, inbox.byteOffset, CMD_HDR_BYTES);
-  return opcodeInfo(CmdHdrIn.get(hdr, 'opcode'))?.name ?? OTHER_OPCODE;
+  return opcodeInfo(CmdHdrIn.get(headerOf(inbox), 'opcode'))?.name ?? OTHER_OPCODE;
 }
 
 /**
@@ -33,8 +37,7 @@ export function opcodeLabel(inbox: Uint8Array): string {
  */
 export function outboxStatusLabel(outbox: Uint8Array): string {
   if (outbox.length < CMD_HDR_BYTES) return 'UNKNOWN';
-  const hdr = Buffer.from(outbox.buffer, outbox.byteOffset, CMD_HDR_BYTES);
-  return statusName(CmdHdrOut.get(hdr, 'status'));
+  return statusName(CmdHdrOut.get(headerOf(outbox), 'status'));
 }
 
 /**
