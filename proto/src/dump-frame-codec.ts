@@ -57,10 +57,7 @@ function frameCodec<M extends DumpFrameMessage>(generated: {
 }): FrameCodec<M> {
   const encodeWith = (message: M, alloc: FrameBuffer): Buffer => {
     const f = message.frame;
-    const fast =
-      f?.$case === 'chunk'
-        ? encodeFrame({ n1: f.chunk.offset, bytes: f.chunk.data }, alloc)
-        : undefined;
+    const fast = f?.$case === 'chunk' ? encodeChunkFrame(f.chunk, alloc) : undefined;
     return fast ?? Buffer.from(generated.encode(message).finish());
   };
   return {
@@ -73,6 +70,18 @@ function frameCodec<M extends DumpFrameMessage>(generated: {
         : generated.decode(buf);
     },
   };
+}
+
+/**
+ * encodeChunkFrame: the chunk frame {offset, data} (the same bytes for all
+ * three dump responses, whose frames share their form) in a buffer from
+ * `alloc`; undefined when offset is not a safe non-negative integer.
+ */
+export function encodeChunkFrame(
+  chunk: { readonly offset: number; readonly data: Uint8Array },
+  alloc: FrameBuffer,
+): Buffer | undefined {
+  return encodeFrame({ n1: chunk.offset, bytes: chunk.data }, alloc);
 }
 
 /** coredumpFrameCodec: CoredumpResponse with the chunk fast path (see the module header). */

@@ -17,7 +17,11 @@ export {
 } from './client-config.js';
 // These two replace the generated ones of the same names (explicit exports win over `export *`).
 export { CtlServiceClient, CtlServiceService } from './ctl-service.js';
-export { coredumpFrameCodec, resourceDumpFrameCodec } from './dump-frame-codec.js';
+export {
+  coredumpFrameCodec,
+  encodeChunkFrame,
+  resourceDumpFrameCodec,
+} from './dump-frame-codec.js';
 // The generated modules are the wire API itself, one per auxctl/v1/*.proto and nothing
 // else, so they are re-exported whole: a name added to a .proto is public by definition.
 export * from './gen/auxctl/v1/ctl_service.js';
@@ -32,3 +36,4 @@ export * from './gen/auxctl/v1/scope.js';
 export * from './gen/auxctl/v1/simulator_service.js';
 export * from './gen/auxctl/v1/vdpa_service.js';
 export { sessionRequestCodec, sessionResponseCodec } from './session-frame-codec.js';
+export type { FrameBuffer } from './wire-frame.js';

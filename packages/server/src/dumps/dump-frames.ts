@@ -78,8 +78,11 @@ export function headerFrame(
   };
 }
 
+/** ChunkFrame: the data frame of a dump stream. */
+export type ChunkFrame = Extract<DumpFrame, { $case: 'chunk' }>;
+
 /** chunkFrame: one data frame (the data stays a view into the store). */
-export function chunkFrame(chunk: DumpChunk): DumpFrame {
+export function chunkFrame(chunk: DumpChunk): ChunkFrame {
   return { $case: 'chunk', chunk: { offset: chunk.offset, data: chunk.data } };
 }
 

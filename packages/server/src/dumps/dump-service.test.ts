@@ -151,7 +151,13 @@ describe('CtlService.Coredump', () => {
 
   it('streams header, gap-free chunks and a trailer whose hash is the local dump of the same crash', async () => {
     const local = await localCoredump(h);
+    const before = h.server.dumps.streams.stats();
     const d = await download(coredumpCall(admin, { chunkSize: 100 * KiB }));
+    const after = h.server.dumps.streams.stats();
+    // Every chunk went out framed in the stream's reused buffers (grpc/preframed-messages.ts):
+    // this fails if grpc-js stops framing messages through the hooked serializeMessage.
+    expect(after.chunksWritten - before.chunksWritten).toBe(d.chunks.length);
+    expect(after.chunksPreframed - before.chunksPreframed).toBe(d.chunks.length);
     expect(d.error).toBeUndefined();
     expect(d.header).toMatchObject({
       size: CRDUMP_SIZE,

@@ -19,6 +19,10 @@
  * A cancelled call or a lost device (the signal), or the stream closing,
  * ends a wait at once.
  *
+ * With `preframed` (the sink is a grpc-js call hooked by allowPreframed),
+ * chunk frames go as ChunkFrames messages: framed for the wire into the
+ * stream's reused buffers instead of a buffer grpc-js allocates per chunk.
+ *
  * Owns the stream counters and the reader it is given: the reader is
  * closed (its store pin released) on every path, and only after the last
  * frame holding a view into the stored dump was taken by the transport.
@@ -26,6 +30,7 @@
  * adapter does).
  */
 import type { DumpReader } from '../dump-store/index.js';
+import { ChunkFrames } from './chunk-frames.js';
 import { abortErrorOf } from './dump-capture.js';
 import {
   type CaptureMode,
@@ -57,6 +62,8 @@ export interface DumpStreamStats {
   readonly delivered: number;
   /** Most bytes ever outstanding (written, not yet taken) in one stream. */
   readonly maxOutstandingBytes: number;
+  /** Data chunks the transport took framed by ChunkFrames (preframed streams). */
+  readonly chunksPreframed: number;
 }
 
 /** StreamHooks: what a caller hears of a download's progress. */
@@ -65,6 +72,8 @@ export interface StreamHooks {
   readonly onChunk?: (bytes: number) => void;
   /** The transport took the trailer: the download is delivered. */
   readonly onDelivered?: () => void;
+  /** The sink frames ChunkFrames messages itself (grpc/preframed-messages.ts). */
+  readonly preframed?: boolean;
 }
 
 /**
@@ -109,6 +118,7 @@ export class DumpStreamer {
   private chunks = 0;
   private deliveredCount = 0;
   private maxOutstanding = 0;
+  private preframedChunks = 0;
 
   /** stats: the counters. */
   stats(): DumpStreamStats {
@@ -119,6 +129,7 @@ export class DumpStreamer {
       chunksWritten: this.chunks,
       delivered: this.deliveredCount,
       maxOutstandingBytes: this.maxOutstanding,
+      chunksPreframed: this.preframedChunks,
     };
   }
 
@@ -139,23 +150,27 @@ export class DumpStreamer {
     const out = new Outstanding();
     // About one chunk in flight: the next frame waits while more than this is outstanding.
     const limit = reader.chunkSize;
+    const frames = hooks.preframed ? new ChunkFrames() : undefined;
     try {
       const header = headerFrame(reader.entry, mode, reader.offset, reader.chunkSize);
-      await this.send(sink, out, header, 0, limit, signal);
+      await this.send(sink, out, { frame: header }, 0, limit, signal);
       // Not asked past the last chunk: that would unpin the dump while a view may be queued.
       for (let at = reader.offset; at < reader.entry.size; ) {
         const next = await reader.next();
         if (next.done) break;
         const bytes = next.value.data.length;
         at = next.value.offset + bytes;
-        await this.send(sink, out, chunkFrame(next.value), bytes, limit, signal, () => {
+        const frame = chunkFrame(next.value);
+        const message = frames?.message(frame);
+        await this.send(sink, out, message ?? { frame }, bytes, limit, signal, () => {
           this.chunks++;
+          if (message && frames?.taken(message)) this.preframedChunks++;
           hooks.onChunk?.(bytes);
         });
       }
       // Resolved once only the trailer is outstanding (every chunk taken, no view left), so
       // the call's end follows the trailer at once; delivered when the trailer is taken.
-      await this.send(sink, out, trailerFrame(reader.entry), 0, 1, signal, () => {
+      await this.send(sink, out, { frame: trailerFrame(reader.entry) }, 0, 1, signal, () => {
         this.deliveredCount++;
         hooks.onDelivered?.();
       });
@@ -165,11 +180,11 @@ export class DumpStreamer {
     }
   }
 
-  /** send: write `frame` (`bytes` data bytes), then wait until at most `limit` bytes are outstanding. */
+  /** send: write `message` (`bytes` data bytes), then wait until at most `limit` bytes are outstanding. */
   private async send(
     sink: FrameSink,
     out: Outstanding,
-    frame: DumpFrame,
+    message: { frame: DumpFrame },
     bytes: number,
     limit: number,
     signal: AbortSignal,
@@ -180,7 +195,7 @@ export class DumpStreamer {
     const weight = Math.max(1, bytes);
     out.bytes += weight;
     this.maxOutstanding = Math.max(this.maxOutstanding, out.bytes);
-    sink.write({ frame }, (err) => {
+    sink.write(message, (err) => {
       if (err) return;
       out.taken(weight);
       onTaken?.();
