@@ -20,12 +20,12 @@
 import { ExecRequest, ExecResponse } from './gen/auxctl/v1/ctl_service.js';
 import {
   bytesFieldBytes,
-  EMPTY,
+  delimitedFieldAt,
   isIntUpTo,
-  readDelimited,
-  readVarintUpTo,
   U32_MAX,
+  varintFieldAt,
   varintFieldBytes,
+  viewOf,
   writeBytesField,
   writeVarint,
   writeVarintField,
@@ -94,38 +94,17 @@ function asciiAt(buf: Buffer, start: number, next: number): string | undefined {
 
 function decodeRequest(buf: Buffer): ExecRequest | undefined {
   const end = buf.length;
-  let at = 0;
-  let device = '';
-  let scope = 0;
-  let inbox: Buffer = EMPTY;
-  let outLen = 0;
-  if (at < end && buf[at] === TAG_DEVICE) {
-    const f = readDelimited(buf, at + 1, end);
-    if (!f) return undefined;
-    const name = asciiAt(buf, f.start, f.next);
-    if (name === undefined) return undefined;
-    device = name;
-    at = f.next;
-  }
-  if (at < end && buf[at] === TAG_SCOPE) {
-    const v = readVarintUpTo(buf, at + 1, end, I32_MAX);
-    if (!v) return undefined;
-    scope = v.value;
-    at = v.next;
-  }
-  if (at < end && buf[at] === TAG_INBOX) {
-    const f = readDelimited(buf, at + 1, end);
-    if (!f) return undefined;
-    inbox = buf.subarray(f.start, f.next);
-    at = f.next;
-  }
-  if (at < end && buf[at] === TAG_OUT_LEN) {
-    const v = readVarintUpTo(buf, at + 1, end, U32_MAX);
-    if (!v) return undefined;
-    outLen = v.value;
-    at = v.next;
-  }
-  return at === end ? { device, scope, inbox, outLen } : undefined;
+  const name = delimitedFieldAt(buf, 0, end, TAG_DEVICE);
+  if (!name) return undefined;
+  const device = asciiAt(buf, name.start, name.next);
+  if (device === undefined) return undefined;
+  const scope = varintFieldAt(buf, name.next, end, TAG_SCOPE, I32_MAX);
+  if (!scope) return undefined;
+  const inbox = delimitedFieldAt(buf, scope.next, end, TAG_INBOX);
+  if (!inbox) return undefined;
+  const outLen = varintFieldAt(buf, inbox.next, end, TAG_OUT_LEN, U32_MAX);
+  if (!outLen || outLen.next !== end) return undefined;
+  return { device, scope: scope.value, inbox: viewOf(buf, inbox), outLen: outLen.value };
 }
 
 function encodeResponse(m: ExecResponse): Buffer {
@@ -135,10 +114,8 @@ function encodeResponse(m: ExecResponse): Buffer {
 }
 
 function decodeResponse(buf: Buffer): ExecResponse | undefined {
-  if (buf.length === 0) return { outbox: EMPTY };
-  if (buf[0] !== TAG_OUTBOX) return undefined;
-  const f = readDelimited(buf, 1, buf.length);
-  return f && f.next === buf.length ? { outbox: buf.subarray(f.start) } : undefined;
+  const f = delimitedFieldAt(buf, 0, buf.length, TAG_OUTBOX);
+  return f && f.next === buf.length ? { outbox: viewOf(buf, f) } : undefined;
 }
 
 /** execRequestCodec: ExecRequest with the fast path (see the module header). */

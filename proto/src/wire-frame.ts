@@ -38,7 +38,7 @@ const TAG_N3 = 0x18;
 /** U32_MAX: the largest uint32. */
 export const U32_MAX = 0xffff_ffff;
 /** EMPTY: the empty bytes field a decoder answers (never written to). */
-export const EMPTY = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
 
 /**
  * encodeFrame: the frame of `f` in a buffer from `alloc`, or undefined when
@@ -67,32 +67,19 @@ export function decodeFrame(
   buf: Buffer,
   withN3: boolean,
 ): { n1: number; bytes: Buffer; n3: number } | undefined {
-  if (buf.length < 2 || buf[0] !== TAG_MEMBER) return undefined;
-  const len = readVarint(buf, 1, buf.length);
-  if (!len || len.next + len.value !== buf.length) return undefined;
-  let at = len.next;
-  let n1 = 0;
-  let bytes: Buffer = EMPTY;
-  let n3 = 0;
-  if (buf[at] === TAG_N1) {
-    const v = readVarint(buf, at + 1, buf.length);
-    if (!v) return undefined;
-    n1 = v.value;
-    at = v.next;
-  }
-  if (at < buf.length && buf[at] === TAG_BYTES) {
-    const f = readDelimited(buf, at + 1, buf.length);
-    if (!f) return undefined;
-    bytes = buf.subarray(f.start, f.next);
-    at = f.next;
-  }
-  if (withN3 && at < buf.length && buf[at] === TAG_N3) {
-    const v = readVarintUpTo(buf, at + 1, buf.length, U32_MAX);
-    if (!v) return undefined;
-    n3 = v.value;
-    at = v.next;
-  }
-  return at === buf.length ? { n1, bytes, n3 } : undefined;
+  const end = buf.length;
+  if (end < 2 || buf[0] !== TAG_MEMBER) return undefined;
+  const len = readVarint(buf, 1, end);
+  if (!len || len.next + len.value !== end) return undefined;
+  const n1 = varintFieldAt(buf, len.next, end, TAG_N1);
+  if (!n1) return undefined;
+  const bytes = delimitedFieldAt(buf, n1.next, end, TAG_BYTES);
+  if (!bytes) return undefined;
+  const n3 = withN3
+    ? varintFieldAt(buf, bytes.next, end, TAG_N3, U32_MAX)
+    : { value: 0, next: bytes.next };
+  if (!n3 || n3.next !== end) return undefined;
+  return { n1: n1.value, bytes: viewOf(buf, bytes), n3: n3.value };
 }
 
 /** isIntUpTo: `n` is an integer in 0..max. */
@@ -127,11 +114,49 @@ export function writeBytesField(buf: Buffer, at: number, tag: number, bytes: Uin
 }
 
 /**
+ * varintFieldAt: the varint field `tag` at `at` (below `end`), if that is
+ * where it starts: its value (at most `max`) and the index after it; when
+ * another field or the end is at `at`, value 0 and `at` itself; undefined
+ * when the field is malformed or above `max`.
+ */
+export function varintFieldAt(
+  buf: Buffer,
+  at: number,
+  end: number,
+  tag: number,
+  max = Number.MAX_SAFE_INTEGER,
+): { value: number; next: number } | undefined {
+  if (at >= end || buf[at] !== tag) return { value: 0, next: at };
+  return readVarintUpTo(buf, at + 1, end, max);
+}
+
+/**
+ * delimitedFieldAt: the length-delimited field `tag` at `at` (below
+ * `end`), if that is where it starts: where its content starts and the
+ * index after it; when another field or the end is at `at`, an empty
+ * content at `at`; undefined when it runs past `end`.
+ */
+export function delimitedFieldAt(
+  buf: Buffer,
+  at: number,
+  end: number,
+  tag: number,
+): { start: number; next: number } | undefined {
+  if (at >= end || buf[at] !== tag) return { start: at, next: at };
+  return readDelimited(buf, at + 1, end);
+}
+
+/** viewOf: the content of a delimited field as a view into `buf` (EMPTY when it has none). */
+export function viewOf(buf: Buffer, f: { start: number; next: number }): Buffer {
+  return f.next > f.start ? buf.subarray(f.start, f.next) : EMPTY;
+}
+
+/**
  * readDelimited: where the content of the length-delimited field whose
  * length is at `at` starts, and the index after it; undefined when it runs
  * past `end`.
  */
-export function readDelimited(
+function readDelimited(
   buf: Buffer,
   at: number,
   end: number,
@@ -160,7 +185,7 @@ export function writeVarint(buf: Buffer, at: number, n: number): number {
 }
 
 /** readVarintUpTo: readVarint, undefined as well when the value is above `max`. */
-export function readVarintUpTo(
+function readVarintUpTo(
   buf: Buffer,
   at: number,
   end: number,

@@ -40,7 +40,6 @@ import { type DeviceLossWatch, watchDeviceLoss } from '../devices/device-loss.js
 import type { DeviceSources } from '../devices/device-sources.js';
 import type { DumpEntry, DumpKind, DumpReader, DumpStore } from '../dump-store/index.js';
 import { authorizeTarget, type CallContext } from '../grpc/call-context.js';
-import { allowPreframed } from '../grpc/preframed-messages.js';
 import type { ConcurrencyLimiter } from '../limits/index.js';
 import type { FwCommandObserver } from '../metrics/metered-channel.js';
 import { type PolicyDecision, type PolicyRequest, RESUME_ANY_DUMP } from '../policy/index.js';
@@ -208,7 +207,6 @@ export class DumpService {
       const entry = reader.entry;
       const from = reader.offset;
       await this.streams.stream(sink, reader, this.modes.get(entry) ?? 'umem', signal, {
-        preframed: allowPreframed(sink),
         ...(m && { onChunk: (bytes: number) => m.dumpBytes(d.kind, bytes) }),
         onDelivered: () => {
           m?.dumpDelivered(d.kind);

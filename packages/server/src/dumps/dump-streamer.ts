@@ -19,9 +19,9 @@
  * A cancelled call or a lost device (the signal), or the stream closing,
  * ends a wait at once.
  *
- * With `preframed` (the sink is a grpc-js call hooked by allowPreframed),
- * chunk frames go as ChunkFrames messages: framed for the wire into the
- * stream's reused buffers instead of a buffer grpc-js allocates per chunk.
+ * When the sink is a grpc-js call (allowPreframed hooks it), chunk frames
+ * go as ChunkFrames messages: framed for the wire into the stream's reused
+ * buffers instead of a buffer grpc-js allocates per chunk.
  *
  * Owns the stream counters and the reader it is given: the reader is
  * closed (its store pin released) on every path, and only after the last
@@ -30,6 +30,7 @@
  * adapter does).
  */
 import type { DumpReader } from '../dump-store/index.js';
+import { allowPreframed } from '../grpc/preframed-messages.js';
 import { ChunkFrames } from './chunk-frames.js';
 import { abortErrorOf } from './dump-capture.js';
 import {
@@ -62,7 +63,7 @@ export interface DumpStreamStats {
   readonly delivered: number;
   /** Most bytes ever outstanding (written, not yet taken) in one stream. */
   readonly maxOutstandingBytes: number;
-  /** Data chunks the transport took framed by ChunkFrames (preframed streams). */
+  /** Data chunks the transport took framed by ChunkFrames (streams to a grpc-js call). */
   readonly chunksPreframed: number;
 }
 
@@ -72,8 +73,6 @@ export interface StreamHooks {
   readonly onChunk?: (bytes: number) => void;
   /** The transport took the trailer: the download is delivered. */
   readonly onDelivered?: () => void;
-  /** The sink frames ChunkFrames messages itself (grpc/preframed-messages.ts). */
-  readonly preframed?: boolean;
 }
 
 /**
@@ -150,7 +149,7 @@ export class DumpStreamer {
     const out = new Outstanding();
     // About one chunk in flight: the next frame waits while more than this is outstanding.
     const limit = reader.chunkSize;
-    const frames = hooks.preframed ? new ChunkFrames() : undefined;
+    const frames = allowPreframed(sink) ? new ChunkFrames() : undefined;
     try {
       const header = headerFrame(reader.entry, mode, reader.offset, reader.chunkSize);
       await this.send(sink, out, { frame: header }, 0, limit, signal);

@@ -24,6 +24,7 @@
  * Owns: the hook on the base call. Never: what a frame holds (its owner
  * writes it), or the framing of messages without PREFRAME.
  */
+import { findInCallChain } from '../security/index.js';
 
 /** PREFRAME: on a message, the function grpc-js' serialization calls for its framed bytes. */
 export const PREFRAME: unique symbol = Symbol('auxctl.preframe');
@@ -57,21 +58,19 @@ function preframedSerialize(this: Serializing, value: unknown): Buffer {
   return (Object.getPrototypeOf(this) as Serializing).serializeMessage.call(this, value);
 }
 
+/** The first object of the chain whose prototype frames messages: the base call. */
+function baseCallOf(c: object): Serializing | undefined {
+  const proto = Object.getPrototypeOf(c) as Partial<Serializing> | null;
+  return typeof proto?.serializeMessage === 'function' ? (c as Serializing) : undefined;
+}
+
 /**
- * allowPreframed: hook the base call under `call` (a grpc-js server stream,
- * reached through `call[.call][.nextCall ...]`, the first object whose
- * prototype serializes messages); false, changing nothing, when there is none.
+ * allowPreframed: hook the base call under `call` (a grpc-js server stream;
+ * see findInCallChain); false, changing nothing, when there is none.
  */
 export function allowPreframed(call: object): boolean {
-  let c: unknown = call;
-  for (let depth = 0; depth < 8 && c !== null && typeof c === 'object'; depth++) {
-    const proto = Object.getPrototypeOf(c) as Partial<Serializing> | null;
-    if (typeof proto?.serializeMessage === 'function') {
-      (c as Serializing).serializeMessage = preframedSerialize;
-      return true;
-    }
-    const o = c as { call?: unknown; nextCall?: unknown };
-    c = o.call ?? o.nextCall;
-  }
-  return false;
+  const base = findInCallChain(call, baseCallOf);
+  if (base === undefined) return false;
+  base.serializeMessage = preframedSerialize;
+  return true;
 }

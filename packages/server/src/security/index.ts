@@ -14,6 +14,7 @@ export {
   mintBearer,
   parseAuthorization,
 } from './bearer.js';
+export { findInCallChain } from './call-chain.js';
 export {
   type CaCreateRequest,
   CertAuthority,

@@ -12,7 +12,8 @@
  */
 import { printable } from '@auxctl/core';
 import { decodeJwt } from 'jose';
-import { commonNameOf, firstUriSan, http2SessionOfCall } from './principal.js';
+import { http2SessionOfCall } from './call-chain.js';
+import { commonNameOf, firstUriSan } from './principal.js';
 
 /** PresentedIdentity: unverified claims of a refused caller (only the fields it sent). */
 export type PresentedIdentity = Readonly<Record<string, string>>;

@@ -9,6 +9,7 @@
  * (that is the policy's job).
  */
 import type { PeerCertificate } from 'node:tls';
+import { http2SessionOfCall } from './call-chain.js';
 
 /** SubjectAltName: one entry of a certificate's subjectAltName. */
 export interface SubjectAltName {
@@ -139,23 +140,6 @@ export function peerCertificateOfCall(call: AuthContextCall): PeerCertificate | 
     // A call whose session is already gone has no peer to speak of.
     return undefined;
   }
-}
-
-/**
- * http2SessionOfCall: the HTTP/2 session (one per client connection) a
- * grpc-js server call runs on, reached through grpc-js' call objects
- * (1.14: `call[.call][.nextCall ...].stream.session`); undefined when that
- * shape is not there, and then nothing is cached.
- */
-export function http2SessionOfCall(call: object): object | undefined {
-  let c: unknown = call;
-  for (let depth = 0; depth < 8 && c !== null && typeof c === 'object'; depth++) {
-    const session = (c as { stream?: { session?: unknown } }).stream?.session;
-    if (session !== null && typeof session === 'object') return session;
-    const o = c as { call?: unknown; nextCall?: unknown };
-    c = o.call ?? o.nextCall;
-  }
-  return undefined;
 }
 
 /**

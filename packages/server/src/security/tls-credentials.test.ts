@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { type ChannelCredentials, credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BearerVerifier, mintBearer } from './bearer.js';
+import { http2SessionOfCall } from './call-chain.js';
 import { CertAuthority, type IssuedCertificate } from './cert-authority.js';
-import { http2SessionOfCall, principalOfCall } from './principal.js';
+import { principalOfCall } from './principal.js';
 import { ensureState } from './state-dir.js';
 import { callWhoAmI, type ProbeServer, startProbeServer } from './test-support/probe-service.js';
 import {
