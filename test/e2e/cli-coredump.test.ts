@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { auxctlMain, ExitCode } from '@auxctl/client';
 import {
   type CoredumpRequest,
@@ -18,6 +20,37 @@ import { memoryIo } from './cli-fixtures.js';
 // wire framing of DESIGN §5 independently of how a server captures dumps.
 const DUMP = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7 + 3) & 0xff));
 const CHUNK = 65_536;
+/** The installed `auxctl` command (it loads the built CLI). */
+const CLI = fileURLToPath(new URL('../../packages/client/bin/auxctl.js', import.meta.url));
+/** Bound on the CLI process of the start-up test; it is killed by its pid past it. */
+const PROCESS_DEADLINE_MS = 30_000;
+
+/**
+ * generatedModulesLoaded: run the built CLI with `argv` as a process, with
+ * node's ESM debug log on, and name the generated auxctl/v1 modules it
+ * loaded (the log names every module the loader stores).
+ */
+async function generatedModulesLoaded(
+  argv: string[],
+): Promise<{ code: number | null; loaded: string[] }> {
+  const child = spawn(process.execPath, [CLI, ...argv], {
+    env: { ...process.env, NODE_DEBUG: 'esm' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    err += s;
+  });
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }, PROCESS_DEADLINE_MS);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  const loaded = new Set<string>();
+  for (const m of err.matchAll(/Storing file:\/\/\S*\/proto\/dist\/gen\/auxctl\/v1\/(\w+)\.js/g))
+    loaded.add(m[1] as string);
+  return { code, loaded: [...loaded].sort() };
+}
 
 interface FakeServer {
   address: string;
@@ -149,5 +182,16 @@ describe('auxctl coredump against a Coredump stream', () => {
       expect((await readFile(path)).equals(DUMP)).toBe(true);
       expect(io.out).toMatch(new RegExp(`${f.address.replace(/\./g, '\\.')}\\s+yes\\s+-`));
     }
+  });
+
+  it('the built CLI pulling a coredump loads the generated code of CtlService only', async () => {
+    const [good] = fakes as [FakeServer];
+    const file = join(dir, 'process.bin');
+    const argv = ['--insecure', '--host', good.address, 'coredump', 'd', '-o', file];
+    const run = await generatedModulesLoaded(argv);
+    expect(run.code).toBe(ExitCode.OK);
+    expect((await readFile(file)).equals(DUMP)).toBe(true);
+    // CtlService and the messages it carries; none of the other six services.
+    expect(run.loaded).toEqual(['ctl_service', 'dump', 'health', 'scope']);
   });
 });

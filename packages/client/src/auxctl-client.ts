@@ -1,9 +1,12 @@
 /**
  * AuxctlClient: the typed, promise-based client of one auxctld.
  *
- * Owns one grpc-js channel shared by the DeviceService, CtlService,
- * PortFunctionService, PciService, MigrationService, SimulatorService and VdpaService clients, per-call deadlines for unary calls, and the translation of every
- * failure into AuxctlError (gRPC code name + details). Streams are exposed
+ * Owns one grpc-js channel shared by the generated clients of every
+ * service: CtlService's made at once, the others (DeviceService,
+ * PortFunctionService, PciService, MigrationService, SimulatorService,
+ * VdpaService) on first use, their code loaded only then
+ * (service-clients.ts). Also per-call deadlines for unary calls, and the
+ * translation of every failure into AuxctlError (gRPC code name + details). Streams are exposed
  * in their natural shapes: WatchDevices as an async iterable (breaking out
  * of the loop cancels the call), Session via session.ts, dumps via
  * dump-download.ts. It must never retry a call on its own (an Exec is not
@@ -11,43 +14,44 @@
  */
 import type { FwctlScopeName } from '@auxctl/prm';
 import {
-  type AddVdpaDeviceRequest,
-  type ArmedFault,
   CtlServiceClient,
-  type Device,
-  DeviceServiceClient,
   type ExecResponse,
-  type GetGuestResponse,
-  type GetHealthResponse,
-  type GetVdpaQueueResponse,
-  type GuestInfo,
   type HealthReporterName,
   type HealthReporterReport,
-  type InjectFaultRequest,
-  type InjectFaultResponse,
-  type ListDevicesResponse,
-  type ListFaultsResponse,
-  type LoadRequest,
-  type LoadResponse,
-  MigrationServiceClient,
-  type MigrationState,
-  type PciFunction,
-  PciServiceClient,
-  type PortFunction,
-  PortFunctionServiceClient,
-  type RecoverHealthReporterResponse,
-  type SaveRequest,
-  type SaveResponse,
-  type SetVfRequest,
-  SimulatorServiceClient,
-  type StartGuestRequest,
-  type StartGuestResponse,
-  type VdpaDevice,
-  type VdpaMgmtDev,
-  VdpaServiceClient,
-  type WatchDevicesRequest,
-  type WatchDevicesResponse,
-} from '@auxctl/proto';
+} from '@auxctl/proto/ctl';
+import type {
+  Device,
+  GetHealthResponse,
+  ListDevicesResponse,
+  PortFunction,
+  RecoverHealthReporterResponse,
+  WatchDevicesRequest,
+  WatchDevicesResponse,
+} from '@auxctl/proto/devices';
+import type {
+  LoadRequest,
+  LoadResponse,
+  MigrationState,
+  SaveRequest,
+  SaveResponse,
+} from '@auxctl/proto/migration';
+import type { PciFunction, SetVfRequest } from '@auxctl/proto/pci';
+import type {
+  ArmedFault,
+  GetGuestResponse,
+  GuestInfo,
+  InjectFaultRequest,
+  InjectFaultResponse,
+  ListFaultsResponse,
+  StartGuestRequest,
+  StartGuestResponse,
+} from '@auxctl/proto/simulator';
+import type {
+  AddVdpaDeviceRequest,
+  GetVdpaQueueResponse,
+  VdpaDevice,
+  VdpaMgmtDev,
+} from '@auxctl/proto/vdpa';
 import {
   type CallOptions,
   Channel,
@@ -71,6 +75,7 @@ import {
   type DumpSource,
   downloadDump,
 } from './dump-download.js';
+import { type ServiceClientMap, ServiceClients, type ServiceName } from './service-clients.js';
 import { openSession, type Session, type SessionOptions } from './session.js';
 import type { TransportFacts } from './transport-failure.js';
 import { wireScopeOf } from './wire-scope.js';
@@ -89,14 +94,9 @@ type Callback<R> = (error: ServiceError | null, response: R) => void;
 /** AuxctlClient: see the module comment. */
 export class AuxctlClient {
   readonly address: string;
-  /** ctl / devices / portFunctions: the generated clients, for calls this class does not wrap. */
+  /** ctl: the generated CtlService client, for calls this class does not wrap. */
   readonly ctl: CtlServiceClient;
-  readonly devices: DeviceServiceClient;
-  readonly portFunctions: PortFunctionServiceClient;
-  readonly simulator: SimulatorServiceClient;
-  readonly vdpa: VdpaServiceClient;
-  readonly pci: PciServiceClient;
-  readonly migration: MigrationServiceClient;
+  readonly #services: ServiceClients;
   readonly #channel: Channel;
   readonly #deadlineMs: number;
   /** transport: how this client connects (what connection-failure messages explain). */
@@ -108,18 +108,18 @@ export class AuxctlClient {
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.transport = target.transport ?? { address: target.address, insecure: false };
     this.#channel = new Channel(target.address, target.credentials, target.options);
-    const clientOptions = { channelOverride: this.#channel };
-    this.ctl = new CtlServiceClient(target.address, target.credentials, clientOptions);
-    this.devices = new DeviceServiceClient(target.address, target.credentials, clientOptions);
-    this.portFunctions = new PortFunctionServiceClient(
-      target.address,
-      target.credentials,
-      clientOptions,
-    );
-    this.simulator = new SimulatorServiceClient(target.address, target.credentials, clientOptions);
-    this.vdpa = new VdpaServiceClient(target.address, target.credentials, clientOptions);
-    this.pci = new PciServiceClient(target.address, target.credentials, clientOptions);
-    this.migration = new MigrationServiceClient(target.address, target.credentials, clientOptions);
+    this.ctl = new CtlServiceClient(target.address, target.credentials, {
+      channelOverride: this.#channel,
+    });
+    this.#services = new ServiceClients(target.address, target.credentials, this.#channel);
+  }
+
+  /**
+   * service: the generated client of another service, for calls this class
+   * does not wrap; its code is loaded on first use (service-clients.ts).
+   */
+  service<K extends ServiceName>(name: K): Promise<ServiceClientMap[K]> {
+    return this.#services.get(name);
   }
 
   /** connect: resolve settings (options > env > client.json), read the PEM files, build a client. */
@@ -175,16 +175,32 @@ export class AuxctlClient {
     });
   }
 
+  /** #call: a unary call on the generated client of `name` (see #unary). */
+  async #call<K extends ServiceName, R>(
+    name: K,
+    what: string,
+    start: (
+      svc: ServiceClientMap[K],
+      md: Metadata,
+      opts: Partial<CallOptions>,
+      cb: Callback<R>,
+    ) => ClientUnaryCall,
+  ): Promise<R> {
+    const svc = await this.#services.get(name);
+    return this.#unary(what, (md, o, cb) => start(svc, md, o, cb));
+  }
+
   /** #portFunction: a PortFunctionService call that answers one port; a server that sent none is INTERNAL. */
   async #portFunction(
     what: string,
     start: (
+      svc: ServiceClientMap['portFunctions'],
       md: Metadata,
       opts: Partial<CallOptions>,
       cb: Callback<{ portFunction?: PortFunction }>,
     ) => ClientUnaryCall,
   ): Promise<PortFunction> {
-    const res = await this.#unary(what, start);
+    const res = await this.#call('portFunctions', what, start);
     if (res.portFunction === undefined) {
       throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
     }
@@ -195,12 +211,13 @@ export class AuxctlClient {
   async #pciFunction(
     what: string,
     start: (
+      svc: ServiceClientMap['pci'],
       md: Metadata,
       opts: Partial<CallOptions>,
       cb: Callback<{ function?: PciFunction }>,
     ) => ClientUnaryCall,
   ): Promise<PciFunction> {
-    const res = await this.#unary(what, start);
+    const res = await this.#call('pci', what, start);
     if (res.function === undefined) {
       throw new AuxctlError('INTERNAL', `${what} answered without a PCI function`);
     }
@@ -212,52 +229,63 @@ export class AuxctlClient {
     device: string,
     fault: NonNullable<InjectFaultRequest['fault']>,
   ): Promise<ArmedFault[]> {
-    const res = await this.#unary<InjectFaultResponse>('InjectFault', (md, o, cb) =>
-      this.simulator.injectFault({ device, fault }, md, o, cb),
+    const res = await this.#call(
+      'simulator',
+      'InjectFault',
+      (s, md, o, cb: Callback<InjectFaultResponse>) => s.injectFault({ device, fault }, md, o, cb),
     );
     return res.armed;
   }
 
   /** clearFaults: disarm every fault of a simulated device (a fatal error stays until recovery). */
   async clearFaults(device: string): Promise<void> {
-    await this.#unary('ClearFaults', (md, o, cb) =>
-      this.simulator.clearFaults({ device }, md, o, cb),
+    await this.#call('simulator', 'ClearFaults', (s, md, o, cb) =>
+      s.clearFaults({ device }, md, o, cb),
     );
   }
 
   /** listFaults: the armed transport faults of a simulated device. */
   async listFaults(device: string): Promise<ArmedFault[]> {
-    const res = await this.#unary<ListFaultsResponse>('ListFaults', (md, o, cb) =>
-      this.simulator.listFaults({ device }, md, o, cb),
+    const res = await this.#call(
+      'simulator',
+      'ListFaults',
+      (s, md, o, cb: Callback<ListFaultsResponse>) => s.listFaults({ device }, md, o, cb),
     );
     return res.armed;
   }
 
   /** startGuest: boot a guest on a simulated VF bound to mlx5_vfio_pci (auxctld is its VMM). */
   async startGuest(req: StartGuestRequest): Promise<GuestInfo> {
-    const res = await this.#unary<StartGuestResponse>('StartGuest', (md, o, cb) =>
-      this.simulator.startGuest(req, md, o, cb),
+    const res = await this.#call(
+      'simulator',
+      'StartGuest',
+      (s, md, o, cb: Callback<StartGuestResponse>) => s.startGuest(req, md, o, cb),
     );
     return guestOf('StartGuest', res.guest);
   }
 
   /** getGuest: a VF's guest and its program's counters. */
   async getGuest(vf: string): Promise<GuestInfo> {
-    const res = await this.#unary<GetGuestResponse>('GetGuest', (md, o, cb) =>
-      this.simulator.getGuest({ vf }, md, o, cb),
+    const res = await this.#call(
+      'simulator',
+      'GetGuest',
+      (s, md, o, cb: Callback<GetGuestResponse>) => s.getGuest({ vf }, md, o, cb),
     );
     return guestOf('GetGuest', res.guest);
   }
 
   /** stopGuest: power a VF's guest off (the VF is reset, guest memory released). */
   async stopGuest(vf: string): Promise<void> {
-    await this.#unary('StopGuest', (md, o, cb) => this.simulator.stopGuest({ vf }, md, o, cb));
+    await this.#call('simulator', 'StopGuest', (s, md, o, cb) => s.stopGuest({ vf }, md, o, cb));
   }
 
   /** listDevices: every device the caller may see, or only the named ones (NOT_FOUND for an unknown name). */
   async listDevices(names: readonly string[] = []): Promise<Device[]> {
-    const res = await this.#unary<ListDevicesResponse>('ListDevices', (md, o, cb) =>
-      this.devices.listDevices({ devices: [...names] }, md, o, cb),
+    const res = await this.#call(
+      'devices',
+      'ListDevices',
+      (s, md, o, cb: Callback<ListDevicesResponse>) =>
+        s.listDevices({ devices: [...names] }, md, o, cb),
     );
     return res.devices;
   }
@@ -267,16 +295,18 @@ export class AuxctlClient {
     device: string,
     reporters: readonly HealthReporterName[] = [],
   ): Promise<GetHealthResponse> {
-    return this.#unary('GetHealth', (md, o, cb) =>
-      this.devices.getHealth({ device, reporters: [...reporters] }, md, o, cb),
+    return this.#call('devices', 'GetHealth', (s, md, o, cb) =>
+      s.getHealth({ device, reporters: [...reporters] }, md, o, cb),
     );
   }
 
   /** recoverHealth: run a health reporter's recovery now; the reporter afterwards. */
   async recoverHealth(device: string, reporter: HealthReporterName): Promise<HealthReporterReport> {
-    const res = await this.#unary<RecoverHealthReporterResponse>(
+    const res = await this.#call(
+      'devices',
       'RecoverHealthReporter',
-      (md, o, cb) => this.devices.recoverHealthReporter({ device, reporter }, md, o, cb),
+      (s, md, o, cb: Callback<RecoverHealthReporterResponse>) =>
+        s.recoverHealthReporter({ device, reporter }, md, o, cb),
     );
     if (!res.report)
       throw new AuxctlError('EPROTO', 'the server answered a recovery without a report');
@@ -285,9 +315,7 @@ export class AuxctlClient {
 
   /** sfAdd: add an inactive sub-function port to a PF device. */
   sfAdd(device: string, pfnum: number, sfnum: number): Promise<PortFunction> {
-    return this.#portFunction('Add', (md, o, cb) =>
-      this.portFunctions.add({ device, pfnum, sfnum }, md, o, cb),
-    );
+    return this.#portFunction('Add', (s, md, o, cb) => s.add({ device, pfnum, sfnum }, md, o, cb));
   }
 
   /** sfSet: configure an inactive port (unset fields keep their value). */
@@ -296,59 +324,65 @@ export class AuxctlClient {
     index: number,
     set: { hwAddr?: string; roce?: boolean; maxUctx?: number },
   ): Promise<PortFunction> {
-    return this.#portFunction('Set', (md, o, cb) =>
-      this.portFunctions.set({ device, index, ...set }, md, o, cb),
-    );
+    return this.#portFunction('Set', (s, md, o, cb) => s.set({ device, index, ...set }, md, o, cb));
   }
 
   /** sfActivate / sfDeactivate: bring a port's function and device up, or down. */
   sfActivate(device: string, index: number): Promise<PortFunction> {
-    return this.#portFunction('Activate', (md, o, cb) =>
-      this.portFunctions.activate({ device, index }, md, o, cb),
+    return this.#portFunction('Activate', (s, md, o, cb) =>
+      s.activate({ device, index }, md, o, cb),
     );
   }
 
   sfDeactivate(device: string, index: number): Promise<PortFunction> {
-    return this.#portFunction('Deactivate', (md, o, cb) =>
-      this.portFunctions.deactivate({ device, index }, md, o, cb),
+    return this.#portFunction('Deactivate', (s, md, o, cb) =>
+      s.deactivate({ device, index }, md, o, cb),
     );
   }
 
   /** sfDelete: remove a port (deactivated first when needed). */
   async sfDelete(device: string, index: number): Promise<void> {
-    await this.#unary('Delete', (md, o, cb) =>
-      this.portFunctions.delete({ device, index }, md, o, cb),
+    await this.#call('portFunctions', 'Delete', (s, md, o, cb) =>
+      s.delete({ device, index }, md, o, cb),
     );
   }
 
   /** sfList: the ports of a PF device. */
   async sfList(device: string): Promise<PortFunction[]> {
-    const res = await this.#unary<{ portFunctions: PortFunction[] }>('List', (md, o, cb) =>
-      this.portFunctions.list({ device }, md, o, cb),
+    const res = await this.#call(
+      'portFunctions',
+      'List',
+      (s, md, o, cb: Callback<{ portFunctions: PortFunction[] }>) => s.list({ device }, md, o, cb),
     );
     return res.portFunctions;
   }
 
   /** pciList: a PF and its VFs, or every PF the caller may configure with its VFs. */
   async pciList(device = ''): Promise<PciFunction[]> {
-    const res = await this.#unary<{ functions: PciFunction[] }>('ListFunctions', (md, o, cb) =>
-      this.pci.listFunctions({ device }, md, o, cb),
+    const res = await this.#call(
+      'pci',
+      'ListFunctions',
+      (s, md, o, cb: Callback<{ functions: PciFunction[] }>) =>
+        s.listFunctions({ device }, md, o, cb),
     );
     return res.functions;
   }
 
   /** pciSetNumVfs: write a PF's sriov_numvfs; the PF and its VFs afterwards. */
   async pciSetNumVfs(device: string, numVfs: number): Promise<PciFunction[]> {
-    const res = await this.#unary<{ functions: PciFunction[] }>('SetNumVfs', (md, o, cb) =>
-      this.pci.setNumVfs({ device, numVfs }, md, o, cb),
+    const res = await this.#call(
+      'pci',
+      'SetNumVfs',
+      (s, md, o, cb: Callback<{ functions: PciFunction[] }>) =>
+        s.setNumVfs({ device, numVfs }, md, o, cb),
     );
     return res.functions;
   }
 
   /** pciSetAutoprobe: write a PF's sriov_drivers_autoprobe. */
   pciSetAutoprobe(device: string, on: boolean): Promise<PciFunction> {
-    return this.#pciFunction('SetAutoprobe', (md, o, cb) =>
-      this.pci.setAutoprobe({ device, on }, md, o, cb),
+    return this.#pciFunction('SetAutoprobe', (s, md, o, cb) =>
+      s.setAutoprobe({ device, on }, md, o, cb),
     );
   }
 
@@ -358,33 +392,35 @@ export class AuxctlClient {
     vf: number,
     set: Omit<SetVfRequest, 'device' | 'vf'>,
   ): Promise<PciFunction> {
-    return this.#pciFunction('SetVf', (md, o, cb) =>
-      this.pci.setVf({ device, vf, ...set }, md, o, cb),
-    );
+    return this.#pciFunction('SetVf', (s, md, o, cb) => s.setVf({ device, vf, ...set }, md, o, cb));
   }
 
   /** pciBind: bind a VF to `driver` through driver_override ('' clears the override). */
   pciBind(bdf: string, driver: string): Promise<PciFunction> {
-    return this.#pciFunction('Bind', (md, o, cb) => this.pci.bind({ bdf, driver }, md, o, cb));
+    return this.#pciFunction('Bind', (s, md, o, cb) => s.bind({ bdf, driver }, md, o, cb));
   }
 
   /** pciUnbind: unbind a VF from its driver. */
   pciUnbind(bdf: string): Promise<PciFunction> {
-    return this.#pciFunction('Unbind', (md, o, cb) => this.pci.unbind({ bdf }, md, o, cb));
+    return this.#pciFunction('Unbind', (s, md, o, cb) => s.unbind({ bdf }, md, o, cb));
   }
 
   /** vdpaMgmtDevs: every vdpa management device, or the one named (NOT_FOUND when unknown). */
   async vdpaMgmtDevs(name = ''): Promise<VdpaMgmtDev[]> {
-    const res = await this.#unary<{ mgmtdevs: VdpaMgmtDev[] }>('ListMgmtDevs', (md, o, cb) =>
-      this.vdpa.listMgmtDevs({ name }, md, o, cb),
+    const res = await this.#call(
+      'vdpa',
+      'ListMgmtDevs',
+      (s, md, o, cb: Callback<{ mgmtdevs: VdpaMgmtDev[] }>) => s.listMgmtDevs({ name }, md, o, cb),
     );
     return res.mgmtdevs;
   }
 
   /** vdpaAdd: create a vdpa device through a management device (`vdpa dev add`). */
   async vdpaAdd(request: AddVdpaDeviceRequest): Promise<VdpaDevice> {
-    const res = await this.#unary<{ device?: VdpaDevice }>('AddVdpaDevice', (md, o, cb) =>
-      this.vdpa.addVdpaDevice(request, md, o, cb),
+    const res = await this.#call(
+      'vdpa',
+      'AddVdpaDevice',
+      (s, md, o, cb: Callback<{ device?: VdpaDevice }>) => s.addVdpaDevice(request, md, o, cb),
     );
     if (res.device === undefined) {
       throw new AuxctlError('INTERNAL', 'AddVdpaDevice answered without a device');
@@ -394,23 +430,26 @@ export class AuxctlClient {
 
   /** vdpaDelete: delete a vdpa device (`vdpa dev del`). */
   async vdpaDelete(name: string): Promise<void> {
-    await this.#unary('DeleteVdpaDevice', (md, o, cb) =>
-      this.vdpa.deleteVdpaDevice({ name }, md, o, cb),
+    await this.#call('vdpa', 'DeleteVdpaDevice', (s, md, o, cb) =>
+      s.deleteVdpaDevice({ name }, md, o, cb),
     );
   }
 
   /** vdpaDevices: every vdpa device, or the named ones (NOT_FOUND for an unknown name). */
   async vdpaDevices(names: readonly string[] = []): Promise<VdpaDevice[]> {
-    const res = await this.#unary<{ devices: VdpaDevice[] }>('ListVdpaDevices', (md, o, cb) =>
-      this.vdpa.listVdpaDevices({ names: [...names] }, md, o, cb),
+    const res = await this.#call(
+      'vdpa',
+      'ListVdpaDevices',
+      (s, md, o, cb: Callback<{ devices: VdpaDevice[] }>) =>
+        s.listVdpaDevices({ names: [...names] }, md, o, cb),
     );
     return res.devices;
   }
 
   /** vdpaQueue: one virtqueue's state and vendor statistics (`vdpa dev vstats show`). */
   vdpaQueue(name: string, queueIndex: number): Promise<GetVdpaQueueResponse> {
-    return this.#unary('GetVdpaQueue', (md, o, cb) =>
-      this.vdpa.getVdpaQueue({ name, queueIndex }, md, o, cb),
+    return this.#call('vdpa', 'GetVdpaQueue', (s, md, o, cb) =>
+      s.getVdpaQueue({ name, queueIndex }, md, o, cb),
     );
   }
 
@@ -436,7 +475,8 @@ export class AuxctlClient {
     request: Partial<WatchDevicesRequest> = {},
     signal?: AbortSignal,
   ): AsyncGenerator<WatchDevicesResponse, void, undefined> {
-    const call: ClientReadableStream<WatchDevicesResponse> = this.devices.watchDevices({
+    const devices = await this.#services.get('devices');
+    const call: ClientReadableStream<WatchDevicesResponse> = devices.watchDevices({
       devices: [],
       sendSnapshot: false,
       resumeAfter: 0,
@@ -466,7 +506,8 @@ export class AuxctlClient {
     request: Partial<SaveRequest> & { vf: string },
     signal?: AbortSignal,
   ): AsyncGenerator<SaveResponse, void, undefined> {
-    const call: ClientReadableStream<SaveResponse> = this.migration.save({
+    const migration = await this.#services.get('migration');
+    const call: ClientReadableStream<SaveResponse> = migration.save({
       precopyRounds: 0,
       chunkBytes: 0,
       leaseMs: 0,
@@ -490,10 +531,14 @@ export class AuxctlClient {
    * stream, honouring the transport's flow control; resolves with the VF's
    * state once it runs. `signal` cancels the stream (the VF is then reset).
    */
-  migrationLoad(messages: AsyncIterable<LoadRequest>, signal?: AbortSignal): Promise<LoadResponse> {
+  async migrationLoad(
+    messages: AsyncIterable<LoadRequest>,
+    signal?: AbortSignal,
+  ): Promise<LoadResponse> {
+    const migration = await this.#services.get('migration');
     return new Promise((resolve, reject) => {
       let answered = false;
-      const call = this.migration.load((err, res) => {
+      const call = migration.load((err, res) => {
         answered = true;
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(toAuxctlError(err, `Load on ${this.address}`, this.transport));
@@ -530,15 +575,17 @@ export class AuxctlClient {
 
   /** migrationFinish: end a completed save: commit (the source is reset) or abort (it runs again). */
   async migrationFinish(vf: string, commit: boolean): Promise<MigrationState> {
-    const res = await this.#unary<{ state: MigrationState }>('Finish', (md, o, cb) =>
-      this.migration.finish({ vf, commit }, md, o, cb),
+    const res = await this.#call(
+      'migration',
+      'Finish',
+      (s, md, o, cb: Callback<{ state: MigrationState }>) => s.finish({ vf, commit }, md, o, cb),
     );
     return res.state;
   }
 
   /** migrationState: a VF's migration state and driver. */
   migrationState(vf: string): Promise<{ state: MigrationState; driver: string }> {
-    return this.#unary('GetState', (md, o, cb) => this.migration.getState({ vf }, md, o, cb));
+    return this.#call('migration', 'GetState', (s, md, o, cb) => s.getState({ vf }, md, o, cb));
   }
 
   /** openSession: a pipelined session on `device` at `scope` (see session.ts); close it when done. */
@@ -554,11 +601,7 @@ export class AuxctlClient {
   /** close: close the channel; calls in progress fail with CANCELLED or UNAVAILABLE. */
   close(): void {
     this.#closed = true;
-    this.ctl.close();
-    this.devices.close();
-    this.portFunctions.close();
-    this.simulator.close();
-    this.vdpa.close();
+    // Every generated client runs on this one channel; closing it closes them all.
     this.#channel.close();
   }
 }

@@ -13,7 +13,7 @@ import {
   type ClientConfig,
   ClientConfigError,
   parseClientConfig as parseSharedClientConfig,
-} from '@auxctl/proto';
+} from '@auxctl/proto/client-config';
 import { AuxctlError } from './auxctl-error.js';
 
 /** Env: the environment variables the client reads (a subset of process.env). */

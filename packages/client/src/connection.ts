@@ -17,7 +17,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import type { ClientConfig } from '@auxctl/proto';
+import type { ClientConfig } from '@auxctl/proto/client-config';
 import { type ChannelCredentials, type ChannelOptions, credentials, Metadata } from '@grpc/grpc-js';
 import { AuxctlError } from './auxctl-error.js';
 import { defaultClientConfigPath, type Env, readClientConfig } from './client-config.js';

@@ -32,7 +32,7 @@ import type {
   HealthReporterName,
   ResourceDumpRequest,
   ResourceDumpResponse,
-} from '@auxctl/proto';
+} from '@auxctl/proto/ctl';
 import type { CallOptions } from '@grpc/grpc-js';
 import { AuxctlError, toAuxctlError } from './auxctl-error.js';
 import {

@@ -5,7 +5,7 @@
  * hosts.
  */
 
-export { CLIENT_CONFIG_VERSION, type ClientConfig } from '@auxctl/proto';
+export { CLIENT_CONFIG_VERSION, type ClientConfig } from '@auxctl/proto/client-config';
 export { AuxctlClient, type AuxctlClientOptions, DEFAULT_DEADLINE_MS } from './auxctl-client.js';
 export { AuxctlError, grpcCodeName, isAuxctlError, toAuxctlError } from './auxctl-error.js';
 export type { CliIo } from './cli/cli-io.js';

@@ -12,7 +12,12 @@
  *
  * Owns: the pipe and the timings. Never: retries (a migration is not idempotent).
  */
-import { type LoadRequest, SavePhase, type SaveResponse, type SaveTrailer } from '@auxctl/proto';
+import {
+  type LoadRequest,
+  SavePhase,
+  type SaveResponse,
+  type SaveTrailer,
+} from '@auxctl/proto/migration';
 import type { AuxctlClient } from './auxctl-client.js';
 import { AuxctlError } from './auxctl-error.js';
 

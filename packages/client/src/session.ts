@@ -25,7 +25,12 @@
  * RPCs: the same ids, queue, max_in_flight and error answers.
  */
 import type { FwctlScopeName } from '@auxctl/prm';
-import type { CtlServiceClient, SessionInfo, SessionRequest, SessionResponse } from '@auxctl/proto';
+import type {
+  CtlServiceClient,
+  SessionInfo,
+  SessionRequest,
+  SessionResponse,
+} from '@auxctl/proto/ctl';
 import { type CallOptions, type ClientDuplexStream, status as grpcStatus } from '@grpc/grpc-js';
 import { AuxctlError, toAuxctlError } from './auxctl-error.js';
 import type { TransportFacts } from './transport-failure.js';

@@ -9,7 +9,7 @@
  * Owns: the fwctl -> wire mapping. Never: decides which scope a command needs.
  */
 import type { FwctlScopeName } from '@auxctl/prm';
-import { RpcScope } from '@auxctl/proto';
+import { RpcScope } from '@auxctl/proto/ctl';
 
 const toWire: Readonly<Record<FwctlScopeName, RpcScope>> = {
   CONFIGURATION: RpcScope.RPC_SCOPE_CONFIGURATION,

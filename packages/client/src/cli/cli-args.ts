@@ -11,7 +11,7 @@
  */
 // The scope names alone: @auxctl/prm's index loads every PRM layout, which no argument needs.
 import { FWCTL_SCOPE_NAMES, type FwctlScopeName } from '@auxctl/prm/fwctl-scope';
-import { DumpMode } from '@auxctl/proto';
+import { DumpMode } from '@auxctl/proto/ctl';
 import { InvalidArgumentError } from 'commander';
 
 /** MIN_CMD_BYTES / MAX_CMD_BYTES: inbox and outbox bounds of one firmware RPC (16 + 512 * 512). */

@@ -17,7 +17,7 @@
  */
 import { access, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DumpHeader, DumpMode } from '@auxctl/proto';
+import { DumpHeader, DumpMode } from '@auxctl/proto/ctl';
 import { type Command, Option } from 'commander';
 import type { AuxctlClient } from '../auxctl-client.js';
 import type { DumpProgress, DumpSource } from '../dump-download.js';

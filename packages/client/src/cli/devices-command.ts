@@ -3,7 +3,7 @@
  * firmware version, aux devices with their bound drivers, taint.
  * Owns the rendering; never changes a device.
  */
-import { type Device, deviceStateToJSON, ListDevicesResponse } from '@auxctl/proto';
+import { type Device, deviceStateToJSON, ListDevicesResponse } from '@auxctl/proto/devices';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { portStateName } from './sf-command.js';

@@ -6,7 +6,7 @@
  * DEBUG_WRITE_FULL by policy and audits each change; a device that is not
  * simulated answers UNIMPLEMENTED. Owns argument checking and rendering.
  */
-import type { ArmedFault, InjectFaultRequest } from '@auxctl/proto';
+import type { ArmedFault, InjectFaultRequest } from '@auxctl/proto/simulator';
 import type { Command } from 'commander';
 import { parseIntInRange } from './cli-args.js';
 import type { CommandContext } from './command-context.js';

@@ -7,7 +7,7 @@
  * Needs DEBUG_WRITE_FULL on the VF's PF. Owns argument checking and
  * rendering.
  */
-import { GuestInfo, GuestProgram, guestProgramToJSON } from '@auxctl/proto';
+import { GuestInfo, GuestProgram, guestProgramToJSON } from '@auxctl/proto/simulator';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parseIntInRange } from './cli-args.js';
 import type { CommandContext } from './command-context.js';

@@ -7,12 +7,12 @@
  * recover). Owns the rendering and the option checks.
  */
 import {
-  GetHealthResponse,
   HealthReporterName,
   HealthReporterReport,
   healthReporterNameToJSON,
   reporterStateToJSON,
-} from '@auxctl/proto';
+} from '@auxctl/proto/ctl';
+import { GetHealthResponse } from '@auxctl/proto/devices';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { type PullOptions, pullDump } from './coredump-command.js';

@@ -5,7 +5,7 @@
  * always closed before the command returns.
  */
 import type { FwctlScopeName } from '@auxctl/prm';
-import { SessionInfo } from '@auxctl/proto';
+import { SessionInfo } from '@auxctl/proto/ctl';
 import type { Command } from 'commander';
 import { parseScope } from './cli-args.js';
 import type { CommandContext } from './command-context.js';

@@ -11,7 +11,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DumpHeader } from '@auxctl/proto';
+import { DumpHeader } from '@auxctl/proto/ctl';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { DumpSource } from '../dump-download.js';
 import { parseUintText } from './cli-args.js';

@@ -5,11 +5,11 @@
  * decides what is allowed (CONFIGURATION scope on the PF, by policy).
  */
 import {
-  ListResponse,
   PortFunction,
   type PortFunctionState,
   portFunctionStateToJSON,
-} from '@auxctl/proto';
+} from '@auxctl/proto/devices';
+import { ListResponse } from '@auxctl/proto/port-functions';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parseIntInRange } from './cli-args.js';
 import type { CommandContext } from './command-context.js';

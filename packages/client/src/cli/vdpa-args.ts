@@ -8,7 +8,7 @@
  * was wrong. Never: what the management device accepts (the server says).
  */
 import { featureBits, featureMaskOfText } from '@auxctl/prm/virtio';
-import type { AddVdpaDeviceRequest } from '@auxctl/proto';
+import type { AddVdpaDeviceRequest } from '@auxctl/proto/vdpa';
 import { parseIntInRange } from './cli-args.js';
 import { usageError } from './exit-codes.js';
 import { parseHwAddr } from './sf-command.js';

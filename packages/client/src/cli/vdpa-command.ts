@@ -15,7 +15,7 @@ import {
   type VdpaMgmtDev,
   VdpaQueueState,
   vdpaQueueStateToJSON,
-} from '@auxctl/proto';
+} from '@auxctl/proto/vdpa';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { formatTable } from './text-table.js';

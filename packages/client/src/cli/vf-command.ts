@@ -6,7 +6,7 @@
  * Owns argument checking and rendering; the server decides what is
  * allowed (CONFIGURATION scope on the PF, by policy).
  */
-import { ListFunctionsResponse, PciFunction } from '@auxctl/proto';
+import { ListFunctionsResponse, PciFunction } from '@auxctl/proto/pci';
 import type { Command } from 'commander';
 import { parseIntInRange } from './cli-args.js';
 import type { CommandContext } from './command-context.js';

@@ -12,7 +12,7 @@ import {
   PortState,
   vdpaDeviceEventKindToJSON,
   WatchDevicesResponse,
-} from '@auxctl/proto';
+} from '@auxctl/proto/devices';
 import type { Command } from 'commander';
 import type { AuxctlClient } from '../auxctl-client.js';
 import { parseIntInRange } from './cli-args.js';

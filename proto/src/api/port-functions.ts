@@ -1,0 +1,3 @@
+/** @auxctl/proto/port-functions: PortFunctionService (sub-function ports). */
+
+export * from '../gen/auxctl/v1/port_function_service.js';
