@@ -55,7 +55,6 @@ import type {
 import {
   type CallOptions,
   Channel,
-  type ClientReadableStream,
   type ClientUnaryCall,
   Metadata,
   type ServiceError,
@@ -75,6 +74,7 @@ import {
   type DumpSource,
   downloadDump,
 } from './dump-download.js';
+import { serverStream } from './server-stream.js';
 import { type ServiceClientMap, ServiceClients, type ServiceName } from './service-clients.js';
 import { openSession, type Session, type SessionOptions } from './session.js';
 import type { TransportFacts } from './transport-failure.js';
@@ -476,25 +476,17 @@ export class AuxctlClient {
     signal?: AbortSignal,
   ): AsyncGenerator<WatchDevicesResponse, void, undefined> {
     const devices = await this.#services.get('devices');
-    const call: ClientReadableStream<WatchDevicesResponse> = devices.watchDevices({
+    const call = devices.watchDevices({
       devices: [],
       sendSnapshot: false,
       resumeAfter: 0,
       ...request,
     });
-    call.on('error', () => {}); // surfaced by the iterator below
-    const onAbort = (): void => call.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const event of call) yield event as WatchDevicesResponse;
-    } catch (e) {
-      const cancelled = (e as { code?: number }).code === status.CANCELLED;
-      if (!(cancelled && signal?.aborted))
-        throw toAuxctlError(e, `WatchDevices on ${this.address}`, this.transport);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      call.cancel();
-    }
+    yield* serverStream<WatchDevicesResponse>(call, {
+      fail: (e) => toAuxctlError(e, `WatchDevices on ${this.address}`, this.transport),
+      signal,
+      quietOnAbort: true,
+    });
   }
 
   /**
@@ -507,23 +499,12 @@ export class AuxctlClient {
     signal?: AbortSignal,
   ): AsyncGenerator<SaveResponse, void, undefined> {
     const migration = await this.#services.get('migration');
-    const call: ClientReadableStream<SaveResponse> = migration.save({
-      precopyRounds: 0,
-      chunkBytes: 0,
-      leaseMs: 0,
-      ...request,
+    const call = migration.save({ precopyRounds: 0, chunkBytes: 0, leaseMs: 0, ...request });
+    yield* serverStream<SaveResponse>(call, {
+      fail: (e) => toAuxctlError(e, `Save on ${this.address}`, this.transport),
+      signal,
+      quietOnAbort: false,
     });
-    call.on('error', () => {}); // surfaced by the iterator below
-    const onAbort = (): void => call.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const m of call) yield m as SaveResponse;
-    } catch (e) {
-      throw toAuxctlError(e, `Save on ${this.address}`, this.transport);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      call.cancel();
-    }
   }
 
   /**
