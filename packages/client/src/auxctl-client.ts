@@ -6,9 +6,10 @@
  * PortFunctionService, PciService, MigrationService, SimulatorService,
  * VdpaService) on first use, their code loaded only then
  * (service-clients.ts). Also per-call deadlines for unary calls, and the
- * translation of every failure into AuxctlError (gRPC code name + details). Streams are exposed
- * in their natural shapes: WatchDevices as an async iterable (breaking out
- * of the loop cancels the call), Session via session.ts, dumps via
+ * translation of every failure into AuxctlError (gRPC code name +
+ * details). Streams are exposed in their natural shapes: WatchDevices and
+ * a migration's Save as async iterables (server-stream.ts; breaking out of
+ * the loop cancels the call), Session via session.ts, dumps via
  * dump-download.ts. It must never retry a call on its own (an Exec is not
  * idempotent) and never outlive close(): every call after it fails.
  */

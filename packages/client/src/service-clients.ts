@@ -63,9 +63,9 @@ export class ServiceClients {
   get<K extends ServiceName>(name: K): Promise<ServiceClientMap[K]> {
     let made = this.#made.get(name) as Promise<ServiceClientMap[K]> | undefined;
     if (made === undefined) {
-      made = CONSTRUCTORS[name]().then(
-        (Client) =>
-          new Client(this.address, this.credentials, { channelOverride: this.channel }) as never,
+      const load: () => Promise<Constructor<K>> = CONSTRUCTORS[name];
+      made = load().then(
+        (Client) => new Client(this.address, this.credentials, { channelOverride: this.channel }),
       );
       this.#made.set(name, made);
     }
