@@ -34,12 +34,12 @@ const SIZES_MIB = [1, 64] as const;
 
 /** migratable: `n` VFs on the PF, each migratable with `macs[i]`, bound to mlx5_vfio_pci. */
 async function migratable(c: AuxctlClient, macs: readonly string[]): Promise<void> {
-  await c.pciSetNumVfs(PF, macs.length);
+  await c.pci.setNumVfs(PF, macs.length);
   for (const [i, hwAddr] of macs.entries()) {
     const bdf = i === 0 ? VF0 : VF1;
-    await c.pciUnbind(bdf);
-    await c.pciSetVf(PF, i, { hwAddr, migratable: true });
-    await c.pciBind(bdf, 'mlx5_vfio_pci');
+    await c.pci.unbind(bdf);
+    await c.pci.setVf(PF, i, { hwAddr, migratable: true });
+    await c.pci.bind(bdf, 'mlx5_vfio_pci');
   }
 }
 
@@ -82,7 +82,7 @@ export async function runMigration(): Promise<Record<string, number | string>> {
     clients.push(ca, cb);
     await migratable(ca, [MAC.a0]);
     await migratable(cb, [MAC.b0, MAC.b1]);
-    await cb.startGuest({
+    await cb.simulator.startGuest({
       vf: VF1,
       program: GuestProgram.GUEST_PROGRAM_ECHO,
       memoryBytes: 1024 * 1024,
@@ -92,7 +92,7 @@ export async function runMigration(): Promise<Record<string, number | string>> {
     const cases: Case[] = [];
     let flowChecks = 0;
     for (const mib of SIZES_MIB) {
-      await ca.startGuest({
+      await ca.simulator.startGuest({
         vf: VF0,
         program: GuestProgram.GUEST_PROGRAM_FLOW,
         memoryBytes: mib * 1024 * 1024,
@@ -105,7 +105,7 @@ export async function runMigration(): Promise<Record<string, number | string>> {
       });
       let at = ca;
       let other = cb;
-      let echoed = (await at.getGuest(VF0)).echoed;
+      let echoed = (await at.simulator.getGuest(VF0)).echoed;
       for (let r = 0; r < ROUNDS; r++) {
         for (let k = 0; k < 2; k++) {
           const c = by[(r + k) % 2] as Case;
@@ -120,7 +120,7 @@ export async function runMigration(): Promise<Record<string, number | string>> {
             c.downtime.push(m.downtimeMs);
             c.total.push(m.totalMs);
             [at, other] = [other, at];
-            const g = await at.getGuest(VF0);
+            const g = await at.simulator.getGuest(VF0);
             if (g.completionErrors !== 0) {
               throw new Error(`the flow saw ${g.completionErrors} completion errors after a move`);
             }
@@ -130,7 +130,7 @@ export async function runMigration(): Promise<Record<string, number | string>> {
         }
       }
       await waitForEchoes(at, echoed);
-      await at.stopGuest(VF0);
+      await at.simulator.stopGuest(VF0);
     }
 
     const out: Record<string, number | string> = {};
@@ -181,7 +181,7 @@ export async function runMigration(): Promise<Record<string, number | string>> {
 async function waitForEchoes(c: AuxctlClient, than: number): Promise<void> {
   const until = Date.now() + 10_000;
   for (let i = 0; i < 10_000 && Date.now() < until; i++) {
-    if ((await c.getGuest(VF0)).echoed > than) return;
+    if ((await c.simulator.getGuest(VF0)).echoed > than) return;
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`the flow guest's echoes did not go past ${than} within 10 s`);

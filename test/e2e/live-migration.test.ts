@@ -32,7 +32,7 @@ const [from, to] = [await connect(process.env.FROM), await connect(process.env.T
 let sent = 0;
 async function* forward() {
   yield { kind: { $case: 'header', header: { vf: process.env.VF } } };
-  for await (const m of from.migrationSave({ vf: process.env.VF, precopyRounds: 4, chunkBytes: 65536 })) {
+  for await (const m of from.migration.save({ vf: process.env.VF, precopyRounds: 4, chunkBytes: 65536 })) {
     if (m.kind?.$case !== 'data') continue;
     yield { kind: { $case: 'data', data: m.kind.data } };
     sent += m.kind.data.length;
@@ -42,7 +42,7 @@ async function* forward() {
     }
   }
 }
-await to.migrationLoad(forward());
+await to.migration.load(forward());
 `;
 
 interface Daemon {
@@ -80,12 +80,12 @@ function daemon(args: string[]): Promise<Daemon> {
 
 /** migratable: `macs.length` VFs, each migratable with its MAC and bound to mlx5_vfio_pci. */
 async function migratable(c: AuxctlClient, macs: readonly string[]): Promise<void> {
-  await c.pciSetNumVfs(PF, macs.length);
+  await c.pci.setNumVfs(PF, macs.length);
   for (const [i, hwAddr] of macs.entries()) {
     const bdf = i === 0 ? VF0 : VF1;
-    await c.pciUnbind(bdf);
-    await c.pciSetVf(PF, i, { hwAddr, migratable: true });
-    await c.pciBind(bdf, 'mlx5_vfio_pci');
+    await c.pci.unbind(bdf);
+    await c.pci.setVf(PF, i, { hwAddr, migratable: true });
+    await c.pci.bind(bdf, 'mlx5_vfio_pci');
   }
 }
 
@@ -123,13 +123,13 @@ describe('live migration of a VF with a running guest between two auxctld proces
     [ca, cb] = [await connect(a.address), await connect(b.address)];
     await migratable(ca, [MAC.a0]);
     await migratable(cb, [MAC.b0, MAC.b1]);
-    await cb.startGuest({
+    await cb.simulator.startGuest({
       vf: VF1,
       program: GuestProgram.GUEST_PROGRAM_ECHO,
       memoryBytes: MiB,
       peerMac: '',
     });
-    await ca.startGuest({
+    await ca.simulator.startGuest({
       vf: VF0,
       program: GuestProgram.GUEST_PROGRAM_FLOW,
       memoryBytes: 4 * MiB,
@@ -177,9 +177,12 @@ describe('live migration of a VF with a running guest between two auxctld proces
 
   /** flowCarriesOn: the flow on `c` counts echoes past what it had, with no completion error. */
   async function flowCarriesOn(c: AuxctlClient, more = 20): Promise<number> {
-    const before = (await c.getGuest(VF0)).echoed;
-    await until(async () => (await c.getGuest(VF0)).echoed >= before + more, `${more} more echoes`);
-    const g = await c.getGuest(VF0);
+    const before = (await c.simulator.getGuest(VF0)).echoed;
+    await until(
+      async () => (await c.simulator.getGuest(VF0)).echoed >= before + more,
+      `${more} more echoes`,
+    );
+    const g = await c.simulator.getGuest(VF0);
     expect(g.running).toBe(true);
     expect(g.completionErrors).toBe(0);
     expect(g.mac).toBe(MAC.a0.replaceAll(':', ''));
@@ -192,13 +195,13 @@ describe('live migration of a VF with a running guest between two auxctld proces
     expect(there.precopyRounds).toBe(2);
     expect(there.bytes).toBeGreaterThan(4 * MiB);
     // The counters moved with the guest's memory: they go on from where they were.
-    expect((await cb.getGuest(VF0)).echoed).toBeGreaterThanOrEqual(echoedOnA);
-    await expect(ca.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await cb.simulator.getGuest(VF0)).echoed).toBeGreaterThanOrEqual(echoedOnA);
+    await expect(ca.simulator.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const echoedOnB = await flowCarriesOn(cb);
 
     const back = await migrateVf(cb, ca, { vf: VF0, toVf: VF0 });
     expect(back.stopCopyBytes).toBeGreaterThan(4 * MiB);
-    expect((await ca.getGuest(VF0)).echoed).toBeGreaterThanOrEqual(echoedOnB);
+    expect((await ca.simulator.getGuest(VF0)).echoed).toBeGreaterThanOrEqual(echoedOnB);
     await flowCarriesOn(ca);
 
     // Audit lines are batched and reach the pipe after the reply: wait for them.
@@ -218,21 +221,24 @@ describe('live migration of a VF with a running guest between two auxctld proces
     // The migrator pipes the source's Save into the destination's Load, stops
     // after the first MiB of state has gone (READY), and is killed there:
     // neither side hears a goodbye, both streams just die.
-    const echoed = (await ca.getGuest(VF0)).echoed;
+    const echoed = (await ca.simulator.getGuest(VF0)).echoed;
     const mig = await midStream(a, b);
     process.kill(mig.pid as number, 'SIGKILL');
     await new Promise((r) => mig.once('exit', r));
 
     // The source's Save was cancelled: its guest runs on A again, where it was.
-    await until(async () => (await ca.getGuest(VF0)).running, 'the source guest running again');
-    expect((await ca.getGuest(VF0)).echoed).toBeGreaterThanOrEqual(echoed);
+    await until(
+      async () => (await ca.simulator.getGuest(VF0)).running,
+      'the source guest running again',
+    );
+    expect((await ca.simulator.getGuest(VF0)).echoed).toBeGreaterThanOrEqual(echoed);
     await flowCarriesOn(ca);
     // The destination's Load was cancelled: refused and audited, the VF reset, no guest on it.
     const loadFailed = () =>
       auditLines(b, 'migration').some((l) => l.action === 'load' && l.result !== 'ok');
     await until(async () => loadFailed(), "B's audit of the refused load");
-    await expect(cb.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await cb.migrationState(VF0)).state).toBe(MigrationState.MIGRATION_STATE_RUNNING);
+    await expect(cb.simulator.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await cb.migration.state(VF0)).state).toBe(MigrationState.MIGRATION_STATE_RUNNING);
     // Both sides can migrate again.
     await migrateVf(ca, cb, { vf: VF0, toVf: VF0, precopyRounds: 1 });
     await flowCarriesOn(cb);
@@ -252,8 +258,8 @@ describe('live migration of a VF with a running guest between two auxctld proces
       async () => loads().filter((l) => l.result !== 'ok').length > 0,
       "A's refused load",
     );
-    await expect(ca.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await ca.migrationState(VF0)).state).toBe(MigrationState.MIGRATION_STATE_RUNNING);
+    await expect(ca.simulator.getGuest(VF0)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await ca.migration.state(VF0)).state).toBe(MigrationState.MIGRATION_STATE_RUNNING);
 
     // B comes back (its guests died with it): it serves again, re-cabled, and takes a guest from A.
     const state = join(dir, 'state');
@@ -271,13 +277,13 @@ describe('live migration of a VF with a running guest between two auxctld proces
     cb.close();
     cb = await AuxctlClient.connect({ config: join(state, 'client.json'), host: b.address });
     await migratable(cb, [MAC.b0, MAC.b1]);
-    await cb.startGuest({
+    await cb.simulator.startGuest({
       vf: VF1,
       program: GuestProgram.GUEST_PROGRAM_ECHO,
       memoryBytes: MiB,
       peerMac: '',
     });
-    await ca.startGuest({
+    await ca.simulator.startGuest({
       vf: VF0,
       program: GuestProgram.GUEST_PROGRAM_FLOW,
       memoryBytes: MiB,

@@ -68,7 +68,7 @@ export async function migrateVf(
   let trailer: SaveTrailer | undefined;
   let sourceError: unknown;
   let rounds = 0;
-  const save = from.migrationSave(
+  const save = from.migration.save(
     { vf: o.vf, precopyRounds: o.precopyRounds ?? 0, chunkBytes: o.chunkBytes ?? 0 },
     abort.signal,
   );
@@ -118,16 +118,16 @@ export async function migrateVf(
     }
   }
   try {
-    await to.migrationLoad(forward(), abort.signal);
+    await to.migration.load(forward(), abort.signal);
   } catch (err) {
     abort.abort();
-    if (trailer) await from.migrationFinish(o.vf, false).catch(() => undefined);
+    if (trailer) await from.migration.finish(o.vf, false).catch(() => undefined);
     throw sourceError ?? err;
   } finally {
     o.signal?.removeEventListener('abort', onOuterAbort);
   }
   const running = performance.now();
-  await from.migrationFinish(o.vf, true);
+  await from.migration.finish(o.vf, true);
   const t = trailer as SaveTrailer;
   return {
     bytes: t.totalBytes,

@@ -112,7 +112,7 @@ export function registerFault(program: Command, ctx: CommandContext): void {
         return;
       }
       await ctx.runOnHosts(cmd, async (c) => {
-        const armed = await c.injectFault(device, f);
+        const armed = await c.simulator.injectFault(device, f);
         return {
           json: { device, injected: f.$case, armed },
           text: `injected ${f.$case} on ${device}\n${faultsText(armed)}`,
@@ -125,7 +125,7 @@ export function registerFault(program: Command, ctx: CommandContext): void {
     .argument('<device>', 'device')
     .action(async (device: string, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        const armed = await c.listFaults(device);
+        const armed = await c.simulator.listFaults(device);
         return { json: { device, armed }, text: faultsText(armed) };
       });
     });
@@ -135,7 +135,7 @@ export function registerFault(program: Command, ctx: CommandContext): void {
     .argument('<device>', 'device')
     .action(async (device: string, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        await c.clearFaults(device);
+        await c.simulator.clearFaults(device);
         return { json: { device, cleared: true }, text: `cleared the faults of ${device}\n` };
       });
     });

@@ -113,14 +113,14 @@ export function registerGuest(program: Command, ctx: CommandContext): void {
         ctx.setExit(reportError(ctx.io, e));
         return;
       }
-      await ctx.runOnHosts(cmd, async (c) => shown(await c.startGuest(req)));
+      await ctx.runOnHosts(cmd, async (c) => shown(await c.simulator.startGuest(req)));
     });
   guest
     .command('show')
     .description("a VF's guest and its program's counters")
     .argument('<vf>', "the VF's PCI address")
     .action(async (vf: string, _o: unknown, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => shown(await c.getGuest(vf)));
+      await ctx.runOnHosts(cmd, async (c) => shown(await c.simulator.getGuest(vf)));
     });
   guest
     .command('stop')
@@ -128,7 +128,7 @@ export function registerGuest(program: Command, ctx: CommandContext): void {
     .argument('<vf>', "the VF's PCI address")
     .action(async (vf: string, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        await c.stopGuest(vf);
+        await c.simulator.stopGuest(vf);
         return { json: { vf, stopped: true }, text: `stopped the guest on ${vf}\n` };
       });
     });

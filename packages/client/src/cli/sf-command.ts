@@ -94,7 +94,7 @@ export function registerSf(program: Command, ctx: CommandContext): void {
     .requiredOption('--sfnum <n>', 'sub-function number (unique on the device)', u32)
     .option('--pfnum <n>', 'PF number', u32, 0)
     .action(async (device: string, o: { sfnum: number; pfnum: number }, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => one(await c.sfAdd(device, o.pfnum, o.sfnum)));
+      await ctx.runOnHosts(cmd, async (c) => one(await c.sf.add(device, o.pfnum, o.sfnum)));
     });
   sf.command('set')
     .description('configure an inactive port')
@@ -110,7 +110,7 @@ export function registerSf(program: Command, ctx: CommandContext): void {
         o: { hwAddr?: string; roce?: boolean; maxUctx?: number },
         cmd: Command,
       ) => {
-        await ctx.runOnHosts(cmd, async (c) => one(await c.sfSet(device, at, o)));
+        await ctx.runOnHosts(cmd, async (c) => one(await c.sf.set(device, at, o)));
       },
     );
   for (const [name, what] of [
@@ -123,7 +123,9 @@ export function registerSf(program: Command, ctx: CommandContext): void {
       .argument('<index>', 'port index', index)
       .action(async (device: string, at: number, _o: unknown, cmd: Command) => {
         await ctx.runOnHosts(cmd, async (c) =>
-          one(await (name === 'activate' ? c.sfActivate(device, at) : c.sfDeactivate(device, at))),
+          one(
+            await (name === 'activate' ? c.sf.activate(device, at) : c.sf.deactivate(device, at)),
+          ),
         );
       });
   }
@@ -133,7 +135,7 @@ export function registerSf(program: Command, ctx: CommandContext): void {
     .argument('<index>', 'port index', index)
     .action(async (device: string, at: number, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        await c.sfDelete(device, at);
+        await c.sf.delete(device, at);
         return { json: { device, index: at, deleted: true }, text: `deleted port ${at}\n` };
       });
     });
@@ -142,7 +144,7 @@ export function registerSf(program: Command, ctx: CommandContext): void {
     .argument('<device>', 'PF device (PCI address)')
     .action(async (device: string, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        const ports = await c.sfList(device);
+        const ports = await c.sf.list(device);
         return {
           json: ListResponse.toJSON({ portFunctions: ports }),
           text: portFunctionsTable(ports),

@@ -115,7 +115,7 @@ export function registerVdpa(program: Command, ctx: CommandContext): void {
     .argument('[mgmtdev]', 'bus/device, e.g. auxiliary/mlx5_core.sf.1')
     .action(async (name: string | undefined, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        const mgmtdevs = await c.vdpaMgmtDevs(name ?? '');
+        const mgmtdevs = await c.vdpa.mgmtDevs(name ?? '');
         return { json: ListMgmtDevsResponse.toJSON({ mgmtdevs }), text: mgmtdevsText(mgmtdevs) };
       });
     });
@@ -129,7 +129,7 @@ export function registerVdpa(program: Command, ctx: CommandContext): void {
     .action(async (args: string[], _o: unknown, cmd: Command) => {
       const req = parseVdpaAdd(args);
       await ctx.runOnHosts(cmd, async (c) => {
-        const d = await c.vdpaAdd(req);
+        const d = await c.vdpa.add(req);
         return { json: ListVdpaDevicesResponse.toJSON({ devices: [d] }), text: devicesTable([d]) };
       });
     });
@@ -139,7 +139,7 @@ export function registerVdpa(program: Command, ctx: CommandContext): void {
     .argument('<name>', 'vdpa device name')
     .action(async (name: string, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        await c.vdpaDelete(name);
+        await c.vdpa.delete(name);
         return { json: { name, deleted: true }, text: `deleted ${name}\n` };
       });
     });
@@ -149,7 +149,7 @@ export function registerVdpa(program: Command, ctx: CommandContext): void {
     .argument('[name]', 'vdpa device name (all when omitted)')
     .action(async (name: string | undefined, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        const devices = await c.vdpaDevices(name ? [name] : []);
+        const devices = await c.vdpa.devices(name ? [name] : []);
         return { json: ListVdpaDevicesResponse.toJSON({ devices }), text: devicesTable(devices) };
       });
     });
@@ -161,7 +161,7 @@ export function registerVdpa(program: Command, ctx: CommandContext): void {
     .argument('[name]', 'vdpa device name (all when omitted)')
     .action(async (name: string | undefined, _o: unknown, cmd: Command) => {
       await ctx.runOnHosts(cmd, async (c) => {
-        const devices = await c.vdpaDevices(name ? [name] : []);
+        const devices = await c.vdpa.devices(name ? [name] : []);
         return { json: ListVdpaDevicesResponse.toJSON({ devices }), text: configText(devices) };
       });
     });
@@ -175,7 +175,7 @@ export function registerVdpa(program: Command, ctx: CommandContext): void {
     .action(async (name: string, args: string[], _o: unknown, cmd: Command) => {
       const qidx = parseQueueIndex(args);
       await ctx.runOnHosts(cmd, async (c) => {
-        const q = await c.vdpaQueue(name, qidx);
+        const q = await c.vdpa.queue(name, qidx);
         return { json: { name, ...(QueueJson.toJSON(q) as object) }, text: queueText(name, q) };
       });
     });

@@ -71,21 +71,21 @@ export function registerVf(program: Command, ctx: CommandContext): void {
     .description('list a PF and its VFs (every PF you may configure when none is named)')
     .argument('[device]', 'PF device (PCI address)')
     .action(async (device: string | undefined, _o: unknown, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => many(await c.pciList(device ?? '')));
+      await ctx.runOnHosts(cmd, async (c) => many(await c.pci.list(device ?? '')));
     });
   vf.command('numvfs')
     .description("set the PF's number of VFs (sriov_numvfs); 0 removes them")
     .argument('<device>', 'PF device (PCI address)')
     .argument('<n>', 'number of VFs', count)
     .action(async (device: string, n: number, _o: unknown, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => many(await c.pciSetNumVfs(device, n)));
+      await ctx.runOnHosts(cmd, async (c) => many(await c.pci.setNumVfs(device, n)));
     });
   vf.command('autoprobe')
     .description('whether new VFs bind to drivers by themselves (sriov_drivers_autoprobe)')
     .argument('<device>', 'PF device (PCI address)')
     .argument('<on|off>', 'on or off', parseOnOff)
     .action(async (device: string, on: boolean, _o: unknown, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => one(await c.pciSetAutoprobe(device, on)));
+      await ctx.runOnHosts(cmd, async (c) => one(await c.pci.setAutoprobe(device, on)));
     });
   vf.command('set')
     .description("configure a VF's port function (the VF must be unbound)")
@@ -101,7 +101,7 @@ export function registerVf(program: Command, ctx: CommandContext): void {
         o: { hwAddr?: string; roce?: boolean; migratable?: boolean },
         cmd: Command,
       ) => {
-        await ctx.runOnHosts(cmd, async (c) => one(await c.pciSetVf(device, index, o)));
+        await ctx.runOnHosts(cmd, async (c) => one(await c.pci.setVf(device, index, o)));
       },
     );
   vf.command('bind')
@@ -109,12 +109,12 @@ export function registerVf(program: Command, ctx: CommandContext): void {
     .argument('<bdf>', "the VF's PCI address")
     .argument('<driver>', 'PCI driver name, e.g. mlx5_core or mlx5_vfio_pci')
     .action(async (bdf: string, driver: string, _o: unknown, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => one(await c.pciBind(bdf, driver)));
+      await ctx.runOnHosts(cmd, async (c) => one(await c.pci.bind(bdf, driver)));
     });
   vf.command('unbind')
     .description('unbind a VF from its driver')
     .argument('<bdf>', "the VF's PCI address")
     .action(async (bdf: string, _o: unknown, cmd: Command) => {
-      await ctx.runOnHosts(cmd, async (c) => one(await c.pciUnbind(bdf)));
+      await ctx.runOnHosts(cmd, async (c) => one(await c.pci.unbind(bdf)));
     });
 }
