@@ -4,9 +4,8 @@
  * call that answers one function and gets none back is INTERNAL.
  */
 import type { PciFunction, SetVfRequest } from '@auxctl/proto/pci';
-import { AuxctlError } from './auxctl-error.js';
 import type { ServiceClientMap } from './service-clients.js';
-import type { Callback, StartCall, UnaryCalls } from './unary-calls.js';
+import { answered, type Callback, type StartCall, type UnaryCalls } from './unary-calls.js';
 
 type Functions = { functions: PciFunction[] };
 
@@ -19,10 +18,7 @@ export class PciCalls {
     start: StartCall<ServiceClientMap['pci'], { function?: PciFunction }>,
   ): Promise<PciFunction> {
     const res = await this.calls.on('pci', what, start);
-    if (res.function === undefined) {
-      throw new AuxctlError('INTERNAL', `${what} answered without a PCI function`);
-    }
-    return res.function;
+    return answered(what, 'a PCI function', res.function);
   }
 
   /** list: a PF and its VFs, or every PF the caller may configure with its VFs. */

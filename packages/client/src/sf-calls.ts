@@ -4,9 +4,8 @@
  * answers one port and gets none back is INTERNAL.
  */
 import type { PortFunction } from '@auxctl/proto/devices';
-import { AuxctlError } from './auxctl-error.js';
 import type { ServiceClientMap } from './service-clients.js';
-import type { Callback, StartCall, UnaryCalls } from './unary-calls.js';
+import { answered, type Callback, type StartCall, type UnaryCalls } from './unary-calls.js';
 
 type PortFunctionAnswer = { portFunction?: PortFunction };
 
@@ -19,10 +18,7 @@ export class SfCalls {
     start: StartCall<ServiceClientMap['portFunctions'], PortFunctionAnswer>,
   ): Promise<PortFunction> {
     const res = await this.calls.on('portFunctions', what, start);
-    if (res.portFunction === undefined) {
-      throw new AuxctlError('INTERNAL', `${what} answered without a port function`);
-    }
-    return res.portFunction;
+    return answered(what, 'a port function', res.portFunction);
   }
 
   /** add: add an inactive sub-function port to a PF device. */

@@ -14,14 +14,7 @@ import type {
   StartGuestRequest,
   StartGuestResponse,
 } from '@auxctl/proto/simulator';
-import { AuxctlError } from './auxctl-error.js';
-import type { Callback, UnaryCalls } from './unary-calls.js';
-
-/** guestOf: the guest an answer carries (INTERNAL when it carries none). */
-function guestOf(what: string, g: GuestInfo | undefined): GuestInfo {
-  if (g === undefined) throw new AuxctlError('INTERNAL', `${what} answered without a guest`);
-  return g;
-}
+import { answered, type Callback, type UnaryCalls } from './unary-calls.js';
 
 /** SimulatorCalls: see the module header. */
 export class SimulatorCalls {
@@ -64,7 +57,7 @@ export class SimulatorCalls {
       'StartGuest',
       (s, md, o, cb: Callback<StartGuestResponse>) => s.startGuest(req, md, o, cb),
     );
-    return guestOf('StartGuest', res.guest);
+    return answered('StartGuest', 'a guest', res.guest);
   }
 
   /** getGuest: a VF's guest and its program's counters. */
@@ -74,7 +67,7 @@ export class SimulatorCalls {
       'GetGuest',
       (s, md, o, cb: Callback<GetGuestResponse>) => s.getGuest({ vf }, md, o, cb),
     );
-    return guestOf('GetGuest', res.guest);
+    return answered('GetGuest', 'a guest', res.guest);
   }
 
   /** stopGuest: power a VF's guest off (the VF is reset, guest memory released). */

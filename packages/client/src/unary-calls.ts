@@ -38,6 +38,12 @@ export type StartCall<S, R> = (
   cb: Callback<R>,
 ) => ClientUnaryCall;
 
+/** answered: the one thing an answer must carry; INTERNAL when the server sent none. */
+export function answered<T>(what: string, thing: string, value: T | undefined): T {
+  if (value === undefined) throw new AuxctlError('INTERNAL', `${what} answered without ${thing}`);
+  return value;
+}
+
 /** UnaryCalls: see the module header. */
 export class UnaryCalls {
   readonly #services: ServiceClients;

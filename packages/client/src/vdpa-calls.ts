@@ -8,8 +8,7 @@ import type {
   VdpaDevice,
   VdpaMgmtDev,
 } from '@auxctl/proto/vdpa';
-import { AuxctlError } from './auxctl-error.js';
-import type { Callback, UnaryCalls } from './unary-calls.js';
+import { answered, type Callback, type UnaryCalls } from './unary-calls.js';
 
 /** VdpaCalls: see the module header. */
 export class VdpaCalls {
@@ -32,10 +31,7 @@ export class VdpaCalls {
       'AddVdpaDevice',
       (s, md, o, cb: Callback<{ device?: VdpaDevice }>) => s.addVdpaDevice(request, md, o, cb),
     );
-    if (res.device === undefined) {
-      throw new AuxctlError('INTERNAL', 'AddVdpaDevice answered without a device');
-    }
-    return res.device;
+    return answered('AddVdpaDevice', 'a device', res.device);
   }
 
   /** delete: delete a vdpa device (`vdpa dev del`). */
