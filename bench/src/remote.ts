@@ -52,7 +52,7 @@ import { measureCliDump } from './remote-cli-dump.js';
 import { DUMP_BYTES, measureDump } from './remote-dump.js';
 import { measureFanOut } from './remote-fanout.js';
 import { percentile, sampleLatencies } from './remote-load.js';
-import { type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
+import { cpuMsOfPid, type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
 import { measureSessions } from './remote-sessions.js';
 import { type BenchState, prepareState } from './remote-state.js';
 
@@ -63,8 +63,15 @@ const SCOPE = 'DEBUG_READ_ONLY';
 const WIRE_SCOPE = RpcScope.RPC_SCOPE_DEBUG_READ_ONLY;
 /** At most this many sequential latency samples per side and round. */
 const MAX_SAMPLES = 50_000;
-/** Sequential calls (at most; bounded by the figure's time too) each side makes before the Exec rounds. */
+/**
+ * Sequential calls each side makes before the Exec rounds, and the bound on
+ * their time. The JIT settles by calls, not by time: bounded by the
+ * figure's time (1.5 s), the warm-up ended short of its calls whenever a
+ * call took over 300 µs, which on a busy machine it does. How many calls
+ * every side made is reported (`exec_warmup_calls`).
+ */
 const WARMUP_CALLS = 5_000;
+const WARMUP_MAX_MS = 20_000;
 /** Rounds of the Session and Exec figures (each runs both sides for a share of the figure's time). */
 const ROUNDS = 12;
 
@@ -173,21 +180,35 @@ async function measureRpc(
     const bareLat: number[] = [];
     const execLat: number[] = [];
     const roundP50s: [number, number, number][] = [];
+    // Each side's server process, for its CPU time per call over the rounds.
     const sides = [
-      { lat: bareLat, call: () => unaryEcho(bare, echoReq) },
-      { lat: execLat, call: () => client.exec(device, SCOPE, nop, OUT_LEN) },
+      { lat: bareLat, call: () => unaryEcho(bare, echoReq), pid: rig.bareProc.pid },
+      { lat: execLat, call: () => client.exec(device, SCOPE, nop, OUT_LEN), pid: rig.auxctld.pid },
       // Only its round p50s are reported: its samples are not kept.
-      { lat: undefined, call: () => floor.exec(device, SCOPE, nop, OUT_LEN) },
+      {
+        lat: undefined,
+        call: () => floor.exec(device, SCOPE, nop, OUT_LEN),
+        pid: rig.bareProc.pid,
+      },
     ];
+    const serverCpu = sides.map(() => ({ ms: 0, calls: 0 }));
     // Warm-up until the JIT has settled (a shorter one left the first rounds of
     // auxctld, which runs far more code per call than the echo, visibly slower).
-    for (const side of sides) await sampleLatencies(side.call, ms, WARMUP_CALLS);
+    let warmupCalls = WARMUP_CALLS;
+    for (const side of sides) {
+      const warm = await sampleLatencies(side.call, WARMUP_MAX_MS, WARMUP_CALLS);
+      warmupCalls = Math.min(warmupCalls, warm.length);
+    }
     for (let r = 0; r < ROUNDS; r++) {
       const p50s = [Number.NaN, Number.NaN, Number.NaN];
       for (let j = 0; j < sides.length; j++) {
         const k = (r + j) % sides.length;
         const side = sides[k] as (typeof sides)[number];
+        const cpu0 = cpuMsOfPid(side.pid);
         const lat = await sampleLatencies(side.call, ms / 8, MAX_SAMPLES);
+        const cpu = serverCpu[k] as { ms: number; calls: number };
+        cpu.ms += cpuMsOfPid(side.pid) - cpu0;
+        cpu.calls += lat.length;
         side.lat?.push(...lat);
         p50s[k] = percentile(lat, 50);
       }
@@ -198,6 +219,13 @@ async function measureRpc(
     const bareP50 = median(roundP50s.map(([b]) => b));
     const execP50 = median(roundP50s.map(([, e]) => e));
     const floorP50 = median(roundP50s.map(([, , f]) => f));
+    // Server CPU per call over all rounds (/proc counts in 10 ms ticks, hence the pooling):
+    // the cost of one call with the server's cores to itself, next to the fan-out's figures
+    // of the same calls when 8 busy server processes share the cores.
+    const cpuUs = (k: number) => {
+      const c = serverCpu[k] as { ms: number; calls: number };
+      return round((c.ms * 1000) / c.calls);
+    };
     const out = {
       session_rpc_32_per_s: Math.round(sess.subjectPerSec),
       bare_bidi_echo_32_per_s: Math.round(sess.baselinePerSec),
@@ -219,6 +247,10 @@ async function measureRpc(
       exec_floor_p50_vs_bare_ratio: round(median(floorRatios), 3),
       exec_floor_round_p50_ratios: floorRatios.map((x) => x.toFixed(3)).join(' '),
       exec_p50_vs_floor_ratio: round(median(roundP50s.map(([, e, f]) => e / f)), 3),
+      exec_warmup_calls: warmupCalls,
+      exec_server_cpu_us_per_call: cpuUs(1),
+      exec_floor_server_cpu_us_per_call: cpuUs(2),
+      bare_unary_server_cpu_us_per_call: cpuUs(0),
     };
     const rows: Row[] = [
       {
