@@ -180,18 +180,20 @@ async function measureRpc(
     const bareLat: number[] = [];
     const execLat: number[] = [];
     const roundP50s: [number, number, number][] = [];
-    // Each side's server process, for its CPU time per call over the rounds.
+    // Each side's server process, and its CPU time and calls over the rounds.
+    const sideOf = (lat: number[] | undefined, call: () => Promise<unknown>, pid: number) => ({
+      lat,
+      call,
+      pid,
+      cpuMs: 0,
+      calls: 0,
+    });
     const sides = [
-      { lat: bareLat, call: () => unaryEcho(bare, echoReq), pid: rig.bareProc.pid },
-      { lat: execLat, call: () => client.exec(device, SCOPE, nop, OUT_LEN), pid: rig.auxctld.pid },
+      sideOf(bareLat, () => unaryEcho(bare, echoReq), rig.bareProc.pid),
+      sideOf(execLat, () => client.exec(device, SCOPE, nop, OUT_LEN), rig.auxctld.pid),
       // Only its round p50s are reported: its samples are not kept.
-      {
-        lat: undefined,
-        call: () => floor.exec(device, SCOPE, nop, OUT_LEN),
-        pid: rig.bareProc.pid,
-      },
+      sideOf(undefined, () => floor.exec(device, SCOPE, nop, OUT_LEN), rig.bareProc.pid),
     ];
-    const serverCpu = sides.map(() => ({ ms: 0, calls: 0 }));
     // Warm-up until the JIT has settled (a shorter one left the first rounds of
     // auxctld, which runs far more code per call than the echo, visibly slower).
     let warmupCalls = WARMUP_CALLS;
@@ -206,9 +208,8 @@ async function measureRpc(
         const side = sides[k] as (typeof sides)[number];
         const cpu0 = cpuMsOfPid(side.pid);
         const lat = await sampleLatencies(side.call, ms / 8, MAX_SAMPLES);
-        const cpu = serverCpu[k] as { ms: number; calls: number };
-        cpu.ms += cpuMsOfPid(side.pid) - cpu0;
-        cpu.calls += lat.length;
+        side.cpuMs += cpuMsOfPid(side.pid) - cpu0;
+        side.calls += lat.length;
         side.lat?.push(...lat);
         p50s[k] = percentile(lat, 50);
       }
@@ -223,8 +224,8 @@ async function measureRpc(
     // the cost of one call with the server's cores to itself, next to the fan-out's figures
     // of the same calls when 8 busy server processes share the cores.
     const cpuUs = (k: number) => {
-      const c = serverCpu[k] as { ms: number; calls: number };
-      return round((c.ms * 1000) / c.calls);
+      const side = sides[k] as (typeof sides)[number];
+      return round((side.cpuMs * 1000) / side.calls);
     };
     const out = {
       session_rpc_32_per_s: Math.round(sess.subjectPerSec),

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { auxctlMain, ExitCode } from '@auxctl/client';
 import {
   type CoredumpRequest,
@@ -13,15 +12,13 @@ import {
 } from '@auxctl/proto';
 import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryIo } from './cli-fixtures.js';
+import { CLI_BIN, memoryIo } from './cli-fixtures.js';
 
 // A small CtlService that serves Coredump only (plaintext on loopback, so
 // the CLI runs with --insecure): the CLI command is checked against the
 // wire framing of DESIGN §5 independently of how a server captures dumps.
 const DUMP = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7 + 3) & 0xff));
 const CHUNK = 65_536;
-/** The installed `auxctl` command (it loads the built CLI). */
-const CLI = fileURLToPath(new URL('../../packages/client/bin/auxctl.js', import.meta.url));
 /** Bound on the CLI process of the start-up test; it is killed by its pid past it. */
 const PROCESS_DEADLINE_MS = 30_000;
 
@@ -33,7 +30,7 @@ const PROCESS_DEADLINE_MS = 30_000;
 async function generatedModulesLoaded(
   argv: string[],
 ): Promise<{ code: number | null; loaded: string[] }> {
-  const child = spawn(process.execPath, [CLI, ...argv], {
+  const child = spawn(process.execPath, [CLI_BIN, ...argv], {
     env: { ...process.env, NODE_DEBUG: 'esm' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -2,14 +2,21 @@
  * CliFixtures: what the `auxctl` end-to-end tests share — a real
  * AuxctlServer (mutual TLS, 127.0.0.1:0, its own temp state directory and
  * optional policy), an in-memory CliIo, and `runCli`, which runs the CLI
- * in-process against such a server through its client.json. Each fixture's close() removes
- * everything it created.
+ * in-process against such a server through its client.json, and the path
+ * of the built `auxctl` for tests that run it as a process. Each fixture's
+ * close() removes everything it created.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { auxctlMain, type CliIo } from '@auxctl/client';
 import { AuxctlServer, type AuxctlServerOptions, type PolicyDocument } from '@auxctl/server';
+
+/** CLI_BIN: the installed `auxctl` command (it loads the built CLI), for tests that run it as a process. */
+export const CLI_BIN = fileURLToPath(
+  new URL('../../packages/client/bin/auxctl.js', import.meta.url),
+);
 
 /** RunningServer: started auxctld instance(s) sharing one state directory, and how to stop them. */
 export interface RunningServer {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuxctlServer } from '@auxctl/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN } from './cli-fixtures.js';
 
 // A client process killed with SIGKILL (no goodbye on the wire, the kernel
 // just closes its sockets) in the middle of a session that owns firmware
 // objects, and in the middle of a coredump download: the server must give
 // every uid, object, umem and dump pin back by itself.
 
-const CLI = fileURLToPath(new URL('../../packages/client/bin/auxctl.js', import.meta.url));
 const MiB = 1024 * 1024;
 
 /** A session that allocates a PD (an object of its uid), says READY and waits to be killed. */
@@ -111,7 +111,7 @@ describe('a client process killed mid-session and mid-dump', () => {
     const file = join(dir, 'core.bin');
     const child = spawn(
       process.execPath,
-      [CLI, '--host', address, 'coredump', device, '-o', file],
+      [CLI_BIN, '--host', address, 'coredump', device, '-o', file],
       {
         env: env(),
         stdio: ['ignore', 'ignore', 'pipe'],
