@@ -38,7 +38,8 @@ export class MigrationCalls {
   /**
    * load: write `messages` (header, data, trailer) as one Load stream,
    * honouring the transport's flow control; resolves with the VF's state
-   * once it runs. `signal` cancels the stream (the VF is then reset).
+   * once it runs. `signal` cancels the stream (the VF is then reset), also
+   * one that aborted before the call: then no message is pulled.
    */
   async load(messages: AsyncIterable<LoadRequest>, signal?: AbortSignal): Promise<LoadResponse> {
     const migration = await this.calls.service('migration');
@@ -52,11 +53,16 @@ export class MigrationCalls {
       });
       const onAbort = (): void => call.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
+      // A signal that aborted before the call cancels it too (as server-stream.ts does), unread.
+      if (signal?.aborted) {
+        call.cancel();
+        return;
+      }
       void (async () => {
         try {
           for await (const m of messages) {
-            // The destination answered early (a refusal): stop pulling from the source.
-            if (answered) return;
+            // The destination answered early (a refusal), or the caller cancelled: stop pulling.
+            if (answered || signal?.aborted) return;
             if (!call.write(m)) {
               // Wait for room, or for the call to end (its status) while waiting.
               await new Promise<void>((r) => {
@@ -70,7 +76,7 @@ export class MigrationCalls {
               });
             }
           }
-          if (!answered) call.end();
+          if (!answered && !signal?.aborted) call.end();
         } catch {
           // The source failed: cancelling makes the destination drop what it got.
           call.cancel();
