@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { auxctlMain, ExitCode } from '@auxctl/client';
 import {
   type CoredumpRequest,
@@ -22,10 +23,15 @@ const CHUNK = 65_536;
 /** Bound on the CLI process of the start-up test; it is killed by its pid past it. */
 const PROCESS_DEADLINE_MS = 30_000;
 
+/** A generated auxctl/v1 module's path, capturing its name. */
+const GENERATED = /\/proto\/dist\/gen\/auxctl\/v1\/(\w+)\.js$/;
+
 /**
  * generatedModulesLoaded: run the built CLI with `argv` as a process, with
  * node's ESM debug log on, and name the generated auxctl/v1 modules it
- * loaded (the log names every module the loader stores).
+ * loaded. The log names every module the loader stores: a generated module
+ * itself, or a chunk of the CLI's bundle, whose source map lists the
+ * modules bundled into it.
  */
 async function generatedModulesLoaded(
   argv: string[],
@@ -44,8 +50,21 @@ async function generatedModulesLoaded(
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   const loaded = new Set<string>();
-  for (const m of err.matchAll(/Storing file:\/\/\S*\/proto\/dist\/gen\/auxctl\/v1\/(\w+)\.js/g))
-    loaded.add(m[1] as string);
+  const add = (path: string): void => {
+    const name = GENERATED.exec(path)?.[1];
+    if (name) loaded.add(name);
+  };
+  for (const [, url] of err.matchAll(/Storing (file:\/\/\S+\.js)/g)) {
+    const path = fileURLToPath(url as string);
+    add(path);
+    if (!path.includes('/dist/bundle/')) continue;
+    // Every chunk has a map but the bundler's own runtime, which bundles no module.
+    const map = await readFile(`${path}.map`, 'utf8').catch(() => undefined);
+    if (map === undefined) continue;
+    for (const source of (JSON.parse(map) as { sources: string[] }).sources) {
+      add(resolvePath(dirname(path), source));
+    }
+  }
   return { code, loaded: [...loaded].sort() };
 }
 

@@ -1,7 +1,7 @@
 /**
  * CLIENT_VERSION: the version `auxctl --version` prints, read from this
- * package's package.json (two levels above both src/cli and dist/cli), so
- * it never drifts from what was installed.
+ * package's package.json (two levels above src/cli, dist/cli and the
+ * bundle's dist/bundle), so it never drifts from what was installed.
  *
  * Owns reading that one field. It must never read anything else from disk.
  */
