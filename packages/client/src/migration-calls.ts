@@ -11,7 +11,7 @@ import type {
   SaveRequest,
   SaveResponse,
 } from '@auxctl/proto/migration';
-import { serverStream } from './server-stream.js';
+import { cancelOnAbort, serverStream } from './server-stream.js';
 import type { Callback, UnaryCalls } from './unary-calls.js';
 
 /** MigrationCalls: see the module header. */
@@ -45,24 +45,21 @@ export class MigrationCalls {
     const migration = await this.calls.service('migration');
     return new Promise((resolve, reject) => {
       let answered = false;
+      let release = (): void => {};
       const call = migration.load((err, res) => {
         answered = true;
-        signal?.removeEventListener('abort', onAbort);
+        release();
         if (err) reject(this.calls.failure(err, 'Load'));
         else resolve(res as LoadResponse);
       });
-      const onAbort = (): void => call.cancel();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // A signal that aborted before the call cancels it too (as server-stream.ts does), unread.
-      if (signal?.aborted) {
-        call.cancel();
-        return;
-      }
+      release = cancelOnAbort(call, signal);
+      // The destination answered early (a refusal), or the caller cancelled: pull no more.
+      const over = (): boolean => answered || signal?.aborted === true;
+      if (over()) return;
       void (async () => {
         try {
           for await (const m of messages) {
-            // The destination answered early (a refusal), or the caller cancelled: stop pulling.
-            if (answered || signal?.aborted) return;
+            if (over()) return;
             if (!call.write(m)) {
               // Wait for room, or for the call to end (its status) while waiting.
               await new Promise<void>((r) => {
@@ -76,7 +73,7 @@ export class MigrationCalls {
               });
             }
           }
-          if (!answered && !signal?.aborted) call.end();
+          if (!over()) call.end();
         } catch {
           // The source failed: cancelling makes the destination drop what it got.
           call.cancel();

@@ -21,22 +21,36 @@ export interface ServerStreamOptions {
   quietOnAbort: boolean;
 }
 
+/**
+ * cancelOnAbort: cancel `call` when `signal` aborts, and at once when it
+ * already has; returns what stops listening, for when the call has ended.
+ * Every stream of the client wires its signal through this.
+ */
+export function cancelOnAbort(
+  call: { cancel(): void },
+  signal: AbortSignal | undefined,
+): () => void {
+  if (!signal) return () => {};
+  const onAbort = (): void => call.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) call.cancel();
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
 /** serverStream: see the module header. */
 export async function* serverStream<T>(
   call: ClientReadableStream<T>,
   o: ServerStreamOptions,
 ): AsyncGenerator<T, void, undefined> {
   call.on('error', () => {}); // surfaced by the iterator below
-  const onAbort = (): void => call.cancel();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  if (o.signal?.aborted) call.cancel();
+  const release = cancelOnAbort(call, o.signal);
   try {
     for await (const m of call) yield m as T;
   } catch (e) {
     const cancelled = (e as { code?: number }).code === status.CANCELLED;
     if (!(o.quietOnAbort && cancelled && o.signal?.aborted)) throw o.fail(e);
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    release();
     call.cancel();
   }
 }
