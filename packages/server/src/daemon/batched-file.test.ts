@@ -1,9 +1,9 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchedFile } from './batched-file.js';
 
 const dirs: string[] = [];
@@ -34,15 +34,50 @@ describe('BatchedFile', () => {
     expect(f.write('after close\n')).toBe(false);
   });
 
-  it('writes a lone line at the next tick', async () => {
+  it('writes a batch flushMs after its first line, and keeps no timer while nothing waits', async () => {
     const path = await tempFile();
-    const f = BatchedFile.open(path, { batchBytes: 1 << 20, flushMs: 20 });
-    f.write('alone\n');
-    for (let i = 0; i < 100 && (await text(path)) === ''; i++) {
-      await new Promise((r) => setTimeout(r, 20));
+    vi.useFakeTimers();
+    try {
+      const f = BatchedFile.open(path, { batchBytes: 1 << 20, flushMs: 100 });
+      expect(vi.getTimerCount()).toBe(0);
+      f.write('alone\n');
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(60);
+      f.write('second\n'); // waits no longer than the first line of its batch
+      vi.advanceTimersByTime(39);
+      expect(readFileSync(path, 'utf8')).toBe('');
+      vi.advanceTimersByTime(1);
+      expect(readFileSync(path, 'utf8')).toBe('alone\nsecond\n');
+      expect(vi.getTimerCount()).toBe(0);
+      // A batch written early (flush) leaves no timer behind either.
+      f.write('third\n');
+      f.flush();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(readFileSync(path, 'utf8')).toBe('alone\nsecond\nthird\n');
+      f.close();
+    } finally {
+      vi.useRealTimers();
     }
-    expect(await text(path)).toBe('alone\n');
-    f.close();
+  });
+
+  it('bytes a failed write kept are tried again flushMs later', async () => {
+    const path = await tempFile();
+    BatchedFile.open(path, { batchBytes: 1 << 20, flushMs: 100 }).close();
+    const fd = openSync(path, 'r'); // not writable: EBADF
+    vi.useFakeTimers();
+    try {
+      const f = BatchedFile.onDescriptor(fd, { batchBytes: 1 << 20, flushMs: 100 });
+      f.write('kept\n');
+      expect(() => f.flush()).toThrow(/EBADF/);
+      expect(vi.getTimerCount()).toBe(1);
+      expect(() => vi.advanceTimersByTime(100)).toThrow(/EBADF/);
+      expect(vi.getTimerCount()).toBe(1);
+      expect(() => f.close()).toThrow(/EBADF/);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      closeSync(fd);
+    }
   });
 
   it('a failed write throws and keeps the batch for the next flush', async () => {

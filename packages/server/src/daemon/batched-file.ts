@@ -1,10 +1,12 @@
 /**
  * BatchedFile: a pino destination that collects lines in memory and hands
  * them to the kernel in one write(2) per batch: when `batchBytes` have
- * collected, at the next `flushMs` tick, on flush(), and when the process
- * exits. A line is encoded straight into one reused buffer (no array of
- * lines, joined string or batch Buffer to allocate; the buffer grows for a
- * line that does not fit, and is made small again after the write).
+ * collected, `flushMs` after the first line of a batch, on flush(), and
+ * when the process exits. The timer runs only while lines wait, so an idle
+ * process is never woken for an empty batch. A line is encoded straight
+ * into one reused buffer (no array of lines, joined string or batch Buffer
+ * to allocate; the buffer grows for a line that does not fit, and is made
+ * small again after the write).
  *
  * Writes are synchronous and complete: a short write goes on with the rest,
  * and a descriptor that is not ready (EAGAIN: a non-blocking pipe whose
@@ -36,7 +38,12 @@ export class BatchedFile {
   #len = 0;
   /** Bytes of an earlier batch a failed write left behind. */
   #rest: Buffer | undefined;
-  readonly #timer: NodeJS.Timeout;
+  /** Armed while lines (or kept bytes) wait: fires `flushMs` after the first of them. */
+  #timer: NodeJS.Timeout | undefined;
+  readonly #due = (): void => {
+    this.#timer = undefined;
+    this.flush();
+  };
   readonly #atExit = (): void => this.flush();
   #closed = false;
 
@@ -46,8 +53,6 @@ export class BatchedFile {
     private readonly o: BatchedFileOptions,
   ) {
     this.#buf = Buffer.allocUnsafe(2 * o.batchBytes);
-    this.#timer = setInterval(() => this.flush(), o.flushMs);
-    this.#timer.unref();
     process.on('exit', this.#atExit);
   }
 
@@ -74,11 +79,19 @@ export class BatchedFile {
     }
     this.#len += this.#buf.write(line, this.#len);
     if (this.#len >= this.o.batchBytes) this.flush();
+    else this.#arm();
     return true;
+  }
+
+  /** #arm: start the wait of a batch (once: later lines of it wait no longer than its first). */
+  #arm(): void {
+    this.#timer ??= setTimeout(this.#due, this.o.flushMs).unref();
   }
 
   /** flush: write what has collected, now. */
   flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     const batch = this.#len > 0 ? this.#buf.subarray(0, this.#len) : undefined;
     const rest = this.#rest;
     if (batch === undefined && rest === undefined) return;
@@ -96,7 +109,10 @@ export class BatchedFile {
     } finally {
       // What did not go out (an error other than EAGAIN) is written first next time;
       // copied, as the batch buffer is written into again.
-      if (off < buf.length) this.#rest = Buffer.from(buf.subarray(off));
+      if (off < buf.length) {
+        this.#rest = Buffer.from(buf.subarray(off));
+        if (!this.#closed) this.#arm();
+      }
     }
   }
 
@@ -104,7 +120,6 @@ export class BatchedFile {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
     process.off('exit', this.#atExit);
     try {
       this.flush();

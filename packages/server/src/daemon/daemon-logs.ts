@@ -8,9 +8,10 @@
  * | audit  | `auditFile` (appended, directories made), else the main log with `stream: "audit"` |
  *
  * JSON destinations are batched (BatchedFile): lines collect in memory and
- * go to the kernel in one write(2) once BATCH_BYTES have collected, or at
- * the next FLUSH_MS tick — so under load one system call carries dozens of
- * lines, and an idle daemon's line is in the file within FLUSH_MS. What is
+ * go to the kernel in one write(2) once BATCH_BYTES have collected, or
+ * FLUSH_MS after the first line of a batch — so under load one system call
+ * carries dozens of lines, a lone line is in the file within FLUSH_MS, and
+ * an idle daemon is not woken to write nothing. What is
  * left is written when the process exits (normal exit, a signal the daemon
  * handles, an uncaught exception), so lines are lost only if the process
  * is killed outright (SIGKILL, OOM): at most FLUSH_MS or BATCH_BYTES of
