@@ -8,11 +8,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RemoteServerConfig, RemoteServerReady } from './remote-server.js';
 
-const script = join(dirname(fileURLToPath(import.meta.url)), 'remote-server.js');
+/** The built server script (from src under a test runner as from dist). */
+const script = fileURLToPath(new URL('../dist/remote-server.js', import.meta.url));
 
 /** ServerProcess: a started child and what it listens on. */
 export interface ServerProcess {
@@ -20,6 +20,12 @@ export interface ServerProcess {
   readonly pid: number;
   /** rssBytes: the child's VmRSS from /proc (NaN where /proc is unavailable). */
   rssBytes(): number;
+  /**
+   * ask: send one request line on the child's stdin and resolve its answer,
+   * the next JSON line on its stdout (remote-server.ts); rejects after
+   * `timeoutMs`, or with the child's `error` answer.
+   */
+  ask(line: string, timeoutMs?: number): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -106,13 +112,55 @@ export function startServerProcess(
       child.removeAllListeners('exit');
       child.removeAllListeners('error');
       child.on('error', () => {});
-      child.stdout?.resume();
       const ready = JSON.parse(out.slice(0, nl)) as RemoteServerReady;
       const pid = child.pid ?? ready.pid;
-      resolve({ ready, pid, rssBytes: () => rssOfPid(pid), stop });
+      resolve({
+        ready,
+        pid,
+        rssBytes: () => rssOfPid(pid),
+        ask: answers(child, out.slice(nl + 1)),
+        stop,
+      });
     };
     child.stdout?.on('data', onData);
   });
+}
+
+/** answers: ServerProcess.ask over `child`'s stdin and stdout (`rest`: what followed the ready line). */
+function answers(child: ChildProcess, rest: string): ServerProcess['ask'] {
+  const waiting: ((line: string) => void)[] = [];
+  let buf = rest;
+  // A child that is gone answers nothing: the ask times out instead of the bench failing on EPIPE.
+  child.stdin?.on('error', () => {});
+  child.stdout?.on('data', (s: string) => {
+    buf += s;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  return (line, timeoutMs = 30_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = waiting.indexOf(onLine);
+        // Left in place (answered as nothing) so later answers still pair with their requests.
+        if (i >= 0) waiting[i] = () => {};
+        reject(new Error(`remote-server: no answer to ${line} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onLine = (answer: string): void => {
+        clearTimeout(timer);
+        try {
+          const a = JSON.parse(answer) as { error?: string };
+          if (typeof a.error === 'string') reject(new Error(`remote-server: ${a.error}`));
+          else resolve(a);
+        } catch {
+          reject(new Error(`remote-server: not a JSON answer: ${answer.slice(0, 200)}`));
+        }
+      };
+      waiting.push(onLine);
+      child.stdin?.write(`${line}\n`);
+    });
 }
 
 /** stopAll: stop every process, whatever fails. */

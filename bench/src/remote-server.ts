@@ -6,6 +6,12 @@
  * line with what it listens on, and runs until SIGTERM or until its stdin
  * closes (so it never outlives the bench).
  *
+ * While it runs, the bench may ask on its stdin, one line per request, and
+ * it answers one JSON line on its stdout (ServerProcess.ask):
+ * `count-start` starts counting the functions this process runs, and
+ * `count-take <calls>` answers the CallPath of the `<calls>` calls made
+ * since (call-path.ts); a request it cannot answer gets `{"error": ...}`.
+ *
  * auxctld writes its log and audit lines as the daemon does with
  * `--audit-log` (daemonLogs), to files of its own in the state directory,
  * so every figure pays for a complete audit trail.
@@ -15,8 +21,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { AuxctlServer, daemonLogs, mtlsServerCredentials, statePaths } from '@auxctl/server';
 import { startFwctlDouble } from '@auxctl/server/testing';
+import { callPath, PathCounter } from './call-path.js';
 import { startBareGrpc, startTlsSocket } from './remote-bare.js';
 import { addFloorService } from './remote-floor.js';
 
@@ -119,10 +127,33 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGTERM', stop);
-  process.stdin.on('end', stop);
   process.stdin.on('error', stop);
-  process.stdin.resume();
+  const counter = new PathCounter();
+  const requests = createInterface({ input: process.stdin });
+  requests.on('close', stop);
+  // Answered one after the other, in the order asked.
+  let answered = Promise.resolve();
+  requests.on('line', (line) => {
+    answered = answered
+      .then(() => answer(line, counter))
+      .then(
+        (a) => process.stdout.write(`${JSON.stringify(a)}\n`),
+        (err: unknown) => process.stdout.write(`${JSON.stringify({ error: String(err) })}\n`),
+      )
+      .then(() => {});
+  });
   process.stdout.write(`${JSON.stringify(running.ready)}\n`);
+}
+
+/** answer: the answer to one request line from the bench (see the module header). */
+async function answer(line: string, counter: PathCounter): Promise<unknown> {
+  const [what, arg] = line.trim().split(/\s+/);
+  if (what === 'count-start') {
+    await counter.start();
+    return { counting: true };
+  }
+  if (what === 'count-take') return { path: callPath(await counter.take(), Number(arg)) };
+  throw new Error(`unknown request: ${line.slice(0, 100)}`);
 }
 
 main().catch((err: unknown) => {

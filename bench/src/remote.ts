@@ -9,7 +9,8 @@
  * - Exec p50 latency (sequential NOPs) vs a bare unary echo: the median of
  *   per-round p50 ratios, both sides sampled in every round; beside it the
  *   floor, the same client against a server answering Exec at once
- *   (remote-floor.ts), sampled in the same rounds.
+ *   (remote-floor.ts), sampled in the same rounds; and how many functions
+ *   one Exec runs in each server (call-path.ts).
  * - A 64 MiB coredump stream vs a bare server stream and a raw TLS socket,
  *   and the client's and server's peak RSS growth (remote-dump.ts), on a
  *   fresh server and again after the RPC figures' load.
@@ -20,6 +21,8 @@
  *   (remote-fanout.ts).
  * - p99 / p50 latency of 64 Sessions x 5,000 sequential NOPs on one
  *   auxctld, next to 64 bare bidi echo streams (remote-sessions.ts).
+ * - What a wakeup after a sleep costs on the machine, first, before any
+ *   server runs (machine-wakeup.ts).
  *
  * auxctld and the baselines run in child processes (remote-server.ts), so
  * client and server each have their own event loop as in production and
@@ -37,6 +40,7 @@ import {
   SessionResponse,
 } from '@auxctl/proto';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { countCallPath } from './call-path.js';
 import {
   compareRates,
   inFlight,
@@ -47,6 +51,7 @@ import {
   round,
   writeResults,
 } from './harness.js';
+import { measureWakeups } from './machine-wakeup.js';
 import { type BareClient, echoRequest, newBareClient, unaryEcho } from './remote-bare.js';
 import { measureCliDump } from './remote-cli-dump.js';
 import { DUMP_BYTES, measureDump } from './remote-dump.js';
@@ -215,6 +220,9 @@ async function measureRpc(
       }
       roundP50s.push([p50s[0] as number, p50s[1] as number, p50s[2] as number]);
     }
+    // The path of one Exec in auxctld and in the floor, counted after the timed rounds.
+    const execPath = await countCallPath(rig.auxctld, (sides[1] as (typeof sides)[number]).call);
+    const floorPath = await countCallPath(rig.bareProc, (sides[2] as (typeof sides)[number]).call);
     const roundRatios = roundP50s.map(([b, e]) => e / b);
     const floorRatios = roundP50s.map(([b, , f]) => f / b);
     const bareP50 = median(roundP50s.map(([b]) => b));
@@ -249,6 +257,11 @@ async function measureRpc(
       exec_floor_round_p50_ratios: floorRatios.map((x) => x.toFixed(3)).join(' '),
       exec_p50_vs_floor_ratio: round(median(roundP50s.map(([, e, f]) => e / f)), 3),
       exec_warmup_calls: warmupCalls,
+      exec_path_functions: execPath.functions,
+      exec_path_function_calls: round(execPath.calls),
+      exec_path_own_functions: execPath.own,
+      exec_floor_path_functions: floorPath.functions,
+      exec_floor_path_function_calls: round(floorPath.calls),
       exec_server_cpu_us_per_call: cpuUs(1),
       exec_floor_server_cpu_us_per_call: cpuUs(2),
       bare_unary_server_cpu_us_per_call: cpuUs(0),
@@ -274,6 +287,12 @@ async function measureRpc(
         baseline: `${out.bare_unary_p50_us} µs bare unary`,
         ratio: out.exec_floor_p50_vs_bare_ratio,
       },
+      {
+        what: `functions one Exec runs in the server (${execPath.own} of auxctl's own)`,
+        value: `${execPath.functions}`,
+        baseline: `${floorPath.functions} floor`,
+        ratio: execPath.functions / floorPath.functions,
+      },
     ];
     return { rows, out };
   } finally {
@@ -291,6 +310,12 @@ export async function runRemote(ms: number): Promise<Record<string, number | str
   const rows: Row[] = [];
   const nop = buildInbox(NopIn, Op.NOP);
   try {
+    Object.assign(out, await measureWakeups());
+    rows.push({
+      what: 'machine: CPU of an empty timer wakeup every 100 ms (vs every 1 ms)',
+      value: `${out.machine_empty_wakeup_us_at_10hz} µs`,
+      baseline: `${out.machine_empty_wakeup_us_at_1khz} µs at 1 ms`,
+    });
     const started = async (p: Promise<ServerProcess>): Promise<ServerProcess> => {
       const proc = await p;
       procs.push(proc);
