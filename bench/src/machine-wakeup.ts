@@ -7,12 +7,10 @@
  *
  * Why the remote suite reports it: its sequential Exec and fan-out figures
  * measure servers that sleep between calls (or take turns on the cores),
- * so each call starts with caches and TLB that something else has used;
- * the Session figure keeps one server busy. Where an empty wakeup costs
- * several times what it costs busy, and memory touched after a sleep costs
- * several times what it costs warm, a server whose call touches more code
- * and data than its baseline's pays that factor on the difference: these
- * figures say how large the factor was in the run.
+ * so every call starts with a wakeup; the Session figure keeps one server
+ * busy. What a wakeup costs, and whether memory touched after one costs
+ * more than warm, describes the machine those figures were measured on in
+ * the same run: both differ widely between machines and with their load.
  *
  * Each probe runs in a child process of its own (`node machine-wakeup.js
  * <hz> <KiB> <ms>`, printing one JSON line), so the bench's own heap and
