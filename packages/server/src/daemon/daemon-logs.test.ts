@@ -34,7 +34,7 @@ describe('daemonLogs', () => {
     const audit = join(dir, 'a', 'audit.log');
     const { auditLogger } = daemonLogs({ mainFile: join(dir, 'main.log'), auditFile: audit });
     auditLogger.info({ event: 'ctl.open' }, 'one line');
-    // Bounded wait: the flush timer runs every FLUSH_MS.
+    // Bounded wait: the line goes out FLUSH_MS after it was written.
     for (let i = 0; i < 50 && (await lines(audit)).length === 0; i++) {
       await new Promise((r) => setTimeout(r, FLUSH_MS));
     }
