@@ -34,7 +34,7 @@ export function schedRuntimeNs(text: string): number {
 export interface WakeupCost {
   readonly wakeups: number;
   readonly usPerWakeup: number;
-  /** The memory's read-and-write once, back to back (warm), µs; 0 without memory. */
+  /** The memory's read-and-write once, back to back (warm), µs; only the loop's own cost without memory. */
   readonly warmTouchUs: number;
 }
 

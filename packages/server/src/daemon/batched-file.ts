@@ -40,11 +40,8 @@ export class BatchedFile {
   #rest: Buffer | undefined;
   /** Armed while lines (or kept bytes) wait: fires `flushMs` after the first of them. */
   #timer: NodeJS.Timeout | undefined;
-  readonly #due = (): void => {
-    this.#timer = undefined;
-    this.flush();
-  };
-  readonly #atExit = (): void => this.flush();
+  /** flush() as a callback: the timer's and the process exit's (flush() disarms the timer). */
+  readonly #flushNow = (): void => this.flush();
   #closed = false;
 
   private constructor(
@@ -53,7 +50,7 @@ export class BatchedFile {
     private readonly o: BatchedFileOptions,
   ) {
     this.#buf = Buffer.allocUnsafe(2 * o.batchBytes);
-    process.on('exit', this.#atExit);
+    process.on('exit', this.#flushNow);
   }
 
   /** open: `path` opened for appending (directories made), synchronously so an exit can flush. */
@@ -85,7 +82,7 @@ export class BatchedFile {
 
   /** #arm: start the wait of a batch (once: later lines of it wait no longer than its first). */
   #arm(): void {
-    this.#timer ??= setTimeout(this.#due, this.o.flushMs).unref();
+    this.#timer ??= setTimeout(this.#flushNow, this.o.flushMs).unref();
   }
 
   /** flush: write what has collected, now. */
@@ -120,7 +117,7 @@ export class BatchedFile {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    process.off('exit', this.#atExit);
+    process.off('exit', this.#flushNow);
     try {
       this.flush();
     } finally {
