@@ -130,12 +130,13 @@ export async function measureDump(
   const times = await timeInterleaved([aux, bare, tls], repeat);
   const best = (k: number) => Math.min(...times.map((r) => r[k] as number));
   const [auxMs, bareMs, tlsMs] = [best(0), best(1), best(2)];
-  // Per round: side `den`'s time over side `slow`'s, i.e. `slow`'s rate over `den`'s.
-  const roundRatios = (den: number, slow = 0) =>
-    times.map((r) => (r[den] as number) / (r[slow] as number));
-  const pairRatio = (den: number, slow = 0) => round(median(roundRatios(den, slow)), 3);
-  const spread = (den: number, slow = 0) => {
-    const rs = roundRatios(den, slow);
+  // Per round: side `subject`'s rate over side `baseline`'s (the baseline's time over the subject's).
+  const roundRatios = (baseline: number, subject = 0) =>
+    times.map((r) => (r[baseline] as number) / (r[subject] as number));
+  const pairRatio = (baseline: number, subject = 0) =>
+    round(median(roundRatios(baseline, subject)), 3);
+  const spread = (baseline: number, subject = 0) => {
+    const rs = roundRatios(baseline, subject);
     return `${Math.min(...rs).toFixed(3)}-${Math.max(...rs).toFixed(3)}`;
   };
   const listed = (rs: number[]) => rs.map((x) => x.toFixed(3)).join(' ');
