@@ -4,9 +4,10 @@
  * identical calls, those run at least once per call being the call's path.
  *
  * The remote suite reports it for auxctld's Exec and the floor's, next to
- * their times: on a machine where code run after a sleep costs far more
- * than warm (machine-wakeup.ts), the length of the path is what a call
- * pays for, and unlike a time it does not change with the machine's load.
+ * their times: where other processes run on the cores between a server's
+ * calls (the client, or the fan-out's other servers), each call runs its
+ * code cold, so the length of the path is what a call pays for; and unlike
+ * a time it does not change with the machine's load.
  *
  * Counting uses the inspector's precise coverage with call counts, in the
  * server process itself (remote-server.ts starts and takes a count when the

@@ -26,6 +26,7 @@ import {
   printTable,
   type Row,
   round,
+  roundList,
   timeInterleaved,
   writeResults,
 } from './harness.js';
@@ -129,7 +130,7 @@ async function measureSessions(ms: number): Promise<Record<string, number | stri
       fwctl_session_rpc_32_per_s: Math.round(c.subjectPerSec),
       fwctl_vs_sim_session_ratio: round(c.ratio, 3),
       fwctl_vs_sim_session_pooled_ratio: round(c.pooledRatio, 3),
-      fwctl_session_round_ratios: c.roundRatios.map((x) => x.toFixed(3)).join(' '),
+      fwctl_session_round_ratios: roundList(c.roundRatios),
       fwctl_session_rounds: ROUNDS,
     };
   } finally {

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareRates, inFlight, median, runFacts, timeInterleaved } from './harness.js';
+import {
+  compareRates,
+  inFlight,
+  median,
+  ratioSpread,
+  roundList,
+  runFacts,
+  timeInterleaved,
+} from './harness.js';
 
 describe('bench harness', () => {
   it('median is the middle of the sorted values (mean of the two middle ones for an even count)', () => {
@@ -20,6 +28,21 @@ describe('bench harness', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it('property: roundList and ratioSpread write per-round ratios with 3 decimals', () => {
+    const ratios = fc.array(fc.double({ noNaN: true, min: 0, max: 100 }), { minLength: 1 });
+    fc.assert(
+      fc.property(ratios, (xs) => {
+        const listed = roundList(xs).split(' ');
+        expect(listed.map(Number)).toEqual(xs.map((x) => Number(x.toFixed(3))));
+        const [lo, hi] = ratioSpread(xs).split('-').map(Number);
+        expect(lo).toBe(Number(Math.min(...xs).toFixed(3)));
+        expect(hi).toBe(Number(Math.max(...xs).toFixed(3)));
+      }),
+    );
+    expect(roundList([0.5, 1.25])).toBe('0.500 1.250');
+    expect(ratioSpread([1.2, 0.75, 0.9])).toBe('0.750-1.200');
   });
 
   it('timeInterleaved runs every function once per round, rotating which goes first', async () => {

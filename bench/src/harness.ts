@@ -157,6 +157,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** roundList: per-round ratios as the results file lists them (3 decimals, space-separated). */
+export function roundList(xs: readonly number[]): string {
+  return xs.map((x) => x.toFixed(3)).join(' ');
+}
+
+/** ratioSpread: the lowest and highest of per-round ratios, `lo-hi` (3 decimals). */
+export function ratioSpread(xs: readonly number[]): string {
+  return `${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)}`;
+}
+
 /** ratio: a / b rounded to 3 decimals. */
 export function ratio(a: number, b: number): number {
   return Math.round((a / b) * 1000) / 1000;

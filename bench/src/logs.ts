@@ -18,7 +18,7 @@ import { LineWriter } from '@auxctl/core';
 import { type RpcLine, RpcLineWriter, rpcRecord } from '@auxctl/ctl-aux';
 import { AUTHZ_LINE_KEYS, CALL_LINE_KEYS, daemonLogs } from '@auxctl/server';
 import { pino } from 'pino';
-import { compareRates, printTable, round, writeResults } from './harness.js';
+import { compareRates, printTable, round, roundList, writeResults } from './harness.js';
 
 const ROUNDS = 8;
 /** Execs (three lines each) per timed batch. */
@@ -158,7 +158,7 @@ export async function runLogs(ms: number): Promise<Record<string, number>> {
       exec_lines_us: round(1e6 / cmp.subjectPerSec, 2),
       pino_exec_lines_us: round(1e6 / cmp.baselinePerSec, 2),
       exec_lines_vs_pino_ratio: round(cmp.ratio, 3),
-      exec_lines_round_ratios: cmp.roundRatios.map((r) => r.toFixed(3)).join(' '),
+      exec_lines_round_ratios: roundList(cmp.roundRatios),
       exec_lines_rounds: ROUNDS,
       lines_checked: gotWriter + gotPino,
     };

@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuxctlClient } from '@auxctl/client';
 import type { BareDumpClientConfig } from './bare-dump-client.js';
-import { median, type Row, round, timeInterleaved } from './harness.js';
+import { median, type Row, ratioSpread, round, roundList, timeInterleaved } from './harness.js';
 import { DUMP_BYTES } from './remote-dump.js';
 import type { ServerProcess } from './remote-process.js';
 import type { BenchState } from './remote-state.js';
@@ -177,8 +177,8 @@ export async function measureCliDump(
       cli_coredump_ms: round(side(1)),
       bare_client_coredump_ms: round(side(0)),
       cli_coredump_vs_bare_client_ratio: round(median(ratios), 3),
-      cli_coredump_round_ratios: ratios.map((x) => x.toFixed(3)).join(' '),
-      cli_coredump_ratio_spread: `${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}`,
+      cli_coredump_round_ratios: roundList(ratios),
+      cli_coredump_ratio_spread: ratioSpread(ratios),
       cli_coredump_rounds: repeat,
     };
     const rows: Row[] = [

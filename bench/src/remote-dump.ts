@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { AuxctlClient } from '@auxctl/client';
 import type { CoredumpResponse, DumpResume } from '@auxctl/proto';
 import { DEFAULT_CHUNK_SIZE } from '@auxctl/server';
-import { median, type Row, round, timeInterleaved } from './harness.js';
+import { median, type Row, ratioSpread, round, roundList, timeInterleaved } from './harness.js';
 import { type BareClient, readTlsStream, streamRequest, type TlsMaterial } from './remote-bare.js';
 import { sampleRssDuring } from './remote-load.js';
 import type { ServerProcess } from './remote-process.js';
@@ -135,11 +135,7 @@ export async function measureDump(
     times.map((r) => (r[baseline] as number) / (r[subject] as number));
   const pairRatio = (baseline: number, subject = 0) =>
     round(median(roundRatios(baseline, subject)), 3);
-  const spread = (baseline: number, subject = 0) => {
-    const rs = roundRatios(baseline, subject);
-    return `${Math.min(...rs).toFixed(3)}-${Math.max(...rs).toFixed(3)}`;
-  };
-  const listed = (rs: number[]) => rs.map((x) => x.toFixed(3)).join(' ');
+  const spread = (baseline: number, subject = 0) => ratioSpread(roundRatios(baseline, subject));
   const rate = (ms: number) => DUMP_BYTES / MIB / (ms / 1000);
 
   // RSS during one more resumed download (after the timed ones, so the sampler costs no figure).
@@ -196,9 +192,9 @@ export async function measureDump(
     },
   ];
   const rounds = {
-    dump_stream_vs_bare_round_ratios: listed(roundRatios(1)),
-    dump_stream_vs_tls_socket_round_ratios: listed(roundRatios(2)),
-    dump_bare_grpc_vs_tls_socket_round_ratios: listed(roundRatios(2, 1)),
+    dump_stream_vs_bare_round_ratios: roundList(roundRatios(1)),
+    dump_stream_vs_tls_socket_round_ratios: roundList(roundRatios(2)),
+    dump_bare_grpc_vs_tls_socket_round_ratios: roundList(roundRatios(2, 1)),
   };
   return { rows, out, rounds };
 }

@@ -25,7 +25,7 @@
  */
 import { type AuxctlClient, fanOut } from '@auxctl/client';
 import { ExecRequest, ExecResponse, RpcScope } from '@auxctl/proto';
-import { median, type Row, round } from './harness.js';
+import { median, type Row, ratioSpread, round, roundList } from './harness.js';
 import { type BareClient, echoRequest, newBareClient, unaryEcho } from './remote-bare.js';
 import { callersFor } from './remote-load.js';
 import { cpuMsOfPid, type ServerProcess, startServerProcess, stopAll } from './remote-process.js';
@@ -226,7 +226,7 @@ export async function measureFanOut(
       exec_fanout8_32_per_s: Math.round(auxPerSec),
       bare_unary_fanout8_32_per_s: Math.round(barePerSec),
       fanout8_vs_bare_fanout_ratio: round(median(roundRatios), 3),
-      fanout8_round_ratios: roundRatios.map((x) => x.toFixed(3)).join(' '),
+      fanout8_round_ratios: roundList(roundRatios),
       fanout8_rounds: FANOUT_ROUNDS,
       fanout8_exec_client_cpu_us_per_call: cpuUs(1, 'clientCpuMs'),
       fanout8_exec_server_cpu_us_per_call: cpuUs(1, 'serverCpuMs'),
@@ -234,18 +234,16 @@ export async function measureFanOut(
       fanout8_bare_server_cpu_us_per_call: cpuUs(0, 'serverCpuMs'),
       floor_fanout8_32_per_s: Math.round(floorPerSec),
       fanout8_floor_vs_bare_fanout_ratio: round(median(floorRatios), 3),
-      fanout8_floor_round_ratios: floorRatios.map((x) => x.toFixed(3)).join(' '),
+      fanout8_floor_round_ratios: roundList(floorRatios),
       fanout8_vs_floor_ratio: round(median(spans.map(([, a, f]) => perSec(a) / perSec(f))), 3),
       fanout8_floor_client_cpu_us_per_call: cpuUs(2, 'clientCpuMs'),
       fanout8_floor_server_cpu_us_per_call: cpuUs(2, 'serverCpuMs'),
       fanout8_request_bytes: reqBytes,
       fanout8_response_bytes: resBytes,
     };
-    const lo = Math.min(...roundRatios);
-    const hi = Math.max(...roundRatios);
     const rows: Row[] = [
       {
-        what: `Exec NOP to ${FANOUT_HOSTS} auxctld via fanOut, ${FANOUT_IN_FLIGHT} in flight (median of ${FANOUT_ROUNDS} rounds, ${lo.toFixed(3)}-${hi.toFixed(3)})`,
+        what: `Exec NOP to ${FANOUT_HOSTS} auxctld via fanOut, ${FANOUT_IN_FLIGHT} in flight (median of ${FANOUT_ROUNDS} rounds, ${ratioSpread(roundRatios)})`,
         value: `${Math.round(auxPerSec).toLocaleString('en')}/s`,
         baseline: `${Math.round(barePerSec).toLocaleString('en')}/s bare unary x${FANOUT_HOSTS}`,
         ratio: out.fanout8_vs_bare_fanout_ratio,

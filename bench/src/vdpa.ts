@@ -21,7 +21,7 @@ import { createSimDevice, SimWire } from '@auxctl/sim';
 import { ethFrame } from '@auxctl/sim/testing';
 import { createVirtioNetDriver, VdpaBus, VirtioNetRegistry } from '@auxctl/vdpa';
 import { createMlx5VdpaDriver } from '@auxctl/vdpa-aux';
-import { compareRates, printTable, type Row, round, writeResults } from './harness.js';
+import { compareRates, printTable, type Row, ratioSpread, round, writeResults } from './harness.js';
 
 const BURST = 256;
 const ROUNDS = 8;
@@ -111,7 +111,7 @@ export async function runVdpa(ms: number): Promise<Record<string, number | strin
         ms,
         rounds: ROUNDS,
       });
-      const spread = `${Math.min(...c.roundRatios).toFixed(3)}-${Math.max(...c.roundRatios).toFixed(3)}`;
+      const spread = ratioSpread(c.roundRatios);
       out[`virtio_frames_per_s_${len}`] = Math.round(c.subjectPerSec);
       out[`netdev_frames_per_s_${len}`] = Math.round(c.baselinePerSec);
       out[`virtio_vs_netdev_frames_ratio_${len}`] = round(c.ratio, 3);
